@@ -1,0 +1,129 @@
+/**
+ * @module
+ * Versioned schema migrations of the SQLite metadata store, run in order at start. A migration
+ * is never edited once released: a change is a new migration. A database that has run a
+ * migration this code does not know was written by a newer dyi-export and is refused.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { DatabaseTooNewError } from '../../domain/index.js';
+
+/** First id handed out: ids look like Graph ids (15 digits) and never collide across types. */
+export const FIRST_OBJECT_ID = 100_000_000_000_001;
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      const statements = [
+        `CREATE TABLE objects (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           kind TEXT NOT NULL,
+           community_id INTEGER)`,
+        `INSERT INTO sqlite_sequence (name, seq) VALUES ('objects', ${FIRST_OBJECT_ID - 1})`,
+        `CREATE TABLE communities (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           name TEXT NOT NULL,
+           create_time INTEGER NOT NULL)`,
+        `CREATE TABLE members (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           community_id INTEGER NOT NULL REFERENCES communities(id),
+           name TEXT NOT NULL,
+           email TEXT,
+           status TEXT NOT NULL CHECK (status IN ('active', 'deactivated', 'deleted')))`,
+        `CREATE INDEX members_by_community_status ON members (community_id, status, id)`,
+        `CREATE TABLE integrations (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           community_id INTEGER NOT NULL REFERENCES communities(id),
+           name TEXT NOT NULL,
+           app_secret TEXT NOT NULL,
+           require_appsecret_proof INTEGER NOT NULL DEFAULT 0,
+           create_time INTEGER NOT NULL)`,
+        `CREATE INDEX integrations_by_community ON integrations (community_id, id)`,
+        `CREATE TABLE access_tokens (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           integration_id INTEGER NOT NULL REFERENCES integrations(id),
+           community_id INTEGER NOT NULL REFERENCES communities(id),
+           token_hash TEXT NOT NULL UNIQUE,
+           hint TEXT NOT NULL,
+           permissions TEXT NOT NULL,
+           create_time INTEGER NOT NULL,
+           revoke_time INTEGER)`,
+        `CREATE INDEX access_tokens_by_integration ON access_tokens (integration_id, id)`,
+        `CREATE TABLE exports (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           community_id INTEGER NOT NULL REFERENCES communities(id),
+           create_time INTEGER NOT NULL,
+           data_types TEXT NOT NULL,
+           dyi_format TEXT NOT NULL,
+           media_quality TEXT NOT NULL,
+           start_time INTEGER NOT NULL,
+           end_time INTEGER NOT NULL,
+           idempotency_key TEXT,
+           cancel_requested INTEGER NOT NULL DEFAULT 0,
+           UNIQUE (community_id, idempotency_key))`,
+        `CREATE INDEX exports_by_community ON exports (community_id, id)`,
+        `CREATE TABLE dyi_jobs (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           export_id INTEGER NOT NULL REFERENCES exports(id),
+           community_id INTEGER NOT NULL,
+           job_type TEXT NOT NULL CHECK (job_type IN ('COMPANY', 'USER')),
+           user_id INTEGER,
+           data_types TEXT NOT NULL,
+           state TEXT NOT NULL,
+           abort_reason TEXT,
+           state_message TEXT,
+           progress REAL NOT NULL DEFAULT 0,
+           create_time INTEGER NOT NULL,
+           update_time INTEGER NOT NULL)`,
+        `CREATE INDEX dyi_jobs_by_export ON dyi_jobs (export_id, job_type, id)`,
+        `CREATE INDEX dyi_jobs_by_export_state ON dyi_jobs (export_id, state, id)`,
+        `CREATE TABLE dyi_files (
+           id INTEGER PRIMARY KEY REFERENCES objects(id),
+           job_id INTEGER NOT NULL REFERENCES dyi_jobs(id),
+           community_id INTEGER NOT NULL,
+           name TEXT NOT NULL,
+           size INTEGER NOT NULL,
+           sha256 TEXT NOT NULL,
+           content_type TEXT NOT NULL,
+           part_number INTEGER NOT NULL,
+           blob_key TEXT NOT NULL,
+           create_time INTEGER NOT NULL)`,
+        `CREATE INDEX dyi_files_by_job ON dyi_files (job_id, id)`,
+        `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+
+/** Brings the schema up to date; refuses a database that has migrations this code lacks. */
+export async function migrateToLatest(db: Kysely<unknown>, location: string): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const known = new Set(Object.keys(migrations));
+  // Kysely lists only the migrations it knows; ask the table for the rest.
+  const tableExists = await sql<{ n: number }>`
+    SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'`
+    .execute(db)
+    .then((r) => (r.rows[0]?.n ?? 0) > 0);
+  if (tableExists) {
+    const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
+    const unknown = rows.rows.map((r) => r.name).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new DatabaseTooNewError(
+        `The database at ${location} was written by a newer version of dyi-export ` +
+          `(it has migration ${unknown.join(', ')}, this version knows up to ` +
+          `${[...known].at(-1)}). Upgrade dyi-export, or point --data-dir at another directory.`,
+      );
+    }
+  }
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined) {
+    throw new Error(
+      `Migrating the database at ${location} failed${failed ? ` in ${failed.migrationName}` : ''}; ` +
+        'the database was left as it was before that migration.',
+      { cause: error },
+    );
+  }
+}

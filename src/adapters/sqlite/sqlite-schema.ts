@@ -1,0 +1,104 @@
+/**
+ * @module
+ * Row types of the SQLite database as Kysely sees them. Ids are INTEGER columns (the domain
+ * turns them into numeric strings); times are Unix seconds; lists are JSON text.
+ */
+import type { Generated } from 'kysely';
+
+export interface ObjectsTable {
+  id: Generated<number>;
+  kind: string;
+  community_id: number | null;
+}
+
+export interface CommunitiesTable {
+  id: number;
+  name: string;
+  create_time: number;
+}
+
+export interface MembersTable {
+  id: number;
+  community_id: number;
+  name: string;
+  email: string | null;
+  status: string;
+}
+
+export interface IntegrationsTable {
+  id: number;
+  community_id: number;
+  name: string;
+  app_secret: string;
+  require_appsecret_proof: number;
+  create_time: number;
+}
+
+export interface AccessTokensTable {
+  id: number;
+  integration_id: number;
+  community_id: number;
+  token_hash: string;
+  hint: string;
+  permissions: string;
+  create_time: number;
+  revoke_time: number | null;
+}
+
+export interface ExportsTable {
+  id: number;
+  community_id: number;
+  create_time: number;
+  data_types: string;
+  dyi_format: string;
+  media_quality: string;
+  start_time: number;
+  end_time: number;
+  idempotency_key: string | null;
+  cancel_requested: number;
+}
+
+export interface DyiJobsTable {
+  id: number;
+  export_id: number;
+  community_id: number;
+  job_type: string;
+  user_id: number | null;
+  data_types: string;
+  state: string;
+  abort_reason: string | null;
+  state_message: string | null;
+  progress: number;
+  create_time: number;
+  update_time: number;
+}
+
+export interface DyiFilesTable {
+  id: number;
+  job_id: number;
+  community_id: number;
+  name: string;
+  size: number;
+  sha256: string;
+  content_type: string;
+  part_number: number;
+  blob_key: string;
+  create_time: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface SqliteDatabase {
+  objects: ObjectsTable;
+  communities: CommunitiesTable;
+  members: MembersTable;
+  integrations: IntegrationsTable;
+  access_tokens: AccessTokensTable;
+  exports: ExportsTable;
+  dyi_jobs: DyiJobsTable;
+  dyi_files: DyiFilesTable;
+  settings: SettingsTable;
+}

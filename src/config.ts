@@ -1,0 +1,113 @@
+/**
+ * @module
+ * All settings of dyi-export in one place: parsed once from the environment (and CLI flags,
+ * which win), validated with zod, frozen, and passed down. Nothing else reads `process.env`.
+ * Every setting has a default and a unit, listed in `DEFAULTS` and in `docs/configuration.md`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError } from './domain/index.js';
+
+export const DEFAULTS = {
+  /** TCP port of `dyi serve`. */
+  port: 8080,
+  /** Interface the server binds to. */
+  host: '127.0.0.1',
+  /** Directory holding the SQLite database and the blob directory. */
+  dataDir: './.dyi',
+  /** Lifetime of a signed download URL, in seconds. */
+  downloadUrlTtlSeconds: 3600,
+  /** Graph calls one token may make per rate-limit window; 0 turns the limit off. */
+  rateLimitCalls: 6000,
+  /** Length of the rate-limit window, in seconds. */
+  rateLimitWindowSeconds: 60,
+  /** Exports one community may create per rate-limit window (Graph code 613 above it). */
+  createExportLimit: 30,
+  /** Items per page when `limit` is not given. */
+  defaultPageSize: 25,
+  /** Largest `limit` honoured; larger values are capped. */
+  maxPageSize: 100,
+  /** Graph version echoed in `facebook-api-version` when the path has none. */
+  graphVersion: 'v22.0',
+  /** Log level of the server (pino levels). */
+  logLevel: 'info',
+} as const;
+
+const schema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  dataDir: z.string().min(1),
+  publicUrl: z.url().optional(),
+  downloadUrlTtlSeconds: z.coerce.number().int().min(1),
+  rateLimitCalls: z.coerce.number().int().min(0),
+  rateLimitWindowSeconds: z.coerce.number().int().min(1),
+  createExportLimit: z.coerce.number().int().min(0),
+  defaultPageSize: z.coerce.number().int().min(1),
+  maxPageSize: z.coerce.number().int().min(1),
+  graphVersion: z.string().regex(/^v\d+\.\d+$/),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute path. */
+  readonly dataDir: string;
+  /** Origin that clients reach the server at; used in `paging` and download URLs. */
+  readonly publicUrl: string;
+  readonly downloadUrlTtlSeconds: number;
+  readonly rateLimitCalls: number;
+  readonly rateLimitWindowSeconds: number;
+  readonly createExportLimit: number;
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
+  readonly graphVersion: string;
+  readonly logLevel: string;
+}
+
+/** Environment variables and the setting each one sets. */
+const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
+  PORT: 'port',
+  DYI_HOST: 'host',
+  DYI_DATA_DIR: 'dataDir',
+  DYI_PUBLIC_URL: 'publicUrl',
+  DYI_DOWNLOAD_URL_TTL_SECONDS: 'downloadUrlTtlSeconds',
+  DYI_RATE_LIMIT_CALLS: 'rateLimitCalls',
+  DYI_RATE_LIMIT_WINDOW_SECONDS: 'rateLimitWindowSeconds',
+  DYI_CREATE_EXPORT_LIMIT: 'createExportLimit',
+  DYI_LOG_LEVEL: 'logLevel',
+};
+
+export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;
+
+/**
+ * Builds the configuration from defaults, then `env`, then `overrides` (CLI flags).
+ * Throws a ConfigurationError naming each bad setting and what it allows.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: ConfigOverrides = {},
+): Config {
+  const raw: Record<string, unknown> = { ...DEFAULTS };
+  for (const [variable, key] of Object.entries(ENVIRONMENT)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigurationError(`Invalid configuration: ${problems}`);
+  }
+  const settings = parsed.data;
+  const publicUrl = (settings.publicUrl ?? `http://localhost:${settings.port}`).replace(/\/+$/, '');
+  return Object.freeze({
+    ...settings,
+    dataDir: path.resolve(settings.dataDir),
+    publicUrl,
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * @module
+ * The one error hierarchy of dyi-export. Every error has a stable `code` (what a program
+ * matches on) and a message that tells the reader what was wrong and what to do. Adapters turn
+ * their libraries' failures into these; `src/graph/graph-error.ts` is the one place that maps
+ * them to the Graph error envelope.
+ */
+
+export type DyiErrorCode =
+  | 'validation'
+  | 'not_found'
+  | 'unknown_path'
+  | 'unsupported_operation'
+  | 'missing_token'
+  | 'invalid_token'
+  | 'permission_denied'
+  | 'appsecret_proof'
+  | 'rate_limited'
+  | 'download_url_invalid'
+  | 'conflict'
+  | 'transient'
+  | 'database_too_new'
+  | 'configuration';
+
+export abstract class DyiError extends Error {
+  abstract readonly code: DyiErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: names the parameter and, where it is an enumeration, the allowed values. */
+export class ValidationError extends DyiError {
+  readonly code = 'validation';
+  constructor(
+    readonly parameter: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An object that does not exist, or belongs to another community: both answer the same, so
+ * that ids leak nothing about other communities.
+ */
+export class NotFoundError extends DyiError {
+  readonly code = 'not_found';
+  constructor(
+    readonly id: string,
+    readonly method: 'get' | 'post' | 'delete' = 'get',
+  ) {
+    super(
+      `Unsupported ${method} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`,
+    );
+  }
+}
+
+/** A path that no route serves. */
+export class UnknownPathError extends DyiError {
+  readonly code = 'unknown_path';
+  constructor(readonly path: string) {
+    super(`Unknown path components: ${path}`);
+  }
+}
+
+/** A verb the object or edge does not support (for example POST on a file). */
+export class UnsupportedOperationError extends DyiError {
+  readonly code = 'unsupported_operation';
+}
+
+export class MissingTokenError extends DyiError {
+  readonly code = 'missing_token';
+  constructor() {
+    super('An access token is required to request this resource.');
+  }
+}
+
+/** A token that is unknown, malformed or revoked. */
+export class InvalidTokenError extends DyiError {
+  readonly code = 'invalid_token';
+}
+
+export class PermissionDeniedError extends DyiError {
+  readonly code = 'permission_denied';
+  constructor(readonly permission: string) {
+    super(`(#200) This call requires the permission ${permission}; ask an admin for a token that has it.`);
+  }
+}
+
+export class AppSecretProofError extends DyiError {
+  readonly code = 'appsecret_proof';
+}
+
+export class RateLimitedError extends DyiError {
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    /** `token`: the token's call budget (Graph code 4); `endpoint`: one endpoint's (code 613). */
+    readonly scope: 'token' | 'endpoint',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A download URL whose signature does not match, or whose lifetime is over. */
+export class DownloadUrlError extends DyiError {
+  readonly code = 'download_url_invalid';
+  constructor(
+    readonly reason: 'expired' | 'tampered',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request conflicts with the object's state (for example an idempotency key reused with other parameters). */
+export class ConflictError extends DyiError {
+  readonly code = 'conflict';
+}
+
+/** A failure that may pass if the caller retries (database busy, storage unreachable). */
+export class TransientError extends DyiError {
+  readonly code = 'transient';
+}
+
+export class DatabaseTooNewError extends DyiError {
+  readonly code = 'database_too_new';
+}
+
+export class ConfigurationError extends DyiError {
+  readonly code = 'configuration';
+}

@@ -1,0 +1,133 @@
+/**
+ * @module
+ * The records the services work with. Times are Unix seconds (UTC); ids are numeric strings,
+ * unique across every object type so that `GET /{id}` can find an object's type from its id.
+ */
+import type {
+  AbortReason,
+  DataType,
+  DyiFormat,
+  JobState,
+  JobType,
+  MediaQuality,
+  MemberStatus,
+  Permission,
+} from './enums.js';
+
+export type Id = string;
+/** Unix time in whole seconds, UTC. */
+export type UnixSeconds = number;
+
+export interface Community {
+  readonly id: Id;
+  readonly name: string;
+  readonly createTime: UnixSeconds;
+}
+
+export interface Member {
+  readonly id: Id;
+  readonly communityId: Id;
+  readonly name: string;
+  readonly email: string | null;
+  readonly status: MemberStatus;
+}
+
+export interface Integration {
+  readonly id: Id;
+  readonly communityId: Id;
+  readonly name: string;
+  readonly appSecret: string;
+  readonly requireAppsecretProof: boolean;
+  readonly createTime: UnixSeconds;
+}
+
+export interface AccessTokenRecord {
+  readonly id: Id;
+  readonly integrationId: Id;
+  readonly communityId: Id;
+  /** The last four characters, so that people can tell their tokens apart. */
+  readonly hint: string;
+  readonly permissions: readonly Permission[];
+  readonly createTime: UnixSeconds;
+  readonly revokeTime: UnixSeconds | null;
+}
+
+/** Who is calling: resolved from a valid access token. */
+export interface Principal {
+  readonly tokenId: Id;
+  readonly integrationId: Id;
+  readonly communityId: Id;
+  readonly permissions: readonly Permission[];
+}
+
+/** The parameters an export is created with. */
+export interface ExportParameters {
+  readonly dataTypes: readonly DataType[];
+  readonly dyiFormat: DyiFormat;
+  readonly mediaQuality: MediaQuality;
+  readonly startTime: UnixSeconds;
+  readonly endTime: UnixSeconds;
+}
+
+/** An export job (`work_dyi_job` on the wire). */
+export interface ExportJob extends ExportParameters {
+  readonly id: Id;
+  readonly communityId: Id;
+  readonly createTime: UnixSeconds;
+  readonly cancelRequested: boolean;
+  readonly idempotencyKey: string | null;
+}
+
+/** Counts of an export's jobs, derived from the jobs themselves. */
+export interface ExportJobCounts {
+  readonly total: number;
+  readonly pending: number;
+  readonly inProgress: number;
+  readonly completed: number;
+  readonly aborted: number;
+  readonly failed: number;
+}
+
+/** A company or user DYI job. */
+export interface DyiJob {
+  readonly id: Id;
+  readonly exportId: Id;
+  readonly communityId: Id;
+  readonly jobType: JobType;
+  /** The member whose data a user job exports; null for the company job. */
+  readonly userId: Id | null;
+  readonly dataTypes: readonly DataType[];
+  readonly state: JobState;
+  readonly abortReason: AbortReason | null;
+  /** Words for people: why the job aborted or failed. */
+  readonly stateMessage: string | null;
+  /** Fraction done, 0 to 1. */
+  readonly progress: number;
+  readonly createTime: UnixSeconds;
+  readonly updateTime: UnixSeconds;
+}
+
+/** One downloadable file of a DYI job. */
+export interface DyiFile {
+  readonly id: Id;
+  readonly jobId: Id;
+  readonly communityId: Id;
+  readonly name: string;
+  readonly size: number;
+  /** Lower-case hex SHA-256 of the bytes. */
+  readonly sha256: string;
+  readonly contentType: string;
+  readonly partNumber: number;
+  readonly blobKey: string;
+  readonly createTime: UnixSeconds;
+}
+
+/** The kinds of object an id can name. */
+export type ObjectKind =
+  | 'community'
+  | 'integration'
+  | 'access_token'
+  | 'member'
+  | 'work_dyi_job'
+  | 'dyi_job'
+  | 'dyi_file';

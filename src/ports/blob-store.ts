@@ -1,0 +1,54 @@
+/**
+ * @module
+ * Where the bytes of DYI files live. Keys are made by the server (`blobKeyForFile`), never
+ * from user input. A stored blob is complete: `put` resolves only when every byte is durable
+ * and hashed, and a failed or aborted `put` leaves nothing under the key.
+ */
+import type { Readable } from 'node:stream';
+import type { Id } from '../domain/index.js';
+
+export interface StoredBlob {
+  readonly size: number;
+  /** Lower-case hex SHA-256 of the stored bytes. */
+  readonly sha256: string;
+}
+
+/** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface BlobStore {
+  init(): Promise<void>;
+  close(): Promise<void>;
+  put(
+    key: string,
+    body: Readable | AsyncIterable<Uint8Array>,
+    options?: { signal?: AbortSignal },
+  ): Promise<StoredBlob>;
+  /** Size of the blob, or undefined when there is none under the key. */
+  stat(key: string): Promise<{ size: number } | undefined>;
+  /** A stream of the blob's bytes (or one range of them). */
+  openRead(key: string, range?: ByteRange): Promise<Readable>;
+  /** Removes one blob; removing a missing blob is not an error. */
+  delete(key: string): Promise<void>;
+  /** Removes every blob whose key starts with `prefix` (which must end with `/`). */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
+
+/** True for keys the stores accept: lower-case segments, no `..`, no leading slash. */
+export function isValidBlobKey(key: string): boolean {
+  return KEY_PATTERN.test(key) && !key.split('/').some((segment) => segment.startsWith('.'));
+}
+
+/** The one place file keys are made: from ids the server allocated, never from user input. */
+export function blobKeyForFile(exportId: Id, jobId: Id, fileId: Id): string {
+  return `exports/${exportId}/${jobId}/${fileId}`;
+}
+
+export function blobPrefixForExport(exportId: Id): string {
+  return `exports/${exportId}/`;
+}

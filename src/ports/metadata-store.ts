@@ -1,0 +1,164 @@
+/**
+ * @module
+ * The metadata of dyi-export (communities, members, integrations, tokens, exports, jobs and
+ * file records) behind one port, split into small repositories. Every method is atomic on its
+ * own; methods that write several rows (an export with its jobs, a cancel) do so in one
+ * transaction. Adapters: SQLite (embedded) and, later, PostgreSQL; both run the same contract
+ * suite (`src/ports/metadata-store.contract.ts`).
+ */
+import type {
+  AbortReason,
+  AccessTokenRecord,
+  Community,
+  DataType,
+  DyiFile,
+  DyiJob,
+  ExportJob,
+  ExportJobCounts,
+  ExportParameters,
+  Id,
+  Integration,
+  JobState,
+  JobType,
+  Member,
+  MemberStatus,
+  ObjectKind,
+  Permission,
+  UnixSeconds,
+} from '../domain/index.js';
+import type { Page, PageRequest } from './paging.js';
+
+export interface MetadataStore {
+  /** Opens connections and migrates the schema; refuses a database newer than the code. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** The kind of object an id names and the community it belongs to. */
+  findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined>;
+  readonly communities: CommunityRepository;
+  readonly members: MemberRepository;
+  readonly integrations: IntegrationRepository;
+  readonly tokens: TokenRepository;
+  readonly exports: ExportRepository;
+  readonly jobs: JobRepository;
+  readonly files: FileRepository;
+  readonly settings: SettingsRepository;
+}
+
+export interface CommunityRepository {
+  create(input: { name: string; createTime: UnixSeconds }): Promise<Community>;
+  get(id: Id): Promise<Community | undefined>;
+  list(): Promise<readonly Community[]>;
+}
+
+export interface NewMember {
+  readonly name: string;
+  readonly email: string | null;
+  readonly status: MemberStatus;
+}
+
+export interface MemberRepository {
+  create(communityId: Id, member: NewMember): Promise<Member>;
+  get(id: Id): Promise<Member | undefined>;
+  /** Members of the community with these ids (unknown ids are left out). */
+  getMany(communityId: Id, ids: readonly Id[]): Promise<readonly Member[]>;
+  /** Ids of the community's active members, in id order. */
+  listActiveIds(communityId: Id): Promise<readonly Id[]>;
+  setStatus(id: Id, status: MemberStatus): Promise<void>;
+}
+
+export interface IntegrationRepository {
+  create(input: Omit<Integration, 'id'>): Promise<Integration>;
+  get(id: Id): Promise<Integration | undefined>;
+  list(communityId: Id): Promise<readonly Integration[]>;
+  setRequireAppsecretProof(id: Id, required: boolean): Promise<void>;
+}
+
+export interface NewAccessToken {
+  readonly integrationId: Id;
+  readonly communityId: Id;
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly hint: string;
+  readonly permissions: readonly Permission[];
+  readonly createTime: UnixSeconds;
+}
+
+export interface TokenRepository {
+  create(token: NewAccessToken): Promise<AccessTokenRecord>;
+  /** The token whose hash this is, revoked or not, with its stored hash. */
+  findByHash(tokenHash: string): Promise<(AccessTokenRecord & { tokenHash: string }) | undefined>;
+  get(id: Id): Promise<AccessTokenRecord | undefined>;
+  list(integrationId: Id): Promise<readonly AccessTokenRecord[]>;
+  /** Marks the token revoked; true when it was active until now. */
+  revoke(id: Id, time: UnixSeconds): Promise<boolean>;
+}
+
+export interface NewExport extends ExportParameters {
+  readonly communityId: Id;
+  readonly createTime: UnixSeconds;
+  readonly idempotencyKey: string | null;
+}
+
+export interface PlannedJob {
+  readonly jobType: JobType;
+  readonly userId: Id | null;
+  readonly dataTypes: readonly DataType[];
+}
+
+export interface ExportRepository {
+  /** Creates the export and all its jobs (all PENDING) in one transaction. */
+  create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob>;
+  get(id: Id): Promise<ExportJob | undefined>;
+  findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined>;
+  /** The community's exports, newest first. */
+  list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>>;
+  countJobs(exportId: Id): Promise<ExportJobCounts>;
+  /** The reason of the first aborted job (by id), or null when none aborted. */
+  firstAbortReason(exportId: Id): Promise<AbortReason | null>;
+  /**
+   * Marks the export cancelled and ends every unfinished job ABORTED with CANCELLED_BY_USER,
+   * in one transaction. Finished jobs keep their state and files. Returns the aborted jobs' ids.
+   */
+  cancel(id: Id, time: UnixSeconds): Promise<readonly Id[]>;
+  /** Deletes the export, its jobs and file records in one transaction; returns the files' blob keys. */
+  delete(id: Id): Promise<readonly string[]>;
+}
+
+export interface JobStateChange {
+  readonly state: JobState;
+  readonly abortReason?: AbortReason | null;
+  readonly stateMessage?: string | null;
+  readonly progress?: number;
+  readonly time: UnixSeconds;
+}
+
+export interface JobRepository {
+  get(id: Id): Promise<DyiJob | undefined>;
+  companyJob(exportId: Id): Promise<DyiJob>;
+  /** The export's user jobs in id order, optionally only those in one state. */
+  listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>>;
+  /**
+   * Moves a job to a new state only if it is in one of `from`; returns whether it moved.
+   * This compare-and-set is what keeps a cancel and a finishing worker from both winning.
+   */
+  transition(id: Id, from: readonly JobState[], change: JobStateChange): Promise<boolean>;
+  setProgress(id: Id, progress: number, time: UnixSeconds): Promise<void>;
+}
+
+export type NewFile = Omit<DyiFile, 'id'>;
+
+export interface FileRepository {
+  /** Allocates the id a file will have, so its blob key can be made before its row exists. */
+  allocateId(communityId: Id): Promise<Id>;
+  /** Records a file whose blob is completely stored, under an id from `allocateId`. */
+  create(id: Id, file: NewFile): Promise<DyiFile>;
+  get(id: Id): Promise<DyiFile | undefined>;
+  listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>>;
+  countByJob(jobId: Id): Promise<number>;
+}
+
+/** Small server-wide values that every process sharing the database must agree on. */
+export interface SettingsRepository {
+  /** The value under `key`, created with `create()` on first use (atomic across processes). */
+  getOrCreate(key: string, create: () => string): Promise<string>;
+}

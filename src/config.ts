@@ -21,6 +21,8 @@ export const DEFAULTS = {
   rateLimitCalls: 6000,
   /** Length of the rate-limit window, in seconds. */
   rateLimitWindowSeconds: 60,
+  /** Graph calls one community (all its tokens) may make per window (Graph code 613 above it). */
+  communityRateLimitCalls: 30000,
   /** Exports one community may create per rate-limit window (Graph code 613 above it). */
   createExportLimit: 30,
   /** Items per page when `limit` is not given. */
@@ -41,6 +43,7 @@ const schema = z.object({
   downloadUrlTtlSeconds: z.coerce.number().int().min(1),
   rateLimitCalls: z.coerce.number().int().min(0),
   rateLimitWindowSeconds: z.coerce.number().int().min(1),
+  communityRateLimitCalls: z.coerce.number().int().min(0),
   createExportLimit: z.coerce.number().int().min(0),
   defaultPageSize: z.coerce.number().int().min(1),
   maxPageSize: z.coerce.number().int().min(1),
@@ -58,6 +61,7 @@ export interface Config {
   readonly downloadUrlTtlSeconds: number;
   readonly rateLimitCalls: number;
   readonly rateLimitWindowSeconds: number;
+  readonly communityRateLimitCalls: number;
   readonly createExportLimit: number;
   readonly defaultPageSize: number;
   readonly maxPageSize: number;
@@ -74,6 +78,7 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_DOWNLOAD_URL_TTL_SECONDS: 'downloadUrlTtlSeconds',
   DYI_RATE_LIMIT_CALLS: 'rateLimitCalls',
   DYI_RATE_LIMIT_WINDOW_SECONDS: 'rateLimitWindowSeconds',
+  DYI_COMMUNITY_RATE_LIMIT_CALLS: 'communityRateLimitCalls',
   DYI_CREATE_EXPORT_LIMIT: 'createExportLimit',
   DYI_LOG_LEVEL: 'logLevel',
 };

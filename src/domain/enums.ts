@@ -53,7 +53,11 @@ export const MEDIA_QUALITIES = ['VERY_LOW', 'LOW', 'MEDIUM', 'HIGH', 'VERY_HIGH'
 export type MediaQuality = (typeof MEDIA_QUALITIES)[number];
 
 /** Why a job ended without its files. */
-export const ABORT_REASONS = ['TARGET_NOT_VISIBLE', 'CANCELLED_BY_USER', 'ARCHIVE_TOO_BIG'] as const;
+export const ABORT_REASONS = [
+  'TARGET_NOT_VISIBLE',
+  'CANCELLED_BY_USER',
+  'ARCHIVE_TOO_BIG',
+] as const;
 export type AbortReason = (typeof ABORT_REASONS)[number];
 
 /** Life cycle of one DYI job; the last three are final. */

@@ -82,12 +82,19 @@ export class MissingTokenError extends DyiError {
 /** A token that is unknown, malformed or revoked. */
 export class InvalidTokenError extends DyiError {
   readonly code = 'invalid_token';
+  constructor(
+    message: string,
+    /** Graph's error_subcode: 467 invalid token, 452 revoked (session invalidated). */
+    readonly subcode: 452 | 467 = 467,
+  ) {
+    super(message);
+  }
 }
 
 export class PermissionDeniedError extends DyiError {
   readonly code = 'permission_denied';
   constructor(readonly permission: string) {
-    super(`(#200) This call requires the permission ${permission}; ask an admin for a token that has it.`);
+    super(`This call requires the permission ${permission}; ask an admin for a token that has it.`);
   }
 }
 

@@ -86,6 +86,8 @@ export interface ExportJobCounts {
   readonly completed: number;
   readonly aborted: number;
   readonly failed: number;
+  /** Sum of the progress (0 to 1) of the jobs in progress. */
+  readonly runningProgress: number;
 }
 
 /** A company or user DYI job. */
@@ -124,10 +126,4 @@ export interface DyiFile {
 
 /** The kinds of object an id can name. */
 export type ObjectKind =
-  | 'community'
-  | 'integration'
-  | 'access_token'
-  | 'member'
-  | 'work_dyi_job'
-  | 'dyi_job'
-  | 'dyi_file';
+  'community' | 'integration' | 'access_token' | 'member' | 'work_dyi_job' | 'dyi_job' | 'dyi_file';

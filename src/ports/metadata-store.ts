@@ -112,6 +112,7 @@ export interface ExportRepository {
   findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined>;
   /** The community's exports, newest first. */
   list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>>;
+  count(communityId: Id): Promise<number>;
   countJobs(exportId: Id): Promise<ExportJobCounts>;
   /** The reason of the first aborted job (by id), or null when none aborted. */
   firstAbortReason(exportId: Id): Promise<AbortReason | null>;
@@ -161,4 +162,5 @@ export interface FileRepository {
 export interface SettingsRepository {
   /** The value under `key`, created with `create()` on first use (atomic across processes). */
   getOrCreate(key: string, create: () => string): Promise<string>;
+  set(key: string, value: string): Promise<void>;
 }

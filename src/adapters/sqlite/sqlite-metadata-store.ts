@@ -103,7 +103,9 @@ export class SqliteMetadataStore implements MetadataStore {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new KyselyClass<SqliteDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new KyselyClass<SqliteDatabase>({
+      dialect: new SqliteDialect({ database: sqlite }),
+    });
     try {
       await migrateToLatest(db as unknown as Kysely<unknown>, this.#filename);
     } catch (error) {
@@ -206,11 +208,7 @@ class SqliteCommunities implements CommunityRepository {
   create(input: { name: string; createTime: number }): Promise<Community> {
     return inTransaction(this.db(), async (trx) => {
       const id = await newObjectId(trx, 'community', null);
-      await trx
-        .updateTable('objects')
-        .set({ community_id: id })
-        .where('id', '=', id)
-        .execute();
+      await trx.updateTable('objects').set({ community_id: id }).where('id', '=', id).execute();
       await trx
         .insertInto('communities')
         .values({ id, name: input.name, create_time: input.createTime })
@@ -525,16 +523,30 @@ class SqliteExports implements ExportRepository {
         .selectFrom('exports')
         .selectAll()
         .where('community_id', '=', Number(communityId));
-      if (position !== undefined) query = query.where('id', direction === 'asc' ? '>' : '<', position);
+      if (position !== undefined)
+        query = query.where('id', direction === 'asc' ? '>' : '<', position);
       return query.orderBy('id', direction).limit(limit).execute();
     });
     return { ...result, items: result.items.map(toExport) };
   }
 
+  async count(communityId: Id): Promise<number> {
+    const row = await this.db()
+      .selectFrom('exports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('community_id', '=', Number(communityId))
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
   async countJobs(exportId: Id): Promise<ExportJobCounts> {
     const rows = await this.db()
       .selectFrom('dyi_jobs')
-      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .select([
+        'state',
+        (eb) => eb.fn.countAll<number>().as('n'),
+        (eb) => eb.fn.sum<number>('progress').as('progress'),
+      ])
       .where('export_id', '=', Number(exportId))
       .groupBy('state')
       .execute();
@@ -546,6 +558,7 @@ class SqliteExports implements ExportRepository {
       completed: count('COMPLETED'),
       aborted: count('ABORTED'),
       failed: count('FAILED'),
+      runningProgress: rows.find((r) => r.state === 'IN_PROGRESS')?.progress ?? 0,
     };
   }
 
@@ -601,8 +614,16 @@ class SqliteExports implements ExportRepository {
           .where('id', 'in', fileObjects.slice(start, start + INSERT_CHUNK))
           .execute();
       }
-      await trx.deleteFrom('objects').where('id', 'in', jobIds).execute();
+      // dyi_jobs rows reference their objects rows (foreign keys on): read the ids, then
+      // delete the jobs before their objects.
+      const jobObjects = (await jobIds.execute()).map((job) => job.id);
       await trx.deleteFrom('dyi_jobs').where('export_id', '=', exportId).execute();
+      for (let start = 0; start < jobObjects.length; start += INSERT_CHUNK) {
+        await trx
+          .deleteFrom('objects')
+          .where('id', 'in', jobObjects.slice(start, start + INSERT_CHUNK))
+          .execute();
+      }
       await trx.deleteFrom('exports').where('id', '=', exportId).execute();
       await trx.deleteFrom('objects').where('id', '=', exportId).execute();
       return files.map((f) => f.blob_key);
@@ -659,7 +680,8 @@ class SqliteJobs implements JobRepository {
         .where('export_id', '=', Number(exportId))
         .where('job_type', '=', 'USER');
       if (state !== undefined) query = query.where('state', '=', state);
-      if (position !== undefined) query = query.where('id', direction === 'asc' ? '>' : '<', position);
+      if (position !== undefined)
+        query = query.where('id', direction === 'asc' ? '>' : '<', position);
       return query.orderBy('id', direction).limit(limit).execute();
     });
     return { ...result, items: result.items.map(toJob) };
@@ -743,7 +765,8 @@ class SqliteFiles implements FileRepository {
   async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
     const result = await keysetPage('asc', page, (direction, position, limit) => {
       let query = this.db().selectFrom('dyi_files').selectAll().where('job_id', '=', Number(jobId));
-      if (position !== undefined) query = query.where('id', direction === 'asc' ? '>' : '<', position);
+      if (position !== undefined)
+        query = query.where('id', direction === 'asc' ? '>' : '<', position);
       return query.orderBy('id', direction).limit(limit).execute();
     });
     return { ...result, items: result.items.map(toFile) };
@@ -774,5 +797,13 @@ class SqliteSettings implements SettingsRepository {
       .where('key', '=', key)
       .executeTakeFirstOrThrow();
     return row.value;
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.db()
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
   }
 }

@@ -1,0 +1,279 @@
+/**
+ * @module
+ * How fast the download route serves a large archive, side by side with nginx serving the same
+ * file with `sendfile on`, the fastest plain file server at hand. Both serve one blob written by
+ * the LocalDiskBlobStore into a temp directory, on loopback; a Node http client in a worker
+ * thread (so that it never shares the server's event loop) downloads it alternately from each,
+ * discarding the bytes, and the bench prints each run, the medians and the ratio ours/nginx
+ * (goal: at least 0.7). Run: `npx tsx bench/download-vs-nginx.ts [--runs 5] [--size-mib 1024]`.
+ * It starts nginx itself (Debian's `/usr/sbin/nginx`) and stops it by its pid at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { LocalDiskBlobStore } from '../src/adapters/local-disk/local-disk-blob-store.js';
+import type { DyiFile } from '../src/domain/types.js';
+import { blobKeyForFile } from '../src/ports/blob-store.js';
+import { registerDownloadRoute } from '../src/server/download-route.js';
+import { DownloadUrlSigner } from '../src/services/download-url-signer.js';
+
+const NGINX = '/usr/sbin/nginx';
+const GOAL_RATIO = 0.7;
+const MIB = 1024 * 1024;
+
+interface Run {
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/**
+ * The client, as plain JavaScript for `new Worker(..., { eval: true })`: one GET per message,
+ * counting and dropping the bytes, answering with the status, byte count and elapsed time.
+ */
+const CLIENT_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const http = require('node:http');
+parentPort.on('message', (url) => {
+  const started = process.hrtime.bigint();
+  http.get(url, { agent: false }, (response) => {
+    let bytes = 0;
+    response.on('data', (chunk) => { bytes += chunk.length; });
+    response.on('end', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      parentPort.postMessage({ status: response.statusCode, bytes, seconds });
+    });
+  }).on('error', (error) => parentPort.postMessage({ error: String(error) }));
+});
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '5' },
+      'size-mib': { type: 'string', default: '1024' },
+    },
+  });
+  const runs = Number(values.runs);
+  const size = Number(values['size-mib']) * MIB;
+  const hasNginx = existsSync(NGINX);
+  if (!hasNginx) {
+    console.log(`${NGINX} is missing, so only our route is measured. Install it with:`);
+    console.log('  apt-get install -y nginx');
+  }
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-download-'));
+  // nginx's workers run as an unprivileged user when started by root; they must read the blob.
+  await chmod(dir, 0o755);
+  const blobs = new LocalDiskBlobStore({ root: path.join(dir, 'blobs') });
+  let app: FastifyInstance | undefined;
+  let nginx: ChildProcess | undefined;
+  const client = new Worker(CLIENT_SOURCE, { eval: true });
+  const stopOnSignal = () => {
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  async function cleanUp(): Promise<void> {
+    if (nginx?.pid !== undefined && nginx.exitCode === null) {
+      // SIGTERM is nginx's fast shutdown; its workers exit with the master.
+      const exited = once(nginx, 'exit');
+      process.kill(nginx.pid, 'SIGTERM');
+      await exited;
+    }
+    await app?.close();
+    await blobs.close();
+    await client.terminate();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  try {
+    await blobs.init();
+    const file = await storeBlob(blobs, size);
+    const signer = new DownloadUrlSigner({
+      secret: 'bench-secret',
+      publicUrl: 'http://127.0.0.1',
+      ttlSeconds: 24 * 3600,
+      clock: { now: () => Date.now() },
+    });
+    app = Fastify({ logger: false });
+    registerDownloadRoute(app, {
+      files: { get: (id) => Promise.resolve(id === file.id ? file : undefined) },
+      blobs,
+      signer,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const signed = new URL(signer.sign(file).url);
+    const ourUrl = `http://127.0.0.1:${portOf(app)}${signed.pathname}${signed.search}`;
+
+    const contenders: { name: string; url: string; runs: Run[] }[] = [
+      { name: 'ours (download route)', url: ourUrl, runs: [] },
+    ];
+    if (hasNginx) {
+      const port = await freePort();
+      nginx = await startNginx(dir, path.join(dir, 'blobs'), port);
+      contenders.push({
+        name: 'nginx (sendfile on)',
+        url: `http://127.0.0.1:${port}/${file.blobKey}`,
+        runs: [],
+      });
+    }
+
+    console.log(
+      `file: ${size / MIB} MiB; ${runs} downloads from each, alternating, after one warm-up`,
+    );
+    for (const contender of contenders) await download(client, contender.url, size);
+    for (let run = 1; run <= runs; run += 1) {
+      for (const contender of contenders) {
+        const result = await download(client, contender.url, size);
+        contender.runs.push(result);
+        console.log(
+          `  run ${run} ${contender.name.padEnd(24)} ${mbPerSecond(result).toFixed(0).padStart(6)} MB/s`,
+        );
+      }
+    }
+
+    const medians = contenders.map((contender) => median(contender.runs.map(mbPerSecond)));
+    contenders.forEach((contender, i) =>
+      console.log(`median ${contender.name.padEnd(24)} ${medians[i]?.toFixed(0).padStart(6)} MB/s`),
+    );
+    const [ours, theirs] = medians;
+    if (ours !== undefined && theirs !== undefined) {
+      const ratio = ours / theirs;
+      const verdict = ratio >= GOAL_RATIO ? 'meets' : 'MISSES';
+      console.log(`ratio ours/nginx: ${ratio.toFixed(2)} (${verdict} the goal of ${GOAL_RATIO})`);
+    }
+  } finally {
+    process.removeListener('SIGINT', stopOnSignal);
+    process.removeListener('SIGTERM', stopOnSignal);
+    await cleanUp();
+  }
+}
+
+/** Writes `size` bytes through the store, so the bench serves what `put` really produces. */
+async function storeBlob(blobs: LocalDiskBlobStore, size: number): Promise<DyiFile> {
+  const chunk = Buffer.alloc(MIB);
+  for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 7919) & 0xff;
+  async function* body(): AsyncGenerator<Buffer> {
+    for (let written = 0; written < size; written += chunk.length) {
+      yield written + chunk.length <= size ? chunk : chunk.subarray(0, size - written);
+      await Promise.resolve();
+    }
+  }
+  const blobKey = blobKeyForFile('1', '2', '3');
+  const stored = await blobs.put(blobKey, body());
+  return {
+    id: '3',
+    jobId: '2',
+    communityId: '1',
+    name: 'bench-part-1.zip',
+    size: stored.size,
+    sha256: stored.sha256,
+    contentType: 'application/zip',
+    partNumber: 1,
+    blobKey,
+    createTime: Math.floor(Date.now() / 1000),
+  };
+}
+
+/** Starts nginx in the foreground with a config that keeps every path inside `dir`. */
+async function startNginx(dir: string, root: string, port: number): Promise<ChildProcess> {
+  const temp = path.join(dir, 'nginx-temp');
+  await mkdir(temp);
+  const errorLog = path.join(dir, 'nginx-error.log');
+  const config = path.join(dir, 'nginx.conf');
+  await writeFile(
+    config,
+    `daemon off;
+worker_processes 1;
+pid ${path.join(dir, 'nginx.pid')};
+error_log ${errorLog} warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path ${temp}/client;
+  proxy_temp_path ${temp}/proxy;
+  fastcgi_temp_path ${temp}/fastcgi;
+  uwsgi_temp_path ${temp}/uwsgi;
+  scgi_temp_path ${temp}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`,
+  );
+  const nginx = spawn(NGINX, ['-p', dir, '-c', config, '-e', errorLog], { stdio: 'inherit' });
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (nginx.exitCode !== null) break;
+    if (await isListening(port)) return nginx;
+    await sleep(50);
+  }
+  if (nginx.exitCode === null) nginx.kill('SIGTERM');
+  const log = await readFile(errorLog, 'utf8').catch(() => '');
+  throw new Error(`nginx did not start on port ${port}; its error log says:\n${log}`);
+}
+
+async function download(client: Worker, url: string, size: number): Promise<Run> {
+  client.postMessage(url);
+  const [reply] = (await once(client, 'message')) as [
+    { status?: number; bytes?: number; seconds?: number; error?: string },
+  ];
+  if (reply.error !== undefined) throw new Error(`GET ${url} failed: ${reply.error}`);
+  if (reply.status !== 200 || reply.bytes !== size) {
+    throw new Error(`GET ${url} answered ${reply.status} with ${reply.bytes} of ${size} bytes`);
+  }
+  return { bytes: reply.bytes, seconds: reply.seconds ?? Number.NaN };
+}
+
+function mbPerSecond(run: Run): number {
+  return run.bytes / 1e6 / run.seconds;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+}
+
+function portOf(app: FastifyInstance): number {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('server is not on TCP');
+  return address.port;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+await main();

@@ -1,0 +1,116 @@
+/**
+ * @module
+ * Runs the MetadataStore contract on a SQLite file, plus what only a file database has: its
+ * schema survives a restart with migrations applied once, and a database written by a newer
+ * dyi-export is refused rather than half-understood.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatabaseTooNewError } from '../../domain/index.js';
+import { runMetadataStoreContract } from '../../ports/metadata-store.contract.js';
+import { SqliteMetadataStore } from './sqlite-metadata-store.js';
+
+runMetadataStoreContract('SqliteMetadataStore on a temporary file', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-sqlite-contract-'));
+  const store = new SqliteMetadataStore({ filename: path.join(dir, 'dyi.sqlite') });
+  await store.init();
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteMetadataStore on disk', () => {
+  let dir: string;
+  let filename: string;
+  const opened: SqliteMetadataStore[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dyi-sqlite-'));
+    filename = path.join(dir, 'data', 'dyi.sqlite');
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function open(): SqliteMetadataStore {
+    const store = new SqliteMetadataStore({ filename });
+    opened.push(store);
+    return store;
+  }
+
+  function migrationNames(): string[] {
+    const sqlite = new Database(filename, { readonly: true });
+    try {
+      const rows = sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').all();
+      return rows.map((row) => (row as { name: string }).name);
+    } finally {
+      sqlite.close();
+    }
+  }
+
+  it('keeps data across close and reopen and applies migrations once', async () => {
+    const first = open();
+    await first.init();
+    await first.init(); // a second init on an open store changes nothing
+    const community = await first.communities.create({ name: 'Acme', createTime: 1 });
+    await first.close();
+    const applied = migrationNames();
+    expect(applied.length).toBeGreaterThan(0);
+
+    const second = open();
+    await second.init();
+    expect(await second.communities.list()).toEqual([community]);
+    expect(await second.findObject(community.id)).toEqual({
+      kind: 'community',
+      communityId: community.id,
+    });
+    const next = await second.communities.create({ name: 'Next', createTime: 2 });
+    expect(BigInt(next.id)).toBeGreaterThan(BigInt(community.id));
+    await second.close();
+    expect(migrationNames()).toEqual(applied);
+  });
+
+  it('refuses a database written by a newer version and leaves it untouched', async () => {
+    const first = open();
+    await first.init();
+    await first.communities.create({ name: 'Acme', createTime: 1 });
+    await first.close();
+    const sqlite = new Database(filename);
+    sqlite
+      .prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)')
+      .run('9999_from_the_future', new Date(0).toISOString());
+    sqlite.close();
+
+    const newer = open();
+    const failure = await newer.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(DatabaseTooNewError);
+    const message = (failure as DatabaseTooNewError).message;
+    expect(message).toContain(filename);
+    expect(message).toContain('newer version of dyi-export');
+    expect(message).toContain('9999_from_the_future');
+    expect(message).toContain('Upgrade dyi-export, or point --data-dir at another directory');
+    expect((failure as DatabaseTooNewError).code).toBe('database_too_new');
+    await expect(newer.communities.list()).rejects.toThrow(/before init\(\)/);
+    expect(migrationNames()).toContain('9999_from_the_future');
+
+    // The refused store let go of the file: it can be opened, fixed and used again.
+    const repair = new Database(filename);
+    repair.prepare('DELETE FROM kysely_migration WHERE name = ?').run('9999_from_the_future');
+    repair.close();
+    const fixed = open();
+    await fixed.init();
+    expect(await fixed.communities.list()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * @module
+ * What every command shares: the `--data-dir` option, loading the configuration, and running
+ * an action with an open runtime that is closed whatever happens. Errors of ours are printed
+ * as one line for people (exit code 2 for bad input, 1 otherwise); others with their stack.
+ */
+import type { Command } from 'commander';
+import { type ConfigOverrides, DEFAULTS, loadConfig } from '../config.js';
+import { DyiError, ValidationError } from '../domain/index.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+
+export interface DataDirOptions {
+  readonly dataDir?: string;
+}
+
+export function addDataDirOption(command: Command): Command {
+  return command.option(
+    '--data-dir <dir>',
+    `directory of the database and files (env DYI_DATA_DIR, default ${DEFAULTS.dataDir})`,
+  );
+}
+
+export async function withRuntime<T>(
+  options: DataDirOptions,
+  action: (runtime: Runtime) => Promise<T>,
+  overrides: ConfigOverrides = {},
+): Promise<T> {
+  const config = loadConfig(process.env, {
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...overrides,
+  });
+  const runtime = await openRuntime(config);
+  try {
+    return await action(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Prints an error for people and sets the exit code. */
+export function reportError(error: unknown): void {
+  if (error instanceof DyiError) {
+    process.stderr.write(`dyi: ${error.message}\n`);
+    process.exitCode = error instanceof ValidationError ? 2 : 1;
+    return;
+  }
+  process.stderr.write(
+    `dyi: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+}
+
+/** The community a command acts on: the one given, or the only one there is. */
+export async function resolveCommunityId(
+  runtime: Runtime,
+  given: string | undefined,
+): Promise<string> {
+  if (given !== undefined) return (await runtime.communities.get(given)).id;
+  const all = await runtime.communities.list();
+  const [only] = all;
+  if (all.length === 1 && only) return only.id;
+  throw new ValidationError(
+    'community',
+    all.length === 0
+      ? 'There is no community yet: create one with `dyi community create --name NAME`.'
+      : `There are ${all.length} communities; choose one with --community ID (${all.map((c) => `${c.id} ${c.name}`).join(', ')}).`,
+  );
+}

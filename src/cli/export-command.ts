@@ -1,0 +1,61 @@
+/**
+ * @module
+ * `dyi export create`: starts an export with the same parameters as
+ * `POST /community/work_dyi_jobs`, and prints its id.
+ */
+import { Command } from 'commander';
+import { DATA_TYPES, DYI_FORMATS, MEDIA_QUALITIES } from '../domain/index.js';
+import {
+  addDataDirOption,
+  type DataDirOptions,
+  resolveCommunityId,
+  withRuntime,
+} from './cli-context.js';
+
+interface CreateOptions extends DataDirOptions {
+  readonly community?: string;
+  readonly dataTypes: string;
+  readonly dyiFormat?: string;
+  readonly mediaQuality?: string;
+  readonly startTime?: string;
+  readonly endTime?: string;
+  readonly userIds?: string;
+  readonly idempotencyKey?: string;
+}
+
+export function exportCommand(): Command {
+  const exportGroup = new Command('export').description('start exports');
+  addDataDirOption(
+    exportGroup
+      .command('create')
+      .description(
+        'create an export (one company job and one job per included member); prints its id',
+      )
+      .option('--community <id>', 'community to export (default: the only one)')
+      .requiredOption('--data-types <list>', `comma list, or ALL; of: ${DATA_TYPES.join(', ')}`)
+      .option('--dyi-format <format>', `one of ${DYI_FORMATS.join(', ')} (default JSON)`)
+      .option('--media-quality <quality>', `one of ${MEDIA_QUALITIES.join(', ')} (default HIGH)`)
+      .option(
+        '--start-time <time>',
+        'start of the range, ISO 8601 or Unix seconds (default: the beginning)',
+      )
+      .option('--end-time <time>', 'end of the range, exclusive (default: now)')
+      .option('--user-ids <list>', 'comma list of member ids (default: every active member)')
+      .option('--idempotency-key <key>', 'repeat-safe key: the same key returns the same export'),
+  ).action(async (options: CreateOptions) => {
+    await withRuntime(options, async (runtime) => {
+      const communityId = await resolveCommunityId(runtime, options.community);
+      const created = await runtime.exports.create(communityId, {
+        data_types: options.dataTypes.trim() === 'ALL' ? [...DATA_TYPES] : options.dataTypes,
+        dyi_format: options.dyiFormat,
+        media_quality: options.mediaQuality,
+        start_time: options.startTime,
+        end_time: options.endTime,
+        user_ids: options.userIds,
+        idempotency_key: options.idempotencyKey,
+      });
+      process.stdout.write(`${created.id}\n`);
+    });
+  });
+  return exportGroup;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * @module
+ * The `dyi` command line: one subcommand per file in this folder.
+ */
+import { Command } from 'commander';
+import { reportError } from './cli-context.js';
+import { communityCommand } from './community-command.js';
+import { exportCommand } from './export-command.js';
+import { serveCommand } from './serve-command.js';
+import { tokenCommand } from './token-command.js';
+
+const program = new Command('dyi')
+  .description('dyi-export: self-hosted DYI Export API (Graph-compatible server and tools)')
+  .showHelpAfterError()
+  .addCommand(serveCommand())
+  .addCommand(communityCommand())
+  .addCommand(tokenCommand())
+  .addCommand(exportCommand());
+
+program.parseAsync(process.argv).catch(reportError);

@@ -1,0 +1,91 @@
+/**
+ * @module
+ * `dyi serve`: opens the data directory, makes the demo community on first start, and serves
+ * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
+ */
+import { Command } from 'commander';
+import { type ConfigOverrides, DEFAULTS } from '../config.js';
+import { buildApp } from '../server/app.js';
+import { ensureDemoCommunity } from '../services/demo-community.js';
+import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
+
+/** How long in-flight requests may take to finish on shutdown, in milliseconds. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+interface ServeOptions extends DataDirOptions {
+  readonly port?: string;
+  readonly host?: string;
+  readonly publicUrl?: string;
+  readonly demo: boolean;
+}
+
+export function serveCommand(): Command {
+  return addDataDirOption(
+    new Command('serve')
+      .description('serve the Graph API (and downloads) on this machine')
+      .option('--port <port>', `TCP port (env PORT, default ${DEFAULTS.port}; 0 picks a free one)`)
+      .option('--host <host>', `interface to bind (env DYI_HOST, default ${DEFAULTS.host})`)
+      .option(
+        '--public-url <url>',
+        'origin clients use, for links (env DYI_PUBLIC_URL, default http://localhost:<port>)',
+      )
+      .option('--no-demo', 'do not create a demo community on an empty data directory'),
+  ).action(async (options: ServeOptions) => {
+    const overrides: ConfigOverrides = {
+      ...(options.port !== undefined && { port: options.port }),
+      ...(options.host !== undefined && { host: options.host }),
+      ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+    };
+    await withRuntime(
+      options,
+      async (runtime) => {
+        const { config } = runtime;
+        const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
+        const app = await buildApp(runtime, { logger: config.logLevel !== 'silent' });
+        await app.listen({ port: config.port, host: config.host });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        const publicUrl =
+          options.publicUrl ?? process.env.DYI_PUBLIC_URL ?? `http://localhost:${port}`;
+        const lines = [
+          '',
+          `dyi-export is serving the Graph API at ${publicUrl} (data in ${config.dataDir})`,
+        ];
+        if (demo) {
+          lines.push(
+            `${demo.created ? 'Created the demo' : 'Demo'} community "${demo.community.name}" (id ${demo.community.id}).`,
+            'Access token for it (read and manage exports; shown once, revoke with `dyi token revoke`):',
+            `  ${demo.token}`,
+            'Try:',
+            `  curl '${publicUrl}/community/work_dyi_jobs?fields=id,is_completed,company_job&access_token=${demo.token}'`,
+          );
+        } else {
+          lines.push(
+            'Create a token with: dyi token create --permission read_company_data_exports',
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n\n`);
+        await waitForShutdown(async () => {
+          await app.close();
+        });
+      },
+      overrides,
+    );
+  });
+}
+
+function waitForShutdown(close: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.stderr.write(`\n${signal}: finishing requests in flight, then stopping.\n`);
+      const force = setTimeout(() => {
+        process.stderr.write('Requests did not finish in time; stopping now.\n');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      force.unref();
+      close().then(resolve, reject);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,929 @@
+/**
+ * @module
+ * The behaviour every MetadataStore adapter must show, as one vitest suite that each adapter's
+ * test file runs against a real database (SQLite now, PostgreSQL later): no adapter is tested
+ * against a mock, and no service may rely on a behaviour this suite does not pin down. Paging
+ * gets the most attention because its bugs are silent: a skipped or repeated item, or an empty
+ * page that still says `hasNext`, would pass any single-page check and break every downloader.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  DataType,
+  DyiJob,
+  ExportJob,
+  Id,
+  JobState,
+  MemberStatus,
+  ObjectKind,
+} from '../domain/index.js';
+import { blobKeyForFile } from './blob-store.js';
+import type { MetadataStore, NewExport, PlannedJob } from './metadata-store.js';
+import type { Page, PageRequest } from './paging.js';
+
+export interface MetadataStoreFixture {
+  /** An initialised store over an empty database of its own. */
+  readonly store: MetadataStore;
+  /** Closes the store and removes its database. */
+  cleanup(): Promise<void>;
+}
+
+/** Numeric ids the suite uses as positions outside every list and as unknown objects. */
+const HIGHEST_ID = '9999999999999999';
+const LOWEST_ID = '1';
+
+/** Strings that can never name an object, whatever the adapter's id type. */
+const GARBAGE_IDS = ['abc', '-1', '99999999999999999999', '', '1.5', ' 1', '0x10', '1e5'];
+
+const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+const COMPANY_TYPES: readonly DataType[] = ['WORKPLACE_COMPANY_METADATA_GROUPS'];
+const USER_TYPES: readonly DataType[] = ['POSTS_YOUR_ACTIVITY', 'MESSENGER_V2'];
+
+/** The item at `index`, failing the test (not the type checker) when the list is shorter. */
+function nth<T>(items: readonly T[], index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new Error(`expected an item at index ${index} of ${items.length}`);
+  return item;
+}
+
+export function runMetadataStoreContract(
+  name: string,
+  create: () => Promise<MetadataStoreFixture>,
+): void {
+  describe(`MetadataStore contract: ${name}`, () => {
+    let fixture: MetadataStoreFixture | undefined;
+    let store: MetadataStore;
+
+    beforeEach(async () => {
+      fixture = await create();
+      store = fixture.store;
+    });
+
+    afterEach(async () => {
+      await fixture?.cleanup();
+      fixture = undefined;
+    });
+
+    async function community(label = 'Acme'): Promise<Id> {
+      return (await store.communities.create({ name: label, createTime: T0 })).id;
+    }
+
+    async function members(communityId: Id, count: number): Promise<Id[]> {
+      const ids: Id[] = [];
+      for (let i = 0; i < count; i++) {
+        const member = await store.members.create(communityId, {
+          name: `Member ${i}`,
+          email: `m${i}@example.com`,
+          status: 'active',
+        });
+        ids.push(member.id);
+      }
+      return ids;
+    }
+
+    function newExport(communityId: Id, overrides: Partial<NewExport> = {}): NewExport {
+      return {
+        communityId,
+        createTime: T0,
+        idempotencyKey: null,
+        dataTypes: [...COMPANY_TYPES, ...USER_TYPES],
+        dyiFormat: 'JSON',
+        mediaQuality: 'MEDIUM',
+        startTime: T0 - 86_400,
+        endTime: T0,
+        ...overrides,
+      };
+    }
+
+    function plan(userIds: readonly Id[]): PlannedJob[] {
+      return [
+        { jobType: 'COMPANY', userId: null, dataTypes: COMPANY_TYPES },
+        ...userIds.map((userId) => ({ jobType: 'USER' as const, userId, dataTypes: USER_TYPES })),
+      ];
+    }
+
+    /** An export with a company job and one user job per member (new members for a count). */
+    async function exportWithJobs(
+      communityId: Id,
+      users: number | readonly Id[],
+      overrides: Partial<NewExport> = {},
+    ): Promise<{ exportJob: ExportJob; company: DyiJob; users: DyiJob[] }> {
+      const userIds = typeof users === 'number' ? await members(communityId, users) : users;
+      const input = newExport(communityId, overrides);
+      const exportJob = await store.exports.create(input, plan(userIds));
+      const company = await store.jobs.companyJob(exportJob.id);
+      return { exportJob, company, users: await allUserJobs(exportJob.id) };
+    }
+
+    async function allUserJobs(exportId: Id, state?: JobState): Promise<DyiJob[]> {
+      return [...(await store.jobs.listUserJobs(exportId, { limit: 100_000 }, state)).items];
+    }
+
+    async function addFile(job: DyiJob, partNumber: number): Promise<Id> {
+      const id = await store.files.allocateId(job.communityId);
+      await store.files.create(id, {
+        jobId: job.id,
+        communityId: job.communityId,
+        name: `part-${partNumber}.zip`,
+        size: 1000 + partNumber,
+        sha256: 'ab'.repeat(32),
+        contentType: 'application/zip',
+        partNumber,
+        blobKey: blobKeyForFile(job.exportId, job.id, id),
+        createTime: T0 + partNumber,
+      });
+      return id;
+    }
+
+    /** Moves a pending job to `state`, as a worker or the runner would. */
+    async function moveFromPending(job: DyiJob, state: JobState): Promise<void> {
+      expect(await store.jobs.transition(job.id, ['PENDING'], { state, time: T0 + 1 })).toBe(true);
+    }
+
+    describe('ids', () => {
+      it('are numeric strings, unique across every kind and community', async () => {
+        const ids: Id[] = [];
+        for (const label of ['A', 'B']) {
+          const communityId = await community(label);
+          const memberIds = await members(communityId, 2);
+          const integration = await store.integrations.create({
+            communityId,
+            name: 'exporter',
+            appSecret: 'secret',
+            requireAppsecretProof: false,
+            createTime: T0,
+          });
+          const token = await store.tokens.create({
+            integrationId: integration.id,
+            communityId,
+            tokenHash: `hash-${label}`,
+            hint: 'abcd',
+            permissions: ['read_company_data_exports'],
+            createTime: T0,
+          });
+          const { exportJob, company, users } = await exportWithJobs(communityId, memberIds);
+          const fileId = await addFile(company, 1);
+          const allocated = await store.files.allocateId(communityId);
+          ids.push(communityId, ...memberIds, integration.id, token.id, exportJob.id);
+          ids.push(company.id, ...users.map((u) => u.id), fileId, allocated);
+        }
+        for (const id of ids) expect(id).toMatch(/^[1-9]\d{0,15}$/);
+        expect(new Set(ids).size).toBe(ids.length);
+      });
+
+      it('are never handed out again after a delete', async () => {
+        const communityId = await community();
+        const { exportJob, company, users } = await exportWithJobs(communityId, 2);
+        const fileId = await addFile(company, 1);
+        const deleted = new Set([exportJob.id, company.id, fileId, ...users.map((u) => u.id)]);
+        await store.exports.delete(exportJob.id);
+        const again = await exportWithJobs(communityId, 2);
+        const fresh = [again.exportJob.id, again.company.id, ...again.users.map((u) => u.id)];
+        fresh.push(await addFile(again.company, 1));
+        for (const id of fresh) expect(deleted.has(id)).toBe(false);
+      });
+    });
+
+    describe('findObject', () => {
+      it('names the kind and community of every kind of object', async () => {
+        const other = await community('Other');
+        const communityId = await community();
+        const memberId = nth(await members(communityId, 1), 0);
+        const integration = await store.integrations.create({
+          communityId,
+          name: 'exporter',
+          appSecret: 'secret',
+          requireAppsecretProof: false,
+          createTime: T0,
+        });
+        const token = await store.tokens.create({
+          integrationId: integration.id,
+          communityId,
+          tokenHash: 'hash',
+          hint: 'abcd',
+          permissions: ['read_company_data_exports'],
+          createTime: T0,
+        });
+        const { exportJob, company, users } = await exportWithJobs(communityId, [memberId]);
+        const fileId = await addFile(company, 1);
+        const expected: [Id, ObjectKind][] = [
+          [communityId, 'community'],
+          [memberId, 'member'],
+          [integration.id, 'integration'],
+          [token.id, 'access_token'],
+          [exportJob.id, 'work_dyi_job'],
+          [company.id, 'dyi_job'],
+          [nth(users, 0).id, 'dyi_job'],
+          [fileId, 'dyi_file'],
+        ];
+        for (const [id, kind] of expected) {
+          expect(await store.findObject(id), `${kind} ${id}`).toEqual({ kind, communityId });
+        }
+        expect(await store.findObject(other)).toEqual({ kind: 'community', communityId: other });
+      });
+
+      it('answers undefined for unknown and malformed ids', async () => {
+        await community();
+        for (const id of [...GARBAGE_IDS, HIGHEST_ID, LOWEST_ID, '0']) {
+          expect(await store.findObject(id), JSON.stringify(id)).toBeUndefined();
+        }
+      });
+
+      it('answers undefined for unknown and malformed ids in every repository get', async () => {
+        await community();
+        for (const id of [...GARBAGE_IDS, HIGHEST_ID]) {
+          expect(await store.communities.get(id)).toBeUndefined();
+          expect(await store.members.get(id)).toBeUndefined();
+          expect(await store.integrations.get(id)).toBeUndefined();
+          expect(await store.tokens.get(id)).toBeUndefined();
+          expect(await store.exports.get(id)).toBeUndefined();
+          expect(await store.jobs.get(id)).toBeUndefined();
+          expect(await store.files.get(id)).toBeUndefined();
+        }
+      });
+    });
+
+    describe('communities', () => {
+      it('creates, gets and lists communities in creation order', async () => {
+        const first = await store.communities.create({ name: 'First', createTime: T0 });
+        const second = await store.communities.create({ name: 'Second', createTime: T0 + 5 });
+        expect(first).toEqual({ id: first.id, name: 'First', createTime: T0 });
+        expect(await store.communities.get(second.id)).toEqual(second);
+        expect(await store.communities.list()).toEqual([first, second]);
+      });
+
+      it('lists nothing in an empty database', async () => {
+        expect(await store.communities.list()).toEqual([]);
+      });
+    });
+
+    describe('members', () => {
+      it('creates and gets a member', async () => {
+        const communityId = await community();
+        const member = await store.members.create(communityId, {
+          name: 'Ada',
+          email: null,
+          status: 'deactivated',
+        });
+        expect(member).toEqual({
+          id: member.id,
+          communityId,
+          name: 'Ada',
+          email: null,
+          status: 'deactivated',
+        });
+        expect(await store.members.get(member.id)).toEqual(member);
+      });
+
+      it("getMany returns the community's members among the ids and leaves out the rest", async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const own = await members(communityId, 3);
+        const foreign = nth(await members(otherId, 1), 0);
+        const found = await store.members.getMany(communityId, [
+          nth(own, 2),
+          foreign,
+          'abc',
+          HIGHEST_ID,
+          nth(own, 0),
+        ]);
+        expect(found.map((m) => m.id).sort()).toEqual([own[0], own[2]].sort());
+        expect(found.every((m) => m.communityId === communityId)).toBe(true);
+        expect(await store.members.getMany(communityId, [])).toEqual([]);
+      });
+
+      it('lists active member ids in id order and follows status changes', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const ids = await members(communityId, 4);
+        await members(otherId, 2);
+        expect(await store.members.listActiveIds(communityId)).toEqual(ids);
+        const statuses: MemberStatus[] = ['deactivated', 'deleted'];
+        for (const [i, status] of statuses.entries()) {
+          await store.members.setStatus(nth(ids, i + 1), status);
+          expect((await store.members.get(nth(ids, i + 1)))?.status).toBe(status);
+        }
+        expect(await store.members.listActiveIds(communityId)).toEqual([ids[0], ids[3]]);
+        await store.members.setStatus(nth(ids, 1), 'active');
+        expect(await store.members.listActiveIds(communityId)).toEqual([ids[0], ids[1], ids[3]]);
+      });
+    });
+
+    describe('integrations', () => {
+      it('creates, gets, lists per community and sets requireAppsecretProof', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const input = {
+          communityId,
+          name: 'exporter',
+          appSecret: 's3cret',
+          requireAppsecretProof: false,
+          createTime: T0,
+        };
+        const integration = await store.integrations.create(input);
+        expect(integration).toEqual({ id: integration.id, ...input });
+        const second = await store.integrations.create({ ...input, name: 'second' });
+        await store.integrations.create({ ...input, communityId: otherId });
+        expect(await store.integrations.get(integration.id)).toEqual(integration);
+        expect(await store.integrations.list(communityId)).toEqual([integration, second]);
+
+        await store.integrations.setRequireAppsecretProof(integration.id, true);
+        expect(await store.integrations.get(integration.id)).toEqual({
+          ...integration,
+          requireAppsecretProof: true,
+        });
+        await store.integrations.setRequireAppsecretProof(integration.id, false);
+        expect((await store.integrations.get(integration.id))?.requireAppsecretProof).toBe(false);
+        expect((await store.integrations.get(second.id))?.requireAppsecretProof).toBe(false);
+      });
+    });
+
+    describe('tokens', () => {
+      async function integration(communityId: Id): Promise<Id> {
+        const created = await store.integrations.create({
+          communityId,
+          name: 'exporter',
+          appSecret: 'secret',
+          requireAppsecretProof: false,
+          createTime: T0,
+        });
+        return created.id;
+      }
+
+      it('creates a token, finds it by hash, lists it and revokes it once', async () => {
+        const communityId = await community();
+        const integrationId = await integration(communityId);
+        const otherIntegration = await integration(communityId);
+        const token = await store.tokens.create({
+          integrationId,
+          communityId,
+          tokenHash: 'a'.repeat(64),
+          hint: 'wxyz',
+          permissions: ['read_company_data_exports', 'manage_company_data_exports'],
+          createTime: T0,
+        });
+        expect(token).toEqual({
+          id: token.id,
+          integrationId,
+          communityId,
+          hint: 'wxyz',
+          permissions: ['read_company_data_exports', 'manage_company_data_exports'],
+          createTime: T0,
+          revokeTime: null,
+        });
+        const readOnly = await store.tokens.create({
+          integrationId,
+          communityId,
+          tokenHash: 'b'.repeat(64),
+          hint: 'abcd',
+          permissions: ['read_company_data_exports'],
+          createTime: T0 + 1,
+        });
+        await store.tokens.create({
+          integrationId: otherIntegration,
+          communityId,
+          tokenHash: 'c'.repeat(64),
+          hint: 'efgh',
+          permissions: [],
+          createTime: T0,
+        });
+
+        expect(await store.tokens.findByHash('a'.repeat(64))).toEqual({
+          ...token,
+          tokenHash: 'a'.repeat(64),
+        });
+        expect(await store.tokens.findByHash('d'.repeat(64))).toBeUndefined();
+        expect(await store.tokens.get(readOnly.id)).toEqual(readOnly);
+        expect(await store.tokens.list(integrationId)).toEqual([token, readOnly]);
+        expect((await store.tokens.list(otherIntegration))[0]?.permissions).toEqual([]);
+
+        expect(await store.tokens.revoke(token.id, T0 + 60)).toBe(true);
+        expect(await store.tokens.revoke(token.id, T0 + 120)).toBe(false);
+        expect(await store.tokens.revoke(HIGHEST_ID, T0)).toBe(false);
+        expect((await store.tokens.get(token.id))?.revokeTime).toBe(T0 + 60);
+        expect((await store.tokens.findByHash('a'.repeat(64)))?.revokeTime).toBe(T0 + 60);
+        expect((await store.tokens.get(readOnly.id))?.revokeTime).toBeNull();
+      });
+    });
+
+    describe('exports', () => {
+      it('creates an export with its company job and one pending job per user', async () => {
+        const communityId = await community();
+        const userIds = await members(communityId, 3);
+        const input = newExport(communityId, { idempotencyKey: 'key-1', createTime: T0 + 7 });
+        const exportJob = await store.exports.create(input, plan(userIds));
+        expect(exportJob).toEqual({
+          id: exportJob.id,
+          communityId,
+          createTime: T0 + 7,
+          dataTypes: input.dataTypes,
+          dyiFormat: 'JSON',
+          mediaQuality: 'MEDIUM',
+          startTime: input.startTime,
+          endTime: input.endTime,
+          idempotencyKey: 'key-1',
+          cancelRequested: false,
+        });
+        expect(await store.exports.get(exportJob.id)).toEqual(exportJob);
+
+        const company = await store.jobs.companyJob(exportJob.id);
+        expect(company).toEqual({
+          id: company.id,
+          exportId: exportJob.id,
+          communityId,
+          jobType: 'COMPANY',
+          userId: null,
+          dataTypes: COMPANY_TYPES,
+          state: 'PENDING',
+          abortReason: null,
+          stateMessage: null,
+          progress: 0,
+          createTime: T0 + 7,
+          updateTime: T0 + 7,
+        });
+        const users = await allUserJobs(exportJob.id);
+        expect(users.map((job) => job.userId)).toEqual(userIds);
+        for (const job of users) {
+          expect(job).toMatchObject({
+            exportId: exportJob.id,
+            communityId,
+            jobType: 'USER',
+            dataTypes: USER_TYPES,
+            state: 'PENDING',
+            abortReason: null,
+            progress: 0,
+          });
+          expect(await store.jobs.get(job.id)).toEqual(job);
+        }
+        expect(await store.exports.countJobs(exportJob.id)).toEqual({
+          total: 4,
+          pending: 4,
+          inProgress: 0,
+          completed: 0,
+          aborted: 0,
+          failed: 0,
+          runningProgress: 0,
+        });
+      });
+
+      it('creates an export with thousands of user jobs in one call', async () => {
+        // More rows than one statement may bind values for in SQLite: the adapter must split.
+        const communityId = await community();
+        const { exportJob, users } = await exportWithJobs(communityId, 2500);
+        expect(new Set(users.map((job) => job.userId)).size).toBe(2500);
+        expect((await store.exports.countJobs(exportJob.id)).total).toBe(2501);
+        expect(await store.exports.delete(exportJob.id)).toEqual([]);
+        expect(await store.findObject(nth(users, 2499).id)).toBeUndefined();
+      });
+
+      it('finds an export by idempotency key within its community only', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const keyed = await store.exports.create(
+          newExport(communityId, { idempotencyKey: 'retry-me' }),
+          plan([]),
+        );
+        await store.exports.create(newExport(communityId), plan([]));
+        await store.exports.create(newExport(communityId), plan([]));
+        expect(await store.exports.findByIdempotencyKey(communityId, 'retry-me')).toEqual(keyed);
+        expect(await store.exports.findByIdempotencyKey(otherId, 'retry-me')).toBeUndefined();
+        expect(await store.exports.findByIdempotencyKey(communityId, 'other')).toBeUndefined();
+        const elsewhere = await store.exports.create(
+          newExport(otherId, { idempotencyKey: 'retry-me' }),
+          plan([]),
+        );
+        expect(await store.exports.findByIdempotencyKey(otherId, 'retry-me')).toEqual(elsewhere);
+      });
+
+      it("counts a community's exports", async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        expect(await store.exports.count(communityId)).toBe(0);
+        for (let i = 0; i < 3; i++) await store.exports.create(newExport(communityId), plan([]));
+        await store.exports.create(newExport(otherId), plan([]));
+        expect(await store.exports.count(communityId)).toBe(3);
+        const newest = nth((await store.exports.list(communityId, { limit: 1 })).items, 0);
+        await store.exports.delete(newest.id);
+        expect(await store.exports.count(communityId)).toBe(2);
+        expect(await store.exports.count(otherId)).toBe(1);
+      });
+
+      it('counts jobs by state and reports the first abort reason', async () => {
+        const communityId = await community();
+        const { exportJob, company, users } = await exportWithJobs(communityId, 4);
+        const [u1, u2, u3, u4] = [0, 1, 2, 3].map((i) => nth(users, i));
+        if (!u1 || !u2 || !u3 || !u4) throw new Error('four user jobs expected');
+        expect(await store.exports.firstAbortReason(exportJob.id)).toBeNull();
+        await moveFromPending(company, 'COMPLETED');
+        await moveFromPending(u1, 'IN_PROGRESS');
+        await store.jobs.setProgress(u1.id, 0.25, T0 + 2);
+        await moveFromPending(u2, 'FAILED');
+        const abort = (job: DyiJob, reason: 'TARGET_NOT_VISIBLE' | 'ARCHIVE_TOO_BIG') =>
+          store.jobs.transition(job.id, ['PENDING'], {
+            state: 'ABORTED',
+            abortReason: reason,
+            time: T0 + 2,
+          });
+        expect(await abort(u4, 'ARCHIVE_TOO_BIG')).toBe(true);
+        expect(await abort(u3, 'TARGET_NOT_VISIBLE')).toBe(true);
+        expect(await store.exports.countJobs(exportJob.id)).toEqual({
+          total: 5,
+          pending: 0,
+          inProgress: 1,
+          completed: 1,
+          aborted: 2,
+          failed: 1,
+          runningProgress: 0.25,
+        });
+        expect(await store.exports.firstAbortReason(exportJob.id)).toBe('TARGET_NOT_VISIBLE');
+        expect(await store.exports.countJobs(HIGHEST_ID)).toEqual({
+          total: 0,
+          pending: 0,
+          inProgress: 0,
+          completed: 0,
+          aborted: 0,
+          failed: 0,
+          runningProgress: 0,
+        });
+      });
+
+      it('cancels: aborts only unfinished jobs with CANCELLED_BY_USER and returns their ids', async () => {
+        const communityId = await community();
+        const { exportJob, company, users } = await exportWithJobs(communityId, 4);
+        const [done, failed, running, pending] = [0, 1, 2, 3].map((i) => nth(users, i));
+        if (!done || !failed || !running || !pending) throw new Error('four user jobs expected');
+        await moveFromPending(done, 'COMPLETED');
+        await moveFromPending(failed, 'FAILED');
+        await moveFromPending(running, 'IN_PROGRESS');
+        const keptFile = await addFile(done, 1);
+        const other = await exportWithJobs(communityId, 1);
+
+        const aborted = await store.exports.cancel(exportJob.id, T0 + 99);
+        expect([...aborted].sort()).toEqual([company.id, running.id, pending.id].sort());
+        expect((await store.exports.get(exportJob.id))?.cancelRequested).toBe(true);
+        for (const id of aborted) {
+          const job = await store.jobs.get(id);
+          expect(job).toMatchObject({
+            state: 'ABORTED',
+            abortReason: 'CANCELLED_BY_USER',
+            updateTime: T0 + 99,
+          });
+          expect(job?.stateMessage).toEqual(expect.any(String));
+        }
+        expect((await store.jobs.get(done.id))?.state).toBe('COMPLETED');
+        expect((await store.jobs.get(failed.id))?.state).toBe('FAILED');
+        expect(await store.files.get(keptFile)).toBeDefined();
+        expect(await store.exports.firstAbortReason(exportJob.id)).toBe('CANCELLED_BY_USER');
+
+        expect(await store.exports.cancel(exportJob.id, T0 + 100)).toEqual([]);
+        expect((await store.jobs.get(company.id))?.updateTime).toBe(T0 + 99);
+        expect((await store.exports.get(other.exportJob.id))?.cancelRequested).toBe(false);
+        expect((await store.jobs.companyJob(other.exportJob.id)).state).toBe('PENDING');
+      });
+
+      it('deletes the export with its jobs and files and returns the blob keys', async () => {
+        const communityId = await community();
+        const { exportJob, company, users } = await exportWithJobs(communityId, 2);
+        const user = nth(users, 0);
+        const fileIds = [await addFile(company, 1), await addFile(user, 1), await addFile(user, 2)];
+        const files = await Promise.all(fileIds.map((id) => store.files.get(id)));
+        const kept = await exportWithJobs(communityId, 1);
+        const keptFile = await addFile(kept.company, 1);
+
+        const blobKeys = await store.exports.delete(exportJob.id);
+        expect([...blobKeys].sort()).toEqual(files.map((f) => f?.blobKey).sort());
+        const gone = [exportJob.id, company.id, ...users.map((u) => u.id), ...fileIds];
+        for (const id of gone) expect(await store.findObject(id), id).toBeUndefined();
+        expect(await store.exports.get(exportJob.id)).toBeUndefined();
+        for (const job of [company, ...users]) expect(await store.jobs.get(job.id)).toBeUndefined();
+        for (const id of fileIds) expect(await store.files.get(id)).toBeUndefined();
+        expect(await store.files.countByJob(user.id)).toBe(0);
+        expect(await store.exports.countJobs(exportJob.id)).toMatchObject({ total: 0 });
+        const listed = await store.exports.list(communityId, { limit: 10 });
+        expect(listed.items.map((e) => e.id)).toEqual([kept.exportJob.id]);
+
+        expect(await store.files.get(keptFile)).toBeDefined();
+        expect((await store.findObject(kept.company.id))?.kind).toBe('dyi_job');
+        expect(await store.exports.delete(exportJob.id)).toEqual([]);
+      });
+
+      it('deletes an export that has no files', async () => {
+        const communityId = await community();
+        const { exportJob } = await exportWithJobs(communityId, 1);
+        expect(await store.exports.delete(exportJob.id)).toEqual([]);
+        expect(await store.findObject(exportJob.id)).toBeUndefined();
+      });
+    });
+
+    describe('jobs', () => {
+      it('transition moves a job only from an allowed state (compare-and-set)', async () => {
+        const communityId = await community();
+        const { company } = await exportWithJobs(communityId, 0);
+        const start = { state: 'IN_PROGRESS' as const, time: T0 + 10 };
+        expect(await store.jobs.transition(company.id, ['PENDING'], start)).toBe(true);
+        expect(await store.jobs.transition(company.id, ['PENDING'], start)).toBe(false);
+        expect(
+          await store.jobs.transition(company.id, ['COMPLETED', 'FAILED'], {
+            state: 'ABORTED',
+            time: T0 + 11,
+          }),
+        ).toBe(false);
+        expect(await store.jobs.get(company.id)).toMatchObject({
+          state: 'IN_PROGRESS',
+          updateTime: T0 + 10,
+          abortReason: null,
+          stateMessage: null,
+        });
+
+        await store.jobs.setProgress(company.id, 0.5, T0 + 12);
+        expect(await store.jobs.get(company.id)).toMatchObject({
+          progress: 0.5,
+          updateTime: T0 + 12,
+        });
+
+        expect(
+          await store.jobs.transition(company.id, ['PENDING', 'IN_PROGRESS'], {
+            state: 'ABORTED',
+            abortReason: 'ARCHIVE_TOO_BIG',
+            stateMessage: 'The job output reached 11 GB, above the limit of 10 GB.',
+            time: T0 + 13,
+          }),
+        ).toBe(true);
+        expect(await store.jobs.get(company.id)).toMatchObject({
+          state: 'ABORTED',
+          abortReason: 'ARCHIVE_TOO_BIG',
+          stateMessage: 'The job output reached 11 GB, above the limit of 10 GB.',
+          progress: 0.5,
+          updateTime: T0 + 13,
+        });
+
+        // A retry clears what the abort set, only because it says so.
+        expect(
+          await store.jobs.transition(company.id, ['ABORTED'], {
+            state: 'PENDING',
+            abortReason: null,
+            stateMessage: null,
+            progress: 0,
+            time: T0 + 14,
+          }),
+        ).toBe(true);
+        expect(await store.jobs.get(company.id)).toMatchObject({
+          state: 'PENDING',
+          abortReason: null,
+          stateMessage: null,
+          progress: 0,
+        });
+        expect(
+          await store.jobs.transition(HIGHEST_ID, ['PENDING'], { state: 'FAILED', time: T0 }),
+        ).toBe(false);
+      });
+
+      it('lets exactly one of two racing transitions win', async () => {
+        const communityId = await community();
+        const { company } = await exportWithJobs(communityId, 0);
+        const results = await Promise.all([
+          store.jobs.transition(company.id, ['PENDING', 'IN_PROGRESS'], {
+            state: 'COMPLETED',
+            time: T0 + 1,
+          }),
+          store.jobs.transition(company.id, ['PENDING', 'IN_PROGRESS'], {
+            state: 'ABORTED',
+            abortReason: 'CANCELLED_BY_USER',
+            time: T0 + 1,
+          }),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('lists user jobs of one export, optionally in one state', async () => {
+        const communityId = await community();
+        const { exportJob, company, users } = await exportWithJobs(communityId, 4);
+        await exportWithJobs(communityId, 2);
+        await moveFromPending(nth(users, 1), 'IN_PROGRESS');
+        await moveFromPending(nth(users, 3), 'IN_PROGRESS');
+        const ids = (jobs: readonly DyiJob[]): Id[] => jobs.map((job) => job.id);
+        expect(ids(await allUserJobs(exportJob.id))).toHaveLength(4);
+        expect(ids(await allUserJobs(exportJob.id, 'IN_PROGRESS'))).toEqual(
+          ids([nth(users, 1), nth(users, 3)]),
+        );
+        expect(ids(await allUserJobs(exportJob.id, 'PENDING'))).toEqual(
+          ids([nth(users, 0), nth(users, 2)]),
+        );
+        expect(await allUserJobs(exportJob.id, 'COMPLETED')).toEqual([]);
+        expect(ids(await allUserJobs(exportJob.id))).not.toContain(company.id);
+      });
+    });
+
+    describe('files', () => {
+      it('allocates an id, records the file, gets, lists and counts it', async () => {
+        const communityId = await community();
+        const { company } = await exportWithJobs(communityId, 0);
+        const id = await store.files.allocateId(communityId);
+        expect(await store.files.get(id)).toBeUndefined();
+        const input = {
+          jobId: company.id,
+          communityId,
+          name: 'dyi-part-1.zip',
+          size: 10_737_418_240,
+          sha256: '0123456789abcdef'.repeat(4),
+          contentType: 'application/zip',
+          partNumber: 1,
+          blobKey: blobKeyForFile(company.exportId, company.id, id),
+          createTime: T0 + 3,
+        };
+        const file = await store.files.create(id, input);
+        expect(file).toEqual({ id, ...input });
+        expect(await store.files.get(id)).toEqual(file);
+        expect((await store.files.listByJob(company.id, { limit: 25 })).items).toEqual([file]);
+        expect(await store.files.countByJob(company.id)).toBe(1);
+        expect(await store.files.countByJob(HIGHEST_ID)).toBe(0);
+        expect(await store.findObject(id)).toEqual({ kind: 'dyi_file', communityId });
+      });
+    });
+
+    describe('settings', () => {
+      it('getOrCreate keeps the first value', async () => {
+        expect(await store.settings.getOrCreate('download-key', () => 'first')).toBe('first');
+        expect(await store.settings.getOrCreate('download-key', () => 'second')).toBe('first');
+        expect(await store.settings.getOrCreate('other-key', () => 'other')).toBe('other');
+        expect(await store.settings.getOrCreate('download-key', () => 'third')).toBe('first');
+      });
+    });
+
+    describe('paging', () => {
+      const LIMIT = 3;
+      /** Empty, one, exactly a page, a page and one, several pages with a short last one. */
+      const SIZES = [0, 1, LIMIT, LIMIT + 1, 3 * LIMIT + 2];
+
+      describe.each(SIZES)('exports.list (newest first) over %i items', (size) => {
+        it('pages forward and backward without gaps or repeats', async () => {
+          const communityId = await community();
+          const otherId = await community('Other');
+          const created: Id[] = [];
+          for (let i = 0; i < size; i++) {
+            // Another community's exports between ours: positions fall between list items.
+            await store.exports.create(newExport(otherId), plan([]));
+            const input = newExport(communityId, { createTime: T0 + i });
+            created.push((await store.exports.create(input, plan([]))).id);
+          }
+          await store.exports.create(newExport(otherId), plan([]));
+          await checkPaging(
+            (page) => store.exports.list(communityId, page),
+            created.reverse(),
+            'desc',
+          );
+        });
+      });
+
+      describe.each(SIZES)('jobs.listUserJobs over %i items', (size) => {
+        it('pages forward and backward without gaps or repeats', async () => {
+          const communityId = await community();
+          // Other exports' jobs on both sides; the company job sits right before the first.
+          await exportWithJobs(communityId, 2);
+          const { exportJob, users } = await exportWithJobs(communityId, size);
+          await exportWithJobs(communityId, 2);
+          expect(users).toHaveLength(size);
+          await checkPaging(
+            (page) => store.jobs.listUserJobs(exportJob.id, page),
+            users.map((job) => job.id),
+            'asc',
+          );
+        });
+
+        it('pages a state filter without gaps or repeats', async () => {
+          const communityId = await community();
+          const { exportJob, users } = await exportWithJobs(communityId, 2 * size + 1);
+          // Every other job runs: the filtered list has holes between its ids.
+          const running = users.filter((_, i) => i % 2 === 1);
+          for (const job of running) await moveFromPending(job, 'IN_PROGRESS');
+          await checkPaging(
+            (page) => store.jobs.listUserJobs(exportJob.id, page, 'IN_PROGRESS'),
+            running.map((job) => job.id),
+            'asc',
+          );
+        });
+      });
+
+      describe.each(SIZES)('files.listByJob over %i items', (size) => {
+        it('pages forward and backward without gaps or repeats', async () => {
+          const communityId = await community();
+          const { company, users } = await exportWithJobs(communityId, 1);
+          const neighbour = nth(users, 0);
+          const fileIds: Id[] = [];
+          for (let part = 1; part <= size; part++) {
+            await addFile(neighbour, part);
+            fileIds.push(await addFile(company, part));
+          }
+          await addFile(neighbour, size + 1);
+          await checkPaging((page) => store.files.listByJob(company.id, page), fileIds, 'asc');
+        });
+      });
+
+      it('pages with a limit of one', async () => {
+        const communityId = await community();
+        const { exportJob, users } = await exportWithJobs(communityId, 3);
+        await checkPaging(
+          (page) => store.jobs.listUserJobs(exportJob.id, page),
+          users.map((job) => job.id),
+          'asc',
+          1,
+        );
+      });
+
+      /**
+       * Walks a list every way a client can and checks each page against `expected` (every
+       * item id in list order). `order` says whether list order is ascending or descending
+       * ids, which is what decides the positions beyond either end.
+       */
+      async function checkPaging(
+        list: (page: PageRequest) => Promise<Page<{ readonly id: Id }>>,
+        expected: readonly Id[],
+        order: 'asc' | 'desc',
+        limit = LIMIT,
+      ): Promise<void> {
+        const [beforeStart, pastEnd] =
+          order === 'asc' ? [LOWEST_ID, HIGHEST_ID] : [HIGHEST_ID, LOWEST_ID];
+        const ids = (page: Page<{ readonly id: Id }>): Id[] => page.items.map((item) => item.id);
+        const pageCount = Math.max(1, Math.ceil(expected.length / limit));
+
+        // Forward: `after` = the last id of the page, as the Graph `next` link does.
+        const forward: Id[] = [];
+        let after: Id | undefined;
+        for (let n = 1; ; n++) {
+          expect(n, 'forward walk does not end').toBeLessThanOrEqual(pageCount);
+          const page = await list({ limit, after });
+          const isLast = n === pageCount;
+          expect(ids(page), `forward page ${n}`).toEqual(
+            expected.slice((n - 1) * limit, n * limit),
+          );
+          expect(page.hasNext, `hasNext of forward page ${n}`).toBe(!isLast);
+          expect(page.hasPrevious, `hasPrevious of forward page ${n}`).toBe(n > 1);
+          forward.push(...ids(page));
+          if (!page.hasNext) break;
+          after = page.items.at(-1)?.id;
+        }
+        expect(forward).toEqual(expected);
+
+        // Backward from beyond the end, then `before` = the first id of the page.
+        const backward: Id[][] = [];
+        let before: Id = pastEnd;
+        for (let n = 1; ; n++) {
+          expect(n, 'backward walk does not end').toBeLessThanOrEqual(pageCount);
+          const page = await list({ limit, before });
+          const end = expected.length - (n - 1) * limit;
+          expect(ids(page), `backward page ${n}`).toEqual(
+            expected.slice(Math.max(0, end - limit), end),
+          );
+          expect(page.hasPrevious, `hasPrevious of backward page ${n}`).toBe(end > limit);
+          expect(page.hasNext, `hasNext of backward page ${n}`).toBe(n > 1);
+          backward.unshift(ids(page));
+          if (!page.hasPrevious) break;
+          before = nth(page.items, 0).id;
+        }
+        expect(backward.flat()).toEqual(expected);
+
+        const first = expected[0];
+        const last = expected.at(-1);
+        if (first !== undefined && last !== undefined) {
+          // Backward from the last item, as a `previous` link from the end does.
+          const fromLast = await list({ limit, before: last });
+          const end = expected.length - 1;
+          expect(ids(fromLast)).toEqual(expected.slice(Math.max(0, end - limit), end));
+          expect(fromLast.hasNext).toBe(true);
+          expect(fromLast.hasPrevious).toBe(end > limit);
+
+          // After the last item: the end of the list, no `next`.
+          expect(await list({ limit, after: last })).toEqual({
+            items: [],
+            hasPrevious: true,
+            hasNext: false,
+          });
+          // Before the first item: nothing, and the whole list lies after.
+          expect(await list({ limit, before: first })).toEqual({
+            items: [],
+            hasPrevious: false,
+            hasNext: true,
+          });
+        }
+
+        // Positions beyond either end of the list.
+        const hasItems = expected.length > 0;
+        expect(await list({ limit, after: pastEnd })).toEqual({
+          items: [],
+          hasPrevious: hasItems,
+          hasNext: false,
+        });
+        expect(await list({ limit, before: beforeStart })).toEqual({
+          items: [],
+          hasPrevious: false,
+          hasNext: hasItems,
+        });
+        // From before the start, `after` gives the first page like no position at all.
+        const fromStart = await list({ limit, after: beforeStart });
+        expect(ids(fromStart)).toEqual(expected.slice(0, limit));
+        expect(fromStart.hasNext).toBe(expected.length > limit);
+        expect(fromStart.hasPrevious).toBe(false);
+      }
+    });
+  });
+}

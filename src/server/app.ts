@@ -1,0 +1,214 @@
+/**
+ * @module
+ * Builds the Fastify application: Graph routes, signed downloads, and the wire conventions
+ * every response follows (version and trace headers, usage headers, the error envelope,
+ * `suppress_http_code`). Built by a function and never listening on import: `dyi serve`
+ * listens, tests `inject()`.
+ */
+import { randomBytes } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type Principal, UnknownPathError } from '../domain/index.js';
+import { toGraphError } from '../graph/graph-error.js';
+import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
+import type { Runtime } from '../runtime.js';
+import { registerDownloadRoute } from './download-route.js';
+import { registerGraphRoutes } from './graph-routes.js';
+import {
+  graphParams,
+  normalizeVersion,
+  presentedCredentials,
+  requestedVersion,
+  stringParam,
+  stripVersionPrefix,
+} from './graph-request.js';
+
+export interface AppOptions {
+  /** Log requests (pino to stdout) at the configured level; off in tests. */
+  readonly logger?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on Graph routes. */
+    principal?: Principal;
+    /** process.cpuUsage() when the request arrived, for usage accounting. */
+    cpuStart?: NodeJS.CpuUsage;
+  }
+}
+
+/** Query parameters that must never reach a log line. */
+const SECRET_PARAMS = /([?&](?:access_token|appsecret_proof|signature)=)[^&]*/g;
+
+/** Largest request body, in bytes (a user_ids list of 100,000 ids fits). */
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1[redacted]');
+}
+
+export async function buildApp(
+  runtime: Runtime,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const { config, clock } = runtime;
+  const app = Fastify({
+    logger: options.logger
+      ? {
+          level: config.logLevel,
+          serializers: {
+            req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }),
+          },
+        }
+      : false,
+    genReqId: () => randomBytes(8).toString('base64url'),
+    rewriteUrl: stripVersionPrefix,
+    bodyLimit: BODY_LIMIT,
+    // Graph ids and edges are plain path segments; keep `/123/` working like `/123`.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    trustProxy: false,
+  });
+  await app.register(formbody);
+
+  const tokenMeter = new UsageMeter({
+    callsPerWindow: config.rateLimitCalls,
+    windowSeconds: config.rateLimitWindowSeconds,
+    clock,
+    scope: 'token',
+  });
+  const communityMeter = new UsageMeter({
+    callsPerWindow: config.communityRateLimitCalls,
+    windowSeconds: config.rateLimitWindowSeconds,
+    clock,
+    scope: 'endpoint',
+  });
+  const createExportMeter = new UsageMeter({
+    callsPerWindow: config.createExportLimit,
+    windowSeconds: config.rateLimitWindowSeconds,
+    clock,
+    scope: 'endpoint',
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const version = requestedVersion(request);
+    reply.header('facebook-api-version', version ? normalizeVersion(version) : config.graphVersion);
+    reply.header('x-fb-trace-id', request.id);
+    done();
+  });
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const suppress = stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
+    if (suppress === '1' || suppress === 'true') reply.code(200);
+    done(null, payload);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const principal = request.principal;
+    if (principal && request.cpuStart) {
+      const cpu = process.cpuUsage(request.cpuStart);
+      tokenMeter.addTime(principal.tokenId, reply.elapsedTime, (cpu.user + cpu.system) / 1000);
+    }
+    done();
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const mapped = toGraphError(error, request.id);
+    if (mapped.unexpected) request.log.error({ err: error }, 'unexpected error');
+    else request.log.info({ code: mapped.body.error.code }, mapped.body.error.message);
+    return reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.send(new UnknownPathError(new URL(request.url, 'http://x').pathname));
+  });
+
+  registerDownloadRoute(app, {
+    files: runtime.metadata.files,
+    blobs: runtime.blobs,
+    signer: runtime.downloads,
+  });
+
+  await app.register((graph, _options, done) => {
+    graph.addHook('preHandler', async (request, reply) => {
+      const params = graphParams(request);
+      // The Batch API authenticates each item itself.
+      if (request.url.split('?')[0] === '/' && params.batch !== undefined) return;
+      request.cpuStart = process.cpuUsage();
+      const principal = await runtime.access.authenticate(presentedCredentials(request, params));
+      request.principal = principal;
+      const mine = safeAdmit(tokenMeter, principal.tokenId);
+      const community = safeAdmit(communityMeter, principal.communityId);
+      reply.header('x-app-usage', JSON.stringify(appUsage(mine.snapshot)));
+      reply.header(
+        'x-business-use-case-usage',
+        JSON.stringify({
+          [principal.communityId]: [
+            {
+              type: 'pages',
+              ...appUsage(community.snapshot),
+              estimated_time_to_regain_access: regainMinutes(
+                community,
+                createExportMeter,
+                principal,
+              ),
+            },
+          ],
+        }),
+      );
+      if (mine.error) throw mine.error;
+      if (community.error) throw community.error;
+    });
+    registerGraphRoutes(graph, {
+      runtime,
+      principalOf: (request) => {
+        if (!request.principal) throw new Error('Graph route reached without authentication');
+        return request.principal;
+      },
+      createExportMeter,
+    });
+    done();
+  });
+
+  return app;
+}
+
+interface Admission {
+  readonly snapshot: UsageSnapshot;
+  readonly error?: Error;
+}
+
+/** Admits a call, keeping the refusal to throw after the usage headers are set. */
+function safeAdmit(meter: UsageMeter, key: string): Admission {
+  try {
+    return { snapshot: meter.admit(key) };
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    return { snapshot: meter.snapshot(key), error };
+  }
+}
+
+function appUsage(snapshot: UsageSnapshot): {
+  call_count: number;
+  total_cputime: number;
+  total_time: number;
+} {
+  return {
+    call_count: snapshot.callCount,
+    total_cputime: snapshot.totalCputime,
+    total_time: snapshot.totalTime,
+  };
+}
+
+/** Minutes until the community may call (or create exports) again; 0 when not throttled. */
+function regainMinutes(
+  community: Admission,
+  createMeter: UsageMeter,
+  principal: Principal,
+): number {
+  const created = createMeter.snapshot(principal.communityId);
+  const waits = [
+    community.error ? community.snapshot.secondsToReset : 0,
+    created.callCount >= 100 ? created.secondsToReset : 0,
+  ];
+  return Math.ceil(Math.max(...waits) / 60);
+}

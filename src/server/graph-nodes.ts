@@ -1,0 +1,178 @@
+/**
+ * @module
+ * The Graph node types of the DYI Export API and their fields, as in the spec's tables (plus
+ * the fields we add, returned only when asked for). A field is a value, an object (another
+ * node, `{id}` unless expanded) or an edge (a paged list). `graph-resolver.ts` walks these.
+ */
+import type { DyiFile, DyiJob, ExportJob, Member } from '../domain/index.js';
+import type { Community } from '../domain/index.js';
+import type { Page, PageRequest } from '../ports/paging.js';
+import type { GraphContext } from './graph-context.js';
+
+export type FieldDefinition<T> =
+  | { readonly kind: 'value'; get(node: T, ctx: GraphContext): unknown }
+  | {
+      readonly kind: 'object';
+      readonly type: () => NodeType;
+      get(node: T, ctx: GraphContext): Promise<unknown>;
+    }
+  | {
+      readonly kind: 'edge';
+      readonly type: () => NodeType;
+      list(node: T, page: PageRequest, ctx: GraphContext): Promise<Page<{ id: string }>>;
+      count(node: T, ctx: GraphContext): Promise<number>;
+    };
+
+export interface NodeType<T = unknown> {
+  /** The name Graph errors use, e.g. `WorkDYIJob`. */
+  readonly name: string;
+  readonly defaultFields: readonly string[];
+  readonly fields: Readonly<Record<string, FieldDefinition<T>>>;
+  /** The node's id, for paging cursors and links. */
+  id(node: T): string;
+}
+
+/** Erases a node type's own type, so that node types can refer to each other. */
+function defineNode<T>(type: NodeType<T>): NodeType {
+  return type;
+}
+
+const value = <T>(get: (node: T, ctx: GraphContext) => unknown): FieldDefinition<T> => ({
+  kind: 'value',
+  get,
+});
+
+async function percent(ctx: GraphContext, exportJob: ExportJob): Promise<number> {
+  return Math.floor((await ctx.exportStatus(exportJob)).progress * 100);
+}
+
+export const userNode: NodeType = defineNode<Member>({
+  name: 'User',
+  defaultFields: ['id', 'name'],
+  id: (member) => member.id,
+  fields: {
+    id: value((m) => m.id),
+    name: value((m) => m.name),
+    email: value((m) => m.email),
+  },
+});
+
+export const fileNode: NodeType = defineNode<DyiFile>({
+  name: 'WorkDYIFile',
+  defaultFields: ['id', 'download_url', 'file_size'],
+  id: (file) => file.id,
+  fields: {
+    id: value((f) => f.id),
+    download_url: value((f, ctx) => ctx.downloadUrl(f).url),
+    file_size: value((f) => f.size),
+    name: value((f) => f.name),
+    sha256: value((f) => f.sha256),
+    content_type: value((f) => f.contentType),
+    part_number: value((f) => f.partNumber),
+    expires_time: value((f, ctx) => ctx.date(ctx.downloadUrl(f).expiresTime)),
+    create_time: value((f, ctx) => ctx.date(f.createTime)),
+    dyi_job: {
+      kind: 'object',
+      type: () => jobNode,
+      get: (f, ctx) => ctx.runtime.jobs.get(ctx.communityId, f.jobId),
+    },
+  },
+});
+
+const fromExport =
+  <K extends keyof ExportJob>(key: K, format?: (v: ExportJob[K], ctx: GraphContext) => unknown) =>
+  async (job: DyiJob, ctx: GraphContext): Promise<unknown> => {
+    const exportJob = await ctx.exportJob(job.exportId);
+    return format ? format(exportJob[key], ctx) : exportJob[key];
+  };
+
+export const jobNode: NodeType = defineNode<DyiJob>({
+  name: 'WorkDYIJobEntry',
+  defaultFields: ['id', 'job_state'],
+  id: (job) => job.id,
+  fields: {
+    id: value((j) => j.id),
+    abort_reason: value((j) => j.abortReason),
+    create_time: value((j, ctx) => ctx.date(j.createTime)),
+    data_types: value((j) => j.dataTypes),
+    end_time: value(fromExport('endTime', (t, ctx) => ctx.date(t))),
+    job_state: value((j) => j.state),
+    media_quality: value(fromExport('mediaQuality')),
+    start_time: value(fromExport('startTime', (t, ctx) => ctx.date(t))),
+    job_type: value((j) => j.jobType),
+    progress: value((j) => (j.state === 'COMPLETED' ? 100 : Math.floor(j.progress * 100))),
+    state_message: value((j) => j.stateMessage),
+    update_time: value((j, ctx) => ctx.date(j.updateTime)),
+    user: {
+      kind: 'object',
+      type: () => userNode,
+      get: async (j, ctx) =>
+        j.userId === null ? null : ctx.runtime.communities.getMember(ctx.communityId, j.userId),
+    },
+    work_dyi_job: {
+      kind: 'object',
+      type: () => exportNode,
+      get: (j, ctx) => ctx.exportJob(j.exportId),
+    },
+    files: {
+      kind: 'edge',
+      type: () => fileNode,
+      list: (j, page, ctx) => ctx.runtime.jobs.listFiles(j.id, page),
+      count: (j, ctx) => ctx.runtime.jobs.countFiles(j.id),
+    },
+  },
+});
+
+export const exportNode: NodeType = defineNode<ExportJob>({
+  name: 'WorkDYIJob',
+  defaultFields: ['id', 'create_time', 'is_completed'],
+  id: (e) => e.id,
+  fields: {
+    id: value((e) => e.id),
+    abort_reason: value(async (e, ctx) => (await ctx.exportStatus(e)).abortReason),
+    company_job: {
+      kind: 'object',
+      type: () => jobNode,
+      get: (e, ctx) => ctx.runtime.exports.companyJob(e.id),
+    },
+    create_time: value((e, ctx) => ctx.date(e.createTime)),
+    data_types: value((e) => e.dataTypes),
+    dyi_format: value((e) => e.dyiFormat),
+    end_time: value((e, ctx) => ctx.date(e.endTime)),
+    is_completed: value(async (e, ctx) => (await ctx.exportStatus(e)).isCompleted),
+    media_quality: value((e) => e.mediaQuality),
+    start_time: value((e, ctx) => ctx.date(e.startTime)),
+    total_number_of_completed_jobs: value(
+      async (e, ctx) => (await ctx.exportStatus(e)).counts.completed,
+    ),
+    total_number_of_jobs: value(async (e, ctx) => (await ctx.exportStatus(e)).counts.total),
+    total_number_of_aborted_jobs: value(
+      async (e, ctx) => (await ctx.exportStatus(e)).counts.aborted,
+    ),
+    total_number_of_failed_jobs: value(async (e, ctx) => (await ctx.exportStatus(e)).counts.failed),
+    progress: value((e, ctx) => percent(ctx, e)),
+    is_cancelled: value((e) => e.cancelRequested),
+    user_dyi_jobs: {
+      kind: 'edge',
+      type: () => jobNode,
+      list: (e, page, ctx) => ctx.runtime.jobs.listUserJobs(e.id, page),
+      count: async (e, ctx) => (await ctx.exportStatus(e)).counts.total - 1,
+    },
+  },
+});
+
+export const communityNode: NodeType = defineNode<Community>({
+  name: 'Community',
+  defaultFields: ['id', 'name'],
+  id: (c) => c.id,
+  fields: {
+    id: value((c) => c.id),
+    name: value((c) => c.name),
+    work_dyi_jobs: {
+      kind: 'edge',
+      type: () => exportNode,
+      list: (c, page, ctx) => ctx.runtime.exports.list(c.id, page),
+      count: (c, ctx) => ctx.runtime.exports.count(c.id),
+    },
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * @module
+ * Reading a Graph request the way Graph does: parameters from the query string or the form
+ * body (the body wins), the access token from either or from `Authorization`, the verb from
+ * `method=`, and the version prefix that `rewriteUrl` took off the path.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import { MissingTokenError, ValidationError } from '../domain/index.js';
+import type { PresentedCredentials } from '../services/access-service.js';
+
+const VERSION_PREFIX = /^\/(v(\d+)(?:\.(\d+))?)(?=[/?]|$)/;
+const VERSION = Symbol('graphVersion');
+
+interface VersionedMessage extends IncomingMessage {
+  [VERSION]?: string;
+}
+
+/** Fastify `rewriteUrl`: strips `/vN` or `/vN.N` and remembers it for links and headers. */
+export function stripVersionPrefix(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const match = VERSION_PREFIX.exec(url);
+  if (!match) return url;
+  (req as VersionedMessage)[VERSION] = match[1];
+  const rest = url.slice(match[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+/** The caller's version prefix (`v3.1`), or undefined when the path had none. */
+export function requestedVersion(request: FastifyRequest): string | undefined {
+  return (request.raw as VersionedMessage)[VERSION];
+}
+
+/** `v3` → `v3.0`, for the `facebook-api-version` header. */
+export function normalizeVersion(version: string): string {
+  return version.includes('.') ? version : `${version}.0`;
+}
+
+type ParamBag = Record<string, unknown>;
+
+function bag(value: unknown): ParamBag {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as ParamBag)
+    : {};
+}
+
+/** All parameters: query string, then form or JSON body on top. */
+export function graphParams(request: FastifyRequest): ParamBag {
+  return { ...bag(request.query), ...bag(request.body) };
+}
+
+/** One string parameter; a repeated parameter is fine when every copy is the same. */
+export function stringParam(params: ParamBag, name: string): string | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === null) return undefined;
+  const values = Array.isArray(raw) ? raw : [raw];
+  const texts = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  const first = texts[0];
+  if (texts.some((t) => t !== first)) {
+    throw new ValidationError(
+      name,
+      `Parameter ${name} was given ${texts.length} different values; send it once.`,
+    );
+  }
+  return first;
+}
+
+/** The verb after `method=` (GET and POST only may be overridden). */
+export function effectiveMethod(
+  request: FastifyRequest,
+  params: ParamBag,
+): 'GET' | 'POST' | 'DELETE' {
+  const override = stringParam(params, 'method');
+  const method = (override ?? request.method).toUpperCase();
+  if (override !== undefined && request.method !== 'GET' && request.method !== 'POST') {
+    throw new ValidationError('method', 'method= may override only GET and POST requests.');
+  }
+  if (method === 'GET' || method === 'HEAD') return 'GET';
+  if (method === 'POST' || method === 'DELETE') return method;
+  throw new ValidationError('method', `Unsupported method ${method}; use GET, POST or DELETE.`);
+}
+
+const AUTH_HEADER = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i;
+
+/** The presented token from header, query or body; MissingTokenError when there is none. */
+export function presentedCredentials(
+  request: FastifyRequest,
+  params: ParamBag,
+): PresentedCredentials {
+  const tokens = new Set<string>();
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = AUTH_HEADER.exec(header);
+    if (!match?.[1]) {
+      throw new ValidationError(
+        'Authorization',
+        'The Authorization header must be "Bearer <access token>" or "OAuth <access token>".',
+      );
+    }
+    tokens.add(match[1]);
+  }
+  const fromParams = stringParam(params, 'access_token');
+  if (fromParams !== undefined && fromParams !== '') tokens.add(fromParams);
+  if (tokens.size > 1) {
+    throw new ValidationError('access_token', 'Two different access tokens were sent; send one.');
+  }
+  const [token] = tokens;
+  if (token === undefined) throw new MissingTokenError();
+  return {
+    token,
+    appsecretProof: stringParam(params, 'appsecret_proof'),
+    appsecretTime: stringParam(params, 'appsecret_time'),
+  };
+}
+
+/** The token as sent, if any, without failing when there is none (for batch items). */
+export function optionalCredentials(
+  request: FastifyRequest,
+  params: ParamBag,
+): PresentedCredentials | undefined {
+  try {
+    return presentedCredentials(request, params);
+  } catch (error) {
+    if (error instanceof MissingTokenError) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * @module
+ * The Graph routes: `/` (multi-id reads and the Batch API), `/{id}` and `/{id}/{edge}`.
+ * Graph dispatches on what an id names, not on the path's shape, so three Fastify routes
+ * cover every endpoint and the node types in `graph-nodes.ts` decide what each one serves.
+ */
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import {
+  type Id,
+  NotFoundError,
+  type Permission,
+  PermissionDeniedError,
+  type Principal,
+  UnknownPathError,
+  UnsupportedOperationError,
+  ValidationError,
+} from '../domain/index.js';
+import { parseFields } from '../graph/fields-parser.js';
+import type { UsageMeter } from '../graph/usage-meter.js';
+import type { Runtime } from '../runtime.js';
+import { runBatch } from './batch.js';
+import { GraphContext } from './graph-context.js';
+import { communityNode, exportNode, fileNode, jobNode, type NodeType } from './graph-nodes.js';
+import { effectiveMethod, graphParams, requestedVersion, stringParam } from './graph-request.js';
+import { type PageSizes, pageRequest, resolveNode, shapeList } from './graph-resolver.js';
+
+export interface GraphRouteDeps {
+  readonly runtime: Runtime;
+  /** Resolves and meters the caller; set by the app's authentication hook. */
+  readonly principalOf: (request: FastifyRequest) => Principal;
+  readonly createExportMeter: UsageMeter;
+}
+
+/** Query parameters that belong to the request, not to the list, and so stay out of links. */
+const LINK_PARAMS = ['access_token', 'appsecret_proof', 'appsecret_time', 'date_format'] as const;
+
+export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps): void {
+  const { runtime } = deps;
+  const sizes: PageSizes = runtime.config;
+  const methods: HTTPMethods[] = ['GET', 'POST', 'DELETE'];
+
+  const contextFor = (request: FastifyRequest): GraphContext => {
+    const params = graphParams(request);
+    const dateFormat = stringParam(params, 'date_format');
+    if (dateFormat !== undefined && dateFormat !== 'U') {
+      throw new ValidationError('date_format', 'date_format supports only U (Unix seconds).');
+    }
+    const version = requestedVersion(request);
+    const query = request.query as Record<string, unknown>;
+    const carried: Record<string, string | undefined> = {};
+    for (const name of LINK_PARAMS) carried[name] = stringParam(query, name);
+    return new GraphContext(runtime, deps.principalOf(request), {
+      dates: dateFormat === 'U' ? 'unix' : 'iso',
+      link: (nodeId, edge, linkParams) => {
+        const url = new URL(
+          `${runtime.config.publicUrl}${version ? `/${version}` : ''}/${nodeId}/${edge}`,
+        );
+        for (const [name, value] of Object.entries({ ...carried, ...linkParams })) {
+          if (value !== undefined) url.searchParams.set(name, value);
+        }
+        return url.toString();
+      },
+    });
+  };
+
+  const need = (request: FastifyRequest, permission: Permission): Principal => {
+    const principal = deps.principalOf(request);
+    if (!principal.permissions.includes(permission)) throw new PermissionDeniedError(permission);
+    return principal;
+  };
+
+  /** The node an id names in the caller's community, or NotFoundError. */
+  const loadNode = async (
+    ctx: GraphContext,
+    id: Id,
+    method: 'get' | 'post' | 'delete',
+  ): Promise<{ type: NodeType; node: unknown }> => {
+    if (id === 'community') {
+      return { type: communityNode, node: await runtime.communities.get(ctx.communityId) };
+    }
+    const found = await runtime.metadata.findObject(id);
+    if (!found || found.communityId !== ctx.communityId) throw new NotFoundError(id, method);
+    switch (found.kind) {
+      case 'community':
+        return { type: communityNode, node: await runtime.communities.get(id) };
+      case 'work_dyi_job':
+        return { type: exportNode, node: await ctx.exportJob(id) };
+      case 'dyi_job':
+        return { type: jobNode, node: await runtime.jobs.get(ctx.communityId, id) };
+      case 'dyi_file':
+        return { type: fileNode, node: await runtime.jobs.getFile(ctx.communityId, id) };
+      case 'integration':
+      case 'access_token':
+      case 'member':
+        throw new NotFoundError(id, method);
+    }
+  };
+
+  app.route({
+    method: methods,
+    url: '/',
+    handler: async (request, reply) => {
+      const params = graphParams(request);
+      const method = effectiveMethod(request, params);
+      if (method === 'POST' && params.batch !== undefined) {
+        return runBatch(app, request, params);
+      }
+      if (method !== 'GET') {
+        throw new UnsupportedOperationError(
+          `Unsupported ${method.toLowerCase()} request: ${method} / takes a batch parameter (POST) or nothing.`,
+        );
+      }
+      need(request, 'read_company_data_exports');
+      const ids = stringParam(params, 'ids');
+      if (ids === undefined || ids.trim() === '') {
+        throw new ValidationError(
+          'ids',
+          'Missing parameter ids: pass ids=<id>,<id> to read several objects.',
+        );
+      }
+      const ctx = contextFor(request);
+      const fields = parseFields(stringParam(params, 'fields'));
+      const list = [
+        ...new Set(
+          ids
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        ),
+      ];
+      if (list.length > 50) throw new ValidationError('ids', 'ids may name at most 50 objects.');
+      const nodes = await Promise.all(list.map((id) => loadNode(ctx, id, 'get')));
+      const entries = await Promise.all(
+        nodes.map(async ({ type, node }, i) => [
+          list[i],
+          await resolveNode(type, node, fields, ctx, sizes),
+        ]),
+      );
+      return reply.send(Object.fromEntries(entries));
+    },
+  });
+
+  app.route({
+    method: methods,
+    url: '/:id',
+    handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const params = graphParams(request);
+      const method = effectiveMethod(request, params);
+      const { id } = request.params;
+      if (method === 'DELETE') {
+        const principal = need(request, 'manage_company_data_exports');
+        const ctx = contextFor(request);
+        const { type } = await loadNode(ctx, id, 'delete');
+        if (type !== exportNode) throw new NotFoundError(id, 'delete');
+        await runtime.exports.delete(principal.communityId, id);
+        return { success: true };
+      }
+      if (method === 'POST') {
+        need(request, 'manage_company_data_exports');
+        await loadNode(contextFor(request), id, 'post');
+        throw new NotFoundError(id, 'post');
+      }
+      need(request, 'read_company_data_exports');
+      const ctx = contextFor(request);
+      const { type, node } = await loadNode(ctx, id, 'get');
+      return resolveNode(type, node, parseFields(stringParam(params, 'fields')), ctx, sizes);
+    },
+  });
+
+  app.route({
+    method: methods,
+    url: '/:id/:edge',
+    handler: async (request: FastifyRequest<{ Params: { id: string; edge: string } }>) => {
+      const params = graphParams(request);
+      const method = effectiveMethod(request, params);
+      const { id, edge } = request.params;
+      if (method === 'POST') return postToEdge(request, params, id, edge);
+      if (method === 'DELETE') {
+        need(request, 'manage_company_data_exports');
+        await loadNode(contextFor(request), id, 'delete');
+        throw new UnknownPathError(`/${edge}`);
+      }
+      need(request, 'read_company_data_exports');
+      const ctx = contextFor(request);
+      const { type, node } = await loadNode(ctx, id, 'get');
+      const field = type.fields[edge];
+      if (field?.kind !== 'edge') throw new UnknownPathError(`/${edge}`);
+      const fieldsText = stringParam(params, 'fields');
+      const selections = parseFields(fieldsText);
+      const page = pageRequest(
+        {
+          limit: stringParam(params, 'limit'),
+          after: stringParam(params, 'after'),
+          before: stringParam(params, 'before'),
+        },
+        sizes,
+      );
+      const nodeId = type.id(node);
+      const items = await field.list(node, page, ctx);
+      const summary = stringParam(params, 'summary');
+      return shapeList(field.type(), items, selections, ctx, sizes, {
+        link: (cursor) =>
+          ctx.options.link(nodeId, edge, {
+            fields: fieldsText,
+            limit: String(page.limit),
+            ...cursor,
+          }),
+        summary: summary === 'true' || summary === '1' ? () => field.count(node, ctx) : undefined,
+      });
+    },
+  });
+
+  const postToEdge = async (
+    request: FastifyRequest,
+    params: Record<string, unknown>,
+    id: string,
+    edge: string,
+  ): Promise<unknown> => {
+    const principal = need(request, 'manage_company_data_exports');
+    const ctx = contextFor(request);
+    const { type } = await loadNode(ctx, id, 'post');
+    if (type === communityNode && edge === 'work_dyi_jobs') {
+      deps.createExportMeter.admit(principal.communityId);
+      const created = await runtime.exports.create(principal.communityId, params);
+      return { id: created.id };
+    }
+    if (type === exportNode && edge === 'cancel') {
+      await runtime.exports.cancel(principal.communityId, id);
+      return { success: true };
+    }
+    throw new UnknownPathError(`/${edge}`);
+  };
+}

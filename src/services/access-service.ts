@@ -1,0 +1,180 @@
+/**
+ * @module
+ * Integrations and their access tokens: creating, revoking, and turning a presented token
+ * (with its optional `appsecret_proof`) into a Principal. Tokens are random, shown once, and
+ * stored only as SHA-256 hashes; lookups compare hashes in constant time.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  AppSecretProofError,
+  type AccessTokenRecord,
+  type Id,
+  type Integration,
+  InvalidTokenError,
+  NotFoundError,
+  PERMISSIONS,
+  type Permission,
+  type Principal,
+  ValidationError,
+} from '../domain/index.js';
+import { type Clock, unixSeconds } from '../ports/clock.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+
+/** Tokens start with this, so that leaked ones can be recognised by secret scanners. */
+const TOKEN_PREFIX = 'DYI1';
+/** How far `appsecret_time` may be from now, in seconds. */
+const APPSECRET_TIME_WINDOW_SECONDS = 300;
+
+export interface PresentedCredentials {
+  readonly token: string;
+  readonly appsecretProof?: string | undefined;
+  readonly appsecretTime?: string | undefined;
+}
+
+export class AccessService {
+  readonly #store: MetadataStore;
+  readonly #clock: Clock;
+
+  constructor(store: MetadataStore, clock: Clock) {
+    this.#store = store;
+    this.#clock = clock;
+  }
+
+  async createIntegration(
+    communityId: Id,
+    input: { name: string; requireAppsecretProof?: boolean },
+  ): Promise<Integration> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) {
+      throw new ValidationError('name', 'An integration name must have 1 to 200 characters.');
+    }
+    if (!(await this.#store.communities.get(communityId))) throw new NotFoundError(communityId);
+    return this.#store.integrations.create({
+      communityId,
+      name,
+      appSecret: randomBytes(16).toString('hex'),
+      requireAppsecretProof: input.requireAppsecretProof ?? false,
+      createTime: unixSeconds(this.#clock),
+    });
+  }
+
+  async setRequireAppsecretProof(integrationId: Id, required: boolean): Promise<void> {
+    if (!(await this.#store.integrations.get(integrationId))) {
+      throw new NotFoundError(integrationId);
+    }
+    await this.#store.integrations.setRequireAppsecretProof(integrationId, required);
+  }
+
+  /** Creates a token; the returned `token` is the only time the secret is ever seen. */
+  async createToken(
+    integrationId: Id,
+    permissions: readonly string[],
+  ): Promise<{ token: string; record: AccessTokenRecord }> {
+    const integration = await this.#store.integrations.get(integrationId);
+    if (!integration) throw new NotFoundError(integrationId);
+    const granted = parsePermissions(permissions);
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const record = await this.#store.tokens.create({
+      integrationId,
+      communityId: integration.communityId,
+      tokenHash: hashToken(token),
+      hint: token.slice(-4),
+      permissions: granted,
+      createTime: unixSeconds(this.#clock),
+    });
+    return { token, record };
+  }
+
+  /** Revokes by token id or by the token itself; revoking twice is an error that says so. */
+  async revokeToken(tokenOrId: string): Promise<AccessTokenRecord> {
+    const record = /^\d+$/.test(tokenOrId)
+      ? await this.#store.tokens.get(tokenOrId)
+      : await this.#store.tokens.findByHash(hashToken(tokenOrId));
+    if (!record) throw new NotFoundError(/^\d+$/.test(tokenOrId) ? tokenOrId : 'token');
+    const revoked = await this.#store.tokens.revoke(record.id, unixSeconds(this.#clock));
+    if (!revoked) {
+      throw new ValidationError('token', `Access token ${record.id} was already revoked.`);
+    }
+    return { ...record, revokeTime: unixSeconds(this.#clock) };
+  }
+
+  /** The Principal a token stands for; throws InvalidTokenError or AppSecretProofError. */
+  async authenticate(credentials: PresentedCredentials): Promise<Principal> {
+    const presentedHash = hashToken(credentials.token);
+    const record = await this.#store.tokens.findByHash(presentedHash);
+    if (
+      !record ||
+      !timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(presentedHash, 'hex'))
+    ) {
+      throw new InvalidTokenError('Invalid OAuth access token - Cannot parse access token');
+    }
+    if (record.revokeTime !== null) {
+      throw new InvalidTokenError(
+        'Error validating access token: The access token has been revoked; ask an admin for a new one.',
+        452,
+      );
+    }
+    const integration = await this.#store.integrations.get(record.integrationId);
+    if (!integration)
+      throw new InvalidTokenError('Error validating access token: unknown integration.');
+    this.#checkAppsecretProof(integration, credentials);
+    return {
+      tokenId: record.id,
+      integrationId: record.integrationId,
+      communityId: record.communityId,
+      permissions: record.permissions,
+    };
+  }
+
+  #checkAppsecretProof(integration: Integration, credentials: PresentedCredentials): void {
+    const { appsecretProof: proof, appsecretTime: time } = credentials;
+    if (proof === undefined) {
+      if (integration.requireAppsecretProof) {
+        throw new AppSecretProofError(
+          'appsecret_proof is required for this integration: send hex HMAC-SHA256(app secret, access token) as appsecret_proof.',
+        );
+      }
+      return;
+    }
+    let message = credentials.token;
+    if (time !== undefined) {
+      const seconds = Number(time);
+      const now = unixSeconds(this.#clock);
+      if (!/^\d{1,12}$/.test(time) || Math.abs(now - seconds) > APPSECRET_TIME_WINDOW_SECONDS) {
+        throw new AppSecretProofError(
+          `appsecret_time must be Unix seconds within ${APPSECRET_TIME_WINDOW_SECONDS} seconds of the server's time (${now}).`,
+        );
+      }
+      message = `${credentials.token}|${time}`;
+    }
+    const expected = createHmac('sha256', integration.appSecret).update(message).digest();
+    const given = /^[0-9a-f]{64}$/i.test(proof) ? Buffer.from(proof, 'hex') : Buffer.alloc(0);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppSecretProofError(
+        'Invalid appsecret_proof provided in the API argument: it must be hex HMAC-SHA256(app secret, access token' +
+          (time === undefined ? ')' : ' + "|" + appsecret_time)'),
+      );
+    }
+  }
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function parsePermissions(values: readonly string[]): Permission[] {
+  const names = values.flatMap((value) => value.split(',')).map((value) => value.trim());
+  const unknown = names.filter((name) => !(PERMISSIONS as readonly string[]).includes(name));
+  if (names.length === 0 || names.every((n) => n === '') || unknown.length > 0) {
+    throw new ValidationError(
+      'permission',
+      `Unknown permission ${
+        unknown
+          .filter(Boolean)
+          .map((u) => `"${u}"`)
+          .join(', ') || '(none given)'
+      }; allowed: ${PERMISSIONS.join(', ')}.`,
+    );
+  }
+  return [...new Set(names as Permission[])];
+}

@@ -1,0 +1,164 @@
+/**
+ * @module
+ * Validation of the parameters an export is created with, as they arrive from a query string,
+ * a form, a JSON body or the CLI: lists may be arrays, JSON arrays or comma lists; times may be
+ * ISO 8601 or Unix seconds. Every problem names the parameter and what it allows.
+ */
+import {
+  DATA_TYPES,
+  DYI_FORMATS,
+  type ExportParameters,
+  type Id,
+  MEDIA_QUALITIES,
+  ValidationError,
+} from '../domain/index.js';
+import { parseDateInput } from '../graph/graph-date.js';
+
+/** What a caller sends; every value is still unchecked. */
+export interface RawExportInput {
+  readonly data_types?: unknown;
+  readonly dyi_format?: unknown;
+  readonly media_quality?: unknown;
+  readonly start_time?: unknown;
+  readonly end_time?: unknown;
+  readonly user_ids?: unknown;
+  readonly idempotency_key?: unknown;
+}
+
+export interface ExportRequest extends ExportParameters {
+  /** Members to export; undefined means every active member. */
+  readonly userIds: readonly Id[] | undefined;
+  readonly idempotencyKey: string | null;
+  /** end_time was not given and is "now": a retried request will differ in it. */
+  readonly endTimeDefaulted: boolean;
+}
+
+const MAX_USER_IDS = 100_000;
+
+export function parseExportInput(input: RawExportInput, now: number): ExportRequest {
+  const dataTypes = parseEnumList('data_types', input.data_types, DATA_TYPES);
+  if (dataTypes.length === 0) {
+    throw new ValidationError(
+      'data_types',
+      `data_types must list at least one of: ${DATA_TYPES.join(', ')}.`,
+    );
+  }
+  const dyiFormat = parseEnum('dyi_format', input.dyi_format, DYI_FORMATS, 'JSON');
+  const mediaQuality = parseEnum('media_quality', input.media_quality, MEDIA_QUALITIES, 'HIGH');
+  const startTime = isAbsent(input.start_time) ? 0 : parseDateInput(input.start_time, 'start_time');
+  const endTime = isAbsent(input.end_time) ? now : parseDateInput(input.end_time, 'end_time');
+  if (startTime >= endTime) {
+    throw new ValidationError(
+      'end_time',
+      'end_time must be later than start_time: the export covers [start_time, end_time).',
+    );
+  }
+  return {
+    dataTypes: DATA_TYPES.filter((type) => dataTypes.includes(type)),
+    dyiFormat,
+    mediaQuality,
+    startTime,
+    endTime,
+    userIds: parseUserIds(input.user_ids),
+    idempotencyKey: parseIdempotencyKey(input.idempotency_key),
+    endTimeDefaulted: isAbsent(input.end_time),
+  };
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** A list from an array, a JSON array text, or a comma-separated text. */
+export function parseList(parameter: string, value: unknown): string[] {
+  if (isAbsent(value)) return [];
+  if (Array.isArray(value)) return value.flatMap((item) => parseList(parameter, item));
+  if (typeof value === 'number') return [String(value)];
+  if (typeof value !== 'string') {
+    throw new ValidationError(
+      parameter,
+      `${parameter} must be a list: a JSON array or a comma-separated string.`,
+    );
+  }
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new ValidationError(parameter, `${parameter} is not valid JSON: ${text.slice(0, 80)}`, {
+        cause: error,
+      });
+    }
+    return parseList(parameter, parsed);
+  }
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function parseEnumList<T extends string>(
+  parameter: string,
+  value: unknown,
+  allowed: readonly T[],
+): T[] {
+  const items = parseList(parameter, value);
+  const wrong = items.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (wrong.length > 0) {
+    throw new ValidationError(
+      parameter,
+      `${parameter} has unknown value${wrong.length > 1 ? 's' : ''} ${wrong.map((w) => `"${w}"`).join(', ')}; allowed: ${allowed.join(', ')}.`,
+    );
+  }
+  return items as T[];
+}
+
+function parseEnum<T extends string>(
+  parameter: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (isAbsent(value)) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ValidationError(
+      parameter,
+      `${parameter} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value as T;
+}
+
+function parseUserIds(value: unknown): Id[] | undefined {
+  if (isAbsent(value)) return undefined;
+  const ids = parseList('user_ids', value);
+  const bad = ids.filter((id) => !/^\d{1,16}$/.test(id));
+  if (bad.length > 0) {
+    throw new ValidationError(
+      'user_ids',
+      `user_ids must be numeric member ids; not ids: ${bad
+        .slice(0, 5)
+        .map((b) => JSON.stringify(b))
+        .join(', ')}.`,
+    );
+  }
+  if (ids.length === 0) {
+    throw new ValidationError('user_ids', 'user_ids, when given, must name at least one member.');
+  }
+  if (ids.length > MAX_USER_IDS) {
+    throw new ValidationError('user_ids', `user_ids may name at most ${MAX_USER_IDS} members.`);
+  }
+  return [...new Set(ids)];
+}
+
+function parseIdempotencyKey(value: unknown): string | null {
+  if (isAbsent(value)) return null;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(value)) {
+    throw new ValidationError(
+      'idempotency_key',
+      'idempotency_key must be 1 to 128 printable ASCII characters without spaces.',
+    );
+  }
+  return value;
+}

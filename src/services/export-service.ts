@@ -1,0 +1,167 @@
+/**
+ * @module
+ * Use cases of export jobs: create (validate, plan one company job and one job per included
+ * member), read with derived status, cancel and delete. Shared by the Graph server, the CLI and
+ * the admin panel.
+ */
+import {
+  type AbortReason,
+  COMPANY_DATA_TYPES,
+  ConflictError,
+  type DyiJob,
+  type ExportJob,
+  type ExportJobCounts,
+  type Id,
+  NotFoundError,
+  ValidationError,
+} from '../domain/index.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import { blobPrefixForExport } from '../ports/blob-store.js';
+import { type Clock, unixSeconds } from '../ports/clock.js';
+import type { MetadataStore, PlannedJob } from '../ports/metadata-store.js';
+import type { Page, PageRequest } from '../ports/paging.js';
+import { type ExportRequest, parseExportInput, type RawExportInput } from './export-input.js';
+
+/** An export with what is derived from its jobs. */
+export interface ExportStatus {
+  readonly export: ExportJob;
+  readonly counts: ExportJobCounts;
+  /** Every job is in a final state. */
+  readonly isCompleted: boolean;
+  readonly abortReason: AbortReason | null;
+  /** Fraction done, 0 to 1. */
+  readonly progress: number;
+}
+
+export class ExportService {
+  readonly #store: MetadataStore;
+  readonly #blobs: BlobStore;
+  readonly #clock: Clock;
+
+  constructor(store: MetadataStore, blobs: BlobStore, clock: Clock) {
+    this.#store = store;
+    this.#blobs = blobs;
+    this.#clock = clock;
+  }
+
+  /**
+   * Validates the input and creates the export with its jobs. With an idempotency key, a
+   * repeated request returns the export the first one created.
+   */
+  async create(communityId: Id, input: RawExportInput): Promise<ExportJob> {
+    const now = unixSeconds(this.#clock);
+    const request = parseExportInput(input, now);
+    if (request.idempotencyKey !== null) {
+      const existing = await this.#store.exports.findByIdempotencyKey(
+        communityId,
+        request.idempotencyKey,
+      );
+      if (existing) return sameRequest(existing, request);
+    }
+    const jobs = await this.#plan(communityId, request);
+    return this.#store.exports.create(
+      {
+        communityId,
+        createTime: now,
+        dataTypes: request.dataTypes,
+        dyiFormat: request.dyiFormat,
+        mediaQuality: request.mediaQuality,
+        startTime: request.startTime,
+        endTime: request.endTime,
+        idempotencyKey: request.idempotencyKey,
+      },
+      jobs,
+    );
+  }
+
+  /** The export, if it exists in this community; otherwise NotFoundError. */
+  async get(communityId: Id, exportId: Id): Promise<ExportJob> {
+    const found = await this.#store.exports.get(exportId);
+    if (!found || found.communityId !== communityId) throw new NotFoundError(exportId);
+    return found;
+  }
+
+  /** The community's exports, newest first. */
+  list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>> {
+    return this.#store.exports.list(communityId, page);
+  }
+
+  count(communityId: Id): Promise<number> {
+    return this.#store.exports.count(communityId);
+  }
+
+  async status(exportJob: ExportJob): Promise<ExportStatus> {
+    const counts = await this.#store.exports.countJobs(exportJob.id);
+    const finished = counts.completed + counts.aborted + counts.failed;
+    const abortReason =
+      counts.aborted > 0 ? await this.#store.exports.firstAbortReason(exportJob.id) : null;
+    return {
+      export: exportJob,
+      counts,
+      isCompleted: counts.total > 0 && finished === counts.total,
+      abortReason,
+      progress: counts.total === 0 ? 1 : (finished + counts.runningProgress) / counts.total,
+    };
+  }
+
+  /** Ends every unfinished job with CANCELLED_BY_USER; finished jobs keep their files. */
+  async cancel(communityId: Id, exportId: Id): Promise<readonly Id[]> {
+    await this.get(communityId, exportId);
+    return this.#store.exports.cancel(exportId, unixSeconds(this.#clock));
+  }
+
+  /** Deletes the export, its jobs and every file's bytes. */
+  async delete(communityId: Id, exportId: Id): Promise<void> {
+    await this.get(communityId, exportId);
+    const keys = await this.#store.exports.delete(exportId);
+    for (const key of keys) await this.#blobs.delete(key);
+    await this.#blobs.deletePrefix(blobPrefixForExport(exportId));
+  }
+
+  companyJob(exportId: Id): Promise<DyiJob> {
+    return this.#store.jobs.companyJob(exportId);
+  }
+
+  async #plan(communityId: Id, request: ExportRequest): Promise<PlannedJob[]> {
+    const companyTypes = request.dataTypes.filter((type) => COMPANY_DATA_TYPES.includes(type));
+    const userTypes = request.dataTypes.filter((type) => !COMPANY_DATA_TYPES.includes(type));
+    let userIds: readonly Id[];
+    if (request.userIds === undefined) {
+      userIds = await this.#store.members.listActiveIds(communityId);
+    } else {
+      const members = await this.#store.members.getMany(communityId, request.userIds);
+      const known = new Set(members.map((member) => member.id));
+      const unknown = request.userIds.filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        throw new ValidationError(
+          'user_ids',
+          `user_ids names ${unknown.length} id${unknown.length > 1 ? 's' : ''} that ${unknown.length > 1 ? 'are not members' : 'is not a member'} of this community: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', ...' : ''}.`,
+        );
+      }
+      userIds = [...known].sort(compareIds);
+    }
+    return [
+      { jobType: 'COMPANY', userId: null, dataTypes: companyTypes },
+      ...userIds.map((userId): PlannedJob => ({ jobType: 'USER', userId, dataTypes: userTypes })),
+    ];
+  }
+}
+
+function compareIds(a: Id, b: Id): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function sameRequest(existing: ExportJob, request: ExportRequest): ExportJob {
+  const same =
+    existing.dyiFormat === request.dyiFormat &&
+    existing.mediaQuality === request.mediaQuality &&
+    existing.startTime === request.startTime &&
+    (request.endTimeDefaulted || existing.endTime === request.endTime) &&
+    existing.dataTypes.join(',') === request.dataTypes.join(',');
+  if (!same) {
+    throw new ConflictError(
+      `idempotency_key "${request.idempotencyKey}" was already used for export ${existing.id} with other parameters; use a new key for a different export.`,
+    );
+  }
+  return existing;
+}

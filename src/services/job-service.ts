@@ -1,0 +1,126 @@
+/**
+ * @module
+ * Use cases of DYI jobs and their files: reading them for the API, and the steps the export
+ * engine takes (start, store a file, complete, abort, fail). A file record is written only
+ * after its blob is completely stored and hashed, so a listed file can always be downloaded.
+ */
+import type { Readable } from 'node:stream';
+import {
+  type AbortReason,
+  type DyiFile,
+  type DyiJob,
+  type Id,
+  type JobState,
+  NotFoundError,
+} from '../domain/index.js';
+import { type BlobStore, blobKeyForFile } from '../ports/blob-store.js';
+import { type Clock, unixSeconds } from '../ports/clock.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { Page, PageRequest } from '../ports/paging.js';
+
+export interface NewFileContent {
+  readonly name: string;
+  readonly contentType: string;
+  readonly partNumber: number;
+  readonly body: Readable | AsyncIterable<Uint8Array>;
+}
+
+export class JobService {
+  readonly #store: MetadataStore;
+  readonly #blobs: BlobStore;
+  readonly #clock: Clock;
+
+  constructor(store: MetadataStore, blobs: BlobStore, clock: Clock) {
+    this.#store = store;
+    this.#blobs = blobs;
+    this.#clock = clock;
+  }
+
+  /** The job, if it exists in this community; otherwise NotFoundError. */
+  async get(communityId: Id, jobId: Id): Promise<DyiJob> {
+    const job = await this.#store.jobs.get(jobId);
+    if (!job || job.communityId !== communityId) throw new NotFoundError(jobId);
+    return job;
+  }
+
+  listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
+    return this.#store.jobs.listUserJobs(exportId, page, state);
+  }
+
+  listFiles(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
+    return this.#store.files.listByJob(jobId, page);
+  }
+
+  countFiles(jobId: Id): Promise<number> {
+    return this.#store.files.countByJob(jobId);
+  }
+
+  /** The file, if it exists in this community; otherwise NotFoundError. */
+  async getFile(communityId: Id, fileId: Id): Promise<DyiFile> {
+    const file = await this.#store.files.get(fileId);
+    if (!file || file.communityId !== communityId) throw new NotFoundError(fileId);
+    return file;
+  }
+
+  /** PENDING → IN_PROGRESS; false when the job was already taken or ended (e.g. cancelled). */
+  start(jobId: Id): Promise<boolean> {
+    return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
+      state: 'IN_PROGRESS',
+      progress: 0,
+      time: unixSeconds(this.#clock),
+    });
+  }
+
+  setProgress(jobId: Id, progress: number): Promise<void> {
+    return this.#store.jobs.setProgress(
+      jobId,
+      Math.min(1, Math.max(0, progress)),
+      unixSeconds(this.#clock),
+    );
+  }
+
+  /** Stores the bytes, then records the file. */
+  async storeFile(job: DyiJob, content: NewFileContent, signal?: AbortSignal): Promise<DyiFile> {
+    const id = await this.#store.files.allocateId(job.communityId);
+    const blobKey = blobKeyForFile(job.exportId, job.id, id);
+    const stored = await this.#blobs.put(blobKey, content.body, signal ? { signal } : {});
+    return this.#store.files.create(id, {
+      jobId: job.id,
+      communityId: job.communityId,
+      name: content.name,
+      size: stored.size,
+      sha256: stored.sha256,
+      contentType: content.contentType,
+      partNumber: content.partNumber,
+      blobKey,
+      createTime: unixSeconds(this.#clock),
+    });
+  }
+
+  /** IN_PROGRESS → COMPLETED; false when the job was cancelled meanwhile. */
+  complete(jobId: Id): Promise<boolean> {
+    return this.#store.jobs.transition(jobId, ['IN_PROGRESS'], {
+      state: 'COMPLETED',
+      progress: 1,
+      time: unixSeconds(this.#clock),
+    });
+  }
+
+  /** Ends an unfinished job ABORTED; the caller removes any files it stored. */
+  abort(jobId: Id, reason: AbortReason, message: string): Promise<boolean> {
+    return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
+      state: 'ABORTED',
+      abortReason: reason,
+      stateMessage: message,
+      time: unixSeconds(this.#clock),
+    });
+  }
+
+  fail(jobId: Id, message: string): Promise<boolean> {
+    return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
+      state: 'FAILED',
+      stateMessage: message,
+      time: unixSeconds(this.#clock),
+    });
+  }
+}

@@ -59,19 +59,28 @@ export class ExportService {
       if (existing) return sameRequest(existing, request);
     }
     const jobs = await this.#plan(communityId, request);
-    return this.#store.exports.create(
-      {
-        communityId,
-        createTime: now,
-        dataTypes: request.dataTypes,
-        dyiFormat: request.dyiFormat,
-        mediaQuality: request.mediaQuality,
-        startTime: request.startTime,
-        endTime: request.endTime,
-        idempotencyKey: request.idempotencyKey,
-      },
-      jobs,
-    );
+    try {
+      return await this.#store.exports.create(
+        {
+          communityId,
+          createTime: now,
+          dataTypes: request.dataTypes,
+          dyiFormat: request.dyiFormat,
+          mediaQuality: request.mediaQuality,
+          startTime: request.startTime,
+          endTime: request.endTime,
+          idempotencyKey: request.idempotencyKey,
+        },
+        jobs,
+      );
+    } catch (error) {
+      // Two requests with one key raced: the other one created it; answer as a repeat would.
+      const key = request.idempotencyKey;
+      if (!(error instanceof ConflictError) || key === null) throw error;
+      const existing = await this.#store.exports.findByIdempotencyKey(communityId, key);
+      if (!existing) throw error;
+      return sameRequest(existing, request);
+    }
   }
 
   /** The export, if it exists in this community; otherwise NotFoundError. */

@@ -5,6 +5,7 @@
  * engine would. Nothing here is mocked.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -143,4 +144,85 @@ export async function jobsOf(runtime: Runtime, exportId: string): Promise<DyiJob
   const company = await runtime.exports.companyJob(exportId);
   const users = await runtime.jobs.listUserJobs(exportId, { limit: 100_000 });
   return [company, ...users.items];
+}
+
+/** A fixture whose app listens on a loopback port, for clients that need a real socket. */
+export interface ListeningFixture extends GraphFixture {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`, also the server's `publicUrl`. */
+  readonly baseUrl: string;
+}
+
+/**
+ * Starts the real server on a free loopback port, with `publicUrl` set to it so that
+ * `download_url` and `paging` links point back at this server.
+ */
+export async function startListeningFixture(
+  overrides: ConfigOverrides = {},
+  clock?: Clock,
+): Promise<ListeningFixture> {
+  // The port is free when probed but could be taken before listen(): try a few.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeLoopbackPort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const fixture = await startGraphFixture({ ...overrides, port, publicUrl: baseUrl }, clock);
+    try {
+      await fixture.app.listen({ port, host: '127.0.0.1' });
+      return { ...fixture, port, baseUrl };
+    } catch (error) {
+      await fixture.close();
+      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!inUse || attempt >= 5) throw error;
+    }
+  }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface GraphAnswer {
+  readonly status: number;
+  readonly body: any;
+  readonly headers: Record<string, string | string[] | number | undefined>;
+}
+
+/** One Graph call through `inject`, with the token in the query string when given. */
+export async function graph(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  options: { token?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<GraphAnswer> {
+  const target = new URL(url, 'http://graph.test');
+  if (options.token !== undefined) target.searchParams.set('access_token', options.token);
+  const response = await app.inject({
+    method,
+    url: target.pathname + target.search,
+    ...(options.form && {
+      payload: new URLSearchParams(options.form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+    }),
+    ...(!options.form && options.headers && { headers: options.headers }),
+  });
+  return {
+    status: response.statusCode,
+    body: response.body === '' ? undefined : (JSON.parse(response.body) as unknown),
+    headers: response.headers,
+  };
+}
+
+/** Path and query of an absolute URL our server made, for `inject`. */
+export function localPath(absolute: string): string {
+  const url = new URL(absolute);
+  return url.pathname + url.search;
 }

@@ -28,7 +28,7 @@ import type {
   ObjectKind,
   Permission,
 } from '../../domain/index.js';
-import { TransientError } from '../../domain/index.js';
+import { ConflictError, TransientError } from '../../domain/index.js';
 import type {
   CommunityRepository,
   ExportRepository,
@@ -61,7 +61,7 @@ import type {
 
 type Db = Kysely<SqliteDatabase> | Transaction<SqliteDatabase>;
 
-/** Rows per INSERT: SQLite allows 32,766 bound values, and a job row binds 9. */
+/** Rows per INSERT: SQLite allows 32,766 bound values, and a job row binds 12. */
 const INSERT_CHUNK = 2000;
 
 export interface SqliteMetadataStoreOptions {
@@ -142,7 +142,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
 /** A numeric row id for an id string, or undefined when it cannot name a row. */
 function toRowId(id: Id): number | undefined {
-  if (!/^\d{1,16}$/.test(id)) return undefined;
+  // Only the canonical spelling names a row: `0123` is not `123`.
+  if (!/^[1-9]\d{0,15}$/.test(id)) return undefined;
   const n = Number(id);
   return Number.isSafeInteger(n) ? n : undefined;
 }
@@ -191,6 +192,10 @@ async function inTransaction<T>(
     }
     throw error;
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function isBusy(error: unknown): boolean {
@@ -470,7 +475,17 @@ class SqliteExports implements ExportRepository {
         idempotency_key: input.idempotencyKey,
         cancel_requested: 0,
       };
-      await trx.insertInto('exports').values(row).execute();
+      try {
+        await trx.insertInto('exports').values(row).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError(
+            `An export with idempotency key "${input.idempotencyKey}" was created meanwhile.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       const jobIds = await newObjectIds(trx, 'dyi_job', input.communityId, jobs.length);
       const rows: DyiJobsTable[] = jobs.map((job, i) => ({
         id: jobIds[i] ?? 0,
@@ -786,6 +801,12 @@ class SqliteSettings implements SettingsRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
 
   async getOrCreate(key: string, create: () => string): Promise<string> {
+    const existing = await this.db()
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (existing) return existing.value;
     await this.db()
       .insertInto('settings')
       .values({ key, value: create() })

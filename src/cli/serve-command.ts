@@ -3,6 +3,7 @@
  * `dyi serve`: opens the data directory, makes the demo community on first start, and serves
  * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
  */
+import { createServer } from 'node:net';
 import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
 import { buildApp } from '../server/app.js';
@@ -31,8 +32,11 @@ export function serveCommand(): Command {
       )
       .option('--no-demo', 'do not create a demo community on an empty data directory'),
   ).action(async (options: ServeOptions) => {
+    // Links and download URLs carry the port, so a free one is chosen before they are made.
+    const port =
+      options.port === '0' ? String(await freePort(options.host ?? DEFAULTS.host)) : options.port;
     const overrides: ConfigOverrides = {
-      ...(options.port !== undefined && { port: options.port }),
+      ...(port !== undefined && { port }),
       ...(options.host !== undefined && { host: options.host }),
       ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
     };
@@ -43,10 +47,7 @@ export function serveCommand(): Command {
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
         const app = await buildApp(runtime, { logger: config.logLevel !== 'silent' });
         await app.listen({ port: config.port, host: config.host });
-        const address = app.server.address();
-        const port = typeof address === 'object' && address ? address.port : config.port;
-        const publicUrl =
-          options.publicUrl ?? process.env.DYI_PUBLIC_URL ?? `http://localhost:${port}`;
+        const { publicUrl } = config;
         const lines = [
           '',
           `dyi-export is serving the Graph API at ${publicUrl} (data in ${config.dataDir})`,
@@ -71,6 +72,18 @@ export function serveCommand(): Command {
       },
       overrides,
     );
+  });
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
   });
 }
 

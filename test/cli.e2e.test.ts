@@ -1,0 +1,177 @@
+/**
+ * The `dyi` command line as a person uses it, in real processes: make a community and tokens,
+ * start an export, serve on a free port, and revoke a token while the server runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MAIN = path.resolve(import.meta.dirname, '../src/cli/main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function dyi(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `dyi serve` and resolves once it has printed its banner. */
+function serve(args: string[]): Promise<{ child: ChildProcess; banner: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'serve', '--port', '0', ...args],
+      {
+        env: { ...process.env, DYI_LOG_LEVEL: 'silent' },
+      },
+    );
+    let banner = '';
+    const timer = setTimeout(() => reject(new Error(`serve printed no banner: ${banner}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+      if (banner.includes('\n\n', banner.indexOf('serving'))) {
+        clearTimeout(timer);
+        resolve({ child, banner });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${banner}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-cli-'));
+});
+
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+describe('dyi', () => {
+  it('creates a community, tokens and an export, and serves them', async () => {
+    const community = await dyi(['community', 'create', '--name', 'Acme', '--data-dir', dataDir]);
+    expect(community).toMatchObject({ code: 0, stderr: '' });
+    expect(community.stdout).toMatch(/^\d{15}\n$/);
+    const communityId = community.stdout.trim();
+
+    const token = await dyi(
+      ['token', 'create', '--permission', 'read_company_data_exports,manage_company_data_exports'],
+      { DYI_DATA_DIR: dataDir },
+    );
+    expect(token.code).toBe(0);
+    expect(token.stdout).toMatch(/^DYI1[A-Za-z0-9_-]{43}\n$/);
+    const secret = token.stdout.trim();
+
+    const made = await dyi([
+      'export',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--data-types',
+      'ALL',
+      '--dyi-format',
+      'CSV',
+      '--start-time',
+      '2026-01-01',
+    ]);
+    expect(made.code).toBe(0);
+    const exportId = made.stdout.trim();
+
+    const { child, banner } = await serve(['--data-dir', dataDir]);
+    try {
+      expect(banner).not.toContain('DYI1');
+      const base = /serving the Graph API at (\S+)/.exec(banner)?.[1] ?? '';
+      expect(base).toMatch(/^http:\/\/localhost:\d+$/);
+      const response = await fetch(`${base}/${exportId}?fields=dyi_format,data_types`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { dyi_format: string; data_types: string[] };
+      expect(body.dyi_format).toBe('CSV');
+      expect(body.data_types).toHaveLength(18);
+      const community = await fetch(`${base}/community?access_token=${secret}`);
+      expect(((await community.json()) as { id: string }).id).toBe(communityId);
+
+      const revoke = await dyi(['token', 'revoke', secret, '--data-dir', dataDir]);
+      expect(revoke.code).toBe(0);
+      const refused = await fetch(`${base}/community?access_token=${secret}`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { code: number } }).error.code).toBe(190);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  }, 60_000);
+
+  it('makes a demo community with a working curl command on an empty data dir', async () => {
+    const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-demo-'));
+    const { child, banner } = await serve(['--data-dir', fresh]);
+    try {
+      expect(banner).toContain('Created the demo community "Demo Community"');
+      const curl = /curl '([^']+)'/.exec(banner)?.[1] ?? '';
+      const response = await fetch(curl);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        data: { id: string; company_job: { id: string } }[];
+      };
+      expect(body.data).toHaveLength(1);
+      expect(body.data[0]?.company_job.id).toMatch(/^\d+$/);
+    } finally {
+      await stop(child);
+      await rm(fresh, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('explains bad input with exit code 2', async () => {
+    const badPermission = await dyi([
+      'token',
+      'create',
+      '--permission',
+      'admin',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(badPermission.code).toBe(2);
+    expect(badPermission.stderr).toContain(
+      'read_company_data_exports, manage_company_data_exports',
+    );
+    const badFormat = await dyi([
+      'export',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--data-types',
+      'POSTS_YOUR_ACTIVITY',
+      '--dyi-format',
+      'PDF',
+    ]);
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toContain(
+      'dyi_format must be one of JSON, HTML, NONE, HTML_AND_JSON, CSV',
+    );
+    const help = await dyi(['--help']);
+    expect(help.stdout).toContain('serve');
+    expect(help.stdout).toContain('export');
+  }, 60_000);
+});

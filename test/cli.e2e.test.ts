@@ -3,6 +3,7 @@
  * start an export, serve on a free port, and revoke a token while the server runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +141,50 @@ describe('dyi', () => {
     } finally {
       await stop(child);
       await rm(fresh, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('creates an integration that requires appsecret_proof, and tokens of it', async () => {
+    const created = await dyi([
+      'integration',
+      'create',
+      '--name',
+      'Archiver',
+      '--require-appsecret-proof',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(created.code).toBe(0);
+    const appId = /^app_id=(\d+)$/m.exec(created.stdout)?.[1] ?? '';
+    const appSecret = /^app_secret=([0-9a-f]{32})$/m.exec(created.stdout)?.[1] ?? '';
+    const token = await dyi([
+      'token',
+      'create',
+      '--integration',
+      appId,
+      '--permission',
+      'read_company_data_exports',
+      '--data-dir',
+      dataDir,
+    ]);
+    const secret = token.stdout.trim();
+    const listed = await dyi(['integration', 'list', '--data-dir', dataDir]);
+    expect(listed.stdout).toContain(`${appId}\tproof-required\tArchiver`);
+
+    const { child, banner } = await serve(['--data-dir', dataDir]);
+    try {
+      const base = /serving the Graph API at (\S+)/.exec(banner)?.[1] ?? '';
+      const without = await fetch(`${base}/community?access_token=${secret}`);
+      expect(without.status).toBe(400);
+      const proof = createHmac('sha256', appSecret).update(secret).digest('hex');
+      const withProof = await fetch(
+        `${base}/community?access_token=${secret}&appsecret_proof=${proof}`,
+      );
+      expect(withProof.status).toBe(200);
+      await dyi(['integration', 'require-proof', appId, 'off', '--data-dir', dataDir]);
+      expect((await fetch(`${base}/community?access_token=${secret}`)).status).toBe(200);
+    } finally {
+      await stop(child);
     }
   }, 60_000);
 

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { reportError } from './cli-context.js';
 import { communityCommand } from './community-command.js';
 import { exportCommand } from './export-command.js';
+import { integrationCommand } from './integration-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
 
@@ -15,6 +16,7 @@ const program = new Command('dyi')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(communityCommand())
+  .addCommand(integrationCommand())
   .addCommand(tokenCommand())
   .addCommand(exportCommand());
 

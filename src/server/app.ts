@@ -26,6 +26,8 @@ import {
 export interface AppOptions {
   /** Log requests (pino to stdout) at the configured level; off in tests. */
   readonly logger?: boolean;
+  /** Where log lines go when logging (default stdout); tests read them from here. */
+  readonly logStream?: NodeJS.WritableStream;
 }
 
 declare module 'fastify' {
@@ -56,6 +58,7 @@ export async function buildApp(
     logger: options.logger
       ? {
           level: config.logLevel,
+          ...(options.logStream && { stream: options.logStream }),
           serializers: {
             req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }),
           },

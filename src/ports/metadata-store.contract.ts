@@ -391,6 +391,7 @@ export function runMetadataStoreContract(
         expect(await store.tokens.findByHash('a'.repeat(64))).toEqual({
           ...token,
           tokenHash: 'a'.repeat(64),
+          integration: await store.integrations.get(integrationId),
         });
         expect(await store.tokens.findByHash('d'.repeat(64))).toBeUndefined();
         expect(await store.tokens.get(readOnly.id)).toEqual(readOnly);

@@ -83,10 +83,18 @@ export interface NewAccessToken {
   readonly createTime: UnixSeconds;
 }
 
+export interface TokenCredential extends AccessTokenRecord {
+  readonly tokenHash: string;
+  readonly integration: Integration;
+}
+
 export interface TokenRepository {
   create(token: NewAccessToken): Promise<AccessTokenRecord>;
-  /** The token whose hash this is, revoked or not, with its stored hash. */
-  findByHash(tokenHash: string): Promise<(AccessTokenRecord & { tokenHash: string }) | undefined>;
+  /**
+   * The token whose hash this is, revoked or not, with its stored hash and its integration:
+   * everything authentication needs, in one read.
+   */
+  findByHash(tokenHash: string): Promise<TokenCredential | undefined>;
   get(id: Id): Promise<AccessTokenRecord | undefined>;
   list(integrationId: Id): Promise<readonly AccessTokenRecord[]>;
   /** Marks the token revoked; true when it was active until now. */

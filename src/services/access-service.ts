@@ -114,10 +114,7 @@ export class AccessService {
         452,
       );
     }
-    const integration = await this.#store.integrations.get(record.integrationId);
-    if (!integration)
-      throw new InvalidTokenError('Error validating access token: unknown integration.');
-    this.#checkAppsecretProof(integration, credentials);
+    this.#checkAppsecretProof(record.integration, credentials);
     return {
       tokenId: record.id,
       integrationId: record.integrationId,

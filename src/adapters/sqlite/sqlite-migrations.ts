@@ -95,6 +95,76 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+const COUNTED_STATES = {
+  pending: 'PENDING',
+  in_progress: 'IN_PROGRESS',
+  completed: 'COMPLETED',
+  aborted: 'ABORTED',
+  failed: 'FAILED',
+} as const;
+
+/** What a job adds to (NEW) or takes from (OLD) its export's counters, as SET assignments. */
+function counterChange(rows: readonly { row: 'NEW' | 'OLD'; sign: '+' | '-' }[]): string {
+  const terms = (value: (row: string) => string): string =>
+    rows.map(({ row, sign }) => ` ${sign} ${value(row)}`).join('');
+  const counts = Object.entries(COUNTED_STATES).map(
+    ([column, state]) => `${column} = ${column}${terms((row) => `(${row}.state = '${state}')`)}`,
+  );
+  const progress = `running_progress = running_progress${terms(
+    (row) => `(CASE WHEN ${row}.state = 'IN_PROGRESS' THEN ${row}.progress ELSE 0 END)`,
+  )}`;
+  return [...counts, progress].join(', ');
+}
+
+migrations['0002_export_job_counts'] = {
+  // Reading an export must not cost more for 100,000 jobs than for 10: the counts of its jobs
+  // per state are kept by triggers, so every path that changes a job keeps them true.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE export_job_counts (
+         export_id INTEGER PRIMARY KEY REFERENCES exports(id) ON DELETE CASCADE,
+         pending INTEGER NOT NULL DEFAULT 0,
+         in_progress INTEGER NOT NULL DEFAULT 0,
+         completed INTEGER NOT NULL DEFAULT 0,
+         aborted INTEGER NOT NULL DEFAULT 0,
+         failed INTEGER NOT NULL DEFAULT 0,
+         running_progress REAL NOT NULL DEFAULT 0)`,
+      `INSERT INTO export_job_counts
+         (export_id, pending, in_progress, completed, aborted, failed, running_progress)
+       SELECT e.id,
+         count(j.id) FILTER (WHERE j.state = 'PENDING'),
+         count(j.id) FILTER (WHERE j.state = 'IN_PROGRESS'),
+         count(j.id) FILTER (WHERE j.state = 'COMPLETED'),
+         count(j.id) FILTER (WHERE j.state = 'ABORTED'),
+         count(j.id) FILTER (WHERE j.state = 'FAILED'),
+         coalesce(sum(j.progress) FILTER (WHERE j.state = 'IN_PROGRESS'), 0)
+       FROM exports e LEFT JOIN dyi_jobs j ON j.export_id = e.id
+       GROUP BY e.id`,
+      `CREATE TRIGGER export_job_counts_on_export AFTER INSERT ON exports BEGIN
+         INSERT INTO export_job_counts (export_id) VALUES (NEW.id);
+       END`,
+      `CREATE TRIGGER export_job_counts_on_insert AFTER INSERT ON dyi_jobs BEGIN
+         UPDATE export_job_counts SET ${counterChange([{ row: 'NEW', sign: '+' }])}
+         WHERE export_id = NEW.export_id;
+       END`,
+      // A job never moves to another export, so one UPDATE takes OLD out and puts NEW in.
+      `CREATE TRIGGER export_job_counts_on_update AFTER UPDATE OF state, progress ON dyi_jobs BEGIN
+         UPDATE export_job_counts
+         SET ${counterChange([
+           { row: 'NEW', sign: '+' },
+           { row: 'OLD', sign: '-' },
+         ])}
+         WHERE export_id = NEW.export_id;
+       END`,
+      `CREATE TRIGGER export_job_counts_on_delete AFTER DELETE ON dyi_jobs BEGIN
+         UPDATE export_job_counts SET ${counterChange([{ row: 'OLD', sign: '-' }])}
+         WHERE export_id = OLD.export_id;
+       END`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

@@ -86,6 +86,17 @@ export interface DyiFilesTable {
   create_time: number;
 }
 
+/** Kept by triggers (migration 0002); never written by the code. */
+export interface ExportJobCountsTable {
+  export_id: number;
+  pending: number;
+  in_progress: number;
+  completed: number;
+  aborted: number;
+  failed: number;
+  running_progress: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -100,5 +111,6 @@ export interface SqliteDatabase {
   exports: ExportsTable;
   dyi_jobs: DyiJobsTable;
   dyi_files: DyiFilesTable;
+  export_job_counts: ExportJobCountsTable;
   settings: SettingsTable;
 }

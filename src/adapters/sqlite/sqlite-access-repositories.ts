@@ -1,0 +1,171 @@
+/**
+ * @module
+ * Integrations and access tokens in SQLite (tables `integrations`, `access_tokens`). Tokens
+ * are stored only as SHA-256 hashes; one joined read gives authentication all it needs.
+ */
+import type { Kysely } from 'kysely';
+import type { AccessTokenRecord, Id, Integration, Permission } from '../../domain/index.js';
+import type {
+  IntegrationRepository,
+  NewAccessToken,
+  TokenCredential,
+  TokenRepository,
+} from '../../ports/metadata-store.js';
+import { inTransaction, newObjectId, query, queryOne, toRowId } from './sqlite-database.js';
+import type { AccessTokensTable, IntegrationsTable, SqliteDatabase } from './sqlite-schema.js';
+
+function toIntegration(row: IntegrationsTable): Integration {
+  return {
+    id: String(row.id),
+    communityId: String(row.community_id),
+    name: row.name,
+    appSecret: row.app_secret,
+    requireAppsecretProof: row.require_appsecret_proof === 1,
+    createTime: row.create_time,
+  };
+}
+
+export class SqliteIntegrationRepository implements IntegrationRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  create(input: Omit<Integration, 'id'>): Promise<Integration> {
+    return inTransaction(this.db(), async (trx) => {
+      const id = await newObjectId(trx, 'integration', input.communityId);
+      const row: IntegrationsTable = {
+        id,
+        community_id: Number(input.communityId),
+        name: input.name,
+        app_secret: input.appSecret,
+        require_appsecret_proof: input.requireAppsecretProof ? 1 : 0,
+        create_time: input.createTime,
+      };
+      await trx.insertInto('integrations').values(row).execute();
+      return toIntegration(row);
+    });
+  }
+
+  async get(id: Id): Promise<Integration | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<IntegrationsTable>(
+      this.db(),
+      'SELECT * FROM integrations WHERE id = ?',
+      [rowId],
+    );
+    return row && toIntegration(row);
+  }
+
+  async list(communityId: Id): Promise<readonly Integration[]> {
+    const rows = await query<IntegrationsTable>(
+      this.db(),
+      'SELECT * FROM integrations WHERE community_id = ? ORDER BY id',
+      [Number(communityId)],
+    );
+    return rows.map(toIntegration);
+  }
+
+  async setRequireAppsecretProof(id: Id, required: boolean): Promise<void> {
+    await this.db()
+      .updateTable('integrations')
+      .set({ require_appsecret_proof: required ? 1 : 0 })
+      .where('id', '=', Number(id))
+      .execute();
+  }
+}
+
+function toToken(row: AccessTokensTable): AccessTokenRecord {
+  return {
+    id: String(row.id),
+    integrationId: String(row.integration_id),
+    communityId: String(row.community_id),
+    hint: row.hint,
+    permissions: row.permissions.split(',').filter(Boolean) as Permission[],
+    createTime: row.create_time,
+    revokeTime: row.revoke_time,
+  };
+}
+
+/** Columns of a token joined with its integration's, renamed where the two would clash. */
+const CREDENTIAL_SQL = `
+  SELECT t.*, i.name AS i_name, i.app_secret AS i_app_secret,
+         i.require_appsecret_proof AS i_require_appsecret_proof, i.create_time AS i_create_time
+  FROM access_tokens t JOIN integrations i ON i.id = t.integration_id
+  WHERE t.token_hash = ?`;
+
+interface CredentialRow extends AccessTokensTable {
+  i_name: string;
+  i_app_secret: string;
+  i_require_appsecret_proof: number;
+  i_create_time: number;
+}
+
+export class SqliteTokenRepository implements TokenRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  create(token: NewAccessToken): Promise<AccessTokenRecord> {
+    return inTransaction(this.db(), async (trx) => {
+      const id = await newObjectId(trx, 'access_token', token.communityId);
+      const row: AccessTokensTable = {
+        id,
+        integration_id: Number(token.integrationId),
+        community_id: Number(token.communityId),
+        token_hash: token.tokenHash,
+        hint: token.hint,
+        permissions: token.permissions.join(','),
+        create_time: token.createTime,
+        revoke_time: null,
+      };
+      await trx.insertInto('access_tokens').values(row).execute();
+      return toToken(row);
+    });
+  }
+
+  async findByHash(tokenHash: string): Promise<TokenCredential | undefined> {
+    const row = await queryOne<CredentialRow>(this.db(), CREDENTIAL_SQL, [tokenHash]);
+    if (!row) return undefined;
+    return {
+      ...toToken(row),
+      tokenHash: row.token_hash,
+      integration: toIntegration({
+        id: row.integration_id,
+        community_id: row.community_id,
+        name: row.i_name,
+        app_secret: row.i_app_secret,
+        require_appsecret_proof: row.i_require_appsecret_proof,
+        create_time: row.i_create_time,
+      }),
+    };
+  }
+
+  async get(id: Id): Promise<AccessTokenRecord | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<AccessTokensTable>(
+      this.db(),
+      'SELECT * FROM access_tokens WHERE id = ?',
+      [rowId],
+    );
+    return row && toToken(row);
+  }
+
+  async list(integrationId: Id): Promise<readonly AccessTokenRecord[]> {
+    const rows = await query<AccessTokensTable>(
+      this.db(),
+      'SELECT * FROM access_tokens WHERE integration_id = ? ORDER BY id',
+      [Number(integrationId)],
+    );
+    return rows.map(toToken);
+  }
+
+  async revoke(id: Id, time: number): Promise<boolean> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return false;
+    const result = await this.db()
+      .updateTable('access_tokens')
+      .set({ revoke_time: time })
+      .where('id', '=', rowId)
+      .where('revoke_time', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

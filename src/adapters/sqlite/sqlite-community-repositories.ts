@@ -1,0 +1,121 @@
+/**
+ * @module
+ * Communities and their members in SQLite (tables `communities`, `members`).
+ */
+import type { Kysely } from 'kysely';
+import type { Community, Id, Member, MemberStatus } from '../../domain/index.js';
+import type {
+  CommunityRepository,
+  MemberRepository,
+  NewMember,
+} from '../../ports/metadata-store.js';
+import {
+  INSERT_CHUNK,
+  inTransaction,
+  newObjectId,
+  query,
+  queryOne,
+  toRowId,
+} from './sqlite-database.js';
+import type { CommunitiesTable, MembersTable, SqliteDatabase } from './sqlite-schema.js';
+
+function toCommunity(row: CommunitiesTable): Community {
+  return { id: String(row.id), name: row.name, createTime: row.create_time };
+}
+
+export class SqliteCommunityRepository implements CommunityRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  create(input: { name: string; createTime: number }): Promise<Community> {
+    return inTransaction(this.db(), async (trx) => {
+      const id = await newObjectId(trx, 'community', null);
+      await trx.updateTable('objects').set({ community_id: id }).where('id', '=', id).execute();
+      await trx
+        .insertInto('communities')
+        .values({ id, name: input.name, create_time: input.createTime })
+        .execute();
+      return { id: String(id), name: input.name, createTime: input.createTime };
+    });
+  }
+
+  async get(id: Id): Promise<Community | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<CommunitiesTable>(
+      this.db(),
+      'SELECT * FROM communities WHERE id = ?',
+      [rowId],
+    );
+    return row && toCommunity(row);
+  }
+
+  async list(): Promise<readonly Community[]> {
+    const rows = await query<CommunitiesTable>(
+      this.db(),
+      'SELECT * FROM communities ORDER BY id',
+      [],
+    );
+    return rows.map(toCommunity);
+  }
+}
+
+function toMember(row: MembersTable): Member {
+  return {
+    id: String(row.id),
+    communityId: String(row.community_id),
+    name: row.name,
+    email: row.email,
+    status: row.status as MemberStatus,
+  };
+}
+
+export class SqliteMemberRepository implements MemberRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  create(communityId: Id, member: NewMember): Promise<Member> {
+    return inTransaction(this.db(), async (trx) => {
+      const id = await newObjectId(trx, 'member', communityId);
+      const row = { id, community_id: Number(communityId), ...member };
+      await trx.insertInto('members').values(row).execute();
+      return toMember(row);
+    });
+  }
+
+  async get(id: Id): Promise<Member | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<MembersTable>(this.db(), 'SELECT * FROM members WHERE id = ?', [
+      rowId,
+    ]);
+    return row && toMember(row);
+  }
+
+  async getMany(communityId: Id, ids: readonly Id[]): Promise<readonly Member[]> {
+    const rowIds = ids.map(toRowId).filter((id): id is number => id !== undefined);
+    const members: Member[] = [];
+    for (let start = 0; start < rowIds.length; start += INSERT_CHUNK) {
+      const rows = await this.db()
+        .selectFrom('members')
+        .selectAll()
+        .where('community_id', '=', Number(communityId))
+        .where('id', 'in', rowIds.slice(start, start + INSERT_CHUNK))
+        .orderBy('id')
+        .execute();
+      members.push(...rows.map(toMember));
+    }
+    return members;
+  }
+
+  async listActiveIds(communityId: Id): Promise<readonly Id[]> {
+    const rows = await query<{ id: number }>(
+      this.db(),
+      "SELECT id FROM members WHERE community_id = ? AND status = 'active' ORDER BY id",
+      [Number(communityId)],
+    );
+    return rows.map((row) => String(row.id));
+  }
+
+  async setStatus(id: Id, status: MemberStatus): Promise<void> {
+    await this.db().updateTable('members').set({ status }).where('id', '=', Number(id)).execute();
+  }
+}

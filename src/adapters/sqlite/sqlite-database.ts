@@ -1,0 +1,158 @@
+/**
+ * @module
+ * The one SQLite connection of a store and what every repository needs from it: Kysely over
+ * better-sqlite3 with a prepared-statement cache, fixed-SQL reads, write transactions that turn
+ * SQLITE_BUSY into a retryable error, and the id sequence shared by every kind of object.
+ *
+ * Why fixed SQL for reads: building and compiling a Kysely query costs about ten times what
+ * SQLite takes to run a one-row lookup (measured: 46 µs against 4 µs), and the API's hot paths
+ * are such lookups. Reads are therefore SQL texts with `?` placeholders, run through Kysely's
+ * connection so that they share its transactions and statement cache; writes, which are rarer,
+ * use the query builder.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  type SqliteDatabase as KyselySqliteDatabase,
+  SqliteDialect,
+  type SqliteStatement,
+  type Transaction,
+} from 'kysely';
+import { type Id, type ObjectKind, TransientError } from '../../domain/index.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
+
+export type Db = Kysely<SqliteDatabase> | Transaction<SqliteDatabase>;
+
+/** Rows per INSERT: SQLite allows 32,766 bound values, and a job row binds 12. */
+export const INSERT_CHUNK = 2000;
+
+/** Distinct SQL texts kept prepared; reads are a few dozen, writes vary with row counts. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/** Opens the file with the pragmas every process sharing it must use. */
+export function openSqlite(filename: string): Kysely<SqliteDatabase> {
+  if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
+  const sqlite = new Database(filename);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<SqliteDatabase>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
+}
+
+/** Kysely prepares every statement it runs; this keeps the prepared ones by their text. */
+function withStatementCache(sqlite: Database.Database): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        statement = sqlite.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Runs a fixed SQL text with its parameters and returns the rows. */
+export async function query<R>(db: Db, sql: string, parameters: readonly unknown[]): Promise<R[]> {
+  const result = await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]));
+  return result.rows;
+}
+
+export async function queryOne<R>(
+  db: Db,
+  sql: string,
+  parameters: readonly unknown[],
+): Promise<R | undefined> {
+  return (await query<R>(db, sql, parameters))[0];
+}
+
+/** A numeric row id for an id string, or undefined when it cannot name a row. */
+export function toRowId(id: Id): number | undefined {
+  // Only the canonical spelling names a row: `0123` is not `123`.
+  if (!/^[1-9]\d{0,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export async function newObjectId(
+  db: Db,
+  kind: ObjectKind,
+  communityId: Id | null,
+): Promise<number> {
+  const result = await db
+    .insertInto('objects')
+    .values({ kind, community_id: communityId === null ? null : Number(communityId) })
+    .executeTakeFirstOrThrow();
+  return Number(result.insertId);
+}
+
+/**
+ * Allocates `count` consecutive ids. Inside a write transaction nobody else can insert, and
+ * AUTOINCREMENT hands out consecutive rowids to one multi-row INSERT.
+ */
+export async function newObjectIds(
+  db: Transaction<SqliteDatabase>,
+  kind: ObjectKind,
+  communityId: Id,
+  count: number,
+): Promise<number[]> {
+  const ids: number[] = [];
+  for (let start = 0; start < count; start += INSERT_CHUNK) {
+    const n = Math.min(INSERT_CHUNK, count - start);
+    const rows = Array.from({ length: n }, () => ({ kind, community_id: Number(communityId) }));
+    const result = await db.insertInto('objects').values(rows).executeTakeFirstOrThrow();
+    const last = Number(result.insertId);
+    for (let i = n - 1; i >= 0; i--) ids.push(last - i);
+  }
+  return ids;
+}
+
+/** Deletes rows of `objects` in chunks (SQLite limits bound values per statement). */
+export async function deleteObjects(db: Db, ids: readonly number[]): Promise<void> {
+  for (let start = 0; start < ids.length; start += INSERT_CHUNK) {
+    await db
+      .deleteFrom('objects')
+      .where('id', 'in', ids.slice(start, start + INSERT_CHUNK))
+      .execute();
+  }
+}
+
+/** Runs `fn` in a write transaction; SQLITE_BUSY after the busy timeout becomes retryable. */
+export async function inTransaction<T>(
+  db: Kysely<SqliteDatabase>,
+  fn: (trx: Transaction<SqliteDatabase>) => Promise<T>,
+): Promise<T> {
+  try {
+    return await db.transaction().execute(fn);
+  } catch (error) {
+    if (isBusy(error)) {
+      throw new TransientError('The database is busy with another writer; retry the request.', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('SQLITE_BUSY')
+  );
+}

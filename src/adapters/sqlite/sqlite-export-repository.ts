@@ -1,0 +1,233 @@
+/**
+ * @module
+ * Exports in SQLite (table `exports`, with `dyi_jobs` for their jobs and `export_job_counts`,
+ * which triggers keep, for the counts of those jobs per state).
+ */
+import type { Kysely } from 'kysely';
+import {
+  type AbortReason,
+  ConflictError,
+  type DataType,
+  type ExportJob,
+  type ExportJobCounts,
+  type Id,
+} from '../../domain/index.js';
+import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
+import type { Page, PageRequest } from '../../ports/paging.js';
+import { keysetPage } from './keyset-page.js';
+import { keysetParameters, keysetSql } from './keyset-sql.js';
+import {
+  deleteObjects,
+  INSERT_CHUNK,
+  inTransaction,
+  isUniqueViolation,
+  newObjectId,
+  newObjectIds,
+  query,
+  queryOne,
+  toRowId,
+} from './sqlite-database.js';
+import type {
+  DyiJobsTable,
+  ExportJobCountsTable,
+  ExportsTable,
+  SqliteDatabase,
+} from './sqlite-schema.js';
+
+function toExport(row: ExportsTable): ExportJob {
+  return {
+    id: String(row.id),
+    communityId: String(row.community_id),
+    createTime: row.create_time,
+    dataTypes: JSON.parse(row.data_types) as DataType[],
+    dyiFormat: row.dyi_format as ExportJob['dyiFormat'],
+    mediaQuality: row.media_quality as ExportJob['mediaQuality'],
+    startTime: row.start_time,
+    endTime: row.end_time,
+    idempotencyKey: row.idempotency_key,
+    cancelRequested: row.cancel_requested === 1,
+  };
+}
+
+export class SqliteExportRepository implements ExportRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob> {
+    return inTransaction(this.db(), async (trx) => {
+      const id = await newObjectId(trx, 'work_dyi_job', input.communityId);
+      const row: ExportsTable = {
+        id,
+        community_id: Number(input.communityId),
+        create_time: input.createTime,
+        data_types: JSON.stringify(input.dataTypes),
+        dyi_format: input.dyiFormat,
+        media_quality: input.mediaQuality,
+        start_time: input.startTime,
+        end_time: input.endTime,
+        idempotency_key: input.idempotencyKey,
+        cancel_requested: 0,
+      };
+      try {
+        await trx.insertInto('exports').values(row).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError(
+            `An export with idempotency key "${input.idempotencyKey}" was created meanwhile.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      const jobIds = await newObjectIds(trx, 'dyi_job', input.communityId, jobs.length);
+      const rows: DyiJobsTable[] = jobs.map((job, i) => ({
+        id: jobIds[i] ?? 0,
+        export_id: id,
+        community_id: Number(input.communityId),
+        job_type: job.jobType,
+        user_id: job.userId === null ? null : Number(job.userId),
+        data_types: JSON.stringify(job.dataTypes),
+        state: 'PENDING',
+        abort_reason: null,
+        state_message: null,
+        progress: 0,
+        create_time: input.createTime,
+        update_time: input.createTime,
+      }));
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        await trx
+          .insertInto('dyi_jobs')
+          .values(rows.slice(start, start + INSERT_CHUNK))
+          .execute();
+      }
+      return toExport(row);
+    });
+  }
+
+  async get(id: Id): Promise<ExportJob | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<ExportsTable>(this.db(), 'SELECT * FROM exports WHERE id = ?', [
+      rowId,
+    ]);
+    return row && toExport(row);
+  }
+
+  async findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined> {
+    const row = await queryOne<ExportsTable>(
+      this.db(),
+      'SELECT * FROM exports WHERE community_id = ? AND idempotency_key = ?',
+      [Number(communityId), key],
+    );
+    return row && toExport(row);
+  }
+
+  async list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>> {
+    const base = 'SELECT * FROM exports WHERE community_id = ?';
+    const result = await keysetPage('desc', page, (direction, position, limit) =>
+      query<ExportsTable>(
+        this.db(),
+        keysetSql(base, direction, position !== undefined),
+        keysetParameters([Number(communityId)], position, limit),
+      ),
+    );
+    return { ...result, items: result.items.map(toExport) };
+  }
+
+  async count(communityId: Id): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      this.db(),
+      'SELECT count(*) AS n FROM exports WHERE community_id = ?',
+      [Number(communityId)],
+    );
+    return row?.n ?? 0;
+  }
+
+  async countJobs(exportId: Id): Promise<ExportJobCounts> {
+    const row = await queryOne<ExportJobCountsTable>(
+      this.db(),
+      'SELECT * FROM export_job_counts WHERE export_id = ?',
+      [Number(exportId)],
+    );
+    const counts = row ?? {
+      pending: 0,
+      in_progress: 0,
+      completed: 0,
+      aborted: 0,
+      failed: 0,
+      running_progress: 0,
+    };
+    return {
+      total:
+        counts.pending + counts.in_progress + counts.completed + counts.aborted + counts.failed,
+      pending: counts.pending,
+      inProgress: counts.in_progress,
+      completed: counts.completed,
+      aborted: counts.aborted,
+      failed: counts.failed,
+      // Sums of fractions drift by a few ulps over many updates.
+      runningProgress: Math.max(0, counts.running_progress),
+    };
+  }
+
+  async firstAbortReason(exportId: Id): Promise<AbortReason | null> {
+    const row = await queryOne<{ abort_reason: AbortReason | null }>(
+      this.db(),
+      "SELECT abort_reason FROM dyi_jobs WHERE export_id = ? AND state = 'ABORTED' ORDER BY id LIMIT 1",
+      [Number(exportId)],
+    );
+    return row?.abort_reason ?? null;
+  }
+
+  cancel(id: Id, time: number): Promise<readonly Id[]> {
+    return inTransaction(this.db(), async (trx) => {
+      await trx
+        .updateTable('exports')
+        .set({ cancel_requested: 1 })
+        .where('id', '=', Number(id))
+        .execute();
+      const rows = await trx
+        .updateTable('dyi_jobs')
+        .set({
+          state: 'ABORTED',
+          abort_reason: 'CANCELLED_BY_USER',
+          state_message: 'The export was cancelled before this job finished.',
+          update_time: time,
+        })
+        .where('export_id', '=', Number(id))
+        .where('state', 'in', ['PENDING', 'IN_PROGRESS'])
+        .returning('id')
+        .execute();
+      return rows.map((row) => String(row.id));
+    });
+  }
+
+  delete(id: Id): Promise<readonly string[]> {
+    return inTransaction(this.db(), async (trx) => {
+      const exportId = Number(id);
+      const jobIds = (
+        await query<{ id: number }>(trx, 'SELECT id FROM dyi_jobs WHERE export_id = ?', [exportId])
+      ).map((job) => job.id);
+      const files = await query<{ id: number; blob_key: string }>(
+        trx,
+        'SELECT f.id, f.blob_key FROM dyi_files f JOIN dyi_jobs j ON j.id = f.job_id WHERE j.export_id = ?',
+        [exportId],
+      );
+      // Rows go before the objects rows they reference (foreign keys are on).
+      await trx
+        .deleteFrom('dyi_files')
+        .where('job_id', 'in', (eb) =>
+          eb.selectFrom('dyi_jobs').select('id').where('export_id', '=', exportId),
+        )
+        .execute();
+      await deleteObjects(
+        trx,
+        files.map((f) => f.id),
+      );
+      await trx.deleteFrom('dyi_jobs').where('export_id', '=', exportId).execute();
+      await deleteObjects(trx, jobIds);
+      await trx.deleteFrom('exports').where('id', '=', exportId).execute();
+      await deleteObjects(trx, [exportId]);
+      return files.map((f) => f.blob_key);
+    });
+  }
+}

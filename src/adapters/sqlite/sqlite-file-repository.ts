@@ -1,0 +1,82 @@
+/**
+ * @module
+ * File records in SQLite (table `dyi_files`); the bytes are in the BlobStore under `blob_key`.
+ */
+import type { Kysely } from 'kysely';
+import type { DyiFile, Id } from '../../domain/index.js';
+import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
+import type { Page, PageRequest } from '../../ports/paging.js';
+import { keysetPage } from './keyset-page.js';
+import { keysetParameters, keysetSql } from './keyset-sql.js';
+import { newObjectId, query, queryOne, toRowId } from './sqlite-database.js';
+import type { DyiFilesTable, SqliteDatabase } from './sqlite-schema.js';
+
+function toFile(row: DyiFilesTable): DyiFile {
+  return {
+    id: String(row.id),
+    jobId: String(row.job_id),
+    communityId: String(row.community_id),
+    name: row.name,
+    size: row.size,
+    sha256: row.sha256,
+    contentType: row.content_type,
+    partNumber: row.part_number,
+    blobKey: row.blob_key,
+    createTime: row.create_time,
+  };
+}
+
+export class SqliteFileRepository implements FileRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  async allocateId(communityId: Id): Promise<Id> {
+    return String(await newObjectId(this.db(), 'dyi_file', communityId));
+  }
+
+  async create(id: Id, file: NewFile): Promise<DyiFile> {
+    const row: DyiFilesTable = {
+      id: Number(id),
+      job_id: Number(file.jobId),
+      community_id: Number(file.communityId),
+      name: file.name,
+      size: file.size,
+      sha256: file.sha256,
+      content_type: file.contentType,
+      part_number: file.partNumber,
+      blob_key: file.blobKey,
+      create_time: file.createTime,
+    };
+    await this.db().insertInto('dyi_files').values(row).execute();
+    return toFile(row);
+  }
+
+  async get(id: Id): Promise<DyiFile | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<DyiFilesTable>(this.db(), 'SELECT * FROM dyi_files WHERE id = ?', [
+      rowId,
+    ]);
+    return row && toFile(row);
+  }
+
+  async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
+    const base = 'SELECT * FROM dyi_files WHERE job_id = ?';
+    const result = await keysetPage('asc', page, (direction, position, limit) =>
+      query<DyiFilesTable>(
+        this.db(),
+        keysetSql(base, direction, position !== undefined),
+        keysetParameters([Number(jobId)], position, limit),
+      ),
+    );
+    return { ...result, items: result.items.map(toFile) };
+  }
+
+  async countByJob(jobId: Id): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      this.db(),
+      'SELECT count(*) AS n FROM dyi_files WHERE job_id = ?',
+      [Number(jobId)],
+    );
+    return row?.n ?? 0;
+  }
+}

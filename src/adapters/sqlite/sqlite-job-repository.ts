@@ -1,0 +1,92 @@
+/**
+ * @module
+ * DYI jobs in SQLite (table `dyi_jobs`). State changes are compare-and-set updates, so a
+ * cancel and a finishing worker cannot both win.
+ */
+import type { Kysely } from 'kysely';
+import type { AbortReason, DataType, DyiJob, Id, JobState } from '../../domain/index.js';
+import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
+import type { Page, PageRequest } from '../../ports/paging.js';
+import { keysetPage } from './keyset-page.js';
+import { keysetParameters, keysetSql } from './keyset-sql.js';
+import { queryOne, query, toRowId } from './sqlite-database.js';
+import type { DyiJobsTable, SqliteDatabase } from './sqlite-schema.js';
+
+function toJob(row: DyiJobsTable): DyiJob {
+  return {
+    id: String(row.id),
+    exportId: String(row.export_id),
+    communityId: String(row.community_id),
+    jobType: row.job_type as DyiJob['jobType'],
+    userId: row.user_id === null ? null : String(row.user_id),
+    dataTypes: JSON.parse(row.data_types) as DataType[],
+    state: row.state as JobState,
+    abortReason: row.abort_reason as AbortReason | null,
+    stateMessage: row.state_message,
+    progress: row.progress,
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  };
+}
+
+export class SqliteJobRepository implements JobRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  async get(id: Id): Promise<DyiJob | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<DyiJobsTable>(this.db(), 'SELECT * FROM dyi_jobs WHERE id = ?', [
+      rowId,
+    ]);
+    return row && toJob(row);
+  }
+
+  async companyJob(exportId: Id): Promise<DyiJob> {
+    const row = await queryOne<DyiJobsTable>(
+      this.db(),
+      "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'COMPANY'",
+      [Number(exportId)],
+    );
+    if (!row) throw new Error(`Export ${exportId} has no company job; its rows are inconsistent.`);
+    return toJob(row);
+  }
+
+  async listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
+    const base =
+      "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'USER'" +
+      (state === undefined ? '' : ' AND state = ?');
+    const filters = state === undefined ? [Number(exportId)] : [Number(exportId), state];
+    const result = await keysetPage('asc', page, (direction, position, limit) =>
+      query<DyiJobsTable>(
+        this.db(),
+        keysetSql(base, direction, position !== undefined),
+        keysetParameters(filters, position, limit),
+      ),
+    );
+    return { ...result, items: result.items.map(toJob) };
+  }
+
+  async transition(id: Id, from: readonly JobState[], change: JobStateChange): Promise<boolean> {
+    const result = await this.db()
+      .updateTable('dyi_jobs')
+      .set({
+        state: change.state,
+        update_time: change.time,
+        ...(change.abortReason !== undefined && { abort_reason: change.abortReason }),
+        ...(change.stateMessage !== undefined && { state_message: change.stateMessage }),
+        ...(change.progress !== undefined && { progress: change.progress }),
+      })
+      .where('id', '=', Number(id))
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async setProgress(id: Id, progress: number, time: number): Promise<void> {
+    await this.db()
+      .updateTable('dyi_jobs')
+      .set({ progress, update_time: time })
+      .where('id', '=', Number(id))
+      .execute();
+  }
+}

@@ -7,14 +7,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { type Principal, UnknownPathError } from '../domain/index.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Principal, UnknownPathError, ValidationError } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
 import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
 import { registerDownloadRoute } from './download-route.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import {
+  effectiveMethod,
   graphParams,
   normalizeVersion,
   presentedCredentials,
@@ -68,7 +69,30 @@ export async function buildApp(
     rewriteUrl: stripVersionPrefix,
     bodyLimit: BODY_LIMIT,
     // Graph ids and edges are plain path segments; keep `/123/` working like `/123`.
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // An over-long id is an unknown id (code 100), not a framework 414.
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: 2048,
+    },
+    // Malformed URLs never reach a route; answer them in the Graph envelope too.
+    // (Fastify's own message would echo the URL, and with it any access token.)
+    frameworkErrors: (_error, request, reply) => {
+      const mapped = toGraphError(
+        new ValidationError(
+          'path',
+          'The URL is malformed: every % in the path must start a %XX escape of two hex digits.',
+        ),
+        request.id,
+      );
+      void (reply as FastifyReply)
+        .code(mapped.status)
+        .headers({
+          'facebook-api-version': config.graphVersion,
+          'x-fb-trace-id': request.id,
+        })
+        .send(mapped.body);
+    },
     trustProxy: false,
   });
   await app.register(formbody);
@@ -134,8 +158,12 @@ export async function buildApp(
   await app.register((graph, _options, done) => {
     graph.addHook('preHandler', async (request, reply) => {
       const params = graphParams(request);
-      // The Batch API authenticates each item itself.
-      if (request.url.split('?')[0] === '/' && params.batch !== undefined) return;
+      // The Batch API (POST / with batch) authenticates each item itself.
+      const isBatch =
+        request.url.split('?')[0] === '/' &&
+        params.batch !== undefined &&
+        effectiveMethod(request, params) === 'POST';
+      if (isBatch) return;
       request.cpuStart = process.cpuUsage();
       const principal = await runtime.access.authenticate(presentedCredentials(request, params));
       request.principal = principal;

@@ -409,6 +409,22 @@ describe('download route on a listening server', () => {
     expect(unsatisfiable.headers.get('content-range')).toBe(`bytes */${size}`);
   });
 
+  it.each([
+    ['shorter', 1000],
+    ['longer', 4 * 1024 * 1024],
+  ])(
+    'breaks the response instead of hanging when the blob is %s than its row says',
+    async (_label, size) => {
+      await blobs.put(file.blobKey, Readable.from([randomBytes(size)]));
+      const url = `${origin}${signedPath(file)}`;
+      await expect(fetch(url).then((response) => response.arrayBuffer())).rejects.toThrow();
+      // Ranges inside the blob still work, and the server goes on serving.
+      const first = await fetch(url, { headers: { range: 'bytes=0-99' } });
+      expect(first.status).toBe(206);
+      expect((await first.arrayBuffer()).byteLength).toBe(100);
+    },
+  );
+
   it('answers 403 and 404 as JSON over the socket', async () => {
     const expired = signedPath(file);
     nowMs += 7200 * 1000;

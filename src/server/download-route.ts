@@ -7,9 +7,7 @@
  * `Content-Disposition`. Bytes stream from the BlobStore in 1 MiB reads, never buffered whole.
  * Files never change once their row exists, which is what makes the validators simple.
  */
-import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
@@ -50,7 +48,7 @@ async function serveDownload(
   request: FastifyRequest<DownloadRequest>,
   reply: FastifyReply,
   deps: DownloadRouteDeps,
-): Promise<void> {
+): Promise<FastifyReply> {
   const { fileId } = request.params;
   // The signature is checked before the id is looked up, so that unsigned requests learn
   // nothing about which ids exist. `:name` is not checked: it is there for people only.
@@ -79,54 +77,66 @@ async function serveDownload(
       'Content-Range': `bytes */${file.size}`,
     });
   }
+  const length = range === undefined ? file.size : range.end - range.start + 1;
+  const headers = {
+    ...whole,
+    'Content-Length': String(length),
+    ...(range && { 'Content-Range': `bytes ${range.start}-${range.end}/${file.size}` }),
+  };
   const status = range === undefined ? 200 : 206;
-  const headers =
-    range === undefined
-      ? { ...whole, 'Content-Length': String(file.size) }
-      : {
-          ...whole,
-          'Content-Length': String(range.end - range.start + 1),
-          'Content-Range': `bytes ${range.start}-${range.end}/${file.size}`,
-        };
-  if (request.method === 'HEAD' || file.size === 0) return send(reply, status, headers);
+  if (request.method === 'HEAD' || length === 0) return send(reply, status, headers);
 
-  const body = await deps.blobs.openRead(file.blobKey, range).catch((error: unknown) => {
+  const stream = await deps.blobs.openRead(file.blobKey, range).catch((error: unknown) => {
     // The export may have been deleted since the row was read; for the client it is gone.
     throw error instanceof NotFoundError ? new NotFoundError(fileId) : error;
   });
-  return send(reply, status, headers, body);
+  return send(reply, status, headers, { stream, length });
 }
 
 /**
- * Writes the response straight to the socket. `bench/download-route-send.ts` measured this
- * against `reply.send(stream)`: hijacking skips fastify's per-reply serialisation and hooks,
- * which no download needs, and was faster (docs/benchmarks.md). Headers go out only here, after
- * every check that can fail has passed, so errors still reach the app's error handler.
+ * Sends through fastify, after every check that can fail has passed, so that errors reach the
+ * app's error handler and the reply keeps fastify's hooks, response log and client-abort
+ * handling. Writing to `reply.raw` after `reply.hijack()` gave up all of that for no measurable
+ * gain: the two ran at the same speed within noise (docs/benchmarks.md).
  */
-async function send(
+function send(
   reply: FastifyReply,
   status: number,
   headers: Validators & Record<string, string>,
-  body?: Readable,
-): Promise<void> {
-  reply.hijack();
-  const response: ServerResponse = reply.raw;
-  response.writeHead(status, headers);
-  if (body === undefined) {
-    response.end();
-    return;
-  }
-  try {
-    await pipeline(body, response);
-  } catch (error) {
-    // A client that hangs up mid-download is routine (resumable downloads do it by design);
-    // anything else is logged. Either way pipeline has closed the file and the socket.
-    if (!isPrematureClose(error)) reply.log.warn({ err: error }, 'download stream failed');
-  }
+  body?: { readonly stream: Readable; readonly length: number },
+): FastifyReply {
+  reply.code(status).headers(headers);
+  return reply.send(body && failingWhenWrongLength(body.stream, body.length));
 }
 
-function isPrematureClose(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+/**
+ * Errors the stream when it carries other than `length` bytes, which makes fastify close the
+ * socket. Without it a blob shorter than its row (damaged storage) would end the response early
+ * on a keep-alive connection, and the client would wait for the missing bytes until a timeout;
+ * a longer one would spill bytes into the connection's next response. Node's
+ * `strictContentLength` is no help: it throws out of `pipe`, uncaught.
+ */
+function failingWhenWrongLength(stream: Readable, length: number): Readable {
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > length ? wrongLength(seen, length) : null, chunk);
+    },
+    flush(done) {
+      done(seen === length ? null : wrongLength(seen, length));
+    },
+  });
+  // Errors reach fastify through `counter`; pipeline closes the file however the reply ends.
+  pipeline(stream, counter, () => undefined);
+  return counter;
+}
+
+function wrongLength(seen: number, length: number): Error {
+  const found = seen > length ? 'more than' : `only ${seen} of`;
+  return new Error(
+    `The blob does not match its file row: it has ${found} the ${length} bytes the row says; check the blob store for damage.`,
+  );
 }
 
 function singleValue(value: string | string[] | undefined): string | undefined {

@@ -32,6 +32,11 @@ export interface NodeType<T = unknown> {
   id(node: T): string;
 }
 
+/** The field `name` of a node type; own fields only, so `constructor` is no field. */
+export function fieldOf(type: NodeType, name: string): FieldDefinition<unknown> | undefined {
+  return Object.hasOwn(type.fields, name) ? type.fields[name] : undefined;
+}
+
 /** Erases a node type's own type, so that node types can refer to each other. */
 function defineNode<T>(type: NodeType<T>): NodeType {
   return type;

@@ -9,7 +9,7 @@ import { encodeCursor, decodeCursor } from '../graph/cursor.js';
 import { type FieldSelection, formatFields } from '../graph/fields-parser.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { GraphContext } from './graph-context.js';
-import type { NodeType } from './graph-nodes.js';
+import { fieldOf, type NodeType } from './graph-nodes.js';
 
 export interface PagingParams {
   readonly limit?: string | undefined;
@@ -50,7 +50,7 @@ export async function resolveNode(
 }
 
 function checkField(type: NodeType, selection: FieldSelection): void {
-  const field = type.fields[selection.name];
+  const field = fieldOf(type, selection.name);
   if (!field) {
     throw new ValidationError(
       'fields',
@@ -79,7 +79,7 @@ async function resolveField(
   ctx: GraphContext,
   sizes: PageSizes,
 ): Promise<unknown> {
-  const field = type.fields[selection.name];
+  const field = fieldOf(type, selection.name);
   if (!field) return undefined;
   switch (field.kind) {
     case 'value':

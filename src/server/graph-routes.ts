@@ -20,7 +20,14 @@ import type { UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
 import { runBatch } from './batch.js';
 import { GraphContext } from './graph-context.js';
-import { communityNode, exportNode, fileNode, jobNode, type NodeType } from './graph-nodes.js';
+import {
+  communityNode,
+  exportNode,
+  fieldOf,
+  fileNode,
+  jobNode,
+  type NodeType,
+} from './graph-nodes.js';
 import { effectiveMethod, graphParams, requestedVersion, stringParam } from './graph-request.js';
 import { type PageSizes, pageRequest, resolveNode, shapeList } from './graph-resolver.js';
 
@@ -183,7 +190,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       need(request, 'read_company_data_exports');
       const ctx = contextFor(request);
       const { type, node } = await loadNode(ctx, id, 'get');
-      const field = type.fields[edge];
+      const field = fieldOf(type, edge);
       if (field?.kind !== 'edge') throw new UnknownPathError(`/${edge}`);
       const fieldsText = stringParam(params, 'fields');
       const selections = parseFields(fieldsText);

@@ -32,6 +32,8 @@ interface Window {
   calls: number;
   wallMs: number;
   cpuMs: number;
+  /** Wall time not yet matched with CPU time by `chargeCpu`. */
+  unchargedWallMs: number;
 }
 
 /** Keys kept before stale windows are swept. */
@@ -63,11 +65,26 @@ export class UsageMeter {
     return this.#snapshot(window);
   }
 
-  /** Adds the time spent serving one call of `key`. */
-  addTime(key: string, wallMs: number, cpuMs: number): void {
+  /** Adds the wall time spent serving one call of `key`. */
+  addTime(key: string, wallMs: number): void {
     const window = this.#window(key);
     window.wallMs += wallMs;
-    window.cpuMs += cpuMs;
+    window.unchargedWallMs += wallMs;
+  }
+
+  /**
+   * Shares CPU time the process spent since the last call among the keys, in proportion to
+   * the wall time each was served since then. Measuring CPU per request would cost two
+   * system calls a request; sampling it once a second costs nothing that shows.
+   */
+  chargeCpu(cpuMs: number): void {
+    let wall = 0;
+    for (const window of this.#windows.values()) wall += window.unchargedWallMs;
+    if (wall <= 0) return;
+    for (const window of this.#windows.values()) {
+      window.cpuMs += (cpuMs * window.unchargedWallMs) / wall;
+      window.unchargedWallMs = 0;
+    }
   }
 
   snapshot(key: string): UsageSnapshot {
@@ -80,7 +97,7 @@ export class UsageMeter {
     let window = this.#windows.get(key);
     if (window === undefined || now - window.start >= length) {
       if (this.#windows.size >= SWEEP_THRESHOLD) this.#sweep(now, length);
-      window = { start: now, calls: 0, wallMs: 0, cpuMs: 0 };
+      window = { start: now, calls: 0, wallMs: 0, cpuMs: 0, unchargedWallMs: 0 };
       this.#windows.set(key, window);
     }
     return window;

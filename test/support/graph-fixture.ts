@@ -168,7 +168,17 @@ export async function startListeningFixture(
     const fixture = await startGraphFixture({ ...overrides, port, publicUrl: baseUrl }, clock);
     try {
       await fixture.app.listen({ port, host: '127.0.0.1' });
-      return { ...fixture, port, baseUrl };
+      return {
+        ...fixture,
+        port,
+        baseUrl,
+        async close() {
+          // Clients pool sockets (fetch may even hold one that never carried a request, which
+          // Node does not count as idle), so end them all rather than wait out their timeouts.
+          fixture.app.server.closeAllConnections();
+          await fixture.close();
+        },
+      };
     } catch (error) {
       await fixture.close();
       const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';

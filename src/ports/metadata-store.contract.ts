@@ -742,6 +742,33 @@ export function runMetadataStoreContract(
       });
     });
 
+    describe('changeMark', () => {
+      it('stays while nothing is written and moves after every write', async () => {
+        const before = await store.changeMark();
+        const communityId = await community();
+        const afterCreate = await store.changeMark();
+        expect(afterCreate).not.toBe(before);
+        const integration = await store.integrations.create({
+          communityId,
+          name: 'i',
+          appSecret: 's',
+          requireAppsecretProof: false,
+          createTime: T0,
+        });
+        const token = await store.tokens.create({
+          integrationId: integration.id,
+          communityId,
+          tokenHash: 'e'.repeat(64),
+          hint: 'eeee',
+          permissions: ['read_company_data_exports'],
+          createTime: T0,
+        });
+        const beforeRevoke = await store.changeMark();
+        await store.tokens.revoke(token.id, T0 + 1);
+        expect(await store.changeMark()).not.toBe(beforeRevoke);
+      });
+    });
+
     describe('settings', () => {
       it('getOrCreate keeps the first value', async () => {
         expect(await store.settings.getOrCreate('download-key', () => 'first')).toBe('first');

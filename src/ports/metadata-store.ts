@@ -32,6 +32,12 @@ export interface MetadataStore {
   /** Opens connections and migrates the schema; refuses a database newer than the code. */
   init(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A mark that changes whenever data committed by anyone (this process or another) may have
+   * changed since it was last read. Equal marks mean nothing changed in between, so results
+   * read under the first are still true; a store that cannot tell returns a new mark each time.
+   */
+  changeMark(): Promise<number>;
   /** The kind of object an id names and the community it belongs to. */
   findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined>;
   readonly communities: CommunityRepository;

@@ -18,10 +18,12 @@ import {
   ValidationError,
 } from '../domain/index.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { MetadataStore, TokenCredential } from '../ports/metadata-store.js';
 
 /** Tokens start with this, so that leaked ones can be recognised by secret scanners. */
 const TOKEN_PREFIX = 'DYI1';
+/** Tokens whose credentials are kept between requests. */
+const CREDENTIAL_CACHE_SIZE = 10_000;
 /** How far `appsecret_time` may be from now, in seconds. */
 const APPSECRET_TIME_WINDOW_SECONDS = 300;
 
@@ -34,6 +36,7 @@ export interface PresentedCredentials {
 export class AccessService {
   readonly #store: MetadataStore;
   readonly #clock: Clock;
+  readonly #credentials = new Map<string, { mark: number; credential: TokenCredential }>();
 
   constructor(store: MetadataStore, clock: Clock) {
     this.#store = store;
@@ -100,14 +103,7 @@ export class AccessService {
 
   /** The Principal a token stands for; throws InvalidTokenError or AppSecretProofError. */
   async authenticate(credentials: PresentedCredentials): Promise<Principal> {
-    const presentedHash = hashToken(credentials.token);
-    const record = await this.#store.tokens.findByHash(presentedHash);
-    if (
-      !record ||
-      !timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(presentedHash, 'hex'))
-    ) {
-      throw new InvalidTokenError('Invalid OAuth access token - Cannot parse access token');
-    }
+    const record = await this.#credential(credentials.token);
     if (record.revokeTime !== null) {
       throw new InvalidTokenError(
         'Error validating access token: The access token has been revoked; ask an admin for a new one.',
@@ -121,6 +117,28 @@ export class AccessService {
       communityId: record.communityId,
       permissions: record.permissions,
     };
+  }
+
+  /**
+   * The stored credential of a token. Every request authenticates, so valid credentials are
+   * kept while the store's change mark stays the same: any commit anywhere (a revocation from
+   * the CLI included) changes the mark and sends the next request back to the store.
+   */
+  async #credential(token: string): Promise<TokenCredential> {
+    const mark = await this.#store.changeMark();
+    const cached = this.#credentials.get(token);
+    if (cached && cached.mark === mark) return cached.credential;
+    const presentedHash = hashToken(token);
+    const record = await this.#store.tokens.findByHash(presentedHash);
+    if (
+      !record ||
+      !timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(presentedHash, 'hex'))
+    ) {
+      throw new InvalidTokenError('Invalid OAuth access token - Cannot parse access token');
+    }
+    if (this.#credentials.size >= CREDENTIAL_CACHE_SIZE) this.#credentials.clear();
+    this.#credentials.set(token, { mark, credential: record });
+    return record;
   }
 
   #checkAppsecretProof(integration: Integration, credentials: PresentedCredentials): void {

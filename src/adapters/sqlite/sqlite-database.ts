@@ -80,6 +80,19 @@ class StatementCache {
   }
 }
 
+let uncachedMark = 0;
+
+/**
+ * SQLite's `data_version` as seen by the read connection: it changes whenever another
+ * connection (including this store's writer) commits. Without a read connection, every call
+ * gives a new mark.
+ */
+export function dataVersion(db: Kysely<SqliteDatabase>): number {
+  const reader = readers.get(db);
+  if (!reader) return --uncachedMark;
+  return reader.prepare('PRAGMA data_version').pluck().get() as number;
+}
+
 /**
  * Runs a fixed SQL read with its parameters and returns the rows: on the read connection
  * outside a transaction, inside the transaction otherwise.

@@ -79,6 +79,71 @@ describe('SqliteMetadataStore on disk', () => {
     expect(migrationNames()).toEqual(applied);
   });
 
+  it('keeps its change mark across reads and moves it on commits of another process', async () => {
+    const store = open();
+    await store.init();
+    const community = await store.communities.create({ name: 'Acme', createTime: 1 });
+    const mark = await store.changeMark();
+    await store.communities.get(community.id);
+    await store.findObject(community.id);
+    expect(await store.changeMark()).toBe(mark);
+    const other = new Database(filename);
+    other.prepare("UPDATE communities SET name = 'Renamed' WHERE id = ?").run(Number(community.id));
+    other.close();
+    expect(await store.changeMark()).not.toBe(mark);
+    expect((await store.communities.get(community.id))?.name).toBe('Renamed');
+  });
+
+  it('counts jobs per state with triggers, whatever path changed them', async () => {
+    const store = open();
+    await store.init();
+    const community = await store.communities.create({ name: 'Acme', createTime: 1 });
+    const made = await store.exports.create(
+      {
+        communityId: community.id,
+        createTime: 1,
+        dataTypes: ['POSTS_YOUR_ACTIVITY'],
+        dyiFormat: 'JSON',
+        mediaQuality: 'HIGH',
+        startTime: 0,
+        endTime: 2,
+        idempotencyKey: null,
+      },
+      [
+        { jobType: 'COMPANY', userId: null, dataTypes: [] },
+        { jobType: 'USER', userId: '1', dataTypes: ['POSTS_YOUR_ACTIVITY'] },
+        { jobType: 'USER', userId: '2', dataTypes: ['POSTS_YOUR_ACTIVITY'] },
+      ],
+    );
+    const company = await store.jobs.companyJob(made.id);
+    await store.jobs.transition(company.id, ['PENDING'], { state: 'IN_PROGRESS', time: 2 });
+    await store.jobs.setProgress(company.id, 0.25, 2);
+    expect(await store.exports.countJobs(made.id)).toEqual({
+      total: 3,
+      pending: 2,
+      inProgress: 1,
+      completed: 0,
+      aborted: 0,
+      failed: 0,
+      runningProgress: 0.25,
+    });
+    // Another process moving a job by plain SQL is counted too.
+    const other = new Database(filename);
+    other
+      .prepare("UPDATE dyi_jobs SET state = 'FAILED' WHERE export_id = ? AND job_type = 'USER'")
+      .run(Number(made.id));
+    other.close();
+    await store.exports.cancel(made.id, 3);
+    expect(await store.exports.countJobs(made.id)).toMatchObject({
+      total: 3,
+      pending: 0,
+      inProgress: 0,
+      aborted: 1,
+      failed: 2,
+      runningProgress: 0,
+    });
+  });
+
   it('refuses a database written by a newer version and leaves it untouched', async () => {
     const first = open();
     await first.init();

@@ -29,7 +29,7 @@ import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
-import { openSqlite, queryOne, toRowId } from './sqlite-database.js';
+import { dataVersion, openSqlite, queryOne, toRowId } from './sqlite-database.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
@@ -84,6 +84,10 @@ export class SqliteMetadataStore implements MetadataStore {
     const db = this.#db;
     this.#db = undefined;
     await db?.destroy();
+  }
+
+  changeMark(): Promise<number> {
+    return Promise.resolve(dataVersion(this.#database()));
   }
 
   async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {

@@ -2,8 +2,9 @@
  * @module
  * How fast the download route serves a large archive, side by side with nginx serving the same
  * file with `sendfile on`, the fastest plain file server at hand. Both serve one blob written by
- * the LocalDiskBlobStore into a temp directory, on loopback; a Node http client in a worker
- * thread (so that it never shares the server's event loop) downloads it alternately from each,
+ * the LocalDiskBlobStore into a temp directory, on loopback; a Node http client in a child
+ * process (so that it shares neither the server's event loop nor its process) downloads it
+ * alternately from each,
  * discarding the bytes, and the bench prints each run, the medians and the ratio ours/nginx
  * (goal: at least 0.7). Run: `npx tsx bench/download-vs-nginx.ts [--runs 5] [--size-mib 1024]`.
  * It starts nginx itself (Debian's `/usr/sbin/nginx`) and stops it by its pid at the end.
@@ -13,11 +14,10 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LocalDiskBlobStore } from '../src/adapters/local-disk/local-disk-blob-store.js';
 import type { DyiFile } from '../src/domain/types.js';
@@ -32,25 +32,34 @@ const MIB = 1024 * 1024;
 interface Run {
   readonly bytes: number;
   readonly seconds: number;
+  /** CPU time the server spent on this download: user plus system, all its threads. */
+  readonly cpuSeconds: number;
+}
+
+interface Contender {
+  readonly name: string;
+  readonly url: string;
+  /** The server's CPU time so far; differences of it are what a download cost. */
+  readonly cpuSeconds: () => Promise<number>;
+  readonly runs: Run[];
 }
 
 /**
- * The client, as plain JavaScript for `new Worker(..., { eval: true })`: one GET per message,
- * counting and dropping the bytes, answering with the status, byte count and elapsed time.
+ * The client, as plain JavaScript for `node -e`: one GET per IPC message, counting and dropping
+ * the bytes, answering with the status, byte count and elapsed time.
  */
 const CLIENT_SOURCE = `
-const { parentPort } = require('node:worker_threads');
 const http = require('node:http');
-parentPort.on('message', (url) => {
+process.on('message', (url) => {
   const started = process.hrtime.bigint();
   http.get(url, { agent: false }, (response) => {
     let bytes = 0;
     response.on('data', (chunk) => { bytes += chunk.length; });
     response.on('end', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      parentPort.postMessage({ status: response.statusCode, bytes, seconds });
+      process.send({ status: response.statusCode, bytes, seconds });
     });
-  }).on('error', (error) => parentPort.postMessage({ error: String(error) }));
+  }).on('error', (error) => process.send({ error: String(error) }));
 });
 `;
 
@@ -75,24 +84,27 @@ async function main(): Promise<void> {
   const blobs = new LocalDiskBlobStore({ root: path.join(dir, 'blobs') });
   let app: FastifyInstance | undefined;
   let nginx: ChildProcess | undefined;
-  const client = new Worker(CLIENT_SOURCE, { eval: true });
+  const client = spawn(process.execPath, ['-e', CLIENT_SOURCE], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const stopOnSignal = () => {
     void cleanUp().finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
+  /** Every step runs even when one before it fails, so no process or 1 GiB file is left. */
   async function cleanUp(): Promise<void> {
-    if (nginx?.pid !== undefined && nginx.exitCode === null) {
-      // SIGTERM is nginx's fast shutdown; its workers exit with the master.
-      const exited = once(nginx, 'exit');
-      process.kill(nginx.pid, 'SIGTERM');
-      await exited;
+    const steps: (() => Promise<unknown>)[] = [
+      () => stopProcess(nginx, 'SIGTERM'),
+      () => stopProcess(client, 'SIGTERM'),
+      async () => app?.close(),
+      () => blobs.close(),
+      () => rm(dir, { recursive: true, force: true }),
+    ];
+    for (const step of steps) {
+      await step().catch((error: unknown) => console.error('cleanup step failed:', error));
     }
-    await app?.close();
-    await blobs.close();
-    await client.terminate();
-    await rm(dir, { recursive: true, force: true });
   }
 
   try {
@@ -114,43 +126,48 @@ async function main(): Promise<void> {
     const signed = new URL(signer.sign(file).url);
     const ourUrl = `http://127.0.0.1:${portOf(app)}${signed.pathname}${signed.search}`;
 
-    const contenders: { name: string; url: string; runs: Run[] }[] = [
-      { name: 'ours (download route)', url: ourUrl, runs: [] },
+    const contenders: Contender[] = [
+      {
+        name: 'ours (download route)',
+        url: ourUrl,
+        cpuSeconds: () => Promise.resolve(processCpuSeconds()),
+        runs: [],
+      },
     ];
     if (hasNginx) {
       const port = await freePort();
-      nginx = await startNginx(dir, path.join(dir, 'blobs'), port);
+      const started = await startNginx(dir, path.join(dir, 'blobs'), port);
+      nginx = started;
       contenders.push({
         name: 'nginx (sendfile on)',
         url: `http://127.0.0.1:${port}/${file.blobKey}`,
+        cpuSeconds: () => nginxCpuSeconds(started),
         runs: [],
       });
     }
 
     console.log(
-      `file: ${size / MIB} MiB; ${runs} downloads from each, alternating, after one warm-up`,
+      `file: ${size / MIB} MiB; ${runs} downloads from each, alternating, after one warm-up; ` +
+        `${cpus().length} CPUs, load average ${loadAverage()}`,
     );
-    for (const contender of contenders) await download(client, contender.url, size);
+    for (const contender of contenders) await download(client, contender, size);
     for (let run = 1; run <= runs; run += 1) {
       for (const contender of contenders) {
-        const result = await download(client, contender.url, size);
+        const result = await download(client, contender, size);
         contender.runs.push(result);
-        console.log(
-          `  run ${run} ${contender.name.padEnd(24)} ${mbPerSecond(result).toFixed(0).padStart(6)} MB/s`,
-        );
+        console.log(`  run ${run} ${describe(contender.name, [result])}`);
       }
     }
 
-    const medians = contenders.map((contender) => median(contender.runs.map(mbPerSecond)));
-    contenders.forEach((contender, i) =>
-      console.log(`median ${contender.name.padEnd(24)} ${medians[i]?.toFixed(0).padStart(6)} MB/s`),
-    );
-    const [ours, theirs] = medians;
+    for (const contender of contenders)
+      console.log(`median ${describe(contender.name, contender.runs)}`);
+    const [ours, theirs] = contenders.map((contender) => median(contender.runs.map(mbPerSecond)));
     if (ours !== undefined && theirs !== undefined) {
       const ratio = ours / theirs;
       const verdict = ratio >= GOAL_RATIO ? 'meets' : 'MISSES';
       console.log(`ratio ours/nginx: ${ratio.toFixed(2)} (${verdict} the goal of ${GOAL_RATIO})`);
     }
+    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     process.removeListener('SIGINT', stopOnSignal);
     process.removeListener('SIGTERM', stopOnSignal);
@@ -225,16 +242,60 @@ http {
   throw new Error(`nginx did not start on port ${port}; its error log says:\n${log}`);
 }
 
-async function download(client: Worker, url: string, size: number): Promise<Run> {
-  client.postMessage(url);
+/** Stops a child by its own pid (for nginx: SIGTERM is its fast shutdown) and waits for it. */
+async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  process.kill(child.pid, signal);
+  await exited;
+}
+
+async function download(client: ChildProcess, contender: Contender, size: number): Promise<Run> {
+  const cpuBefore = await contender.cpuSeconds();
+  client.send(contender.url);
   const [reply] = (await once(client, 'message')) as [
     { status?: number; bytes?: number; seconds?: number; error?: string },
   ];
-  if (reply.error !== undefined) throw new Error(`GET ${url} failed: ${reply.error}`);
+  const cpuSeconds = (await contender.cpuSeconds()) - cpuBefore;
+  if (reply.error !== undefined) throw new Error(`GET ${contender.url} failed: ${reply.error}`);
   if (reply.status !== 200 || reply.bytes !== size) {
-    throw new Error(`GET ${url} answered ${reply.status} with ${reply.bytes} of ${size} bytes`);
+    throw new Error(
+      `GET ${contender.url} answered ${reply.status} with ${reply.bytes} of ${size} bytes`,
+    );
   }
-  return { bytes: reply.bytes, seconds: reply.seconds ?? Number.NaN };
+  return { bytes: reply.bytes, seconds: reply.seconds ?? Number.NaN, cpuSeconds };
+}
+
+/** Median MB/s (10^6 bytes) and server CPU seconds per GiB of the runs. */
+function describe(name: string, runs: readonly Run[]): string {
+  const speed = median(runs.map(mbPerSecond));
+  const cpu = median(runs.map((run) => run.cpuSeconds / (run.bytes / (1024 * MIB))));
+  return `${name.padEnd(24)} ${speed.toFixed(0).padStart(6)} MB/s   server CPU ${cpu.toFixed(2)} s/GiB`;
+}
+
+function processCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** CPU time of nginx's master and workers, from /proc (Linux clock ticks of 1/100 s). */
+async function nginxCpuSeconds(master: ChildProcess): Promise<number> {
+  const pid = String(master.pid);
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  let ticks = 0;
+  for (const each of [pid, ...children.split(' ').filter((child) => child.trim() !== '')]) {
+    const stat = await readFile(`/proc/${each.trim()}/stat`, 'utf8');
+    // Fields after the command name, which may itself hold spaces: utime and stime are 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
 }
 
 function mbPerSecond(run: Run): number {

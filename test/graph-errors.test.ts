@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import Database from 'better-sqlite3';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createExport,
@@ -316,5 +317,28 @@ describe('suppress_http_code and method=', () => {
     });
     expect(deleted.body).toEqual({ success: true });
     expect(await runtime.exports.count(acme.community.id)).toBe(1);
+  });
+});
+
+describe('suppress_http_code on a download', () => {
+  it('keeps the 206 of a range request', async () => {
+    const { app, runtime } = await start();
+    const acme = await seedCommunity(runtime, 'Acme', 1);
+    const made = await createExport(runtime, acme.community.id);
+    const company = await runtime.exports.companyJob(made.id);
+    await runtime.jobs.start(company.id);
+    const file = await runtime.jobs.storeFile(company, {
+      name: 'part-1.zip',
+      contentType: 'application/zip',
+      partNumber: 1,
+      body: Readable.from([Buffer.from('0123456789')]),
+    });
+    const url = new URL(runtime.downloads.sign(file).url);
+    const response = await app.inject({
+      url: `${url.pathname}${url.search}&suppress_http_code=1`,
+      headers: { range: 'bytes=2-4' },
+    });
+    expect(response.statusCode).toBe(206);
+    expect(response.body).toBe('234');
   });
 });

@@ -12,7 +12,7 @@ import { type Principal, UnknownPathError, ValidationError } from '../domain/ind
 import { toGraphError } from '../graph/graph-error.js';
 import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
-import { registerDownloadRoute } from './download-route.js';
+import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import {
   effectiveMethod,
@@ -142,8 +142,10 @@ export async function buildApp(
     const version = requestedVersion(request);
     reply.header('facebook-api-version', version ? normalizeVersion(version) : config.graphVersion);
     reply.header('x-fb-trace-id', request.id);
+    // suppress_http_code is a Graph convention: a download keeps its 206, 304 or 416.
     const suppress = stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
-    if (suppress === '1' || suppress === 'true') reply.code(200);
+    const isDownload = request.routeOptions.url?.startsWith(DOWNLOAD_ROUTE_PREFIX) ?? false;
+    if ((suppress === '1' || suppress === 'true') && !isDownload) reply.code(200);
     if (request.principal) tokenMeter.addTime(request.principal.tokenId, reply.elapsedTime);
     done(null, payload);
   });

@@ -67,7 +67,9 @@ beforeEach(async () => {
   exportId = created.id;
   jobId = (await metadata.jobs.companyJob(exportId)).id;
 
-  app = Fastify();
+  // Keep-alive sockets of fetch must not hold close() open when a response ends just as the
+  // test does (fastify closes only connections that are idle at that moment).
+  app = Fastify({ forceCloseConnections: true });
   // The app's real error handler maps to the Graph envelope; this stands in for it.
   app.setErrorHandler((error, _request, reply) => {
     const status =

@@ -15,6 +15,9 @@ import type { BlobStore, ByteRange } from '../ports/blob-store.js';
 import type { FileRepository } from '../ports/metadata-store.js';
 import type { DownloadUrlSigner } from '../services/download-url-signer.js';
 
+/** Path prefix of download URLs (the signer builds the same). */
+export const DOWNLOAD_ROUTE_PREFIX = '/dyi-files/';
+
 export interface DownloadRouteDeps {
   readonly files: Pick<FileRepository, 'get'>;
   readonly blobs: BlobStore;
@@ -37,7 +40,7 @@ type Validators = {
 export function registerDownloadRoute(app: FastifyInstance, deps: DownloadRouteDeps): void {
   app.route<DownloadRequest>({
     method: ['GET', 'HEAD'],
-    url: '/dyi-files/:fileId/:name',
+    url: `${DOWNLOAD_ROUTE_PREFIX}:fileId/:name`,
     // HEAD is served by the same handler, so fastify must not add a second one.
     exposeHeadRoute: false,
     handler: (request, reply) => serveDownload(request, reply, deps),

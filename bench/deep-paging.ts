@@ -16,13 +16,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import { createExport, seedCommunity } from '../test/support/graph-fixture.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
-import { measureRounds, printTable } from './support/measure-load.js';
+import { measureRounds, printTable, loadSettingsFromArguments } from './support/measure-load.js';
 
 const GOAL_COST_RATIO = 1.5;
 const USER_JOBS = 100_000;
@@ -42,20 +41,7 @@ interface JobsPage {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '32' },
-      warmup: { type: 'string', default: '2' },
-    },
-  });
-  const settings = {
-    rounds: Number(values.rounds),
-    duration: Number(values.duration),
-    connections: Number(values.connections),
-    warmup: Number(values.warmup),
-  };
+  const settings = loadSettingsFromArguments();
 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-paging-'));
   let server: ForkedServer | undefined;

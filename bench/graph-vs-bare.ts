@@ -14,7 +14,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import {
@@ -24,7 +23,12 @@ import {
   seedCommunity,
 } from '../test/support/graph-fixture.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
-import { measureRounds, printTable, type TargetFigures } from './support/measure-load.js';
+import {
+  measureRounds,
+  printTable,
+  type TargetFigures,
+  loadSettingsFromArguments,
+} from './support/measure-load.js';
 
 const GOAL_RATIO = 0.5;
 const USER_JOBS = 50;
@@ -42,20 +46,7 @@ interface Seeded {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '32' },
-      warmup: { type: 'string', default: '2' },
-    },
-  });
-  const settings = {
-    rounds: Number(values.rounds),
-    duration: Number(values.duration),
-    connections: Number(values.connections),
-    warmup: Number(values.warmup),
-  };
+  const settings = loadSettingsFromArguments();
 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-graph-'));
   const servers: ForkedServer[] = [];

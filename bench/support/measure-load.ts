@@ -6,6 +6,7 @@
  * both sides alike; it refuses a run with any error or non-2xx answer, since a fast error is no
  * figure.
  */
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 export interface LoadSettings {
@@ -15,6 +16,24 @@ export interface LoadSettings {
   /** Seconds of unmeasured load on each target before the first round (JIT, caches). */
   readonly warmup: number;
   readonly rounds: number;
+}
+
+/** Load settings from `--rounds`, `--duration` (s), `--connections` and `--warmup` (s). */
+export function loadSettingsFromArguments(): LoadSettings {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '32' },
+      warmup: { type: 'string', default: '2' },
+    },
+  });
+  return {
+    rounds: Number(values.rounds),
+    duration: Number(values.duration),
+    connections: Number(values.connections),
+    warmup: Number(values.warmup),
+  };
 }
 
 export interface Target {

@@ -34,7 +34,7 @@ export const INSERT_CHUNK = 2000;
 const STATEMENT_CACHE_SIZE = 500;
 
 /** The read-only connection of each open store, found from its Kysely instance. */
-const readers = new WeakMap<Kysely<SqliteDatabase>, StatementCache>();
+const readers = new WeakMap<Kysely<SqliteDatabase>, ReadStatements>();
 
 /** Opens the file with the pragmas every process sharing it must use. */
 export function openSqlite(filename: string): Kysely<SqliteDatabase> {
@@ -56,7 +56,7 @@ export function openSqlite(filename: string): Kysely<SqliteDatabase> {
     prepare: (sql: string): SqliteStatement => writerStatements.prepare(sql),
   };
   const db = new Kysely<SqliteDatabase>({ dialect: new SqliteDialect({ database }) });
-  if (reader) readers.set(db, new StatementCache(reader));
+  if (reader) readers.set(db, new ReadStatements(reader));
   return db;
 }
 
@@ -80,6 +80,50 @@ class StatementCache {
   }
 }
 
+interface ReadStatement {
+  readonly statement: Database.Statement;
+  /** Turns one raw row (an array, in column order) into an object keyed by column. */
+  readonly toRow: (values: unknown[]) => unknown;
+}
+
+/**
+ * Read statements in raw mode, with a row builder made once per statement: better-sqlite3
+ * builds row objects a property at a time through V8's API, which costs about a microsecond
+ * per column (measured: 48 µs for three 10-column rows, 21 µs raw); an object literal in JS
+ * costs next to nothing.
+ */
+class ReadStatements {
+  readonly #database: Database.Database;
+  readonly #statements = new Map<string, ReadStatement>();
+
+  constructor(database: Database.Database) {
+    this.#database = database;
+  }
+
+  all(sql: string, parameters: readonly unknown[]): unknown[] {
+    let entry = this.#statements.get(sql);
+    if (!entry) {
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
+      const statement = this.#database.prepare(sql).raw(true);
+      entry = { statement, toRow: rowBuilder(statement.columns().map((c) => c.name)) };
+      this.#statements.set(sql, entry);
+    }
+    const rows = entry.statement.all(...parameters) as unknown[][];
+    return rows.map(entry.toRow);
+  }
+
+  value(sql: string): unknown {
+    return this.all(sql, [])[0];
+  }
+}
+
+/** A function building `{column: values[i]}`; the names come from our own schema. */
+function rowBuilder(columns: readonly string[]): (values: unknown[]) => unknown {
+  const fields = columns.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a literal per statement is the point
+  return new Function('v', `return { ${fields} };`) as (values: unknown[]) => unknown;
+}
+
 let uncachedMark = 0;
 
 /**
@@ -90,7 +134,7 @@ let uncachedMark = 0;
 export function dataVersion(db: Kysely<SqliteDatabase>): number {
   const reader = readers.get(db);
   if (!reader) return --uncachedMark;
-  return reader.prepare('PRAGMA data_version').pluck().get() as number;
+  return (reader.value('PRAGMA data_version') as { data_version: number }).data_version;
 }
 
 /**
@@ -99,7 +143,7 @@ export function dataVersion(db: Kysely<SqliteDatabase>): number {
  */
 export async function query<R>(db: Db, sql: string, parameters: readonly unknown[]): Promise<R[]> {
   const reader = db.isTransaction ? undefined : readers.get(db);
-  if (reader) return reader.prepare(sql).all(...parameters) as R[];
+  if (reader) return reader.all(sql, parameters) as R[];
   const result = await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]));
   return result.rows;
 }

@@ -24,9 +24,20 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const DIGITS = /[0-9]+/y;
 
 /** Parses a `fields` value; undefined or blank means "the default fields" and gives `[]`. */
-export function parseFields(input: string | undefined): FieldSelection[] {
-  return input === undefined ? [] : new FieldsParser(input).parse();
+export function parseFields(input: string | undefined): readonly FieldSelection[] {
+  if (input === undefined) return [];
+  // Clients send the same few `fields` on every call of a loop; parse each once.
+  let parsed = parsedFields.get(input);
+  if (!parsed) {
+    parsed = new FieldsParser(input).parse();
+    if (parsedFields.size >= PARSED_FIELDS_CACHE_SIZE) parsedFields.clear();
+    parsedFields.set(input, parsed);
+  }
+  return parsed;
 }
+
+const PARSED_FIELDS_CACHE_SIZE = 256;
+const parsedFields = new Map<string, readonly FieldSelection[]>();
 
 /** Writes selections back in the syntax `parseFields` reads. */
 export function formatFields(selections: readonly FieldSelection[]): string {

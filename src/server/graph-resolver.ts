@@ -32,10 +32,7 @@ export async function resolveNode(
   ctx: GraphContext,
   sizes: PageSizes,
 ): Promise<GraphObject> {
-  const chosen: readonly FieldSelection[] =
-    selections.length > 0 ? selections : type.defaultFields.map((name) => ({ name }));
-  const withId = chosen.some((s) => s.name === 'id') ? chosen : [{ name: 'id' }, ...chosen];
-  for (const selection of withId) checkField(type, selection);
+  const withId = effectiveSelection(type, selections);
   const entries = await Promise.all(
     withId.map(async (selection) => [
       selection.name,
@@ -47,6 +44,40 @@ export async function resolveNode(
     if (fieldValue !== null && fieldValue !== undefined) result[name as string] = fieldValue;
   }
   return result;
+}
+
+/** Checked selections per node type, kept with the (shared, parsed-once) selection list. */
+const checkedSelections = new WeakMap<
+  readonly FieldSelection[],
+  Map<NodeType, readonly FieldSelection[]>
+>();
+const NO_SELECTION: readonly FieldSelection[] = [];
+/** An object field not expanded returns `{id}`. */
+const ID_ONLY: readonly FieldSelection[] = [{ name: 'id' }];
+
+/**
+ * The fields to resolve on a node: the selection (or the type's defaults) with `id` first
+ * when missing, each checked to exist. Kept per selection list and type, since every item of
+ * a page, and every request with the same `fields`, asks again.
+ */
+function effectiveSelection(
+  type: NodeType,
+  selections: readonly FieldSelection[],
+): readonly FieldSelection[] {
+  const key = selections.length > 0 ? selections : NO_SELECTION;
+  let byType = checkedSelections.get(key);
+  const known = byType?.get(type);
+  if (known) return known;
+  const chosen: readonly FieldSelection[] =
+    selections.length > 0 ? selections : type.defaultFields.map((name) => ({ name }));
+  const withId = chosen.some((s) => s.name === 'id') ? chosen : [{ name: 'id' }, ...chosen];
+  for (const selection of withId) checkField(type, selection);
+  if (!byType) {
+    byType = new Map();
+    checkedSelections.set(key, byType);
+  }
+  byType.set(type, withId);
+  return withId;
 }
 
 function checkField(type: NodeType, selection: FieldSelection): void {
@@ -87,7 +118,7 @@ async function resolveField(
     case 'object': {
       const child = await field.get(node, ctx);
       if (child === null || child === undefined) return undefined;
-      return resolveNode(field.type(), child, selection.children ?? [{ name: 'id' }], ctx, sizes);
+      return resolveNode(field.type(), child, selection.children ?? ID_ONLY, ctx, sizes);
     }
     case 'edge': {
       const limit = Math.min(selection.limit ?? sizes.defaultPageSize, sizes.maxPageSize);

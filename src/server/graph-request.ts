@@ -44,9 +44,16 @@ function bag(value: unknown): ParamBag {
     : {};
 }
 
-/** All parameters: query string, then form or JSON body on top. */
+const paramsOf = new WeakMap<FastifyRequest, ParamBag>();
+
+/** All parameters: query string, then form or JSON body on top (merged once per request). */
 export function graphParams(request: FastifyRequest): ParamBag {
-  return { ...bag(request.query), ...bag(request.body) };
+  let params = paramsOf.get(request);
+  if (!params) {
+    params = { ...bag(request.query), ...bag(request.body) };
+    paramsOf.set(request, params);
+  }
+  return params;
 }
 
 /** One string parameter; a repeated parameter is fine when every copy is the same. */

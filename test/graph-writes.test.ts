@@ -162,6 +162,18 @@ describe('POST /community/work_dyi_jobs', () => {
     expect(foreign.status).toBe(400);
   });
 
+  it('gives racing creates with one idempotency key one export', async () => {
+    const form = { data_types: 'FRIENDS_V2', idempotency_key: 'race-2026-11-29' };
+    const before = await fixture.runtime.exports.count(acme.community.id);
+    // Through the service, so that all three pass the "is this key known?" read before any
+    // of them writes: the database's unique index decides, and the losers answer as repeats.
+    const made = await Promise.all(
+      [1, 2, 3].map(() => fixture.runtime.exports.create(acme.community.id, form)),
+    );
+    expect(new Set(made.map((m) => m.id)).size).toBe(1);
+    expect(await fixture.runtime.exports.count(acme.community.id)).toBe(before + 1);
+  });
+
   it('returns the same export for a repeated idempotency key, and refuses it with other parameters', async () => {
     const form = { data_types: 'POSTS_YOUR_ACTIVITY', idempotency_key: 'nightly-2026-11-29' };
     const first = await create(form);

@@ -9,9 +9,24 @@
  * on `stop` (or when the parent goes away) closes the server and the runtime and exits.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type ConfigOverrides, loadConfig } from '../../src/config.js';
-import { openRuntime, type Runtime } from '../../src/runtime.js';
-import { buildApp } from '../../src/server/app.js';
+import type { ConfigOverrides } from '../../src/config.js';
+import type { Runtime } from '../../src/runtime.js';
+
+/**
+ * Our side runs the compiled package (`npm run build`), as `npm start` does: through tsx,
+ * esbuild's name-keeping wrappers would add cost per call that production never pays.
+ */
+const BUILT = new URL('../../dist/index.js', import.meta.url).href;
+
+async function loadBuilt(): Promise<typeof import('../../src/index.js')> {
+  try {
+    return (await import(BUILT)) as typeof import('../../src/index.js');
+  } catch (error) {
+    throw new Error('dist/ is missing or stale: run `npm run build` before the bench.', {
+      cause: error,
+    });
+  }
+}
 
 export interface BareRoute {
   /** A path without query string, e.g. `/123/files`. */
@@ -38,6 +53,7 @@ let stopping = false;
 
 async function start(message: StartMessage): Promise<number> {
   if (message.mode === 'ours') {
+    const { buildApp, loadConfig, openRuntime } = await loadBuilt();
     const config = loadConfig(
       {},
       { logLevel: 'silent', ...message.overrides, dataDir: message.dataDir },

@@ -20,8 +20,19 @@ const ISO_8601 = new RegExp(
 
 /** Unix seconds (whole seconds; fractions are dropped) as Graph writes them. */
 export function formatGraphDate(unixSeconds: number): string {
-  return new Date(Math.floor(unixSeconds) * 1000).toISOString().slice(0, 19) + '+0000';
+  // Answers repeat the same few times (an export's and its jobs'); toISOString is not free.
+  const seconds = Math.floor(unixSeconds);
+  let text = formattedDates.get(seconds);
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toISOString().slice(0, 19) + '+0000';
+    if (formattedDates.size >= FORMATTED_DATES_CACHE_SIZE) formattedDates.clear();
+    formattedDates.set(seconds, text);
+  }
+  return text;
 }
+
+const FORMATTED_DATES_CACHE_SIZE = 4096;
+const formattedDates = new Map<number, string>();
 
 /**
  * Reads a date input (`start_time`, `end_time`) as Unix seconds; throws a ValidationError on

@@ -113,6 +113,7 @@ class ReadStatements {
   readonly #rows = new Map<string, unknown[]>();
   #version: number | undefined;
   #checkedThisTurn = false;
+  #resetScheduled = false;
 
   constructor(database: Database.Database) {
     this.#database = database;
@@ -121,10 +122,23 @@ class ReadStatements {
   /** Forgets every kept result (the writer is about to change data). */
   invalidate(): void {
     this.#rows.clear();
+    this.#checkedThisTurn = false;
   }
 
-  /** SQLite's data_version on this connection, read now. */
-  version(): number {
+  /**
+   * SQLite's data_version on this connection: read now when `fresh`, else at most once per
+   * event-loop turn (all a cached read needs).
+   */
+  version(fresh: boolean): number {
+    if (!fresh && this.#checkedThisTurn && this.#version !== undefined) return this.#version;
+    this.#checkedThisTurn = true;
+    if (!this.#resetScheduled) {
+      this.#resetScheduled = true;
+      setImmediate(() => {
+        this.#resetScheduled = false;
+        this.#checkedThisTurn = false;
+      });
+    }
     const [row] = this.#run('PRAGMA data_version', []) as [{ data_version: number }];
     if (row.data_version !== this.#version) {
       this.#version = row.data_version;
@@ -134,11 +148,7 @@ class ReadStatements {
   }
 
   all(sql: string, parameters: readonly unknown[]): unknown[] {
-    if (!this.#checkedThisTurn) {
-      this.#checkedThisTurn = true;
-      setImmediate(() => (this.#checkedThisTurn = false));
-      this.version();
-    }
+    this.version(false);
     const key = `${sql}\u0000${JSON.stringify(parameters)}`;
     let rows = this.#rows.get(key);
     if (!rows) {
@@ -179,7 +189,7 @@ let uncachedMark = 0;
 export function dataVersion(db: Kysely<SqliteDatabase>): number {
   const reader = readers.get(db);
   if (!reader) return --uncachedMark;
-  return reader.version();
+  return reader.version(true);
 }
 
 /**

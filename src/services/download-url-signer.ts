@@ -28,6 +28,8 @@ export interface SignedDownloadUrl {
 
 const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;
 const EXPIRES_PATTERN = /^[0-9]{1,15}$/;
+/** Signed URLs kept for reuse within their second. */
+const RECENT_URLS = 4096;
 const FETCH_AGAIN = 'Fetch GET /{job_id}/files again for a fresh download_url.';
 
 export class DownloadUrlSigner {
@@ -35,6 +37,7 @@ export class DownloadUrlSigner {
   readonly #publicUrl: string;
   readonly #ttlSeconds: number;
   readonly #clock: Clock;
+  readonly #recent = new Map<string, SignedDownloadUrl>();
 
   constructor(options: DownloadUrlSignerOptions) {
     if (options.secret.length === 0) {
@@ -56,9 +59,16 @@ export class DownloadUrlSigner {
   /** A fresh URL for the file, valid for `ttlSeconds` from now. */
   sign(file: { readonly id: string; readonly name: string }): SignedDownloadUrl {
     const expiresTime = unixSeconds(this.#clock) + this.#ttlSeconds;
+    // Lists are read again and again within a second: the same file and expiry, the same URL.
+    const key = `${file.id}/${file.name}/${expiresTime}`;
+    const known = this.#recent.get(key);
+    if (known) return known;
     const signature = this.#signatureOf(file.id, String(expiresTime));
     const url = `${this.#publicUrl}/dyi-files/${encodeURIComponent(file.id)}/${encodeURIComponent(file.name)}?expires=${expiresTime}&signature=${signature}`;
-    return { url, expiresTime };
+    const signed = { url, expiresTime };
+    if (this.#recent.size >= RECENT_URLS) this.#recent.clear();
+    this.#recent.set(key, signed);
+    return signed;
   }
 
   /**

@@ -149,7 +149,7 @@ class ReadStatements {
 
   all(sql: string, parameters: readonly unknown[]): unknown[] {
     this.version(false);
-    const key = `${sql}\u0000${JSON.stringify(parameters)}`;
+    const key = resultKey(sql, parameters);
     let rows = this.#rows.get(key);
     if (!rows) {
       if (this.#rows.size >= RESULT_CACHE_SIZE) this.#rows.clear();
@@ -170,6 +170,32 @@ class ReadStatements {
     const rows = entry.statement.all(...parameters) as unknown[][];
     return rows.map(entry.toRow);
   }
+}
+
+/** Cache key of a read: its text and its parameters, typed (SQLite tells 1 from '1'). */
+function resultKey(sql: string, parameters: readonly unknown[]): string {
+  let key = sql;
+  for (const parameter of parameters) {
+    key +=
+      typeof parameter === 'number' ? `\u0000n${parameter}` : `\u0000${JSON.stringify(parameter)}`;
+  }
+  return key;
+}
+
+/**
+ * Wraps a row mapper so that a row object (shared by the read cache) is mapped once: domain
+ * records are read-only, so every caller may share the result.
+ */
+export function mappedOnce<Row extends object, T>(map: (row: Row) => T): (row: Row) => T {
+  const mapped = new WeakMap<Row, T>();
+  return (row) => {
+    let result = mapped.get(row);
+    if (result === undefined) {
+      result = map(row);
+      mapped.set(row, result);
+    }
+    return result;
+  };
 }
 
 /** A function building `{column: values[i]}`; the names come from our own schema. */

@@ -26,6 +26,7 @@ import {
   query,
   queryOne,
   toRowId,
+  mappedOnce,
 } from './sqlite-database.js';
 import type {
   DyiJobsTable,
@@ -34,20 +35,18 @@ import type {
   SqliteDatabase,
 } from './sqlite-schema.js';
 
-function toExport(row: ExportsTable): ExportJob {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    createTime: row.create_time,
-    dataTypes: JSON.parse(row.data_types) as DataType[],
-    dyiFormat: row.dyi_format as ExportJob['dyiFormat'],
-    mediaQuality: row.media_quality as ExportJob['mediaQuality'],
-    startTime: row.start_time,
-    endTime: row.end_time,
-    idempotencyKey: row.idempotency_key,
-    cancelRequested: row.cancel_requested === 1,
-  };
-}
+const toExport = mappedOnce((row: ExportsTable): ExportJob => ({
+  id: String(row.id),
+  communityId: String(row.community_id),
+  createTime: row.create_time,
+  dataTypes: JSON.parse(row.data_types) as DataType[],
+  dyiFormat: row.dyi_format as ExportJob['dyiFormat'],
+  mediaQuality: row.media_quality as ExportJob['mediaQuality'],
+  startTime: row.start_time,
+  endTime: row.end_time,
+  idempotencyKey: row.idempotency_key,
+  cancelRequested: row.cancel_requested === 1,
+}));
 
 export class SqliteExportRepository implements ExportRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

@@ -8,23 +8,21 @@ import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { keysetPage } from './keyset-page.js';
 import { keysetParameters, keysetSql } from './keyset-sql.js';
-import { newObjectId, query, queryOne, toRowId } from './sqlite-database.js';
+import { newObjectId, query, queryOne, toRowId, mappedOnce } from './sqlite-database.js';
 import type { DyiFilesTable, SqliteDatabase } from './sqlite-schema.js';
 
-function toFile(row: DyiFilesTable): DyiFile {
-  return {
-    id: String(row.id),
-    jobId: String(row.job_id),
-    communityId: String(row.community_id),
-    name: row.name,
-    size: row.size,
-    sha256: row.sha256,
-    contentType: row.content_type,
-    partNumber: row.part_number,
-    blobKey: row.blob_key,
-    createTime: row.create_time,
-  };
-}
+const toFile = mappedOnce((row: DyiFilesTable): DyiFile => ({
+  id: String(row.id),
+  jobId: String(row.job_id),
+  communityId: String(row.community_id),
+  name: row.name,
+  size: row.size,
+  sha256: row.sha256,
+  contentType: row.content_type,
+  partNumber: row.part_number,
+  blobKey: row.blob_key,
+  createTime: row.create_time,
+}));
 
 export class SqliteFileRepository implements FileRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

@@ -9,25 +9,23 @@ import type { JobRepository, JobStateChange } from '../../ports/metadata-store.j
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { keysetPage } from './keyset-page.js';
 import { keysetParameters, keysetSql } from './keyset-sql.js';
-import { queryOne, query, toRowId } from './sqlite-database.js';
+import { queryOne, query, toRowId, mappedOnce } from './sqlite-database.js';
 import type { DyiJobsTable, SqliteDatabase } from './sqlite-schema.js';
 
-function toJob(row: DyiJobsTable): DyiJob {
-  return {
-    id: String(row.id),
-    exportId: String(row.export_id),
-    communityId: String(row.community_id),
-    jobType: row.job_type as DyiJob['jobType'],
-    userId: row.user_id === null ? null : String(row.user_id),
-    dataTypes: JSON.parse(row.data_types) as DataType[],
-    state: row.state as JobState,
-    abortReason: row.abort_reason as AbortReason | null,
-    stateMessage: row.state_message,
-    progress: row.progress,
-    createTime: row.create_time,
-    updateTime: row.update_time,
-  };
-}
+const toJob = mappedOnce((row: DyiJobsTable): DyiJob => ({
+  id: String(row.id),
+  exportId: String(row.export_id),
+  communityId: String(row.community_id),
+  jobType: row.job_type as DyiJob['jobType'],
+  userId: row.user_id === null ? null : String(row.user_id),
+  dataTypes: JSON.parse(row.data_types) as DataType[],
+  state: row.state as JobState,
+  abortReason: row.abort_reason as AbortReason | null,
+  stateMessage: row.state_message,
+  progress: row.progress,
+  createTime: row.create_time,
+  updateTime: row.update_time,
+}));
 
 export class SqliteJobRepository implements JobRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

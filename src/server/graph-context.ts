@@ -18,8 +18,8 @@ export type EdgeLinkBuilder = (
 ) => string;
 
 export class GraphContext {
-  readonly #exports = new Map<Id, Promise<ExportJob>>();
-  readonly #statuses = new Map<Id, Promise<ExportStatus>>();
+  readonly #exports = new Memo<ExportJob>();
+  readonly #statuses = new Memo<ExportStatus>();
   readonly #urls = new Map<Id, SignedDownloadUrl>();
 
   constructor(
@@ -41,11 +41,21 @@ export class GraphContext {
   }
 
   exportJob(id: Id): Promise<ExportJob> {
-    return memo(this.#exports, id, () => this.runtime.exports.get(this.communityId, id));
+    return this.#exports.get(id, () => this.runtime.exports.get(this.communityId, id));
+  }
+
+  /** `pick` of the export, synchronously once it is loaded (most fields of a page need it). */
+  withExport<T>(id: Id, pick: (exportJob: ExportJob) => T): T | Promise<T> {
+    return this.#exports.with(id, () => this.runtime.exports.get(this.communityId, id), pick);
   }
 
   exportStatus(exportJob: ExportJob): Promise<ExportStatus> {
-    return memo(this.#statuses, exportJob.id, () => this.runtime.exports.status(exportJob));
+    return this.#statuses.get(exportJob.id, () => this.runtime.exports.status(exportJob));
+  }
+
+  /** `pick` of the export's status, synchronously once it is loaded. */
+  withStatus<T>(exportJob: ExportJob, pick: (status: ExportStatus) => T): T | Promise<T> {
+    return this.#statuses.with(exportJob.id, () => this.runtime.exports.status(exportJob), pick);
   }
 
   /** One signed URL per file per request, so `download_url` and `expires_time` agree. */
@@ -59,11 +69,34 @@ export class GraphContext {
   }
 }
 
-function memo<T>(cache: Map<Id, Promise<T>>, id: Id, load: () => Promise<T>): Promise<T> {
-  let value = cache.get(id);
-  if (!value) {
-    value = load();
-    cache.set(id, value);
+/**
+ * Values loaded once per request by id, readable synchronously once loaded: the resolver then
+ * needs no promise for the many fields that read the same export.
+ */
+class Memo<T> {
+  readonly #entries = new Map<Id, { promise: Promise<T>; loaded?: { value: T } }>();
+
+  get(id: Id, load: () => Promise<T>): Promise<T> {
+    return this.#entry(id, load).promise;
   }
-  return value;
+
+  with<R>(id: Id, load: () => Promise<T>, pick: (value: T) => R): R | Promise<R> {
+    const entry = this.#entry(id, load);
+    return entry.loaded ? pick(entry.loaded.value) : entry.promise.then(pick);
+  }
+
+  #entry(id: Id, load: () => Promise<T>): { promise: Promise<T>; loaded?: { value: T } } {
+    let entry = this.#entries.get(id);
+    if (!entry) {
+      const created: { promise: Promise<T>; loaded?: { value: T } } = {
+        promise: load().then((value) => {
+          created.loaded = { value };
+          return value;
+        }),
+      };
+      this.#entries.set(id, created);
+      entry = created;
+    }
+    return entry;
+  }
 }

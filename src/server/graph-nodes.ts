@@ -47,8 +47,8 @@ const value = <T>(get: (node: T, ctx: GraphContext) => unknown): FieldDefinition
   get,
 });
 
-async function percent(ctx: GraphContext, exportJob: ExportJob): Promise<number> {
-  return Math.floor((await ctx.exportStatus(exportJob)).progress * 100);
+function percent(ctx: GraphContext, exportJob: ExportJob): number | Promise<number> {
+  return ctx.withStatus(exportJob, (status) => Math.floor(status.progress * 100));
 }
 
 export const userNode: NodeType = defineNode<Member>({
@@ -86,10 +86,10 @@ export const fileNode: NodeType = defineNode<DyiFile>({
 
 const fromExport =
   <K extends keyof ExportJob>(key: K, format?: (v: ExportJob[K], ctx: GraphContext) => unknown) =>
-  async (job: DyiJob, ctx: GraphContext): Promise<unknown> => {
-    const exportJob = await ctx.exportJob(job.exportId);
-    return format ? format(exportJob[key], ctx) : exportJob[key];
-  };
+  (job: DyiJob, ctx: GraphContext): unknown =>
+    ctx.withExport(job.exportId, (exportJob) =>
+      format ? format(exportJob[key], ctx) : exportJob[key],
+    );
 
 export const jobNode: NodeType = defineNode<DyiJob>({
   name: 'WorkDYIJobEntry',
@@ -134,7 +134,7 @@ export const exportNode: NodeType = defineNode<ExportJob>({
   id: (e) => e.id,
   fields: {
     id: value((e) => e.id),
-    abort_reason: value(async (e, ctx) => (await ctx.exportStatus(e)).abortReason),
+    abort_reason: value((e, ctx) => ctx.withStatus(e, (s) => s.abortReason)),
     company_job: {
       kind: 'object',
       type: () => jobNode,
@@ -144,17 +144,13 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     data_types: value((e) => e.dataTypes),
     dyi_format: value((e) => e.dyiFormat),
     end_time: value((e, ctx) => ctx.date(e.endTime)),
-    is_completed: value(async (e, ctx) => (await ctx.exportStatus(e)).isCompleted),
+    is_completed: value((e, ctx) => ctx.withStatus(e, (s) => s.isCompleted)),
     media_quality: value((e) => e.mediaQuality),
     start_time: value((e, ctx) => ctx.date(e.startTime)),
-    total_number_of_completed_jobs: value(
-      async (e, ctx) => (await ctx.exportStatus(e)).counts.completed,
-    ),
-    total_number_of_jobs: value(async (e, ctx) => (await ctx.exportStatus(e)).counts.total),
-    total_number_of_aborted_jobs: value(
-      async (e, ctx) => (await ctx.exportStatus(e)).counts.aborted,
-    ),
-    total_number_of_failed_jobs: value(async (e, ctx) => (await ctx.exportStatus(e)).counts.failed),
+    total_number_of_completed_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.completed)),
+    total_number_of_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.total)),
+    total_number_of_aborted_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.aborted)),
+    total_number_of_failed_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.failed)),
     progress: value((e, ctx) => percent(ctx, e)),
     is_cancelled: value((e) => e.cancelRequested),
     user_dyi_jobs: {

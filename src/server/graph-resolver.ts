@@ -9,7 +9,7 @@ import { encodeCursor, decodeCursor } from '../graph/cursor.js';
 import { type FieldSelection, formatFields } from '../graph/fields-parser.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { GraphContext } from './graph-context.js';
-import { fieldOf, type NodeType } from './graph-nodes.js';
+import { type FieldDefinition, fieldOf, type NodeType } from './graph-nodes.js';
 
 export interface PagingParams {
   readonly limit?: string | undefined;
@@ -33,17 +33,19 @@ export async function resolveNode(
   sizes: PageSizes,
 ): Promise<GraphObject> {
   const withId = effectiveSelection(type, selections);
-  const entries = await Promise.all(
-    withId.map(async (selection) => [
-      selection.name,
-      await resolveField(type, node, selection, ctx, sizes),
-    ]),
-  );
+  // Most fields are plain values: only the ones that load something are awaited.
+  const values = withId.map((selection) => resolveField(type, node, selection, ctx, sizes));
+  const settled = values.some(isPromise) ? await Promise.all(values) : values;
   const result: GraphObject = {};
-  for (const [name, fieldValue] of entries) {
-    if (fieldValue !== null && fieldValue !== undefined) result[name as string] = fieldValue;
-  }
+  withId.forEach((selection, index) => {
+    const fieldValue = settled[index];
+    if (fieldValue !== null && fieldValue !== undefined) result[selection.name] = fieldValue;
+  });
   return result;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise;
 }
 
 /** Checked selections per node type, kept with the (shared, parsed-once) selection list. */
@@ -103,18 +105,29 @@ function checkField(type: NodeType, selection: FieldSelection): void {
   }
 }
 
-async function resolveField(
+/** A field's value, or a promise of it when it has to load something. */
+function resolveField(
+  type: NodeType,
+  node: unknown,
+  selection: FieldSelection,
+  ctx: GraphContext,
+  sizes: PageSizes,
+): unknown {
+  const field = fieldOf(type, selection.name);
+  if (!field) return undefined;
+  if (field.kind === 'value') return field.get(node, ctx);
+  return resolveLoadedField(field, type, node, selection, ctx, sizes);
+}
+
+async function resolveLoadedField(
+  field: Exclude<FieldDefinition<unknown>, { kind: 'value' }>,
   type: NodeType,
   node: unknown,
   selection: FieldSelection,
   ctx: GraphContext,
   sizes: PageSizes,
 ): Promise<unknown> {
-  const field = fieldOf(type, selection.name);
-  if (!field) return undefined;
   switch (field.kind) {
-    case 'value':
-      return field.get(node, ctx);
     case 'object': {
       const child = await field.get(node, ctx);
       if (child === null || child === undefined) return undefined;

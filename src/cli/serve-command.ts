@@ -3,10 +3,10 @@
  * `dyi serve`: opens the data directory, makes the demo community on first start, and serves
  * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
  */
-import { createServer } from 'node:net';
 import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
 import { buildApp } from '../server/app.js';
+import { freePort } from '../server/free-port.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 
@@ -72,18 +72,6 @@ export function serveCommand(): Command {
       },
       overrides,
     );
-  });
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
   });
 }
 

@@ -5,7 +5,7 @@
  * engine would. Nothing here is mocked.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
+import { freePort } from '../../src/server/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -163,7 +163,7 @@ export async function startListeningFixture(
 ): Promise<ListeningFixture> {
   // The port is free when probed but could be taken before listen(): try a few.
   for (let attempt = 1; ; attempt++) {
-    const port = await freeLoopbackPort();
+    const port = await freePort('127.0.0.1');
     const baseUrl = `http://127.0.0.1:${port}`;
     const fixture = await startGraphFixture({ ...overrides, port, publicUrl: baseUrl }, clock);
     try {
@@ -188,18 +188,6 @@ export async function startListeningFixture(
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export interface GraphAnswer {
   readonly status: number;
   readonly body: any;

@@ -18,8 +18,19 @@ const MAX_CURSOR_LENGTH = 128;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+/** Cursors issued lately, by position: a page of files or jobs encodes the same ids again. */
+const issued = new Map<string, string>();
+const ISSUED_CACHE_SIZE = 10_000;
+
 export function encodeCursor(position: string): string {
-  return Buffer.from(JSON.stringify({ v: VERSION, id: position }), 'utf8').toString('base64url');
+  let cursor = issued.get(position);
+  if (cursor === undefined) {
+    const payload = JSON.stringify({ v: VERSION, id: position });
+    cursor = Buffer.from(payload, 'utf8').toString('base64url');
+    if (issued.size >= ISSUED_CACHE_SIZE) issued.clear();
+    issued.set(position, cursor);
+  }
+  return cursor;
 }
 
 /** The id a cursor carries; throws a ValidationError on `parameter` for anything else. */

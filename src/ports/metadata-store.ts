@@ -36,8 +36,12 @@ export interface MetadataStore {
    * A mark that changes whenever data committed by anyone (this process or another) may have
    * changed since it was last read. Equal marks mean nothing changed in between, so results
    * read under the first are still true; a store that cannot tell returns a new mark each time.
+   * This process's writes move it at once; another process's commits may take a moment (the
+   * SQLite store: at most a millisecond). Synchronous, since every request asks: a store must
+   * keep it in memory (the SQLite store reads `data_version`; a server store would count the
+   * change notices it listens to).
    */
-  changeMark(): Promise<number>;
+  changeMark(): number;
   /** The kind of object an id names and the community it belongs to. */
   findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined>;
   readonly communities: CommunityRepository;

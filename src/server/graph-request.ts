@@ -59,6 +59,7 @@ export function graphParams(request: FastifyRequest): ParamBag {
 /** One string parameter; a repeated parameter is fine when every copy is the same. */
 export function stringParam(params: ParamBag, name: string): string | undefined {
   const raw = params[name];
+  if (typeof raw === 'string') return raw;
   if (raw === undefined || raw === null) return undefined;
   const values = Array.isArray(raw) ? raw : [raw];
   const texts = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));

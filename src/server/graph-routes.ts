@@ -52,17 +52,19 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     if (dateFormat !== undefined && dateFormat !== 'U') {
       throw new ValidationError('date_format', 'date_format supports only U (Unix seconds).');
     }
-    const version = requestedVersion(request);
-    const query = request.query as Record<string, unknown>;
-    const carried: Record<string, string | undefined> = {};
-    for (const name of LINK_PARAMS) carried[name] = stringParam(query, name);
     return new GraphContext(runtime, deps.principalOf(request), {
       dates: dateFormat === 'U' ? 'unix' : 'iso',
       link: (nodeId, edge, linkParams) => {
+        const version = requestedVersion(request);
         const url = new URL(
           `${runtime.config.publicUrl}${version ? `/${version}` : ''}/${nodeId}/${edge}`,
         );
-        for (const [name, value] of Object.entries({ ...carried, ...linkParams })) {
+        const query = request.query as Record<string, unknown>;
+        for (const name of LINK_PARAMS) {
+          const value = stringParam(query, name);
+          if (value !== undefined) url.searchParams.set(name, value);
+        }
+        for (const [name, value] of Object.entries(linkParams)) {
           if (value !== undefined) url.searchParams.set(name, value);
         }
         return url.toString();

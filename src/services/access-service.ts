@@ -33,10 +33,17 @@ export interface PresentedCredentials {
   readonly appsecretTime?: string | undefined;
 }
 
+/** A valid token's credential and the Principal it stands for, under a store change mark. */
+interface KnownToken {
+  readonly mark: number;
+  readonly credential: TokenCredential;
+  readonly principal: Principal;
+}
+
 export class AccessService {
   readonly #store: MetadataStore;
   readonly #clock: Clock;
-  readonly #credentials = new Map<string, { mark: number; credential: TokenCredential }>();
+  readonly #credentials = new Map<string, KnownToken>();
 
   constructor(store: MetadataStore, clock: Clock) {
     this.#store = store;
@@ -101,33 +108,24 @@ export class AccessService {
     return { ...record, revokeTime: unixSeconds(this.#clock) };
   }
 
-  /** The Principal a token stands for; throws InvalidTokenError or AppSecretProofError. */
-  async authenticate(credentials: PresentedCredentials): Promise<Principal> {
-    const record = await this.#credential(credentials.token);
-    if (record.revokeTime !== null) {
-      throw new InvalidTokenError(
-        'Error validating access token: The access token has been revoked; ask an admin for a new one.',
-        452,
-      );
+  /**
+   * The Principal a token stands for; throws InvalidTokenError or AppSecretProofError. Every
+   * request authenticates, so a known token is answered synchronously: valid credentials are
+   * kept while the store's change mark stays the same, and any commit anywhere (a revocation
+   * from the CLI included) changes the mark and sends the next request back to the store.
+   */
+  authenticate(credentials: PresentedCredentials): Principal | Promise<Principal> {
+    const known = this.#credentials.get(credentials.token);
+    if (known && known.mark === this.#store.changeMark()) {
+      this.#checkAppsecretProof(known.credential.integration, credentials);
+      return known.principal;
     }
-    this.#checkAppsecretProof(record.integration, credentials);
-    return {
-      tokenId: record.id,
-      integrationId: record.integrationId,
-      communityId: record.communityId,
-      permissions: record.permissions,
-    };
+    return this.#authenticateFromStore(credentials);
   }
 
-  /**
-   * The stored credential of a token. Every request authenticates, so valid credentials are
-   * kept while the store's change mark stays the same: any commit anywhere (a revocation from
-   * the CLI included) changes the mark and sends the next request back to the store.
-   */
-  async #credential(token: string): Promise<TokenCredential> {
-    const mark = await this.#store.changeMark();
-    const cached = this.#credentials.get(token);
-    if (cached && cached.mark === mark) return cached.credential;
+  async #authenticateFromStore(credentials: PresentedCredentials): Promise<Principal> {
+    const mark = this.#store.changeMark();
+    const { token } = credentials;
     const presentedHash = hashToken(token);
     const record = await this.#store.tokens.findByHash(presentedHash);
     if (
@@ -136,9 +134,22 @@ export class AccessService {
     ) {
       throw new InvalidTokenError('Invalid OAuth access token - Cannot parse access token');
     }
+    if (record.revokeTime !== null) {
+      throw new InvalidTokenError(
+        'Error validating access token: The access token has been revoked; ask an admin for a new one.',
+        452,
+      );
+    }
+    this.#checkAppsecretProof(record.integration, credentials);
+    const principal: Principal = {
+      tokenId: record.id,
+      integrationId: record.integrationId,
+      communityId: record.communityId,
+      permissions: record.permissions,
+    };
     if (this.#credentials.size >= CREDENTIAL_CACHE_SIZE) this.#credentials.clear();
-    this.#credentials.set(token, { mark, credential: record });
-    return record;
+    this.#credentials.set(token, { mark, credential: record, principal });
+    return principal;
   }
 
   #checkAppsecretProof(integration: Integration, credentials: PresentedCredentials): void {

@@ -30,8 +30,14 @@ export type Db = Kysely<SqliteDatabase> | Transaction<SqliteDatabase>;
 /** Rows per INSERT: SQLite allows 32,766 bound values, and a job row binds 12. */
 export const INSERT_CHUNK = 2000;
 
-/** Read results kept within one event-loop turn (see ReadStatements). */
+/** Read results kept while the data has not changed (see ReadStatements). */
 const RESULT_CACHE_SIZE = 2000;
+
+/**
+ * How late, at most, reads see another process's commit, in milliseconds. Checking SQLite's
+ * data_version costs a lock round trip (about 8 µs); once a millisecond is plenty.
+ */
+const MAX_STALENESS_MS = 1;
 
 /** Distinct SQL texts kept prepared; reads are a few dozen, writes vary with row counts. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -100,20 +106,21 @@ interface ReadStatement {
  * per column (measured: 48 µs for three 10-column rows, 21 µs raw); an object literal in JS
  * costs next to nothing.
  *
- * Results are also kept, for one turn of the event loop at most: every statement outside a
+ * Results are also kept while the data cannot have changed: every statement outside a
  * transaction opens a WAL read transaction (about 10 µs of locking), and one request reads the
- * same few rows through several layers. At the first read of a turn the cache checks SQLite's
- * `data_version` (any other connection's commit, this store's writer included, changes it);
- * any statement of this store's writer empties it at once. A turn thus sees the data as of its
- * start plus everything this process wrote. Cached rows are shared: callers map, never mutate.
+ * same few rows through several layers. Before a read, the cache checks SQLite's `data_version`
+ * (any other connection's commit, this store's writer included, changes it) unless it checked
+ * less than MAX_STALENESS_MS ago; any statement of this store's writer empties it and forces
+ * the next check. A read thus sees everything this process wrote, and other processes' commits
+ * at most MAX_STALENESS_MS late. Cached rows are shared: callers map, never mutate.
  */
 class ReadStatements {
   readonly #database: Database.Database;
   readonly #statements = new Map<string, ReadStatement>();
   readonly #rows = new Map<string, unknown[]>();
-  #version: number | undefined;
-  #checkedThisTurn = false;
-  #resetScheduled = false;
+  #version = 0;
+  /** When data_version was last read (performance.now()); -Infinity forces a read. */
+  #checkedAt = Number.NEGATIVE_INFINITY;
 
   constructor(database: Database.Database) {
     this.#database = database;
@@ -122,23 +129,14 @@ class ReadStatements {
   /** Forgets every kept result (the writer is about to change data). */
   invalidate(): void {
     this.#rows.clear();
-    this.#checkedThisTurn = false;
+    this.#checkedAt = Number.NEGATIVE_INFINITY;
   }
 
-  /**
-   * SQLite's data_version on this connection: read now when `fresh`, else at most once per
-   * event-loop turn (all a cached read needs).
-   */
-  version(fresh: boolean): number {
-    if (!fresh && this.#checkedThisTurn && this.#version !== undefined) return this.#version;
-    this.#checkedThisTurn = true;
-    if (!this.#resetScheduled) {
-      this.#resetScheduled = true;
-      setImmediate(() => {
-        this.#resetScheduled = false;
-        this.#checkedThisTurn = false;
-      });
-    }
+  /** SQLite's data_version on this connection, read again when the last reading is stale. */
+  version(): number {
+    const now = performance.now();
+    if (now - this.#checkedAt < MAX_STALENESS_MS) return this.#version;
+    this.#checkedAt = now;
     const [row] = this.#run('PRAGMA data_version', []) as [{ data_version: number }];
     if (row.data_version !== this.#version) {
       this.#version = row.data_version;
@@ -148,7 +146,7 @@ class ReadStatements {
   }
 
   all(sql: string, parameters: readonly unknown[]): unknown[] {
-    this.version(false);
+    this.version();
     const key = resultKey(sql, parameters);
     let rows = this.#rows.get(key);
     if (!rows) {
@@ -209,13 +207,13 @@ let uncachedMark = 0;
 
 /**
  * SQLite's `data_version` as seen by the read connection: it changes whenever another
- * connection (including this store's writer) commits. Without a read connection, every call
- * gives a new mark.
+ * connection (including this store's writer) commits; see ReadStatements for how fresh it is.
+ * Without a read connection, every call gives a new mark.
  */
 export function dataVersion(db: Kysely<SqliteDatabase>): number {
   const reader = readers.get(db);
   if (!reader) return --uncachedMark;
-  return reader.version(true);
+  return reader.version();
 }
 
 /**

@@ -86,8 +86,8 @@ export class SqliteMetadataStore implements MetadataStore {
     await db?.destroy();
   }
 
-  changeMark(): Promise<number> {
-    return Promise.resolve(dataVersion(this.#database()));
+  changeMark(): number {
+    return dataVersion(this.#database());
   }
 
   async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {

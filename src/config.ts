@@ -33,6 +33,12 @@ export const DEFAULTS = {
   graphVersion: 'v22.0',
   /** Log level of the server (pino levels). */
   logLevel: 'info',
+  /** Largest zip part of a DYI job, in bytes; every part is a valid zip on its own. */
+  maxPartBytes: 1024 * 1024 * 1024,
+  /** Largest total output of one DYI job, in bytes; above it the job aborts ARCHIVE_TOO_BIG. */
+  maxJobBytes: 64 * 1024 * 1024 * 1024,
+  /** Export worker threads of `dyi serve`; 0 means one per CPU core. */
+  workers: 0,
 } as const;
 
 const schema = z.object({
@@ -49,6 +55,9 @@ const schema = z.object({
   maxPageSize: z.coerce.number().int().min(1),
   graphVersion: z.string().regex(/^v\d+\.\d+$/),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  maxPartBytes: z.coerce.number().int().min(64 * 1024),
+  maxJobBytes: z.coerce.number().int().min(1),
+  workers: z.coerce.number().int().min(0).max(256),
 });
 
 export interface Config {
@@ -67,6 +76,10 @@ export interface Config {
   readonly maxPageSize: number;
   readonly graphVersion: string;
   readonly logLevel: string;
+  readonly maxPartBytes: number;
+  readonly maxJobBytes: number;
+  /** Worker threads; 0 = one per CPU core. */
+  readonly workers: number;
 }
 
 /** Environment variables and the setting each one sets. */
@@ -81,6 +94,9 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_COMMUNITY_RATE_LIMIT_CALLS: 'communityRateLimitCalls',
   DYI_CREATE_EXPORT_LIMIT: 'createExportLimit',
   DYI_LOG_LEVEL: 'logLevel',
+  DYI_MAX_PART_BYTES: 'maxPartBytes',
+  DYI_MAX_JOB_BYTES: 'maxJobBytes',
+  DYI_WORKERS: 'workers',
 };
 
 export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;

@@ -22,3 +22,4 @@
 export * from './enums.js';
 export * from './errors.js';
 export * from './types.js';
+export * from './content.js';

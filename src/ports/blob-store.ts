@@ -52,3 +52,9 @@ export function blobKeyForFile(exportId: Id, jobId: Id, fileId: Id): string {
 export function blobPrefixForExport(exportId: Id): string {
   return `exports/${exportId}/`;
 }
+
+/** Media bytes are kept once per community and content hash (a hex SHA-256 we computed). */
+export function blobKeyForMedia(communityId: Id, sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
+  return `media/${communityId}/${sha256}`;
+}

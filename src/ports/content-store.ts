@@ -18,6 +18,8 @@ import type {
 /** Which records of one kind to read; every condition given must hold. */
 export interface ContentQuery<K extends ContentKind = ContentKind> {
   readonly kind: K;
+  /** Records with these ids. */
+  readonly ids?: readonly string[];
   /** Records whose owner is this member id (see `linksOf`). */
   readonly owner?: string;
   /** Records that involve this member id: owner, thread participant, side of a connection. */

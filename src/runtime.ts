@@ -7,10 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.js';
+import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
 import { SqliteMetadataStore } from './adapters/sqlite/sqlite-metadata-store.js';
 import type { Config } from './config.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { type Clock, systemClock } from './ports/clock.js';
+import type { ContentStore } from './ports/content-store.js';
+import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import { AccessService } from './services/access-service.js';
 import { CommunityService } from './services/community-service.js';
@@ -23,6 +26,9 @@ export interface Runtime {
   readonly clock: Clock;
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
+  readonly content: ContentStore;
+  /** Export work waiting for (or taken by) a worker. */
+  readonly queue: JobQueue;
   readonly communities: CommunityService;
   readonly access: AccessService;
   readonly exports: ExportService;
@@ -40,12 +46,20 @@ export async function openRuntime(
   options: { clock?: Clock } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
-  const metadata = new SqliteMetadataStore({ filename: path.join(config.dataDir, 'dyi.sqlite') });
+  const filename = path.join(config.dataDir, 'dyi.sqlite');
+  const metadata = new SqliteMetadataStore({ filename });
   const blobs = new LocalDiskBlobStore({ root: path.join(config.dataDir, 'blobs') });
+  // Content shares the metadata database, whose init() has run the migrations of both.
+  const content = new SqliteContentStore({ filename });
+  const queue = metadata.jobQueue(clock);
   await metadata.init();
   try {
     await blobs.init();
+    await content.init();
+    await queue.init();
   } catch (error) {
+    await content.close();
+    await blobs.close();
     await metadata.close();
     throw error;
   }
@@ -57,9 +71,11 @@ export async function openRuntime(
     clock,
     metadata,
     blobs,
+    content,
+    queue,
     communities: new CommunityService(metadata, clock),
     access: new AccessService(metadata, clock),
-    exports: new ExportService(metadata, blobs, clock),
+    exports: new ExportService(metadata, blobs, queue, clock),
     jobs: new JobService(metadata, blobs, clock),
     downloads: new DownloadUrlSigner({
       secret,
@@ -68,6 +84,8 @@ export async function openRuntime(
       clock,
     }),
     async close(): Promise<void> {
+      await queue.close();
+      await content.close();
       await blobs.close();
       await metadata.close();
     },

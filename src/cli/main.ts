@@ -7,7 +7,9 @@ import { Command } from 'commander';
 import { reportError } from './cli-context.js';
 import { communityCommand } from './community-command.js';
 import { exportCommand } from './export-command.js';
+import { importCommand } from './import-command.js';
 import { integrationCommand } from './integration-command.js';
+import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
 
@@ -18,6 +20,8 @@ const program = new Command('dyi')
   .addCommand(communityCommand())
   .addCommand(integrationCommand())
   .addCommand(tokenCommand())
-  .addCommand(exportCommand());
+  .addCommand(exportCommand())
+  .addCommand(importCommand())
+  .addCommand(seedCommand());
 
 program.parseAsync(process.argv).catch(reportError);

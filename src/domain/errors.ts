@@ -20,7 +20,8 @@ export type DyiErrorCode =
   | 'conflict'
   | 'transient'
   | 'database_too_new'
-  | 'configuration';
+  | 'configuration'
+  | 'archive_too_big';
 
 export abstract class DyiError extends Error {
   abstract readonly code: DyiErrorCode;
@@ -141,4 +142,35 @@ export class DatabaseTooNewError extends DyiError {
 
 export class ConfigurationError extends DyiError {
   readonly code = 'configuration';
+}
+
+/**
+ * A job's archive grew above `DYI_MAX_JOB_BYTES`: the job is aborted with `ARCHIVE_TOO_BIG`
+ * and its parts are dropped. The message names both sizes so that an operator can pick a new
+ * limit without reading logs.
+ */
+export class ArchiveTooBigError extends DyiError {
+  readonly code = 'archive_too_big';
+  constructor(
+    readonly limitBytes: number,
+    readonly reachedBytes: number,
+  ) {
+    super(
+      `The job's archive reached ${ArchiveTooBigError.#describe(reachedBytes)}, above the limit of ${ArchiveTooBigError.#describe(limitBytes)} set by DYI_MAX_JOB_BYTES; raise that limit, or export a shorter time range or a lower media quality.`,
+    );
+  }
+
+  /** "12.3 MiB (12,897,234 bytes)": binary units for reading, exact bytes for setting limits. */
+  static #describe(bytes: number): string {
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+    let value = bytes;
+    let unit = 'bytes';
+    for (const next of units) {
+      if (value < 1024) break;
+      value /= 1024;
+      unit = next;
+    }
+    const exact = `${String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
+    return unit === 'bytes' ? exact : `${value.toFixed(1).replace(/\.0$/, '')} ${unit} (${exact})`;
+  }
 }

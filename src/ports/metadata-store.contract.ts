@@ -610,6 +610,23 @@ export function runMetadataStoreContract(
     });
 
     describe('jobs', () => {
+      it('lists the ids of unfinished jobs of every export', async () => {
+        const communityId = await community();
+        const before = await store.jobs.unfinishedIds();
+        const { company, users } = await exportWithJobs(communityId, 3);
+        const time = T0 + 10;
+        await store.jobs.transition(nth(users, 0).id, ['PENDING'], { state: 'IN_PROGRESS', time });
+        await store.jobs.transition(nth(users, 1).id, ['PENDING'], { state: 'COMPLETED', time });
+        await store.jobs.transition(nth(users, 2).id, ['PENDING'], { state: 'FAILED', time });
+        const added = (await store.jobs.unfinishedIds()).filter((id) => !before.includes(id));
+        expect(added).toEqual([company.id, nth(users, 0).id]);
+        expect(await store.jobs.idsOfExport(company.exportId)).toEqual([
+          company.id,
+          ...users.map((user) => user.id),
+        ]);
+        expect(await store.jobs.idsOfExport(HIGHEST_ID)).toEqual([]);
+      });
+
       it('transition moves a job only from an allowed state (compare-and-set)', async () => {
         const communityId = await community();
         const { company } = await exportWithJobs(communityId, 0);
@@ -732,6 +749,35 @@ export function runMetadataStoreContract(
         expect(await store.files.countByJob(company.id)).toBe(1);
         expect(await store.files.countByJob(HIGHEST_ID)).toBe(0);
         expect(await store.findObject(id)).toEqual({ kind: 'dyi_file', communityId });
+      });
+
+      it('deletes the files of one job and returns their blob keys', async () => {
+        const communityId = await community();
+        const { company, users } = await exportWithJobs(communityId, 1);
+        const user = nth(users, 0);
+        const add = async (jobId: Id, part: number) => {
+          const id = await store.files.allocateId(communityId);
+          return store.files.create(id, {
+            jobId,
+            communityId,
+            name: `part-${part}.zip`,
+            size: part,
+            sha256: '0123456789abcdef'.repeat(4),
+            contentType: 'application/zip',
+            partNumber: part,
+            blobKey: blobKeyForFile(company.exportId, jobId, id),
+            createTime: T0 + part,
+          });
+        };
+        const first = await add(company.id, 1);
+        const second = await add(company.id, 2);
+        const kept = await add(user.id, 1);
+        expect(await store.files.deleteByJob(company.id)).toEqual([first.blobKey, second.blobKey]);
+        expect(await store.files.countByJob(company.id)).toBe(0);
+        expect(await store.files.get(first.id)).toBeUndefined();
+        expect(await store.findObject(second.id)).toBeUndefined();
+        expect(await store.files.get(kept.id)).toEqual(kept);
+        expect(await store.files.deleteByJob(company.id)).toEqual([]);
       });
     });
 

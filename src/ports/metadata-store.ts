@@ -162,6 +162,10 @@ export interface JobRepository {
    */
   transition(id: Id, from: readonly JobState[], change: JobStateChange): Promise<boolean>;
   setProgress(id: Id, progress: number, time: UnixSeconds): Promise<void>;
+  /** Ids of the export's jobs (the company job first), in id order. */
+  idsOfExport(exportId: Id): Promise<readonly Id[]>;
+  /** Ids of every job not yet in a final state (PENDING or IN_PROGRESS), in id order. */
+  unfinishedIds(): Promise<readonly Id[]>;
 }
 
 export type NewFile = Omit<DyiFile, 'id'>;
@@ -174,6 +178,8 @@ export interface FileRepository {
   get(id: Id): Promise<DyiFile | undefined>;
   listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>>;
   countByJob(jobId: Id): Promise<number>;
+  /** Deletes the job's file records; returns their blob keys, for the caller to delete. */
+  deleteByJob(jobId: Id): Promise<readonly string[]>;
 }
 
 /** Small server-wide values that every process sharing the database must agree on. */

@@ -18,6 +18,7 @@ import {
 import type { BlobStore } from '../ports/blob-store.js';
 import { blobPrefixForExport } from '../ports/blob-store.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
+import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore, PlannedJob } from '../ports/metadata-store.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import { type ExportRequest, parseExportInput, type RawExportInput } from './export-input.js';
@@ -36,11 +37,13 @@ export interface ExportStatus {
 export class ExportService {
   readonly #store: MetadataStore;
   readonly #blobs: BlobStore;
+  readonly #queue: JobQueue;
   readonly #clock: Clock;
 
-  constructor(store: MetadataStore, blobs: BlobStore, clock: Clock) {
+  constructor(store: MetadataStore, blobs: BlobStore, queue: JobQueue, clock: Clock) {
     this.#store = store;
     this.#blobs = blobs;
+    this.#queue = queue;
     this.#clock = clock;
   }
 
@@ -59,8 +62,9 @@ export class ExportService {
       if (existing) return sameRequest(existing, request);
     }
     const jobs = await this.#plan(communityId, request);
+    let created: ExportJob;
     try {
-      return await this.#store.exports.create(
+      created = await this.#store.exports.create(
         {
           communityId,
           createTime: now,
@@ -81,6 +85,9 @@ export class ExportService {
       if (!existing) throw error;
       return sameRequest(existing, request);
     }
+    // A crash right here loses nothing: the worker pool queues every unfinished job at start.
+    await this.#queue.enqueue(await this.#store.jobs.idsOfExport(created.id));
+    return created;
   }
 
   /** The export, if it exists in this community; otherwise NotFoundError. */

@@ -8,7 +8,15 @@ import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { keysetPage } from './keyset-page.js';
 import { keysetParameters, keysetSql } from './keyset-sql.js';
-import { newObjectId, query, queryOne, toRowId, mappedOnce } from './sqlite-database.js';
+import {
+  deleteObjects,
+  inTransaction,
+  mappedOnce,
+  newObjectId,
+  query,
+  queryOne,
+  toRowId,
+} from './sqlite-database.js';
 import type { DyiFilesTable, SqliteDatabase } from './sqlite-schema.js';
 
 const toFile = mappedOnce((row: DyiFilesTable): DyiFile => ({
@@ -76,5 +84,21 @@ export class SqliteFileRepository implements FileRepository {
       [Number(jobId)],
     );
     return row?.n ?? 0;
+  }
+
+  deleteByJob(jobId: Id): Promise<readonly string[]> {
+    return inTransaction(this.db(), async (trx) => {
+      const files = await query<{ id: number; blob_key: string }>(
+        trx,
+        'SELECT id, blob_key FROM dyi_files WHERE job_id = ?',
+        [Number(jobId)],
+      );
+      await trx.deleteFrom('dyi_files').where('job_id', '=', Number(jobId)).execute();
+      await deleteObjects(
+        trx,
+        files.map((file) => file.id),
+      );
+      return files.map((file) => file.blob_key);
+    });
   }
 }

@@ -87,4 +87,22 @@ export class SqliteJobRepository implements JobRepository {
       .where('id', '=', Number(id))
       .execute();
   }
+
+  async idsOfExport(exportId: Id): Promise<readonly Id[]> {
+    const rows = await query<{ id: number }>(
+      this.db(),
+      'SELECT id FROM dyi_jobs WHERE export_id = ? ORDER BY id',
+      [Number(exportId)],
+    );
+    return rows.map((row) => String(row.id));
+  }
+
+  async unfinishedIds(): Promise<readonly Id[]> {
+    const rows = await query<{ id: number }>(
+      this.db(),
+      "SELECT id FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') ORDER BY id",
+      [],
+    );
+    return rows.map((row) => String(row.id));
+  }
 }

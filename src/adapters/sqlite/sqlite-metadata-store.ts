@@ -29,7 +29,10 @@ import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobQueue } from '../../ports/job-queue.js';
 import { dataVersion, openSqlite, queryOne, toRowId } from './sqlite-database.js';
+import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
@@ -99,6 +102,11 @@ export class SqliteMetadataStore implements MetadataStore {
       [rowId],
     );
     return row && { kind: row.kind, communityId: String(row.community_id) };
+  }
+
+  /** The job queue in this database, sharing this store's connection (see SqliteJobQueue). */
+  jobQueue(clock: Clock): JobQueue {
+    return new SqliteJobQueue({ db: () => this.#database(), clock });
   }
 
   #database(): Kysely<SqliteDatabase> {

@@ -165,6 +165,67 @@ migrations['0002_export_job_counts'] = {
   },
 };
 
+migrations['0003_content'] = {
+  // Community content, one generic table for every kind: exports select by kind, owner, parent
+  // and time, never by a kind's own fields, so the record itself is kept whole as JSON. STRICT,
+  // because a created_time stored as text would sort after every number and drop out of ranges.
+  // Every index costs an import dearly (each batch rewrites the index pages it touches), so
+  // `content_involves` holds only the members a record involves besides its owner (chat
+  // participants, the other side of a connection): the owner index answers for the owner.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE content_records (
+         community_id INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         id TEXT NOT NULL,
+         owner TEXT,
+         parent TEXT,
+         created_time INTEGER NOT NULL,
+         data TEXT NOT NULL,
+         PRIMARY KEY (community_id, kind, id)) STRICT`,
+      `CREATE INDEX content_records_by_time
+         ON content_records (community_id, kind, created_time, id)`,
+      `CREATE INDEX content_records_by_owner
+         ON content_records (community_id, kind, owner, created_time, id)`,
+      `CREATE INDEX content_records_by_parent
+         ON content_records (community_id, kind, parent, created_time, id)
+         WHERE parent IS NOT NULL`,
+      `CREATE TABLE content_involves (
+         community_id INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         id TEXT NOT NULL,
+         member TEXT NOT NULL,
+         created_time INTEGER NOT NULL,
+         PRIMARY KEY (community_id, kind, id, member)) STRICT, WITHOUT ROWID`,
+      `CREATE INDEX content_involves_by_member
+         ON content_involves (community_id, kind, member, created_time, id)`,
+      // The content id of a member created by a member record; null for members made otherwise.
+      `ALTER TABLE members ADD COLUMN source_id TEXT`,
+      `CREATE UNIQUE INDEX members_by_source_id ON members (community_id, source_id)`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
+migrations['0004_job_queue'] = {
+  // The embedded job queue (SqliteJobQueue): one row per DYI job; times in milliseconds.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE job_tasks (
+         job_id INTEGER PRIMARY KEY,
+         state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done')),
+         attempts INTEGER NOT NULL DEFAULT 0,
+         run_after INTEGER NOT NULL,
+         worker TEXT,
+         lease_until INTEGER,
+         last_error TEXT)`,
+      `CREATE INDEX job_tasks_queued ON job_tasks (run_after, job_id) WHERE state = 'queued'`,
+      `CREATE INDEX job_tasks_leased ON job_tasks (lease_until) WHERE state = 'running'`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

@@ -23,6 +23,8 @@ export interface MembersTable {
   name: string;
   email: string | null;
   status: string;
+  // Also `source_id TEXT` (migration 0003): the member's content id, read and written only by
+  // SqliteContentStore's own statements, so the repositories' row type leaves it out.
 }
 
 export interface IntegrationsTable {
@@ -102,6 +104,27 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One content record of any kind (migration 0003); written by SqliteContentStore only. */
+export interface ContentRecordsTable {
+  community_id: number;
+  kind: string;
+  id: string;
+  owner: string | null;
+  parent: string | null;
+  created_time: number;
+  /** The record as JSON, keys in the order it was written with. */
+  data: string;
+}
+
+/** The members a content record involves besides its owner (see `linksOf`), with its time. */
+export interface ContentInvolvesTable {
+  community_id: number;
+  kind: string;
+  id: string;
+  member: string;
+  created_time: number;
+}
+
 export interface SqliteDatabase {
   objects: ObjectsTable;
   communities: CommunitiesTable;
@@ -113,4 +136,6 @@ export interface SqliteDatabase {
   dyi_files: DyiFilesTable;
   export_job_counts: ExportJobCountsTable;
   settings: SettingsTable;
+  content_records: ContentRecordsTable;
+  content_involves: ContentInvolvesTable;
 }

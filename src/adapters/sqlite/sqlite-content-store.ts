@@ -1,0 +1,438 @@
+/**
+ * @module
+ * The ContentStore of the embedded deployment, in the metadata store's SQLite file (migration
+ * `0003_content`). It writes:
+ * - `content_records`: one row per record, keyed by (community_id, kind, id); `owner`, `parent`
+ *   and `created_time` (from `linksOf`) are what exports select and order by, `data` is the
+ *   record itself as JSON, keys in the order it was given.
+ * - `content_involves`: one row per member a record involves besides its owner (chat thread
+ *   participants, the other side of a connection), with the record's created_time, so that
+ *   they page in index order; the owner needs no row, `content_records.owner` is indexed.
+ * - `objects` and `members`: a member record creates the community member it stands for
+ *   (`source_id` = the record's id), or updates its name, email and status, so that exports
+ *   plan a job for it. The metadata store reads those rows through its own connection.
+ *
+ * Writes run prepared better-sqlite3 statements in one transaction per batch: building a
+ * query per row would cost more than SQLite takes to store it. Reads page with LIMIT on the
+ * keyset (created_time, id) and never keep a statement open across a `yield`, because
+ * better-sqlite3 refuses other statements on a connection while an iterator is open.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import {
+  CONTENT_KINDS,
+  type ContentKind,
+  type ContentMember,
+  type ContentRecord,
+  type ContentRecordOf,
+  type Id,
+  type MemberRecord,
+  type MemberStatus,
+  TransientError,
+  ValidationError,
+  linksOf,
+} from '../../domain/index.js';
+import type { ContentQuery, ContentStore, WriteSummary } from '../../ports/content-store.js';
+import { toRowId } from './sqlite-database.js';
+import { migrateToLatest } from './sqlite-migrations.js';
+
+export interface SqliteContentStoreOptions {
+  /** Path of the database file (the metadata store's), or `:memory:`. */
+  readonly filename: string;
+}
+
+/** Records per read: bounds memory however many records a query matches. */
+const PAGE_SIZE = 500;
+
+const KNOWN_KINDS: ReadonlySet<string> = new Set(CONTENT_KINDS);
+
+const WRITE_SQL = {
+  community: 'SELECT 1 FROM communities WHERE id = ?',
+  // DO NOTHING tells a new record (one change) from a replaced one (none) without a lookup.
+  insert: `INSERT INTO content_records (community_id, kind, id, owner, parent, created_time, data)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id, kind, id) DO NOTHING`,
+  replace: `UPDATE content_records SET owner = ?, parent = ?, created_time = ?, data = ?
+            WHERE community_id = ? AND kind = ? AND id = ?`,
+  forgetInvolved: 'DELETE FROM content_involves WHERE community_id = ? AND kind = ? AND id = ?',
+  involve: `INSERT INTO content_involves (community_id, kind, id, member, created_time)
+            VALUES (?, ?, ?, ?, ?)`,
+  findMember: 'SELECT id FROM members WHERE community_id = ? AND source_id = ?',
+  updateMember: 'UPDATE members SET name = ?, email = ?, status = ? WHERE id = ?',
+  newObject: "INSERT INTO objects (kind, community_id) VALUES ('member', ?)",
+  insertMember: `INSERT INTO members (id, community_id, name, email, status, source_id)
+                 VALUES (?, ?, ?, ?, ?, ?)`,
+} as const;
+
+type WriteStatements = { readonly [K in keyof typeof WRITE_SQL]: Database.Statement };
+
+export class SqliteContentStore implements ContentStore {
+  readonly #filename: string;
+  #database: Database.Database | undefined;
+  #writes: WriteStatements | undefined;
+  /** Read statements by SQL text: a few dozen shapes, one per combination of conditions. */
+  readonly #reads = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteContentStoreOptions) {
+    this.#filename = options.filename;
+  }
+
+  async init(): Promise<void> {
+    if (this.#database) return;
+    const database = openDatabase(this.#filename);
+    try {
+      await migrate(database, this.#filename);
+      this.#writes = prepareWrites(database);
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    this.#database = database;
+  }
+
+  close(): Promise<void> {
+    this.#database?.close();
+    this.#database = undefined;
+    this.#writes = undefined;
+    this.#reads.clear();
+    return Promise.resolve();
+  }
+
+  write(communityId: Id, records: readonly ContentRecord[]): Promise<WriteSummary> {
+    return settle(() => {
+      const community = toRowId(communityId);
+      if (community === undefined) {
+        throw new ValidationError('communityId', `'${communityId}' is not a community id.`);
+      }
+      const statements = this.#statements();
+      const position = { index: 0 };
+      try {
+        const transaction = this.#open().transaction(() =>
+          writeRecords(statements, community, records, position),
+        );
+        // IMMEDIATE takes the write lock first: upgrading a read transaction fails at once.
+        return { written: transaction.immediate() };
+      } catch (error) {
+        throw asDomainError(error, () => {
+          const record = records[position.index];
+          const which = record
+            ? `record ${position.index + 1} (${record.type} ${record.id})`
+            : 'a record';
+          return `The database refused ${which} of a batch of ${records.length}; nothing of the batch was written. Fix that record and write the batch again.`;
+        });
+      }
+    });
+  }
+
+  existing(communityId: Id, kind: ContentKind, ids: readonly string[]): Promise<Set<string>> {
+    return settle(() => {
+      const community = toRowId(communityId);
+      if (community === undefined || ids.length === 0) return new Set<string>();
+      // One JSON array parameter: no limit of 32,766 bound values to chunk the ids by.
+      const rows = this.#read(
+        `SELECT id FROM content_records
+         WHERE community_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))`,
+      ).all(community, kind, JSON.stringify(ids)) as unknown[][];
+      return new Set(rows.map((row) => row[0] as string));
+    });
+  }
+
+  async *query<K extends ContentKind>(
+    communityId: Id,
+    query: ContentQuery<K>,
+  ): AsyncIterable<ContentRecordOf<K>> {
+    const community = toRowId(communityId);
+    if (community === undefined) return;
+    const selections = selectionsOf(community, query, true);
+    const first = pageSql(selections, true);
+    const next = pageSql(selections, false);
+    let from: [number, string] = [query.range?.start ?? Number.MIN_SAFE_INTEGER, ''];
+    for (let sql = first; ; sql = next) {
+      const rows = await settle(
+        () =>
+          this.#read(sql).all(
+            ...selections.flatMap((selection) => [...selection.parameters, ...from]),
+            community,
+            query.kind,
+          ) as [number, string, string][],
+      );
+      for (const [, , data] of rows) yield JSON.parse(data) as ContentRecordOf<K>;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < PAGE_SIZE) return;
+      from = [last[0], last[1]];
+    }
+  }
+
+  count(communityId: Id, query: ContentQuery): Promise<number> {
+    return settle(() => {
+      const community = toRowId(communityId);
+      if (community === undefined) return 0;
+      const selections = selectionsOf(community, query, false);
+      // UNION, not UNION ALL: a record may involve a member twice over (as owner and listed).
+      const union = selections.map((selection) => selection.sql).join(' UNION ');
+      const row = this.#read(`SELECT count(*) FROM (${union})`).get(
+        ...selections.flatMap((selection) => selection.parameters),
+      ) as unknown[];
+      return row[0] as number;
+    });
+  }
+
+  counts(communityId: Id): Promise<Record<ContentKind, number>> {
+    return settle(() => {
+      const counts = Object.fromEntries(CONTENT_KINDS.map((kind) => [kind, 0])) as Record<
+        ContentKind,
+        number
+      >;
+      const community = toRowId(communityId);
+      if (community === undefined) return counts;
+      const rows = this.#read(
+        'SELECT kind, count(*) FROM content_records WHERE community_id = ? GROUP BY kind',
+      ).all(community) as [string, number][];
+      for (const [kind, n] of rows) {
+        if (KNOWN_KINDS.has(kind)) counts[kind as ContentKind] = n;
+      }
+      return counts;
+    });
+  }
+
+  member(communityId: Id, memberId: Id): Promise<ContentMember | undefined> {
+    return settle(() => {
+      const community = toRowId(communityId);
+      const id = toRowId(memberId);
+      if (community === undefined || id === undefined) return undefined;
+      const row = this.#read(
+        'SELECT source_id, status FROM members WHERE id = ? AND community_id = ?',
+      ).get(id, community) as [string | null, MemberStatus] | undefined;
+      // Members made by the CLI or the services have no content id: records name them by theirs.
+      return row && { memberId, sourceId: row[0] ?? memberId, status: row[1] };
+    });
+  }
+
+  #read(sql: string): Database.Statement {
+    let statement = this.#reads.get(sql);
+    if (!statement) {
+      statement = this.#open().prepare(sql).raw(true);
+      this.#reads.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #statements(): WriteStatements {
+    this.#open();
+    return this.#writes as WriteStatements;
+  }
+
+  #open(): Database.Database {
+    if (!this.#database) throw new Error('SqliteContentStore used before init() or after close()');
+    return this.#database;
+  }
+}
+
+/** Opens the file with the pragmas every connection to the metadata database uses. */
+function openDatabase(filename: string): Database.Database {
+  if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
+  const database = new Database(filename);
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    // Imports rewrite the same index pages batch after batch: checkpointing every 64 MiB of
+    // WAL rather than every 4 MiB copies each page into the database once instead of often.
+    database.pragma('wal_autocheckpoint = 16384');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}
+
+/** Runs the metadata store's migrations (a no-op when it already has) on this connection. */
+async function migrate(database: Database.Database, location: string): Promise<void> {
+  // Kysely borrows the connection: destroying it must leave the connection open.
+  const db = new Kysely<unknown>({
+    dialect: new SqliteDialect({
+      database: { close: () => undefined, prepare: (sql: string) => database.prepare(sql) },
+    }),
+  });
+  try {
+    await migrateToLatest(db, location);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function prepareWrites(database: Database.Database): WriteStatements {
+  const entries = Object.entries(WRITE_SQL).map(([name, sql]) => [name, database.prepare(sql)]);
+  return Object.fromEntries(entries) as WriteStatements;
+}
+
+function writeRecords(
+  statements: WriteStatements,
+  community: number,
+  records: readonly ContentRecord[],
+  position: { index: number },
+): Partial<Record<ContentKind, number>> {
+  if (statements.community.get(community) === undefined) {
+    throw new ValidationError(
+      'communityId',
+      `Community ${community} does not exist; create it before writing content into it.`,
+    );
+  }
+  const written: Partial<Record<ContentKind, number>> = {};
+  for (const [index, record] of records.entries()) {
+    position.index = index;
+    const kind = record.type;
+    if (!KNOWN_KINDS.has(kind)) {
+      throw new ValidationError(
+        'type',
+        `Record ${index + 1} has type ${JSON.stringify(kind)}; expected one of ${CONTENT_KINDS.join(', ')}.`,
+      );
+    }
+    const { owner, parent, involves } = linksOf(record);
+    const data = JSON.stringify(record);
+    const time = record.created_time;
+    const isNew =
+      statements.insert.run(community, kind, record.id, owner, parent, time, data).changes > 0;
+    if (!isNew) {
+      statements.replace.run(owner, parent, time, data, community, kind, record.id);
+      statements.forgetInvolved.run(community, kind, record.id);
+    }
+    for (const member of involves) {
+      if (member !== owner) statements.involve.run(community, kind, record.id, member, time);
+    }
+    if (record.type === 'member') writeMember(statements, community, record);
+    written[kind] = (written[kind] ?? 0) + 1;
+  }
+  return written;
+}
+
+/** Creates or updates the community member a member record stands for. */
+function writeMember(statements: WriteStatements, community: number, record: MemberRecord): void {
+  const found = statements.findMember.get(community, record.id) as { id: number } | undefined;
+  if (found) {
+    statements.updateMember.run(record.name, record.email, record.status, found.id);
+    return;
+  }
+  // Ids come from `objects`, as for every object, so they never collide across kinds.
+  const id = statements.newObject.run(community).lastInsertRowid;
+  statements.insertMember.run(id, community, record.name, record.email, record.status, record.id);
+}
+
+/**
+ * One SELECT of the (created_time, id) keys of matching records. A query is one selection, or
+ * two with `involving`: the records the member owns, and those that list it besides an owner.
+ */
+interface Selection {
+  readonly sql: string;
+  /** The alias whose (created_time, id) an index holds, to page and order by. */
+  readonly keys: 'r' | 'i';
+  readonly parameters: readonly unknown[];
+}
+
+/** A list condition, bound as one JSON array: no limit of 32,766 bound values to chunk by. */
+interface ListCondition {
+  readonly column: 'id' | 'parent';
+  readonly values: string;
+}
+
+function selectionsOf(community: number, query: ContentQuery, paged: boolean): Selection[] {
+  const conditions = ['r.community_id = ?', 'r.kind = ?'];
+  const parameters: unknown[] = [community, query.kind];
+  if (query.owner !== undefined) {
+    conditions.push('r.owner = ?');
+    parameters.push(query.owner);
+  }
+  if (query.range !== undefined) {
+    // A page starts at its keyset, the first at the range's start: given as a condition too,
+    // SQLite would seek every page from the range's start.
+    conditions.push(paged ? 'r.created_time < ?' : 'r.created_time >= ? AND r.created_time < ?');
+    parameters.push(...(paged ? [] : [query.range.start]), query.range.end);
+  }
+  const lists: ListCondition[] = [];
+  if (query.ids) lists.push({ column: 'id', values: JSON.stringify(query.ids) });
+  if (query.parents) lists.push({ column: 'parent', values: JSON.stringify(query.parents) });
+  const inLists = (of: readonly ListCondition[]): string =>
+    of.map(({ column }) => ` AND r.${column} IN (SELECT value FROM json_each(?))`).join('');
+  const where = conditions.join(' AND ');
+
+  // Without statistics SQLite would rather walk the time index than sort, which for a list of
+  // ids or parents reads the whole kind; CROSS JOIN makes the list drive index lookups instead.
+  const [driver, ...others] = lists;
+  const records: Selection = driver
+    ? {
+        sql: `SELECT r.created_time, r.id
+              FROM (SELECT DISTINCT value FROM json_each(?)) AS v CROSS JOIN content_records r
+              WHERE r.${driver.column} = v.value AND ${where}${inLists(others)}`,
+        keys: 'r',
+        parameters: [driver.values, ...parameters, ...others.map((list) => list.values)],
+      }
+    : {
+        sql: `SELECT r.created_time, r.id FROM content_records r WHERE ${where}`,
+        keys: 'r',
+        parameters,
+      };
+  if (query.involving === undefined) return [records];
+  return [
+    {
+      ...records,
+      sql: `${records.sql} AND r.owner = ?`,
+      parameters: [...records.parameters, query.involving],
+    },
+    {
+      sql: `SELECT i.created_time, i.id FROM content_involves i
+              CROSS JOIN content_records r
+                ON r.community_id = i.community_id AND r.kind = i.kind AND r.id = i.id
+            WHERE i.community_id = ? AND i.kind = ? AND i.member = ? AND ${where}${inLists(lists)}`,
+      keys: 'i',
+      parameters: [
+        community,
+        query.kind,
+        query.involving,
+        ...parameters,
+        ...lists.map((list) => list.values),
+      ],
+    },
+  ];
+}
+
+/**
+ * A page of records from a (created_time, id) key on: the first page from (start, '') on,
+ * which every id follows, the next ones after the last key read. Each selection finds its first
+ * keys in index order, mostly from the index alone; only the page's rows are then read whole.
+ */
+function pageSql(selections: readonly Selection[], isFirst: boolean): string {
+  const pages = selections.map(
+    ({ sql, keys }) =>
+      `SELECT * FROM (${sql} AND (${keys}.created_time, ${keys}.id) ${isFirst ? '>=' : '>'} (?, ?)
+         ORDER BY ${keys}.created_time, ${keys}.id LIMIT ${PAGE_SIZE})`,
+  );
+  return `SELECT r.created_time, r.id, r.data
+    FROM (SELECT * FROM (${pages.join(' UNION ')}) ORDER BY created_time, id LIMIT ${PAGE_SIZE}) AS k
+      CROSS JOIN content_records r ON r.community_id = ? AND r.kind = ? AND r.id = k.id
+    ORDER BY k.created_time, k.id`;
+}
+
+/** Runs synchronous database work as a promise, with SQLite's failures turned into ours. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(asDomainError(error, () => 'Reading content failed.'));
+  }
+}
+
+function asDomainError(error: unknown, describe: () => string): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  if (!(error instanceof Database.SqliteError)) return error;
+  if (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')) {
+    return new TransientError('The database is busy with another writer; retry.', {
+      cause: error,
+    });
+  }
+  if (error.code.startsWith('SQLITE_CONSTRAINT')) {
+    return new ValidationError('records', `${describe()} (${error.message})`, { cause: error });
+  }
+  return error;
+}

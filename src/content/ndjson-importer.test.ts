@@ -1,0 +1,461 @@
+/**
+ * `importNdjson` on a real runtime (SQLite content store, local-disk blobs) in a temp dir: a
+ * complete import of every kind, re-import, every kind of refused input (the store and the
+ * blobs unchanged afterwards), and `dyi import` in a real process.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { CONTENT_KINDS, type ContentKind, ValidationError } from '../domain/index.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { importNdjson, type ImportOptions } from './ndjson-importer.js';
+
+let dataDir: string;
+let inputDir: string;
+let runtime: Runtime;
+let communityId: string;
+let png: Buffer;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-import-'));
+  inputDir = path.join(dataDir, 'input');
+  await mkdir(path.join(inputDir, 'photos'), { recursive: true });
+  png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c03' } })
+    .png()
+    .toBuffer();
+  await writeFile(path.join(inputDir, 'photos', 'team.png'), png);
+  runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  communityId = (await runtime.communities.create('Acme')).id;
+});
+
+afterEach(async () => {
+  await runtime.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Writes NDJSON files (records as objects, or raw text lines) into the input folder. */
+async function files(contents: Record<string, readonly (object | string)[]>): Promise<string[]> {
+  const names: string[] = [];
+  for (const [name, lines] of Object.entries(contents)) {
+    const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
+    await writeFile(path.join(inputDir, name), `${text}\n`);
+    names.push(path.join(inputDir, name));
+  }
+  return names;
+}
+
+function run(paths: readonly string[], options: Partial<ImportOptions> = {}) {
+  return importNdjson({
+    content: runtime.content,
+    blobs: runtime.blobs,
+    communityId,
+    files: paths,
+    ...options,
+  });
+}
+
+async function mediaBlobCount(): Promise<number> {
+  const root = path.join(dataDir, 'blobs', 'media');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).length;
+}
+
+const T = '2024-05-01T09:30:00Z';
+const T_SECONDS = 1714555800;
+
+const PEOPLE = [
+  { type: 'company', name: 'Acme', website: 'https://acme.example', created_time: 1700000000 },
+  { type: 'member', id: 'm1', name: 'Ann', email: 'ann@acme.example', created_time: T },
+  { type: 'member', id: 'm2', name: 'Bob', manager: 'm1', created_time: T_SECONDS },
+  { type: 'member', id: 'm3', name: 'Cy', status: 'deactivated', created_time: T },
+  { type: 'connection', member: 'm1', other: 'm2', created_time: T },
+  '',
+];
+
+const CONTENT = [
+  { type: 'group', id: 'g1', name: 'Ops', privacy: 'CLOSED', creator: 'm1', created_time: T },
+  { type: 'group_membership', group: 'g1', member: 'm2', role: 'ADMIN', created_time: T },
+  { type: 'media', id: 'img1', owner: 'm1', file: 'photos/team.png', created_time: T },
+  {
+    type: 'post',
+    id: 'p1',
+    author: 'm1',
+    group: 'g1',
+    message: 'Hello team',
+    attachments: ['img1'],
+    created_time: '2024-05-01T11:30:00+02:00',
+  },
+  { type: 'comment', id: 'c1', post: 'p1', author: 'm2', message: 'Hi!', created_time: T },
+  {
+    type: 'reaction',
+    target_type: 'comment',
+    target: 'c1',
+    author: 'm1',
+    reaction: 'LOVE',
+    created_time: T,
+  },
+  { type: 'chat_thread', id: 't1', participants: ['m1', 'm2'], created_time: T },
+  { type: 'chat_message', id: 'cm1', thread: 't1', author: 'm2', text: 'Yo', created_time: T },
+  {
+    type: 'event',
+    id: 'e1',
+    title: 'Offsite',
+    start_time: '2024-06-01T09:00:00Z',
+    creator: 'm1',
+    created_time: T,
+  },
+  { type: 'event_rsvp', event: 'e1', member: 'm2', response: 'GOING', created_time: T },
+  { type: 'saved_item', id: 's1', member: 'm2', item_type: 'POST', title: 'Hi', created_time: T },
+  {
+    type: 'reported_problem',
+    id: 'r1',
+    reporter: 'm2',
+    description: 'Broken',
+    status: 'OPEN',
+    created_time: T,
+  },
+  { type: 'kl_category', id: 'k1', title: 'Guides', created_time: T },
+  { type: 'kl_category', id: 'k2', title: 'HR', parent: 'k1', created_time: T },
+  {
+    type: 'kl_article',
+    id: 'a1',
+    category: 'k2',
+    title: 'Leave',
+    body: '...',
+    author: 'm1',
+    created_time: T,
+  },
+  {
+    type: 'survey',
+    id: 'sv1',
+    title: 'Pulse',
+    creator: 'm1',
+    questions: [
+      { id: 'q1', text: 'Mood?', kind: 'RATING' },
+      { id: 'q2', text: 'Where?', kind: 'MULTIPLE_CHOICE', options: ['Home', 'Office'] },
+    ],
+    created_time: T,
+  },
+  {
+    type: 'survey_response',
+    id: 'sr1',
+    survey: 'sv1',
+    respondent: 'm2',
+    answers: [
+      { question: 'q1', value: 4 },
+      { question: 'q2', value: ['Home'] },
+    ],
+    created_time: T,
+  },
+  { type: 'note', id: 'n1', author: 'm1', title: 'Notes', body: 'x', created_time: T },
+  {
+    type: 'poll',
+    id: 'pl1',
+    author: 'm1',
+    question: 'Lunch?',
+    options: [
+      { id: 'o1', text: 'Pizza' },
+      { id: 'o2', text: 'Salad' },
+    ],
+    created_time: T,
+  },
+  { type: 'poll_vote', poll: 'pl1', option: 'o2', voter: 'm2', created_time: T },
+  { type: 'search', id: 'q1', member: 'm1', query: 'holidays', created_time: T },
+  {
+    type: 'login',
+    id: 'l1',
+    member: 'm1',
+    ip_address: '192.0.2.1',
+    user_agent: 'Firefox',
+    created_time: T,
+  },
+];
+
+describe('a valid import', () => {
+  it('writes every kind, with media bytes in the blob store', async () => {
+    const report = await run(await files({ 'people.ndjson': PEOPLE, 'content.ndjson': CONTENT }));
+
+    const counts = await runtime.content.counts(communityId);
+    const expected = Object.fromEntries(CONTENT_KINDS.map((kind) => [kind, 1])) as Record<
+      ContentKind,
+      number
+    >;
+    Object.assign(expected, { member: 3, kl_category: 2 });
+    expect(counts).toEqual(expected);
+    expect(report).toEqual({
+      files: 2,
+      records: expected,
+      media: { count: 1, bytes: png.byteLength, newBlobs: 1 },
+    });
+
+    const [media] = await collect('media');
+    const sha256 = createHash('sha256').update(png).digest('hex');
+    expect(media).toEqual({
+      type: 'media',
+      id: 'img1',
+      owner: 'm1',
+      name: 'team.png',
+      content_type: 'image/png',
+      size: png.byteLength,
+      sha256,
+      blob_key: `media/${communityId}/${sha256}`,
+      created_time: T_SECONDS,
+    });
+    const stored = Buffer.concat(
+      await (await runtime.blobs.openRead(`media/${communityId}/${sha256}`)).toArray(),
+    );
+    expect(stored.equals(png)).toBe(true);
+
+    expect(await collect('post')).toEqual([
+      {
+        type: 'post',
+        id: 'p1',
+        author: 'm1',
+        group: 'g1',
+        message: 'Hello team',
+        attachments: ['img1'],
+        created_time: T_SECONDS,
+      },
+    ]);
+    expect((await collect('reaction')).map((r) => r.id)).toEqual(['comment:c1:m1']);
+    expect((await collect('member')).map((m) => [m.id, m.manager, m.status])).toEqual([
+      ['m1', null, 'active'],
+      ['m2', 'm1', 'active'],
+      ['m3', null, 'deactivated'],
+    ]);
+    expect(await collect('company')).toMatchObject([{ id: 'company', description: null }]);
+  });
+
+  it('replaces records on re-import, and refers to records imported before', async () => {
+    await run(await files({ 'people.ndjson': PEOPLE, 'content.ndjson': CONTENT }));
+    const before = await runtime.content.counts(communityId);
+
+    const again = await files({
+      'people.ndjson': PEOPLE,
+      'more.ndjson': [
+        { type: 'post', id: 'p1', author: 'm2', message: 'Edited', created_time: T },
+        { type: 'comment', id: 'c2', post: 'p1', author: 'm3', message: 'Late', created_time: T },
+        { type: 'poll_vote', poll: 'pl1', option: 'o1', voter: 'm2', created_time: T },
+        { type: 'media', id: 'img2', owner: 'm2', file: 'photos/team.png', created_time: T },
+      ],
+    });
+    const report = await run(again);
+
+    expect(await runtime.content.counts(communityId)).toEqual({
+      ...before,
+      comment: 2,
+      media: 2,
+    });
+    expect(await collect('post')).toMatchObject([{ id: 'p1', author: 'm2', message: 'Edited' }]);
+    expect(await collect('poll_vote')).toMatchObject([{ id: 'pl1:m2', option: 'o1' }]);
+    // The same bytes again: the blob is shared, not stored twice.
+    expect(report.media).toEqual({ count: 1, bytes: png.byteLength, newBlobs: 0 });
+    expect(await mediaBlobCount()).toBe(1);
+  });
+});
+
+describe('a refused import', () => {
+  const member = { type: 'member', id: 'm9', name: 'Nia', created_time: T };
+  const cases: {
+    name: string;
+    lines: (object | string)[];
+    message: string;
+  }[] = [
+    {
+      name: 'malformed JSON',
+      lines: [member, '{"type": "post", "id": "p9",'],
+      message: 'bad.ndjson:2: is not valid JSON (',
+    },
+    {
+      name: 'an unknown type',
+      lines: [{ ...member, type: 'tweet' }],
+      message: 'bad.ndjson:1: type: "tweet" is not a type; the types are company, member,',
+    },
+    {
+      name: 'a missing required field',
+      lines: [member, { type: 'post', id: 'p9', message: 'Hi', created_time: T }],
+      message: 'bad.ndjson:2: author: is required',
+    },
+    {
+      name: 'a bad date',
+      lines: [{ ...member, created_time: '2024-05-01 09:30' }],
+      message:
+        'bad.ndjson:1: created_time: must be Unix seconds (a whole number, e.g. 1714555800) or an ISO 8601 date-time with a time zone',
+    },
+    {
+      name: 'a wrong enum value',
+      lines: [member, { type: 'group', id: 'g9', name: 'G', privacy: 'PUBLIC', created_time: T }],
+      message: 'bad.ndjson:2: privacy: must be one of OPEN, CLOSED, SECRET, not "PUBLIC"',
+    },
+    {
+      name: 'a post by an unknown author',
+      lines: [member, { type: 'post', id: 'p9', author: 'ghost', message: '', created_time: T }],
+      message: 'bad.ndjson:2: author: member "ghost" does not exist',
+    },
+    {
+      name: 'a comment on a missing post',
+      lines: [
+        member,
+        { type: 'comment', id: 'c9', post: 'nope', author: 'm9', message: '', created_time: T },
+      ],
+      message: 'bad.ndjson:2: post: post "nope" does not exist',
+    },
+    {
+      name: 'an attachment naming a missing media id',
+      lines: [
+        member,
+        {
+          type: 'post',
+          id: 'p9',
+          author: 'm9',
+          message: '',
+          attachments: ['img1', 'nope'],
+          created_time: T,
+        },
+      ],
+      message: 'bad.ndjson:2: attachments[1]: media "nope" does not exist',
+    },
+    {
+      name: 'a vote for an option the poll does not have',
+      lines: [
+        member,
+        { type: 'poll_vote', poll: 'pl1', option: 'o7', voter: 'm9', created_time: T },
+      ],
+      message: 'bad.ndjson:2: option: poll "pl1" has no option "o7"; its options are o1, o2',
+    },
+    {
+      name: 'a missing media file',
+      lines: [
+        member,
+        { type: 'media', id: 'x', owner: 'm9', file: 'photos/gone.jpg', created_time: T },
+      ],
+      message:
+        'bad.ndjson:2: file: "photos/gone.jpg" does not exist; paths are relative to the folder of',
+    },
+    {
+      name: 'a media path leading out of the folder',
+      lines: [
+        member,
+        { type: 'media', id: 'x', owner: 'm9', file: '../input/photos/team.png', created_time: T },
+      ],
+      message:
+        'bad.ndjson:2: file: must stay inside the NDJSON file\'s folder; "../input/photos/team.png" leads out of it',
+    },
+    {
+      name: 'an id defined twice',
+      lines: [member, member],
+      message: 'bad.ndjson:2: id: member "m9" is already defined at',
+    },
+  ];
+
+  it.each(cases)('refuses $name, naming file, line and field, and changes nothing', async (c) => {
+    await run(await files({ 'people.ndjson': PEOPLE, 'content.ndjson': CONTENT }));
+    const counts = await runtime.content.counts(communityId);
+    const blobs = await mediaBlobCount();
+    // A valid media line before the bad one: its blob must not be kept either.
+    await writeFile(path.join(inputDir, 'photos', 'new.png'), Buffer.concat([png, png]));
+    const valid = {
+      type: 'media',
+      id: 'new',
+      owner: 'm1',
+      file: 'photos/new.png',
+      created_time: T,
+    };
+    const input = await files({ 'ok.ndjson': [valid], 'bad.ndjson': c.lines });
+
+    const error = await run(input).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/^Nothing was imported: 1 problem in/);
+    expect((error as ValidationError).message).toContain(
+      `\n${path.join(inputDir, c.message.slice(0, c.message.indexOf(':')))}${c.message.slice(c.message.indexOf(':'))}`,
+    );
+    expect(await runtime.content.counts(communityId)).toEqual(counts);
+    expect(await mediaBlobCount()).toBe(blobs);
+  });
+
+  it('lists up to 20 problems across files, and names unreadable files', async () => {
+    const bad = Array.from({ length: 30 }, (_, i) => ({ type: 'note', id: `n${i}` }));
+    const error = await run([
+      path.join(inputDir, 'missing.ndjson'),
+      ...(await files({ 'a.ndjson': bad })),
+    ]).catch((e: unknown) => e as Error);
+    const lines = (error as Error).message.split('\n');
+    expect(lines[1]).toBe(`${path.join(inputDir, 'missing.ndjson')}: no such file`);
+    expect(lines[2]).toBe(`${path.join(inputDir, 'a.ndjson')}:1: author: is required`);
+    expect(lines).toHaveLength(22);
+    expect(lines[21]).toMatch(/only the first 20 problems are listed/);
+  });
+
+  it('deletes the blobs it stored when the write fails', async () => {
+    const input = await files({
+      'x.ndjson': [
+        { type: 'member', id: 'm1', name: 'Ann', created_time: T },
+        { type: 'media', id: 'img1', owner: 'm1', file: 'photos/team.png', created_time: T },
+      ],
+    });
+    // The store refuses writes to a community that does not exist, after media are stored.
+    const error = await run(input, { communityId: '999999999999999' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(await mediaBlobCount()).toBe(0);
+  });
+
+  it('stops when aborted, keeping nothing', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    const input = await files({ 'people.ndjson': PEOPLE });
+    await expect(run(input, { signal: controller.signal })).rejects.toThrow('stop');
+    expect(Object.values(await runtime.content.counts(communityId)).every((n) => n === 0)).toBe(
+      true,
+    );
+  });
+});
+
+async function collect<K extends ContentKind>(kind: K) {
+  const records = [];
+  for await (const record of runtime.content.query(communityId, { kind })) records.push(record);
+  return records;
+}
+
+describe('dyi import', () => {
+  it('imports files into the only community and prints a summary', async () => {
+    await runtime.close();
+    const input = await files({ 'people.ndjson': PEOPLE, 'content.ndjson': CONTENT });
+    const ok = await dyi(['import', '--data-dir', dataDir, ...input]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`Imported 27 records from 2 files into community ${communityId}:`);
+    expect(ok.stdout).toMatch(/^ {2}member +3$/m);
+    expect(ok.stdout).toContain(`Media: 1 file, ${png.byteLength} bytes (1 new blob stored).`);
+
+    const bad = await dyi(['import', '--data-dir', dataDir, path.join(inputDir, 'nope.ndjson')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('nope.ndjson: no such file');
+
+    await dyi(['community', 'create', '--name', 'Beta', '--data-dir', dataDir]);
+    const ambiguous = await dyi(['import', '--data-dir', dataDir, ...input]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/There are 2 communities; choose one with --community ID/);
+    expect(ambiguous.stderr).toContain(`${communityId} Acme`);
+    runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  }, 60_000);
+});
+
+const MAIN = path.resolve(import.meta.dirname, '../cli/main.ts');
+
+function dyi(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

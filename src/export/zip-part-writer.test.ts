@@ -1,0 +1,475 @@
+/**
+ * @module
+ * Tests of the zip part writer on real files: parts are stored in a temporary folder, then
+ * checked with Info-ZIP's `unzip -t` and read back with yauzl, entry by entry and against each
+ * part's manifest.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
+import type { ArchiveEntry } from './archive-entry.js';
+import { ZipPartWriter, type ZipPartWriterOptions } from './zip-part-writer.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const JOB_FIELDS = { job_id: 'job-1', user_id: '100000000000002', counts: { POSTS: 3 } };
+
+/** Writes the parts of the sources in `SOURCES` in a process of its own; prints their SHA-256. */
+const CHILD_RUN = `
+const { readFile } = await import('node:fs/promises');
+const { createHash } = await import('node:crypto');
+const { Readable } = await import('node:stream');
+const { buffer } = await import('node:stream/consumers');
+const { ZipPartWriter } = await import(process.env.WRITER_MODULE);
+const parts = [];
+const writer = new ZipPartWriter({
+  maxPartBytes: ${200 * KiB},
+  maxJobBytes: 2 ** 30,
+  manifest: ${JSON.stringify(JOB_FIELDS)},
+  storePart: async (n, body) => { parts[n - 1] = await buffer(body); },
+});
+for (const s of JSON.parse(await readFile(process.env.SOURCES, 'utf8'))) {
+  const bytes = Buffer.from(s.bytes, 'base64');
+  await writer.add(s.kind === 'text'
+    ? { kind: 'text', path: s.path, data: bytes }
+    : { kind: 'media', path: s.path, size: bytes.length, open: async () => Readable.from([bytes]) });
+}
+await writer.finish();
+console.log(JSON.stringify({
+  offset: new Date(1980, 0, 1).getTimezoneOffset(),
+  parts: parts.map((part) => createHash('sha256').update(part).digest('hex')),
+}));
+`;
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'zip-part-writer-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Deterministic bytes that do not compress: SHA-256 blocks of a seed and a counter. */
+function noise(seed: string, length: number): Buffer {
+  const blocks: Buffer[] = [];
+  for (let i = 0; i * 32 < length; i++)
+    blocks.push(createHash('sha256').update(`${seed}/${i}`).digest());
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+/** Compressible text, like a rendered JSON file. */
+function text(seed: number, length: number): Buffer {
+  const line = `{"id": "${seed}", "message": "Post number ${seed} about the quarterly plan"},\n`;
+  return Buffer.from(line.repeat(Math.ceil(length / line.length)).slice(0, length));
+}
+
+interface Source {
+  readonly path: string;
+  readonly kind: 'text' | 'media';
+  readonly bytes: Buffer;
+}
+
+function toEntry(source: Source): ArchiveEntry {
+  return source.kind === 'text'
+    ? { kind: 'text', path: source.path, data: source.bytes }
+    : {
+        kind: 'media',
+        path: source.path,
+        size: source.bytes.length,
+        // Several chunks, as a file read would give.
+        open: () =>
+          Promise.resolve(Readable.from(chunksOf(source.bytes, 16 * KiB), { objectMode: false })),
+      };
+}
+
+function* chunksOf(bytes: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+/** Text (compressible, and some random that deflate cannot shrink) and media of many sizes. */
+function mixedSources(): Source[] {
+  const sources: Source[] = [];
+  for (let i = 0; i < 40; i++) {
+    const size = [0, 1, 700, 5 * KiB, 30 * KiB, 61 * KiB, 90 * KiB, 150 * KiB][i % 8] ?? 0;
+    if (i % 3 === 0)
+      sources.push({ path: `posts/your_posts_${i}.json`, kind: 'text', bytes: text(i, size) });
+    else if (i % 3 === 1)
+      sources.push({ path: `raw/random_${i}.bin`, kind: 'text', bytes: noise(`t${i}`, size) });
+    else sources.push({ path: `media/m${i}.jpg`, kind: 'media', bytes: noise(`m${i}`, size) });
+  }
+  return sources;
+}
+
+interface Stored {
+  readonly files: string[];
+  readonly storeErrors: unknown[];
+}
+
+function writerFor(options: Partial<ZipPartWriterOptions> & { folder?: string }): {
+  writer: ZipPartWriter;
+  stored: Stored;
+} {
+  const folder = options.folder ?? dir;
+  const stored: Stored = { files: [], storeErrors: [] };
+  const writer = new ZipPartWriter({
+    maxPartBytes: 64 * KiB,
+    maxJobBytes: 1024 * MiB,
+    manifest: JOB_FIELDS,
+    storePart: async (partNumber, body) => {
+      const file = join(folder, `part-${partNumber}.zip`);
+      stored.files.push(file);
+      try {
+        await pipeline(body, createWriteStream(file));
+      } catch (error) {
+        stored.storeErrors.push(error);
+        throw error;
+      }
+    },
+    ...options,
+  });
+  return { writer, stored };
+}
+
+async function writeAll(
+  sources: readonly Source[],
+  options: Partial<ZipPartWriterOptions> & { folder?: string },
+) {
+  const { writer, stored } = writerFor(options);
+  for (const source of sources) await writer.add(toEntry(source));
+  const result = await writer.finish();
+  return { result, files: stored.files };
+}
+
+interface ReadEntry {
+  readonly path: string;
+  readonly bytes: Buffer;
+  readonly method: number;
+  readonly mode: number;
+  readonly dosDate: number;
+  readonly dosTime: number;
+  readonly extraFieldIds: number[];
+}
+
+async function readZip(file: string): Promise<ReadEntry[]> {
+  const zip = await yauzl.fromBufferPromise(await readFile(file), { lazyEntries: true });
+  const entries: ReadEntry[] = [];
+  try {
+    for await (const entry of zip.eachEntry()) {
+      entries.push({
+        path: entry.fileName,
+        bytes: await buffer(await zip.openReadStreamPromise(entry)),
+        method: entry.compressionMethod,
+        mode: entry.externalFileAttributes >>> 16,
+        dosDate: entry.lastModFileDate,
+        dosTime: entry.lastModFileTime,
+        extraFieldIds: entry.extraFields.map((field) => field.id),
+      });
+    }
+  } finally {
+    zip.close();
+  }
+  return entries;
+}
+
+async function unzipTest(file: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('unzip', ['-tq', file], { maxBuffer: 64 * MiB });
+  return stdout;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Checks one part as a user would: it opens alone, and its manifest matches its bytes. */
+async function checkPart(file: string, partNumber: number) {
+  expect(await unzipTest(file)).toContain('No errors detected');
+  const entries = await readZip(file);
+  const manifestEntry = entries.at(-1);
+  expect(manifestEntry?.path).toBe('manifest.json');
+  const manifest = JSON.parse(manifestEntry?.bytes.toString() ?? '');
+  expect(manifestEntry?.bytes.toString()).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+  expect(Object.keys(manifest)).toEqual([
+    'format',
+    'job_id',
+    'user_id',
+    'counts',
+    'part',
+    'entries',
+    'left_out',
+  ]);
+  expect(manifest).toMatchObject({ format: 'dyi-export/1', ...JOB_FIELDS, part: partNumber });
+  const content = entries.slice(0, -1);
+  expect(manifest.entries).toEqual(
+    content.map((entry) => ({
+      path: entry.path,
+      size: entry.bytes.length,
+      sha256: sha256(entry.bytes),
+    })),
+  );
+  for (const entry of entries) {
+    expect(entry.mode).toBe(0o100644);
+    expect(entry.dosDate).toBe((0 << 9) | (1 << 5) | 1); // 1980-01-01
+    expect(entry.dosTime).toBe(0);
+    expect(entry.extraFieldIds.filter((id) => id !== 0x0001)).toEqual([]); // no timestamps
+  }
+  return { entries: content, manifest };
+}
+
+describe('ZipPartWriter', () => {
+  it.each([64 * KiB, 200 * KiB, 1 * MiB])(
+    'splits a mix of text and media into self-contained parts of at most %i bytes',
+    async (maxPartBytes) => {
+      const sources = mixedSources();
+      const { result, files } = await writeAll(sources, { maxPartBytes });
+
+      const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+      expect(result).toEqual({ parts: files.length, bytes: sizes.reduce((a, b) => a + b, 0) });
+      for (const size of sizes) expect(size).toBeLessThanOrEqual(maxPartBytes);
+
+      const written = new Map<string, ReadEntry>();
+      const leftOut: { item: string; reason: string }[] = [];
+      for (const [index, file] of files.entries()) {
+        const { entries, manifest } = await checkPart(file, index + 1);
+        for (const entry of entries) written.set(entry.path, entry);
+        leftOut.push(...manifest.left_out);
+      }
+      // Every source is either in the archive with its exact bytes, or left out with a reason.
+      for (const source of sources) {
+        const entry = written.get(source.path);
+        if (entry === undefined) {
+          expect(leftOut).toContainEqual({
+            item: source.path,
+            reason: expect.stringContaining(`${maxPartBytes.toLocaleString('en-US')} bytes`),
+          });
+          expect(source.bytes.length).toBeGreaterThan(maxPartBytes - 1024);
+        } else {
+          expect(entry.bytes.equals(source.bytes)).toBe(true);
+          expect(entry.method).toBe(source.kind === 'text' ? 8 : 0);
+        }
+      }
+      expect(written.size + leftOut.length).toBe(sources.length);
+      // 61 KiB still fits a 64 KiB part; what is larger than a part is left out.
+      expect(leftOut.map((item) => item.item)).toEqual(
+        sources.filter((s) => s.bytes.length > maxPartBytes).map((s) => s.path),
+      );
+      // Entries keep their order across parts.
+      expect([...written.keys()]).toEqual(
+        sources.map((s) => s.path).filter((path) => written.has(path)),
+      );
+    },
+  );
+
+  it('writes identical bytes on every run, whatever the time zone', async () => {
+    const sources = mixedSources();
+    const { files } = await writeAll(sources, { maxPartBytes: 200 * KiB });
+    const here = await Promise.all(files.map(async (file) => sha256(await readFile(file))));
+    const sourcesFile = join(dir, 'sources.json');
+    await writeFile(
+      sourcesFile,
+      JSON.stringify(sources.map((s) => ({ ...s, bytes: s.bytes.toString('base64') }))),
+    );
+    // yazl reads the time zone once, when loaded: each run needs a process of its own.
+    const runs = await Promise.all(
+      ['Asia/Tokyo', 'America/Los_Angeles'].map(async (zone) => {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', CHILD_RUN],
+          {
+            env: {
+              ...process.env,
+              TZ: zone,
+              WRITER_MODULE: new URL('./zip-part-writer.ts', import.meta.url).href,
+              SOURCES: sourcesFile,
+            },
+          },
+        );
+        return JSON.parse(stdout);
+      }),
+    );
+    expect(runs.map((run) => run.offset)).toEqual([-540, 480]);
+    expect(here.length).toBeGreaterThan(1);
+    for (const run of runs) expect(run.parts).toEqual(here);
+  });
+
+  it('lists left-out items in the part open at the time, or in a last part of their own', async () => {
+    const { writer, stored } = writerFor({});
+    writer.leaveOut({ item: 'media:early', reason: 'corrupt image' });
+    await writer.add({ kind: 'text', path: 'a.json', data: text(1, 100) });
+    writer.leaveOut({ item: 'media:during', reason: 'corrupt image' });
+    await writer.add({
+      kind: 'media',
+      path: 'media/big.mp4',
+      size: 70 * KiB,
+      open: () => Promise.reject(new Error('never opened')),
+    });
+    writer.leaveOut({ item: 'media:late', reason: 'corrupt image' });
+    expect(await writer.finish()).toMatchObject({ parts: 1 });
+    const { manifest } = await checkPart(stored.files[0] ?? '', 1);
+    expect(manifest.left_out).toEqual([
+      { item: 'media:early', reason: 'corrupt image' },
+      { item: 'media:during', reason: 'corrupt image' },
+      {
+        item: 'media/big.mp4',
+        reason:
+          '70 KiB (71,680 bytes) does not fit in one part of at most 64 KiB (65,536 bytes) (DYI_MAX_PART_BYTES)',
+      },
+      { item: 'media:late', reason: 'corrupt image' },
+    ]);
+
+    const alone = writerFor({ folder: await mkdtemp(join(dir, 'alone-')) });
+    alone.writer.leaveOut({ item: 'media:only', reason: 'corrupt image' });
+    expect(await alone.writer.finish()).toMatchObject({ parts: 1 });
+    expect((await checkPart(alone.stored.files[0] ?? '', 1)).manifest.left_out).toHaveLength(1);
+
+    const empty = writerFor({ folder: await mkdtemp(join(dir, 'empty-')) });
+    expect(await empty.writer.finish({ atLeastOnePart: true })).toMatchObject({ parts: 1 });
+    expect((await checkPart(empty.stored.files[0] ?? '', 1)).manifest.entries).toEqual([]);
+    const none = writerFor({ folder: await mkdtemp(join(dir, 'none-')) });
+    expect(await none.writer.finish()).toEqual({ parts: 0, bytes: 0 });
+  });
+
+  it('writes a part of more than 65,535 entries with a ZIP64 end record', async () => {
+    const count = 65_536;
+    const { writer, stored } = writerFor({ maxPartBytes: 64 * MiB });
+    for (let i = 0; i < count; i++) {
+      const bytes = Buffer.from(`${i}`);
+      await writer.add({
+        kind: 'media',
+        path: `m/${i}`,
+        size: bytes.length,
+        open: () => Promise.resolve(Readable.from([bytes])),
+      });
+    }
+    expect(await writer.finish()).toMatchObject({ parts: 1 });
+    const file = stored.files[0] ?? '';
+    expect((await readFile(file)).includes(Buffer.from([0x50, 0x4b, 0x06, 0x06]))).toBe(true);
+    // unzip checks every entry's CRC; yauzl lists them all and reads the last ones back.
+    expect(await unzipTest(file)).toContain('No errors detected');
+    const zip = await yauzl.fromBufferPromise(await readFile(file), { lazyEntries: true });
+    const tail: Buffer[] = [];
+    let listed = 0;
+    for await (const entry of zip.eachEntry()) {
+      if (++listed >= count) tail.push(await buffer(await zip.openReadStreamPromise(entry)));
+    }
+    zip.close();
+    expect(listed).toBe(count + 1);
+    expect(tail[0]?.toString()).toBe(`${count - 1}`);
+    const manifest = JSON.parse(tail[1]?.toString() ?? '');
+    expect(manifest.entries).toHaveLength(count);
+    expect(manifest.entries[count - 1]).toEqual({
+      path: `m/${count - 1}`,
+      size: tail[0]?.length,
+      sha256: sha256(tail[0] ?? Buffer.alloc(0)),
+    });
+  });
+
+  it('throws ArchiveTooBigError once the job passes its limit, and stores no further part', async () => {
+    const maxJobBytes = 150 * KiB;
+    const { writer, stored } = writerFor({ maxJobBytes });
+    let failure: unknown;
+    let added = 0;
+    try {
+      for (let i = 0; i < 10; i++) {
+        await writer.add({
+          kind: 'media',
+          path: `media/${i}.jpg`,
+          size: 40 * KiB,
+          open: () => Promise.resolve(Readable.from([noise(`${i}`, 40 * KiB)])),
+        });
+        added++;
+      }
+      await writer.finish();
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ArchiveTooBigError);
+    const tooBig = failure as ArchiveTooBigError;
+    expect(tooBig.code).toBe('archive_too_big');
+    expect(tooBig.limitBytes).toBe(maxJobBytes);
+    expect(tooBig.reachedBytes).toBeGreaterThan(maxJobBytes);
+    expect(tooBig.reachedBytes).toBeLessThan(maxJobBytes + 64 * KiB);
+    expect(added).toBeLessThan(5);
+    // Only the parts that fit were complete; the one being written ended with the error.
+    const files = await readdir(dir);
+    expect(stored.files).toHaveLength(files.length);
+    expect(stored.storeErrors).toEqual([failure]);
+    const complete = stored.files.slice(0, -1);
+    const sizes = await Promise.all(stored.files.map(async (file) => (await stat(file)).size));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(maxJobBytes);
+    for (const [index, file] of complete.entries()) await checkPart(file, index + 1);
+    await expect(
+      writer.add({ kind: 'text', path: 'x.json', data: Buffer.from('{}') }),
+    ).rejects.toBe(failure);
+    expect(stored.files).toHaveLength(files.length);
+  });
+
+  it('names both sizes of ArchiveTooBigError in human units and in bytes', () => {
+    expect(new ArchiveTooBigError(10_485_760, 12_897_234).message).toMatch(
+      /^The job's archive reached 12\.3 MiB \(12,897,234 bytes\), above the limit of 10 MiB \(10,485,760 bytes\) set by DYI_MAX_JOB_BYTES/,
+    );
+  });
+
+  it('stops within a second when aborted in the middle of a large media stream', async () => {
+    const controller = new AbortController();
+    const { writer, stored } = writerFor({
+      maxPartBytes: 2048 * MiB,
+      maxJobBytes: 4096 * MiB,
+      signal: controller.signal,
+    });
+    let source: Readable | undefined;
+    let sent = 0;
+    const chunk = noise('chunk', 64 * KiB);
+    const adding = writer.add({
+      kind: 'media',
+      path: 'media/huge.mp4',
+      size: 1024 * MiB,
+      open: () => {
+        source = new Readable({
+          read() {
+            sent += chunk.length;
+            setTimeout(() => this.push(chunk), 1);
+          },
+        });
+        return Promise.resolve(source);
+      },
+    });
+    adding.catch(() => undefined);
+    while (sent < 2 * MiB) await new Promise((resolve) => setTimeout(resolve, 10));
+    const reason = new Error('Cancelled by the user');
+    const abortedAt = performance.now();
+    controller.abort(reason);
+    await expect(adding).rejects.toBe(reason);
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    expect(source?.destroyed).toBe(true);
+    expect(stored.storeErrors).toEqual([reason]);
+    await expect(writer.finish()).rejects.toBe(reason);
+  });
+
+  it('ends the stored stream with the reason given to abort()', async () => {
+    const { writer, stored } = writerFor({});
+    await writer.add({ kind: 'text', path: 'a.json', data: text(1, 1000) });
+    const reason = new Error('renderer failed');
+    await writer.abort(reason);
+    expect(stored.storeErrors).toEqual([reason]);
+    await expect(writer.add({ kind: 'text', path: 'b.json', data: text(2, 10) })).rejects.toBe(
+      reason,
+    );
+  });
+
+  it('refuses manifest fields it writes itself, and parts too small for a manifest', () => {
+    expect(() => writerFor({ manifest: { part: 3 } })).toThrow(ConfigurationError);
+    expect(() => writerFor({ maxPartBytes: 4 * KiB })).toThrow(
+      /DYI_MAX_PART_BYTES is 4096; set it to at least \d+ bytes/,
+    );
+  });
+});

@@ -1,0 +1,510 @@
+/**
+ * @module
+ * Writes a job's archive as numbered zip parts of at most `maxPartBytes` each, streaming every
+ * part to `storePart` while it is being made. Each part is a complete zip of its own (ZIP64
+ * when yazl needs it) that ends with a deflated `manifest.json` listing its entries (path, size,
+ * SHA-256 of the uncompressed bytes) and what was left out while it was open.
+ *
+ * Placement: yazl compresses while it writes, so the writer never knows an entry's stored size
+ * in advance; it places entries by their worst case instead (zlib's deflate bound for text, the
+ * exact size for stored media, generous header and directory overhead, room for the manifest).
+ * Parts are therefore never above the limit, but text-heavy parts may end well below it, since
+ * text counts at its worst case and usually deflates to a fraction of that. An entry that cannot
+ * fit even in an empty part is left out and listed instead. Something left out while a part has
+ * no room left in its manifest is listed in the next part (a last part holding only a manifest
+ * if need be); its `item` and `reason` are cut to 1,000 characters so that it always fits one.
+ *
+ * Text is deflated at level 6 (zlib's default, about 58 MB/s here; higher levels cost much more
+ * time for little gain on JSON); media are stored, being compressed already. Bytes are deterministic: every
+ * entry has the DOS time 1980-01-01 00:00:00 whatever the time zone, mode 0o100644, no extra
+ * timestamp field and no comments, so the same entries give the same bytes.
+ *
+ * At most one entry's bytes are in flight: `add()` resolves once yazl has taken all of the
+ * entry's bytes, and yazl's output is piped to the stored stream, so backpressure reaches from
+ * the storage back to the source. Any failure (abort, `ArchiveTooBigError`, a source or
+ * storage error) destroys the streams, ends the stream being stored with the error and rejects
+ * every later call with it.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { ZipFile } from 'yazl';
+import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
+import type { ArchiveEntry, LeftOut } from './archive-entry.js';
+
+export interface ZipPartWriterOptions {
+  /** Largest size of one part, in bytes (`DYI_MAX_PART_BYTES`). */
+  readonly maxPartBytes: number;
+  /** Largest total size of all parts of the job, in bytes (`DYI_MAX_JOB_BYTES`). */
+  readonly maxJobBytes: number;
+  /** Stores part `partNumber` (from 1) while it is written; resolves once all of `body` is stored. */
+  storePart(partNumber: number, body: Readable): Promise<void>;
+  /** Job-level fields copied into every part's manifest, after `format`, in their own order. */
+  readonly manifest: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
+}
+
+export const MANIFEST_PATH = 'manifest.json';
+export const MANIFEST_FORMAT = 'dyi-export/1';
+const TEXT_COMPRESSION_LEVEL = 6;
+/** Longest `item` or `reason` kept in a manifest, in characters, so that one always fits a part. */
+const LEFT_OUT_TEXT_CHARS = 1000;
+const RESERVED_MANIFEST_KEYS = ['format', 'part', 'entries', 'left_out'];
+/** ZIP64 end record (56) + its locator (20) + end of central directory (22), rounded up. */
+const END_RECORDS_BYTES = 200;
+
+/** yazl 3.3.1 internals used by `forgetWrittenEntries`; checked at run time, never required. */
+interface YazlInternals {
+  entries: { state: number }[];
+}
+const YAZL_ENTRY_DONE = 3;
+
+interface ManifestEntry {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Upper bounds of what a part holds: zip bytes other than the manifest, and raw manifest JSON. */
+interface Budget {
+  zipBytes: number;
+  manifestBytes: number;
+}
+
+interface Part {
+  readonly number: number;
+  readonly zip: ZipFile;
+  readonly body: Transform;
+  /** Settles when `storePart` does; never rejects (failures go to `#fail`). */
+  readonly stored: Promise<void>;
+  readonly budget: Budget;
+  readonly entries: ManifestEntry[];
+  readonly leftOut: LeftOut[];
+  /** Entries yazl has finished, kept out of its list while writing (see `forgetWrittenEntries`). */
+  readonly written: unknown[];
+  bytes: number;
+  closing: boolean;
+}
+
+export class ZipPartWriter {
+  readonly #options: Readonly<ZipPartWriterOptions>;
+  readonly #manifestBaseBytes: number;
+  readonly #failed: Promise<never>;
+  #rejectFailed: (error: unknown) => void = () => undefined;
+  #failure: { readonly error: unknown } | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #part: Part | undefined;
+  #inFlight: Readable[] = [];
+  #pendingLeftOut: LeftOut[] = [];
+  #partCount = 0;
+  #jobBytes = 0;
+  #finished = false;
+  readonly #onAbort = (): void => this.#fail(this.#options.signal?.reason);
+
+  constructor(options: ZipPartWriterOptions) {
+    this.#options = Object.freeze({ ...options, manifest: Object.freeze({ ...options.manifest }) });
+    for (const key of RESERVED_MANIFEST_KEYS) {
+      if (key in options.manifest) {
+        throw new ConfigurationError(
+          `The manifest field "${key}" is written by the zip part writer; rename the job's field.`,
+        );
+      }
+    }
+    this.#manifestBaseBytes =
+      jsonBytes({
+        format: MANIFEST_FORMAT,
+        ...options.manifest,
+        part: Number.MAX_SAFE_INTEGER,
+        entries: [],
+        left_out: [],
+      }) + 64;
+    const smallest = this.#partBytes(
+      this.#emptyBudget(),
+      0,
+      leftOutBytes({
+        item: '\u0000'.repeat(LEFT_OUT_TEXT_CHARS),
+        reason: '\u0000'.repeat(LEFT_OUT_TEXT_CHARS),
+      }),
+    );
+    if (!Number.isSafeInteger(options.maxPartBytes) || options.maxPartBytes < smallest) {
+      throw new ConfigurationError(
+        `DYI_MAX_PART_BYTES is ${options.maxPartBytes}; set it to at least ${smallest} bytes so that a part can hold its manifest.`,
+      );
+    }
+    if (!Number.isSafeInteger(options.maxJobBytes) || options.maxJobBytes < 1) {
+      throw new ConfigurationError(
+        `DYI_MAX_JOB_BYTES is ${options.maxJobBytes}; set it to a positive number of bytes.`,
+      );
+    }
+    this.#failed = new Promise<never>((_resolve, reject) => {
+      this.#rejectFailed = reject;
+    });
+    this.#failed.catch(() => undefined);
+    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Adds one entry; resolves when the writer can take the next one. */
+  add(entry: ArchiveEntry): Promise<void> {
+    return this.#enqueue(() => this.#add(entry));
+  }
+
+  /**
+   * Lists something in the manifest of the part being written, or of the next part if this
+   * one has no room left for it (or none is open).
+   */
+  leaveOut(item: LeftOut): void {
+    if (this.#finished) throw new Error('leaveOut() called after finish()');
+    if (this.#failure !== undefined) return;
+    const capped = { item: cap(item.item), reason: cap(item.reason) };
+    const part = this.#part;
+    if (part !== undefined && !part.closing && this.#fits(part.budget, 0, leftOutBytes(capped))) {
+      addLeftOut(part, capped);
+    } else {
+      this.#pendingLeftOut.push(capped);
+    }
+  }
+
+  /**
+   * Ends the last part; writes one more part if something left out is not listed yet, or, with
+   * `atLeastOnePart`, if nothing was written at all.
+   */
+  finish(options: { atLeastOnePart?: boolean } = {}): Promise<{ parts: number; bytes: number }> {
+    return this.#enqueue(async () => {
+      if (this.#finished) throw new Error('finish() called twice');
+      this.#finished = true;
+      if (this.#part !== undefined) await this.#closePart(this.#part);
+      while (
+        this.#pendingLeftOut.length > 0 ||
+        (options.atLeastOnePart === true && this.#partCount === 0)
+      ) {
+        await this.#closePart(this.#openPart());
+      }
+      this.#options.signal?.removeEventListener('abort', this.#onAbort);
+      return { parts: this.#partCount, bytes: this.#jobBytes };
+    });
+  }
+
+  /**
+   * Gives up on the archive because of a failure outside the writer (a renderer, a read):
+   * destroys the streams, ends the part being stored with `reason` so that the caller drops it,
+   * and resolves once `storePart` has settled. Later calls reject with `reason`.
+   */
+  async abort(reason: unknown): Promise<void> {
+    this.#fail(reason);
+    await this.#failed.catch(() => undefined);
+  }
+
+  /** Runs calls one after another, so that callers who do not await still get one in flight. */
+  #enqueue<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(async (): Promise<T> => {
+      if (this.#options.signal?.aborted === true) this.#fail(this.#options.signal.reason);
+      if (this.#failure !== undefined) return this.#failed;
+      return run();
+    });
+    this.#tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  async #add(entry: ArchiveEntry): Promise<void> {
+    if (this.#finished) throw new Error('add() called after finish()');
+    if (entry.path === MANIFEST_PATH)
+      throw new Error(`${MANIFEST_PATH} is written by the zip part writer`);
+    const size = entry.kind === 'text' ? entry.data.length : entry.size;
+    const zipBytes =
+      (entry.kind === 'text' ? deflateBound(size) : size) + entryOverhead(entry.path);
+    const manifestBytes = manifestEntryBytes(entry.path);
+    if (!this.#fits(this.#emptyBudget(), zipBytes, manifestBytes)) {
+      this.leaveOut({
+        item: entry.path,
+        reason: `${describeBytes(size)} does not fit in one part of at most ${describeBytes(this.#options.maxPartBytes)} (DYI_MAX_PART_BYTES)`,
+      });
+      return;
+    }
+    if (this.#part !== undefined && !this.#fits(this.#part.budget, zipBytes, manifestBytes)) {
+      await this.#closePart(this.#part);
+    }
+    const part = this.#part ?? this.#openPart();
+    part.budget.zipBytes += zipBytes;
+    part.budget.manifestBytes += manifestBytes;
+    const open =
+      entry.kind === 'text'
+        ? () => Promise.resolve(Readable.from([entry.data], { objectMode: false }))
+        : () => entry.open();
+    const sha256 = await this.#write(part, entry.path, size, entry.kind === 'text', open);
+    part.entries.push({ path: entry.path, size, sha256 });
+  }
+
+  #openPart(): Part {
+    const number = ++this.#partCount;
+    const zip = new ZipFile();
+    zip.on('error', (error: unknown) => this.#fail(error));
+    const body = new Transform({
+      transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
+        if (this.#count(part, chunk.length)) callback(null, chunk);
+        else callback();
+      },
+    });
+    const part: Part = {
+      number,
+      zip,
+      body,
+      stored: this.#store(number, body),
+      budget: this.#emptyBudget(),
+      entries: [],
+      leftOut: [],
+      written: [],
+      bytes: 0,
+      closing: false,
+    };
+    zip.outputStream.pipe(body);
+    this.#part = part;
+    const pending = this.#pendingLeftOut;
+    while (pending[0] !== undefined && this.#fits(part.budget, 0, leftOutBytes(pending[0]))) {
+      addLeftOut(part, pending[0]);
+      pending.shift();
+    }
+    return part;
+  }
+
+  async #store(number: number, body: Transform): Promise<void> {
+    try {
+      await this.#options.storePart(number, body);
+      if (!body.readableEnded && this.#failure === undefined) {
+        this.#fail(new Error(`storePart(${number}) resolved before reading the whole part`));
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #closePart(part: Part): Promise<void> {
+    part.closing = true;
+    const manifest = {
+      format: MANIFEST_FORMAT,
+      ...this.#options.manifest,
+      part: part.number,
+      entries: part.entries,
+      left_out: part.leftOut,
+    };
+    const data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    await this.#write(part, MANIFEST_PATH, data.length, true, () =>
+      Promise.resolve(Readable.from([data], { objectMode: false })),
+    );
+    const internals = part.zip as unknown as Partial<YazlInternals>;
+    if (Array.isArray(internals.entries))
+      internals.entries = (part.written as YazlInternals['entries']).concat(internals.entries);
+    part.zip.end();
+    await this.#guard(part.stored);
+    if (this.#failure !== undefined) await this.#failed;
+    this.#part = undefined;
+  }
+
+  /** Streams one entry into the part; resolves with its SHA-256 once yazl has taken every byte. */
+  async #write(
+    part: Part,
+    path: string,
+    size: number,
+    deflate: boolean,
+    open: () => Promise<Readable>,
+  ): Promise<string> {
+    const hasher = new EntryHasher(path, size);
+    hasher.on('error', (error) => this.#fail(error));
+    const taken = new Promise<void>((resolve) => hasher.once('end', resolve));
+    forgetWrittenEntries(part);
+    part.zip.addReadStreamLazy(
+      path,
+      {
+        size,
+        compressionLevel: deflate ? TEXT_COMPRESSION_LEVEL : 0,
+        // A local-time Date that yazl turns back into the same DOS fields in any time zone.
+        mtime: new Date(1980, 0, 1, 0, 0, 0),
+        forceDosTimestamp: true,
+        mode: 0o100644,
+      },
+      (callback) => {
+        open().then(
+          (source) => {
+            if (this.#failure !== undefined) {
+              source.destroy();
+              return;
+            }
+            this.#inFlight = [source, hasher];
+            source.on('error', (error) => this.#fail(error));
+            callback(null, source.pipe(hasher));
+          },
+          (error: unknown) => this.#fail(error),
+        );
+      },
+    );
+    await this.#guard(taken);
+    this.#inFlight = [];
+    return hasher.sha256();
+  }
+
+  /** Counts bytes on their way to storage; false once a limit is passed and the writer failed. */
+  #count(part: Part, bytes: number): boolean {
+    if (this.#jobBytes + bytes > this.#options.maxJobBytes) {
+      this.#fail(new ArchiveTooBigError(this.#options.maxJobBytes, this.#jobBytes + bytes));
+      return false;
+    }
+    if (part.bytes + bytes > this.#options.maxPartBytes) {
+      this.#fail(
+        new Error(
+          `Part ${part.number} passed ${this.#options.maxPartBytes} bytes: the size accounting of ZipPartWriter is wrong`,
+        ),
+      );
+      return false;
+    }
+    this.#jobBytes += bytes;
+    part.bytes += bytes;
+    return true;
+  }
+
+  #emptyBudget(): Budget {
+    return { zipBytes: END_RECORDS_BYTES, manifestBytes: this.#manifestBaseBytes };
+  }
+
+  #partBytes(budget: Budget, zipBytes: number, manifestBytes: number): number {
+    return (
+      budget.zipBytes +
+      zipBytes +
+      deflateBound(budget.manifestBytes + manifestBytes) +
+      entryOverhead(MANIFEST_PATH)
+    );
+  }
+
+  #fits(budget: Budget, zipBytes: number, manifestBytes: number): boolean {
+    return this.#partBytes(budget, zipBytes, manifestBytes) <= this.#options.maxPartBytes;
+  }
+
+  /** Waits for `promise`, or rejects as soon as the writer has failed and storage has settled. */
+  #guard<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.#failed]);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = { error };
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    for (const stream of this.#inFlight) stream.destroy();
+    this.#inFlight = [];
+    const part = this.#part;
+    if (part === undefined) {
+      this.#rejectFailed(error);
+      return;
+    }
+    (part.zip.outputStream as Readable).destroy();
+    // The stored stream must end with an error, so that the caller drops the half part.
+    part.body.destroy(error instanceof Error ? error : new Error(String(error), { cause: error }));
+    void part.stored.then(() => this.#rejectFailed(error));
+  }
+}
+
+/** Passes an entry's bytes to yazl, hashing them and holding them to the announced size. */
+class EntryHasher extends Transform {
+  readonly #hash = createHash('sha256');
+  #bytes = 0;
+  #digest: string | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly size: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.size) {
+      callback(new Error(`${this.path} yielded more than its announced ${this.size} bytes`));
+      return;
+    }
+    this.#hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#bytes !== this.size) {
+      callback(
+        new Error(
+          `${this.path} yielded ${this.#bytes} bytes instead of its announced ${this.size}`,
+        ),
+      );
+      return;
+    }
+    this.#digest = this.#hash.digest('hex');
+    callback();
+  }
+
+  sha256(): string {
+    if (this.#digest === undefined) throw new Error(`${this.path} was not read to its end`);
+    return this.#digest;
+  }
+}
+
+/**
+ * yazl looks for its next entry by scanning its list from the start on every step, which makes
+ * a part of n entries cost O(n²) (65,535 tiny entries: 13 s of scanning). Finished entries are
+ * kept aside while writing and put back before `end()`, when yazl writes the central directory.
+ * If yazl's internals ever differ, this does nothing and yazl is merely slower.
+ */
+function forgetWrittenEntries(part: Part): void {
+  const internals = part.zip as unknown as Partial<YazlInternals>;
+  const entries = internals.entries;
+  if (!Array.isArray(entries)) return;
+  let done = 0;
+  while (done < entries.length && entries[done]?.state === YAZL_ENTRY_DONE) done++;
+  if (done > 0) part.written.push(...entries.splice(0, done));
+}
+
+function addLeftOut(part: Part, item: LeftOut): void {
+  part.leftOut.push({ item: item.item, reason: item.reason });
+  part.budget.manifestBytes += leftOutBytes(item);
+}
+
+/** zlib's bound for raw deflate at the default memory level, plus slack. */
+function deflateBound(bytes: number): number {
+  return (
+    bytes + Math.floor(bytes / 4096) + Math.floor(bytes / 16384) + Math.floor(bytes / 33554432) + 13
+  );
+}
+
+/**
+ * Local header (30 + path), ZIP64 data descriptor (24), central directory record (46 + path)
+ * and ZIP64 extra field (28): 128 + 2 × path; 200 leaves room to spare.
+ */
+function entryOverhead(path: string): number {
+  return 2 * Buffer.byteLength(path) + 200;
+}
+
+/**
+ * One `{"path","size","sha256"}` object in the manifest, indented at depth 2: 144 bytes besides
+ * the quoted path at most (a 16-digit size), 160 to spare.
+ */
+function manifestEntryBytes(path: string): number {
+  return jsonBytes(path) + 160;
+}
+
+/** One `{"item","reason"}` object: 46 bytes besides the quoted texts. */
+function leftOutBytes(item: LeftOut): number {
+  return jsonBytes(item.item) + jsonBytes(item.reason) + 64;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value, null, 2));
+}
+
+function cap(text: string): string {
+  return text.length <= LEFT_OUT_TEXT_CHARS ? text : `${text.slice(0, LEFT_OUT_TEXT_CHARS - 1)}…`;
+}
+
+/** "68.4 KiB (70,000 bytes)". */
+function describeBytes(bytes: number): string {
+  const exact = `${String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
+  if (bytes < 1024) return exact;
+  const exponent = Math.min(Math.floor(Math.log2(bytes) / 10), 4);
+  const value = (bytes / 1024 ** exponent).toFixed(1).replace(/\.0$/, '');
+  return `${value} ${['', 'KiB', 'MiB', 'GiB', 'TiB'][exponent]} (${exact})`;
+}

@@ -1,0 +1,98 @@
+/**
+ * @module
+ * The behaviour every JobQueue adapter must show, run by each adapter's test file against a
+ * real database: a task is taken by one worker at a time, comes back when its lease runs out
+ * (the worker died), waits out a retry's delay, and never runs again once complete.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from './clock.js';
+import type { JobQueue } from './job-queue.js';
+
+export interface JobQueueFixture {
+  readonly queue: JobQueue;
+  /** Moves the queue's clock forward. */
+  advance(ms: number): void;
+  cleanup(): Promise<void>;
+}
+
+/** A clock the suite moves by hand; adapters take it at construction. */
+export class SteppingClock implements Clock {
+  time = Date.UTC(2026, 0, 1);
+  now(): number {
+    return this.time;
+  }
+}
+
+const LEASE = 10_000;
+
+export function runJobQueueContract(name: string, create: () => Promise<JobQueueFixture>): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let fixture: JobQueueFixture | undefined;
+    let queue: JobQueue;
+
+    beforeEach(async () => {
+      fixture = await create();
+      queue = fixture.queue;
+    });
+
+    afterEach(async () => {
+      await fixture?.cleanup();
+      fixture = undefined;
+    });
+
+    const advance = (ms: number) => fixture?.advance(ms);
+
+    it('hands out tasks in the order queued, each to one worker', async () => {
+      await queue.enqueue(['101', '102']);
+      await queue.enqueue(['101', '103']);
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '101', attempt: 1 });
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '102', attempt: 1 });
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '103', attempt: 1 });
+      expect(await queue.claim('b', LEASE)).toBeUndefined();
+      expect(await queue.stats()).toEqual({ queued: 0, running: 3, done: 0 });
+    });
+
+    it('never runs a completed task again, even when enqueued again', async () => {
+      await queue.enqueue(['201']);
+      await queue.claim('a', LEASE);
+      await queue.complete('201');
+      await queue.enqueue(['201']);
+      advance(LEASE * 2);
+      expect(await queue.claim('a', LEASE)).toBeUndefined();
+      expect(await queue.stats()).toEqual({ queued: 0, running: 0, done: 1 });
+    });
+
+    it('gives a task whose lease ran out to the next worker, counting the attempt', async () => {
+      await queue.enqueue(['301']);
+      await queue.claim('dead', LEASE);
+      advance(LEASE - 1);
+      expect(await queue.claim('b', LEASE)).toBeUndefined();
+      advance(1);
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 2 });
+      // The first worker has lost it: renewing fails and its retry changes nothing.
+      expect(await queue.renew('301', 'dead', LEASE)).toBe(false);
+      await queue.retry('301', 'dead', 0, 'late');
+      expect(await queue.stats()).toEqual({ queued: 0, running: 1, done: 0 });
+    });
+
+    it('keeps a renewed lease', async () => {
+      await queue.enqueue(['401']);
+      await queue.claim('a', LEASE);
+      advance(LEASE - 1);
+      expect(await queue.renew('401', 'a', LEASE)).toBe(true);
+      advance(LEASE - 1);
+      expect(await queue.claim('b', LEASE)).toBeUndefined();
+    });
+
+    it('waits out the delay of a retry', async () => {
+      await queue.enqueue(['501']);
+      await queue.claim('a', LEASE);
+      await queue.retry('501', 'a', 4000, 'disk full');
+      expect(await queue.stats()).toEqual({ queued: 1, running: 0, done: 0 });
+      advance(3999);
+      expect(await queue.claim('a', LEASE)).toBeUndefined();
+      advance(1);
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '501', attempt: 2 });
+    });
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * @module
+ * The durable queue of export work: one task per DYI job, taken by workers under a lease.
+ *
+ * Glossary
+ * - **Task**: the work of running one DYI job. Enqueuing a job twice keeps one task.
+ * - **Lease**: a task being run belongs to one worker until `leaseUntil`; the worker renews it
+ *   while it works. A task whose lease ran out (its worker died, its process was killed) is
+ *   ready again, so the job is re-run from its start by the next worker.
+ * - **Attempt**: how many times a task was claimed; retries after transient failures count.
+ *
+ * Adapters: SQLite (a table in the metadata database, embedded) and, later, pg-boss. Both run
+ * the contract suite `job-queue.contract.ts`.
+ */
+import type { Id } from '../domain/index.js';
+
+export interface ClaimedTask {
+  readonly jobId: Id;
+  /** 1 on the first claim, 2 on the next, and so on. */
+  readonly attempt: number;
+}
+
+export interface JobQueue {
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Adds a task for each job that has none (finished tasks included); in the order given. */
+  enqueue(jobIds: readonly Id[]): Promise<void>;
+  /**
+   * Takes the oldest ready task (queued and due, or leased but expired) for `worker`, leased
+   * for `leaseMs`; undefined when none is ready.
+   */
+  claim(worker: string, leaseMs: number): Promise<ClaimedTask | undefined>;
+  /** Extends the lease; false when the task is no longer this worker's (expired and taken). */
+  renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean>;
+  /** The task is done (its job reached a final state, or is gone); it never runs again. */
+  complete(jobId: Id): Promise<void>;
+  /** Gives the task back to run again after `delayMs`, keeping the error for people. */
+  retry(jobId: Id, worker: string, delayMs: number, error: string): Promise<void>;
+  /** Counts of tasks per state, for the panel and tests. */
+  stats(): Promise<{ queued: number; running: number; done: number }>;
+}

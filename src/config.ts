@@ -55,7 +55,10 @@ const schema = z.object({
   maxPageSize: z.coerce.number().int().min(1),
   graphVersion: z.string().regex(/^v\d+\.\d+$/),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  maxPartBytes: z.coerce.number().int().min(64 * 1024),
+  maxPartBytes: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024),
   maxJobBytes: z.coerce.number().int().min(1),
   workers: z.coerce.number().int().min(0).max(256),
 });

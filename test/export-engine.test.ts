@@ -1,0 +1,276 @@
+/**
+ * @module
+ * The export engine end to end on a seeded community: for each format, every job's archives are
+ * sound zips (`unzip -t` and yauzl), within the part size, carry a manifest whose entries hash
+ * to their bytes, hold each selected data type with the source's item counts and nothing
+ * outside the time range, escape user text in HTML and neutralise formulas in CSV; media come
+ * at the chosen quality; the same export twice gives the same bytes.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DATA_TYPES,
+  type DataType,
+  type DyiFormat,
+  type ExportJob,
+  type MediaQuality,
+} from '../src/domain/index.js';
+import { dataTypeFolder } from '../src/export/archive-paths.js';
+import { seedCommunity } from '../src/content/seed-community.js';
+import type { ContentQuery } from '../src/ports/content-store.js';
+import {
+  type JobFiles,
+  filesOfExport,
+  readZip,
+  runExport,
+  sha256,
+  unzipTest,
+} from './support/archives.js';
+import { type GraphFixture, startGraphFixture } from './support/graph-fixture.js';
+
+const PART_BYTES = 512 * 1024;
+const START = Date.UTC(2024, 6, 1) / 1000;
+const END = Date.UTC(2025, 6, 1) / 1000;
+const ISO_START = '2024-07-01T00:00:00Z';
+const ISO_END = '2025-07-01T00:00:00Z';
+
+let fixture: GraphFixture;
+let communityId: string;
+
+beforeAll(async () => {
+  fixture = await startGraphFixture({ maxPartBytes: PART_BYTES });
+  const seeded = await seedCommunity(fixture.runtime, { users: 4, seed: 11 });
+  communityId = seeded.communityId;
+  // Posts a spreadsheet or a browser would run, by a member who is exported.
+  const [first] = await fixture.runtime.metadata.members.listActiveIds(communityId);
+  const author = (await fixture.runtime.content.member(communityId, first ?? ''))?.sourceId ?? '';
+  const post = (id: string, message: string) => ({
+    type: 'post' as const,
+    id,
+    author,
+    group: null,
+    message,
+    attachments: [],
+    created_time: START + 3600,
+  });
+  await fixture.runtime.content.write(communityId, [
+    post('hostile-html', 'Look: <script>alert(1)</script> <img src=x onerror=alert(1)>'),
+    post('hostile-csv', '=HYPERLINK("http://example.com","click")'),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await fixture.close();
+});
+
+async function exportOf(
+  format: DyiFormat,
+  quality: MediaQuality = 'VERY_HIGH',
+  dataTypes: readonly DataType[] = DATA_TYPES,
+): Promise<{ exportJob: ExportJob; jobs: JobFiles[] }> {
+  const exportJob = await fixture.runtime.exports.create(communityId, {
+    data_types: dataTypes.join(','),
+    dyi_format: format,
+    media_quality: quality,
+    start_time: String(START),
+    end_time: String(END),
+  });
+  const outcomes = await runExport(fixture.runtime, exportJob.id);
+  expect([...outcomes.values()].every((outcome) => outcome === 'COMPLETED')).toBe(true);
+  return { exportJob, jobs: await filesOfExport(fixture.runtime, exportJob.id) };
+}
+
+interface Manifest {
+  readonly part: number;
+  readonly item_counts: Record<string, number>;
+  readonly entries: readonly { path: string; size: number; sha256: string }[];
+}
+
+/** Checks every part as a user would, and returns all entries of the job by path. */
+async function openJob(
+  job: JobFiles,
+): Promise<{ entries: Map<string, Buffer>; manifest: Manifest }> {
+  const entries = new Map<string, Buffer>();
+  let manifest: Manifest | undefined;
+  expect(job.files.length).toBeGreaterThan(0);
+  for (const { file, bytes } of job.files) {
+    expect(sha256(bytes)).toBe(file.sha256);
+    expect(bytes.length).toBe(file.size);
+    expect(file.size).toBeLessThanOrEqual(PART_BYTES);
+    const onDisk = path.join(fixture.dataDir, `check-${file.id}.zip`);
+    await writeFile(onDisk, bytes);
+    await unzipTest(onDisk);
+    const part = await readZip(bytes);
+    const partManifest = JSON.parse(
+      part.get('manifest.json')?.toString('utf8') ?? '{}',
+    ) as Manifest;
+    expect(partManifest.part).toBe(file.partNumber);
+    for (const entry of partManifest.entries) {
+      const data = part.get(entry.path);
+      expect(data && sha256(data)).toBe(entry.sha256);
+      expect(data?.length).toBe(entry.size);
+      entries.set(entry.path, data ?? Buffer.alloc(0));
+    }
+    manifest = partManifest;
+  }
+  if (!manifest) throw new Error('no manifest');
+  return { entries, manifest };
+}
+
+/** The number of source records of a kind a user job should show, asked of the store itself. */
+async function sourceCount(query: ContentQuery): Promise<number> {
+  return fixture.runtime.content.count(communityId, query);
+}
+
+describe('JSON', () => {
+  let result: Awaited<ReturnType<typeof exportOf>>;
+  beforeAll(async () => {
+    result = await exportOf('JSON');
+  }, 120_000);
+
+  it('gives the company job and each user job sound archives with every data type', async () => {
+    const [company, ...users] = result.jobs;
+    if (!company) throw new Error('no company job');
+    expect(users.length).toBeGreaterThan(0);
+    // The part size is small enough that some jobs need several parts, each checked alone.
+    expect(result.jobs.some((job) => job.files.length > 1)).toBe(true);
+    for (const job of result.jobs) {
+      const { entries, manifest } = await openJob(job);
+      const expected = DATA_TYPES.filter((type) => job.job.dataTypes.includes(type));
+      expect(Object.keys(manifest.item_counts)).toEqual(expected);
+      for (const type of expected) {
+        const file = entries.get(`json/${dataTypeFolder(type)}.json`);
+        expect(file, `${type} in job ${job.job.id}`).toBeDefined();
+        const sections = JSON.parse(file?.toString('utf8') ?? '{}') as Record<string, unknown[]>;
+        const rows = Object.values(sections).reduce((sum, list) => sum + list.length, 0);
+        expect(rows).toBe(manifest.item_counts[type]);
+      }
+    }
+  });
+
+  it('holds the source item counts of each member, and nothing outside the time range', async () => {
+    const range = { start: START, end: END };
+    for (const job of result.jobs.slice(1)) {
+      const member = await fixture.runtime.content.member(communityId, job.job.userId ?? '');
+      if (!member) throw new Error('no member');
+      const owner = member.sourceId;
+      const { entries, manifest } = await openJob(job);
+      expect(manifest.item_counts.POSTS_YOUR_ACTIVITY).toBe(
+        await sourceCount({ kind: 'post', owner, range }),
+      );
+      expect(manifest.item_counts.SEARCH_LOGGED_INFO).toBe(
+        await sourceCount({ kind: 'search', owner, range }),
+      );
+      expect(manifest.item_counts.COMMENTS_REACTIONS_YOUR_ACTIVITY).toBe(
+        (await sourceCount({ kind: 'comment', owner, range })) +
+          (await sourceCount({ kind: 'reaction', owner, range })),
+      );
+      expect(manifest.item_counts.PROFILE_PERSONAL_INFO).toBe(1);
+      for (const type of ['POSTS_YOUR_ACTIVITY', 'SEARCH_LOGGED_INFO'] as const) {
+        const file = entries.get(`json/${dataTypeFolder(type)}.json`)?.toString('utf8') ?? '{}';
+        for (const rows of Object.values(JSON.parse(file) as Record<string, unknown[]>)) {
+          for (const row of rows as { created_time: string }[]) {
+            expect(row.created_time >= ISO_START && row.created_time < ISO_END).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it('lists every member in the company profile data', async () => {
+    const [company] = result.jobs;
+    if (!company) throw new Error('no company job');
+    const { manifest } = await openJob(company);
+    expect(manifest.item_counts.WORKPLACE_COMPANY_METADATA_USER_PROFILE).toBe(
+      await sourceCount({ kind: 'member' }),
+    );
+  });
+
+  it('gives identical bytes when the same export runs again', async () => {
+    const again = await exportOf('JSON');
+    const digest = (jobs: JobFiles[]) =>
+      jobs.map((job) => ({
+        user: job.job.userId,
+        files: job.files.map(({ file }) => [file.name, file.sha256]),
+      }));
+    expect(digest(again.jobs)).toEqual(digest(result.jobs));
+  }, 120_000);
+});
+
+describe('HTML_AND_JSON', () => {
+  it('escapes user text in every page and links media relatively', async () => {
+    const { jobs } = await exportOf('HTML_AND_JSON', 'VERY_HIGH', [
+      'POSTS_YOUR_ACTIVITY',
+      'MESSENGER_V2',
+      'WORKPLACE_COMPANY_METADATA_COMPANY_INFO',
+    ]);
+    let sawHostilePost = false;
+    for (const job of jobs) {
+      const { entries } = await openJob(job);
+      expect(entries.has('index.html')).toBe(true);
+      expect([...entries.keys()].some((name) => name.startsWith('json/'))).toBe(true);
+      for (const [name, data] of entries) {
+        if (!name.endsWith('.html')) continue;
+        const html = data.toString('utf8');
+        expect(html).not.toContain('<script>alert(1)</script>');
+        expect(html).not.toMatch(/<img src=x/i);
+        expect(html).not.toMatch(/(src|href)="https?:/);
+        if (html.includes('&lt;script&gt;alert(1)&lt;/script&gt;')) sawHostilePost = true;
+        for (const [, target] of html.matchAll(/<img src="([^"]+)"/g)) {
+          expect(
+            entries.has(
+              path.posix.normalize(path.posix.join(path.posix.dirname(name), target ?? '')),
+            ),
+          ).toBe(true);
+        }
+      }
+    }
+    expect(sawHostilePost).toBe(true);
+  }, 120_000);
+});
+
+describe('CSV', () => {
+  it('neutralises cells that a spreadsheet would run as formulas', async () => {
+    const { jobs } = await exportOf('CSV', 'VERY_HIGH', ['POSTS_YOUR_ACTIVITY']);
+    let sawFormula = false;
+    for (const job of jobs.slice(1)) {
+      const { entries } = await openJob(job);
+      for (const [name, data] of entries) {
+        if (!name.endsWith('.csv')) continue;
+        const text = data.toString('utf8');
+        expect(text).not.toMatch(/(^|,)"?=HYPERLINK/m);
+        if (text.includes(`'=HYPERLINK(`)) sawFormula = true;
+      }
+    }
+    expect(sawFormula).toBe(true);
+  }, 120_000);
+});
+
+describe('NONE', () => {
+  it('holds media and manifests only', async () => {
+    const { jobs } = await exportOf('NONE', 'VERY_HIGH', ['POSTS_YOUR_ACTIVITY']);
+    for (const job of jobs.slice(1)) {
+      const { entries } = await openJob(job);
+      expect([...entries.keys()].every((name) => name.startsWith('media/'))).toBe(true);
+    }
+  }, 120_000);
+});
+
+describe('media quality', () => {
+  it('resizes images to the longest edge of the quality', async () => {
+    const { jobs } = await exportOf('JSON', 'LOW', ['POSTS_YOUR_ACTIVITY']);
+    let images = 0;
+    for (const job of jobs.slice(1)) {
+      const { entries } = await openJob(job);
+      for (const [name, data] of entries) {
+        if (!name.endsWith('.jpg')) continue;
+        const { width = 0, height = 0 } = await sharp(data).metadata();
+        expect(Math.max(width, height)).toBeLessThanOrEqual(720);
+        images++;
+      }
+    }
+    expect(images).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,90 @@
+/**
+ * @module
+ * Reading DYI archives the way a user would: with `unzip -t` and with a JS zip reader (yauzl),
+ * and running a community's jobs to the end in this process.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { promisify } from 'node:util';
+import yauzl from 'yauzl';
+import type { DyiFile, DyiJob } from '../../src/domain/index.js';
+import { JobRunner, type JobOutcome } from '../../src/export/job-runner.js';
+import type { Runtime } from '../../src/runtime.js';
+
+const run = promisify(execFile);
+
+/** `unzip -t` of a file: throws with unzip's output when the archive is not sound. */
+export async function unzipTest(file: string): Promise<void> {
+  await run('unzip', ['-tq', file]);
+}
+
+/** Every entry of a zip, by path, with its bytes (read and CRC-checked by yauzl). */
+export async function readZip(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, opened) =>
+      error ? reject(error) : resolve(opened),
+    ),
+  );
+  const entries = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (error, stream) => {
+        if (error) return reject(error);
+        buffer(stream).then((data) => {
+          entries.set(entry.fileName, data);
+          zip.readEntry();
+        }, reject);
+      });
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return entries;
+}
+
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Runs every job of the export in this process, in id order; returns each job's outcome. */
+export async function runExport(
+  runtime: Runtime,
+  exportId: string,
+): Promise<Map<string, JobOutcome>> {
+  const runner = new JobRunner({
+    metadata: runtime.metadata,
+    content: runtime.content,
+    blobs: runtime.blobs,
+    jobs: runtime.jobs,
+    clock: runtime.clock,
+    limits: { maxPartBytes: runtime.config.maxPartBytes, maxJobBytes: runtime.config.maxJobBytes },
+  });
+  const outcomes = new Map<string, JobOutcome>();
+  for (const jobId of await runtime.metadata.jobs.idsOfExport(exportId)) {
+    outcomes.set(jobId, await runner.run(jobId));
+  }
+  return outcomes;
+}
+
+export interface JobFiles {
+  readonly job: DyiJob;
+  readonly files: readonly { readonly file: DyiFile; readonly bytes: Buffer }[];
+}
+
+/** Every job of the export with its files' bytes, read back from the blob store. */
+export async function filesOfExport(runtime: Runtime, exportId: string): Promise<JobFiles[]> {
+  const result: JobFiles[] = [];
+  for (const jobId of await runtime.metadata.jobs.idsOfExport(exportId)) {
+    const job = await runtime.metadata.jobs.get(jobId);
+    if (!job) throw new Error(`job ${jobId} is gone`);
+    const page = await runtime.metadata.files.listByJob(jobId, { limit: 100 });
+    const files = [];
+    for (const file of page.items) {
+      files.push({ file, bytes: await buffer(await runtime.blobs.openRead(file.blobKey)) });
+    }
+    result.push({ job, files });
+  }
+  return result;
+}

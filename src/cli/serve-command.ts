@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
 import { buildApp } from '../server/app.js';
 import { freePort } from '../server/free-port.js';
+import { WorkerPool } from '../export/worker-pool.js';
+import type { Runtime } from '../runtime.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 
@@ -18,6 +20,8 @@ interface ServeOptions extends DataDirOptions {
   readonly host?: string;
   readonly publicUrl?: string;
   readonly demo: boolean;
+  /** A count from `--workers <n>`, or false from `--no-workers`. */
+  readonly workers?: string | false;
 }
 
 export function serveCommand(): Command {
@@ -30,7 +34,12 @@ export function serveCommand(): Command {
         '--public-url <url>',
         'origin clients use, for links (env DYI_PUBLIC_URL, default http://localhost:<port>)',
       )
-      .option('--no-demo', 'do not create a demo community on an empty data directory'),
+      .option('--no-demo', 'do not create a demo community on an empty data directory')
+      .option(
+        '--workers <n>',
+        'export worker threads (env DYI_WORKERS, default 0 = one per CPU core)',
+      )
+      .option('--no-workers', 'run no export workers here (another process runs them)'),
   ).action(async (options: ServeOptions) => {
     // Links and download URLs carry the port, so a free one is chosen before they are made.
     const port =
@@ -39,6 +48,7 @@ export function serveCommand(): Command {
       ...(port !== undefined && { port }),
       ...(options.host !== undefined && { host: options.host }),
       ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+      ...(typeof options.workers === 'string' && { workers: options.workers }),
     };
     await withRuntime(
       options,
@@ -47,14 +57,33 @@ export function serveCommand(): Command {
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
         const app = await buildApp(runtime, { logger: config.logLevel !== 'silent' });
         await app.listen({ port: config.port, host: config.host });
+        const pool =
+          options.workers === false
+            ? undefined
+            : new WorkerPool({ config, metadata: runtime.metadata, queue: runtime.queue });
+        await pool?.start();
+        if (
+          demo?.exportId &&
+          pool &&
+          !(
+            await runtime.exports.status(
+              await runtime.exports.get(demo.community.id, demo.exportId),
+            )
+          ).isCompleted
+        ) {
+          await waitForExport(runtime, demo.community.id, demo.exportId);
+        }
         const { publicUrl } = config;
         const lines = [
           '',
           `dyi-export is serving the Graph API at ${publicUrl} (data in ${config.dataDir})`,
+          pool
+            ? `Export workers: ${pool.size} thread${pool.size === 1 ? '' : 's'}.`
+            : 'Export workers: none in this process (--no-workers).',
         ];
         if (demo) {
           lines.push(
-            `${demo.created ? 'Created the demo' : 'Demo'} community "${demo.community.name}" (id ${demo.community.id}).`,
+            `${demo.created ? 'Created the demo' : 'Demo'} community "${demo.community.name}" (id ${demo.community.id}), with a completed export of all its data.`,
             'Access token for it (read and manage exports; shown once, revoke with `dyi token revoke`):',
             `  ${demo.token}`,
             'Try:',
@@ -67,6 +96,7 @@ export function serveCommand(): Command {
         }
         process.stdout.write(`${lines.join('\n')}\n\n`);
         await waitForShutdown(async () => {
+          await pool?.stop();
           await app.close();
         });
       },
@@ -89,4 +119,30 @@ function waitForShutdown(close: () => Promise<void>): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Waits for an export's jobs to finish, showing its progress on stderr. */
+async function waitForExport(
+  runtime: Runtime,
+  communityId: string,
+  exportId: string,
+): Promise<void> {
+  const tty = process.stderr.isTTY;
+  let lastShown = -1;
+  for (;;) {
+    const status = await runtime.exports.status(await runtime.exports.get(communityId, exportId));
+    const done = status.counts.total - status.counts.pending - status.counts.inProgress;
+    const percent = Math.floor(status.progress * 100);
+    if (tty) {
+      process.stderr.write(
+        `\rPreparing the demo export: ${done}/${status.counts.total} jobs (${percent} %)   `,
+      );
+    } else if (percent >= lastShown + 20 || status.isCompleted) {
+      process.stderr.write(`Preparing the demo export: ${done}/${status.counts.total} jobs\n`);
+      lastShown = percent;
+    }
+    if (status.isCompleted) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (tty) process.stderr.write('\n');
 }

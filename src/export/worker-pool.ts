@@ -67,11 +67,13 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
 
   #spawn(index: number): Promise<void> {
     const data: WorkerStart = { kind: 'dyi-export-worker', config: this.#options.config, index };
-    const worker = new Worker(WORKER_URL, {
-      workerData: data,
-      // From the TypeScript sources (tests, tsx), the thread needs tsx's loader too.
-      ...(WORKER_URL.pathname.endsWith('.ts') && { execArgv: ['--import', 'tsx'] }),
-    });
+    // From the TypeScript sources (tests, tsx), the thread registers tsx's loader first.
+    const worker = WORKER_URL.pathname.endsWith('.ts')
+      ? new Worker(
+          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
+          { eval: true, workerData: data },
+        )
+      : new Worker(WORKER_URL, { workerData: data });
     this.#workers.add(worker);
     return new Promise((resolve, reject) => {
       worker.on('message', (event: WorkerEvent) => {

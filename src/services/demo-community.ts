@@ -1,23 +1,18 @@
 /**
  * @module
- * The demo a new user meets on the first `npm start`: a community with a few members, an
- * integration, and an export. Recorded in settings, so later starts find it again and can hand
+ * The demo a new user meets on the first `npm start`: a synthetic community of 50 members
+ * with content of every kind (`dyi seed`), an integration, and an export of everything. Recorded in settings, so later starts find it again and can hand
  * out a fresh token for it.
  */
-import type { Community, Id } from '../domain/index.js';
+import { type Community, DATA_TYPES, type Id } from '../domain/index.js';
+import { seedCommunity } from '../content/seed-community.js';
 import type { Runtime } from '../runtime.js';
 
 const DEMO_KEY = 'demo_community_id';
-const DEMO_MEMBERS = [
-  'Ada Lovelace',
-  'Grace Hopper',
-  'Alan Turing',
-  'Katherine Johnson',
-  'Edsger Dijkstra',
-  'Barbara Liskov',
-  'Donald Knuth',
-  'Margaret Hamilton',
-];
+/** Members of the demo: enough to page through, few enough to export in seconds. */
+const DEMO_USERS = 50;
+const DEMO_SEED = 1;
+const DEMO_EXPORT_KEY = 'demo-export';
 
 export interface DemoAccess {
   readonly community: Community;
@@ -25,6 +20,8 @@ export interface DemoAccess {
   readonly token: string;
   /** The demo was made just now. */
   readonly created: boolean;
+  /** The demo's export, made with the community (it completes once workers run it). */
+  readonly exportId: Id | undefined;
 }
 
 /**
@@ -39,29 +36,38 @@ export async function ensureDemoCommunity(runtime: Runtime): Promise<DemoAccess 
   if (marker === 'none') return undefined;
   if (marker !== 'pending') {
     const community = await runtime.communities.get(marker);
-    return { community, token: await demoToken(runtime, community.id), created: false };
+    const exportJob = await runtime.metadata.exports.findByIdempotencyKey(
+      community.id,
+      DEMO_EXPORT_KEY,
+    );
+    return {
+      community,
+      token: await demoToken(runtime, community.id),
+      created: false,
+      exportId: exportJob?.id,
+    };
   }
-  const community = await runtime.communities.create('Demo Community');
-  for (const [index, name] of DEMO_MEMBERS.entries()) {
-    await runtime.communities.addMember(community.id, {
-      name,
-      email: `${name.split(' ')[0]?.toLowerCase() ?? 'member'}.${index + 1}@demo.example`,
-      status: 'active',
-    });
-  }
+  const seeded = await seedCommunity(runtime, {
+    users: DEMO_USERS,
+    seed: DEMO_SEED,
+    name: 'Demo Community',
+  });
+  const community = await runtime.communities.get(seeded.communityId);
   await runtime.access.createIntegration(community.id, { name: 'Demo integration' });
-  await runtime.exports.create(community.id, {
-    data_types: [
-      'WORKPLACE_COMPANY_METADATA_COMPANY_INFO',
-      'POSTS_YOUR_ACTIVITY',
-      'PROFILE_PERSONAL_INFO',
-    ],
+  const exportJob = await runtime.exports.create(community.id, {
+    data_types: DATA_TYPES.join(','),
     dyi_format: 'HTML_AND_JSON',
     media_quality: 'MEDIUM',
-    idempotency_key: 'demo-export',
+    start_time: '0',
+    idempotency_key: DEMO_EXPORT_KEY,
   });
   await runtime.metadata.settings.set(DEMO_KEY, community.id);
-  return { community, token: await demoToken(runtime, community.id), created: true };
+  return {
+    community,
+    token: await demoToken(runtime, community.id),
+    created: true,
+    exportId: exportJob.id,
+  };
 }
 
 async function demoToken(runtime: Runtime, communityId: Id): Promise<string> {

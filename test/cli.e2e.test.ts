@@ -32,7 +32,10 @@ function dyi(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 /** Starts `dyi serve` and resolves once it has printed its banner. */
-function serve(args: string[]): Promise<{ child: ChildProcess; banner: string }> {
+function serve(
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcess; banner: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -42,7 +45,10 @@ function serve(args: string[]): Promise<{ child: ChildProcess; banner: string }>
       },
     );
     let banner = '';
-    const timer = setTimeout(() => reject(new Error(`serve printed no banner: ${banner}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`serve printed no banner: ${banner}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       banner += chunk.toString();
       if (banner.includes('\n\n', banner.indexOf('serving'))) {
@@ -127,22 +133,72 @@ describe('dyi', () => {
 
   it('makes a demo community with a working curl command on an empty data dir', async () => {
     const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-demo-'));
-    const { child, banner } = await serve(['--data-dir', fresh]);
+    // The demo seeds 50 members and runs their export before the banner: allow for a busy CI.
+    const { child, banner } = await serve(['--data-dir', fresh], 150_000);
     try {
       expect(banner).toContain('Created the demo community "Demo Community"');
       const curl = /curl '([^']+)'/.exec(banner)?.[1] ?? '';
       const response = await fetch(curl);
       expect(response.status).toBe(200);
       const body = (await response.json()) as {
-        data: { id: string; company_job: { id: string } }[];
+        data: { id: string; is_completed: boolean; company_job: { id: string } }[];
       };
       expect(body.data).toHaveLength(1);
       expect(body.data[0]?.company_job.id).toMatch(/^\d+$/);
+      // Ready means ready: the export is complete, and its first user job has files.
+      expect(body.data[0]?.is_completed).toBe(true);
+      const token = new URL(curl).searchParams.get('access_token') ?? '';
+      const origin = new URL(curl).origin;
+      const jobs = (await (
+        await fetch(
+          `${origin}/${body.data[0]?.id}/user_dyi_jobs?limit=1&fields=id,job_state,files{file_size}&access_token=${token}`,
+        )
+      ).json()) as { data: { job_state: string; files: { data: { file_size: number }[] } }[] };
+      expect(jobs.data[0]?.job_state).toBe('COMPLETED');
+      expect(jobs.data[0]?.files.data[0]?.file_size).toBeGreaterThan(0);
     } finally {
       await stop(child);
       await rm(fresh, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
+
+  it('runs a waiting export with `dyi worker`, and stops on SIGTERM', async () => {
+    const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-worker-'));
+    try {
+      const seeded = await dyi(['seed', '--users', '3', '--data-dir', fresh]);
+      expect(seeded.code).toBe(0);
+      const made = await dyi([
+        'export',
+        'create',
+        '--data-types',
+        'ALL',
+        '--dyi-format',
+        'JSON',
+        '--media-quality',
+        'VERY_LOW',
+        '--data-dir',
+        fresh,
+      ]);
+      expect(made.code).toBe(0);
+      const worker = spawn(
+        process.execPath,
+        ['--import', 'tsx', MAIN, 'worker', '--threads', '1', '--data-dir', fresh],
+        { env: { ...process.env, DYI_LOG_LEVEL: 'silent' } },
+      );
+      let log = '';
+      worker.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      const deadline = Date.now() + 90_000;
+      // Company job plus 3 members at most: wait until each has reported COMPLETED.
+      while ((log.match(/ COMPLETED/g) ?? []).length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(log).toContain('dyi worker: 1 thread');
+      expect(log).toMatch(/job \d+ COMPLETED/);
+      expect(await stop(worker)).toBe(0);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('creates an integration that requires appsecret_proof, and tokens of it', async () => {
     const created = await dyi([

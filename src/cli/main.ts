@@ -12,6 +12,7 @@ import { integrationCommand } from './integration-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
+import { workerCommand } from './worker-command.js';
 
 const program = new Command('dyi')
   .description('dyi-export: self-hosted DYI Export API (Graph-compatible server and tools)')
@@ -22,6 +23,7 @@ const program = new Command('dyi')
   .addCommand(tokenCommand())
   .addCommand(exportCommand())
   .addCommand(importCommand())
-  .addCommand(seedCommand());
+  .addCommand(seedCommand())
+  .addCommand(workerCommand());
 
 program.parseAsync(process.argv).catch(reportError);

@@ -11,9 +11,7 @@ import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
-
-/** How long in-flight requests may take to finish on shutdown, in milliseconds. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+import { waitForShutdown } from './shutdown.js';
 
 interface ServeOptions extends DataDirOptions {
   readonly port?: string;
@@ -102,22 +100,6 @@ export function serveCommand(): Command {
       },
       overrides,
     );
-  });
-}
-
-function waitForShutdown(close: () => Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.stderr.write(`\n${signal}: finishing requests in flight, then stopping.\n`);
-      const force = setTimeout(() => {
-        process.stderr.write('Requests did not finish in time; stopping now.\n');
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS);
-      force.unref();
-      close().then(resolve, reject);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
   });
 }
 

@@ -1,0 +1,46 @@
+/**
+ * @module
+ * `dyi worker`: runs export workers without serving the API, for a machine that only exports
+ * (next to `dyi serve --no-workers`, or to add threads on the same data directory).
+ */
+import { Command } from 'commander';
+import type { ConfigOverrides } from '../config.js';
+import { WorkerPool } from '../export/worker-pool.js';
+import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
+import { waitForShutdown } from './shutdown.js';
+
+interface WorkerOptions extends DataDirOptions {
+  readonly threads?: string;
+}
+
+export function workerCommand(): Command {
+  return addDataDirOption(
+    new Command('worker')
+      .description('run export workers (no API) until stopped')
+      .option('--threads <n>', 'worker threads (env DYI_WORKERS, default 0 = one per CPU core)'),
+  ).action(async (options: WorkerOptions) => {
+    const overrides: ConfigOverrides = {
+      ...(options.threads !== undefined && { workers: options.threads }),
+    };
+    await withRuntime(
+      options,
+      async (runtime) => {
+        const pool = new WorkerPool({
+          config: runtime.config,
+          metadata: runtime.metadata,
+          queue: runtime.queue,
+        });
+        pool.on('job', (event) => {
+          const detail = event.message === undefined ? '' : `: ${event.message}`;
+          process.stderr.write(`job ${event.jobId} ${event.outcome}${detail}\n`);
+        });
+        await pool.start();
+        process.stderr.write(
+          `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}\n`,
+        );
+        await waitForShutdown(() => pool.stop());
+      },
+      overrides,
+    );
+  });
+}

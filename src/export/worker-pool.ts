@@ -85,12 +85,19 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
       });
       worker.once('exit', () => {
         this.#workers.delete(worker);
-        // A thread that died on its own is replaced; its task's lease runs out and is re-run.
-        if (!this.#stopping) void this.#spawn(index).catch(() => undefined);
+        // A thread that died on its own is replaced (after a pause, so that one failing at
+        // start does not spin); its task's lease runs out and the job is re-run.
+        if (this.#stopping) return;
+        setTimeout(() => {
+          if (!this.#stopping) void this.#spawn(index).catch(() => undefined);
+        }, RESPAWN_DELAY_MS).unref();
       });
     });
   }
 }
+
+/** Pause before a thread that died is replaced, in milliseconds. */
+const RESPAWN_DELAY_MS = 1000;
 
 const WORKER_URL = new URL(
   import.meta.url.endsWith('.ts') ? './export-worker.ts' : './export-worker.js',

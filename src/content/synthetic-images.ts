@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { createRng, type Rng } from './synthetic-community.js';
+import { createRng, type Rng } from './rng.js';
 
 export interface SyntheticImageSpec {
   readonly seed: number;

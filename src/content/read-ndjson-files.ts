@@ -1,0 +1,99 @@
+/**
+ * @module
+ * Phase 1 of an import: each NDJSON file is streamed line by line (never read whole), each
+ * line parsed as JSON and checked against its kind's schema, and ids must be unique per kind
+ * across the whole import. Problems go to the ProblemList; reading stops once it is full.
+ */
+import { open, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { parseContentLine } from './content-schemas.js';
+import { describeValue } from './describe-value.js';
+import type { ImportOptions } from './ndjson-importer.js';
+import type { ProblemList } from './problem-list.js';
+import { type SourcedLine, where } from './sourced-line.js';
+
+export async function readNdjsonFiles(
+  options: ImportOptions,
+  problems: ProblemList,
+): Promise<SourcedLine[]> {
+  const lines: SourcedLine[] = [];
+  const defined = new Map<string, SourcedLine>();
+  for (const file of options.files) {
+    if (problems.isFull) {
+      problems.stop();
+      break;
+    }
+    const unreadable = await whyUnreadable(file);
+    if (unreadable !== undefined) {
+      problems.add(file, '', unreadable);
+      continue;
+    }
+    for await (const { text, lineNumber } of linesOf(file)) {
+      options.signal?.throwIfAborted();
+      if (problems.isFull) {
+        problems.stop();
+        break;
+      }
+      if (lineNumber % 10_000 === 0)
+        options.onProgress?.({ phase: 'read', done: lines.length, file });
+      if (text.trim() === '') continue;
+      const at = `${file}:${lineNumber}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        problems.add(at, '', `is not valid JSON (${reason}); each line must be one JSON object`);
+        continue;
+      }
+      const result = parseContentLine(value);
+      if (!result.ok) {
+        for (const problem of result.problems) problems.add(at, problem.field, problem.message);
+        continue;
+      }
+      const sourced = { line: result.line, file, lineNumber };
+      const key = `${result.line.type}\u0000${result.line.id}`;
+      const earlier = defined.get(key);
+      if (earlier !== undefined) {
+        problems.add(
+          at,
+          result.line.type === 'company' ? '' : 'id',
+          `${result.line.type} ${describeValue(result.line.id)} is already defined at ${where(earlier)}; ids are unique per type within one import`,
+        );
+        continue;
+      }
+      defined.set(key, sourced);
+      lines.push(sourced);
+    }
+    options.onProgress?.({ phase: 'read', done: lines.length, file });
+  }
+  return lines;
+}
+
+async function whyUnreadable(file: string): Promise<string | undefined> {
+  try {
+    const found = await stat(file);
+    return found.isFile() ? undefined : 'is not a file; name NDJSON files';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`;
+  }
+}
+
+/** The lines of a file, numbered from 1, streamed (the file is never read whole). */
+async function* linesOf(file: string): AsyncGenerator<{ text: string; lineNumber: number }> {
+  const handle = await open(file);
+  const input = handle.createReadStream({ encoding: 'utf8' });
+  const reader = createInterface({ input, crlfDelay: Infinity });
+  let lineNumber = 0;
+  try {
+    for await (const text of reader) {
+      lineNumber += 1;
+      // Editors on Windows may start the file with a byte order mark.
+      yield { text: lineNumber === 1 ? text.replace(/^\uFEFF/, '') : text, lineNumber };
+    }
+  } finally {
+    reader.close();
+    input.destroy();
+  }
+}

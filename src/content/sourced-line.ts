@@ -1,0 +1,24 @@
+/**
+ * @module
+ * A valid import line together with the file and line number it came from, so that every
+ * later check can point to it as `file:line`.
+ */
+import type { ImportLine, MediaLine } from './import-line.js';
+
+/** A valid line and where it came from. */
+export interface SourcedLine {
+  readonly line: ImportLine;
+  readonly file: string;
+  readonly lineNumber: number;
+}
+
+/** A media line, whose `file` is still to be found and stored. */
+export type SourcedMediaLine = SourcedLine & { line: MediaLine };
+
+export function where(line: SourcedLine): string {
+  return `${line.file}:${line.lineNumber}`;
+}
+
+export function isMedia(sourced: SourcedLine): sourced is SourcedMediaLine {
+  return sourced.line.type === 'media';
+}

@@ -19,7 +19,7 @@ import {
   type ExportJob,
   type MediaRecord,
 } from '../domain/index.js';
-import type { BlobStore } from '../ports/blob-store.js';
+import { type BlobStore, blobPrefixForJob } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -221,9 +221,13 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Removes the job's file rows, then every blob under the job's prefix: a run killed between
+   * storing a blob and writing its row leaves a blob no row names, and this finds it too.
+   */
   async #removeFiles(job: DyiJob): Promise<void> {
-    const keys = await this.#deps.metadata.files.deleteByJob(job.id);
-    for (const key of keys) await this.#deps.blobs.delete(key);
+    await this.#deps.metadata.files.deleteByJob(job.id);
+    await this.#deps.blobs.deletePrefix(blobPrefixForJob(job.exportId, job.id));
   }
 }
 

@@ -53,6 +53,11 @@ export function blobPrefixForExport(exportId: Id): string {
   return `exports/${exportId}/`;
 }
 
+/** Every blob of one job's files (`blobKeyForFile` keys start with it). */
+export function blobPrefixForJob(exportId: Id, jobId: Id): string {
+  return `exports/${exportId}/${jobId}/`;
+}
+
 /** Media bytes are kept once per community and content hash (a hex SHA-256 we computed). */
 export function blobKeyForMedia(communityId: Id, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);

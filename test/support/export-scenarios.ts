@@ -1,0 +1,223 @@
+/**
+ * @module
+ * Building blocks of the engine's end-to-end tests: tokens for a community made by
+ * `seedCommunity`, a member whose job is large enough to be caught mid-run, a JobRunner that
+ * lists the files it stored (to check they are gone after an abort), what a job left in the blob
+ * directory, and polling a condition with a deadline instead of sleeping.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type {
+  DyiFile,
+  DyiJob,
+  MediaRecord,
+  MemberRecord,
+  PostRecord,
+} from '../../src/domain/index.js';
+import { JobRunner } from '../../src/export/job-runner.js';
+import { blobKeyForMedia } from '../../src/ports/blob-store.js';
+import type { Runtime } from '../../src/runtime.js';
+import { JobService, type NewFileContent } from '../../src/services/job-service.js';
+
+export interface CommunityTokens {
+  /** read_company_data_exports only. */
+  readonly readToken: string;
+  /** Both permissions. */
+  readonly manageToken: string;
+}
+
+/** An integration of the community with a read token and a manage token. */
+export async function tokensFor(runtime: Runtime, communityId: string): Promise<CommunityTokens> {
+  const integration = await runtime.access.createIntegration(communityId, { name: 'Exporter' });
+  const read = await runtime.access.createToken(integration.id, ['read_company_data_exports']);
+  const manage = await runtime.access.createToken(integration.id, [
+    'read_company_data_exports',
+    'manage_company_data_exports',
+  ]);
+  return { readToken: read.token, manageToken: manage.token };
+}
+
+/** The Graph id of the member whose content id is `sourceId`. */
+export async function memberIdOf(
+  runtime: Runtime,
+  communityId: string,
+  sourceId: string,
+): Promise<string> {
+  for (const id of await runtime.metadata.members.listActiveIds(communityId)) {
+    if ((await runtime.content.member(communityId, id))?.sourceId === sourceId) return id;
+  }
+  throw new Error(`no active member with content id ${sourceId} in community ${communityId}`);
+}
+
+/** The content record of a member, by Graph id. */
+export async function memberRecordOf(
+  runtime: Runtime,
+  communityId: string,
+  memberId: string,
+): Promise<MemberRecord> {
+  const member = await runtime.content.member(communityId, memberId);
+  if (!member) throw new Error(`no member ${memberId} in community ${communityId}`);
+  for await (const record of runtime.content.query(communityId, {
+    kind: 'member',
+    ids: [member.sourceId],
+  })) {
+    return record;
+  }
+  throw new Error(`member ${memberId} has no member record`);
+}
+
+export interface BulkyMemberOptions {
+  /** Content id of the member. */
+  readonly sourceId: string;
+  /** Posts, each with one attachment. */
+  readonly posts: number;
+  /** Size of the one random file every attachment shows (stored once), in bytes. */
+  readonly fileBytes: number;
+  /** `created_time` of the posts and media, Unix seconds. */
+  readonly time: number;
+}
+
+/**
+ * Writes an active member with `posts` posts, each attaching its own media record of
+ * `application/octet-stream` (copied unchanged at any quality). All records show the same random
+ * file, stored once, so the member's archive is `posts * fileBytes` of media for the cost of
+ * storing one file. Returns the member's Graph id and the key of that file in the blob store.
+ */
+export async function addBulkyMember(
+  runtime: Runtime,
+  communityId: string,
+  options: BulkyMemberOptions,
+): Promise<{ memberId: string; blobKey: string }> {
+  const bytes = randomBytes(options.fileBytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const blobKey = blobKeyForMedia(communityId, sha256);
+  await runtime.blobs.put(blobKey, Readable.from([bytes]));
+  const { sourceId, time } = options;
+  const member: MemberRecord = {
+    type: 'member',
+    id: sourceId,
+    name: 'Bulky Member',
+    email: `${sourceId}@bulky.example`,
+    title: null,
+    department: null,
+    manager: null,
+    location: null,
+    phone: null,
+    status: 'active',
+    created_time: time,
+  };
+  const records: (MemberRecord | PostRecord | MediaRecord)[] = [member];
+  for (let i = 1; i <= options.posts; i++) {
+    const mediaId = `${sourceId}-file-${i}`;
+    records.push(
+      {
+        type: 'media',
+        id: mediaId,
+        owner: sourceId,
+        name: `${mediaId}.bin`,
+        content_type: 'application/octet-stream',
+        size: bytes.length,
+        sha256,
+        blob_key: blobKey,
+        created_time: time,
+      },
+      {
+        type: 'post',
+        id: `${sourceId}-post-${i}`,
+        author: sourceId,
+        group: null,
+        message: `Post ${i} with a large attachment`,
+        attachments: [mediaId],
+        created_time: time,
+      },
+    );
+  }
+  await runtime.content.write(communityId, records);
+  return { memberId: await memberIdOf(runtime, communityId, sourceId), blobKey };
+}
+
+/** The real JobService, keeping a list of every file it stored (removed later or not). */
+class RecordingJobService extends JobService {
+  readonly stored: DyiFile[] = [];
+
+  override async storeFile(
+    job: DyiJob,
+    content: NewFileContent,
+    signal?: AbortSignal,
+  ): Promise<DyiFile> {
+    const file = await super.storeFile(job, content, signal);
+    this.stored.push(file);
+    return file;
+  }
+}
+
+/**
+ * A JobRunner on the runtime's stores and limits, as a worker makes it, and the list of every
+ * file it stored along the way: what a test checks is gone after an abort.
+ */
+export function recordingRunner(runtime: Runtime): {
+  runner: JobRunner;
+  stored: readonly DyiFile[];
+} {
+  const jobs = new RecordingJobService(runtime.metadata, runtime.blobs, runtime.clock);
+  const runner = new JobRunner({
+    metadata: runtime.metadata,
+    content: runtime.content,
+    blobs: runtime.blobs,
+    jobs,
+    clock: runtime.clock,
+    limits: { maxPartBytes: runtime.config.maxPartBytes, maxJobBytes: runtime.config.maxJobBytes },
+  });
+  return { runner, stored: jobs.stored };
+}
+
+/** Every regular file under `dir` (recursively), as paths relative to it; [] when it is absent. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** What a job has on disk: its blobs (under `exports/<export>/<job>/`) in the blob directory. */
+export function jobBlobsOnDisk(
+  dataDir: string,
+  exportId: string,
+  jobId: string,
+): Promise<string[]> {
+  return filesUnder(path.join(dataDir, 'blobs', 'exports', exportId, jobId));
+}
+
+/** Uploads in progress (or left by a failed one) in the blob directory's temp folder. */
+export function tempBlobsOnDisk(dataDir: string): Promise<string[]> {
+  return filesUnder(path.join(dataDir, 'blobs', '.tmp'));
+}
+
+/**
+ * Calls `probe` until it returns something other than undefined, every `intervalMs`; throws
+ * naming `what` (and the last value seen by `describe`) once `timeoutMs` have passed.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number; describe?: () => string },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      const last = options.describe ? ` (last seen: ${options.describe()})` : '';
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}${last}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+}

@@ -6,12 +6,7 @@
  * the right ids, job types and sizes; each printed `download_url` then serves the stored bytes
  * to a bare GET, and resumes with `Range`.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DyiFile, DyiJob } from '../src/domain/index.js';
 import {
@@ -22,51 +17,12 @@ import {
   seedCommunity,
   startListeningFixture,
 } from './support/graph-fixture.js';
-
-const SPEC = fileURLToPath(new URL('../../shared/seed/dyi-export-api.txt', import.meta.url));
-const PYTHON = process.env.DYI_PYTHON ?? 'python3';
-const REQUIRE_SERVICES = process.env.DYI_REQUIRE_SERVICES === '1';
-const PYTHON_TIMEOUT_MS = 20_000;
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(command: string, args: readonly string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      {
-        timeout: PYTHON_TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
-        // requests honours proxy settings; the server is on loopback, never behind a proxy.
-        env: { ...process.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr: stderr || (error?.message ?? '') });
-      },
-    );
-  });
-}
-
-/** Why the sample cannot run here, or undefined when Python and requests are present. */
-async function pythonUnavailable(): Promise<string | undefined> {
-  const probe = await run(PYTHON, ['-c', 'import requests']);
-  if (probe.code === 0) return undefined;
-  return `${PYTHON} with the requests package is needed to run the spec's Python sample: ${probe.stderr.trim()}`;
-}
-
-/** The spec's sample code, from `import requests` to the end of the page, unchanged. */
-async function specSample(): Promise<string> {
-  const spec = await readFile(SPEC, 'utf8');
-  const start = spec.indexOf('import requests');
-  if (start < 0) throw new Error(`${SPEC} has no "import requests" sample`);
-  return spec.slice(start);
-}
+import {
+  parseFileLine,
+  pythonUnavailable,
+  REQUIRE_SERVICES,
+  runSpecSample,
+} from './support/python-sample.js';
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -114,19 +70,7 @@ describe("the spec's Python sample against the real server", () => {
       ctx.skip(unavailable);
     }
 
-    const script = (await specSample())
-      .replaceAll('https://graph.facebook.com', fixture.baseUrl)
-      .replaceAll('YOUR_ACTIVE_TOKEN', readToken)
-      .replaceAll('YOUR_ACCESS_TOKEN', readToken);
-    const dir = await mkdtemp(path.join(tmpdir(), 'dyi-python-sample-'));
-    let result: RunResult;
-    try {
-      const file = path.join(dir, 'sample.py');
-      await writeFile(file, script);
-      result = await run(PYTHON, [file]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const result = await runSpecSample(fixture.baseUrl, readToken);
     expect(result.code, `the sample failed:\n${result.stderr}`).toBe(0);
 
     const lines = result.stdout.split('\n').filter((line) => line !== '');
@@ -134,23 +78,24 @@ describe("the spec's Python sample against the real server", () => {
       `Skipping job ${pendingExportId} because it is not completed`,
     ]);
 
-    const fileLine =
-      /^Export ID: (\d+), Job ID: (\d+), Job Type: (Company|User), File ID: (\d+), File Size: (\d+), Download URL: (\S+)$/;
     const fileLines = lines.filter((line) => !line.startsWith('Skipping job'));
     const urls = new Map<string, string>();
     for (const line of fileLines) {
-      const match = fileLine.exec(line);
-      expect(match, `unexpected output line: ${line}`).not.toBeNull();
-      const [, exportId, jobId, jobType, fileId, size, url] = match as unknown as string[];
-      const expected = stored.get(fileId as string);
-      expect(expected, `file ${fileId} was not stored for the completed export`).toBeDefined();
-      if (!expected || !url || !fileId) continue;
-      expect(exportId).toBe(completedExportId);
-      expect(jobId).toBe(expected.job.id);
-      expect(jobType).toBe(expected.job.jobType === 'COMPANY' ? 'Company' : 'User');
-      expect(Number(size)).toBe(expected.bytes.length);
-      expect(urls.has(fileId), `file ${fileId} printed twice`).toBe(false);
-      urls.set(fileId, url);
+      const printed = parseFileLine(line);
+      expect(printed, `unexpected output line: ${line}`).toBeDefined();
+      if (!printed) continue;
+      const expected = stored.get(printed.fileId);
+      expect(
+        expected,
+        `file ${printed.fileId} was not stored for the completed export`,
+      ).toBeDefined();
+      if (!expected) continue;
+      expect(printed.exportId).toBe(completedExportId);
+      expect(printed.jobId).toBe(expected.job.id);
+      expect(printed.jobType).toBe(expected.job.jobType === 'COMPANY' ? 'Company' : 'User');
+      expect(printed.fileSize).toBe(expected.bytes.length);
+      expect(urls.has(printed.fileId), `file ${printed.fileId} printed twice`).toBe(false);
+      urls.set(printed.fileId, printed.downloadUrl);
     }
     expect([...urls.keys()].sort()).toEqual([...stored.keys()].sort());
 

@@ -1,0 +1,295 @@
+/**
+ * @module
+ * Whether exports disturb the API: latency of `GET /{export_id}?fields=...` on the real server
+ * (`dyi serve --no-demo`, compiled package, its default export worker threads, one per core)
+ * while it is idle, against the same request while a large export runs in its worker threads.
+ * Setup: a community of `--users` members (default 300) is seeded into a fresh data directory
+ * with a token; a small export (one data type, JSON) is created before the server starts, and
+ * its workers complete it: that export is the one polled. The server is a child process bound
+ * to 127.0.0.1 on a free port, logs and rate limits off. autocannon in this process measures
+ * idle, then the large export (every data type, HTML_AND_JSON, MEDIUM, created through the
+ * store as the API would, so the server's workers pick it up) is created and, once its first
+ * jobs are running, measured again; then idle once more after the export was cancelled (3 s after, for the workers to stop).
+ * The bench refuses a busy figure if the export finished before the load did.
+ * Goal: p99 latency during the export is at most 3x the idle p99.
+ * Run: `npx tsx bench/api-latency-during-export.ts [--users 300] [--duration 10] [--connections 8]`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Runtime } from '../src/runtime.js';
+import { loadIndex, loadSeed, loadSynthetic } from './support/built.js';
+import { type LoadFigure, measureOnce, printTable } from './support/measure-load.js';
+
+const GOAL_RATIO = 3;
+const SEED = 1;
+const EXPORT_FIELDS =
+  'id,is_completed,create_time,data_types,dyi_format,media_quality,start_time,end_time,' +
+  'total_number_of_completed_jobs,company_job{id,job_state}';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(here, '..');
+const MAIN = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/** How long the server may take to start listening, to finish the small export, or to stop. */
+const STEP_TIMEOUT_MS = 120_000;
+/** Time the workers get to notice a cancel and drop their runs, in milliseconds. */
+const CANCEL_SETTLE_MS = 3_000;
+
+interface Seeded {
+  readonly communityId: string;
+  readonly token: string;
+  readonly smallExportId: string;
+}
+
+interface Server {
+  readonly origin: string;
+  readonly child: ChildProcess;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '300' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '8' },
+      warmup: { type: 'string', default: '3' },
+    },
+  });
+  const users = Number(values.users);
+  const load = { duration: Number(values.duration), connections: Number(values.connections) };
+  const warmup = Number(values.warmup);
+
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-latency-'));
+  let server: Server | undefined;
+  let runtime: Runtime | undefined;
+  const cleanUp = async (): Promise<void> => {
+    if (server) await stopServer(server.child);
+    server = undefined;
+    await runtime?.close();
+    runtime = undefined;
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const stopOnSignal = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  try {
+    const { loadConfig, openRuntime } = await loadIndex();
+    const seeded = await seed(dataDir, users);
+    server = await startServer(dataDir);
+    console.log(`server ${server.child.pid} listening at ${server.origin}`);
+    const token = encodeURIComponent(seeded.token);
+    const url = `${server.origin}/${seeded.smallExportId}?fields=${encodeURIComponent(EXPORT_FIELDS)}&access_token=${token}`;
+    await waitUntil('the small export to complete', async () => {
+      const body = (await getJson(url)) as { is_completed?: boolean };
+      return body.is_completed === true;
+    });
+    console.log(
+      `small export ${seeded.smallExportId} completed; polling GET /${seeded.smallExportId}?fields=... ` +
+        `with ${load.connections} connections for ${load.duration} s per measure`,
+    );
+
+    await measureOnce(
+      { name: 'warm-up', url },
+      { connections: load.connections, duration: warmup },
+    );
+    const idle = await measureOnce({ name: 'idle', url }, load);
+    print('idle', idle);
+
+    runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+    const { DATA_TYPES } = await loadIndex();
+    const { SYNTHETIC_PERIOD } = await loadSynthetic();
+    const big = await runtime.exports.create(seeded.communityId, {
+      data_types: DATA_TYPES.join(','),
+      dyi_format: 'HTML_AND_JSON',
+      media_quality: 'MEDIUM',
+      start_time: String(SYNTHETIC_PERIOD.start),
+      end_time: String(SYNTHETIC_PERIOD.end),
+    });
+    const exportRuntime = runtime;
+    await waitUntil('the large export to start', async () => {
+      const counts = await exportRuntime.metadata.exports.countJobs(big.id);
+      return counts.total - counts.pending > 0;
+    });
+    console.log(`large export ${big.id} running in the server's worker threads`);
+    const busy = await measureOnce({ name: 'during export', url }, load);
+    const after = await exportRuntime.metadata.exports.countJobs(big.id);
+    const done = after.total - after.pending - after.inProgress;
+    print('during export', busy);
+    console.log(`  ${done}/${after.total} jobs of the large export done when the load ended`);
+    if (after.pending + after.inProgress === 0) {
+      throw new Error(
+        'the large export finished before the load ended, so the figure mixes idle and busy time; run with more --users',
+      );
+    }
+    // Running jobs look for a cancel every 400 ms and then remove their files.
+    await exportRuntime.exports.cancel(seeded.communityId, big.id);
+    await new Promise((resolve) => setTimeout(resolve, CANCEL_SETTLE_MS));
+    const idleAfter = await measureOnce({ name: 'idle after', url }, load);
+    print('idle after', idleAfter);
+
+    report(idle, busy, idleAfter);
+  } finally {
+    process.removeListener('SIGINT', stopOnSignal);
+    process.removeListener('SIGTERM', stopOnSignal);
+    await cleanUp();
+  }
+}
+
+async function seed(dataDir: string, users: number): Promise<Seeded> {
+  const { loadConfig, openRuntime } = await loadIndex();
+  const { seedCommunity } = await loadSeed();
+  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  try {
+    const started = performance.now();
+    const seeded = await seedCommunity(runtime, { users, seed: SEED });
+    const integration = await runtime.access.createIntegration(seeded.communityId, {
+      name: 'Bench',
+    });
+    const { token } = await runtime.access.createToken(integration.id, [
+      'read_company_data_exports',
+      'manage_company_data_exports',
+    ]);
+    const small = await runtime.exports.create(seeded.communityId, {
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      dyi_format: 'JSON',
+      media_quality: 'VERY_LOW',
+    });
+    console.log(
+      `api-latency-during-export: seeded ${users} users (${seeded.totalRecords.toLocaleString('en')} records) ` +
+        `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return { communityId: seeded.communityId, token, smallExportId: small.id };
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `dyi serve --no-demo --port 0` on 127.0.0.1; resolves with the origin it prints. */
+async function startServer(dataDir: string): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [MAIN, 'serve', '--no-demo', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DYI_LOG_LEVEL: 'silent',
+        DYI_RATE_LIMIT_CALLS: '0',
+        DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    const origin = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(
+        () => reject(new Error(`dyi serve did not say its address within ${STEP_TIMEOUT_MS} ms`)),
+        STEP_TIMEOUT_MS,
+      );
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        output += chunk;
+        const port = /serving the Graph API at http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
+        if (port === undefined) return;
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${port}`);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`dyi serve exited early (code ${code}): ${output}`));
+      });
+    });
+    return { origin, child };
+  } catch (error) {
+    await stopServer(child);
+    throw error;
+  }
+}
+
+/** SIGTERM (graceful: the pool gives back its tasks), then SIGKILL by pid after a timeout. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = once(child, 'exit');
+  const pid = child.pid;
+  process.kill(pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
+  }, 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitUntil(what: string, isDone: () => Promise<boolean>): Promise<void> {
+  const deadline = performance.now() + STEP_TIMEOUT_MS;
+  while (!(await isDone())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET answered ${response.status}: ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+function print(name: string, figure: LoadFigure): void {
+  console.log(
+    `  ${name}: ${figure.requestsPerSecond.toFixed(0)} req/s, latency p50 ${figure.latencyP50.toFixed(1)} ms, ` +
+      `p99 ${figure.latencyP99.toFixed(1)} ms, mean ${figure.latencyMean.toFixed(2)} ms`,
+  );
+}
+
+function report(idle: LoadFigure, busy: LoadFigure, idleAfter: LoadFigure): void {
+  console.log('');
+  printTable(
+    ['measure', 'req/s', 'p50 ms', 'p99 ms', 'mean ms'],
+    [
+      ['idle', idle],
+      ['during export', busy],
+      ['idle after', idleAfter],
+    ].map(([name, figure]) => {
+      const f = figure as LoadFigure;
+      return [
+        name as string,
+        f.requestsPerSecond.toFixed(0),
+        f.latencyP50.toFixed(1),
+        f.latencyP99.toFixed(1),
+        f.latencyMean.toFixed(2),
+      ];
+    }),
+  );
+  const ratio = busy.latencyP99 / idle.latencyP99;
+  const passed = ratio <= GOAL_RATIO;
+  console.log('');
+  printTable(
+    ['measure', 'value', 'goal', 'result'],
+    [
+      [
+        'p99 during export / idle p99',
+        ratio.toFixed(2),
+        `<= ${GOAL_RATIO}`,
+        passed ? 'PASS' : 'MISS',
+      ],
+      // autocannon counts whole milliseconds: an idle p50 below 1 ms reads 0.
+      [
+        'p50 during export / idle p50',
+        idle.latencyP50 > 0 ? (busy.latencyP50 / idle.latencyP50).toFixed(2) : 'n/a',
+        '',
+        '',
+      ],
+      ['p99 idle after / idle p99', (idleAfter.latencyP99 / idle.latencyP99).toFixed(2), '', ''],
+    ],
+  );
+  console.log(
+    `\napi-latency-during-export: ${passed ? 'PASS' : 'MISS'} (goal: p99 during an export at most ${GOAL_RATIO}x the idle p99)`,
+  );
+}
+
+await main();

@@ -1,0 +1,319 @@
+/**
+ * @module
+ * `dyi download` against `curl -o` on one 1 GiB file served by our server, same run. The bench
+ * makes a community, a token and an export whose company job holds one 1 GiB file (written
+ * through `JobService.storeFile` into a temp data directory; the community has no members, so
+ * the export has no user jobs), then starts the compiled `dyi serve` in a child process on
+ * 127.0.0.1 (rate limits off) and times, alternately after one warm-up each, the compiled
+ * `dyi download` of the whole export (Graph listing, `.part`, sha256 check, rename: what a user
+ * runs) and `curl -s -o FILE` of the file's `download_url`, each writing into the temp dir.
+ * Both are timed from process start to exit. It prints MB/s (10^6 bytes/s) per run, the medians
+ * and the ratio dyi/curl (goal: at least 0.8). It stops the server by its pid and removes the
+ * temp dir at the end, also on Ctrl-C.
+ * Run: `npm run bench:download-cli` (builds first) or
+ * `npx tsx bench/download-cli-vs-curl.ts [--runs 3] [--size-mib 1024]`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openRuntime } from '../src/runtime.js';
+import { freePort } from '../src/server/free-port.js';
+
+const GOAL_RATIO = 0.8;
+const MIB = 1024 * 1024;
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/** Longest any one child may run before the bench kills it (by its pid) and fails. */
+const CHILD_TIMEOUT_MS = 300_000;
+
+interface Timed {
+  readonly code: number | null;
+  readonly ms: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface Seeded {
+  readonly token: string;
+  readonly exportId: string;
+  readonly fileName: string;
+  readonly size: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '3' },
+      'size-mib': { type: 'string', default: '1024' },
+    },
+  });
+  const runs = Number(values.runs);
+  const size = Number(values['size-mib']) * MIB;
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-cli-curl-'));
+  const dataDir = path.join(dir, 'data');
+  let server: ChildProcess | undefined;
+  const cleanUp = async (): Promise<void> => {
+    await stopChild(server).catch((error: unknown) => console.error('stopping the server:', error));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const setupStarted = performance.now();
+    const seeded = await seedOneFile(dataDir, size);
+    console.log(
+      `stored one ${size / MIB} MiB file in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
+    );
+    const started = await startServer(dataDir);
+    server = started.child;
+    const origin = started.origin;
+    const url = await downloadUrlOf(origin, seeded);
+
+    console.log(
+      `${runs} runs of each, alternating, after one warm-up each; ${cpus().length} CPUs, load average ${loadAverage()}`,
+    );
+    const results = { dyi: [] as number[], curl: [] as number[] };
+    for (let run = 0; run <= runs; run++) {
+      const order = run % 2 === 0 ? (['dyi', 'curl'] as const) : (['curl', 'dyi'] as const);
+      for (const contender of order) {
+        const out = path.join(dir, `${contender}-${run}`);
+        const ms =
+          contender === 'dyi'
+            ? await runDyi(origin, seeded, out)
+            : await runCurl(url, out, seeded.size);
+        await rm(out, { recursive: true, force: true });
+        const speed = seeded.size / 1e6 / (ms / 1000);
+        if (run === 0) {
+          console.log(`  warm-up ${contender.padEnd(4)} ${speed.toFixed(0).padStart(6)} MB/s`);
+          continue;
+        }
+        results[contender].push(speed);
+        console.log(
+          `  run ${run} ${contender.padEnd(4)} ${speed.toFixed(0).padStart(6)} MB/s (${(ms / 1000).toFixed(2)} s)`,
+        );
+      }
+    }
+    const dyi = median(results.dyi);
+    const curl = median(results.curl);
+    const ratio = dyi / curl;
+    console.log(`median dyi download  ${dyi.toFixed(0).padStart(6)} MB/s`);
+    console.log(`median curl -o       ${curl.toFixed(0).padStart(6)} MB/s`);
+    console.log(
+      `ratio dyi/curl: ${ratio.toFixed(2)} (${ratio >= GOAL_RATIO ? 'meets' : 'MISSES'} the goal of ${GOAL_RATIO})`,
+    );
+    console.log(`load average at the end: ${loadAverage()}`);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await cleanUp();
+  }
+}
+
+/** A community without members, a token, and an export whose company job has one file. */
+async function seedOneFile(dataDir: string, size: number): Promise<Seeded> {
+  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  try {
+    const community = await runtime.communities.create('Bench Co');
+    const integration = await runtime.access.createIntegration(community.id, { name: 'Bench' });
+    const { token } = await runtime.access.createToken(integration.id, [
+      'read_company_data_exports',
+    ]);
+    const exportJob = await runtime.exports.create(community.id, {
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      dyi_format: 'JSON',
+      media_quality: 'HIGH',
+      start_time: '2026-01-01T00:00:00Z',
+    });
+    const job = await runtime.exports.companyJob(exportJob.id);
+    await runtime.jobs.start(job.id);
+    const file = await runtime.jobs.storeFile(job, {
+      name: 'company-part-1.zip',
+      contentType: 'application/zip',
+      partNumber: 1,
+      body: Readable.from(patternBytes(size)),
+    });
+    await runtime.jobs.complete(job.id);
+    return { token, exportId: exportJob.id, fileName: file.name, size: file.size };
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `size` bytes of a fixed pattern, 1 MiB at a time. */
+async function* patternBytes(size: number): AsyncGenerator<Buffer> {
+  const chunk = Buffer.alloc(MIB);
+  for (let i = 0; i < chunk.length; i += 1) chunk[i] = (i * 7919) & 0xff;
+  for (let written = 0; written < size; written += chunk.length) {
+    yield written + chunk.length <= size ? chunk : chunk.subarray(0, size - written);
+    await Promise.resolve();
+  }
+}
+
+/** The compiled `dyi serve` on a free loopback port, once it has printed its banner. */
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; origin: string }> {
+  const port = await freePort('127.0.0.1');
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    // No demo and no workers: the data directory is ready and nothing is left to export.
+    [
+      CLI,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--no-demo',
+      '--no-workers',
+    ],
+    {
+      env: {
+        ...process.env,
+        DYI_PUBLIC_URL: origin,
+        DYI_LOG_LEVEL: 'silent',
+        DYI_RATE_LIMIT_CALLS: '0',
+        DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let banner = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`dyi serve printed no banner: ${banner}`)),
+      30_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+      if (banner.includes('serving the Graph API at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dyi serve exited with ${code}: ${banner}`));
+    });
+  });
+  child.stdout?.resume();
+  child.removeAllListeners('exit');
+  return { child, origin };
+}
+
+async function downloadUrlOf(origin: string, seeded: Seeded): Promise<string> {
+  const exportJob = (await graphGet(origin, seeded, `/${seeded.exportId}?fields=company_job`)) as {
+    company_job: { id: string };
+  };
+  const files = (await graphGet(origin, seeded, `/${exportJob.company_job.id}/files`)) as {
+    data: { download_url: string }[];
+  };
+  const url = files.data[0]?.download_url;
+  if (url === undefined) throw new Error('the company job has no file');
+  return url;
+}
+
+async function graphGet(origin: string, seeded: Seeded, pathAndQuery: string): Promise<unknown> {
+  const response = await fetch(`${origin}${pathAndQuery}`, {
+    headers: { authorization: `Bearer ${seeded.token}` },
+  });
+  if (!response.ok)
+    throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function runDyi(origin: string, seeded: Seeded, out: string): Promise<number> {
+  const result = await timed(process.execPath, [
+    CLI,
+    'download',
+    '--out',
+    out,
+    '--export',
+    seeded.exportId,
+    '--base-url',
+    origin,
+    '--token',
+    seeded.token,
+    '--json',
+  ]);
+  if (result.code !== 0) {
+    throw new Error(`dyi download exited with ${result.code}: ${result.stderr}${result.stdout}`);
+  }
+  const local = path.join(out, seeded.exportId, 'company', seeded.fileName);
+  const { size } = await stat(local);
+  if (size !== seeded.size) throw new Error(`dyi download wrote ${size} of ${seeded.size} bytes`);
+  return result.ms;
+}
+
+async function runCurl(url: string, out: string, expected: number): Promise<number> {
+  const file = `${out}.bin`;
+  const result = await timed('curl', ['-sS', '--fail', '-o', file, url]);
+  if (result.code !== 0) throw new Error(`curl exited with ${result.code}: ${result.stderr}`);
+  const { size } = await stat(file);
+  await rm(file, { force: true });
+  if (size !== expected) throw new Error(`curl wrote ${size} of ${expected} bytes`);
+  return result.ms;
+}
+
+/** Runs a command to its end, timed from spawn to exit; kills it by pid past the timeout. */
+function timed(command: string, args: readonly string[]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }, CHILD_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, ms: performance.now() - started, stdout, stderr });
+    });
+  });
+}
+
+/** SIGTERM by pid (the server shuts down gracefully), SIGKILL after 10 s. */
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
+}
+
+await main();

@@ -1,0 +1,391 @@
+/**
+ * @module
+ * `dyi download` against the spec's sequential Python sample followed by a sequential fetch of
+ * each URL, same run, on an export of 2,000 user jobs with one small file each (plus the
+ * company job's). Data: a community of 2,000 members (added through `CommunityService`), one
+ * export made through `ExportService.create` as the API does, and every job completed with one
+ * file of 1 to 16 KiB (seeded sizes) through `JobService`, in a temp data directory; then the
+ * compiled `dyi serve` runs in a child process on 127.0.0.1 with rate limits off.
+ *
+ * The Python side is the sample of `seed/dyi-export-api.txt`, extracted at run time as
+ * `test/support/python-sample.ts` does, with its base URL and token replaced. As written, the
+ * sample reads only the first page of each list (25 user jobs of 2,000), so the bench runs a
+ * copy with one minimal change: it follows `paging.next` of `user_dyi_jobs` (four added lines,
+ * printed by the bench); every other call stays as the spec wrote it. A second Python script
+ * then fetches each printed URL in turn with `requests.get` and writes it to disk. The bench
+ * also runs the sample as is, once, and prints how many files it finds.
+ *
+ * Both sides are timed from process start to exit, alternating, and must write every file with
+ * the right size. Goal: dyi at least 5 times faster. It stops the server by its pid and removes
+ * the temp dir at the end, also on Ctrl-C.
+ * Run: `npm run bench:download-many` (builds first) or
+ * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openRuntime } from '../src/runtime.js';
+import { freePort } from '../src/server/free-port.js';
+
+const GOAL_SPEEDUP = 5;
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+const SPEC = path.resolve(REPO_ROOT, '..', 'shared', 'seed', 'dyi-export-api.txt');
+const PYTHON = 'python3';
+/** Longest any one child may run before the bench kills it (by its pid) and fails. */
+const CHILD_TIMEOUT_MS = 600_000;
+
+/** The sample's user-job loop, and the same loop over every page (the one change made). */
+const SAMPLE_PAGE_LINES = `    user_dyi_jobs = response.json()
+
+    # Iterate through all user DYI jobs
+    for user_dyi_job in user_dyi_jobs["data"]:`;
+const PAGINATED_LINES = `    user_dyi_jobs = response.json()
+    all_user_dyi_jobs = user_dyi_jobs["data"]
+    while "next" in user_dyi_jobs.get("paging", {}):
+        user_dyi_jobs = requests.get(user_dyi_jobs["paging"]["next"]).json()
+        all_user_dyi_jobs += user_dyi_jobs["data"]
+
+    # Iterate through all user DYI jobs
+    for user_dyi_job in all_user_dyi_jobs:`;
+
+/** Fetches every URL of the sample's output, one after the other, into a directory. */
+const FETCH_SCRIPT = `import os, re, sys, requests
+out = sys.argv[2]
+line = re.compile(r"Job ID: (\\d+), .*File ID: (\\d+), File Size: (\\d+), Download URL: (\\S+)$")
+count = 0
+for text in open(sys.argv[1]):
+    match = line.search(text.strip())
+    if not match:
+        continue
+    job_id, file_id, size, url = match.groups()
+    response = requests.get(url)
+    response.raise_for_status()
+    os.makedirs(os.path.join(out, job_id), exist_ok=True)
+    with open(os.path.join(out, job_id, file_id), "wb") as file:
+        file.write(response.content)
+    if len(response.content) != int(size):
+        sys.exit(f"file {file_id}: {len(response.content)} of {size} bytes")
+    count += 1
+print(count)
+`;
+
+interface Seeded {
+  readonly token: string;
+  readonly exportId: string;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+interface Timed {
+  readonly code: number | null;
+  readonly ms: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '2' },
+      users: { type: 'string', default: '2000' },
+      concurrency: { type: 'string' },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const users = Number(values.users);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
+  const probe = await timed(PYTHON, ['-c', 'import requests']);
+  if (probe.code !== 0) {
+    throw new Error(`${PYTHON} with requests is needed: pip install requests (${probe.stderr})`);
+  }
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-many-'));
+  const dataDir = path.join(dir, 'data');
+  let server: ChildProcess | undefined;
+  const cleanUp = async (): Promise<void> => {
+    await stopChild(server).catch((error: unknown) => console.error('stopping the server:', error));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const setupStarted = performance.now();
+    const seeded = await seedManyJobs(dataDir, users);
+    console.log(
+      `export of ${users} user jobs: ${seeded.files} files, ${(seeded.bytes / 1e6).toFixed(1)} MB, ` +
+        `made in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
+    );
+    const started = await startServer(dataDir);
+    server = started.child;
+    const { origin } = started;
+
+    const spec = await readFile(SPEC, 'utf8');
+    const sample = sampleFor(spec, origin, seeded.token);
+    if (!sample.includes(SAMPLE_PAGE_LINES)) {
+      throw new Error(`the spec's sample no longer has the loop this bench paginates`);
+    }
+    const paginated = sample.replace(SAMPLE_PAGE_LINES, PAGINATED_LINES);
+    await writeFile(path.join(dir, 'sample-as-is.py'), sample);
+    await writeFile(path.join(dir, 'sample-paginated.py'), paginated);
+    await writeFile(path.join(dir, 'fetch-each.py'), FETCH_SCRIPT);
+    console.log('the one change to the sample (follows paging.next of user_dyi_jobs):');
+    console.log(PAGINATED_LINES.split('\n').slice(1, 5).join('\n'));
+
+    const asIs = await timed(PYTHON, [path.join(dir, 'sample-as-is.py')]);
+    const asIsFiles = asIs.stdout.split('\n').filter((line) => line.includes('Download URL'));
+    console.log(
+      `the sample as is lists ${asIsFiles.length} of ${seeded.files} files (first page of user jobs only)`,
+    );
+
+    const concurrency =
+      values.concurrency === undefined ? [] : ['--concurrency', values.concurrency];
+    console.log(
+      `${rounds} rounds, alternating, ${cpus().length} CPUs, load average ${loadAverage()}`,
+    );
+    const results = { dyi: [] as number[], python: [] as number[] };
+    for (let round = 1; round <= rounds; round++) {
+      const order = round % 2 === 1 ? (['dyi', 'python'] as const) : (['python', 'dyi'] as const);
+      for (const contender of order) {
+        const out = path.join(dir, `${contender}-${round}`);
+        const ms =
+          contender === 'dyi'
+            ? await runDyi(origin, seeded, out, concurrency)
+            : await runPython(dir, seeded, out);
+        await rm(out, { recursive: true, force: true });
+        results[contender].push(ms);
+        console.log(
+          `  round ${round} ${contender.padEnd(6)} ${(ms / 1000).toFixed(2).padStart(7)} s ` +
+            `(${(seeded.files / (ms / 1000)).toFixed(0)} files/s)`,
+        );
+      }
+    }
+    const dyi = median(results.dyi);
+    const python = median(results.python);
+    const speedup = python / dyi;
+    console.log(`median dyi download           ${(dyi / 1000).toFixed(2).padStart(7)} s`);
+    console.log(`median Python sample + fetch  ${(python / 1000).toFixed(2).padStart(7)} s`);
+    console.log(
+      `dyi is ${speedup.toFixed(1)} times faster (${speedup >= GOAL_SPEEDUP ? 'meets' : 'MISSES'} the goal of ${GOAL_SPEEDUP})`,
+    );
+    console.log(`load average at the end: ${loadAverage()}`);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await cleanUp();
+  }
+}
+
+/** The spec's sample from `import requests` to the end, with our base URL and token. */
+function sampleFor(spec: string, origin: string, token: string): string {
+  const start = spec.indexOf('import requests');
+  if (start < 0) throw new Error(`${SPEC} has no "import requests" sample`);
+  return spec
+    .slice(start)
+    .replaceAll('https://graph.facebook.com', origin)
+    .replaceAll('YOUR_ACTIVE_TOKEN', token)
+    .replaceAll('YOUR_ACCESS_TOKEN', token);
+}
+
+/** A community of `users` members, one export of all of them, one small file per job. */
+async function seedManyJobs(dataDir: string, users: number): Promise<Seeded> {
+  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  try {
+    const community = await runtime.communities.create('Bench Many');
+    for (let i = 1; i <= users; i++) {
+      await runtime.communities.addMember(community.id, {
+        name: `Member ${i}`,
+        email: `m${i}@many.example`,
+        status: 'active',
+      });
+    }
+    const integration = await runtime.access.createIntegration(community.id, { name: 'Bench' });
+    const { token } = await runtime.access.createToken(integration.id, [
+      'read_company_data_exports',
+    ]);
+    const exportJob = await runtime.exports.create(community.id, {
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      dyi_format: 'JSON',
+      media_quality: 'HIGH',
+      start_time: '2026-01-01T00:00:00Z',
+    });
+    const jobs = [
+      await runtime.exports.companyJob(exportJob.id),
+      ...(await runtime.jobs.listUserJobs(exportJob.id, { limit: users + 1 })).items,
+    ];
+    let seed = 2026;
+    let bytes = 0;
+    for (const job of jobs) {
+      // A linear congruential sequence: the same sizes every run.
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const size = 1024 + (seed % (15 * 1024));
+      await runtime.jobs.start(job.id);
+      const file = await runtime.jobs.storeFile(job, {
+        name: `${job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`}-part-1.zip`,
+        contentType: 'application/zip',
+        partNumber: 1,
+        body: Readable.from([Buffer.alloc(size, seed & 0xff)]),
+      });
+      await runtime.jobs.complete(job.id);
+      bytes += file.size;
+    }
+    return { token, exportId: exportJob.id, files: jobs.length, bytes };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runDyi(
+  origin: string,
+  seeded: Seeded,
+  out: string,
+  concurrency: readonly string[],
+): Promise<number> {
+  const result = await timed(process.execPath, [
+    CLI,
+    'download',
+    '--out',
+    out,
+    '--base-url',
+    origin,
+    '--token',
+    seeded.token,
+    '--json',
+    ...concurrency,
+  ]);
+  if (result.code !== 0) {
+    throw new Error(`dyi download exited with ${result.code}: ${result.stderr}`);
+  }
+  const written = await filesUnder(path.join(out, seeded.exportId));
+  if (written.count !== seeded.files || written.bytes !== seeded.bytes) {
+    throw new Error(`dyi download wrote ${written.count} files, ${written.bytes} bytes`);
+  }
+  return result.ms;
+}
+
+async function runPython(dir: string, seeded: Seeded, out: string): Promise<number> {
+  await mkdir(out, { recursive: true });
+  const listing = path.join(out, 'listing.txt');
+  const started = performance.now();
+  const sample = await timed(PYTHON, [path.join(dir, 'sample-paginated.py')]);
+  if (sample.code !== 0) throw new Error(`the sample exited with ${sample.code}: ${sample.stderr}`);
+  await writeFile(listing, sample.stdout);
+  const fetched = await timed(PYTHON, [path.join(dir, 'fetch-each.py'), listing, out]);
+  const ms = performance.now() - started;
+  if (fetched.code !== 0)
+    throw new Error(`the fetch exited with ${fetched.code}: ${fetched.stderr}`);
+  if (Number(fetched.stdout.trim()) !== seeded.files) {
+    throw new Error(`Python fetched ${fetched.stdout.trim()} of ${seeded.files} files`);
+  }
+  return ms;
+}
+
+async function filesUnder(root: string): Promise<{ count: number; bytes: number }> {
+  let count = 0;
+  let bytes = 0;
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    count += 1;
+    bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return { count, bytes };
+}
+
+/** The compiled `dyi serve` on a free loopback port, once it has printed its banner. */
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; origin: string }> {
+  const port = await freePort('127.0.0.1');
+  const origin = `http://127.0.0.1:${port}`;
+  // No demo and no workers: the data directory is ready and nothing is left to export.
+  const args = ['serve', '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1'];
+  const child = spawn(process.execPath, [CLI, ...args, '--no-demo', '--no-workers'], {
+    env: {
+      ...process.env,
+      DYI_PUBLIC_URL: origin,
+      DYI_LOG_LEVEL: 'silent',
+      DYI_RATE_LIMIT_CALLS: '0',
+      DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let banner = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`dyi serve printed no banner: ${banner}`)),
+      30_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+      if (banner.includes('serving the Graph API at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dyi serve exited with ${code}: ${banner}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return { child, origin };
+}
+
+/** Runs a command to its end, timed from spawn to exit; kills it by pid past the timeout. */
+function timed(command: string, args: readonly string[]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // requests honours proxy settings; the server is on loopback, never behind a proxy.
+      env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }, CHILD_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, ms: performance.now() - started, stdout, stderr });
+    });
+  });
+}
+
+/** SIGTERM by pid (the server shuts down gracefully), SIGKILL after 10 s. */
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
+}
+
+await main();

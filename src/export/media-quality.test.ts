@@ -4,6 +4,7 @@
  * every output, bytes kept where they must be, deterministic output, and corrupt images left
  * out instead of failing the job.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,7 @@ async function stored(
     name: `${id}.bin`,
     content_type: contentType,
     size: bytes.length,
-    sha256: '',
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     blob_key: id,
     created_time: 1_700_000_000,
   };
@@ -189,5 +190,23 @@ describe('prepareMedia', () => {
         true,
       );
     }
+  });
+
+  it('scales a picture once per quality, however many records carry it', async () => {
+    const bytes = await makeImage(2400, 1600, 'jpeg');
+    const first = await stored(bytes, 'image/jpeg');
+    const second = await stored(bytes, 'image/jpeg');
+    let opened = 0;
+    const counting = (open: () => Promise<Readable>) => () => {
+      opened++;
+      return open();
+    };
+    const a = await bytesOf(await prepareMedia(first.media, 'LOW', counting(first.open)));
+    const b = await bytesOf(await prepareMedia(second.media, 'LOW', counting(second.open)));
+    expect(opened).toBe(1);
+    expect(b.equals(a)).toBe(true);
+    const entry = await prepareMedia(second.media, 'VERY_LOW', counting(second.open));
+    expect(opened).toBe(2);
+    expect('entry' in entry && entry.entry.path).toBe('media/' + second.media.id + '.jpg');
   });
 });

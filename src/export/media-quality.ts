@@ -15,6 +15,8 @@
  *   pixel limit) is left out with a reason instead of failing the job.
  * - An image above `MAX_RESIZE_INPUT_BYTES` is copied unchanged rather than read into memory.
  * - Output is deterministic: fixed encoder settings, no metadata, nothing taken from the clock.
+ * - Scaled images are kept per thread by source hash and quality (`RenditionCache`): the same
+ *   picture is often in many archives of one export.
  */
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -22,6 +24,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { MediaQuality, MediaRecord } from '../domain/index.js';
 import type { LeftOut, MediaEntry } from './archive-entry.js';
 import { mediaPath } from './archive-paths.js';
+import { RenditionCache } from './rendition-cache.js';
 
 /** Longest edge of a resized image, in pixels, per quality below `VERY_HIGH`. */
 export const LONGEST_EDGE_PX: Readonly<Record<Exclude<MediaQuality, 'VERY_HIGH'>, number>> = {
@@ -36,6 +39,9 @@ export const MAX_RESIZE_INPUT_BYTES = 100 * 1024 * 1024;
 
 /** The entry to write, or why the media is left out of the archive. */
 export type PreparedMedia = { readonly entry: MediaEntry } | { readonly leftOut: LeftOut };
+
+/** Scaled images of this thread, by source content and quality. */
+const renditions = new RenditionCache();
 
 /** Fail on truncated data (the copy would be cut off) but not on decoders' minor warnings. */
 const INPUT = { failOn: 'truncated' } as const;
@@ -66,6 +72,12 @@ export async function prepareMedia(
     return { entry: { kind: 'media', path, size: media.size, open: openOriginal } };
   }
   const edge = LONGEST_EDGE_PX[quality];
+  // The record's sha256 is the hash we computed when the bytes were stored: a safe key.
+  const key = /^[0-9a-f]{64}$/.test(media.sha256)
+    ? `${media.sha256}:${media.content_type}:${quality}`
+    : undefined;
+  const kept = key === undefined ? undefined : renditions.get(key);
+  if (kept) return { entry: inMemory(path, kept) };
   const original = await buffer(await openOriginal());
   if (original.length !== media.size) {
     throw new Error(
@@ -74,12 +86,16 @@ export async function prepareMedia(
   }
   try {
     const { width, height, pages = 1 } = await sharp(original, INPUT).metadata();
-    if (Math.max(width, height) <= edge || pages > 1) return { entry: inMemory(path, original) };
+    if (Math.max(width, height) <= edge || pages > 1) {
+      if (key !== undefined) renditions.set(key, original);
+      return { entry: inMemory(path, original) };
+    }
     const resized = await encode(
       sharp(original, INPUT)
         .autoOrient()
         .resize({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true }),
     ).toBuffer();
+    if (key !== undefined) renditions.set(key, resized);
     return { entry: inMemory(path, resized) };
   } catch (error) {
     // libvips repeats its decoder's complaints over several lines; the first says it.

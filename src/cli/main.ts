@@ -6,9 +6,11 @@
 import { Command } from 'commander';
 import { reportError } from './cli-context.js';
 import { communityCommand } from './community-command.js';
+import { downloadCommand } from './download-command.js';
 import { exportCommand } from './export-command.js';
 import { importCommand } from './import-command.js';
 import { integrationCommand } from './integration-command.js';
+import { listCommand } from './list-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
@@ -24,6 +26,8 @@ const program = new Command('dyi')
   .addCommand(exportCommand())
   .addCommand(importCommand())
   .addCommand(seedCommand())
-  .addCommand(workerCommand());
+  .addCommand(workerCommand())
+  .addCommand(listCommand())
+  .addCommand(downloadCommand());
 
 program.parseAsync(process.argv).catch(reportError);

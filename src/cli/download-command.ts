@@ -1,0 +1,183 @@
+/**
+ * @module
+ * `dyi download --out DIR`: every file of every (or the chosen) export into
+ * `DIR/<export id>/<company|user-<user id>>/<file name>`, resumable, verified and cached (see
+ * docs/downloader.md). Progress bars on a terminal, plain lines otherwise, NDJSON events with
+ * `--json`. Exit code 0 only when every file is on disk and verified; 1 otherwise, after a
+ * summary of what failed and why; 2 for bad input.
+ */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { downloadAll, type DownloadEvent } from '../client/index.js';
+import { addClientOptions, type ClientOptions, openClient, whole } from './list-command.js';
+
+interface DownloadOptions extends ClientOptions {
+  readonly out: string;
+  readonly export?: string[];
+  readonly concurrency: string;
+  readonly includeIncomplete?: boolean;
+}
+
+export function downloadCommand(): Command {
+  return addClientOptions(
+    new Command('download')
+      .description('download, resume and verify every file of every (or the chosen) export')
+      .requiredOption('--out <dir>', 'output directory (holds the state file too)')
+      .option('--export <id...>', 'only these exports')
+      .option('--concurrency <n>', 'files fetched at the same time', '4')
+      .option('--include-incomplete', 'also fetch the finished files of unfinished exports'),
+  ).action(async (options: DownloadOptions) => {
+    const concurrency = whole('concurrency', options.concurrency, 1);
+    // Until the summary says otherwise: a run that ends any other way has not verified every file.
+    process.exitCode = 1;
+    const output = outputFor(options.json === true);
+    const client = await openClient(options, (notice) =>
+      output.event({
+        event: 'retry',
+        target: notice.target,
+        attempt: notice.attempt,
+        delay_ms: notice.delayMs,
+        reason: notice.reason,
+      }),
+    );
+    try {
+      const summary = await downloadAll(client, {
+        outDir: options.out,
+        concurrency,
+        includeIncomplete: options.includeIncomplete === true,
+        ...(options.export && { exportIds: options.export }),
+        onEvent: (event) => output.event(event),
+        onProgress: (delta) => output.progress(delta),
+      });
+      process.exitCode = summary.ok ? 0 : 1;
+    } finally {
+      output.stop();
+      await client.close();
+    }
+  });
+}
+
+interface Output {
+  event(event: DownloadEvent): void;
+  progress(deltaBytes: number): void;
+  stop(): void;
+}
+
+function outputFor(json: boolean): Output {
+  if (json) {
+    return {
+      event: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+      progress: () => undefined,
+      stop: () => undefined,
+    };
+  }
+  return process.stderr.isTTY ? new ProgressBars() : new PlainLines();
+}
+
+/** One line per file, retry and failure: for logs and pipes. */
+class PlainLines implements Output {
+  readonly #failures: string[] = [];
+
+  event(event: DownloadEvent): void {
+    const line = describe(event);
+    if (line !== undefined) process.stdout.write(`${line}\n`);
+    if (event.event === 'file-failed') this.#failures.push(`  ${event.path}: ${event.reason}`);
+    if (event.event === 'summary' && !event.ok) {
+      process.stderr.write(`dyi: ${event.failed} file(s) failed:\n${this.#failures.join('\n')}\n`);
+    }
+  }
+
+  progress(_deltaBytes: number): void {}
+
+  stop(): void {}
+}
+
+/** Bytes, files, rate and ETA on the terminal; failures and the summary printed after it. */
+class ProgressBars extends PlainLines {
+  readonly #bar = new cliProgress.SingleBar(
+    {
+      format:
+        '{bar} {percentage}% | {have}/{want} | files {filesDone}/{files} | {rate}/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  #files = 0;
+  #filesDone = 0;
+  #bytes = 0;
+  #have = 0;
+  #started = Date.now();
+
+  override event(event: DownloadEvent): void {
+    switch (event.event) {
+      case 'start':
+        this.#files = event.files;
+        this.#bytes = event.bytes;
+        this.#started = Date.now();
+        this.#bar.start(Math.max(1, event.bytes), 0, this.#payload());
+        return;
+      case 'file-done':
+      case 'file-skipped':
+      case 'file-failed':
+        this.#filesDone++;
+        this.#bar.update(this.#have, this.#payload());
+        if (event.event === 'file-failed') super.event(event);
+        return;
+      case 'retry':
+        return;
+      case 'summary':
+        this.#bar.stop();
+        super.event(event);
+        return;
+    }
+  }
+
+  override progress(deltaBytes: number): void {
+    this.#have += deltaBytes;
+    this.#bar.update(this.#have, this.#payload());
+  }
+
+  override stop(): void {
+    this.#bar.stop();
+  }
+
+  #payload(): Record<string, string | number> {
+    const seconds = Math.max(0.001, (Date.now() - this.#started) / 1000);
+    return {
+      have: bytes(this.#have),
+      want: bytes(this.#bytes),
+      files: this.#files,
+      filesDone: this.#filesDone,
+      rate: bytes(this.#have / seconds),
+    };
+  }
+}
+
+function describe(event: DownloadEvent): string | undefined {
+  switch (event.event) {
+    case 'start':
+      return `${event.files} file(s), ${bytes(event.bytes)} to check or fetch${event.skipped_exports.length > 0 ? ` (not completed, left out: ${event.skipped_exports.join(', ')})` : ''}`;
+    case 'file-done':
+      return `done ${event.path} (${bytes(event.size)}, sha256 ${event.sha256})`;
+    case 'file-skipped':
+      return `skipped ${event.path} (already downloaded and verified)`;
+    case 'file-failed':
+      return `FAILED ${event.path}: ${event.reason}`;
+    case 'retry':
+      return `retry ${event.target} in ${event.delay_ms} ms (attempt ${event.attempt}: ${event.reason})`;
+    case 'summary':
+      return `${event.ok ? 'All files verified' : 'Incomplete'}: ${event.done} downloaded, ${event.skipped} already there, ${event.failed} failed; ${bytes(event.bytes_transferred)} transferred in ${(event.elapsed_ms / 1000).toFixed(1)} s.`;
+  }
+}
+
+function bytes(count: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = count;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,202 @@
+/**
+ * @module
+ * One file, fetched so that nothing is lost and nothing wrong is kept. Bytes go to
+ * `<name>.part`; a retry or a later run continues with `Range: bytes=<have>-` and `If-Range`
+ * (the ETag the first answer carried), and a 200 instead of 206 means the file changed, so it
+ * starts over. The part becomes the file (a rename) only once its size and, when the server
+ * gives one, its sha256 match; a mismatch deletes the part and starts from zero. A refused or
+ * expired `download_url` (403, 410) is replaced by re-reading the job's files. Failures that
+ * make no progress are bounded by the retry policy; an attempt that added bytes resets the
+ * count, since it brought the file closer to done.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { DownloadState } from './download-state.js';
+import { freshDownloadUrl, type ExportFile } from './export-files.js';
+import { hashInto } from './file-hash.js';
+import type { GraphClient } from './graph-client.js';
+import { GraphRequestError } from './graph-request-error.js';
+import { fetchBody, PartMismatchError } from './file-response.js';
+import { reasonOf, retryDelayMs } from './retrying.js';
+
+export interface FileDownloadContext {
+  readonly client: GraphClient;
+  readonly state: DownloadState;
+  readonly outDir: string;
+  /** Told about bytes added to (or, when a part is dropped, taken from) the file on disk. */
+  readonly onProgress?: (deltaBytes: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface FileDownloadResult {
+  readonly sha256: string;
+  /** Bytes that came over the network in this run. */
+  readonly bytesTransferred: number;
+}
+
+/** Fetches `file` to `<outDir>/<relativePath>`; throws the last failure once retries are spent. */
+export async function downloadFile(
+  file: ExportFile,
+  relativePath: string,
+  context: FileDownloadContext,
+): Promise<FileDownloadResult> {
+  const { client, state } = context;
+  const finalPath = path.join(context.outDir, relativePath);
+  const partPath = `${finalPath}.part`;
+  await mkdir(path.dirname(finalPath), { recursive: true });
+  let url = file.downloadUrl;
+  let etag = state.partial(file.fileId)?.etag;
+  // Bytes that came over the network, in failed attempts too.
+  const received = { bytes: 0 };
+  for (let failures = 0; ;) {
+    const before = await sizeOf(partPath);
+    try {
+      let hash = createHash('sha256');
+      const have = await prepare(partPath, before, file, etag, hash, context);
+      if (have < file.size || file.size === 0) {
+        const answer = await fetchBody(client, url, have, etag, context.signal);
+        if (answer.restarted) {
+          // A whole answer to a Range request: the old bytes and their hash are worthless.
+          hash = createHash('sha256');
+          context.onProgress?.(-have);
+        }
+        // Reading starts before anything else is awaited: bytes that arrive just before a cut
+        // would otherwise be dropped with the destroyed stream, unread.
+        const writing = write(answer.body, partPath, answer.restarted, hash, received, context);
+        let saving: Promise<void> | undefined;
+        if (answer.etag !== undefined && answer.etag !== etag) {
+          etag = answer.etag;
+          saving = state.markPartial(file.fileId, { path: relativePath, etag });
+        }
+        // Both settle before going on, so that no write is still open when the part is measured.
+        const [written, saved] = await Promise.allSettled([writing, saving]);
+        if (written.status === 'rejected') throw written.reason as Error;
+        if (saved.status === 'rejected') throw saved.reason as Error;
+      }
+      const sha256 = await verify(partPath, file, hash);
+      await rename(partPath, finalPath);
+      await state.markFinished({
+        exportId: file.exportId,
+        jobId: file.jobId,
+        fileId: file.fileId,
+        path: relativePath.split(path.sep).join('/'),
+        size: file.size,
+        sha256,
+        ...(etag !== undefined && { etag }),
+      });
+      return { sha256, bytesTransferred: received.bytes };
+    } catch (error) {
+      const after = await sizeOf(partPath);
+      // Progress resets the count, except bytes that turned out wrong (a server that always
+      // sends wrong bytes must not keep us busy forever).
+      const progressed = after > before && !(error instanceof PartMismatchError);
+      failures = progressed ? 1 : failures + 1;
+      const refused =
+        error instanceof GraphRequestError &&
+        (error.status === 403 || error.status === 410) &&
+        !error.isRateLimit;
+      const delayMs = refused ? 0 : retryDelayMs(client.policy, error, failures);
+      if (delayMs === undefined || failures >= client.policy.attempts) throw error;
+      client.onRetry({
+        target: `file ${file.fileId}`,
+        attempt: failures,
+        delayMs,
+        reason: reasonOf(error),
+      });
+      if (error instanceof PartMismatchError) {
+        context.onProgress?.(-after);
+        await rm(partPath, { force: true });
+        etag = undefined;
+      }
+      await client.policy.sleep(delayMs, context.signal);
+      if (refused) {
+        url = (await freshDownloadUrl(client, file.jobId, file.fileId)) ?? url;
+      }
+    }
+  }
+}
+
+/**
+ * Makes the part ready to be continued and feeds its bytes into `hash`; returns how many it
+ * holds. A part longer than the file, or one with no way to tell whether it is still the same
+ * file (neither ETag nor sha256), is dropped.
+ */
+async function prepare(
+  partPath: string,
+  have: number,
+  file: ExportFile,
+  etag: string | undefined,
+  hash: Hash,
+  context: FileDownloadContext,
+): Promise<number> {
+  if (have === 0) return 0;
+  if (have > file.size || (etag === undefined && file.sha256 === undefined)) {
+    await rm(partPath, { force: true });
+    context.onProgress?.(-have);
+    return 0;
+  }
+  return hashInto(hash, partPath);
+}
+
+/**
+ * Appends (or, after a restart, writes) the body to the part, counting bytes in `received`. When
+ * the body fails half-way, every byte received so far is still flushed to the part before the
+ * error goes on, so that the next attempt resumes from the last byte that arrived. The body is
+ * read in flowing mode for that: an async iterator lets bytes wait in the stream's buffer,
+ * where a cut connection destroys them unread.
+ */
+async function write(
+  body: Readable,
+  partPath: string,
+  restarted: boolean,
+  hash: Hash,
+  received: { bytes: number },
+  context: FileDownloadContext,
+): Promise<void> {
+  const writer = createWriteStream(partPath, {
+    flags: restarted ? 'w' : 'a',
+    highWaterMark: 1024 * 1024,
+  });
+  writer.once('error', (error) => body.destroy(error));
+  // `finished` also settles for a stream that has already ended or failed.
+  const ended = finished(body);
+  body.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    received.bytes += chunk.length;
+    context.onProgress?.(chunk.length);
+    if (!writer.write(chunk)) {
+      body.pause();
+      writer.once('drain', () => body.resume());
+    }
+  });
+  let failure: Error | undefined;
+  await ended.catch((error: unknown) => {
+    failure = error instanceof Error ? error : new Error(String(error));
+  });
+  writer.end();
+  await finished(writer);
+  if (failure !== undefined) throw failure;
+}
+
+async function verify(partPath: string, file: ExportFile, hash: Hash): Promise<string> {
+  const size = await sizeOf(partPath);
+  const sha256 = hash.digest('hex');
+  if (size !== file.size) {
+    throw new PartMismatchError(`size ${size} instead of ${file.size} bytes`);
+  }
+  if (file.sha256 !== undefined && sha256 !== file.sha256) {
+    throw new PartMismatchError(`sha256 ${sha256} instead of ${file.sha256}`);
+  }
+  return sha256;
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return stat(file).then(
+    (info) => info.size,
+    () => 0,
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * @module
+ * A typed client of the DYI Export API on undici: the token in `Authorization: Bearer`,
+ * `appsecret_proof` when an app secret is given, an optional version prefix, connect and idle
+ * timeouts, bounded retries (network errors, timeouts, HTTP 5xx, Graph rate limits and
+ * transient errors) and pacing from the usage headers. Lists are followed through
+ * `paging.next` until it is absent. It talks HTTP only, so it works against any server
+ * speaking the API, ours or Meta's.
+ */
+import { createHmac } from 'node:crypto';
+import { Agent, type Dispatcher } from 'undici';
+import { type GraphErrorBody, GraphRequestError } from './graph-request-error.js';
+import type { GraphPage, RemoteExport, RemoteFile, RemoteJob, RetryNotice } from './graph-types.js';
+import { type RetryOptions, RetryPolicy } from './retry-policy.js';
+import { retrying } from './retrying.js';
+import { usageOf } from './usage-headers.js';
+
+export const DEFAULT_BASE_URL = 'https://graph.workplace.com';
+
+export interface GraphClientOptions {
+  readonly token: string;
+  /** Default `https://graph.workplace.com`. */
+  readonly baseUrl?: string;
+  /** Path prefix such as `v22.0`; default none. */
+  readonly graphVersion?: string;
+  /** Sends `appsecret_proof` (hex HMAC-SHA256 of the token keyed with it). */
+  readonly appSecret?: string;
+  /** Milliseconds to establish a connection; default 10 000. */
+  readonly connectTimeoutMs?: number;
+  /** Milliseconds without a byte (headers or body) before giving up; default 30 000. */
+  readonly idleTimeoutMs?: number;
+  readonly retry?: Partial<RetryOptions>;
+  readonly onRetry?: (notice: RetryNotice) => void;
+}
+
+const FILE_FIELDS = 'id,download_url,file_size,name,sha256';
+const BASIC_FILE_FIELDS = 'id,download_url,file_size';
+const JOB_FIELDS = 'id,job_state,user{id}';
+const BASIC_JOB_FIELDS = 'id,job_state';
+/** Graph caps pages at 100; asking for the most saves round trips. */
+const PAGE_SIZE = '100';
+
+export class GraphClient {
+  readonly policy: RetryPolicy;
+  readonly dispatcher: Dispatcher;
+  readonly onRetry: (notice: RetryNotice) => void;
+  readonly #prefix: string;
+  readonly #token: string;
+  readonly #proof: string | undefined;
+  /** Field lists this server refused once, so they are not asked for again. */
+  readonly #refused = new Set<string>();
+
+  constructor(options: GraphClientOptions) {
+    const base = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    const version = options.graphVersion?.replace(/^\/+|\/+$/g, '');
+    this.#prefix = version ? `${base}/${version}/` : `${base}/`;
+    this.#token = options.token;
+    this.#proof =
+      options.appSecret === undefined
+        ? undefined
+        : createHmac('sha256', options.appSecret).update(options.token).digest('hex');
+    const idle = options.idleTimeoutMs ?? 30_000;
+    this.dispatcher = new Agent({
+      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+      headersTimeout: idle,
+      bodyTimeout: idle,
+    });
+    this.policy = new RetryPolicy(options.retry);
+    this.onRetry = options.onRetry ?? (() => undefined);
+  }
+
+  /** GET of a path (`community/work_dyi_jobs`) or an absolute URL (a `paging.next`). */
+  async get<T>(pathOrUrl: string, params: Record<string, string> = {}): Promise<T> {
+    const url = new URL(/^https?:\/\//.test(pathOrUrl) ? pathOrUrl : this.#prefix + pathOrUrl);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    if (this.#proof !== undefined) url.searchParams.set('appsecret_proof', this.#proof);
+    const target = `GET ${url.origin}${url.pathname}`;
+    return retrying(this.policy, target, this.onRetry, async () => {
+      await this.policy.sleep(this.policy.paceMs());
+      const response = await this.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' },
+      });
+      const text = await response.body.text();
+      this.policy.observe(usageOf(response.headers));
+      const body = parseJson(text);
+      if (response.statusCode === 200 && body !== undefined && !hasError(body)) return body as T;
+      const retryAfter = Number(response.headers['retry-after']);
+      throw new GraphRequestError(
+        target,
+        response.statusCode,
+        hasError(body) ? body.error : { message: text.slice(0, 200) },
+        Number.isFinite(retryAfter) ? retryAfter : undefined,
+      );
+    });
+  }
+
+  /** Every item of an edge, page after page through `paging.next`. */
+  async *paged<T>(path: string, params: Record<string, string> = {}): AsyncGenerator<T> {
+    let page = await this.get<GraphPage<T>>(path, { limit: PAGE_SIZE, ...params });
+    for (;;) {
+      yield* page.data;
+      const next = page.paging?.next;
+      if (next === undefined) return;
+      page = await this.get<GraphPage<T>>(next);
+    }
+  }
+
+  listExports(): AsyncGenerator<RemoteExport> {
+    return this.paged<RemoteExport>('community/work_dyi_jobs', { fields: 'id,is_completed' });
+  }
+
+  getExport(exportId: string): Promise<RemoteExport> {
+    return this.get<RemoteExport>(encodeURIComponent(exportId), {
+      fields: 'id,is_completed,company_job{id,job_state}',
+    });
+  }
+
+  listUserJobs(exportId: string): AsyncGenerator<RemoteJob> {
+    return this.#pagedWithFallback<RemoteJob>(
+      `${encodeURIComponent(exportId)}/user_dyi_jobs`,
+      JOB_FIELDS,
+      BASIC_JOB_FIELDS,
+    );
+  }
+
+  listFiles(jobId: string): AsyncGenerator<RemoteFile> {
+    return this.#pagedWithFallback<RemoteFile>(
+      `${encodeURIComponent(jobId)}/files`,
+      FILE_FIELDS,
+      BASIC_FILE_FIELDS,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** Asks for our extra fields; a server that does not know them gets the spec's. */
+  async *#pagedWithFallback<T>(path: string, rich: string, basic: string): AsyncGenerator<T> {
+    if (!this.#refused.has(rich)) {
+      const items = this.paged<T>(path, { fields: rich });
+      let first: IteratorResult<T> | undefined;
+      try {
+        first = await items.next();
+      } catch (error) {
+        if (!(error instanceof GraphRequestError && error.isUnknownField)) throw error;
+        this.#refused.add(rich);
+      }
+      if (first !== undefined) {
+        if (first.done !== true) yield first.value;
+        yield* items;
+        return;
+      }
+    }
+    yield* this.paged<T>(path, { fields: basic });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function hasError(body: unknown): body is { error: GraphErrorBody } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { error?: unknown }).error === 'object'
+  );
+}

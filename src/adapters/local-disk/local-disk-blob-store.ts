@@ -73,6 +73,8 @@ export class LocalDiskBlobStore implements BlobStore {
     const tempPath = path.join(this.#tempDir, randomUUID());
     const hash = createHash('sha256');
     let size = 0;
+    // `flush` fsyncs before close, so the rename below never publishes unwritten bytes.
+    const file = createWriteStream(tempPath, { flags: 'wx', flush: true });
     try {
       await pipeline(
         body,
@@ -83,8 +85,7 @@ export class LocalDiskBlobStore implements BlobStore {
             yield chunk;
           }
         },
-        // `flush` fsyncs before close, so the rename below never publishes unwritten bytes.
-        createWriteStream(tempPath, { flags: 'wx', flush: true }),
+        file,
         { signal: options?.signal },
       );
       // An abort that lands after the last byte must still leave nothing under the key.
@@ -92,6 +93,9 @@ export class LocalDiskBlobStore implements BlobStore {
       await mkdir(path.dirname(target), { recursive: true });
       await rename(tempPath, target);
     } catch (error) {
+      // A source that fails at once can beat the file's own open: removing it before the
+      // stream has closed would run before the file exists, and leave it behind.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       await rm(tempPath, { force: true });
       throw error;
     }

@@ -7,8 +7,9 @@
  * 127.0.0.1 (rate limits off) and times, alternately after one warm-up each, the compiled
  * `dyi download` of the whole export (Graph listing, `.part`, sha256 check, rename: what a user
  * runs) and `curl -s -o FILE` of the file's `download_url`, each writing into the temp dir.
- * Both are timed from process start to exit. It prints MB/s (10^6 bytes/s) per run, the medians
- * and the ratio dyi/curl (goal: at least 0.8). It stops the server by its pid and removes the
+ * Both are timed from process start to exit. A third line, for reference only, is the least a
+ * Node downloader does (undici's `request` through a sha256 into a file). It prints MB/s (10^6
+ * bytes/s) per run, the medians and the ratio dyi/curl (goal: at least 0.8). It stops the server by its pid and removes the
  * temp dir at the end, also on Ctrl-C.
  * Run: `npm run bench:download-cli` (builds first) or
  * `npx tsx bench/download-cli-vs-curl.ts [--runs 3] [--size-mib 1024]`.
@@ -30,6 +31,28 @@ const GOAL_RATIO = 0.8;
 const MIB = 1024 * 1024;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/**
+ * A reference, not a contender: the least a Node downloader does (undici's `request`, the
+ * client dyi uses, piped to a file through a sha256), to tell what Node costs from what dyi
+ * adds. Plain JavaScript for `node -e`, run from the repository so that `undici` resolves.
+ */
+const NODE_MINIMAL_SOURCE = `
+const { request } = require('undici');
+const { createWriteStream } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { pipeline } = require('node:stream/promises');
+(async () => {
+  const [url, file] = process.argv.slice(1);
+  const { statusCode, body } = await request(url);
+  if (statusCode !== 200) throw new Error('status ' + statusCode);
+  const hash = createHash('sha256');
+  await pipeline(body, async function* (source) {
+    for await (const chunk of source) { hash.update(chunk); yield chunk; }
+  }, createWriteStream(file, { highWaterMark: 1024 * 1024 }));
+  console.log(hash.digest('hex'));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
 /** Longest any one child may run before the bench kills it (by its pid) and fails. */
 const CHILD_TIMEOUT_MS = 300_000;
 
@@ -83,15 +106,18 @@ async function main(): Promise<void> {
     console.log(
       `${runs} runs of each, alternating, after one warm-up each; ${cpus().length} CPUs, load average ${loadAverage()}`,
     );
-    const results = { dyi: [] as number[], curl: [] as number[] };
+    const results = { dyi: [] as number[], curl: [] as number[], node: [] as number[] };
     for (let run = 0; run <= runs; run++) {
-      const order = run % 2 === 0 ? (['dyi', 'curl'] as const) : (['curl', 'dyi'] as const);
+      const order =
+        run % 2 === 0 ? (['dyi', 'curl', 'node'] as const) : (['node', 'curl', 'dyi'] as const);
       for (const contender of order) {
         const out = path.join(dir, `${contender}-${run}`);
         const ms =
           contender === 'dyi'
             ? await runDyi(origin, seeded, out)
-            : await runCurl(url, out, seeded.size);
+            : contender === 'curl'
+              ? await runCurl(url, out, seeded.size)
+              : await runNodeMinimal(url, out, seeded.size);
         await rm(out, { recursive: true, force: true });
         const speed = seeded.size / 1e6 / (ms / 1000);
         if (run === 0) {
@@ -109,6 +135,9 @@ async function main(): Promise<void> {
     const ratio = dyi / curl;
     console.log(`median dyi download  ${dyi.toFixed(0).padStart(6)} MB/s`);
     console.log(`median curl -o       ${curl.toFixed(0).padStart(6)} MB/s`);
+    console.log(
+      `median minimal Node  ${median(results.node).toFixed(0).padStart(6)} MB/s (reference: undici + sha256 + file)`,
+    );
     console.log(
       `ratio dyi/curl: ${ratio.toFixed(2)} (${ratio >= GOAL_RATIO ? 'meets' : 'MISSES'} the goal of ${GOAL_RATIO})`,
     );
@@ -251,6 +280,13 @@ async function runDyi(origin: string, seeded: Seeded, out: string): Promise<numb
   if (result.code !== 0) {
     throw new Error(`dyi download exited with ${result.code}: ${result.stderr}${result.stdout}`);
   }
+  const summary = result.stdout
+    .split('\n')
+    .filter((line) => line.includes('"summary"'))
+    .map((line) => JSON.parse(line) as { elapsed_ms?: number; ok?: boolean })[0];
+  if (summary?.ok !== true)
+    throw new Error(`dyi download did not report success: ${result.stdout}`);
+  console.log(`    (dyi's own summary: ${((summary.elapsed_ms ?? 0) / 1000).toFixed(2)} s)`);
   const local = path.join(out, seeded.exportId, 'company', seeded.fileName);
   const { size } = await stat(local);
   if (size !== seeded.size) throw new Error(`dyi download wrote ${size} of ${seeded.size} bytes`);
@@ -267,11 +303,23 @@ async function runCurl(url: string, out: string, expected: number): Promise<numb
   return result.ms;
 }
 
+async function runNodeMinimal(url: string, out: string, expected: number): Promise<number> {
+  const file = `${out}.bin`;
+  const result = await timed(process.execPath, ['-e', NODE_MINIMAL_SOURCE, url, file]);
+  if (result.code !== 0)
+    throw new Error(`minimal Node exited with ${result.code}: ${result.stderr}`);
+  const { size } = await stat(file);
+  await rm(file, { force: true });
+  if (size !== expected) throw new Error(`minimal Node wrote ${size} of ${expected} bytes`);
+  return result.ms;
+}
+
 /** Runs a command to its end, timed from spawn to exit; kills it by pid past the timeout. */
 function timed(command: string, args: readonly string[]): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, {
+      cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
     });

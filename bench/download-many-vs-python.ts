@@ -250,21 +250,35 @@ async function runDyi(
   out: string,
   concurrency: readonly string[],
 ): Promise<number> {
-  const result = await timed(process.execPath, [
-    CLI,
-    'download',
-    '--out',
-    out,
-    '--base-url',
-    origin,
-    '--token',
-    seeded.token,
-    '--json',
-    ...concurrency,
-  ]);
+  const started = performance.now();
+  let listed: number | undefined;
+  const onStdout = (text: string): void => {
+    if (listed === undefined && text.includes('"event":"start"')) listed = performance.now();
+  };
+  const result = await timed(
+    process.execPath,
+    [
+      CLI,
+      'download',
+      '--out',
+      out,
+      '--base-url',
+      origin,
+      '--token',
+      seeded.token,
+      '--json',
+      ...concurrency,
+    ],
+    onStdout,
+  );
   if (result.code !== 0) {
     throw new Error(`dyi download exited with ${result.code}: ${result.stderr}`);
   }
+  const listedSeconds = ((listed ?? started) - started) / 1000;
+  console.log(
+    `    dyi: listed every file in ${listedSeconds.toFixed(2)} s (to its "start" event), ` +
+      `fetched them in ${((performance.now() - (listed ?? started)) / 1000).toFixed(2)} s`,
+  );
   const written = await filesUnder(path.join(out, seeded.exportId));
   if (written.count !== seeded.files || written.bytes !== seeded.bytes) {
     throw new Error(`dyi download wrote ${written.count} files, ${written.bytes} bytes`);
@@ -281,6 +295,10 @@ async function runPython(dir: string, seeded: Seeded, out: string): Promise<numb
   await writeFile(listing, sample.stdout);
   const fetched = await timed(PYTHON, [path.join(dir, 'fetch-each.py'), listing, out]);
   const ms = performance.now() - started;
+  console.log(
+    `    python: the sample listed every file in ${(sample.ms / 1000).toFixed(2)} s, ` +
+      `the loop fetched them in ${(fetched.ms / 1000).toFixed(2)} s`,
+  );
   if (fetched.code !== 0)
     throw new Error(`the fetch exited with ${fetched.code}: ${fetched.stderr}`);
   if (Number(fetched.stdout.trim()) !== seeded.files) {
@@ -339,7 +357,11 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; orig
 }
 
 /** Runs a command to its end, timed from spawn to exit; kills it by pid past the timeout. */
-function timed(command: string, args: readonly string[]): Promise<Timed> {
+function timed(
+  command: string,
+  args: readonly string[],
+  onStdout?: (text: string) => void,
+): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, {
@@ -349,7 +371,10 @@ function timed(command: string, args: readonly string[]): Promise<Timed> {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onStdout?.(stdout);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');

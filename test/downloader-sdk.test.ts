@@ -78,7 +78,8 @@ async function interrupted(bytes: Buffer, etag: string): Promise<DownloadState> 
   await mkdir(path.dirname(part), { recursive: true });
   await writeFile(part, bytes);
   const state = await DownloadState.open(out);
-  await state.markPartial(file.fileId, { path: relative, etag });
+  state.markPartial(file.fileId, { path: relative, etag });
+  await state.save();
   return state;
 }
 
@@ -91,6 +92,8 @@ async function fetched(state: DownloadState, url = file.downloadUrl) {
   const local = await readFile(path.join(out, relative));
   expect(createHash('sha256').update(local).digest('hex')).toBe(sha256);
   expect(await readdir(path.dirname(path.join(out, relative)))).toEqual([file.name]);
+  // The state is written at the latest when the run saves it at its end.
+  await state.save();
   expect((await DownloadState.open(out)).finished(file.fileId)).toMatchObject({ sha256 });
   return result;
 }

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS, loadConfig } from '../config.js';
 import { DyiError, ValidationError } from '../domain/index.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
 
 export interface DataDirOptions {
   readonly dataDir?: string;
@@ -29,6 +29,8 @@ export async function withRuntime<T>(
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
     ...overrides,
   });
+  // Loaded here, not at the top: commands that need no data directory start faster.
+  const { openRuntime } = await import('../runtime.js');
   const runtime = await openRuntime(config);
   try {
     return await action(runtime);

@@ -5,29 +5,36 @@
  */
 import { Command } from 'commander';
 import { reportError } from './cli-context.js';
-import { communityCommand } from './community-command.js';
-import { downloadCommand } from './download-command.js';
-import { exportCommand } from './export-command.js';
-import { importCommand } from './import-command.js';
-import { integrationCommand } from './integration-command.js';
-import { listCommand } from './list-command.js';
-import { seedCommand } from './seed-command.js';
-import { serveCommand } from './serve-command.js';
-import { tokenCommand } from './token-command.js';
-import { workerCommand } from './worker-command.js';
 
-const program = new Command('dyi')
-  .description('dyi-export: self-hosted DYI Export API (Graph-compatible server and tools)')
-  .showHelpAfterError()
-  .addCommand(serveCommand())
-  .addCommand(communityCommand())
-  .addCommand(integrationCommand())
-  .addCommand(tokenCommand())
-  .addCommand(exportCommand())
-  .addCommand(importCommand())
-  .addCommand(seedCommand())
-  .addCommand(workerCommand())
-  .addCommand(listCommand())
-  .addCommand(downloadCommand());
+/**
+ * Each subcommand's module, loaded only when that command runs (or for the help that lists
+ * them all): `dyi download` need not load the server, the export engine or sharp.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand(),
+  worker: async () => (await import('./worker-command.js')).workerCommand(),
+  community: async () => (await import('./community-command.js')).communityCommand(),
+  integration: async () => (await import('./integration-command.js')).integrationCommand(),
+  token: async () => (await import('./token-command.js')).tokenCommand(),
+  export: async () => (await import('./export-command.js')).exportCommand(),
+  import: async () => (await import('./import-command.js')).importCommand(),
+  seed: async () => (await import('./seed-command.js')).seedCommand(),
+  list: async () => (await import('./list-command.js')).listCommand(),
+  download: async () => (await import('./download-command.js')).downloadCommand(),
+};
 
-program.parseAsync(process.argv).catch(reportError);
+async function main(): Promise<void> {
+  const program = new Command('dyi')
+    .description('dyi-export: self-hosted DYI Export API (Graph-compatible server and tools)')
+    .showHelpAfterError();
+  const named = process.argv[2];
+  const wanted =
+    named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) {
+    const load = COMMANDS[name];
+    if (load) program.addCommand(await load());
+  }
+  await program.parseAsync(process.argv);
+}
+
+main().catch(reportError);

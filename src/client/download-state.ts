@@ -4,14 +4,19 @@
  * finished file (export, job, file id, path relative to DIR, size, sha256, ETag) and, for files
  * still being fetched, the ETag their `.part` bytes came with (what `If-Range` needs to resume
  * safely). It never holds the token or a download URL. Writes are atomic (a temporary file
- * renamed over the old one) and coalesced: many files finishing together cause a few writes,
- * not one each. A missing or unreadable file is an empty state: files already on disk are then
- * checked by hash and adopted rather than fetched again.
+ * renamed over the old one) and deferred: changes are written at most every SAVE_DELAY_MS and
+ * at the end of a run, since rewriting the whole file for each of thousands of small files cost
+ * more than fetching them. Losing the last changes to a kill is harmless: a missing or
+ * unreadable record makes files already on disk be checked by hash and adopted, and a `.part`
+ * without its ETag is still resumed when the server gives the file's SHA-256.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const STATE_FILE_NAME = '.dyi-download-state.json';
+
+/** How long a change may wait before it is written, in milliseconds. */
+const SAVE_DELAY_MS = 250;
 
 export interface FinishedFile {
   readonly exportId: string;
@@ -42,6 +47,7 @@ export class DownloadState {
   readonly #document: StateDocument;
   #dirty = false;
   #writing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   private constructor(file: string, document: StateDocument) {
     this.file = file;
@@ -62,29 +68,40 @@ export class DownloadState {
     return this.#document.partials[fileId];
   }
 
-  markFinished(entry: FinishedFile): Promise<void> {
+  markFinished(entry: FinishedFile): void {
     this.#document.files[entry.fileId] = { ...entry };
     delete this.#document.partials[entry.fileId];
-    return this.save();
+    this.#schedule();
   }
 
-  markPartial(fileId: string, partial: PartialFile): Promise<void> {
+  markPartial(fileId: string, partial: PartialFile): void {
     this.#document.partials[fileId] = { ...partial };
-    return this.save();
+    this.#schedule();
   }
 
   /** Forgets a file whose bytes on disk no longer match what was recorded. */
-  forget(fileId: string): Promise<void> {
+  forget(fileId: string): void {
     delete this.#document.files[fileId];
     delete this.#document.partials[fileId];
-    return this.save();
+    this.#schedule();
   }
 
   /** Resolves once the file on disk holds every change made before the call. */
   save(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#dirty = true;
     this.#writing ??= this.#drain();
     return this.#writing;
+  }
+
+  /** Writes the changes within SAVE_DELAY_MS; a failed deferred write shows at `save()`. */
+  #schedule(): void {
+    this.#dirty = true;
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.save().catch(() => (this.#dirty = true));
+    }, SAVE_DELAY_MS).unref();
   }
 
   async #drain(): Promise<void> {

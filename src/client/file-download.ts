@@ -67,19 +67,15 @@ export async function downloadFile(
         // Reading starts before anything else is awaited: bytes that arrive just before a cut
         // would otherwise be dropped with the destroyed stream, unread.
         const writing = write(answer.body, partPath, answer.restarted, hash, received, context);
-        let saving: Promise<void> | undefined;
         if (answer.etag !== undefined && answer.etag !== etag) {
           etag = answer.etag;
-          saving = state.markPartial(file.fileId, { path: relativePath, etag });
+          state.markPartial(file.fileId, { path: relativePath, etag });
         }
-        // Both settle before going on, so that no write is still open when the part is measured.
-        const [written, saved] = await Promise.allSettled([writing, saving]);
-        if (written.status === 'rejected') throw written.reason as Error;
-        if (saved.status === 'rejected') throw saved.reason as Error;
+        await writing;
       }
       const sha256 = await verify(partPath, file, hash);
       await rename(partPath, finalPath);
-      await state.markFinished({
+      state.markFinished({
         exportId: file.exportId,
         jobId: file.jobId,
         fileId: file.fileId,

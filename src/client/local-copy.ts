@@ -31,16 +31,16 @@ export async function localCopyOf(
       : file.sha256;
   const serverAgrees = file.sha256 === undefined || file.sha256 === expected;
   if (size !== file.size || expected === undefined || !serverAgrees) {
-    if (recorded !== undefined) await state.forget(file.fileId);
+    if (recorded !== undefined) state.forget(file.fileId);
     return undefined;
   }
   const actual = await sha256OfFile(local);
   if (actual !== expected) {
-    if (recorded !== undefined) await state.forget(file.fileId);
+    if (recorded !== undefined) state.forget(file.fileId);
     return undefined;
   }
   if (recorded === undefined || recorded.sha256 !== actual || recorded.path !== relativePath) {
-    await state.markFinished({
+    state.markFinished({
       exportId: file.exportId,
       jobId: file.jobId,
       fileId: file.fileId,

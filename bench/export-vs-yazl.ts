@@ -128,7 +128,7 @@ async function measureFormat(
 ): Promise<FormatFigures> {
   const { DATA_TYPES } = await loadIndex();
   const { SYNTHETIC_PERIOD } = await loadSynthetic();
-  const { JobRunner } = await loadJobRunner();
+  const { JobRunner, jobRunnerDeps } = await loadJobRunner();
   const exportJob = await runtime.exports.create(communityId, {
     data_types: DATA_TYPES.join(','),
     dyi_format: format,
@@ -137,14 +137,7 @@ async function measureFormat(
     end_time: String(SYNTHETIC_PERIOD.end),
   });
   const jobIds = await runtime.metadata.jobs.idsOfExport(exportJob.id);
-  const runner = new JobRunner({
-    metadata: runtime.metadata,
-    content: runtime.content,
-    blobs: runtime.blobs,
-    jobs: runtime.jobs,
-    clock: runtime.clock,
-    limits: { maxPartBytes: runtime.config.maxPartBytes, maxJobBytes: runtime.config.maxJobBytes },
-  });
+  const runner = new JobRunner(jobRunnerDeps(runtime));
 
   console.log(`${format}, ${quality}: ours, ${jobIds.length} jobs one after another`);
   const started = performance.now();

@@ -30,7 +30,7 @@ export interface ExportChildResult {
 async function run(start: ExportChildStart): Promise<ExportChildResult> {
   const { DATA_TYPES, loadConfig, openRuntime } = await loadIndex();
   const { SYNTHETIC_PERIOD } = await loadSynthetic();
-  const { JobRunner } = await loadJobRunner();
+  const { JobRunner, jobRunnerDeps } = await loadJobRunner();
   const runtime = await openRuntime(loadConfig({}, { dataDir: start.dataDir, logLevel: 'silent' }));
   try {
     const baselineMaxRss = peakRss();
@@ -41,17 +41,7 @@ async function run(start: ExportChildStart): Promise<ExportChildResult> {
       start_time: String(SYNTHETIC_PERIOD.start),
       end_time: String(SYNTHETIC_PERIOD.end),
     });
-    const runner = new JobRunner({
-      metadata: runtime.metadata,
-      content: runtime.content,
-      blobs: runtime.blobs,
-      jobs: runtime.jobs,
-      clock: runtime.clock,
-      limits: {
-        maxPartBytes: runtime.config.maxPartBytes,
-        maxJobBytes: runtime.config.maxJobBytes,
-      },
-    });
+    const runner = new JobRunner(jobRunnerDeps(runtime));
     const started = performance.now();
     const jobIds = await runtime.metadata.jobs.idsOfExport(exportJob.id);
     let bytes = 0;

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { type Runtime, openRuntime } from '../runtime.js';
-import { type JobOutcome, JobRunner } from './job-runner.js';
+import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
 /** Attempts before a job is marked FAILED. */
 export const MAX_ATTEMPTS = 3;
@@ -57,17 +57,7 @@ export class ExportWorker {
     this.#runtime = runtime;
     this.#post = post;
     this.#name = `worker-${process.pid}-${index}-${randomBytes(4).toString('hex')}`;
-    this.#runner = new JobRunner({
-      metadata: runtime.metadata,
-      content: runtime.content,
-      blobs: runtime.blobs,
-      jobs: runtime.jobs,
-      clock: runtime.clock,
-      limits: {
-        maxPartBytes: runtime.config.maxPartBytes,
-        maxJobBytes: runtime.config.maxJobBytes,
-      },
-    });
+    this.#runner = new JobRunner(jobRunnerDeps(runtime));
   }
 
   /** Looks for work now instead of at the next poll. */

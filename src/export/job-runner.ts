@@ -38,6 +38,29 @@ export interface JobRunnerDeps {
   readonly limits: { readonly maxPartBytes: number; readonly maxJobBytes: number };
 }
 
+/** What the runner needs, in the shape of the runtime: `jobRunnerDeps(runtime)`. */
+export interface RunnerSources {
+  readonly metadata: MetadataStore;
+  readonly content: ContentStore;
+  readonly blobs: BlobStore;
+  readonly jobs: JobService;
+  readonly clock: Clock;
+  readonly config: { readonly maxPartBytes: number; readonly maxJobBytes: number };
+}
+
+/** The runner's dependencies from a runtime (or anything shaped like one). */
+export function jobRunnerDeps(sources: RunnerSources): JobRunnerDeps {
+  const { metadata, content, blobs, jobs, clock, config } = sources;
+  return {
+    metadata,
+    content,
+    blobs,
+    jobs,
+    clock,
+    limits: { maxPartBytes: config.maxPartBytes, maxJobBytes: config.maxJobBytes },
+  };
+}
+
 /** How a run ended; FAILED is not here: a run that fails throws, and the worker retries. */
 export type JobOutcome = 'COMPLETED' | 'ABORTED' | 'SKIPPED';
 

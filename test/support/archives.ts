@@ -9,7 +9,7 @@ import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 import type { DyiFile, DyiJob } from '../../src/domain/index.js';
-import { JobRunner, type JobOutcome } from '../../src/export/job-runner.js';
+import { JobRunner, type JobOutcome, jobRunnerDeps } from '../../src/export/job-runner.js';
 import type { Runtime } from '../../src/runtime.js';
 
 const run = promisify(execFile);
@@ -53,14 +53,7 @@ export async function runExport(
   runtime: Runtime,
   exportId: string,
 ): Promise<Map<string, JobOutcome>> {
-  const runner = new JobRunner({
-    metadata: runtime.metadata,
-    content: runtime.content,
-    blobs: runtime.blobs,
-    jobs: runtime.jobs,
-    clock: runtime.clock,
-    limits: { maxPartBytes: runtime.config.maxPartBytes, maxJobBytes: runtime.config.maxJobBytes },
-  });
+  const runner = new JobRunner(jobRunnerDeps(runtime));
   const outcomes = new Map<string, JobOutcome>();
   for (const jobId of await runtime.metadata.jobs.idsOfExport(exportId)) {
     outcomes.set(jobId, await runner.run(jobId));

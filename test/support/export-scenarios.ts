@@ -16,7 +16,7 @@ import type {
   MemberRecord,
   PostRecord,
 } from '../../src/domain/index.js';
-import { JobRunner } from '../../src/export/job-runner.js';
+import { JobRunner, jobRunnerDeps } from '../../src/export/job-runner.js';
 import { blobKeyForMedia } from '../../src/ports/blob-store.js';
 import type { Runtime } from '../../src/runtime.js';
 import { JobService, type NewFileContent } from '../../src/services/job-service.js';
@@ -162,14 +162,7 @@ export function recordingRunner(runtime: Runtime): {
   stored: readonly DyiFile[];
 } {
   const jobs = new RecordingJobService(runtime.metadata, runtime.blobs, runtime.clock);
-  const runner = new JobRunner({
-    metadata: runtime.metadata,
-    content: runtime.content,
-    blobs: runtime.blobs,
-    jobs,
-    clock: runtime.clock,
-    limits: { maxPartBytes: runtime.config.maxPartBytes, maxJobBytes: runtime.config.maxJobBytes },
-  });
+  const runner = new JobRunner(jobRunnerDeps({ ...runtime, jobs }));
   return { runner, stored: jobs.stored };
 }
 

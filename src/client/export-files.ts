@@ -2,8 +2,9 @@
  * @module
  * Every file of every (or the chosen) export, walked the way the spec's sample does (exports,
  * then each export's company job, then its user jobs) but with every list paged to its end.
- * The files of several user jobs are fetched at once, since a large export has thousands of
- * jobs with one small file each and the round trips, not the bytes, are what take time.
+ * User jobs come with their first page of files (field expansion), and a job with more files,
+ * or a server that does not expand, has its files listed with several jobs at once: a large
+ * export has thousands of jobs with one small file each, and round trips are what take time.
  */
 import type { GraphClient } from './graph-client.js';
 import type { RemoteExport, RemoteFile, RemoteJob } from './graph-types.js';
@@ -60,7 +61,12 @@ export async function* listExportFiles(
       batch = [];
       return lists.flat();
     };
-    for await (const job of client.listUserJobs(listed.id)) {
+    for await (const job of client.listUserJobsWithFiles(listed.id)) {
+      // Files that came with the job, all on one page: nothing more to ask.
+      if (job.files !== undefined && job.files.paging?.next === undefined) {
+        yield* job.files.data.map((file) => toExportFile(listed.id, job, 'USER', file));
+        continue;
+      }
       batch.push(job);
       if (batch.length >= (options.jobConcurrency ?? 8)) yield* await flush();
     }
@@ -92,19 +98,28 @@ async function filesOfJob(
 ): Promise<ExportFile[]> {
   const files: ExportFile[] = [];
   for await (const file of client.listFiles(job.id)) {
-    files.push({
-      exportId,
-      jobId: job.id,
-      jobType,
-      userId: job.user?.id,
-      fileId: file.id,
-      size: file.file_size,
-      name: nameOf(file),
-      sha256: typeof file.sha256 === 'string' ? file.sha256.toLowerCase() : undefined,
-      downloadUrl: file.download_url,
-    });
+    files.push(toExportFile(exportId, job, jobType, file));
   }
   return files;
+}
+
+function toExportFile(
+  exportId: string,
+  job: RemoteJob,
+  jobType: JobType,
+  file: RemoteFile,
+): ExportFile {
+  return {
+    exportId,
+    jobId: job.id,
+    jobType,
+    userId: job.user?.id,
+    fileId: file.id,
+    size: file.file_size,
+    name: nameOf(file),
+    sha256: typeof file.sha256 === 'string' ? file.sha256.toLowerCase() : undefined,
+    downloadUrl: file.download_url,
+  };
 }
 
 function nameOf(file: RemoteFile): string {

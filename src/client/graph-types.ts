@@ -25,6 +25,8 @@ export interface RemoteJob {
   readonly job_state?: string;
   /** Ours: the member a user job exports. */
   readonly user?: { readonly id: string };
+  /** The job's first page of files, when they were asked for by field expansion. */
+  readonly files?: GraphPage<RemoteFile>;
 }
 
 /** A downloadable file of a DYI job. */

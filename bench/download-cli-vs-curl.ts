@@ -15,10 +15,9 @@
  * `npx tsx bench/download-cli-vs-curl.ts [--runs 3] [--size-mib 1024]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import { freePort } from '../src/server/free-port.js';
+import { loadAverage, stopChild, timed } from './support/child-process.js';
+import { median } from './support/measure-load.js';
 
 const GOAL_RATIO = 0.8;
 const MIB = 1024 * 1024;
@@ -55,13 +56,7 @@ const { pipeline } = require('node:stream/promises');
 
 /** Longest any one child may run before the bench kills it (by its pid) and fails. */
 const CHILD_TIMEOUT_MS = 300_000;
-
-interface Timed {
-  readonly code: number | null;
-  readonly ms: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+const RUN = { timeoutMs: CHILD_TIMEOUT_MS, cwd: REPO_ROOT };
 
 interface Seeded {
   readonly token: string;
@@ -264,19 +259,23 @@ async function graphGet(origin: string, seeded: Seeded, pathAndQuery: string): P
 }
 
 async function runDyi(origin: string, seeded: Seeded, out: string): Promise<number> {
-  const result = await timed(process.execPath, [
-    CLI,
-    'download',
-    '--out',
-    out,
-    '--export',
-    seeded.exportId,
-    '--base-url',
-    origin,
-    '--token',
-    seeded.token,
-    '--json',
-  ]);
+  const result = await timed(
+    process.execPath,
+    [
+      CLI,
+      'download',
+      '--out',
+      out,
+      '--export',
+      seeded.exportId,
+      '--base-url',
+      origin,
+      '--token',
+      seeded.token,
+      '--json',
+    ],
+    RUN,
+  );
   if (result.code !== 0) {
     throw new Error(`dyi download exited with ${result.code}: ${result.stderr}${result.stdout}`);
   }
@@ -295,7 +294,7 @@ async function runDyi(origin: string, seeded: Seeded, out: string): Promise<numb
 
 async function runCurl(url: string, out: string, expected: number): Promise<number> {
   const file = `${out}.bin`;
-  const result = await timed('curl', ['-sS', '--fail', '-o', file, url]);
+  const result = await timed('curl', ['-sS', '--fail', '-o', file, url], RUN);
   if (result.code !== 0) throw new Error(`curl exited with ${result.code}: ${result.stderr}`);
   const { size } = await stat(file);
   await rm(file, { force: true });
@@ -305,63 +304,13 @@ async function runCurl(url: string, out: string, expected: number): Promise<numb
 
 async function runNodeMinimal(url: string, out: string, expected: number): Promise<number> {
   const file = `${out}.bin`;
-  const result = await timed(process.execPath, ['-e', NODE_MINIMAL_SOURCE, url, file]);
+  const result = await timed(process.execPath, ['-e', NODE_MINIMAL_SOURCE, url, file], RUN);
   if (result.code !== 0)
     throw new Error(`minimal Node exited with ${result.code}: ${result.stderr}`);
   const { size } = await stat(file);
   await rm(file, { force: true });
   if (size !== expected) throw new Error(`minimal Node wrote ${size} of ${expected} bytes`);
   return result.ms;
-}
-
-/** Runs a command to its end, timed from spawn to exit; kills it by pid past the timeout. */
-function timed(command: string, args: readonly string[]): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, ms: performance.now() - started, stdout, stderr });
-    });
-  });
-}
-
-/** SIGTERM by pid (the server shuts down gracefully), SIGKILL after 10 s. */
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-  }, 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-}
-
-function loadAverage(): string {
-  return loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' ');
 }
 
 await main();

@@ -22,10 +22,9 @@
  * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +32,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import { freePort } from '../src/server/free-port.js';
+import { loadAverage, stopChild, timed } from './support/child-process.js';
+import { median } from './support/measure-load.js';
 
 const GOAL_SPEEDUP = 5;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,7 @@ const SPEC = path.resolve(REPO_ROOT, '..', 'shared', 'seed', 'dyi-export-api.txt
 const PYTHON = 'python3';
 /** Longest any one child may run before the bench kills it (by its pid) and fails. */
 const CHILD_TIMEOUT_MS = 600_000;
+const RUN = { timeoutMs: CHILD_TIMEOUT_MS };
 
 /** The sample's user-job loop, and the same loop over every page (the one change made). */
 const SAMPLE_PAGE_LINES = `    user_dyi_jobs = response.json()
@@ -84,13 +86,6 @@ interface Seeded {
   readonly bytes: number;
 }
 
-interface Timed {
-  readonly code: number | null;
-  readonly ms: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -102,7 +97,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const users = Number(values.users);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
-  const probe = await timed(PYTHON, ['-c', 'import requests']);
+  const probe = await timed(PYTHON, ['-c', 'import requests'], RUN);
   if (probe.code !== 0) {
     throw new Error(`${PYTHON} with requests is needed: pip install requests (${probe.stderr})`);
   }
@@ -141,7 +136,7 @@ async function main(): Promise<void> {
     console.log('the one change to the sample (follows paging.next of user_dyi_jobs):');
     console.log(PAGINATED_LINES.split('\n').slice(1, 5).join('\n'));
 
-    const asIs = await timed(PYTHON, [path.join(dir, 'sample-as-is.py')]);
+    const asIs = await timed(PYTHON, [path.join(dir, 'sample-as-is.py')], RUN);
     const asIsFiles = asIs.stdout.split('\n').filter((line) => line.includes('Download URL'));
     console.log(
       `the sample as is lists ${asIsFiles.length} of ${seeded.files} files (first page of user jobs only)`,
@@ -269,7 +264,7 @@ async function runDyi(
       '--json',
       ...concurrency,
     ],
-    onStdout,
+    { timeoutMs: CHILD_TIMEOUT_MS, onStdout },
   );
   if (result.code !== 0) {
     throw new Error(`dyi download exited with ${result.code}: ${result.stderr}`);
@@ -290,10 +285,10 @@ async function runPython(dir: string, seeded: Seeded, out: string): Promise<numb
   await mkdir(out, { recursive: true });
   const listing = path.join(out, 'listing.txt');
   const started = performance.now();
-  const sample = await timed(PYTHON, [path.join(dir, 'sample-paginated.py')]);
+  const sample = await timed(PYTHON, [path.join(dir, 'sample-paginated.py')], RUN);
   if (sample.code !== 0) throw new Error(`the sample exited with ${sample.code}: ${sample.stderr}`);
   await writeFile(listing, sample.stdout);
-  const fetched = await timed(PYTHON, [path.join(dir, 'fetch-each.py'), listing, out]);
+  const fetched = await timed(PYTHON, [path.join(dir, 'fetch-each.py'), listing, out], RUN);
   const ms = performance.now() - started;
   console.log(
     `    python: the sample listed every file in ${(sample.ms / 1000).toFixed(2)} s, ` +
@@ -354,63 +349,6 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; orig
   });
   child.removeAllListeners('exit');
   return { child, origin };
-}
-
-/** Runs a command to its end, timed from spawn to exit; kills it by pid past the timeout. */
-function timed(
-  command: string,
-  args: readonly string[],
-  onStdout?: (text: string) => void,
-): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // requests honours proxy settings; the server is on loopback, never behind a proxy.
-      env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      onStdout?.(stdout);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, ms: performance.now() - started, stdout, stderr });
-    });
-  });
-}
-
-/** SIGTERM by pid (the server shuts down gracefully), SIGKILL after 10 s. */
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-  }, 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-}
-
-function loadAverage(): string {
-  return loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' ');
 }
 
 await main();

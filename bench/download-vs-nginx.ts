@@ -13,8 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,10 @@ import { LocalDiskBlobStore } from '../src/adapters/local-disk/local-disk-blob-s
 import type { DyiFile } from '../src/domain/types.js';
 import { blobKeyForFile } from '../src/ports/blob-store.js';
 import { registerDownloadRoute } from '../src/server/download-route.js';
+import { freePort } from '../src/server/free-port.js';
 import { DownloadUrlSigner } from '../src/services/download-url-signer.js';
+import { loadAverage } from './support/child-process.js';
+import { median } from './support/measure-load.js';
 
 const NGINX = '/usr/sbin/nginx';
 const GOAL_RATIO = 0.7;
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
       },
     ];
     if (hasNginx) {
-      const port = await freePort();
+      const port = await freePort('127.0.0.1');
       const started = await startNginx(dir, path.join(dir, 'blobs'), port);
       nginx = started;
       contenders.push({
@@ -292,37 +295,13 @@ async function nginxCpuSeconds(master: ChildProcess): Promise<number> {
   return ticks / 100;
 }
 
-function loadAverage(): string {
-  return loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' ');
-}
-
 function mbPerSecond(run: Run): number {
   return run.bytes / 1e6 / run.seconds;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }
 
 function portOf(app: FastifyInstance): number {
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server is not on TCP');
-  return address.port;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
   return address.port;
 }
 

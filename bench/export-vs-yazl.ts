@@ -25,7 +25,7 @@ import type { DyiFormat, MediaQuality } from '../src/domain/index.js';
 import type { Runtime } from '../src/runtime.js';
 import { loadIndex, loadJobRunner, loadSeed, loadSynthetic } from './support/built.js';
 import { printTable } from './support/measure-load.js';
-import { zipEntries } from './support/zip-entries.js';
+import { zipEntries } from '../test/support/archives.js';
 
 const GOAL_RATIO = 0.5;
 /** Our zip part writer's level for text (`TEXT_COMPRESSION_LEVEL`). */

@@ -2,34 +2,13 @@
  * The `dyi` command line as a person uses it, in real processes: make a community and tokens,
  * start an export, serve on a free port, and revoke a token while the server runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const MAIN = path.resolve(import.meta.dirname, '../src/cli/main.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dyi(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runDyi, spawnDyi } from './support/dyi-cli.js';
 
 /** Starts `dyi serve` and resolves once it has printed its banner. */
 function serve(
@@ -37,13 +16,7 @@ function serve(
   timeoutMs = 20_000,
 ): Promise<{ child: ChildProcess; banner: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', MAIN, 'serve', '--port', '0', ...args],
-      {
-        env: { ...process.env, DYI_LOG_LEVEL: 'silent' },
-      },
-    );
+    const child = spawnDyi(['serve', '--port', '0', ...args], { DYI_LOG_LEVEL: 'silent' });
     let banner = '';
     const timer = setTimeout(
       () => reject(new Error(`serve printed no banner: ${banner}`)),
@@ -78,12 +51,19 @@ afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 describe('dyi', () => {
   it('creates a community, tokens and an export, and serves them', async () => {
-    const community = await dyi(['community', 'create', '--name', 'Acme', '--data-dir', dataDir]);
+    const community = await runDyi([
+      'community',
+      'create',
+      '--name',
+      'Acme',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(community).toMatchObject({ code: 0, stderr: '' });
     expect(community.stdout).toMatch(/^\d{15}\n$/);
     const communityId = community.stdout.trim();
 
-    const token = await dyi(
+    const token = await runDyi(
       ['token', 'create', '--permission', 'read_company_data_exports,manage_company_data_exports'],
       { DYI_DATA_DIR: dataDir },
     );
@@ -91,7 +71,7 @@ describe('dyi', () => {
     expect(token.stdout).toMatch(/^DYI1[A-Za-z0-9_-]{43}\n$/);
     const secret = token.stdout.trim();
 
-    const made = await dyi([
+    const made = await runDyi([
       'export',
       'create',
       '--data-dir',
@@ -121,7 +101,7 @@ describe('dyi', () => {
       const community = await fetch(`${base}/community?access_token=${secret}`);
       expect(((await community.json()) as { id: string }).id).toBe(communityId);
 
-      const revoke = await dyi(['token', 'revoke', secret, '--data-dir', dataDir]);
+      const revoke = await runDyi(['token', 'revoke', secret, '--data-dir', dataDir]);
       expect(revoke.code).toBe(0);
       const refused = await fetch(`${base}/community?access_token=${secret}`);
       expect(refused.status).toBe(400);
@@ -165,9 +145,9 @@ describe('dyi', () => {
   it('runs a waiting export with `dyi worker`, and stops on SIGTERM', async () => {
     const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-worker-'));
     try {
-      const seeded = await dyi(['seed', '--users', '3', '--data-dir', fresh]);
+      const seeded = await runDyi(['seed', '--users', '3', '--data-dir', fresh]);
       expect(seeded.code).toBe(0);
-      const made = await dyi([
+      const made = await runDyi([
         'export',
         'create',
         '--data-types',
@@ -180,11 +160,9 @@ describe('dyi', () => {
         fresh,
       ]);
       expect(made.code).toBe(0);
-      const worker = spawn(
-        process.execPath,
-        ['--import', 'tsx', MAIN, 'worker', '--threads', '1', '--data-dir', fresh],
-        { env: { ...process.env, DYI_LOG_LEVEL: 'silent' } },
-      );
+      const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', fresh], {
+        DYI_LOG_LEVEL: 'silent',
+      });
       let log = '';
       worker.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
       const deadline = Date.now() + 90_000;
@@ -201,7 +179,7 @@ describe('dyi', () => {
   }, 120_000);
 
   it('creates an integration that requires appsecret_proof, and tokens of it', async () => {
-    const created = await dyi([
+    const created = await runDyi([
       'integration',
       'create',
       '--name',
@@ -213,7 +191,7 @@ describe('dyi', () => {
     expect(created.code).toBe(0);
     const appId = /^app_id=(\d+)$/m.exec(created.stdout)?.[1] ?? '';
     const appSecret = /^app_secret=([0-9a-f]{32})$/m.exec(created.stdout)?.[1] ?? '';
-    const token = await dyi([
+    const token = await runDyi([
       'token',
       'create',
       '--integration',
@@ -224,7 +202,7 @@ describe('dyi', () => {
       dataDir,
     ]);
     const secret = token.stdout.trim();
-    const listed = await dyi(['integration', 'list', '--data-dir', dataDir]);
+    const listed = await runDyi(['integration', 'list', '--data-dir', dataDir]);
     expect(listed.stdout).toContain(`${appId}\tproof-required\tArchiver`);
 
     const { child, banner } = await serve(['--data-dir', dataDir]);
@@ -237,7 +215,7 @@ describe('dyi', () => {
         `${base}/community?access_token=${secret}&appsecret_proof=${proof}`,
       );
       expect(withProof.status).toBe(200);
-      await dyi(['integration', 'require-proof', appId, 'off', '--data-dir', dataDir]);
+      await runDyi(['integration', 'require-proof', appId, 'off', '--data-dir', dataDir]);
       expect((await fetch(`${base}/community?access_token=${secret}`)).status).toBe(200);
     } finally {
       await stop(child);
@@ -245,7 +223,7 @@ describe('dyi', () => {
   }, 60_000);
 
   it('explains bad input with exit code 2', async () => {
-    const badPermission = await dyi([
+    const badPermission = await runDyi([
       'token',
       'create',
       '--permission',
@@ -257,7 +235,7 @@ describe('dyi', () => {
     expect(badPermission.stderr).toContain(
       'read_company_data_exports, manage_company_data_exports',
     );
-    const badFormat = await dyi([
+    const badFormat = await runDyi([
       'export',
       'create',
       '--data-dir',
@@ -271,7 +249,7 @@ describe('dyi', () => {
     expect(badFormat.stderr).toContain(
       'dyi_format must be one of JSON, HTML, NONE, HTML_AND_JSON, CSV',
     );
-    const help = await dyi(['--help']);
+    const help = await runDyi(['--help']);
     expect(help.stdout).toContain('serve');
     expect(help.stdout).toContain('export');
   }, 60_000);

@@ -21,8 +21,8 @@ import { runExport } from './support/archives.js';
 import { type Fault, type FaultPlan, type RequestRecord, struck } from './support/fault-proxy.js';
 import { type ProxiedFixture, startProxiedFixture } from './support/fault-proxy-fixture.js';
 import { completeJobWithFiles, createExport, jobsOf } from './support/graph-fixture.js';
+import { dyiArgs } from './support/dyi-cli.js';
 
-const MAIN = path.resolve(import.meta.dirname, '../src/cli/main.ts');
 const PART_BYTES = 64 * 1024;
 const IDLE_TIMEOUT_MS = 400;
 const STALL_MS = 3 * IDLE_TIMEOUT_MS;
@@ -163,7 +163,7 @@ function dyi(
   timeoutMs = 40_000,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const child = spawn(process.execPath, dyiArgs(args), {
       env: { ...process.env, NO_COLOR: '1' },
     });
     let stdout = '';

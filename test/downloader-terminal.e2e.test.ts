@@ -18,8 +18,7 @@ import {
   type ListeningFixture,
   startListeningFixture,
 } from './support/graph-fixture.js';
-
-const MAIN = path.resolve(import.meta.dirname, '../src/cli/main.ts');
+import { dyiArgs } from './support/dyi-cli.js';
 
 /** Single-quotes a word for `sh -c`. */
 function quote(word: string): string {
@@ -32,7 +31,7 @@ function atTerminal(
   waitFor: string,
   input: string,
 ): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, '--import', 'tsx', MAIN, ...args].map(quote).join(' ');
+  const command = [process.execPath, ...dyiArgs(args)].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
     delete env.DYI_TOKEN;

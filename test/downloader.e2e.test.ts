@@ -7,7 +7,6 @@
  * again; new exports are picked up; and deep paging (3 exports × 250 user jobs, pages of 25)
  * finds every file exactly once.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,31 +23,9 @@ import {
   seedCommunity,
   startListeningFixture,
 } from './support/graph-fixture.js';
+import { type CliRun, runDyi } from './support/dyi-cli.js';
 
-const MAIN = path.resolve(import.meta.dirname, '../src/cli/main.ts');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function dyi(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function events(run: Run): any[] {
+function events(run: CliRun): any[] {
   return run.stdout
     .trim()
     .split('\n')
@@ -100,7 +77,9 @@ describe('dyi download and dyi list against a seeded community', () => {
   const common = (): string[] => ['--base-url', fixture.baseUrl, '--retry-base-ms', '10'];
 
   it('downloads every file into the layout, each matching the server sha256', async () => {
-    const run = await dyi(['download', '--out', out, '--json', ...common()], { DYI_TOKEN: token });
+    const run = await runDyi(['download', '--out', out, '--json', ...common()], {
+      DYI_TOKEN: token,
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const jobs = await filesOfExport(fixture.runtime, exportId);
@@ -124,7 +103,7 @@ describe('dyi download and dyi list against a seeded community', () => {
   }, 60_000);
 
   it('lists the files in the spec sample format, and as NDJSON', async () => {
-    const run = await dyi(['list', '--token', token, ...common()]);
+    const run = await runDyi(['list', '--token', token, ...common()]);
     expect(run.code).toBe(0);
     const expected = (await filesOfExport(fixture.runtime, exportId)).flatMap(({ job, files }) =>
       files.map(
@@ -139,7 +118,7 @@ describe('dyi download and dyi list against a seeded community', () => {
     for (const line of lines) {
       expect(line).toMatch(/Download URL: http:\/\/127\.0\.0\.1:\d+\/dyi-files\/\d+\/\S+\?/);
     }
-    const json = events(await dyi(['list', '--json', '--token', token, ...common()]));
+    const json = events(await runDyi(['list', '--json', '--token', token, ...common()]));
     expect(json).toHaveLength(expected.length);
     expect(json[0]).toMatchObject({ export_id: exportId, job_type: 'COMPANY' });
     expect(json[0].sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -152,7 +131,7 @@ describe('dyi download and dyi list against a seeded community', () => {
     );
     const mtimes = await Promise.all(paths.map(async (p) => (await stat(p)).mtimeMs));
     const before = fileRequests;
-    const run = await dyi(['download', '--out', out, '--json', '--token', token, ...common()]);
+    const run = await runDyi(['download', '--out', out, '--json', '--token', token, ...common()]);
     expect(run.code).toBe(0);
     const all = events(run);
     expect(all.filter((e) => e.event === 'file-skipped')).toHaveLength(paths.length);
@@ -179,7 +158,7 @@ describe('dyi download and dyi list against a seeded community', () => {
     const addedFiles = (await filesOfExport(fixture.runtime, added.id)).flatMap((j) => j.files);
 
     const before = fileRequests;
-    const run = await dyi(['download', '--out', out, '--json', '--token', token, ...common()]);
+    const run = await runDyi(['download', '--out', out, '--json', '--token', token, ...common()]);
     expect(run.code).toBe(0);
     const done = events(run).filter((e) => e.event === 'file-done');
     expect(done.map((e) => e.file_id).sort()).toEqual(
@@ -203,7 +182,7 @@ describe('dyi download and dyi list against a seeded community', () => {
     const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-plain-'));
     try {
       const args = ['download', '--out', fresh, '--export', exportId, '--graph-version', 'v22.0'];
-      const run = await dyi([...args, '--appsecret', integration.appSecret, ...common()], {
+      const run = await runDyi([...args, '--appsecret', integration.appSecret, ...common()], {
         DYI_TOKEN: proofToken,
       });
       expect(run.stderr).toBe('');
@@ -211,7 +190,7 @@ describe('dyi download and dyi list against a seeded community', () => {
       expect(run.stdout).toMatch(/^\d+ file\(s\), /);
       expect(run.stdout).toMatch(/^done \d+\/company\/\S+ \(/m);
       expect(run.stdout).toMatch(/All files verified: \d+ downloaded, 0 already there, 0 failed/);
-      const refused = await dyi([...args, '--appsecret', 'wrong', ...common()], {
+      const refused = await runDyi([...args, '--appsecret', 'wrong', ...common()], {
         DYI_TOKEN: proofToken,
       });
       expect(refused.code).toBe(1);
@@ -223,10 +202,10 @@ describe('dyi download and dyi list against a seeded community', () => {
   }, 30_000);
 
   it('answers bad input with exit code 2 and no token with a message', async () => {
-    const bad = await dyi(['download', '--out', out, '--concurrency', '0', '--token', 'x']);
+    const bad = await runDyi(['download', '--out', out, '--concurrency', '0', '--token', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--concurrency');
-    const refused = await dyi(['list', '--token', 'not-a-token', ...common()]);
+    const refused = await runDyi(['list', '--token', 'not-a-token', ...common()]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/HTTP 400 \(Graph code 190/);
     expect(refused.stderr).not.toContain('not-a-token');
@@ -263,7 +242,7 @@ describe('paging at depth', () => {
   afterAll(() => fixture?.close());
 
   it('finds every file of 3 exports × 250 user jobs exactly once', async () => {
-    const run = await dyi(['list', '--json', '--base-url', fixture.baseUrl, '--token', token]);
+    const run = await runDyi(['list', '--json', '--base-url', fixture.baseUrl, '--token', token]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const ids = events(run).map((file) => file.file_id as string);

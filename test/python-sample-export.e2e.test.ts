@@ -13,12 +13,7 @@ import { DATA_TYPES } from '../src/domain/index.js';
 import { runExport } from './support/archives.js';
 import { tokensFor } from './support/export-scenarios.js';
 import { type ListeningFixture, startListeningFixture } from './support/graph-fixture.js';
-import {
-  parseFileLine,
-  pythonUnavailable,
-  REQUIRE_SERVICES,
-  runSpecSample,
-} from './support/python-sample.js';
+import { parseFileLine, requirePython, runSpecSample } from './support/python-sample.js';
 
 /** The sample reads one page of user jobs and of files (25 each): the export stays within it. */
 const SAMPLE_PAGE = 25;
@@ -99,11 +94,7 @@ afterAll(async () => {
 
 describe("the spec's Python sample on an export made by the engine", () => {
   it('prints one line per file the API has, and each URL serves bytes of its sha256', async (ctx) => {
-    const unavailable = await pythonUnavailable();
-    if (unavailable !== undefined) {
-      if (REQUIRE_SERVICES) throw new Error(`DYI_REQUIRE_SERVICES=1 but ${unavailable}`);
-      ctx.skip(unavailable);
-    }
+    await requirePython(ctx);
 
     const result = await runSpecSample(fixture.baseUrl, readToken);
     expect(result.code, `the sample failed:\n${result.stderr}`).toBe(0);

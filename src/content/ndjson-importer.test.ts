@@ -3,7 +3,6 @@
  * complete import of every kind, re-import, every kind of refused input (the store and the
  * blobs unchanged afterwards), and `dyi import` in a real process.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { loadConfig } from '../config.js';
 import { CONTENT_KINDS, type ContentKind, ValidationError } from '../domain/index.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { importNdjson, type ImportOptions } from './ndjson-importer.js';
+import { runDyi } from '../../test/support/dyi-cli.js';
 
 let dataDir: string;
 let inputDir: string;
@@ -426,36 +426,22 @@ describe('dyi import', () => {
   it('imports files into the only community and prints a summary', async () => {
     await runtime.close();
     const input = await files({ 'people.ndjson': PEOPLE, 'content.ndjson': CONTENT });
-    const ok = await dyi(['import', '--data-dir', dataDir, ...input]);
+    const ok = await runDyi(['import', '--data-dir', dataDir, ...input]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain(`Imported 27 records from 2 files into community ${communityId}:`);
     expect(ok.stdout).toMatch(/^ {2}member +3$/m);
     expect(ok.stdout).toContain(`Media: 1 file, ${png.byteLength} bytes (1 new blob stored).`);
 
-    const bad = await dyi(['import', '--data-dir', dataDir, path.join(inputDir, 'nope.ndjson')]);
+    const bad = await runDyi(['import', '--data-dir', dataDir, path.join(inputDir, 'nope.ndjson')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('nope.ndjson: no such file');
 
-    await dyi(['community', 'create', '--name', 'Beta', '--data-dir', dataDir]);
-    const ambiguous = await dyi(['import', '--data-dir', dataDir, ...input]);
+    await runDyi(['community', 'create', '--name', 'Beta', '--data-dir', dataDir]);
+    const ambiguous = await runDyi(['import', '--data-dir', dataDir, ...input]);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toMatch(/There are 2 communities; choose one with --community ID/);
     expect(ambiguous.stderr).toContain(`${communityId} Acme`);
     runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
   }, 60_000);
 });
-
-const MAIN = path.resolve(import.meta.dirname, '../cli/main.ts');
-
-function dyi(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

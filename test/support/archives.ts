@@ -19,20 +19,28 @@ export async function unzipTest(file: string): Promise<void> {
   await run('unzip', ['-tq', file]);
 }
 
-/** Every entry of a zip, by path, with its bytes (read and CRC-checked by yauzl). */
-export async function readZip(bytes: Buffer): Promise<Map<string, Buffer>> {
+/** One entry of a zip, with its bytes (read and CRC-checked by yauzl). */
+export interface ZipEntry {
+  readonly path: string;
+  readonly data: Buffer;
+  /** Compression method 8 (deflate); false for 0 (stored). */
+  readonly deflated: boolean;
+}
+
+/** Every entry of a zip held in memory, in the order the archive lists them. */
+export async function zipEntries(bytes: Buffer): Promise<ZipEntry[]> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, opened) =>
       error ? reject(error) : resolve(opened),
     ),
   );
-  const entries = new Map<string, Buffer>();
+  const entries: ZipEntry[] = [];
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
       zip.openReadStream(entry, (error, stream) => {
         if (error) return reject(error);
         buffer(stream).then((data) => {
-          entries.set(entry.fileName, data);
+          entries.push({ path: entry.fileName, data, deflated: entry.compressionMethod === 8 });
           zip.readEntry();
         }, reject);
       });
@@ -42,6 +50,11 @@ export async function readZip(bytes: Buffer): Promise<Map<string, Buffer>> {
     zip.readEntry();
   });
   return entries;
+}
+
+/** Every entry of a zip, by path, with its bytes. */
+export async function readZip(bytes: Buffer): Promise<Map<string, Buffer>> {
+  return new Map((await zipEntries(bytes)).map((entry) => [entry.path, entry.data]));
 }
 
 export function sha256(bytes: Buffer): string {

@@ -49,6 +49,17 @@ export async function pythonUnavailable(): Promise<string | undefined> {
   return `${PYTHON} with the requests package is needed to run the spec's Python sample: ${probe.stderr.trim()}`;
 }
 
+/**
+ * Skips the test when python3 with `requests` is missing, or fails it under
+ * DYI_REQUIRE_SERVICES=1 (CI), where every test must run.
+ */
+export async function requirePython(ctx: { skip(note?: string): void }): Promise<void> {
+  const unavailable = await pythonUnavailable();
+  if (unavailable === undefined) return;
+  if (REQUIRE_SERVICES) throw new Error(`DYI_REQUIRE_SERVICES=1 but ${unavailable}`);
+  ctx.skip(unavailable);
+}
+
 /** Runs the spec's sample unchanged but for its base URL and access token. */
 export async function runSpecSample(baseUrl: string, token: string): Promise<RunResult> {
   const spec = await readFile(SPEC, 'utf8');

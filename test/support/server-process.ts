@@ -5,9 +5,7 @@
  * gracefully (SIGTERM) or the hard way (SIGKILL, as a crash or an OOM killer would).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+import { dyiArgs } from './dyi-cli.js';
 
 /** How long a server may take to print its banner, in milliseconds. */
 const START_TIMEOUT_MS = 30_000;
@@ -35,7 +33,7 @@ export function startServer(
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--no-demo', '--data-dir', dataDir, ...args],
+    dyiArgs(['serve', '--port', '0', '--no-demo', '--data-dir', dataDir, ...args]),
     { env: { ...process.env, DYI_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

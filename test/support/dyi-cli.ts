@@ -1,0 +1,46 @@
+/**
+ * @module
+ * The `dyi` command line in a real process, from the TypeScript sources (through tsx), as the
+ * end-to-end tests run it.
+ */
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+/** The CLI's entry point in the sources. */
+export const DYI_MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+
+/** Node's arguments that run `dyi ...args`. */
+export function dyiArgs(args: readonly string[]): string[] {
+  return ['--import', 'tsx', DYI_MAIN, ...args];
+}
+
+/** Starts `dyi ...args` with `env` on top of this process's environment; stdin is closed. */
+export function spawnDyi(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, dyiArgs(args), {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `dyi ...args` to its end. */
+export function runDyi(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawnDyi(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -14,15 +14,13 @@
  * Goal: p99 latency during the export is at most 3x the idle p99.
  * Run: `npx tsx bench/api-latency-during-export.ts [--users 300] [--duration 10] [--connections 8]`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Runtime } from '../src/runtime.js';
 import { loadIndex, loadSeed, loadSynthetic } from './support/built.js';
+import { type BuiltServer, startBuiltServer, stopChild } from './support/child-process.js';
 import { type LoadFigure, measureOnce, printTable } from './support/measure-load.js';
 
 const GOAL_RATIO = 3;
@@ -30,9 +28,6 @@ const SEED = 1;
 const EXPORT_FIELDS =
   'id,is_completed,create_time,data_types,dyi_format,media_quality,start_time,end_time,' +
   'total_number_of_completed_jobs,company_job{id,job_state}';
-const here = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(here, '..');
-const MAIN = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 /** How long the server may take to start listening, to finish the small export, or to stop. */
 const STEP_TIMEOUT_MS = 120_000;
 /** Time the workers get to notice a cancel and drop their runs, in milliseconds. */
@@ -42,11 +37,6 @@ interface Seeded {
   readonly communityId: string;
   readonly token: string;
   readonly smallExportId: string;
-}
-
-interface Server {
-  readonly origin: string;
-  readonly child: ChildProcess;
 }
 
 async function main(): Promise<void> {
@@ -63,10 +53,10 @@ async function main(): Promise<void> {
   const warmup = Number(values.warmup);
 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-latency-'));
-  let server: Server | undefined;
+  let server: BuiltServer | undefined;
   let runtime: Runtime | undefined;
   const cleanUp = async (): Promise<void> => {
-    if (server) await stopServer(server.child);
+    if (server) await stopChild(server.child, 30_000);
     server = undefined;
     await runtime?.close();
     runtime = undefined;
@@ -79,7 +69,7 @@ async function main(): Promise<void> {
   try {
     const { loadConfig, openRuntime } = await loadIndex();
     const seeded = await seed(dataDir, users);
-    server = await startServer(dataDir);
+    server = await startBuiltServer(dataDir, [], STEP_TIMEOUT_MS);
     console.log(`server ${server.child.pid} listening at ${server.origin}`);
     const token = encodeURIComponent(seeded.token);
     const url = `${server.origin}/${seeded.smallExportId}?fields=${encodeURIComponent(EXPORT_FIELDS)}&access_token=${token}`;
@@ -166,62 +156,6 @@ async function seed(dataDir: string, users: number): Promise<Seeded> {
   } finally {
     await runtime.close();
   }
-}
-
-/** `dyi serve --no-demo --port 0` on 127.0.0.1; resolves with the origin it prints. */
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [MAIN, 'serve', '--no-demo', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        DYI_LOG_LEVEL: 'silent',
-        DYI_RATE_LIMIT_CALLS: '0',
-        DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  try {
-    const origin = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      const timer = setTimeout(
-        () => reject(new Error(`dyi serve did not say its address within ${STEP_TIMEOUT_MS} ms`)),
-        STEP_TIMEOUT_MS,
-      );
-      child.stdout?.setEncoding('utf8');
-      child.stdout?.on('data', (chunk: string) => {
-        output += chunk;
-        const port = /serving the Graph API at http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
-        if (port === undefined) return;
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${port}`);
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`dyi serve exited early (code ${code}): ${output}`));
-      });
-    });
-    return { origin, child };
-  } catch (error) {
-    await stopServer(child);
-    throw error;
-  }
-}
-
-/** SIGTERM (graceful: the pool gives back its tasks), then SIGKILL by pid after a timeout. */
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = once(child, 'exit');
-  const pid = child.pid;
-  process.kill(pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
-  }, 30_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function waitUntil(what: string, isDone: () => Promise<boolean>): Promise<void> {

@@ -14,7 +14,7 @@
  * Run: `npm run bench:download-cli` (builds first) or
  * `npx tsx bench/download-cli-vs-curl.ts [--runs 3] [--size-mib 1024]`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -24,8 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
-import { freePort } from '../src/server/free-port.js';
-import { loadAverage, stopChild, timed } from './support/child-process.js';
+import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
 
 const GOAL_RATIO = 0.8;
@@ -93,7 +92,7 @@ async function main(): Promise<void> {
     console.log(
       `stored one ${size / MIB} MiB file in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
     );
-    const started = await startServer(dataDir);
+    const started = await startBuiltServer(dataDir, ['--no-workers']);
     server = started.child;
     const origin = started.origin;
     const url = await downloadUrlOf(origin, seeded);
@@ -182,59 +181,6 @@ async function* patternBytes(size: number): AsyncGenerator<Buffer> {
     yield written + chunk.length <= size ? chunk : chunk.subarray(0, size - written);
     await Promise.resolve();
   }
-}
-
-/** The compiled `dyi serve` on a free loopback port, once it has printed its banner. */
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; origin: string }> {
-  const port = await freePort('127.0.0.1');
-  const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    // No demo and no workers: the data directory is ready and nothing is left to export.
-    [
-      CLI,
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--no-demo',
-      '--no-workers',
-    ],
-    {
-      env: {
-        ...process.env,
-        DYI_PUBLIC_URL: origin,
-        DYI_LOG_LEVEL: 'silent',
-        DYI_RATE_LIMIT_CALLS: '0',
-        DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let banner = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`dyi serve printed no banner: ${banner}`)),
-      30_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      banner += chunk.toString();
-      if (banner.includes('serving the Graph API at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`dyi serve exited with ${code}: ${banner}`));
-    });
-  });
-  child.stdout?.resume();
-  child.removeAllListeners('exit');
-  return { child, origin };
 }
 
 async function downloadUrlOf(origin: string, seeded: Seeded): Promise<string> {

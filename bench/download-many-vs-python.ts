@@ -21,7 +21,7 @@
  * Run: `npm run bench:download-many` (builds first) or
  * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -31,8 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
-import { freePort } from '../src/server/free-port.js';
-import { loadAverage, stopChild, timed } from './support/child-process.js';
+import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
 
 const GOAL_SPEEDUP = 5;
@@ -120,7 +119,7 @@ async function main(): Promise<void> {
       `export of ${users} user jobs: ${seeded.files} files, ${(seeded.bytes / 1e6).toFixed(1)} MB, ` +
         `made in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
     );
-    const started = await startServer(dataDir);
+    const started = await startBuiltServer(dataDir, ['--no-workers']);
     server = started.child;
     const { origin } = started;
 
@@ -311,44 +310,6 @@ async function filesUnder(root: string): Promise<{ count: number; bytes: number 
     bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
   }
   return { count, bytes };
-}
-
-/** The compiled `dyi serve` on a free loopback port, once it has printed its banner. */
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; origin: string }> {
-  const port = await freePort('127.0.0.1');
-  const origin = `http://127.0.0.1:${port}`;
-  // No demo and no workers: the data directory is ready and nothing is left to export.
-  const args = ['serve', '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1'];
-  const child = spawn(process.execPath, [CLI, ...args, '--no-demo', '--no-workers'], {
-    env: {
-      ...process.env,
-      DYI_PUBLIC_URL: origin,
-      DYI_LOG_LEVEL: 'silent',
-      DYI_RATE_LIMIT_CALLS: '0',
-      DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let banner = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`dyi serve printed no banner: ${banner}`)),
-      30_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      banner += chunk.toString();
-      if (banner.includes('serving the Graph API at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`dyi serve exited with ${code}: ${banner}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  return { child, origin };
 }
 
 await main();

@@ -7,6 +7,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/server/free-port.js';
+
+/** The compiled CLI (`npm run build`), as `npm start` runs it. */
+export const BUILT_CLI = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../dist/cli/main.js',
+);
 
 export interface Timed {
   readonly code: number | null;
@@ -55,14 +64,14 @@ export function timed(
   });
 }
 
-/** SIGTERM by pid (a server shuts down gracefully), SIGKILL after 10 s. */
-export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+/** SIGTERM by pid (a server shuts down gracefully), SIGKILL after `graceMs`. */
+export async function stopChild(child: ChildProcess | undefined, graceMs = 10_000): Promise<void> {
   if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   process.kill(child.pid, 'SIGTERM');
   const timer = setTimeout(() => {
     if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-  }, 10_000);
+  }, graceMs);
   await exited;
   clearTimeout(timer);
 }
@@ -72,4 +81,60 @@ export function loadAverage(): string {
   return loadavg()
     .map((load) => load.toFixed(2))
     .join(' ');
+}
+
+export interface BuiltServer {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:<port>`, also its public URL (links and download URLs use it). */
+  readonly origin: string;
+}
+
+/**
+ * The compiled `dyi serve --no-demo` on a free loopback port of 127.0.0.1, with rate limits
+ * off, once it has printed its banner; `args` add flags (e.g. `--no-workers`).
+ */
+export async function startBuiltServer(
+  dataDir: string,
+  args: readonly string[] = [],
+  timeoutMs = 30_000,
+): Promise<BuiltServer> {
+  const port = await freePort('127.0.0.1');
+  const origin = `http://127.0.0.1:${port}`;
+  const serve = ['serve', '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1'];
+  const child = spawn(process.execPath, [BUILT_CLI, ...serve, '--no-demo', ...args], {
+    env: {
+      ...process.env,
+      DYI_PUBLIC_URL: origin,
+      DYI_LOG_LEVEL: 'silent',
+      DYI_RATE_LIMIT_CALLS: '0',
+      DYI_COMMUNITY_RATE_LIMIT_CALLS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let banner = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`dyi serve printed no banner within ${timeoutMs} ms: ${banner}`)),
+        timeoutMs,
+      );
+      child.stdout.on('data', (chunk: Buffer) => {
+        banner += chunk.toString();
+        if (banner.includes('serving the Graph API at')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`dyi serve exited with ${code}: ${banner}`));
+      });
+    });
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  child.stdout.resume();
+  child.removeAllListeners('exit');
+  return { child, origin };
 }

@@ -11,6 +11,7 @@
  * from its start (the runner removes the earlier run's files first).
  */
 import { randomBytes } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { type Runtime, openRuntime } from '../runtime.js';
@@ -20,6 +21,8 @@ import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 export const MAX_ATTEMPTS = 3;
 /** How long a claimed task stays a worker's without a renewal, in milliseconds. */
 export const LEASE_MS = 10_000;
+/** Nice value of a worker thread (0 normal, 19 lowest). */
+const WORKER_NICENESS = 19;
 /** How often an idle worker looks for work, in milliseconds. */
 const IDLE_POLL_MS = 250;
 
@@ -122,11 +125,25 @@ export class ExportWorker {
   }
 }
 
+/**
+ * Export work yields the CPU to the API: on Linux a nice value belongs to a thread, and threads
+ * this one starts (sharp's) inherit it, so a busy export barely moves the API's latency. Where
+ * the system refuses, the worker runs at normal priority.
+ */
+function lowerPriority(): void {
+  try {
+    setPriority(0, WORKER_NICENESS);
+  } catch {
+    // Not permitted here: run as is.
+  }
+}
+
 /** The thread's entry: one worker on its own runtime, driven by the pool's messages. */
 async function main(): Promise<void> {
   const port = parentPort;
   const start = workerData as WorkerStart | undefined;
   if (!port || start?.kind !== 'dyi-export-worker') return;
+  lowerPriority();
   const runtime = await openRuntime(start.config);
   const worker = new ExportWorker(runtime, start.index, (event) => port.postMessage(event));
   port.on('message', (command: PoolCommand) => {

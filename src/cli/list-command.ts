@@ -126,8 +126,9 @@ async function promptToken(): Promise<string> {
   if (!stdin.isTTY) {
     throw new ValidationError('token', 'No access token: pass --token or set DYI_TOKEN.');
   }
-  stderr.write('Access token (not shown): ');
+  // Echo off before the prompt shows: a token pasted the moment it appears is not echoed.
   stdin.setRawMode(true);
+  stderr.write('Access token (not shown): ');
   stdin.setEncoding('utf8');
   stdin.resume();
   const token = await new Promise<string>((resolve, reject) => {

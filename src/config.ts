@@ -39,6 +39,10 @@ export const DEFAULTS = {
   maxJobBytes: 64 * 1024 * 1024 * 1024,
   /** Export worker threads of `dyi serve`; 0 means one per CPU core. */
   workers: 0,
+  /** How long the admin panel waits before answering a wrong password, in milliseconds. */
+  signInFailureDelayMs: 1000,
+  /** How long an admin panel session lasts after sign-in, in seconds. */
+  adminSessionSeconds: 12 * 3600,
 } as const;
 
 const schema = z.object({
@@ -61,6 +65,8 @@ const schema = z.object({
     .min(64 * 1024),
   maxJobBytes: z.coerce.number().int().min(1),
   workers: z.coerce.number().int().min(0).max(256),
+  signInFailureDelayMs: z.coerce.number().int().min(0).max(60_000),
+  adminSessionSeconds: z.coerce.number().int().min(60),
 });
 
 export interface Config {
@@ -83,6 +89,8 @@ export interface Config {
   readonly maxJobBytes: number;
   /** Worker threads; 0 = one per CPU core. */
   readonly workers: number;
+  readonly signInFailureDelayMs: number;
+  readonly adminSessionSeconds: number;
 }
 
 /** Environment variables and the setting each one sets. */
@@ -100,6 +108,8 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_MAX_PART_BYTES: 'maxPartBytes',
   DYI_MAX_JOB_BYTES: 'maxJobBytes',
   DYI_WORKERS: 'workers',
+  DYI_SIGN_IN_FAILURE_DELAY_MS: 'signInFailureDelayMs',
+  DYI_ADMIN_SESSION_SECONDS: 'adminSessionSeconds',
 };
 
 export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;

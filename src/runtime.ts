@@ -16,9 +16,11 @@ import type { ContentStore } from './ports/content-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import { AccessService } from './services/access-service.js';
+import { AdminService } from './services/admin-service.js';
 import { CommunityService } from './services/community-service.js';
 import { DownloadUrlSigner } from './services/download-url-signer.js';
 import { ExportService } from './services/export-service.js';
+import { ImportService } from './services/import-service.js';
 import { JobService } from './services/job-service.js';
 
 export interface Runtime {
@@ -31,6 +33,8 @@ export interface Runtime {
   readonly queue: JobQueue;
   readonly communities: CommunityService;
   readonly access: AccessService;
+  readonly admins: AdminService;
+  readonly imports: ImportService;
   readonly exports: ExportService;
   readonly jobs: JobService;
   readonly downloads: DownloadUrlSigner;
@@ -75,6 +79,11 @@ export async function openRuntime(
     queue,
     communities: new CommunityService(metadata, clock),
     access: new AccessService(metadata, clock),
+    admins: new AdminService(metadata, clock, {
+      failureDelayMs: config.signInFailureDelayMs,
+      sessionSeconds: config.adminSessionSeconds,
+    }),
+    imports: new ImportService(metadata, content, blobs, clock),
     exports: new ExportService(metadata, blobs, queue, clock),
     jobs: new JobService(metadata, blobs, clock),
     downloads: new DownloadUrlSigner({

@@ -5,7 +5,7 @@
  * kept), instead of leaving media blobs that no record names.
  */
 import { Command } from 'commander';
-import { importNdjson, type ImportReport } from '../content/ndjson-importer.js';
+import type { ImportReport } from '../content/ndjson-importer.js';
 import { TransientError } from '../domain/index.js';
 import {
   addDataDirOption,
@@ -34,11 +34,7 @@ export function importCommand(): Command {
         controller.abort(new TransientError('The import was interrupted; nothing was imported.'));
       process.once('SIGINT', interrupt);
       try {
-        const report = await importNdjson({
-          content: runtime.content,
-          blobs: runtime.blobs,
-          communityId,
-          files,
+        const report = await runtime.imports.importFiles(communityId, files, {
           signal: controller.signal,
         });
         process.stdout.write(summaryOf(report, communityId));

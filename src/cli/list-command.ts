@@ -14,6 +14,7 @@ import {
   listExportFiles,
   type RetryNotice,
 } from '../client/index.js';
+import { readHidden } from './hidden-prompt.js';
 
 export interface ClientOptions {
   readonly baseUrl: string;
@@ -122,37 +123,8 @@ export function listCommand(): Command {
 
 /** Reads the token from the terminal without echoing it; refuses when there is no terminal. */
 async function promptToken(): Promise<string> {
-  const { stdin, stderr } = process;
-  if (!stdin.isTTY) {
+  if (!process.stdin.isTTY) {
     throw new ValidationError('token', 'No access token: pass --token or set DYI_TOKEN.');
   }
-  // Echo off before the prompt shows: a token pasted the moment it appears is not echoed.
-  stdin.setRawMode(true);
-  stderr.write('Access token (not shown): ');
-  stdin.setEncoding('utf8');
-  stdin.resume();
-  const token = await new Promise<string>((resolve, reject) => {
-    let typed = '';
-    const finish = (error?: Error): void => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      stderr.write('\n');
-      if (error) reject(error);
-      else resolve(typed.trim());
-    };
-    const onData = (chunk: string): void => {
-      for (const character of chunk) {
-        if (character === '\r' || character === '\n' || character === '\u0004') return finish();
-        if (character === '\u0003') {
-          return finish(new ValidationError('token', 'No access token: cancelled.'));
-        }
-        typed =
-          character === '\u007f' || character === '\b' ? typed.slice(0, -1) : typed + character;
-      }
-    };
-    stdin.on('data', onData);
-  });
-  if (token === '') throw new ValidationError('token', 'No access token was typed.');
-  return token;
+  return readHidden('Access token (not shown): ', 'access token');
 }

@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   community: async () => (await import('./community-command.js')).communityCommand(),
   integration: async () => (await import('./integration-command.js')).integrationCommand(),
   token: async () => (await import('./token-command.js')).tokenCommand(),
+  admin: async () => (await import('./admin-command.js')).adminCommand(),
   export: async () => (await import('./export-command.js')).exportCommand(),
   import: async () => (await import('./import-command.js')).importCommand(),
   seed: async () => (await import('./seed-command.js')).seedCommand(),

@@ -52,6 +52,7 @@ export function seedCommand(): Command {
         ...(options.name !== undefined && { name: options.name }),
         onProgress: progressPrinter(process.stderr),
       });
+      await runtime.imports.recordSeed(report, users, seed);
       process.stderr.write(summary(report));
       process.stdout.write(`${report.communityId}\n`);
     });

@@ -86,10 +86,13 @@ export function serveCommand(): Command {
             `  ${demo.token}`,
             'Try:',
             `  curl '${publicUrl}/community/work_dyi_jobs?fields=id,is_completed,company_job&access_token=${demo.token}'`,
+            `Admin panel: ${publicUrl}/admin`,
+            `  sign in as ${demo.admin.email} with the password ${demo.admin.password} (new at every start)`,
           );
         } else {
           lines.push(
             'Create a token with: dyi token create --permission read_company_data_exports',
+            `Admin panel: ${publicUrl}/admin (create an account with: dyi admin create --email EMAIL)`,
           );
         }
         process.stdout.write(`${lines.join('\n')}\n\n`);

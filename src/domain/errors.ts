@@ -21,7 +21,8 @@ export type DyiErrorCode =
   | 'transient'
   | 'database_too_new'
   | 'configuration'
-  | 'archive_too_big';
+  | 'archive_too_big'
+  | 'sign_in';
 
 export abstract class DyiError extends Error {
   abstract readonly code: DyiErrorCode;
@@ -172,5 +173,19 @@ export class ArchiveTooBigError extends DyiError {
     }
     const exact = `${String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
     return unit === 'bytes' ? exact : `${value.toFixed(1).replace(/\.0$/, '')} ${unit} (${exact})`;
+  }
+}
+
+/**
+ * An admin sign-in refused: a wrong email or password (the message never says which), or too
+ * many wrong passwords in a row, when `retryAfterSeconds` says how long the account is locked.
+ */
+export class SignInError extends DyiError {
+  readonly code = 'sign_in';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number = 0,
+  ) {
+    super(message);
   }
 }

@@ -18,6 +18,10 @@
  * - **Blob**: the bytes of a file in the blob store, under a key the server makes.
  * - **Download URL**: a signed, expiring URL for one file that needs no other credential.
  * - **Principal**: who is calling, resolved from an access token.
+ * - **Admin**: a person who signs in to the admin panel (`/admin`) of one community, with an
+ *   email and a password; a signed-in browser holds an **admin session**.
+ * - **Import run**: one `dyi import` (or seed) into a community, kept with what it wrote or why
+ *   it failed.
  */
 export * from './enums.js';
 export * from './errors.js';

@@ -124,6 +124,30 @@ export interface DyiFile {
   readonly createTime: UnixSeconds;
 }
 
+/** A person who signs in to the admin panel to run one community's exports. */
+export interface Admin {
+  readonly id: Id;
+  readonly communityId: Id;
+  /** Lower case; unique across the server, since it is what signs in. */
+  readonly email: string;
+  readonly createTime: UnixSeconds;
+}
+
+/** One run of `dyi import` (or of the seed), kept so that admins can see what came in. */
+export interface ImportRun {
+  readonly id: Id;
+  readonly communityId: Id;
+  /** What was imported, for people: file names, or "synthetic seed". */
+  readonly source: string;
+  readonly startTime: UnixSeconds;
+  readonly endTime: UnixSeconds;
+  readonly succeeded: boolean;
+  /** Records written per content kind (empty when the run failed: nothing was kept). */
+  readonly records: Readonly<Record<string, number>>;
+  /** Why the run failed, in the words the importer printed; null when it succeeded. */
+  readonly error: string | null;
+}
+
 /** The kinds of object an id can name. */
 export type ObjectKind =
   'community' | 'integration' | 'access_token' | 'member' | 'work_dyi_job' | 'dyi_job' | 'dyi_file';

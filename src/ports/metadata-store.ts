@@ -9,6 +9,7 @@
 import type {
   AbortReason,
   AccessTokenRecord,
+  Admin,
   Community,
   DataType,
   DyiFile,
@@ -17,6 +18,7 @@ import type {
   ExportJobCounts,
   ExportParameters,
   Id,
+  ImportRun,
   Integration,
   JobState,
   JobType,
@@ -52,6 +54,9 @@ export interface MetadataStore {
   readonly jobs: JobRepository;
   readonly files: FileRepository;
   readonly settings: SettingsRepository;
+  readonly admins: AdminRepository;
+  readonly adminSessions: AdminSessionRepository;
+  readonly imports: ImportRunRepository;
 }
 
 export interface CommunityRepository {
@@ -74,6 +79,13 @@ export interface MemberRepository {
   /** Ids of the community's active members, in id order. */
   listActiveIds(communityId: Id): Promise<readonly Id[]>;
   setStatus(id: Id, status: MemberStatus): Promise<void>;
+  /**
+   * Members of the community whose name contains `text` (case-insensitive, any status), in
+   * name order, at most `limit`.
+   */
+  search(communityId: Id, text: string, limit: number): Promise<readonly Member[]>;
+  /** Members of the community in each status. */
+  countByStatus(communityId: Id): Promise<Record<MemberStatus, number>>;
 }
 
 export interface IntegrationRepository {
@@ -187,4 +199,50 @@ export interface SettingsRepository {
   /** The value under `key`, created with `create()` on first use (atomic across processes). */
   getOrCreate(key: string, create: () => string): Promise<string>;
   set(key: string, value: string): Promise<void>;
+}
+
+/** An admin with the scrypt hash of their password (see `services/password-hash.ts`). */
+export interface AdminCredential extends Admin {
+  readonly passwordHash: string;
+  /** Wrong passwords given since the last successful sign-in. */
+  readonly failedSignIns: number;
+  /** When the last wrong password was given, Unix milliseconds; null if none since. */
+  readonly lastFailedSignIn: number | null;
+}
+
+export interface AdminRepository {
+  /** Creates an admin; a ConflictError when the email is taken. */
+  create(input: Omit<AdminCredential, 'id' | 'failedSignIns' | 'lastFailedSignIn'>): Promise<Admin>;
+  findByEmail(email: string): Promise<AdminCredential | undefined>;
+  get(id: Id): Promise<Admin | undefined>;
+  list(communityId: Id): Promise<readonly Admin[]>;
+  setPasswordHash(id: Id, passwordHash: string): Promise<void>;
+  /** Counts one more wrong password at `timeMs`; returns the count since the last success. */
+  recordFailedSignIn(id: Id, timeMs: number): Promise<number>;
+  clearFailedSignIns(id: Id): Promise<void>;
+}
+
+export interface AdminSessionRecord {
+  /** SHA-256 of the session cookie's value, hex; the value itself is never stored. */
+  readonly idHash: string;
+  readonly adminId: Id;
+  /** The token every form of this session must send back (CSRF protection). */
+  readonly csrfToken: string;
+  readonly createTime: UnixSeconds;
+  readonly expireTime: UnixSeconds;
+}
+
+export interface AdminSessionRepository {
+  create(session: AdminSessionRecord): Promise<void>;
+  /** The session with this hash if it has not expired at `now`. */
+  find(idHash: string, now: UnixSeconds): Promise<AdminSessionRecord | undefined>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes every session that expired before `now`; returns how many. */
+  deleteExpired(now: UnixSeconds): Promise<number>;
+}
+
+export interface ImportRunRepository {
+  record(run: Omit<ImportRun, 'id'>): Promise<ImportRun>;
+  /** The community's latest runs, newest first. */
+  latest(communityId: Id, limit: number): Promise<readonly ImportRun[]>;
 }

@@ -1,6 +1,7 @@
 /**
  * @module
- * Builds the Fastify application: Graph routes, signed downloads, and the wire conventions
+ * Builds the Fastify application: Graph routes, signed downloads, the admin panel (`/admin`,
+ * see `admin/admin-panel.ts`), and the wire conventions
  * every response follows (version and trace headers, usage headers, the error envelope,
  * `suppress_http_code`). Built by a function and never listening on import: `dyi serve`
  * listens, tests `inject()`.
@@ -12,6 +13,8 @@ import { type Principal, UnknownPathError, ValidationError } from '../domain/ind
 import { toGraphError } from '../graph/graph-error.js';
 import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
+import { registerAdminPanel } from './admin/admin-panel.js';
+import { PANEL_PAGES } from './admin/panel-pages.js';
 import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import {
@@ -176,6 +179,8 @@ export async function buildApp(
   app.setNotFoundHandler((request, reply) => {
     reply.send(new UnknownPathError(new URL(request.url, 'http://x').pathname));
   });
+
+  await registerAdminPanel(app, runtime, PANEL_PAGES);
 
   registerDownloadRoute(app, {
     files: runtime.metadata.files,

@@ -1,9 +1,11 @@
 /**
  * @module
  * The demo a new user meets on the first `npm start`: a synthetic community of 50 members
- * with content of every kind (`dyi seed`), an integration, and an export of everything. Recorded in settings, so later starts find it again and can hand
- * out a fresh token for it.
+ * with content of every kind (`dyi seed`), an integration, an admin panel account, and an
+ * export of everything. Recorded in settings, so later starts find it again and can hand out a
+ * fresh token and admin password for it.
  */
+import { randomBytes } from 'node:crypto';
 import { type Community, DATA_TYPES, type Id } from '../domain/index.js';
 import { seedCommunity } from '../content/seed-community.js';
 import type { Runtime } from '../runtime.js';
@@ -13,6 +15,8 @@ const DEMO_KEY = 'demo_community_id';
 const DEMO_USERS = 50;
 const DEMO_SEED = 1;
 const DEMO_EXPORT_KEY = 'demo-export';
+/** The demo's admin panel account; its password is new at every start, like the token. */
+export const DEMO_ADMIN_EMAIL = 'admin@demo.example';
 
 export interface DemoAccess {
   readonly community: Community;
@@ -22,6 +26,8 @@ export interface DemoAccess {
   readonly created: boolean;
   /** The demo's export, made with the community (it completes once workers run it). */
   readonly exportId: Id | undefined;
+  /** A sign-in for the admin panel, with a password new at this start. */
+  readonly admin: { readonly email: string; readonly password: string };
 }
 
 /**
@@ -45,6 +51,7 @@ export async function ensureDemoCommunity(runtime: Runtime): Promise<DemoAccess 
       token: await demoToken(runtime, community.id),
       created: false,
       exportId: exportJob?.id,
+      admin: await demoAdmin(runtime, community.id),
     };
   }
   const seeded = await seedCommunity(runtime, {
@@ -52,6 +59,7 @@ export async function ensureDemoCommunity(runtime: Runtime): Promise<DemoAccess 
     seed: DEMO_SEED,
     name: 'Demo Community',
   });
+  await runtime.imports.recordSeed(seeded, DEMO_USERS, DEMO_SEED);
   const community = await runtime.communities.get(seeded.communityId);
   await runtime.access.createIntegration(community.id, { name: 'Demo integration' });
   const exportJob = await runtime.exports.create(community.id, {
@@ -67,7 +75,20 @@ export async function ensureDemoCommunity(runtime: Runtime): Promise<DemoAccess 
     token: await demoToken(runtime, community.id),
     created: true,
     exportId: exportJob.id,
+    admin: await demoAdmin(runtime, community.id),
   };
+}
+
+/** The demo admin, created on first use, with a new random password each time. */
+async function demoAdmin(
+  runtime: Runtime,
+  communityId: Id,
+): Promise<{ email: string; password: string }> {
+  const password = randomBytes(12).toString('base64url');
+  const exists = await runtime.metadata.admins.findByEmail(DEMO_ADMIN_EMAIL);
+  if (exists) await runtime.admins.setPassword(DEMO_ADMIN_EMAIL, password);
+  else await runtime.admins.createAdmin(communityId, DEMO_ADMIN_EMAIL, password);
+  return { email: DEMO_ADMIN_EMAIL, password };
 }
 
 async function demoToken(runtime: Runtime, communityId: Id): Promise<string> {

@@ -118,4 +118,26 @@ export class SqliteMemberRepository implements MemberRepository {
   async setStatus(id: Id, status: MemberStatus): Promise<void> {
     await this.db().updateTable('members').set({ status }).where('id', '=', Number(id)).execute();
   }
+
+  async search(communityId: Id, text: string, limit: number): Promise<readonly Member[]> {
+    // instr() on lower(): no LIKE wildcards to escape, and `%` or `_` typed are plain text.
+    const rows = await query<MembersTable>(
+      this.db(),
+      `SELECT * FROM members WHERE community_id = ? AND instr(lower(name), lower(?)) > 0
+       ORDER BY name, id LIMIT ?`,
+      [Number(communityId), text, limit],
+    );
+    return rows.map(toMember);
+  }
+
+  async countByStatus(communityId: Id): Promise<Record<MemberStatus, number>> {
+    const rows = await query<{ status: MemberStatus; n: number }>(
+      this.db(),
+      'SELECT status, count(*) AS n FROM members WHERE community_id = ? GROUP BY status',
+      [Number(communityId)],
+    );
+    const counts: Record<MemberStatus, number> = { active: 0, deactivated: 0, deleted: 0 };
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
 }

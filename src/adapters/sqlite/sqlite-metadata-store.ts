@@ -11,6 +11,9 @@
 import type { Kysely } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
 import type {
+  AdminRepository,
+  AdminSessionRepository,
+  ImportRunRepository,
   CommunityRepository,
   ExportRepository,
   FileRepository,
@@ -26,6 +29,10 @@ import {
   SqliteTokenRepository,
 } from './sqlite-access-repositories.js';
 import {
+  SqliteAdminRepository,
+  SqliteAdminSessionRepository,
+} from './sqlite-admin-repositories.js';
+import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
@@ -35,6 +42,7 @@ import { dataVersion, openSqlite, queryOne, toRowId } from './sqlite-database.js
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
+import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
@@ -57,6 +65,9 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly jobs: JobRepository;
   readonly files: FileRepository;
   readonly settings: SettingsRepository;
+  readonly admins: AdminRepository;
+  readonly adminSessions: AdminSessionRepository;
+  readonly imports: ImportRunRepository;
 
   constructor(options: SqliteMetadataStoreOptions) {
     this.#filename = options.filename;
@@ -69,6 +80,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.jobs = new SqliteJobRepository(db);
     this.files = new SqliteFileRepository(db);
     this.settings = new SqliteSettingsRepository(db);
+    this.admins = new SqliteAdminRepository(db);
+    this.adminSessions = new SqliteAdminSessionRepository(db);
+    this.imports = new SqliteImportRunRepository(db);
   }
 
   async init(): Promise<void> {

@@ -226,6 +226,41 @@ migrations['0004_job_queue'] = {
   },
 };
 
+migrations['0005_admin_panel'] = {
+  // The admin panel's accounts and sessions, and the log of imports it shows. Admins are not
+  // Graph objects (no `GET /{id}` reaches them), so their ids come from their own sequence.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE admins (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         community_id INTEGER NOT NULL REFERENCES communities(id),
+         email TEXT NOT NULL UNIQUE,
+         password_hash TEXT NOT NULL,
+         failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+         last_failed_sign_in INTEGER,
+         create_time INTEGER NOT NULL)`,
+      `CREATE TABLE admin_sessions (
+         id_hash TEXT PRIMARY KEY,
+         admin_id INTEGER NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+         csrf_token TEXT NOT NULL,
+         create_time INTEGER NOT NULL,
+         expire_time INTEGER NOT NULL)`,
+      `CREATE INDEX admin_sessions_by_expiry ON admin_sessions (expire_time)`,
+      `CREATE TABLE import_runs (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         community_id INTEGER NOT NULL REFERENCES communities(id),
+         source TEXT NOT NULL,
+         start_time INTEGER NOT NULL,
+         end_time INTEGER NOT NULL,
+         succeeded INTEGER NOT NULL,
+         records TEXT NOT NULL,
+         error TEXT)`,
+      `CREATE INDEX import_runs_by_community ON import_runs (community_id, id)`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

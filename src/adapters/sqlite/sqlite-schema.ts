@@ -125,6 +125,38 @@ export interface ContentInvolvesTable {
   created_time: number;
 }
 
+/** Admin panel accounts (migration 0005). */
+export interface AdminsTable {
+  id: Generated<number>;
+  community_id: number;
+  email: string;
+  password_hash: string;
+  failed_sign_ins: Generated<number>;
+  /** Unix milliseconds. */
+  last_failed_sign_in: number | null;
+  create_time: number;
+}
+
+export interface AdminSessionsTable {
+  id_hash: string;
+  admin_id: number;
+  csrf_token: string;
+  create_time: number;
+  expire_time: number;
+}
+
+export interface ImportRunsTable {
+  id: Generated<number>;
+  community_id: number;
+  source: string;
+  start_time: number;
+  end_time: number;
+  succeeded: number;
+  /** JSON object: content kind → records written. */
+  records: string;
+  error: string | null;
+}
+
 export interface SqliteDatabase {
   objects: ObjectsTable;
   communities: CommunitiesTable;
@@ -138,4 +170,7 @@ export interface SqliteDatabase {
   settings: SettingsTable;
   content_records: ContentRecordsTable;
   content_involves: ContentInvolvesTable;
+  admins: AdminsTable;
+  admin_sessions: AdminSessionsTable;
+  import_runs: ImportRunsTable;
 }

@@ -1,0 +1,173 @@
+/**
+ * @module
+ * Admin panel accounts and sessions in SQLite (tables `admins`, `admin_sessions`). Passwords
+ * are stored only as scrypt hashes and sessions only as SHA-256 hashes of their cookie values.
+ */
+import type { Kysely } from 'kysely';
+import { type Admin, ConflictError, type Id } from '../../domain/index.js';
+import type {
+  AdminCredential,
+  AdminRepository,
+  AdminSessionRecord,
+  AdminSessionRepository,
+} from '../../ports/metadata-store.js';
+import { isUniqueViolation, query, queryOne, toRowId } from './sqlite-database.js';
+import type { AdminSessionsTable, AdminsTable, SqliteDatabase } from './sqlite-schema.js';
+
+type AdminRow = {
+  [K in keyof AdminsTable]: K extends 'id' | 'failed_sign_ins' ? number : AdminsTable[K];
+};
+
+function toAdmin(row: AdminRow): Admin {
+  return {
+    id: String(row.id),
+    communityId: String(row.community_id),
+    email: row.email,
+    createTime: row.create_time,
+  };
+}
+
+function toCredential(row: AdminRow): AdminCredential {
+  return {
+    ...toAdmin(row),
+    passwordHash: row.password_hash,
+    failedSignIns: row.failed_sign_ins,
+    lastFailedSignIn: row.last_failed_sign_in,
+  };
+}
+
+export class SqliteAdminRepository implements AdminRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  async create(
+    input: Omit<AdminCredential, 'id' | 'failedSignIns' | 'lastFailedSignIn'>,
+  ): Promise<Admin> {
+    try {
+      const { id } = await this.db()
+        .insertInto('admins')
+        .values({
+          community_id: Number(input.communityId),
+          email: input.email,
+          password_hash: input.passwordHash,
+          last_failed_sign_in: null,
+          create_time: input.createTime,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return {
+        id: String(id),
+        communityId: input.communityId,
+        email: input.email,
+        createTime: input.createTime,
+      };
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`An admin with the email ${input.email} exists already.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async findByEmail(email: string): Promise<AdminCredential | undefined> {
+    const row = await queryOne<AdminRow>(this.db(), 'SELECT * FROM admins WHERE email = ?', [
+      email,
+    ]);
+    return row && toCredential(row);
+  }
+
+  async get(id: Id): Promise<Admin | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<AdminRow>(this.db(), 'SELECT * FROM admins WHERE id = ?', [rowId]);
+    return row && toAdmin(row);
+  }
+
+  async list(communityId: Id): Promise<readonly Admin[]> {
+    const rows = await query<AdminRow>(
+      this.db(),
+      'SELECT * FROM admins WHERE community_id = ? ORDER BY id',
+      [Number(communityId)],
+    );
+    return rows.map(toAdmin);
+  }
+
+  async setPasswordHash(id: Id, passwordHash: string): Promise<void> {
+    await this.db()
+      .updateTable('admins')
+      .set({ password_hash: passwordHash, failed_sign_ins: 0, last_failed_sign_in: null })
+      .where('id', '=', Number(id))
+      .execute();
+  }
+
+  async recordFailedSignIn(id: Id, timeMs: number): Promise<number> {
+    const row = await this.db()
+      .updateTable('admins')
+      .set((eb) => ({
+        failed_sign_ins: eb('failed_sign_ins', '+', 1),
+        last_failed_sign_in: timeMs,
+      }))
+      .where('id', '=', Number(id))
+      .returning('failed_sign_ins')
+      .executeTakeFirst();
+    return row?.failed_sign_ins ?? 0;
+  }
+
+  async clearFailedSignIns(id: Id): Promise<void> {
+    await this.db()
+      .updateTable('admins')
+      .set({ failed_sign_ins: 0, last_failed_sign_in: null })
+      .where('id', '=', Number(id))
+      .where('failed_sign_ins', '>', 0)
+      .execute();
+  }
+}
+
+function toSession(row: AdminSessionsTable): AdminSessionRecord {
+  return {
+    idHash: row.id_hash,
+    adminId: String(row.admin_id),
+    csrfToken: row.csrf_token,
+    createTime: row.create_time,
+    expireTime: row.expire_time,
+  };
+}
+
+export class SqliteAdminSessionRepository implements AdminSessionRepository {
+  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+
+  async create(session: AdminSessionRecord): Promise<void> {
+    await this.db()
+      .insertInto('admin_sessions')
+      .values({
+        id_hash: session.idHash,
+        admin_id: Number(session.adminId),
+        csrf_token: session.csrfToken,
+        create_time: session.createTime,
+        expire_time: session.expireTime,
+      })
+      .execute();
+  }
+
+  async find(idHash: string, now: number): Promise<AdminSessionRecord | undefined> {
+    const row = await queryOne<AdminSessionsTable>(
+      this.db(),
+      'SELECT * FROM admin_sessions WHERE id_hash = ? AND expire_time > ?',
+      [idHash, now],
+    );
+    return row && toSession(row);
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.db().deleteFrom('admin_sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db()
+      .deleteFrom('admin_sessions')
+      .where('expire_time', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * @module
+ * Every page of the signed-in panel, in one list that `buildApp` hands to the panel.
+ */
+import type { PanelPages } from './admin-panel.js';
+import { registerLiveUpdates } from './live-updates.js';
+
+export const PANEL_PAGES: readonly PanelPages[] = [registerLiveUpdates];

@@ -1,0 +1,170 @@
+/**
+ * @module
+ * Admin accounts of the admin panel: creating them, signing in and out, and the sessions a
+ * signed-in browser holds. Sign-in is slowed down where guessing would be cheap: every wrong
+ * password is answered only after a delay, and after several in a row the account refuses
+ * sign-ins for a while that doubles with each further failure. Sessions are random cookie
+ * values stored as SHA-256 hashes, each with its own CSRF token, and expire after a fixed time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Admin,
+  type Id,
+  NotFoundError,
+  SignInError,
+  ValidationError,
+} from '../domain/index.js';
+import { type Clock, unixSeconds } from '../ports/clock.js';
+import type { AdminSessionRecord, MetadataStore } from '../ports/metadata-store.js';
+import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
+
+export const MIN_PASSWORD_LENGTH = 12;
+const MAX_PASSWORD_LENGTH = 1024;
+/** Wrong passwords in a row that are only slowed down; the next ones lock the account. */
+const FREE_FAILURES = 5;
+/** How long the first lock lasts, in seconds; each further failure doubles it. */
+const FIRST_LOCK_SECONDS = 30;
+const MAX_LOCK_SECONDS = 3600;
+/** Loose on purpose: the address only has to identify the admin, not receive mail. */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+export interface AdminServiceOptions {
+  /** How long a wrong password waits before it is answered, in milliseconds. */
+  readonly failureDelayMs: number;
+  /** How long a session lasts after sign-in, in seconds. */
+  readonly sessionSeconds: number;
+}
+
+/** A signed-in browser: who it is, and the CSRF token its forms must carry. */
+export interface AdminSession {
+  readonly admin: Admin;
+  readonly csrfToken: string;
+  readonly expireTime: number;
+}
+
+export class AdminService {
+  readonly #store: MetadataStore;
+  readonly #clock: Clock;
+  readonly #options: AdminServiceOptions;
+
+  constructor(store: MetadataStore, clock: Clock, options: AdminServiceOptions) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#options = options;
+  }
+
+  async createAdmin(communityId: Id, email: string, password: string): Promise<Admin> {
+    if (!(await this.#store.communities.get(communityId))) throw new NotFoundError(communityId);
+    return this.#store.admins.create({
+      communityId,
+      email: normalizeEmail(email),
+      passwordHash: await hashPassword(checkPassword(password)),
+      createTime: unixSeconds(this.#clock),
+    });
+  }
+
+  async setPassword(email: string, password: string): Promise<Admin> {
+    const admin = await this.#store.admins.findByEmail(normalizeEmail(email));
+    if (!admin) throw new NotFoundError(email);
+    await this.#store.admins.setPasswordHash(admin.id, await hashPassword(checkPassword(password)));
+    return admin;
+  }
+
+  /** Signs in; returns the new session's cookie value (shown to nobody else) and the session. */
+  async signIn(
+    email: string,
+    password: string,
+  ): Promise<{ cookieValue: string; session: AdminSession }> {
+    const admin = await this.#store.admins.findByEmail(email.trim().toLowerCase());
+    if (admin) this.#refuseIfLocked(admin.failedSignIns, admin.lastFailedSignIn);
+    const matches = await verifyPassword(password, admin?.passwordHash ?? (await decoyHash()));
+    if (!admin || !matches) {
+      if (admin) await this.#store.admins.recordFailedSignIn(admin.id, this.#clock.now());
+      await sleep(this.#options.failureDelayMs);
+      throw new SignInError('Wrong email or password.');
+    }
+    await this.#store.admins.clearFailedSignIns(admin.id);
+    const now = unixSeconds(this.#clock);
+    await this.#store.adminSessions.deleteExpired(now);
+    const cookieValue = randomBytes(32).toString('base64url');
+    const record: AdminSessionRecord = {
+      idHash: hashSessionValue(cookieValue),
+      adminId: admin.id,
+      csrfToken: randomBytes(32).toString('base64url'),
+      createTime: now,
+      expireTime: now + this.#options.sessionSeconds,
+    };
+    await this.#store.adminSessions.create(record);
+    const plain: Admin = {
+      id: admin.id,
+      communityId: admin.communityId,
+      email: admin.email,
+      createTime: admin.createTime,
+    };
+    return {
+      cookieValue,
+      session: { admin: plain, csrfToken: record.csrfToken, expireTime: record.expireTime },
+    };
+  }
+
+  /** The session a cookie value stands for, or undefined when it is unknown or expired. */
+  async session(cookieValue: string): Promise<AdminSession | undefined> {
+    const record = await this.#store.adminSessions.find(
+      hashSessionValue(cookieValue),
+      unixSeconds(this.#clock),
+    );
+    if (!record) return undefined;
+    const admin = await this.#store.admins.get(record.adminId);
+    return admin && { admin, csrfToken: record.csrfToken, expireTime: record.expireTime };
+  }
+
+  async signOut(cookieValue: string): Promise<void> {
+    await this.#store.adminSessions.delete(hashSessionValue(cookieValue));
+  }
+
+  #refuseIfLocked(failures: number, lastFailure: number | null): void {
+    if (failures < FREE_FAILURES || lastFailure === null) return;
+    const lockSeconds = Math.min(
+      FIRST_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES),
+      MAX_LOCK_SECONDS,
+    );
+    const waitSeconds = Math.ceil((lastFailure + lockSeconds * 1000 - this.#clock.now()) / 1000);
+    if (waitSeconds > 0) {
+      throw new SignInError(
+        `Too many wrong passwords in a row for this account: try again in ${waitSeconds} s.`,
+        waitSeconds,
+      );
+    }
+  }
+}
+
+/** Whether a form's CSRF token is the session's, compared in constant time. */
+export function isSameToken(expected: string, presented: unknown): boolean {
+  if (typeof presented !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function hashSessionValue(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function normalizeEmail(email: string): string {
+  const normalized = email.trim().toLowerCase();
+  if (normalized.length > 254 || !EMAIL.test(normalized)) {
+    throw new ValidationError('email', `"${email}" is not an email address (name@domain).`);
+  }
+  return normalized;
+}
+
+function checkPassword(password: string): string {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new ValidationError(
+      'password',
+      `A password must have ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters (it has ${password.length}).`,
+    );
+  }
+  return password;
+}

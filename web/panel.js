@@ -1,0 +1,169 @@
+// @ts-check
+/**
+ * The admin panel's only script. Every page works without it; it adds:
+ * - live updates: an element with `data-live="<url>"` is re-rendered from that URL (an HTML
+ *   fragment the server renders, the same markup as on page load) whenever the server's
+ *   event stream at /admin/live says the data changed;
+ * - the member finder: `[data-member-search="<url>"]` looks members up by name as one types,
+ *   and lists them as checkboxes in `[data-member-results]`, keeping the ones already chosen;
+ * - "select all" buttons: `[data-select-all]` checks every checkbox of its fieldset;
+ * - elements marked `data-needs-script` are hidden until this script runs.
+ * User text is only ever put in with textContent, never as markup.
+ */
+
+for (const element of document.querySelectorAll('[data-needs-script]')) {
+  element.removeAttribute('hidden');
+}
+
+// ---- live updates --------------------------------------------------------------------------
+
+const liveRegions = /** @type {HTMLElement[]} */ ([...document.querySelectorAll('[data-live]')]);
+
+if (liveRegions.length > 0 && 'EventSource' in window) {
+  let refreshing = false;
+  let pending = false;
+
+  const refresh = async () => {
+    if (refreshing) {
+      pending = true;
+      return;
+    }
+    refreshing = true;
+    try {
+      await Promise.all(liveRegions.map(refreshRegion));
+    } finally {
+      refreshing = false;
+      if (pending) {
+        pending = false;
+        void refresh();
+      }
+    }
+  };
+
+  const events = new EventSource('/admin/live');
+  events.addEventListener('change', () => void refresh());
+  // After a lost connection the browser reconnects by itself; catch up on what was missed.
+  events.addEventListener('open', () => void refresh());
+}
+
+/** @param {HTMLElement} region */
+async function refreshRegion(region) {
+  const url = region.dataset.live;
+  if (!url) return;
+  let response;
+  try {
+    response = await fetch(url, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+  } catch {
+    return; // offline for a moment: the next change event tries again
+  }
+  // Signed out meanwhile: the server redirected to the sign-in page; show it.
+  if (response.redirected || response.status === 401) {
+    window.location.reload();
+    return;
+  }
+  if (!response.ok) return;
+  const markup = await response.text();
+  if (markup === region.dataset.liveMarkup) return;
+  region.dataset.liveMarkup = markup;
+  const focused = document.activeElement;
+  const focusedId = focused && region.contains(focused) ? focused.id : '';
+  region.innerHTML = markup; // our own server's fragment, rendered with every value escaped
+  if (focusedId) document.getElementById(focusedId)?.focus();
+}
+
+// ---- member finder -------------------------------------------------------------------------
+
+for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (
+  document.querySelectorAll('input[data-member-search]')
+)) {
+  const finder = input.closest('fieldset') ?? document.body;
+  const results = /** @type {HTMLElement | null} */ (finder.querySelector('[data-member-results]'));
+  if (!results) continue;
+  let timer = 0;
+  let latest = 0;
+  input.addEventListener('input', () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void search(input, results, ++latest, () => latest), 200);
+  });
+  // Enter in the search box searches; it must not submit the export form.
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      window.clearTimeout(timer);
+      void search(input, results, ++latest, () => latest);
+    }
+  });
+}
+
+/**
+ * @param {HTMLInputElement} input
+ * @param {HTMLElement} results
+ * @param {number} ticket
+ * @param {() => number} latest
+ */
+async function search(input, results, ticket, latest) {
+  const text = input.value.trim();
+  const status = results.parentElement?.querySelector('[data-member-status]');
+  const chosen = [...results.querySelectorAll('input[type=checkbox]:checked')].map(
+    (box) => /** @type {HTMLLIElement} */ (box.closest('li')),
+  );
+  /** @type {{ id: string, name: string, status: string }[]} */
+  let members = [];
+  if (text !== '') {
+    const url = new URL(input.dataset.memberSearch ?? '', window.location.href);
+    url.searchParams.set('q', text);
+    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    if (response.redirected || response.status === 401) {
+      window.location.reload();
+      return;
+    }
+    if (!response.ok || ticket !== latest()) return;
+    const answer = /** @type {{ members: typeof members }} */ (await response.json());
+    members = answer.members;
+  }
+  const chosenIds = new Set(
+    chosen.map((li) => /** @type {HTMLInputElement} */ (li.querySelector('input')).value),
+  );
+  const found = members.filter((member) => !chosenIds.has(member.id)).map(memberItem);
+  results.replaceChildren(...chosen, ...found);
+  if (status) {
+    status.textContent =
+      text === ''
+        ? ''
+        : `${members.length === 0 ? 'No' : members.length} member${members.length === 1 ? '' : 's'} found for “${text}”.`;
+  }
+}
+
+/** @param {{ id: string, name: string, status: string }} member */
+function memberItem(member) {
+  const item = document.createElement('li');
+  const label = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.name = 'user_ids';
+  box.value = member.id;
+  label.append(box, ` ${member.name}`);
+  if (member.status !== 'active') {
+    const note = document.createElement('span');
+    note.className = 'muted';
+    note.textContent = ` (${member.status})`;
+    label.append(note);
+  }
+  item.append(label);
+  return item;
+}
+
+// ---- select all ----------------------------------------------------------------------------
+
+for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
+  document.querySelectorAll('button[data-select-all]')
+)) {
+  button.addEventListener('click', () => {
+    const boxes = /** @type {HTMLInputElement[]} */ ([
+      ...(button.closest('fieldset')?.querySelectorAll('input[type=checkbox]') ?? []),
+    ]);
+    const check = boxes.some((box) => !box.checked);
+    for (const box of boxes) box.checked = check;
+    button.textContent = check ? 'Select none' : 'Select all';
+  });
+}

@@ -136,6 +136,26 @@ describe('dyi', () => {
       ).json()) as { data: { job_state: string; files: { data: { file_size: number }[] } }[] };
       expect(jobs.data[0]?.job_state).toBe('COMPLETED');
       expect(jobs.data[0]?.files.data[0]?.file_size).toBeGreaterThan(0);
+
+      // The admin sign-in it printed opens the panel.
+      const [, email = '', password = ''] =
+        /sign in as (\S+) with the password (\S+)/.exec(banner) ?? [];
+      expect(banner).toContain(`Admin panel: ${origin}/admin`);
+      const form = await fetch(`${origin}/admin/sign-in`);
+      const formCookie = /dyi_admin_form=[^;]+/.exec(form.headers.get('set-cookie') ?? '')?.[0];
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+      const signedIn = await fetch(`${origin}/admin/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: formCookie ?? '',
+        },
+        body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
+      });
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.get('location')).toBe('/admin/exports');
+      expect(signedIn.headers.get('set-cookie')).toMatch(/dyi_admin_session=[\w-]+/);
     } finally {
       await stop(child);
       await rm(fresh, { recursive: true, force: true });

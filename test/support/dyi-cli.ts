@@ -32,10 +32,21 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `dyi ...args` to its end. */
-export function runDyi(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/** Runs `dyi ...args` to its end; `input`, when given, is what it reads on stdin. */
+export function runDyi(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawnDyi(args, env);
+    const child =
+      input === undefined
+        ? spawnDyi(args, env)
+        : spawn(process.execPath, dyiArgs(args), {
+            env: { ...process.env, ...env },
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
+    child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -81,6 +81,14 @@ for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (
   if (!results) continue;
   let timer = 0;
   let latest = 0;
+  // Ticking a member means "these members": choose that option for the admin.
+  results.addEventListener('change', (event) => {
+    const box = /** @type {HTMLInputElement} */ (event.target);
+    const chosen = /** @type {HTMLInputElement | null} */ (
+      finder.querySelector('input[type=radio][value=chosen]')
+    );
+    if (box.checked && chosen) chosen.checked = true;
+  });
   input.addEventListener('input', () => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void search(input, results, ++latest, () => latest), 200);

@@ -7,19 +7,21 @@
  * page that still says `hasNext`, would pass any single-page check and break every downloader.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  AccessTokenRecord,
-  DataType,
-  DyiJob,
-  ExportJob,
-  Id,
-  Integration,
-  JobState,
-  MemberStatus,
-  ObjectKind,
+import {
+  type AccessTokenRecord,
+  ConflictError,
+  type DataType,
+  type DyiJob,
+  type ExportJob,
+  type Id,
+  type ImportRun,
+  type Integration,
+  type JobState,
+  type MemberStatus,
+  type ObjectKind,
 } from '../domain/index.js';
 import { blobKeyForFile } from './blob-store.js';
-import type { MetadataStore, NewExport, PlannedJob } from './metadata-store.js';
+import type { AdminSessionRecord, MetadataStore, NewExport, PlannedJob } from './metadata-store.js';
 import type { Page, PageRequest } from './paging.js';
 
 export interface MetadataStoreFixture {
@@ -307,6 +309,108 @@ export function runMetadataStoreContract(
         expect(await store.members.listActiveIds(communityId)).toEqual([ids[0], ids[3]]);
         await store.members.setStatus(nth(ids, 1), 'active');
         expect(await store.members.listActiveIds(communityId)).toEqual([ids[0], ids[1], ids[3]]);
+      });
+
+      /** Members with these names (all active) in a new community; their ids by name. */
+      async function named(communityId: Id, names: readonly string[]): Promise<Map<string, Id>> {
+        const ids = new Map<string, Id>();
+        for (const name of names) {
+          const member = await store.members.create(communityId, {
+            name,
+            email: null,
+            status: 'active',
+          });
+          ids.set(name, member.id);
+        }
+        return ids;
+      }
+
+      async function searchNames(communityId: Id, text: string, limit = 50): Promise<string[]> {
+        return (await store.members.search(communityId, text, limit)).map((m) => m.name);
+      }
+
+      it('search finds names containing the text, ignoring case, in name order', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        await named(communityId, ['Zoe Adams', 'Ada Lovelace', 'Grace Hopper', 'adam Smith']);
+        await named(otherId, ['Ada Other']);
+        expect(await searchNames(communityId, 'ada')).toEqual([
+          'Ada Lovelace',
+          'adam Smith',
+          'Zoe Adams',
+        ]);
+        expect(await searchNames(communityId, 'LOVELACE')).toEqual(['Ada Lovelace']);
+        expect(await searchNames(communityId, 'e h')).toEqual(['Grace Hopper']);
+        expect(await searchNames(communityId, 'nobody')).toEqual([]);
+        expect(await searchNames(otherId, 'ada')).toEqual(['Ada Other']);
+      });
+
+      it('search ignores the case of letters beyond ASCII', async () => {
+        const communityId = await community();
+        await named(communityId, ['Émile Zola', 'Jürgen Ökland', 'Emil Nolde']);
+        expect(await searchNames(communityId, 'émile')).toEqual(['Émile Zola']);
+        expect(await searchNames(communityId, 'ÖKLAND')).toEqual(['Jürgen Ökland']);
+        expect(await searchNames(communityId, 'JÜR')).toEqual(['Jürgen Ökland']);
+        expect(await searchNames(communityId, 'emil')).toEqual(['Emil Nolde']);
+      });
+
+      it('search takes % and _ (and the backslash) as plain text', async () => {
+        const communityId = await community();
+        await named(communityId, ['100% Ada', 'snake_case Bob', 'Back\\slash', 'Plain Carl']);
+        expect(await searchNames(communityId, '%')).toEqual(['100% Ada']);
+        expect(await searchNames(communityId, '_')).toEqual(['snake_case Bob']);
+        expect(await searchNames(communityId, 'e_c')).toEqual(['snake_case Bob']);
+        expect(await searchNames(communityId, '\\')).toEqual(['Back\\slash']);
+        expect(await searchNames(communityId, '%é')).toEqual([]);
+        expect(await searchNames(communityId, '_é')).toEqual([]);
+      });
+
+      it('search finds members of every status, at most limit, the first in name order', async () => {
+        const communityId = await community();
+        const ids = await named(communityId, ['Ann D', 'Ann B', 'Ann C', 'Ann A']);
+        await store.members.setStatus(ids.get('Ann A') ?? '', 'deleted');
+        await store.members.setStatus(ids.get('Ann C') ?? '', 'deactivated');
+        const found = await store.members.search(communityId, 'ann', 2);
+        expect(found.map((m) => m.name)).toEqual(['Ann A', 'Ann B']);
+        expect(found[0]).toEqual({
+          id: ids.get('Ann A'),
+          communityId,
+          name: 'Ann A',
+          email: null,
+          status: 'deleted',
+        });
+        expect(await searchNames(communityId, 'ann', 10)).toEqual([
+          'Ann A',
+          'Ann B',
+          'Ann C',
+          'Ann D',
+        ]);
+        expect(await searchNames(communityId, 'Ann A é', 10)).toEqual([]);
+      });
+
+      it('countByStatus counts every status of the community, zeros included', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        expect(await store.members.countByStatus(communityId)).toEqual({
+          active: 0,
+          deactivated: 0,
+          deleted: 0,
+        });
+        const ids = await members(communityId, 5);
+        await members(otherId, 3);
+        await store.members.setStatus(nth(ids, 0), 'deleted');
+        await store.members.setStatus(nth(ids, 1), 'deleted');
+        await store.members.setStatus(nth(ids, 2), 'deactivated');
+        expect(await store.members.countByStatus(communityId)).toEqual({
+          active: 2,
+          deactivated: 1,
+          deleted: 2,
+        });
+        expect(await store.members.countByStatus(otherId)).toEqual({
+          active: 3,
+          deactivated: 0,
+          deleted: 0,
+        });
       });
     });
 
@@ -800,6 +904,169 @@ export function runMetadataStoreContract(
         expect(await store.settings.getOrCreate('download-key', () => 'second')).toBe('first');
         expect(await store.settings.getOrCreate('other-key', () => 'other')).toBe('other');
         expect(await store.settings.getOrCreate('download-key', () => 'third')).toBe('first');
+      });
+    });
+
+    describe('admins', () => {
+      function newAdmin(communityId: Id, email = 'ada@example.com') {
+        return { communityId, email, passwordHash: `hash of ${email}`, createTime: T0 };
+      }
+
+      it('creates, gets, finds by email and lists per community', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const ada = await store.admins.create(newAdmin(communityId));
+        expect(ada).toEqual({ id: ada.id, communityId, email: 'ada@example.com', createTime: T0 });
+        const bob = await store.admins.create(newAdmin(communityId, 'bob@example.com'));
+        await store.admins.create(newAdmin(otherId, 'carl@example.com'));
+        expect(await store.admins.get(ada.id)).toEqual(ada);
+        expect(await store.admins.findByEmail('ada@example.com')).toEqual({
+          ...ada,
+          passwordHash: 'hash of ada@example.com',
+          failedSignIns: 0,
+          lastFailedSignIn: null,
+        });
+        expect(await store.admins.findByEmail('nobody@example.com')).toBeUndefined();
+        expect(await store.admins.list(communityId)).toEqual([ada, bob]);
+        for (const id of [...GARBAGE_IDS, HIGHEST_ID]) {
+          expect(await store.admins.get(id)).toBeUndefined();
+        }
+      });
+
+      it('refuses a second admin with the same email, in any community', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        await store.admins.create(newAdmin(communityId));
+        await expect(store.admins.create(newAdmin(otherId))).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.admins.list(otherId)).toEqual([]);
+      });
+
+      it('counts failed sign-ins until cleared or a new password is set', async () => {
+        const communityId = await community();
+        const { id } = await store.admins.create(newAdmin(communityId));
+        const other = await store.admins.create(newAdmin(communityId, 'bob@example.com'));
+        expect(await store.admins.recordFailedSignIn(id, 1_000)).toBe(1);
+        expect(await store.admins.recordFailedSignIn(id, 2_000)).toBe(2);
+        expect(await store.admins.recordFailedSignIn(id, 3_000)).toBe(3);
+        expect(await store.admins.findByEmail('ada@example.com')).toMatchObject({
+          failedSignIns: 3,
+          lastFailedSignIn: 3_000,
+        });
+        expect(await store.admins.findByEmail(other.email)).toMatchObject({
+          failedSignIns: 0,
+          lastFailedSignIn: null,
+        });
+
+        await store.admins.clearFailedSignIns(id);
+        expect(await store.admins.findByEmail('ada@example.com')).toMatchObject({
+          failedSignIns: 0,
+          lastFailedSignIn: null,
+        });
+        expect(await store.admins.recordFailedSignIn(id, 4_000)).toBe(1);
+
+        await store.admins.setPasswordHash(id, 'new hash');
+        expect(await store.admins.findByEmail('ada@example.com')).toMatchObject({
+          passwordHash: 'new hash',
+          failedSignIns: 0,
+          lastFailedSignIn: null,
+        });
+        expect((await store.admins.findByEmail(other.email))?.passwordHash).toBe(
+          'hash of bob@example.com',
+        );
+      });
+    });
+
+    describe('adminSessions', () => {
+      async function session(idHash: string, expireTime: number): Promise<AdminSessionRecord> {
+        const communityId = await community();
+        const admin = await store.admins.create({
+          communityId,
+          email: `${idHash}@example.com`,
+          passwordHash: 'hash',
+          createTime: T0,
+        });
+        const record = {
+          idHash,
+          adminId: admin.id,
+          csrfToken: `csrf-${idHash}`,
+          createTime: T0,
+          expireTime,
+        };
+        await store.adminSessions.create(record);
+        return record;
+      }
+
+      it('finds a session only before it expires', async () => {
+        const record = await session('a'.repeat(64), T0 + 60);
+        expect(await store.adminSessions.find(record.idHash, T0)).toEqual(record);
+        expect(await store.adminSessions.find(record.idHash, T0 + 59)).toEqual(record);
+        expect(await store.adminSessions.find(record.idHash, T0 + 60)).toBeUndefined();
+        expect(await store.adminSessions.find('b'.repeat(64), T0)).toBeUndefined();
+      });
+
+      it('deletes one session, and every expired one with a count', async () => {
+        const ended = await session('a'.repeat(64), T0 + 10);
+        const expired = await session('b'.repeat(64), T0 + 20);
+        const alive = await session('c'.repeat(64), T0 + 30);
+        const signedOut = await session('d'.repeat(64), T0 + 30);
+        await store.adminSessions.delete(signedOut.idHash);
+        await store.adminSessions.delete('e'.repeat(64));
+        expect(await store.adminSessions.find(signedOut.idHash, T0)).toBeUndefined();
+        expect(await store.adminSessions.find(alive.idHash, T0)).toEqual(alive);
+
+        expect(await store.adminSessions.deleteExpired(T0 + 20)).toBe(2);
+        expect(await store.adminSessions.deleteExpired(T0 + 20)).toBe(0);
+        // Gone, not merely expired: looking with an earlier time finds nothing either.
+        expect(await store.adminSessions.find(ended.idHash, T0)).toBeUndefined();
+        expect(await store.adminSessions.find(expired.idHash, T0)).toBeUndefined();
+        expect(await store.adminSessions.find(alive.idHash, T0 + 20)).toEqual(alive);
+      });
+    });
+
+    describe('imports', () => {
+      function run(communityId: Id, n: number, overrides: Partial<ImportRun> = {}) {
+        return {
+          communityId,
+          source: `batch-${n}.ndjson`,
+          startTime: T0 + n,
+          endTime: T0 + n + 1,
+          succeeded: true,
+          records: { member: n, post: 10 * n },
+          error: null,
+          ...overrides,
+        };
+      }
+
+      it('records a run and gives it back the same, failed ones with their error', async () => {
+        const communityId = await community();
+        const ok = await store.imports.record(run(communityId, 1));
+        expect(ok).toEqual({ id: ok.id, ...run(communityId, 1) });
+        const failed = await store.imports.record(
+          run(communityId, 2, {
+            succeeded: false,
+            records: {},
+            error: 'line 3: "author" names no member <m9> & "quotes"\nline 4: …',
+          }),
+        );
+        expect(ok.id).not.toBe(failed.id);
+        expect(await store.imports.latest(communityId, 10)).toEqual([failed, ok]);
+      });
+
+      it('lists the latest runs of one community, newest first, at most limit', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const runs: ImportRun[] = [];
+        for (let n = 1; n <= 5; n++) {
+          runs.push(await store.imports.record(run(communityId, n)));
+          await store.imports.record(run(otherId, n, { source: 'other.ndjson' }));
+        }
+        const newestFirst = [...runs].reverse();
+        expect(await store.imports.latest(communityId, 3)).toEqual(newestFirst.slice(0, 3));
+        expect(await store.imports.latest(communityId, 10)).toEqual(newestFirst);
+        const others = await store.imports.latest(otherId, 10);
+        expect(others).toHaveLength(5);
+        expect(others.every((r) => r.communityId === otherId)).toBe(true);
+        expect(await store.imports.latest(await community('Empty'), 10)).toEqual([]);
       });
     });
 

@@ -59,6 +59,9 @@ export class SqliteCommunityRepository implements CommunityRepository {
   }
 }
 
+/** Text SQLite's lower() and LIKE fold completely. */
+const ASCII = /^\p{ASCII}*$/u;
+
 function toMember(row: MembersTable): Member {
   return {
     id: String(row.id),
@@ -120,14 +123,36 @@ export class SqliteMemberRepository implements MemberRepository {
   }
 
   async search(communityId: Id, text: string, limit: number): Promise<readonly Member[]> {
-    // instr() on lower(): no LIKE wildcards to escape, and `%` or `_` typed are plain text.
+    // People sort names without regard to case ("ada" before "Bob"); NOCASE folds ASCII only,
+    // which is close enough for an order.
+    if (ASCII.test(text)) {
+      // instr() on lower(): no LIKE wildcards to escape, and `%` or `_` typed are plain text.
+      // SQLite's lower() folds only ASCII letters, which is all an ASCII text can match.
+      const rows = await query<MembersTable>(
+        this.db(),
+        `SELECT * FROM members WHERE community_id = ? AND instr(lower(name), lower(?)) > 0
+         ORDER BY name COLLATE NOCASE, id LIMIT ?`,
+        [Number(communityId), text, limit],
+      );
+      return rows.map(toMember);
+    }
+    // Beyond ASCII, lower() leaves letters as they are ("É"), so folding happens here. LIKE
+    // (ASCII case-insensitive) narrows the rows first, with `_` (any one character) for every
+    // character beyond ASCII.
+    const pattern = [...text]
+      .map((char) => (ASCII.test(char) ? char.replace(/[%_\\]/, '\\$&') : '_'))
+      .join('');
     const rows = await query<MembersTable>(
       this.db(),
-      `SELECT * FROM members WHERE community_id = ? AND instr(lower(name), lower(?)) > 0
-       ORDER BY name, id LIMIT ?`,
-      [Number(communityId), text, limit],
+      `SELECT * FROM members WHERE community_id = ? AND name LIKE ? ESCAPE '\\'
+       ORDER BY name COLLATE NOCASE, id`,
+      [Number(communityId), `%${pattern}%`],
     );
-    return rows.map(toMember);
+    const folded = text.toLowerCase();
+    return rows
+      .filter((row) => row.name.toLowerCase().includes(folded))
+      .slice(0, limit)
+      .map(toMember);
   }
 
   async countByStatus(communityId: Id): Promise<Record<MemberStatus, number>> {

@@ -12,13 +12,7 @@ describe('html', () => {
 
   it('keeps markup made with html, and joins lists', () => {
     const items = ['a<b', 'c'].map((item) => html`<li>${item}</li>`);
-    expect(
-      String(
-        html`<ul>
-          ${items}
-        </ul>`,
-      ),
-    ).toBe('<ul><li>a&lt;b</li><li>c</li></ul>');
+    expect(String(html`<ul>${items}</ul>`)).toBe('<ul><li>a&lt;b</li><li>c</li></ul>');
   });
 
   it('renders nothing for null, undefined and false, and numbers as text', () => {

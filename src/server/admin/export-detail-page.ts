@@ -1,0 +1,368 @@
+/**
+ * @module
+ * `GET /admin/exports/:id`: one export with its parameters, its state, progress and job
+ * counts, its company job, and its member jobs 25 at a time, filtered by state if asked, each
+ * with its files and their download links. Three parts are live, each rendered by one function
+ * for the page and for its fragment (`/admin/exports/:id/fragment/<part>`, with the page's
+ * filter and position): the summary, the company job and the page of member jobs.
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  type DyiFile,
+  type DyiJob,
+  type ExportJob,
+  type Id,
+  JOB_STATES,
+  type JobState,
+  type Member,
+  NotFoundError,
+  ValidationError,
+} from '../../domain/index.js';
+import type { PageRequest } from '../../ports/paging.js';
+import type { Runtime } from '../../runtime.js';
+import { renderPage } from './admin-layout.js';
+import { sessionOf } from './admin-session.js';
+import {
+  DATA_TYPE_LABELS,
+  exportStateOf,
+  FORMAT_LABELS,
+  humanSize,
+  JOB_STATE_LABELS,
+  jobOutcomeWords,
+  MEDIA_QUALITY_LABELS,
+  noticeOf,
+  progressBar,
+  timeElement,
+  timeRange,
+} from './export-labels.js';
+import { type Html, html } from './html.js';
+import { pageParams, pageRequestOf, queryText, renderPager, urlWith } from './keyset-pager.js';
+
+/** Member jobs per page. */
+const JOBS_PER_PAGE = 25;
+/** Files listed per job; the downloader and the API list them all. */
+const FILES_PER_JOB = 100;
+
+const LIVE_PARTS = ['summary', 'company-job', 'jobs'] as const;
+type LivePart = (typeof LIVE_PARTS)[number];
+
+/** What one view of the page shows: the export, and which member jobs. */
+interface ExportView {
+  readonly runtime: Runtime;
+  readonly communityId: Id;
+  readonly exportJob: ExportJob;
+  readonly state: JobState | undefined;
+  readonly page: PageRequest;
+}
+
+export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): void {
+  panel.get('/exports/:id', async (request, reply) => {
+    const session = sessionOf(request);
+    const view = await viewOf(runtime, session.community.id, request.params, request.query);
+    const { exportJob } = view;
+    const path = exportPath(exportJob.id);
+    const [summary, companyJob, memberJobs] = await Promise.all(
+      LIVE_PARTS.map((part) => renderPart(view, part)),
+    );
+    return reply.type('text/html; charset=utf-8').send(
+      renderPage({
+        title: `Export ${exportJob.id}`,
+        session,
+        section: 'exports',
+        notice: noticeOf(request.query),
+        body: html`<p><a href="/admin/exports">All exports</a></p>
+          <h1>Export ${exportJob.id}</h1>
+          <div data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
+          <h2>Parameters</h2>
+          ${parameters(exportJob)}
+          <h2 id="company-job-heading">Company job</h2>
+          <div data-live="${fragmentUrl(view, 'company-job')}">${companyJob}</div>
+          <h2 id="member-jobs-heading">Member jobs</h2>
+          <form method="get" action="${path}" class="row filter">
+            <div>
+              <label for="job-state">State</label>
+              <select id="job-state" name="state">
+                <option value="">All</option>
+                ${JOB_STATES.map(
+                  (state) =>
+                    html`<option value="${state}" ${state === view.state ? html`selected` : ''}>
+                      ${JOB_STATE_LABELS[state]}
+                    </option>`,
+                )}
+              </select>
+            </div>
+            <button type="submit" class="secondary">Filter</button>
+          </form>
+          <div data-live="${fragmentUrl(view, 'jobs')}">${memberJobs}</div>`,
+      }),
+    );
+  });
+
+  panel.get('/exports/:id/fragment/:part', async (request, reply) => {
+    const session = sessionOf(request);
+    const { part } = request.params as { part: string };
+    if (!(LIVE_PARTS as readonly string[]).includes(part)) throw new NotFoundError(part);
+    const view = await viewOf(runtime, session.community.id, request.params, request.query);
+    const markup = await renderPart(view, part as LivePart);
+    return reply.type('text/html; charset=utf-8').send(String(markup));
+  });
+}
+
+/** The export whose id is the path's `:id`; NotFoundError when the community has none such. */
+export async function exportOfPath(
+  runtime: Runtime,
+  communityId: Id,
+  params: unknown,
+): Promise<ExportJob> {
+  const { id } = params as { id: string };
+  if (!/^\d{1,20}$/.test(id)) throw new NotFoundError(id);
+  return runtime.exports.get(communityId, id);
+}
+
+async function viewOf(
+  runtime: Runtime,
+  communityId: Id,
+  params: unknown,
+  query: unknown,
+): Promise<ExportView> {
+  const exportJob = await exportOfPath(runtime, communityId, params);
+  const state = queryText(query, 'state');
+  if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
+    throw new ValidationError('state', `The state filter must be one of ${JOB_STATES.join(', ')}.`);
+  }
+  return {
+    runtime,
+    communityId,
+    exportJob,
+    state: state as JobState | undefined,
+    page: pageRequestOf(query, JOBS_PER_PAGE),
+  };
+}
+
+function exportPath(id: Id): string {
+  return `/admin/exports/${id}`;
+}
+
+function filterParams(view: ExportView): Record<string, string> {
+  return view.state === undefined ? {} : { state: view.state };
+}
+
+function fragmentUrl(view: ExportView, part: LivePart): string {
+  const path = `${exportPath(view.exportJob.id)}/fragment/${part}`;
+  return part === 'jobs'
+    ? urlWith(path, { ...filterParams(view), ...pageParams(view.page) })
+    : path;
+}
+
+function renderPart(view: ExportView, part: LivePart): Promise<Html> {
+  switch (part) {
+    case 'summary':
+      return summary(view);
+    case 'company-job':
+      return companyJob(view);
+    case 'jobs':
+      return memberJobs(view);
+  }
+}
+
+async function summary(view: ExportView): Promise<Html> {
+  const status = await view.runtime.exports.status(view.exportJob);
+  const { counts } = status;
+  const state = exportStateOf(status);
+  const id = view.exportJob.id;
+  return html`<p><span class="state ${state.className}">${state.words}</span></p>
+    <p>${progressBar(`Export ${id}`, status.progress)}</p>
+    <dl class="facts">
+      <div>
+        <dt>Completed jobs</dt>
+        <dd>${counts.completed}</dd>
+      </div>
+      <div>
+        <dt>Aborted jobs</dt>
+        <dd>${counts.aborted}</dd>
+      </div>
+      <div>
+        <dt>Failed jobs</dt>
+        <dd>${counts.failed}</dd>
+      </div>
+      <div>
+        <dt>Jobs in progress</dt>
+        <dd>${counts.inProgress}</dd>
+      </div>
+      <div>
+        <dt>Waiting jobs</dt>
+        <dd>${counts.pending}</dd>
+      </div>
+      <div>
+        <dt>Jobs in all</dt>
+        <dd>${counts.total}</dd>
+      </div>
+    </dl>
+    <p class="actions">
+      ${
+        !status.isCompleted &&
+        html`<a class="button secondary" id="cancel-export" href="${exportPath(id)}/cancel"
+          >Cancel export</a
+        >`
+      }
+      <a class="button danger" id="delete-export" href="${exportPath(id)}/delete">Delete export</a>
+    </p>`;
+}
+
+function parameters(exportJob: ExportJob): Html {
+  return html`<dl class="facts">
+    <div>
+      <dt>Created</dt>
+      <dd>${timeElement(exportJob.createTime)}</dd>
+    </div>
+    <div>
+      <dt>Format</dt>
+      <dd>${FORMAT_LABELS[exportJob.dyiFormat]}</dd>
+    </div>
+    <div>
+      <dt>Media quality</dt>
+      <dd>${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</dd>
+    </div>
+    <div>
+      <dt>Time range</dt>
+      <dd>${timeRange(exportJob.startTime, exportJob.endTime)}</dd>
+    </div>
+    <div>
+      <dt>Data types</dt>
+      <dd>
+        <ul class="data-types">
+          ${exportJob.dataTypes.map(
+            (type) => html`<li>${DATA_TYPE_LABELS[type]} <small class="muted">${type}</small></li>`,
+          )}
+        </ul>
+      </dd>
+    </div>
+  </dl>`;
+}
+
+async function companyJob(view: ExportView): Promise<Html> {
+  const job = await view.runtime.exports.companyJob(view.exportJob.id);
+  return jobsTable(view, [job], new Map(), 'company-job-heading');
+}
+
+async function memberJobs(view: ExportView): Promise<Html> {
+  const { runtime, exportJob } = view;
+  const page = await runtime.jobs.listUserJobs(exportJob.id, view.page, view.state);
+  if (page.items.length === 0) {
+    const isFiltered = view.state !== undefined;
+    const isFirstPage = view.page.after === undefined && view.page.before === undefined;
+    if (!isFirstPage) {
+      return html`<p>
+        No member jobs on this page any more.
+        <a href="${urlWith(exportPath(exportJob.id), filterParams(view))}">See the first page</a>.
+      </p>`;
+    }
+    return html`<p>
+      ${
+        isFiltered
+          ? `No member job is ${JOB_STATE_LABELS[view.state ?? 'PENDING'].toLowerCase()}.`
+          : 'This export has no member jobs.'
+      }
+    </p>`;
+  }
+  const userIds = page.items.flatMap((job) => (job.userId === null ? [] : [job.userId]));
+  const members = await runtime.metadata.members.getMany(view.communityId, userIds);
+  const table = await jobsTable(
+    view,
+    page.items,
+    new Map(members.map((member) => [member.id, member])),
+    'member-jobs-heading',
+  );
+  return html`${table}
+  ${renderPager(page, {
+    label: 'Pages of member jobs',
+    path: exportPath(exportJob.id),
+    params: filterParams(view),
+    previous: 'Previous',
+    next: 'Next',
+  })}`;
+}
+
+async function jobsTable(
+  view: ExportView,
+  jobs: readonly DyiJob[],
+  members: ReadonlyMap<Id, Member>,
+  labelledBy: string,
+): Promise<Html> {
+  const files = await Promise.all(
+    jobs.map((job) => view.runtime.jobs.listFiles(job.id, { limit: FILES_PER_JOB })),
+  );
+  return html`<div class="scroll">
+    <table class="cards" aria-labelledby="${labelledBy}">
+      <thead>
+        <tr>
+          <th scope="col">Job</th>
+          <th scope="col">Type</th>
+          <th scope="col">Member</th>
+          <th scope="col">State</th>
+          <th scope="col">Progress</th>
+          <th scope="col">Files</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${jobs.map((job, index) => {
+          const page = files[index];
+          return jobRow(job, members, page?.items ?? [], page?.hasNext ?? false);
+        })}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function jobRow(
+  job: DyiJob,
+  members: ReadonlyMap<Id, Member>,
+  files: readonly DyiFile[],
+  hasMoreFiles: boolean,
+): Html {
+  const outcome = jobOutcomeWords(job);
+  const member = job.userId === null ? undefined : members.get(job.userId);
+  return html`<tr>
+    <td data-label="Job">${job.id}</td>
+    <td data-label="Type">${job.jobType === 'COMPANY' ? 'Company' : 'Member'}</td>
+    <td data-label="Member">${memberCell(job, member)}</td>
+    <td data-label="State">
+      <span class="state state-${job.state}">${JOB_STATE_LABELS[job.state]}</span>
+      ${outcome && html`<br /><span class="reason">${outcome}</span>`}
+      ${job.abortReason && html`<small class="muted">${job.abortReason}</small>`}
+    </td>
+    <td data-label="Progress" class="nowrap">${progressBar(`Job ${job.id}`, job.progress)}</td>
+    <td data-label="Files">${fileList(files, hasMoreFiles)}</td>
+  </tr>`;
+}
+
+/** Who a job exports: the member's name (and status when not active) and id. */
+function memberCell(job: DyiJob, member: Member | undefined): Html {
+  if (job.userId === null) return html`<span class="muted">Whole community</span>`;
+  const status = member && member.status !== 'active' && ` (${member.status})`;
+  return html`<span class="member-name">${member?.name ?? 'Unknown member'}</span>
+    ${status && html`<span class="muted">${status}</span>`}
+    <small class="muted">${job.userId}</small>`;
+}
+
+function fileList(files: readonly DyiFile[], hasMore: boolean): Html {
+  if (files.length === 0) return html`<span class="muted">No files</span>`;
+  return html`<ul class="files">
+      ${files.map(
+        (file) =>
+          html`<li>
+            <span class="file-name">${file.name}</span>
+            <span class="muted" title="${file.size} bytes">${humanSize(file.size)}</span>
+            <a href="/admin/files/${file.id}/download" aria-label="Download ${file.name}"
+              >Download</a
+            >
+          </li>`,
+      )}
+    </ul>
+    ${
+      hasMore &&
+      html`<p class="muted">
+        Only the first ${FILES_PER_JOB} files are listed here; the API and the downloader list all.
+      </p>`
+    }`;
+}

@@ -1,0 +1,189 @@
+/**
+ * @module
+ * The words the "Download data" pages use for what the API spells as enums: data types,
+ * formats, media qualities, job and export states, abort reasons; and how they show times,
+ * time ranges, sizes and progress. Every map is keyed by its enum, so the compiler tells when
+ * a new value needs its words. Notices after a form are a fixed map too: a page never echoes
+ * text from its URL.
+ */
+import type {
+  AbortReason,
+  DataType,
+  DyiFormat,
+  DyiJob,
+  JobState,
+  MediaQuality,
+  UnixSeconds,
+} from '../../domain/index.js';
+import type { ExportStatus } from '../../services/export-service.js';
+import { type Html, html } from './html.js';
+
+export const DATA_TYPE_LABELS: Readonly<Record<DataType, string>> = {
+  WORKPLACE_COMPANY_METADATA_GROUPS: 'Groups',
+  WORKPLACE_COMPANY_METADATA_USER_PROFILE: 'Member profiles',
+  WORKPLACE_COMPANY_METADATA_COMPANY_INFO: 'Company details',
+  WORKPLACE_KNOWLEDGE_LIBRARY: 'Knowledge library',
+  WORKPLACE_SURVEYS: 'Surveys',
+  POSTS_YOUR_ACTIVITY: 'Posts',
+  COMMENTS_REACTIONS_YOUR_ACTIVITY: 'Comments and reactions',
+  MESSENGER_V2: 'Chats',
+  GROUPS_YOUR_ACTIVITY: 'Group activity',
+  EVENTS_YOUR_ACTIVITY: 'Events',
+  POLLS_YOUR_ACTIVITY: 'Polls',
+  WORKPLACE_NOTES: 'Notes',
+  SAVED_ITEMS_YOUR_ACTIVITY: 'Saved items',
+  REPORTED_PROBLEMS_YOUR_ACTIVITY: 'Reported problems',
+  PROFILE_PERSONAL_INFO: 'Profile details',
+  FRIENDS_V2: 'Connections',
+  SEARCH_LOGGED_INFO: 'Searches',
+  SECURITY_AND_LOGIN_INFORMATION_V: 'Security and login details',
+};
+
+export const FORMAT_LABELS: Readonly<Record<DyiFormat, string>> = {
+  JSON: 'JSON',
+  HTML: 'HTML',
+  HTML_AND_JSON: 'HTML and JSON',
+  CSV: 'CSV',
+  NONE: 'None (media only)',
+};
+
+export const MEDIA_QUALITY_LABELS: Readonly<Record<MediaQuality, string>> = {
+  VERY_LOW: 'Very low',
+  LOW: 'Low',
+  MEDIUM: 'Medium',
+  HIGH: 'High',
+  VERY_HIGH: 'Very high (original files)',
+};
+
+export const JOB_STATE_LABELS: Readonly<Record<JobState, string>> = {
+  PENDING: 'Waiting',
+  IN_PROGRESS: 'In progress',
+  COMPLETED: 'Completed',
+  ABORTED: 'Aborted',
+  FAILED: 'Failed',
+};
+
+export const ABORT_REASON_LABELS: Readonly<Record<AbortReason, string>> = {
+  CANCELLED_BY_USER: 'Cancelled by an admin',
+  TARGET_NOT_VISIBLE: 'Member was deleted, deactivated or hidden',
+  ARCHIVE_TOO_BIG: 'Archive too big',
+};
+
+/** Why a job ended without (all) its files, in words; null while it has not. */
+export function jobOutcomeWords(job: DyiJob): string | null {
+  if (job.state === 'ABORTED' && job.abortReason !== null) {
+    const words = ABORT_REASON_LABELS[job.abortReason];
+    return job.abortReason === 'ARCHIVE_TOO_BIG' && job.stateMessage
+      ? `${words}: ${job.stateMessage}`
+      : words;
+  }
+  if (job.state === 'FAILED') return job.stateMessage ?? 'The job failed; see the server log.';
+  return null;
+}
+
+/** An export's state in words, and the `state-*` class that colours it. */
+export function exportStateOf(status: ExportStatus): { words: string; className: string } {
+  const { counts } = status;
+  if (!status.isCompleted) {
+    const started = counts.total - counts.pending > 0;
+    return started
+      ? { words: 'In progress', className: 'state-IN_PROGRESS' }
+      : { words: 'Waiting to start', className: 'state-PENDING' };
+  }
+  if (status.export.cancelRequested) return { words: 'Cancelled', className: 'state-ABORTED' };
+  if (counts.failed > 0 && counts.aborted > 0) {
+    return { words: 'Completed with failed and aborted jobs', className: 'state-FAILED' };
+  }
+  if (counts.failed > 0) return { words: 'Completed with failed jobs', className: 'state-FAILED' };
+  if (counts.aborted > 0) {
+    return { words: 'Completed with aborted jobs', className: 'state-ABORTED' };
+  }
+  return { words: 'Completed', className: 'state-COMPLETED' };
+}
+
+/** Whole percent done, rounded down so that 100 % means done. */
+export function percentOf(progress: number): number {
+  return Math.floor(Math.min(1, Math.max(0, progress)) * 100);
+}
+
+/** A labelled progress bar: "<label>: 40 %". */
+export function progressBar(label: string, progress: number): Html {
+  const percent = percentOf(progress);
+  return html`<progress max="100" value="${percent}" aria-label="${label}: ${percent} %"></progress>
+    <span class="percent" aria-hidden="true">${percent} %</span>`;
+}
+
+/** `2026-11-29T12:00:00Z` */
+export function isoTime(time: UnixSeconds): string {
+  return new Date(time * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** A time for people, in UTC, with its exact value for machines. */
+export function timeElement(time: UnixSeconds): Html {
+  const iso = isoTime(time);
+  // Day and time each stay whole when a narrow column wraps the pair.
+  const text = html`<span>${iso.slice(0, 10)}</span> <span>${iso.slice(11, 16)} UTC</span>`;
+  return html`<time datetime="${iso}">${text}</time>`;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The range [start, end) as the export form asks for it: both days included when the range
+ * falls on whole days (UTC), else the exact times.
+ */
+export function timeRange(start: UnixSeconds, end: UnixSeconds): Html {
+  const wholeDays = start % DAY_SECONDS === 0 && end % DAY_SECONDS === 0;
+  const from = start === 0 ? 'Beginning' : wholeDays ? dayElement(start) : timeElement(start);
+  const until = wholeDays ? dayElement(end - DAY_SECONDS) : timeElement(end);
+  const exact = `From ${isoTime(start)} up to ${isoTime(end)}, not included`;
+  return html`<span title="${exact}">${from} to ${until}</span>`;
+}
+
+/** The day (UTC) a time falls on. */
+function dayElement(time: UnixSeconds): Html {
+  const day = isoTime(time).slice(0, 10);
+  return html`<time class="day" datetime="${day}">${day}</time>`;
+}
+
+/** Data types in a few words: all, a few by name, or some and a count. */
+export function dataTypesInShort(types: readonly DataType[], allCount: number): string {
+  if (types.length === allCount) return 'All data types';
+  const labels = types.map((type) => DATA_TYPE_LABELS[type]);
+  if (labels.length <= 3) return labels.join(', ');
+  return `${labels.slice(0, 2).join(', ')} and ${labels.length - 2} more`;
+}
+
+const UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
+
+/** Bytes in human units (1 KB = 1024 bytes), e.g. "12.3 MB". */
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  let value = bytes;
+  let unit: string = UNITS[0];
+  for (const each of UNITS) {
+    value /= 1024;
+    unit = each;
+    if (value < 1024) break;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+}
+
+/** What `?notice=` may show; anything else shows nothing. */
+const NOTICES = {
+  started:
+    'The export was started. Its jobs run in the background; this page shows their progress as they go.',
+  cancelled:
+    'The export was cancelled. Jobs that had not finished were aborted; finished jobs keep their files.',
+  'nothing-to-cancel': 'The export had already finished, so there was nothing to cancel.',
+  deleted: 'The export was deleted, with its jobs and all their files.',
+} as const;
+
+export type NoticeKey = keyof typeof NOTICES;
+
+export function noticeOf(query: unknown): string | undefined {
+  const key = (query as { notice?: unknown } | undefined)?.notice;
+  return typeof key === 'string' && Object.hasOwn(NOTICES, key)
+    ? NOTICES[key as NoticeKey]
+    : undefined;
+}

@@ -1,0 +1,134 @@
+/**
+ * @module
+ * `GET /admin/exports`: the community's exports, newest first, a page at a time, each with its
+ * parameters, its state in words, a progress bar and its job counts. The table is a live
+ * region: `GET /admin/exports/fragment/list` renders the same table for the same page, and the
+ * panel script swaps it in whenever data changed.
+ */
+import type { FastifyInstance } from 'fastify';
+import { DATA_TYPES } from '../../domain/index.js';
+import type { PageRequest } from '../../ports/paging.js';
+import type { Runtime } from '../../runtime.js';
+import type { ExportStatus } from '../../services/export-service.js';
+import { renderPage } from './admin-layout.js';
+import { sessionOf } from './admin-session.js';
+import {
+  dataTypesInShort,
+  exportStateOf,
+  FORMAT_LABELS,
+  MEDIA_QUALITY_LABELS,
+  noticeOf,
+  progressBar,
+  timeElement,
+  timeRange,
+} from './export-labels.js';
+import { type Html, html } from './html.js';
+import { pageParams, pageRequestOf, renderPager, urlWith } from './keyset-pager.js';
+
+/** Exports per page of the list. */
+const EXPORTS_PER_PAGE = 20;
+const LIST_PATH = '/admin/exports';
+const FRAGMENT_PATH = '/admin/exports/fragment/list';
+
+export function registerExportList(panel: FastifyInstance, runtime: Runtime): void {
+  panel.get('/exports', async (request, reply) => {
+    const session = sessionOf(request);
+    const page = pageRequestOf(request.query, EXPORTS_PER_PAGE);
+    const list = await renderExportList(runtime, session.community.id, page);
+    return reply.type('text/html; charset=utf-8').send(
+      renderPage({
+        title: 'Download data',
+        session,
+        section: 'exports',
+        notice: noticeOf(request.query),
+        body: html`<h1>Download data</h1>
+          <p>
+            Each export collects the chosen data of the community into archives you can download
+            here or with the API. It runs one company job and one job per member.
+          </p>
+          <p class="actions"><a class="button" href="/admin/exports/new">Start an export</a></p>
+          <h2 id="exports-heading">Exports</h2>
+          <div data-live="${urlWith(FRAGMENT_PATH, pageParams(page))}">${list}</div>`,
+      }),
+    );
+  });
+
+  panel.get('/exports/fragment/list', async (request, reply) => {
+    const session = sessionOf(request);
+    const page = pageRequestOf(request.query, EXPORTS_PER_PAGE);
+    const list = await renderExportList(runtime, session.community.id, page);
+    return reply.type('text/html; charset=utf-8').send(String(list));
+  });
+}
+
+/** The table of one page of exports, with its pager: the live part of the list page. */
+async function renderExportList(
+  runtime: Runtime,
+  communityId: string,
+  pageRequest: PageRequest,
+): Promise<Html> {
+  const page = await runtime.exports.list(communityId, pageRequest);
+  if (page.items.length === 0) {
+    const isFirstPage = pageRequest.after === undefined && pageRequest.before === undefined;
+    return isFirstPage
+      ? html`<p>
+          No exports yet. <a href="/admin/exports/new">Start an export</a> to download the
+          community's data.
+        </p>`
+      : html`<p>
+          There are no exports on this page any more.
+          <a href="${LIST_PATH}">See the newest exports</a>.
+        </p>`;
+  }
+  const statuses = await Promise.all(page.items.map((each) => runtime.exports.status(each)));
+  return html`<div class="scroll">
+      <table class="cards" aria-labelledby="exports-heading">
+        <thead>
+          <tr>
+            <th scope="col">Export</th>
+            <th scope="col">Created</th>
+            <th scope="col">Data</th>
+            <th scope="col">Format</th>
+            <th scope="col">Media quality</th>
+            <th scope="col">Time range</th>
+            <th scope="col">State</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Jobs</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${statuses.map(exportRow)}
+        </tbody>
+      </table>
+    </div>
+    ${renderPager(page, {
+      label: 'Pages of exports',
+      path: LIST_PATH,
+      params: {},
+      previous: 'Newer',
+      next: 'Older',
+    })}`;
+}
+
+function exportRow(status: ExportStatus): Html {
+  const { export: exportJob, counts } = status;
+  const state = exportStateOf(status);
+  return html`<tr>
+    <td data-label="Export"><a href="/admin/exports/${exportJob.id}">${exportJob.id}</a></td>
+    <td data-label="Created">${timeElement(exportJob.createTime)}</td>
+    <td data-label="Data">${dataTypesInShort(exportJob.dataTypes, DATA_TYPES.length)}</td>
+    <td data-label="Format">${FORMAT_LABELS[exportJob.dyiFormat]}</td>
+    <td data-label="Media quality">${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</td>
+    <td data-label="Time range">${timeRange(exportJob.startTime, exportJob.endTime)}</td>
+    <td data-label="State"><span class="state ${state.className}">${state.words}</span></td>
+    <td data-label="Progress" class="nowrap">
+      ${progressBar(`Export ${exportJob.id}`, status.progress)}
+    </td>
+    <td data-label="Jobs" class="counts">
+      <span>${counts.completed} completed</span>
+      <span>${counts.aborted} aborted</span>
+      <span>${counts.failed} failed</span>
+      <span>${counts.total} in all</span>
+    </td>
+  </tr>`;
+}

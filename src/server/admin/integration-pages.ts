@@ -1,0 +1,264 @@
+/**
+ * @module
+ * The "Integrations" section: the community's integrations (the programs that call the API),
+ * creating one, and an integration's own page with its appsecret_proof switch and its access
+ * tokens (`token-pages.ts`). An app secret is shown in full once, on the page that answers the
+ * create form (201, not a redirect, so it is in no URL); every later page shows only its last
+ * four characters.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { type Integration, ValidationError } from '../../domain/index.js';
+import type { Runtime } from '../../runtime.js';
+import { csrfField, type PanelSession, renderPage } from './admin-layout.js';
+import { formField, sessionOf } from './admin-session.js';
+import { timeElement } from './export-labels.js';
+import { type Html, html } from './html.js';
+import { ownIntegration } from './own-integrations.js';
+import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
+
+/** Notices an integration's page shows after a form, by `?notice=`; anything else shows none. */
+const NOTICES = {
+  'appsecret-proof-required':
+    'appsecret_proof is now required: calls with this integration’s tokens that lack it are refused.',
+  'appsecret-proof-optional': 'appsecret_proof is no longer required.',
+  'token-revoked': 'The access token was revoked: programs using it are refused from now on.',
+} as const satisfies Record<string, string>;
+
+const CHECKBOX = 'require_appsecret_proof';
+
+function noticeOf(query: unknown): string | undefined {
+  const key = (query as { notice?: unknown }).notice;
+  return typeof key === 'string' && Object.hasOwn(NOTICES, key)
+    ? NOTICES[key as keyof typeof NOTICES]
+    : undefined;
+}
+
+/** "••••abcd": how an app secret is shown after its integration's creation. */
+function secretHint(integration: Integration): string {
+  return `••••${integration.appSecret.slice(-4)}`;
+}
+
+function sendPage(
+  reply: FastifyReply,
+  status: number,
+  page: Parameters<typeof renderPage>[0],
+): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
+}
+
+export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtime): void {
+  panel.get('/integrations', async (request, reply) => {
+    const session = sessionOf(request);
+    return sendPage(reply, 200, await listPage(runtime, session));
+  });
+
+  panel.post('/integrations', async (request, reply) => {
+    const session = sessionOf(request);
+    const name = formField(request, 'name') ?? '';
+    const requireAppsecretProof = formField(request, CHECKBOX) !== undefined;
+    let integration: Integration;
+    try {
+      integration = await runtime.access.createIntegration(session.community.id, {
+        name,
+        requireAppsecretProof,
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const form = { name, requireAppsecretProof, error: error.message };
+      return sendPage(reply, 400, await listPage(runtime, session, form));
+    }
+    return sendPage(reply, 201, {
+      title: 'Integration created',
+      session,
+      section: 'integrations',
+      body: html`<h1>Integration created</h1>
+        <p class="warning" role="alert">
+          <strong>Copy the app secret now: it is shown only this once.</strong> Afterwards the panel
+          shows only its last 4 characters.
+        </p>
+        <dl class="stack">
+          <dt>Name</dt>
+          <dd>${integration.name}</dd>
+          <dt>App ID</dt>
+          <dd class="secret" id="new-app-id">${integration.id}</dd>
+          <dt>App secret</dt>
+          <dd class="secret" id="new-app-secret">${integration.appSecret}</dd>
+        </dl>
+        <p class="muted">
+          ${
+            integration.requireAppsecretProof
+              ? html`Calls must send <code>appsecret_proof</code>: hex HMAC-SHA256 of the access
+                  token, keyed with the app secret.`
+              : html`The app secret is needed only if <code>appsecret_proof</code> is required
+                  later.`
+          }
+        </p>
+        <p>
+          <a href="/admin/integrations/${integration.id}">Go to the integration</a> to create its
+          access tokens.
+        </p>`,
+    });
+  });
+
+  panel.get<{ Params: { id: string } }>('/integrations/:id', async (request, reply) => {
+    const session = sessionOf(request);
+    const integration = await ownIntegration(runtime, session, request.params.id);
+    const tokens = await runtime.metadata.tokens.list(integration.id);
+    return sendPage(reply, 200, {
+      title: integration.name,
+      session,
+      section: 'integrations',
+      notice: noticeOf(request.query),
+      body: html`<p><a href="/admin/integrations">All integrations</a></p>
+        <h1>${integration.name}</h1>
+        <ul>
+          <li>App ID: <span id="app-id">${integration.id}</span></li>
+          <li>
+            App secret: <span id="app-secret-hint">${secretHint(integration)}</span>
+            <span class="muted">(shown in full only when the integration was created)</span>
+          </li>
+          <li>Created: ${timeElement(integration.createTime)}</li>
+        </ul>
+        <h2>appsecret_proof</h2>
+        <form
+          method="post"
+          action="/admin/integrations/${integration.id}/appsecret-proof"
+          class="stack"
+        >
+          ${csrfField(session)}
+          <label class="choice">
+            <input
+              type="checkbox"
+              name="${CHECKBOX}"
+              value="on"
+              aria-describedby="appsecret-proof-help"
+              ${integration.requireAppsecretProof ? html`checked` : ''}
+            />
+            Require appsecret_proof
+          </label>
+          <p class="muted" id="appsecret-proof-help">
+            When required, every call with this integration’s tokens must also send
+            <code>appsecret_proof</code> (hex HMAC-SHA256 of the access token, keyed with the app
+            secret); calls without it are refused.
+          </p>
+          <button type="submit" class="secondary">Save</button>
+        </form>
+        <h2>Access tokens</h2>
+        ${tokenTable(tokens)}
+        <h2>Create an access token</h2>
+        ${tokenForm(session, integration)}`,
+    });
+  });
+
+  panel.post<{ Params: { id: string } }>(
+    '/integrations/:id/appsecret-proof',
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const integration = await ownIntegration(runtime, session, request.params.id);
+      const required = formField(request, CHECKBOX) !== undefined;
+      await runtime.access.setRequireAppsecretProof(integration.id, required);
+      const notice = required ? 'appsecret-proof-required' : 'appsecret-proof-optional';
+      return reply.redirect(`/admin/integrations/${integration.id}?notice=${notice}`, 303);
+    },
+  );
+
+  registerTokenPages(panel, runtime);
+}
+
+interface CreateForm {
+  readonly name: string;
+  readonly requireAppsecretProof: boolean;
+  readonly error: string;
+}
+
+async function listPage(
+  runtime: Runtime,
+  session: PanelSession,
+  form?: CreateForm,
+): Promise<Parameters<typeof renderPage>[0]> {
+  const integrations = await runtime.metadata.integrations.list(session.community.id);
+  const activeTokens = await Promise.all(
+    integrations.map(async (integration) => {
+      const tokens = await runtime.metadata.tokens.list(integration.id);
+      return tokens.filter((token) => token.revokeTime === null).length;
+    }),
+  );
+  return {
+    title: 'Integrations',
+    session,
+    section: 'integrations',
+    body: html`<h1>Integrations</h1>
+      <p class="muted">
+        An integration is a program that calls the DYI Export API for this community. It has an app
+        id and secret, and access tokens that say what it may do.
+      </p>
+      ${integrationTable(integrations, activeTokens)}
+      <h2>Create an integration</h2>
+      ${createForm(session, form)}`,
+  };
+}
+
+function integrationTable(
+  integrations: readonly Integration[],
+  activeTokens: readonly number[],
+): Html {
+  if (integrations.length === 0) {
+    return html`<p class="muted">No integrations yet: create one below.</p>`;
+  }
+  const rows = integrations.map(
+    (integration, index) =>
+      html`<tr>
+        <td data-label="Name">
+          <a href="/admin/integrations/${integration.id}">${integration.name}</a>
+        </td>
+        <td data-label="App ID">${integration.id}</td>
+        <td data-label="appsecret_proof required">
+          ${integration.requireAppsecretProof ? 'Yes' : 'No'}
+        </td>
+        <td data-label="Active tokens" class="number">${activeTokens[index] ?? 0}</td>
+        <td data-label="Created">${timeElement(integration.createTime)}</td>
+      </tr>`,
+  );
+  return html`<div class="scroll">
+    <table class="cards">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">App ID</th>
+          <th scope="col">appsecret_proof required</th>
+          <th scope="col" class="number">Active tokens</th>
+          <th scope="col">Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function createForm(session: PanelSession, form: CreateForm | undefined): Html {
+  return html`<form method="post" action="/admin/integrations" class="stack narrow">
+    ${csrfField(session)}
+    ${form && html`<p class="error" role="alert" id="integration-error">${form.error}</p>`}
+    <label for="integration-name">Name</label>
+    <input
+      id="integration-name"
+      name="name"
+      required
+      maxlength="200"
+      value="${form?.name ?? ''}"
+      ${form ? html`aria-describedby="integration-error"` : ''}
+    />
+    <label class="choice">
+      <input
+        type="checkbox"
+        name="${CHECKBOX}"
+        value="on"
+        ${form?.requireAppsecretProof ? html`checked` : ''}
+      />
+      Require appsecret_proof
+    </label>
+    <button type="submit">Create integration</button>
+  </form>`;
+}

@@ -1,0 +1,240 @@
+/**
+ * @module
+ * An integration's access tokens in the panel: the table and the "Create an access token" form
+ * that its page shows, and the routes behind them. A new token is shown once, on the page that
+ * answers the form (201, never a redirect, so it is in no URL and no history entry); the store
+ * keeps only its hash and its last four characters, which is all any later page can show.
+ * Revoking asks first, on a page of its own, and says so when the token is revoked already.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type AccessTokenRecord,
+  type Integration,
+  PERMISSIONS,
+  type Permission,
+  ValidationError,
+} from '../../domain/index.js';
+import type { Runtime } from '../../runtime.js';
+import { csrfField, type PanelSession, renderPage } from './admin-layout.js';
+import { sessionOf } from './admin-session.js';
+import { timeElement } from './export-labels.js';
+import { type Html, html } from './html.js';
+import { ownIntegration, ownToken } from './own-integrations.js';
+
+/** What each permission lets a program do, in the words of the form. */
+export const PERMISSION_WORDS: Readonly<Record<Permission, string>> = {
+  read_company_data_exports: 'Read exports and download files',
+  manage_company_data_exports: 'Start, cancel and delete exports',
+};
+
+const NO_PERMISSION = `Choose at least one permission. Allowed: ${PERMISSIONS.join(', ')}.`;
+
+/** "…wxyz": how a token is named once it has been shown. */
+export function tokenHint(token: AccessTokenRecord): string {
+  return `…${token.hint}`;
+}
+
+function integrationPath(integration: Integration): string {
+  return `/admin/integrations/${integration.id}`;
+}
+
+/** The integration's tokens, oldest first, with a way to revoke the active ones. */
+export function tokenTable(tokens: readonly AccessTokenRecord[]): Html {
+  if (tokens.length === 0) {
+    return html`<p class="muted">No access tokens yet: create one below.</p>`;
+  }
+  const rows = tokens.map(
+    (token) =>
+      html`<tr>
+        <td data-label="Token id">${token.id}</td>
+        <td data-label="Token"><code>${tokenHint(token)}</code></td>
+        <td data-label="Permissions">${token.permissions.join(', ')}</td>
+        <td data-label="Created">${timeElement(token.createTime)}</td>
+        <td data-label="Revoked">
+          ${token.revokeTime === null ? 'Active' : timeElement(token.revokeTime)}
+        </td>
+        <td data-label="Actions">
+          ${
+            token.revokeTime === null &&
+            html`<a class="button danger" href="/admin/tokens/${token.id}/revoke">Revoke</a>`
+          }
+        </td>
+      </tr>`,
+  );
+  return html`<div class="scroll">
+    <table class="cards">
+      <thead>
+        <tr>
+          <th scope="col">Token id</th>
+          <th scope="col">Token</th>
+          <th scope="col">Permissions</th>
+          <th scope="col">Created</th>
+          <th scope="col">Revoked</th>
+          <th scope="col">Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+export interface TokenFormState {
+  readonly chosen?: readonly string[];
+  readonly error?: string | undefined;
+}
+
+/** The "Create an access token" form of an integration's page. */
+export function tokenForm(
+  session: PanelSession,
+  integration: Integration,
+  state: TokenFormState = {},
+): Html {
+  const choices = PERMISSIONS.map(
+    (permission) =>
+      html`<label class="choice">
+        <input
+          type="checkbox"
+          name="permission"
+          value="${permission}"
+          ${state.chosen?.includes(permission) ? html`checked` : ''}
+        />
+        ${permission} — ${PERMISSION_WORDS[permission]}
+      </label>`,
+  );
+  return html`<form
+    method="post"
+    action="${integrationPath(integration)}/tokens"
+    class="stack"
+    id="create-token"
+  >
+    ${csrfField(session)}
+    ${state.error && html`<p class="error" role="alert" id="token-error">${state.error}</p>`}
+    <fieldset ${state.error ? html`aria-describedby="token-error"` : ''}>
+      <legend>Permissions</legend>
+      ${choices}
+    </fieldset>
+    <button type="submit">Create token</button>
+  </form>`;
+}
+
+/** Every value a form field has (checkboxes send one per checked box). */
+function formValues(request: FastifyRequest, name: string): string[] {
+  const value = (request.body as Record<string, unknown> | undefined)?.[name];
+  const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  return values.filter((each): each is string => typeof each === 'string');
+}
+
+function sendPage(
+  reply: FastifyReply,
+  status: number,
+  page: Parameters<typeof renderPage>[0],
+): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
+}
+
+export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): void {
+  panel.post<{ Params: { id: string } }>('/integrations/:id/tokens', async (request, reply) => {
+    const session = sessionOf(request);
+    const integration = await ownIntegration(runtime, session, request.params.id);
+    const chosen = formValues(request, 'permission');
+    let created: Awaited<ReturnType<typeof runtime.access.createToken>>;
+    try {
+      if (chosen.length === 0) throw new ValidationError('permission', NO_PERMISSION);
+      created = await runtime.access.createToken(integration.id, chosen);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return sendPage(reply, 400, {
+        title: 'Create an access token',
+        session,
+        section: 'integrations',
+        body: html`<p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
+          <h1>Create an access token for ${integration.name}</h1>
+          ${tokenForm(session, integration, { chosen, error: error.message })}`,
+      });
+    }
+    const { token, record } = created;
+    return sendPage(reply, 201, {
+      title: 'Access token created',
+      session,
+      section: 'integrations',
+      body: html`<h1>Access token created</h1>
+        <p class="warning" role="alert">
+          <strong>Copy the token now: it will not be shown again.</strong> Afterwards the panel
+          shows only its last 4 characters (${tokenHint(record)}).
+        </p>
+        <p class="secret" id="new-token">${token}</p>
+        <p>
+          For ${integration.name} (app id ${integration.id}), with the permissions
+          ${record.permissions.join(', ')}.
+        </p>
+        <p class="muted">
+          Programs send it as <code>Authorization: Bearer &lt;token&gt;</code> or as the
+          <code>access_token</code> parameter${
+            integration.requireAppsecretProof
+              ? html`, together with <code>appsecret_proof</code>, which this integration requires`
+              : ''
+          }.
+        </p>
+        <p><a href="${integrationPath(integration)}">Back to the integration</a></p>`,
+    });
+  });
+
+  panel.get<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {
+    const session = sessionOf(request);
+    const token = await ownToken(runtime, session, request.params.id);
+    const integration = await ownIntegration(runtime, session, token.integrationId);
+    if (token.revokeTime !== null) {
+      return sendRevokedPage(reply, 200, session, integration, token, token.revokeTime);
+    }
+    return sendPage(reply, 200, {
+      title: 'Revoke access token',
+      session,
+      section: 'integrations',
+      body: html`<h1>Revoke token ${tokenHint(token)}?</h1>
+        <p>Programs using it will be refused at once.</p>
+        <p class="muted">
+          Token ${token.id} of ${integration.name}, with the permissions
+          ${token.permissions.join(', ')}, created ${timeElement(token.createTime)}.
+        </p>
+        <form method="post" action="/admin/tokens/${token.id}/revoke" class="actions">
+          ${csrfField(session)}
+          <button type="submit" class="danger">Yes, revoke the token</button>
+          <a href="${integrationPath(integration)}">No, go back</a>
+        </form>`,
+    });
+  });
+
+  panel.post<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {
+    const session = sessionOf(request);
+    const token = await ownToken(runtime, session, request.params.id);
+    const integration = await ownIntegration(runtime, session, token.integrationId);
+    if (token.revokeTime !== null) {
+      return sendRevokedPage(reply, 409, session, integration, token, token.revokeTime);
+    }
+    await runtime.access.revokeToken(token.id);
+    return reply.redirect(`${integrationPath(integration)}?notice=token-revoked`, 303);
+  });
+}
+
+function sendRevokedPage(
+  reply: FastifyReply,
+  status: number,
+  session: PanelSession,
+  integration: Integration,
+  token: AccessTokenRecord,
+  revokeTime: number,
+): FastifyReply {
+  return sendPage(reply, status, {
+    title: 'Token already revoked',
+    session,
+    section: 'integrations',
+    body: html`<h1>Token ${tokenHint(token)} is already revoked</h1>
+      <p>
+        It was revoked ${timeElement(revokeTime)}; programs using it are refused. There is nothing
+        more to do.
+      </p>
+      <p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>`,
+  });
+}

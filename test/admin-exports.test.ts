@@ -1,0 +1,590 @@
+/**
+ * The panel's "Download data" tab as an admin uses it: starting an export through the form
+ * (and being told what is wrong with it), the list and each export's page with their live
+ * fragments, running the jobs for real and downloading their files through the panel's links,
+ * filtering jobs by state, cancelling and deleting behind a confirmation, and never seeing
+ * another community's exports or members, nor a member's name as markup. Real stores, the real
+ * app over inject().
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedCommunity as seedSynthetic } from '../src/content/seed-community.js';
+import type { Id, Member } from '../src/domain/index.js';
+import { runExport, sha256 } from './support/archives.js';
+import {
+  createExport,
+  type GraphFixture,
+  graph,
+  jobsOf,
+  localPath,
+  seedCommunity,
+  startGraphFixture,
+} from './support/graph-fixture.js';
+import { createPanelAdmin, PanelClient } from './support/panel-client.js';
+
+const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
+
+let fixture: GraphFixture;
+let communityId: Id;
+/** Members with content, whose jobs complete. */
+let syntheticIds: readonly Id[];
+let hostile: Member;
+let zelda: Member;
+let token: string;
+let browser: PanelClient;
+/** Another community, with its own admin, export and member named like ours. */
+let other: { communityId: Id; exportId: Id; browser: PanelClient };
+
+beforeAll(async () => {
+  fixture = await startGraphFixture();
+  const { runtime } = fixture;
+  communityId = (await seedSynthetic(runtime, { users: 3, seed: 7, name: 'Acme' })).communityId;
+  syntheticIds = await runtime.metadata.members.listActiveIds(communityId);
+  hostile = await runtime.communities.addMember(communityId, {
+    name: HOSTILE_NAME,
+    email: null,
+    status: 'active',
+  });
+  zelda = await runtime.communities.addMember(communityId, {
+    name: 'Zelda Findable',
+    email: null,
+    status: 'active',
+  });
+  const integration = await runtime.access.createIntegration(communityId, { name: 'Check' });
+  token = (await runtime.access.createToken(integration.id, ['read_company_data_exports'])).token;
+  browser = await PanelClient.signedIn(fixture.app, await createPanelAdmin(runtime, communityId));
+
+  const globex = await seedCommunity(runtime, 'Globex', 2);
+  await runtime.communities.addMember(globex.community.id, {
+    name: 'Zelda Elsewhere',
+    email: null,
+    status: 'active',
+  });
+  other = {
+    communityId: globex.community.id,
+    exportId: (await createExport(runtime, globex.community.id)).id,
+    browser: await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(runtime, globex.community.id, 'globex@example.test'),
+    ),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await fixture.close();
+});
+
+/** The hidden fields of the export form as the page gives them. */
+async function openForm(client = browser): Promise<{ _csrf: string; idempotency_key: string }> {
+  const page = await client.get('/admin/exports/new');
+  expect(page.status).toBe(200);
+  const field = (name: string): string => {
+    const value = new RegExp(`name="${name}" value="([^"]+)"`).exec(page.body)?.[1];
+    if (value === undefined) throw new Error(`no ${name} on the form`);
+    return value;
+  };
+  return { _csrf: field('_csrf'), idempotency_key: field('idempotency_key') };
+}
+
+type Form = Record<string, string | readonly string[]>;
+
+/** Fills the form afresh and sends it; returns the answer. */
+async function startExport(form: Form) {
+  return browser.post('/admin/exports', { ...(await openForm()), ...form });
+}
+
+/** The id of the export a successful form redirected to. */
+function exportIdOf(location: string | undefined): Id {
+  const id = /^\/admin\/exports\/(\d+)\?notice=started$/.exec(location ?? '')?.[1];
+  if (id === undefined) throw new Error(`not an export page: ${location}`);
+  return id;
+}
+
+/** The `<input>` tag of a form control with this name and value. */
+function inputTag(body: string, name: string, value: string): string {
+  const tag = new RegExp(`<input[^>]*name="${name}"[^>]*value="${value}"[^>]*>`).exec(body)?.[0];
+  if (tag === undefined) throw new Error(`no input ${name}=${value}`);
+  return tag;
+}
+
+/** Every `data-live` URL of a page, as the browser reads the attribute. */
+function liveUrls(body: string): string[] {
+  return [...body.matchAll(/data-live="([^"]+)"/g)].map((match) =>
+    (match[1] ?? '').replaceAll('&amp;', '&'),
+  );
+}
+
+/** The member-jobs fragment of an export's page (filter and position as the page has them). */
+async function memberJobsOf(exportId: Id, query = ''): Promise<string> {
+  const page = await browser.get(`/admin/exports/${exportId}${query}`);
+  expect(page.status).toBe(200);
+  const url = liveUrls(page.body).find((each) => each.includes('/fragment/jobs'));
+  const fragment = await browser.get(url ?? 'missing');
+  expect(fragment.status).toBe(200);
+  expect(page.body).toContain(fragment.body);
+  return fragment.body;
+}
+
+function rowsOf(markup: string): string[] {
+  return markup.split('<tr>').slice(2);
+}
+
+async function userIdsOf(exportId: Id): Promise<Id[]> {
+  const jobs = await jobsOf(fixture.runtime, exportId);
+  return jobs.flatMap((job) => (job.userId === null ? [] : [job.userId]));
+}
+
+describe('starting an export', () => {
+  it('creates the export with exactly the chosen parameters, both days included', async () => {
+    const answer = await startExport({
+      data_types: ['WORKPLACE_COMPANY_METADATA_GROUPS', 'POSTS_YOUR_ACTIVITY'],
+      dyi_format: 'HTML_AND_JSON',
+      media_quality: 'LOW',
+      from: '2025-01-01',
+      until: '2025-06-30',
+      members: 'all',
+    });
+    expect(answer.status).toBe(303);
+    const id = exportIdOf(answer.location);
+    const created = await fixture.runtime.exports.get(communityId, id);
+    expect(created).toMatchObject({
+      dataTypes: ['WORKPLACE_COMPANY_METADATA_GROUPS', 'POSTS_YOUR_ACTIVITY'],
+      dyiFormat: 'HTML_AND_JSON',
+      mediaQuality: 'LOW',
+      startTime: Date.UTC(2025, 0, 1) / 1000,
+      endTime: Date.UTC(2025, 6, 1) / 1000,
+    });
+    const api = await graph(
+      fixture.app,
+      'GET',
+      `/${id}?fields=data_types,dyi_format,media_quality,start_time,end_time`,
+      { token },
+    );
+    expect(api.body).toEqual({
+      id,
+      data_types: ['WORKPLACE_COMPANY_METADATA_GROUPS', 'POSTS_YOUR_ACTIVITY'],
+      dyi_format: 'HTML_AND_JSON',
+      media_quality: 'LOW',
+      start_time: '2025-01-01T00:00:00+0000',
+      end_time: '2025-07-01T00:00:00+0000',
+    });
+    // Every active member gets a job.
+    expect((await userIdsOf(id)).sort()).toEqual([...syntheticIds, hostile.id, zelda.id].sort());
+
+    const page = await browser.get(answer.location ?? '');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`<h1>Export ${id}</h1>`);
+    expect(page.body).toContain('The export was started.');
+    expect(page.body).toContain('HTML and JSON');
+    expect(page.body).toContain(
+      '<time class="day" datetime="2025-01-01">2025-01-01</time> to <time class="day" datetime="2025-06-30">2025-06-30</time>',
+    );
+  });
+
+  it('leaves an empty From and Until to the beginning and now', async () => {
+    const answer = await startExport({ data_types: 'POSTS_YOUR_ACTIVITY', members: 'all' });
+    const created = await fixture.runtime.exports.get(communityId, exportIdOf(answer.location));
+    expect(created.startTime).toBe(0);
+    expect(Math.abs(created.endTime - Date.now() / 1000)).toBeLessThan(60);
+    expect(created).toMatchObject({ dyiFormat: 'JSON', mediaQuality: 'HIGH' });
+  });
+
+  it('shows what is wrong and keeps every choice', async () => {
+    const before = await fixture.runtime.exports.count(communityId);
+    const none = await startExport({
+      dyi_format: 'CSV',
+      media_quality: 'VERY_LOW',
+      from: '2025-03-01',
+      until: '2025-03-31',
+      members: 'all',
+    });
+    expect(none.status).toBe(400);
+    expect(none.body).toMatch(/role="alert"[^>]*>[\s\S]*Choose at least one data type/);
+    expect(none.body).toMatch(/<option value="CSV"\s+selected/);
+    expect(none.body).toMatch(/<option value="VERY_LOW"\s+selected/);
+    expect(inputTag(none.body, 'from', '2025-03-01')).toContain('type="date"');
+    expect(none.body).toContain('value="2025-03-31"');
+
+    const backwards = await startExport({
+      data_types: ['WORKPLACE_SURVEYS', 'MESSENGER_V2'],
+      from: '2025-03-01',
+      until: '2025-02-01',
+      members: 'all',
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body).toContain('“Until” is before “From”');
+    expect(inputTag(backwards.body, 'data_types', 'WORKPLACE_SURVEYS')).toMatch(/\schecked/);
+    expect(inputTag(backwards.body, 'data_types', 'MESSENGER_V2')).toMatch(/\schecked/);
+    expect(inputTag(backwards.body, 'data_types', 'POSTS_YOUR_ACTIVITY')).not.toMatch(/\schecked/);
+    expect(await fixture.runtime.exports.count(communityId)).toBe(before);
+  });
+
+  it('refuses "Chosen members" with nobody chosen, and keeps the chosen ones on a refusal', async () => {
+    const nobody = await startExport({ data_types: 'POSTS_YOUR_ACTIVITY', members: 'chosen' });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body).toContain('no member is chosen');
+    expect(inputTag(nobody.body, 'members', 'chosen')).toMatch(/\schecked/);
+
+    const kept = await startExport({ members: 'chosen', user_ids: zelda.id });
+    expect(kept.status).toBe(400);
+    expect(inputTag(kept.body, 'user_ids', zelda.id)).toMatch(/\schecked/);
+    expect(kept.body).toContain('Zelda Findable');
+
+    const strangers = await startExport({
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'chosen',
+      member_ids: `${zelda.id}, 99999999`,
+    });
+    expect(strangers.status).toBe(400);
+    expect(strangers.body).toContain('not members of this community: 99999999');
+  });
+
+  it('starts one export when the same form is sent twice', async () => {
+    const before = await fixture.runtime.exports.count(communityId);
+    const form = {
+      ...(await openForm()),
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      from: '2025-01-01',
+      until: '2025-01-31',
+      members: 'all',
+    };
+    const first = await browser.post('/admin/exports', form);
+    const second = await browser.post('/admin/exports', form);
+    expect(first.status).toBe(303);
+    expect(second.location).toBe(first.location);
+    expect(await fixture.runtime.exports.count(communityId)).toBe(before + 1);
+  });
+
+  it('starts nothing when a sent form comes back with other choices, and offers a fresh one', async () => {
+    const hidden = await openForm();
+    const first = await browser.post('/admin/exports', {
+      ...hidden,
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'all',
+    });
+    expect(first.status).toBe(303);
+    const before = await fixture.runtime.exports.count(communityId);
+    const changed = await browser.post('/admin/exports', {
+      ...hidden,
+      data_types: 'MESSENGER_V2',
+      members: 'all',
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.body).toContain('This form was sent before with other choices');
+    expect(inputTag(changed.body, 'data_types', 'MESSENGER_V2')).toMatch(/\schecked/);
+    expect(changed.body).not.toContain(`value="${hidden.idempotency_key}"`);
+    expect(await fixture.runtime.exports.count(communityId)).toBe(before);
+  });
+
+  it('gives jobs to the chosen members only', async () => {
+    const [first, second] = syntheticIds;
+    const answer = await startExport({
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'chosen',
+      user_ids: [first ?? '', second ?? ''],
+    });
+    expect(answer.status).toBe(303);
+    expect((await userIdsOf(exportIdOf(answer.location))).sort()).toEqual([first, second].sort());
+  });
+
+  it('finds members by name, in this community only', async () => {
+    const found = await browser.get('/admin/members.json?q=zELDa');
+    expect(found.status).toBe(200);
+    expect(JSON.parse(found.body)).toEqual({
+      members: [{ id: zelda.id, name: 'Zelda Findable', status: 'active' }],
+    });
+    const theirs = await other.browser.get('/admin/members.json?q=zelda');
+    expect(JSON.parse(theirs.body).members.map((m: Member) => m.name)).toEqual(['Zelda Elsewhere']);
+    expect(JSON.parse((await browser.get('/admin/members.json?q=')).body)).toEqual({
+      members: [],
+    });
+    const signedOut = await new PanelClient(fixture.app).get('/admin/members.json?q=zelda');
+    expect(signedOut.status).toBe(303);
+  });
+
+  it('labels every control of the form', async () => {
+    const page = await browser.get('/admin/exports/new');
+    for (const label of [
+      '<legend>Company data</legend>',
+      '<legend>User data</legend>',
+      '<label for="dyi-format">Format</label>',
+      '<label for="media-quality">Media quality</label>',
+      '<label for="from">From</label>',
+      '<label for="until">Until</label>',
+      '<label for="member-search">Find members by name</label>',
+      '<label for="member-ids">Member ids</label>',
+    ]) {
+      expect(page.body).toContain(label);
+    }
+    expect(page.body).toContain('data-member-search="/admin/members.json"');
+    expect(page.body.match(/data-select-all/g)).toHaveLength(2);
+  });
+});
+
+describe('the list of exports', () => {
+  it('shows each export with its state, progress and job counts, live', async () => {
+    const exportJob = await createExport(fixture.runtime, communityId, {
+      data_types: ['POSTS_YOUR_ACTIVITY'],
+      dyi_format: 'CSV',
+    });
+    const page = await browser.get('/admin/exports');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('href="/admin/exports/new">Start an export</a>');
+    const row = page.body.split('<tr>').find((each) => each.includes(`>${exportJob.id}</a>`));
+    expect(row).toBeDefined();
+    expect(row).toContain('Waiting to start');
+    expect(row).toContain(`aria-label="Export ${exportJob.id}: 0 %"`);
+    expect(row).toContain('CSV');
+    const { total } = (await fixture.runtime.exports.status(exportJob)).counts;
+    expect(row).toContain(`<span>${total} in all</span>`);
+    expect(row).toContain('<span>0 completed</span>');
+    expect(row).toMatch(/<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">/);
+
+    const [url] = liveUrls(page.body);
+    expect(url).toBe('/admin/exports/fragment/list');
+    const fragment = await browser.get(url ?? '');
+    expect(fragment.status).toBe(200);
+    expect(fragment.body).toContain(`>${exportJob.id}</a>`);
+    expect(page.body).toContain(`data-live="${url}">${fragment.body}</div>`);
+
+    // A job finishes: the fragment says so.
+    const [company] = await jobsOf(fixture.runtime, exportJob.id);
+    await fixture.runtime.jobs.start(company?.id ?? '');
+    await fixture.runtime.jobs.complete(company?.id ?? '');
+    const after = await browser.get(url ?? '');
+    const changed = after.body.split('<tr>').find((each) => each.includes(`>${exportJob.id}</a>`));
+    expect(changed).toContain('In progress');
+    const percent = Math.floor((1 / total) * 100);
+    expect(changed).toContain(`aria-label="Export ${exportJob.id}: ${percent} %"`);
+    expect(changed).toContain('<span>1 completed</span>');
+  });
+
+  it('pages newest first with Older and Newer links', async () => {
+    const many = await seedCommunity(fixture.runtime, 'Paged', 1);
+    const made: Id[] = [];
+    for (let i = 0; i < 22; i++)
+      made.push((await createExport(fixture.runtime, many.community.id)).id);
+    const admin = await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(fixture.runtime, many.community.id, 'paged@example.test'),
+    );
+    const idsOn = (body: string) =>
+      [...body.matchAll(/<a href="\/admin\/exports\/(\d+)">/g)].map((match) => match[1]);
+    const first = await admin.get('/admin/exports');
+    expect(idsOn(first.body)).toEqual(made.slice(2).reverse());
+    const older = /<a href="([^"]+)" rel="next">Older<\/a>/.exec(first.body)?.[1] ?? '';
+    expect(first.body).not.toContain('>Newer<');
+    const second = await admin.get(older.replaceAll('&amp;', '&'));
+    expect(idsOn(second.body)).toEqual(made.slice(0, 2).reverse());
+    expect(liveUrls(second.body)[0]).toBe(`/admin/exports/fragment/list?after=${made[2]}`);
+    expect(second.body).toContain('rel="prev">Newer</a>');
+  });
+});
+
+describe('an export run to the end', () => {
+  let exportId: Id;
+
+  beforeAll(async () => {
+    const answer = await startExport({
+      data_types: ['WORKPLACE_COMPANY_METADATA_COMPANY_INFO', 'POSTS_YOUR_ACTIVITY'],
+      dyi_format: 'JSON',
+      members: 'chosen',
+      user_ids: [...syntheticIds],
+    });
+    exportId = exportIdOf(answer.location);
+    await runExport(fixture.runtime, exportId);
+  }, 60_000);
+
+  it('says Completed and lists every file with its size and a download link', async () => {
+    const page = await browser.get(`/admin/exports/${exportId}`);
+    expect(page.body).toContain('<span class="state state-COMPLETED">Completed</span>');
+    expect(page.body).toContain(`aria-label="Export ${exportId}: 100 %"`);
+    expect(page.body).not.toContain('Cancel export');
+    expect(page.body).toContain('>Delete export</a>');
+    for (const job of await jobsOf(fixture.runtime, exportId)) {
+      const files = await fixture.runtime.jobs.listFiles(job.id, { limit: 100 });
+      expect(files.items.length).toBeGreaterThan(0);
+      for (const file of files.items) {
+        expect(page.body).toContain(`<span class="file-name">${file.name}</span>`);
+        expect(page.body).toContain(`title="${file.size} bytes"`);
+        expect(page.body).toContain(
+          `<a href="/admin/files/${file.id}/download" aria-label="Download ${file.name}"`,
+        );
+      }
+    }
+  });
+
+  it('redirects a download link to a signed URL that serves the file', async () => {
+    const [company] = await jobsOf(fixture.runtime, exportId);
+    const [file] = (await fixture.runtime.jobs.listFiles(company?.id ?? '', { limit: 1 })).items;
+    if (!file) throw new Error('no file');
+    const link = await browser.get(`/admin/files/${file.id}/download`);
+    expect(link.status).toBe(303);
+    const bytes = await fixture.app.inject({ method: 'GET', url: localPath(link.location ?? '') });
+    expect(bytes.statusCode).toBe(200);
+    expect(sha256(bytes.rawPayload)).toBe(file.sha256);
+    // Another community's admin cannot get it.
+    expect((await other.browser.get(`/admin/files/${file.id}/download`)).status).toBe(404);
+  });
+
+  it('names the members of the jobs', async () => {
+    const members = await fixture.runtime.metadata.members.getMany(communityId, syntheticIds);
+    const jobs = await memberJobsOf(exportId);
+    for (const member of members) expect(jobs).toContain(member.name);
+  });
+});
+
+describe('jobs filtered by state', () => {
+  it('shows only the jobs in the chosen state, and why they aborted', async () => {
+    // A member deactivated after the export started: their job aborts, the others complete.
+    const leaving = await fixture.runtime.communities.addMember(communityId, {
+      name: 'Leaving Member',
+      email: null,
+      status: 'active',
+    });
+    const members = await fixture.runtime.metadata.members.listActiveIds(communityId);
+    const answer = await startExport({ data_types: 'POSTS_YOUR_ACTIVITY', members: 'all' });
+    const exportId = exportIdOf(answer.location);
+    await fixture.runtime.communities.setMemberStatus(communityId, leaving.id, 'deactivated');
+    await runExport(fixture.runtime, exportId);
+
+    const all = await memberJobsOf(exportId);
+    expect(rowsOf(all)).toHaveLength(members.length);
+    const aborted = await memberJobsOf(exportId, '?state=ABORTED');
+    expect(rowsOf(aborted)).toHaveLength(1);
+    expect(aborted).toContain('Leaving Member');
+    for (const row of rowsOf(aborted)) {
+      expect(row).toContain('<span class="state state-ABORTED">Aborted</span>');
+      expect(row).toContain('Member was deleted, deactivated or hidden');
+    }
+    const completed = await memberJobsOf(exportId, '?state=COMPLETED');
+    expect(rowsOf(completed)).toHaveLength(members.length - 1);
+    expect(completed).not.toContain('Aborted');
+    expect(await memberJobsOf(exportId, '?state=FAILED')).toContain('No member job is failed.');
+    const page = await browser.get(`/admin/exports/${exportId}?state=ABORTED`);
+    expect(page.body).toMatch(/<option value="ABORTED"\s+selected/);
+    expect(page.body).toContain('Completed with aborted jobs');
+    expect((await browser.get(`/admin/exports/${exportId}?state=DONE`)).status).toBe(400);
+  });
+
+  it('pages member jobs 25 at a time', async () => {
+    const crowd = await seedCommunity(fixture.runtime, 'Crowd', 30);
+    const exportJob = await createExport(fixture.runtime, crowd.community.id);
+    const admin = await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(fixture.runtime, crowd.community.id, 'crowd@example.test'),
+    );
+    const first = await admin.get(`/admin/exports/${exportJob.id}`);
+    const jobsPart = first.body.split('id="member-jobs-heading"')[1] ?? '';
+    expect(rowsOf(jobsPart)).toHaveLength(25);
+    const next = /<a href="([^"]+)" rel="next">Next<\/a>/.exec(jobsPart)?.[1] ?? '';
+    const second = await admin.get(next.replaceAll('&amp;', '&'));
+    const secondPart = second.body.split('id="member-jobs-heading"')[1] ?? '';
+    expect(rowsOf(secondPart)).toHaveLength(5);
+    expect(secondPart).toContain('rel="prev">Previous</a>');
+    expect(secondPart).toContain('Crowd member 30');
+  });
+});
+
+describe('cancelling and deleting', () => {
+  it('cancels after a confirmation: unfinished jobs abort as cancelled by an admin', async () => {
+    const exportJob = await createExport(fixture.runtime, communityId, {
+      data_types: ['POSTS_YOUR_ACTIVITY'],
+    });
+    const page = await browser.get(`/admin/exports/${exportJob.id}`);
+    expect(page.body).toContain(`href="/admin/exports/${exportJob.id}/cancel"`);
+    const confirm = await browser.get(`/admin/exports/${exportJob.id}/cancel`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Yes, cancel the export');
+    expect(confirm.body).toContain('No, go back');
+    expect(confirm.body).toContain('“Cancelled by an admin”');
+    // Following the link changed nothing.
+    const { counts } = await fixture.runtime.exports.status(exportJob);
+    expect(counts.pending).toBe(counts.total);
+
+    const done = await browser.submit(
+      `/admin/exports/${exportJob.id}/cancel`,
+      {},
+      `/admin/exports/${exportJob.id}/cancel`,
+    );
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`/admin/exports/${exportJob.id}?notice=cancelled`);
+    for (const job of await jobsOf(fixture.runtime, exportJob.id)) {
+      expect(job).toMatchObject({ state: 'ABORTED', abortReason: 'CANCELLED_BY_USER' });
+    }
+    const after = await browser.get(done.location ?? '');
+    expect(after.body).toContain('The export was cancelled.');
+    expect(after.body).toContain('<span class="state state-ABORTED">Cancelled</span>');
+    expect(after.body).toContain('Cancelled by an admin');
+    expect(after.body).not.toContain('>Cancel export</a>');
+  });
+
+  it('deletes after a confirmation: the export is gone', async () => {
+    const exportJob = await createExport(fixture.runtime, communityId);
+    const confirm = await browser.get(`/admin/exports/${exportJob.id}/delete`);
+    expect(confirm.body).toContain('This cannot be undone.');
+    expect(confirm.body).toContain('Yes, delete the export');
+    const done = await browser.submit(
+      `/admin/exports/${exportJob.id}/delete`,
+      {},
+      `/admin/exports/${exportJob.id}/delete`,
+    );
+    expect(done.location).toBe('/admin/exports?notice=deleted');
+    expect((await browser.get(done.location ?? '')).body).toContain('The export was deleted');
+    expect((await browser.get(`/admin/exports/${exportJob.id}`)).status).toBe(404);
+    await expect(fixture.runtime.exports.get(communityId, exportJob.id)).rejects.toThrow();
+  });
+
+  it('refuses forms without the CSRF token and changes nothing', async () => {
+    const exportJob = await createExport(fixture.runtime, communityId);
+    const before = await fixture.runtime.exports.count(communityId);
+    const start = await browser.post('/admin/exports', {
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'all',
+    });
+    expect(start.status).toBe(403);
+    expect(await fixture.runtime.exports.count(communityId)).toBe(before);
+    for (const action of ['cancel', 'delete']) {
+      const answer = await browser.post(`/admin/exports/${exportJob.id}/${action}`, {});
+      expect(answer.status).toBe(403);
+    }
+    const status = await fixture.runtime.exports.status(exportJob);
+    expect(status.counts.pending).toBe(status.counts.total);
+  });
+});
+
+describe('what an admin never sees', () => {
+  it("answers 404 for another community's export, on every page of it", async () => {
+    const id = other.exportId;
+    for (const path of [
+      `/admin/exports/${id}`,
+      `/admin/exports/${id}/fragment/summary`,
+      `/admin/exports/${id}/fragment/jobs`,
+      `/admin/exports/${id}/cancel`,
+      `/admin/exports/${id}/delete`,
+      '/admin/exports/not-an-id',
+    ]) {
+      const answer = await browser.get(path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.body, path).toContain('Not found');
+    }
+    const cancel = await browser.submit(`/admin/exports/${id}/cancel`, {}, '/admin/exports');
+    const remove = await browser.submit(`/admin/exports/${id}/delete`, {}, '/admin/exports');
+    expect([cancel.status, remove.status]).toEqual([404, 404]);
+    const theirs = await fixture.runtime.exports.get(other.communityId, id);
+    expect((await fixture.runtime.exports.status(theirs)).counts.aborted).toBe(0);
+  });
+
+  it("shows a member's name as text, never as markup", async () => {
+    const answer = await startExport({
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'chosen',
+      user_ids: hostile.id,
+    });
+    const page = await browser.get(`/admin/exports/${exportIdOf(answer.location)}`);
+    expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page.body).not.toContain('<img');
+    const refused = await startExport({ members: 'chosen', user_ids: hostile.id });
+    expect(refused.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(refused.body).not.toContain('<img');
+  });
+});

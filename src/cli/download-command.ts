@@ -7,7 +7,7 @@
  * summary of what failed and why; 2 for bad input.
  */
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { downloadAll, type DownloadEvent } from '../client/index.js';
 import { addClientOptions, type ClientOptions, openClient, whole } from './list-command.js';
 
@@ -30,7 +30,7 @@ export function downloadCommand(): Command {
     const concurrency = whole('concurrency', options.concurrency, 1);
     // Until the summary says otherwise: a run that ends any other way has not verified every file.
     process.exitCode = 1;
-    const output = outputFor(options.json === true);
+    const output = await outputFor(options.json === true);
     const client = await openClient(options, (notice) =>
       output.event({
         event: 'retry',
@@ -63,7 +63,7 @@ interface Output {
   stop(): void;
 }
 
-function outputFor(json: boolean): Output {
+async function outputFor(json: boolean): Promise<Output> {
   if (json) {
     return {
       event: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
@@ -71,7 +71,10 @@ function outputFor(json: boolean): Output {
       stop: () => undefined,
     };
   }
-  return process.stderr.isTTY ? new ProgressBars() : new PlainLines();
+  if (!process.stderr.isTTY) return new PlainLines();
+  // Loaded for a terminal only: scripts and pipes start without it.
+  const { default: progressBars } = await import('cli-progress');
+  return new ProgressBars(progressBars);
 }
 
 /** One line per file, retry and failure: for logs and pipes. */
@@ -94,20 +97,25 @@ class PlainLines implements Output {
 
 /** Bytes, files, rate and ETA on the terminal; failures and the summary printed after it. */
 class ProgressBars extends PlainLines {
-  readonly #bar = new cliProgress.SingleBar(
-    {
-      format:
-        '{bar} {percentage}% | {have}/{want} | files {filesDone}/{files} | {rate}/s | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  readonly #bar: cliProgress.SingleBar;
   #files = 0;
   #filesDone = 0;
   #bytes = 0;
   #have = 0;
   #started = Date.now();
+
+  constructor(progressBars: typeof cliProgress) {
+    super();
+    this.#bar = new progressBars.SingleBar(
+      {
+        format:
+          '{bar} {percentage}% | {have}/{want} | files {filesDone}/{files} | {rate}/s | ETA {eta_formatted}',
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      progressBars.Presets.shades_classic,
+    );
+  }
 
   override event(event: DownloadEvent): void {
     switch (event.event) {

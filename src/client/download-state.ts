@@ -4,19 +4,23 @@
  * finished file (export, job, file id, path relative to DIR, size, sha256, ETag) and, for files
  * still being fetched, the ETag their `.part` bytes came with (what `If-Range` needs to resume
  * safely). It never holds the token or a download URL. Writes are atomic (a temporary file
- * renamed over the old one) and deferred: changes are written at most every SAVE_DELAY_MS and
- * at the end of a run, since rewriting the whole file for each of thousands of small files cost
- * more than fetching them. Losing the last changes to a kill is harmless: a missing or
- * unreadable record makes files already on disk be checked by hash and adopted, and a `.part`
- * without its ETag is still resumed when the server gives the file's SHA-256.
+ * renamed over the old one), one line of JSON, and deferred: changes are written at most every
+ * SAVE_DELAY_MS, less often when writing takes long (a run of thousands of files has a state
+ * file of hundreds of KB), and at the end of a run, since rewriting the whole file for each of
+ * thousands of small files cost more than fetching them. Losing the last changes to a kill is
+ * harmless: a missing or unreadable record makes files already on disk be checked by hash and
+ * adopted, and a `.part` without its ETag is still resumed when the server gives the file's
+ * SHA-256.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const STATE_FILE_NAME = '.dyi-download-state.json';
 
-/** How long a change may wait before it is written, in milliseconds. */
+/** The shortest wait before changes are written, in milliseconds. */
 const SAVE_DELAY_MS = 250;
+/** The wait before a deferred write is at least this many times what the last write took. */
+const SAVE_SPACING = 20;
 
 export interface FinishedFile {
   readonly exportId: string;
@@ -48,6 +52,7 @@ export class DownloadState {
   #dirty = false;
   #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #lastWriteMs = 0;
 
   private constructor(file: string, document: StateDocument) {
     this.file = file;
@@ -95,22 +100,30 @@ export class DownloadState {
     return this.#writing;
   }
 
-  /** Writes the changes within SAVE_DELAY_MS; a failed deferred write shows at `save()`. */
+  /**
+   * Writes the changes later, so that saving takes at most about 1/SAVE_SPACING of the run; a
+   * failed deferred write shows at `save()`.
+   */
   #schedule(): void {
     this.#dirty = true;
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      this.save().catch(() => (this.#dirty = true));
-    }, SAVE_DELAY_MS).unref();
+    this.#timer ??= setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.save().catch(() => (this.#dirty = true));
+      },
+      Math.max(SAVE_DELAY_MS, SAVE_SPACING * this.#lastWriteMs),
+    ).unref();
   }
 
   async #drain(): Promise<void> {
     try {
       while (this.#dirty) {
         this.#dirty = false;
+        const started = performance.now();
         const temporary = `${this.file}.${process.pid}.tmp`;
-        await writeFile(temporary, `${JSON.stringify(this.#document, null, 1)}\n`);
+        await writeFile(temporary, `${JSON.stringify(this.#document)}\n`);
         await rename(temporary, this.file);
+        this.#lastWriteMs = performance.now() - started;
       }
     } finally {
       this.#writing = undefined;

@@ -8,10 +8,14 @@
  * expired `download_url` (403, 410) is replaced by re-reading the job's files. Failures that
  * make no progress are bounded by the retry policy; an attempt that added bytes resets the
  * count, since it brought the file closer to done.
+ *
+ * File-system calls here are synchronous, as curl's are: on a local disk each takes a few
+ * microseconds, while a round trip through libuv's thread pool cost more than the call itself,
+ * and an export of thousands of small files makes thousands of them (docs/benchmarks.md). Each
+ * write is one received chunk (at most 64 KiB), which the page cache takes at once.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -47,13 +51,13 @@ export async function downloadFile(
   const { client, state } = context;
   const finalPath = path.join(context.outDir, relativePath);
   const partPath = `${finalPath}.part`;
-  await mkdir(path.dirname(finalPath), { recursive: true });
+  mkdirSync(path.dirname(finalPath), { recursive: true });
   let url = file.downloadUrl;
   let etag = state.partial(file.fileId)?.etag;
   // Bytes that came over the network, in failed attempts too.
   const received = { bytes: 0 };
   for (let failures = 0; ;) {
-    const before = await sizeOf(partPath);
+    const before = sizeOf(partPath);
     try {
       let hash = createHash('sha256');
       const have = await prepare(partPath, before, file, etag, hash, context);
@@ -73,8 +77,8 @@ export async function downloadFile(
         }
         await writing;
       }
-      const sha256 = await verify(partPath, file, hash);
-      await rename(partPath, finalPath);
+      const sha256 = verify(partPath, file, hash);
+      renameSync(partPath, finalPath);
       state.markFinished({
         exportId: file.exportId,
         jobId: file.jobId,
@@ -86,7 +90,7 @@ export async function downloadFile(
       });
       return { sha256, bytesTransferred: received.bytes };
     } catch (error) {
-      const after = await sizeOf(partPath);
+      const after = sizeOf(partPath);
       // Progress resets the count, except bytes that turned out wrong (a server that always
       // sends wrong bytes must not keep us busy forever).
       const progressed = after > before && !(error instanceof PartMismatchError);
@@ -105,7 +109,7 @@ export async function downloadFile(
       });
       if (error instanceof PartMismatchError) {
         context.onProgress?.(-after);
-        await rm(partPath, { force: true });
+        rmSync(partPath, { force: true });
         etag = undefined;
       }
       await client.policy.sleep(delayMs, context.signal);
@@ -131,7 +135,7 @@ async function prepare(
 ): Promise<number> {
   if (have === 0) return 0;
   if (have > file.size || (etag === undefined && file.sha256 === undefined)) {
-    await rm(partPath, { force: true });
+    rmSync(partPath, { force: true });
     context.onProgress?.(-have);
     return 0;
   }
@@ -139,11 +143,11 @@ async function prepare(
 }
 
 /**
- * Appends (or, after a restart, writes) the body to the part, counting bytes in `received`. When
- * the body fails half-way, every byte received so far is still flushed to the part before the
- * error goes on, so that the next attempt resumes from the last byte that arrived. The body is
- * read in flowing mode for that: an async iterator lets bytes wait in the stream's buffer,
- * where a cut connection destroys them unread.
+ * Appends (or, after a restart, writes) the body to the part, counting bytes in `received`. Each
+ * chunk is hashed and written as it arrives, so when the body fails half-way every byte
+ * received so far is already in the part, and the next attempt resumes from the last byte that
+ * arrived. The body is read in flowing mode for that: an async iterator lets bytes wait in the
+ * stream's buffer, where a cut connection destroys them unread.
  */
 async function write(
   body: Readable,
@@ -153,33 +157,45 @@ async function write(
   received: { bytes: number },
   context: FileDownloadContext,
 ): Promise<void> {
-  const writer = createWriteStream(partPath, {
-    flags: restarted ? 'w' : 'a',
-    highWaterMark: 1024 * 1024,
-  });
-  writer.once('error', (error) => body.destroy(error));
-  // `finished` also settles for a stream that has already ended or failed.
-  const ended = finished(body);
-  body.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    received.bytes += chunk.length;
-    context.onProgress?.(chunk.length);
-    if (!writer.write(chunk)) {
-      body.pause();
-      writer.once('drain', () => body.resume());
-    }
-  });
-  let failure: Error | undefined;
-  await ended.catch((error: unknown) => {
-    failure = error instanceof Error ? error : new Error(String(error));
-  });
-  writer.end();
-  await finished(writer);
-  if (failure !== undefined) throw failure;
+  const fd = openPart(body, partPath, restarted);
+  try {
+    // `finished` also settles for a stream that has already ended or failed.
+    const ended = finished(body);
+    body.on('data', (chunk: Buffer) => {
+      try {
+        writeWhole(fd, chunk);
+      } catch (error) {
+        body.destroy(error as Error);
+        return;
+      }
+      hash.update(chunk);
+      received.bytes += chunk.length;
+      context.onProgress?.(chunk.length);
+    });
+    await ended;
+  } finally {
+    closeSync(fd);
+  }
 }
 
-async function verify(partPath: string, file: ExportFile, hash: Hash): Promise<string> {
-  const size = await sizeOf(partPath);
+/** Opens the part; when that fails, the body is dropped too, which frees its connection. */
+function openPart(body: Readable, partPath: string, restarted: boolean): number {
+  try {
+    return openSync(partPath, restarted ? 'w' : 'a');
+  } catch (error) {
+    body.destroy();
+    throw error;
+  }
+}
+
+function writeWhole(fd: number, chunk: Buffer): void {
+  for (let written = 0; written < chunk.length;) {
+    written += writeSync(fd, chunk, written, chunk.length - written);
+  }
+}
+
+function verify(partPath: string, file: ExportFile, hash: Hash): string {
+  const size = sizeOf(partPath);
   const sha256 = hash.digest('hex');
   if (size !== file.size) {
     throw new PartMismatchError(`size ${size} instead of ${file.size} bytes`);
@@ -190,9 +206,11 @@ async function verify(partPath: string, file: ExportFile, hash: Hash): Promise<s
   return sha256;
 }
 
-async function sizeOf(file: string): Promise<number> {
-  return stat(file).then(
-    (info) => info.size,
-    () => 0,
-  );
+/** Bytes in `file`; 0 when it cannot be read, which makes the next attempt start over. */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }

@@ -6,7 +6,7 @@
  * not know (the state was lost, or a run was killed between the rename and the state write) is
  * adopted when it matches the server's sha256. Anything else is fetched again.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { DownloadState } from './download-state.js';
 import type { ExportFile } from './export-files.js';
@@ -20,10 +20,7 @@ export async function localCopyOf(
   state: DownloadState,
 ): Promise<string | undefined> {
   const local = path.join(outDir, relativePath);
-  const size = await stat(local).then(
-    (info) => (info.isFile() ? info.size : -1),
-    () => -1,
-  );
+  const size = sizeOnDisk(local);
   const recorded = state.finished(file.fileId);
   const expected =
     recorded !== undefined && recorded.path === relativePath && recorded.size === file.size
@@ -50,4 +47,17 @@ export async function localCopyOf(
     });
   }
   return actual;
+}
+
+/**
+ * Bytes of a regular file, -1 when there is none to read. Synchronous, like every file-system
+ * call of a download (see file-download.ts).
+ */
+function sizeOnDisk(file: string): number {
+  try {
+    const info = statSync(file);
+    return info.isFile() ? info.size : -1;
+  } catch {
+    return -1;
+  }
 }

@@ -5,6 +5,7 @@
  * sign-out button, and the main content. Pages are readable without the script; it only adds
  * live updates and the member finder.
  */
+import type { FastifyReply } from 'fastify';
 import type { Community } from '../../domain/index.js';
 import type { AdminSession } from '../../services/admin-service.js';
 import { ASSET_PATHS } from './panel-assets.js';
@@ -31,6 +32,16 @@ export interface PageOptions {
   /** A message about what just happened (after a form), shown above the content. */
   readonly notice?: string | undefined;
   readonly body: Html;
+}
+
+/** Sends a whole page. */
+export function sendPage(reply: FastifyReply, page: PageOptions, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
+}
+
+/** Sends a part of a page (a live region's fragment). */
+export function sendHtml(reply: FastifyReply, markup: Html): FastifyReply {
+  return reply.type('text/html; charset=utf-8').send(String(markup));
 }
 
 export function renderPage(options: PageOptions): string {

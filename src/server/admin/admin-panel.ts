@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
-import { renderPage } from './admin-layout.js';
+import { sendPage } from './admin-layout.js';
 import { requireSession } from './admin-session.js';
 import { html } from './html.js';
 import { registerPanelAssets } from './panel-assets.js';
@@ -112,16 +112,15 @@ function sendErrorPage(
   message: string,
 ): FastifyReply {
   const session = reply.request.panelSession;
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(
-      renderPage({
-        title,
-        session,
-        body: html`<h1>${title}</h1>
+  return sendPage(
+    reply,
+    {
+      title,
+      session,
+      body: html`<h1>${title}</h1>
           <p role="alert">${message}</p>
           <p><a href="/admin/exports">Back to the panel</a></p>`,
-      }),
-    );
+    },
+    status,
+  );
 }

@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.js';
 import { isSameToken } from '../../services/admin-service.js';
 import { html } from './html.js';
-import { type PanelSession, renderPage } from './admin-layout.js';
+import { type PanelSession, sendPage } from './admin-layout.js';
 
 export const SESSION_COOKIE = 'dyi_admin_session';
 /** The sign-in form's double-submit token. */
@@ -68,34 +68,32 @@ export function requireSession(runtime: Runtime) {
         const next = encodeURIComponent(request.url);
         return reply.redirect(`/admin/sign-in?next=${next}`, 303);
       }
-      return reply
-        .code(401)
-        .type('text/html; charset=utf-8')
-        .send(
-          renderPage({
-            title: 'Signed out',
-            body: html`<h1>You are signed out</h1>
+      return sendPage(
+        reply,
+        {
+          title: 'Signed out',
+          body: html`<h1>You are signed out</h1>
               <p>Nothing was changed. <a href="/admin/sign-in">Sign in</a> and try again.</p>`,
-          }),
-        );
+        },
+        401,
+      );
     }
     const community = await runtime.communities.get(session.admin.communityId);
     request.panelSession = { ...session, community };
     if (!safe && !isSameToken(session.csrfToken, formField(request, '_csrf'))) {
-      return reply
-        .code(403)
-        .type('text/html; charset=utf-8')
-        .send(
-          renderPage({
-            title: 'Form refused',
-            session: request.panelSession,
-            body: html`<h1>This form was refused</h1>
+      return sendPage(
+        reply,
+        {
+          title: 'Form refused',
+          session: request.panelSession,
+          body: html`<h1>This form was refused</h1>
               <p>
                 It did not carry this session's security token (CSRF), so it may not have been sent
                 from this panel. Nothing was changed. Go back, reload the page and try again.
               </p>`,
-          }),
-        );
+        },
+        403,
+      );
     }
   };
 }

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CONTENT_KINDS, MEMBER_STATUSES } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
-import { renderPage } from './admin-layout.js';
+import { sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import { html } from './html.js';
 import { CONTENT_KIND_LABELS, countText, MEMBER_STATUS_LABELS } from './community-labels.js';
@@ -41,12 +41,11 @@ export function registerCommunityPages(panel: FastifyInstance, runtime: Runtime)
           <td class="number">${countText(records[kind])}</td>
         </tr>`,
     );
-    return reply.type('text/html; charset=utf-8').send(
-      renderPage({
-        title: 'Community data',
-        session,
-        section: 'community',
-        body: html`<h1>Community data</h1>
+    return sendPage(reply, {
+      title: 'Community data',
+      session,
+      section: 'community',
+      body: html`<h1>Community data</h1>
           <ul>
             <li>Name: ${community.name}</li>
             <li>Community id: <span id="community-id">${community.id}</span></li>
@@ -86,7 +85,6 @@ export function registerCommunityPages(panel: FastifyInstance, runtime: Runtime)
           </div>
           <h2>Last imports</h2>
           ${importRunsTable(community.id, runs)}`,
-      }),
-    );
+    });
   });
 }

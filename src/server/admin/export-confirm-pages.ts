@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ExportJob } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
-import { csrfField, type PanelSession, renderPage } from './admin-layout.js';
+import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import { exportOfPath } from './export-detail-page.js';
 import { ABORT_REASON_LABELS, JOB_STATE_LABELS } from './export-labels.js';
@@ -37,11 +37,12 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
           </ul>
           <p>This cannot be undone: to get the rest of the data, start a new export.</p>
           ${confirmForm(session, exportJob, 'cancel', 'Yes, cancel the export')}`;
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(
-        renderPage({ title: `Cancel export ${exportJob.id}`, session, section: 'exports', body }),
-      );
+    return sendPage(reply, {
+      title: `Cancel export ${exportJob.id}`,
+      session,
+      section: 'exports',
+      body,
+    });
   });
 
   panel.post('/exports/:id/cancel', async (request, reply) => {
@@ -64,11 +65,12 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
       </p>
       <p><strong>This cannot be undone.</strong></p>
       ${confirmForm(session, exportJob, 'delete', 'Yes, delete the export')}`;
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(
-        renderPage({ title: `Delete export ${exportJob.id}`, session, section: 'exports', body }),
-      );
+    return sendPage(reply, {
+      title: `Delete export ${exportJob.id}`,
+      session,
+      section: 'exports',
+      body,
+    });
   });
 
   panel.post('/exports/:id/delete', async (request, reply) => {

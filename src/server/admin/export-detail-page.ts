@@ -20,7 +20,7 @@ import {
 } from '../../domain/index.js';
 import type { PageRequest } from '../../ports/paging.js';
 import type { Runtime } from '../../runtime.js';
-import { renderPage } from './admin-layout.js';
+import { sendHtml, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import {
   DATA_TYPE_LABELS,
@@ -64,13 +64,12 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     const [summary, companyJob, memberJobs] = await Promise.all(
       LIVE_PARTS.map((part) => renderPart(view, part)),
     );
-    return reply.type('text/html; charset=utf-8').send(
-      renderPage({
-        title: `Export ${exportJob.id}`,
-        session,
-        section: 'exports',
-        notice: noticeOf(request.query),
-        body: html`<p><a href="/admin/exports">All exports</a></p>
+    return sendPage(reply, {
+      title: `Export ${exportJob.id}`,
+      session,
+      section: 'exports',
+      notice: noticeOf(request.query),
+      body: html`<p><a href="/admin/exports">All exports</a></p>
           <h1>Export ${exportJob.id}</h1>
           <div data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
           <h2>Parameters</h2>
@@ -94,8 +93,7 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
             <button type="submit" class="secondary">Filter</button>
           </form>
           <div data-live="${fragmentUrl(view, 'jobs')}">${memberJobs}</div>`,
-      }),
-    );
+    });
   });
 
   panel.get('/exports/:id/fragment/:part', async (request, reply) => {
@@ -104,7 +102,7 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     if (!(LIVE_PARTS as readonly string[]).includes(part)) throw new NotFoundError(part);
     const view = await viewOf(runtime, session.community.id, request.params, request.query);
     const markup = await renderPart(view, part as LivePart);
-    return reply.type('text/html; charset=utf-8').send(String(markup));
+    return sendHtml(reply, markup);
   });
 }
 

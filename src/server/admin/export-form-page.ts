@@ -21,7 +21,7 @@ import {
   ValidationError,
 } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
-import { csrfField, type PanelSession, renderPage } from './admin-layout.js';
+import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import { DATA_TYPE_LABELS, FORMAT_LABELS, MEDIA_QUALITY_LABELS } from './export-labels.js';
 import { type Html, html } from './html.js';
@@ -240,17 +240,16 @@ function sendForm(
   form: ExportForm,
   status = 200,
 ): FastifyReply {
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(
-      renderPage({
-        title: 'Start an export',
-        session,
-        section: 'exports',
-        body: renderForm(session, form),
-      }),
-    );
+  return sendPage(
+    reply,
+    {
+      title: 'Start an export',
+      session,
+      section: 'exports',
+      body: renderForm(session, form),
+    },
+    status,
+  );
 }
 
 function renderForm(session: PanelSession, form: ExportForm): Html {

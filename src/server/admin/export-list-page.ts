@@ -10,7 +10,7 @@ import { DATA_TYPES } from '../../domain/index.js';
 import type { PageRequest } from '../../ports/paging.js';
 import type { Runtime } from '../../runtime.js';
 import type { ExportStatus } from '../../services/export-service.js';
-import { renderPage } from './admin-layout.js';
+import { sendHtml, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import {
   dataTypesInShort,
@@ -35,13 +35,12 @@ export function registerExportList(panel: FastifyInstance, runtime: Runtime): vo
     const session = sessionOf(request);
     const page = pageRequestOf(request.query, EXPORTS_PER_PAGE);
     const list = await renderExportList(runtime, session.community.id, page);
-    return reply.type('text/html; charset=utf-8').send(
-      renderPage({
-        title: 'Download data',
-        session,
-        section: 'exports',
-        notice: noticeOf(request.query),
-        body: html`<h1>Download data</h1>
+    return sendPage(reply, {
+      title: 'Download data',
+      session,
+      section: 'exports',
+      notice: noticeOf(request.query),
+      body: html`<h1>Download data</h1>
           <p>
             Each export collects the chosen data of the community into archives you can download
             here or with the API. It runs one company job and one job per member.
@@ -49,15 +48,14 @@ export function registerExportList(panel: FastifyInstance, runtime: Runtime): vo
           <p class="actions"><a class="button" href="/admin/exports/new">Start an export</a></p>
           <h2 id="exports-heading">Exports</h2>
           <div data-live="${urlWith(FRAGMENT_PATH, pageParams(page))}">${list}</div>`,
-      }),
-    );
+    });
   });
 
   panel.get('/exports/fragment/list', async (request, reply) => {
     const session = sessionOf(request);
     const page = pageRequestOf(request.query, EXPORTS_PER_PAGE);
     const list = await renderExportList(runtime, session.community.id, page);
-    return reply.type('text/html; charset=utf-8').send(String(list));
+    return sendHtml(reply, list);
   });
 }
 

@@ -6,10 +6,10 @@
  * create form (201, not a redirect, so it is in no URL); every later page shows only its last
  * four characters.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { type Integration, ValidationError } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
-import { csrfField, type PanelSession, renderPage } from './admin-layout.js';
+import { csrfField, type PageOptions, type PanelSession, sendPage } from './admin-layout.js';
 import { formField, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { type Html, html } from './html.js';
@@ -38,18 +38,10 @@ function secretHint(integration: Integration): string {
   return `••••${integration.appSecret.slice(-4)}`;
 }
 
-function sendPage(
-  reply: FastifyReply,
-  status: number,
-  page: Parameters<typeof renderPage>[0],
-): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
-}
-
 export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtime): void {
   panel.get('/integrations', async (request, reply) => {
     const session = sessionOf(request);
-    return sendPage(reply, 200, await listPage(runtime, session));
+    return sendPage(reply, await listPage(runtime, session), 200);
   });
 
   panel.post('/integrations', async (request, reply) => {
@@ -65,13 +57,15 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const form = { name, requireAppsecretProof, error: error.message };
-      return sendPage(reply, 400, await listPage(runtime, session, form));
+      return sendPage(reply, await listPage(runtime, session, form), 400);
     }
-    return sendPage(reply, 201, {
-      title: 'Integration created',
-      session,
-      section: 'integrations',
-      body: html`<h1>Integration created</h1>
+    return sendPage(
+      reply,
+      {
+        title: 'Integration created',
+        session,
+        section: 'integrations',
+        body: html`<h1>Integration created</h1>
         <p class="warning" role="alert">
           <strong>Copy the app secret now: it is shown only this once.</strong> Afterwards the panel
           shows only its last 4 characters.
@@ -97,19 +91,23 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
           <a href="/admin/integrations/${integration.id}">Go to the integration</a> to create its
           access tokens.
         </p>`,
-    });
+      },
+      201,
+    );
   });
 
   panel.get<{ Params: { id: string } }>('/integrations/:id', async (request, reply) => {
     const session = sessionOf(request);
     const integration = await ownIntegration(runtime, session, request.params.id);
     const tokens = await runtime.metadata.tokens.list(integration.id);
-    return sendPage(reply, 200, {
-      title: integration.name,
-      session,
-      section: 'integrations',
-      notice: noticeOf(request.query),
-      body: html`<p><a href="/admin/integrations">All integrations</a></p>
+    return sendPage(
+      reply,
+      {
+        title: integration.name,
+        session,
+        section: 'integrations',
+        notice: noticeOf(request.query),
+        body: html`<p><a href="/admin/integrations">All integrations</a></p>
         <h1>${integration.name}</h1>
         <ul>
           <li>App ID: <span id="app-id">${integration.id}</span></li>
@@ -147,7 +145,9 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         ${tokenTable(tokens)}
         <h2>Create an access token</h2>
         ${tokenForm(session, integration)}`,
-    });
+      },
+      200,
+    );
   });
 
   panel.post<{ Params: { id: string } }>(
@@ -175,7 +175,7 @@ async function listPage(
   runtime: Runtime,
   session: PanelSession,
   form?: CreateForm,
-): Promise<Parameters<typeof renderPage>[0]> {
+): Promise<PageOptions> {
   const integrations = await runtime.metadata.integrations.list(session.community.id);
   const activeTokens = await Promise.all(
     integrations.map(async (integration) => {

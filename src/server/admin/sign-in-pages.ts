@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SignInError } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
 import { isSameToken } from '../../services/admin-service.js';
-import { renderPage } from './admin-layout.js';
+import { sendPage } from './admin-layout.js';
 import {
   cookieOptions,
   formField,
@@ -41,13 +41,11 @@ function sendSignInPage(
   status = 200,
 ): FastifyReply {
   const token = issueSignInFormToken(runtime, reply);
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(
-      renderPage({
-        title: 'Sign in',
-        body: html`<h1>Sign in</h1>
+  return sendPage(
+    reply,
+    {
+      title: 'Sign in',
+      body: html`<h1>Sign in</h1>
           ${form.error && html`<p class="error" role="alert" id="sign-in-error">${form.error}</p>`}
           <form method="post" action="/admin/sign-in" class="stack narrow">
             <input type="hidden" name="_csrf" value="${token}" />
@@ -72,8 +70,9 @@ function sendSignInPage(
             />
             <button type="submit">Sign in</button>
           </form>`,
-      }),
-    );
+    },
+    status,
+  );
 }
 
 export function registerSignInPages(panel: FastifyInstance, runtime: Runtime): void {

@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
-import { csrfField, type PanelSession, renderPage } from './admin-layout.js';
+import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { type Html, html } from './html.js';
@@ -126,14 +126,6 @@ function formValues(request: FastifyRequest, name: string): string[] {
   return values.filter((each): each is string => typeof each === 'string');
 }
 
-function sendPage(
-  reply: FastifyReply,
-  status: number,
-  page: Parameters<typeof renderPage>[0],
-): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
-}
-
 export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): void {
   panel.post<{ Params: { id: string } }>('/integrations/:id/tokens', async (request, reply) => {
     const session = sessionOf(request);
@@ -145,21 +137,27 @@ export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): vo
       created = await runtime.access.createToken(integration.id, chosen);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return sendPage(reply, 400, {
-        title: 'Create an access token',
-        session,
-        section: 'integrations',
-        body: html`<p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
+      return sendPage(
+        reply,
+        {
+          title: 'Create an access token',
+          session,
+          section: 'integrations',
+          body: html`<p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
           <h1>Create an access token for ${integration.name}</h1>
           ${tokenForm(session, integration, { chosen, error: error.message })}`,
-      });
+        },
+        400,
+      );
     }
     const { token, record } = created;
-    return sendPage(reply, 201, {
-      title: 'Access token created',
-      session,
-      section: 'integrations',
-      body: html`<h1>Access token created</h1>
+    return sendPage(
+      reply,
+      {
+        title: 'Access token created',
+        session,
+        section: 'integrations',
+        body: html`<h1>Access token created</h1>
         <p class="warning" role="alert">
           <strong>Copy the token now: it will not be shown again.</strong> Afterwards the panel
           shows only its last 4 characters (${tokenHint(record)}).
@@ -178,7 +176,9 @@ export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): vo
           }.
         </p>
         <p><a href="${integrationPath(integration)}">Back to the integration</a></p>`,
-    });
+      },
+      201,
+    );
   });
 
   panel.get<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {
@@ -188,11 +188,13 @@ export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): vo
     if (token.revokeTime !== null) {
       return sendRevokedPage(reply, 200, session, integration, token, token.revokeTime);
     }
-    return sendPage(reply, 200, {
-      title: 'Revoke access token',
-      session,
-      section: 'integrations',
-      body: html`<h1>Revoke token ${tokenHint(token)}?</h1>
+    return sendPage(
+      reply,
+      {
+        title: 'Revoke access token',
+        session,
+        section: 'integrations',
+        body: html`<h1>Revoke token ${tokenHint(token)}?</h1>
         <p>Programs using it will be refused at once.</p>
         <p class="muted">
           Token ${token.id} of ${integration.name}, with the permissions
@@ -203,7 +205,9 @@ export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): vo
           <button type="submit" class="danger">Yes, revoke the token</button>
           <a href="${integrationPath(integration)}">No, go back</a>
         </form>`,
-    });
+      },
+      200,
+    );
   });
 
   panel.post<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {
@@ -226,15 +230,19 @@ function sendRevokedPage(
   token: AccessTokenRecord,
   revokeTime: number,
 ): FastifyReply {
-  return sendPage(reply, status, {
-    title: 'Token already revoked',
-    session,
-    section: 'integrations',
-    body: html`<h1>Token ${tokenHint(token)} is already revoked</h1>
+  return sendPage(
+    reply,
+    {
+      title: 'Token already revoked',
+      session,
+      section: 'integrations',
+      body: html`<h1>Token ${tokenHint(token)} is already revoked</h1>
       <p>
         It was revoked ${timeElement(revokeTime)}; programs using it are refused. There is nothing
         more to do.
       </p>
       <p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>`,
-  });
+    },
+    status,
+  );
 }

@@ -146,13 +146,4 @@ export function loadConfig(
   });
 }
 
-/** What the downloader (`dyi list`, `dyi download`) takes from the environment. */
-export interface ClientSettings {
-  /** `DYI_TOKEN`: the access token, when no `--token` is given. */
-  readonly token: string | undefined;
-}
-
-export function clientSettings(env: NodeJS.ProcessEnv = process.env): ClientSettings {
-  const token = env.DYI_TOKEN?.trim();
-  return Object.freeze({ token: token === '' ? undefined : token });
-}
+export { type ClientSettings, clientSettings } from './client-settings.js';

@@ -1,12 +1,11 @@
 /**
  * @module
  * What every command shares: the `--data-dir` option, loading the configuration, and running
- * an action with an open runtime that is closed whatever happens. Errors of ours are printed
- * as one line for people (exit code 2 for bad input, 1 otherwise); others with their stack.
+ * an action with an open runtime that is closed whatever happens.
  */
 import type { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS, loadConfig } from '../config.js';
-import { DyiError, ValidationError } from '../domain/index.js';
+import { ValidationError } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
 
 export interface DataDirOptions {
@@ -37,19 +36,6 @@ export async function withRuntime<T>(
   } finally {
     await runtime.close();
   }
-}
-
-/** Prints an error for people and sets the exit code. */
-export function reportError(error: unknown): void {
-  if (error instanceof DyiError) {
-    process.stderr.write(`dyi: ${error.message}\n`);
-    process.exitCode = error instanceof ValidationError ? 2 : 1;
-    return;
-  }
-  process.stderr.write(
-    `dyi: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
 }
 
 /** The community a command acts on: the one given, or the only one there is. */

@@ -6,7 +6,7 @@
  * prompt that does not echo. The token is never printed and never written anywhere.
  */
 import { Command } from 'commander';
-import { clientSettings } from '../config.js';
+import { clientSettings } from '../client-settings.js';
 import { ValidationError } from '../domain/index.js';
 import {
   DEFAULT_BASE_URL,

@@ -4,7 +4,7 @@
  * The `dyi` command line: one subcommand per file in this folder.
  */
 import { Command } from 'commander';
-import { reportError } from './cli-context.js';
+import { reportError } from './report-error.js';
 
 /**
  * Each subcommand's module, loaded only when that command runs (or for the help that lists

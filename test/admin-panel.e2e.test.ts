@@ -208,6 +208,12 @@ describe('the admin panel in Chromium', () => {
     const page = await newPage(ctx);
     await signIn(page);
     await page.getByRole('link', { name: 'Start an export' }).first().click();
+    // "Select all" ticks every box of its group, and a second press none.
+    const company = page.getByRole('group', { name: 'Company data' });
+    await company.getByRole('button', { name: 'Select all' }).click();
+    expect(await company.getByRole('checkbox', { checked: false }).count()).toBe(0);
+    await company.getByRole('button', { name: 'Select none' }).click();
+    expect(await company.getByRole('checkbox', { checked: true }).count()).toBe(0);
     await page.getByLabel('Chats', { exact: true }).check();
     // One member, found by name as one types; ticking her chooses "Chosen members".
     await page.getByLabel('Find members by name').fill('zoë');

@@ -1,0 +1,216 @@
+/**
+ * @module
+ * The export form as HTML: data types grouped as company and user data (each group with a
+ * "Select all" button for the script), format and media quality, the time range in days, and
+ * the members, all or chosen with the finder (or, without script, typed ids). Rendered from
+ * an `ExportForm`, so a refused form comes back exactly as the admin left it.
+ */
+import {
+  COMPANY_DATA_TYPES,
+  DATA_TYPES,
+  type DataType,
+  DYI_FORMATS,
+  type Id,
+  MEDIA_QUALITIES,
+  type Member,
+} from '../../domain/index.js';
+import { csrfField, type PanelSession } from './admin-layout.js';
+import { DATA_TYPE_LABELS, FORMAT_LABELS, MEDIA_QUALITY_LABELS } from './export-labels.js';
+import { type Html, html } from './html.js';
+
+/** What the form shows: the admin's choices, as sent (or the defaults). */
+export interface ExportForm {
+  readonly dataTypes: readonly string[];
+  readonly format: string;
+  readonly quality: string;
+  readonly from: string;
+  readonly until: string;
+  readonly members: 'all' | 'chosen';
+  /** Members ticked in the finder, with their names. */
+  readonly picked: readonly Member[];
+  /** The no-script fallback's text, as typed. */
+  readonly memberIdsText: string;
+  readonly idempotencyKey: string;
+  readonly errors: readonly string[];
+}
+
+export function renderForm(session: PanelSession, form: ExportForm): Html {
+  const hasErrors = form.errors.length > 0;
+  return html`<h1>Start an export</h1>
+    ${
+      hasErrors &&
+      html`<div class="error" role="alert" id="export-form-error">
+        <p>The export was not started:</p>
+        <ul>
+          ${form.errors.map((error) => html`<li>${error}</li>`)}
+        </ul>
+      </div>`
+    }
+    <form
+      method="post"
+      action="/admin/exports"
+      ${hasErrors ? html`aria-describedby="export-form-error"` : ''}
+    >
+      ${csrfField(session)}
+      <input type="hidden" name="idempotency_key" value="${form.idempotencyKey}" />
+      ${dataTypeFieldset(
+        'Company data',
+        'Exported once for the whole community, by the company job.',
+        DATA_TYPES.filter((type) => COMPANY_DATA_TYPES.includes(type)),
+        form,
+      )}
+      ${dataTypeFieldset(
+        'User data',
+        'Exported for each member, by one job per member.',
+        DATA_TYPES.filter((type) => !COMPANY_DATA_TYPES.includes(type)),
+        form,
+      )}
+      <fieldset>
+        <legend>Files</legend>
+        <div class="row">
+          <div>
+            <label for="dyi-format">Format</label>
+            <select id="dyi-format" name="dyi_format">
+              ${DYI_FORMATS.map((format) => option(format, FORMAT_LABELS[format], form.format))}
+            </select>
+          </div>
+          <div>
+            <label for="media-quality">Media quality</label>
+            <select id="media-quality" name="media_quality">
+              ${MEDIA_QUALITIES.map((quality) =>
+                option(quality, MEDIA_QUALITY_LABELS[quality], form.quality),
+              )}
+            </select>
+          </div>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Time range</legend>
+        <p class="muted" id="time-range-hint">
+          Both days are included, in UTC. Leave “From” empty to start at the beginning, and “Until”
+          empty to end now.
+        </p>
+        <div class="row">
+          <div>
+            <label for="from">From</label>
+            <input
+              id="from"
+              name="from"
+              type="date"
+              value="${form.from}"
+              aria-describedby="time-range-hint"
+            />
+          </div>
+          <div>
+            <label for="until">Until</label>
+            <input
+              id="until"
+              name="until"
+              type="date"
+              value="${form.until}"
+              aria-describedby="time-range-hint"
+            />
+          </div>
+        </div>
+      </fieldset>
+      ${membersFieldset(form)}
+      <div class="actions">
+        <button type="submit">Start export</button>
+        <a href="/admin/exports">Back to the exports</a>
+      </div>
+    </form>`;
+}
+
+function option(value: string, label: string, chosen: string): Html {
+  return html`<option value="${value}" ${value === chosen ? html`selected` : ''}>${label}</option>`;
+}
+
+function dataTypeFieldset(
+  legend: string,
+  hint: string,
+  types: readonly DataType[],
+  form: ExportForm,
+): Html {
+  return html`<fieldset>
+    <legend>${legend}</legend>
+    <p class="muted">${hint}</p>
+    <button type="button" class="secondary" data-select-all data-needs-script hidden>
+      Select all
+    </button>
+    <div class="columns">
+      ${types.map((type) => dataTypeChoice(type, form.dataTypes.includes(type)))}
+    </div>
+  </fieldset>`;
+}
+
+/** A data type's checkbox, labelled in words, with its API name beside. */
+function dataTypeChoice(type: DataType, isChecked: boolean): Html {
+  const checked = isChecked ? html`checked` : '';
+  return html`<div class="choice">
+    <label
+      ><input type="checkbox" name="data_types" value="${type}" ${checked} />
+      ${DATA_TYPE_LABELS[type]}</label
+    >
+    <small class="muted">${type}</small>
+  </div>`;
+}
+
+function membersFieldset(form: ExportForm): Html {
+  return html`<fieldset>
+    <legend>Members</legend>
+    <label class="choice"
+      ><input
+        type="radio"
+        name="members"
+        value="all"
+        ${form.members === 'all' ? html`checked` : ''}
+      />
+      All members</label
+    >
+    <label class="choice"
+      ><input
+        type="radio"
+        name="members"
+        value="chosen"
+        ${form.members === 'chosen' ? html`checked` : ''}
+      />
+      Chosen members</label
+    >
+    <p class="muted">
+      “All members” gives every active member a job. For “Chosen members”, find them by name and
+      tick them.
+    </p>
+    <div class="stack" data-needs-script hidden>
+      <label for="member-search">Find members by name</label>
+      <input
+        id="member-search"
+        type="search"
+        autocomplete="off"
+        data-member-search="/admin/members.json"
+      />
+      <p class="muted" data-member-status role="status"></p>
+      <ul class="member-results" data-member-results>
+        ${form.picked.map(pickedMember)}
+      </ul>
+    </div>
+    <noscript>
+      <label for="member-ids">Member ids</label>
+      <textarea id="member-ids" name="member_ids" rows="3" aria-describedby="member-ids-hint">
+${form.memberIdsText}</textarea>
+      <p class="muted" id="member-ids-hint">
+        Ids of the chosen members, separated by commas or spaces.
+      </p>
+    </noscript>
+  </fieldset>`;
+}
+
+/** A member ticked in the finder, as `web/panel.js` lists the ones it finds. */
+function pickedMember(member: { readonly id: Id; readonly name: string; readonly status: string }) {
+  return html`<li>
+    <label
+      ><input type="checkbox" name="user_ids" value="${member.id}" checked /> ${member.name}${
+        member.status !== 'active' && html`<span class="muted"> (${member.status})</span>`
+      }</label
+    >
+  </li>`;
+}

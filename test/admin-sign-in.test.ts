@@ -132,6 +132,12 @@ describe('signing in', () => {
     expect((await browser.get('/admin/exports')).status).toBe(303);
   });
 
+  it('signs out every browser of an admin whose password is set anew', async () => {
+    const browser = await PanelClient.signedIn(fixture.app, email);
+    await fixture.runtime.admins.setPassword(email, 'a brand new password');
+    expect((await browser.get('/admin/exports')).location).toMatch(/^\/admin\/sign-in/);
+  });
+
   it('ends a session at its expiry', async () => {
     const browser = await PanelClient.signedIn(fixture.app, email);
     clock.advance(fixture.config.adminSessionSeconds * 1000);

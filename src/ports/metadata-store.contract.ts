@@ -1023,6 +1023,42 @@ export function runMetadataStoreContract(
       });
     });
 
+    describe('adminSessions of one admin', () => {
+      it("deletes every session of the admin, and no one else's", async () => {
+        const communityId = await community();
+        const [ann, bob] = await Promise.all(
+          ['ann', 'bob'].map((name) =>
+            store.admins.create({
+              communityId,
+              email: `${name}@example.com`,
+              passwordHash: 'hash',
+              createTime: T0,
+            }),
+          ),
+        );
+        const sessionOf = (idHash: string, adminId: Id) => ({
+          idHash,
+          adminId,
+          csrfToken: `csrf-${idHash}`,
+          createTime: T0,
+          expireTime: T0 + 60,
+        });
+        for (const [idHash, adminId] of [
+          ['a'.repeat(64), ann!.id],
+          ['b'.repeat(64), ann!.id],
+          ['c'.repeat(64), bob!.id],
+        ] as const) {
+          await store.adminSessions.create(sessionOf(idHash, adminId));
+        }
+        await store.adminSessions.deleteByAdmin(ann!.id);
+        expect(await store.adminSessions.find('a'.repeat(64), T0)).toBeUndefined();
+        expect(await store.adminSessions.find('b'.repeat(64), T0)).toBeUndefined();
+        expect(await store.adminSessions.find('c'.repeat(64), T0)).toEqual(
+          sessionOf('c'.repeat(64), bob!.id),
+        );
+      });
+    });
+
     describe('imports', () => {
       function run(communityId: Id, n: number, overrides: Partial<ImportRun> = {}) {
         return {

@@ -237,6 +237,8 @@ export interface AdminSessionRepository {
   /** The session with this hash if it has not expired at `now`. */
   find(idHash: string, now: UnixSeconds): Promise<AdminSessionRecord | undefined>;
   delete(idHash: string): Promise<void>;
+  /** Deletes every session of the admin (a new password signs them out everywhere). */
+  deleteByAdmin(adminId: Id): Promise<void>;
   /** Deletes every session that expired before `now`; returns how many. */
   deleteExpired(now: UnixSeconds): Promise<number>;
 }

@@ -68,6 +68,8 @@ export class AdminService {
     const admin = await this.#store.admins.findByEmail(normalizeEmail(email));
     if (!admin) throw new NotFoundError(email);
     await this.#store.admins.setPasswordHash(admin.id, await hashPassword(checkPassword(password)));
+    // Whoever knew the old password may be signed in with it: they are signed out.
+    await this.#store.adminSessions.deleteByAdmin(admin.id);
     return admin;
   }
 

@@ -163,6 +163,10 @@ export class SqliteAdminSessionRepository implements AdminSessionRepository {
     await this.db().deleteFrom('admin_sessions').where('id_hash', '=', idHash).execute();
   }
 
+  async deleteByAdmin(adminId: Id): Promise<void> {
+    await this.db().deleteFrom('admin_sessions').where('admin_id', '=', Number(adminId)).execute();
+  }
+
   async deleteExpired(now: number): Promise<number> {
     const result = await this.db()
       .deleteFrom('admin_sessions')

@@ -47,7 +47,7 @@ export function adminCommand(): Command {
   addDataDirOption(
     admin
       .command('password')
-      .description("set an admin's password (and unlock the account)")
+      .description("set an admin's password (unlocks the account, signs it out everywhere)")
       .requiredOption('--email <email>', 'the admin')
       .option('--password-stdin', 'read the password from the first line of standard input'),
   ).action(async (options: PasswordOptions) => {

@@ -6,7 +6,7 @@
  * (streaming, resuming with ranges, a client hanging up mid-download).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -387,6 +387,21 @@ describe('download route on a listening server', () => {
     );
     const whole = Buffer.concat([head.body, Buffer.from(await rest.arrayBuffer())]);
     expect(sha256(whole)).toBe(file.sha256);
+  });
+
+  it('closes the blob when a client hangs up mid-download', async () => {
+    const openBlobs = async (): Promise<number> => {
+      const links = await readdir('/proc/self/fd').then((fds) =>
+        Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => ''))),
+      );
+      return links.filter((target) => target.startsWith(dir)).length;
+    };
+    for (let i = 0; i < 5; i++) await downloadUntil(`${origin}${signedPath(file)}`, 64 * 1024);
+    const deadline = Date.now() + 5000;
+    while ((await openBlobs()) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await openBlobs()).toBe(0);
   });
 
   it('serves each range form over the socket', async () => {

@@ -7,7 +7,7 @@
  * `Content-Disposition`. Bytes stream from the BlobStore in 1 MiB reads, never buffered whole.
  * Files never change once their row exists, which is what makes the validators simple.
  */
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
@@ -143,7 +143,13 @@ function failingWhenWrongLength(stream: Readable, length: number): Readable {
     },
   });
   // Errors reach fastify through `counter`; pipeline closes the file however the reply ends.
-  pipeline(stream, counter, () => undefined);
+  // pipe() and an error handler, not pipeline(): pipeline aborts an AbortController of its own
+  // when it finishes, and the DOMException that makes cost more than the rest of a small
+  // download's work here (seen in a CPU profile).
+  stream.once('error', (error) => counter.destroy(error));
+  // A client that goes away destroys the body: the blob's file must close with it.
+  counter.once('close', () => stream.destroy());
+  stream.pipe(counter);
   return counter;
 }
 

@@ -10,6 +10,7 @@
  * - FAILED: a job whose media file is missing throws on every attempt; the worker retries it
  *   after 1 s, then 4 s (on the queue's clock, which the test holds), then marks it FAILED.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES, type DyiFile } from '../src/domain/index.js';
@@ -18,6 +19,7 @@ import type { JobOutcome } from '../src/export/job-runner.js';
 import { runExport } from './support/archives.js';
 import {
   addBulkyMember,
+  filesUnder,
   jobBlobsOnDisk,
   memberRecordOf,
   recordingRunner,
@@ -51,7 +53,7 @@ interface JobView {
 class ExportApi {
   constructor(
     private readonly fixture: GraphFixture,
-    private readonly tokens: { readToken: string; manageToken: string },
+    readonly tokens: { readToken: string; manageToken: string },
   ) {}
 
   /** Creates an export through `POST /community/work_dyi_jobs`; returns its id. */
@@ -257,6 +259,71 @@ describe('with the default job size limit', () => {
       abort_reason: 'CANCELLED_BY_USER',
     });
     await expectNothingLeft(fixture, api, exportId, companyJob.id);
+  });
+});
+
+describe('deleting an export while its job runs', () => {
+  let fixture: GraphFixture;
+  let api: ExportApi;
+  let communityId: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: 1.5 * MIB });
+    communityId = (await fixture.runtime.communities.create('Deleted While Running')).id;
+    api = new ExportApi(fixture, await tokensFor(fixture.runtime, communityId));
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('stops the job, and leaves no file, row or byte of the export behind', async () => {
+    const { memberId } = await addBulkyMember(fixture.runtime, communityId, {
+      sourceId: 'bulky-deleted',
+      posts: 600,
+      fileBytes: MIB,
+      time: POST_TIME,
+    });
+    const exportId = await api.create({ data_types: 'POSTS_YOUR_ACTIVITY', user_ids: memberId });
+    const [, userJob] = await api.jobs(exportId);
+    if (!userJob) throw new Error('the export has no user job');
+
+    const { runner, stored } = recordingRunner(fixture.runtime);
+    let settled: { outcome?: JobOutcome; error?: unknown } | undefined;
+    const running = runner.run(userJob.id).then(
+      (outcome) => (settled = { outcome }),
+      (error: unknown) => (settled = { error }),
+    );
+    try {
+      await waitFor(
+        'the job to have stored a part',
+        async () => ((await api.files(userJob.id)).length > 0 ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
+      const deleted = await graph(fixture.app, 'DELETE', `/v22.0/${exportId}`, {
+        token: api.tokens.manageToken,
+      });
+      expect(deleted).toMatchObject({ status: 200, body: { success: true } });
+      await waitFor('the run to stop', () => Promise.resolve(settled), {
+        timeoutMs: 5000,
+        intervalMs: 20,
+      });
+    } finally {
+      await running;
+    }
+
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBeLessThan(600);
+    // Deleted with its export, the job has no row left to fail or retry: the run just ends.
+    expect(settled).toEqual({ outcome: 'SKIPPED' });
+    expect(await api.exists(exportId)).toBe(false);
+    expect(await api.exists(userJob.id)).toBe(false);
+    for (const file of stored) {
+      expect(await api.exists(file.id), `file ${file.id}`).toBe(false);
+      expect(await fixture.runtime.blobs.stat(file.blobKey)).toBeUndefined();
+    }
+    expect(await filesUnder(path.join(fixture.dataDir, 'blobs', 'exports', exportId))).toEqual([]);
+    expect(await tempBlobsOnDisk(fixture.dataDir)).toEqual([]);
   });
 });
 

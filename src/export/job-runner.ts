@@ -121,6 +121,9 @@ export class JobRunner {
       return 'ABORTED';
     } catch (error) {
       await this.#removeFiles(job);
+      // The export was deleted while this job ran (its file rows could no longer be made):
+      // there is nothing left to record, and nothing to run again.
+      if (!(await metadata.jobs.get(job.id))) return 'SKIPPED';
       if (error instanceof ArchiveTooBigError) {
         await jobs.abort(job.id, 'ARCHIVE_TOO_BIG', error.message);
         return 'ABORTED';

@@ -35,6 +35,7 @@ import {
   timeElement,
   timeRange,
 } from './export-labels.js';
+import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, queryText, renderPager, urlWith } from './keyset-pager.js';
 
@@ -290,26 +291,14 @@ async function jobsTable(
   const files = await Promise.all(
     jobs.map((job) => view.runtime.jobs.listFiles(job.id, { limit: FILES_PER_JOB })),
   );
-  return html`<div class="scroll">
-    <table class="cards" aria-labelledby="${labelledBy}">
-      <thead>
-        <tr>
-          <th scope="col">Job</th>
-          <th scope="col">Type</th>
-          <th scope="col">Member</th>
-          <th scope="col">State</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Files</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${jobs.map((job, index) => {
-          const page = files[index];
-          return jobRow(job, members, page?.items ?? [], page?.hasNext ?? false);
-        })}
-      </tbody>
-    </table>
-  </div>`;
+  return cardTable({
+    columns: ['Job', 'Type', 'Member', 'State', 'Progress', 'Files'],
+    rows: jobs.map((job, index) => {
+      const page = files[index];
+      return jobRow(job, members, page?.items ?? [], page?.hasNext ?? false);
+    }),
+    labelledBy,
+  });
 }
 
 function jobRow(

@@ -22,6 +22,7 @@ import {
   timeElement,
   timeRange,
 } from './export-labels.js';
+import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, renderPager, urlWith } from './keyset-pager.js';
 
@@ -79,26 +80,7 @@ async function renderExportList(
         </p>`;
   }
   const statuses = await Promise.all(page.items.map((each) => runtime.exports.status(each)));
-  return html`<div class="scroll">
-      <table class="cards" aria-labelledby="exports-heading">
-        <thead>
-          <tr>
-            <th scope="col">Export</th>
-            <th scope="col">Created</th>
-            <th scope="col">Data</th>
-            <th scope="col">Format</th>
-            <th scope="col">Media quality</th>
-            <th scope="col">Time range</th>
-            <th scope="col">State</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Jobs</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${statuses.map(exportRow)}
-        </tbody>
-      </table>
-    </div>
+  return html`${cardTable({ columns: ['Export', 'Created', 'Data', 'Format', 'Media quality', 'Time range', 'State', 'Progress', 'Jobs'], rows: statuses.map(exportRow), labelledBy: 'exports-heading' })}
     ${renderPager(page, {
       label: 'Pages of exports',
       path: LIST_PATH,

@@ -8,6 +8,7 @@
 import { CONTENT_KINDS, type ContentKind, type Id, type ImportRun } from '../../domain/index.js';
 import { CONTENT_KIND_LABELS, countText } from './community-labels.js';
 import { timeElement } from './export-labels.js';
+import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 
 function labelOf(kind: string): string {
@@ -24,22 +25,11 @@ export function importRunsTable(communityId: Id, runs: readonly ImportRun[]): Ht
       synthetic content with <code>dyi seed --community ${communityId} --users 50</code>.
     </p>`;
   }
-  return html`<div class="scroll">
-    <table class="cards" id="imports">
-      <thead>
-        <tr>
-          <th scope="col">Started</th>
-          <th scope="col">Source</th>
-          <th scope="col">Result</th>
-          <th scope="col">Records written</th>
-          <th scope="col">Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${runs.map(importRunRow)}
-      </tbody>
-    </table>
-  </div>`;
+  return cardTable({
+    columns: ['Started', 'Source', 'Result', 'Records written', 'Error'],
+    rows: runs.map(importRunRow),
+    id: 'imports',
+  });
 }
 
 function importRunRow(run: ImportRun): Html {

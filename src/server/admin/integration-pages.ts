@@ -12,6 +12,7 @@ import type { Runtime } from '../../runtime.js';
 import { csrfField, type PageOptions, type PanelSession, sendPage } from './admin-layout.js';
 import { formField, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
+import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { ownIntegration } from './own-integrations.js';
 import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
@@ -219,22 +220,16 @@ function integrationTable(
         <td data-label="Created">${timeElement(integration.createTime)}</td>
       </tr>`,
   );
-  return html`<div class="scroll">
-    <table class="cards">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">App ID</th>
-          <th scope="col">appsecret_proof required</th>
-          <th scope="col" class="number">Active tokens</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return cardTable({
+    columns: [
+      'Name',
+      'App ID',
+      'appsecret_proof required',
+      { label: 'Active tokens', numeric: true },
+      'Created',
+    ],
+    rows: rows,
+  });
 }
 
 function createForm(session: PanelSession, form: CreateForm | undefined): Html {

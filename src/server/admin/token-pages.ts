@@ -18,6 +18,7 @@ import type { Runtime } from '../../runtime.js';
 import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
+import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { ownIntegration, ownToken } from './own-integrations.js';
 
@@ -61,23 +62,10 @@ export function tokenTable(tokens: readonly AccessTokenRecord[]): Html {
         </td>
       </tr>`,
   );
-  return html`<div class="scroll">
-    <table class="cards">
-      <thead>
-        <tr>
-          <th scope="col">Token id</th>
-          <th scope="col">Token</th>
-          <th scope="col">Permissions</th>
-          <th scope="col">Created</th>
-          <th scope="col">Revoked</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return cardTable({
+    columns: ['Token id', 'Token', 'Permissions', 'Created', 'Revoked', 'Actions'],
+    rows: rows,
+  });
 }
 
 export interface TokenFormState {

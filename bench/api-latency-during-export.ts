@@ -14,14 +14,12 @@
  * Goal: p99 latency during the export is at most 3x the idle p99.
  * Run: `npx tsx bench/api-latency-during-export.ts [--users 300] [--duration 10] [--connections 8]`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Runtime } from '../src/runtime.js';
 import { loadIndex, loadSeed, loadSynthetic } from './support/built.js';
 import { type BuiltServer, startBuiltServer, stopChild } from './support/child-process.js';
 import { type LoadFigure, measureOnce, printTable } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 3;
 const SEED = 1;
@@ -52,21 +50,15 @@ async function main(): Promise<void> {
   const load = { duration: Number(values.duration), connections: Number(values.connections) };
   const warmup = Number(values.warmup);
 
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-latency-'));
-  let server: BuiltServer | undefined;
-  let runtime: Runtime | undefined;
-  const cleanUp = async (): Promise<void> => {
-    if (server) await stopChild(server.child, 30_000);
-    server = undefined;
-    await runtime?.close();
-    runtime = undefined;
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  const stopOnSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-
-  try {
+  await withScratchDir('dyi-bench-latency-', async ({ dir: dataDir, atCleanUp }) => {
+    let server: BuiltServer | undefined;
+    let runtime: Runtime | undefined;
+    atCleanUp(async () => {
+      if (server) await stopChild(server.child, 30_000);
+      server = undefined;
+      await runtime?.close();
+      runtime = undefined;
+    });
     const { loadConfig, openRuntime } = await loadIndex();
     const seeded = await seed(dataDir, users);
     server = await startBuiltServer(dataDir, [], STEP_TIMEOUT_MS);
@@ -122,11 +114,7 @@ async function main(): Promise<void> {
     print('idle after', idleAfter);
 
     report(idle, busy, idleAfter);
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await cleanUp();
-  }
+  });
 }
 
 async function seed(dataDir: string, users: number): Promise<Seeded> {

@@ -13,8 +13,6 @@
  * Goal: the deep page costs at most 1.5x the first (first req/s / deep req/s <= 1.5).
  * Run: `npx tsx bench/deep-paging.ts [--rounds 3] [--duration 5] [--connections 32]`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
@@ -22,6 +20,7 @@ import { openRuntime } from '../src/runtime.js';
 import { createExport, seedCommunity } from '../test/support/graph-fixture.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
 import { measureRounds, printTable, loadSettingsFromArguments } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_COST_RATIO = 1.5;
 const USER_JOBS = 100_000;
@@ -43,18 +42,12 @@ interface JobsPage {
 async function main(): Promise<void> {
   const settings = loadSettingsFromArguments();
 
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-paging-'));
-  let server: ForkedServer | undefined;
-  const cleanUp = async (): Promise<void> => {
-    await server?.stop();
-    server = undefined;
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  const stopOnSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-
-  try {
+  await withScratchDir('dyi-bench-paging-', async ({ dir: dataDir, atCleanUp }) => {
+    let server: ForkedServer | undefined;
+    atCleanUp(async () => {
+      await server?.stop();
+      server = undefined;
+    });
     let started = performance.now();
     const seeded = await seed(dataDir);
     console.log(
@@ -128,11 +121,7 @@ async function main(): Promise<void> {
     console.log(
       `\ndeep-paging: ${passed ? 'PASS' : 'MISS'} (goal: the deep page costs at most ${GOAL_COST_RATIO}x the first)`,
     );
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await cleanUp();
-  }
+  });
 }
 
 async function seed(dataDir: string): Promise<Seeded> {

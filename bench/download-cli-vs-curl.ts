@@ -14,10 +14,9 @@
  * Run: `npm run bench:download-cli` (builds first) or
  * `npx tsx bench/download-cli-vs-curl.ts [--runs 3] [--size-mib 1024]`.
  */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { rm, stat } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.8;
 const MIB = 1024 * 1024;
@@ -75,25 +75,15 @@ async function main(): Promise<void> {
   const size = Number(values['size-mib']) * MIB;
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
 
-  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-cli-curl-'));
-  const dataDir = path.join(dir, 'data');
-  let server: ChildProcess | undefined;
-  const cleanUp = async (): Promise<void> => {
-    await stopChild(server).catch((error: unknown) => console.error('stopping the server:', error));
-    await rm(dir, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  try {
+  await withScratchDir('dyi-bench-cli-curl-', async ({ dir, atCleanUp }) => {
+    const dataDir = path.join(dir, 'data');
     const setupStarted = performance.now();
     const seeded = await seedOneFile(dataDir, size);
     console.log(
       `stored one ${size / MIB} MiB file in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
     );
     const started = await startBuiltServer(dataDir, ['--no-workers']);
-    server = started.child;
+    atCleanUp(() => stopChild(started.child));
     const origin = started.origin;
     const url = await downloadUrlOf(origin, seeded);
 
@@ -136,11 +126,7 @@ async function main(): Promise<void> {
       `ratio dyi/curl: ${ratio.toFixed(2)} (${ratio >= GOAL_RATIO ? 'meets' : 'MISSES'} the goal of ${GOAL_RATIO})`,
     );
     console.log(`load average at the end: ${loadAverage()}`);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await cleanUp();
-  }
+  });
 }
 
 /** A community without members, a token, and an export whose company job has one file. */

@@ -21,10 +21,9 @@
  * Run: `npm run bench:download-many` (builds first) or
  * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]`.
  */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +32,7 @@ import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_SPEEDUP = 5;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,18 +101,8 @@ async function main(): Promise<void> {
     throw new Error(`${PYTHON} with requests is needed: pip install requests (${probe.stderr})`);
   }
 
-  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-many-'));
-  const dataDir = path.join(dir, 'data');
-  let server: ChildProcess | undefined;
-  const cleanUp = async (): Promise<void> => {
-    await stopChild(server).catch((error: unknown) => console.error('stopping the server:', error));
-    await rm(dir, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  try {
+  await withScratchDir('dyi-bench-many-', async ({ dir, atCleanUp }) => {
+    const dataDir = path.join(dir, 'data');
     const setupStarted = performance.now();
     const seeded = await seedManyJobs(dataDir, users);
     console.log(
@@ -120,7 +110,7 @@ async function main(): Promise<void> {
         `made in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`,
     );
     const started = await startBuiltServer(dataDir, ['--no-workers']);
-    server = started.child;
+    atCleanUp(() => stopChild(started.child));
     const { origin } = started;
 
     const spec = await readFile(SPEC, 'utf8');
@@ -172,11 +162,7 @@ async function main(): Promise<void> {
       `dyi is ${speedup.toFixed(1)} times faster (${speedup >= GOAL_SPEEDUP ? 'meets' : 'MISSES'} the goal of ${GOAL_SPEEDUP})`,
     );
     console.log(`load average at the end: ${loadAverage()}`);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await cleanUp();
-  }
+  });
 }
 
 /** The spec's sample from `import requests` to the end, with our base URL and token. */

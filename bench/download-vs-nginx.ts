@@ -12,9 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import { freePort } from '../src/server/free-port.js';
 import { DownloadUrlSigner } from '../src/services/download-url-signer.js';
 import { loadAverage } from './support/child-process.js';
 import { median } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const NGINX = '/usr/sbin/nginx';
 const GOAL_RATIO = 0.7;
@@ -81,36 +82,15 @@ async function main(): Promise<void> {
     console.log('  apt-get install -y nginx');
   }
 
-  const dir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-download-'));
-  // nginx's workers run as an unprivileged user when started by root; they must read the blob.
-  await chmod(dir, 0o755);
-  const blobs = new LocalDiskBlobStore({ root: path.join(dir, 'blobs') });
-  let app: FastifyInstance | undefined;
-  let nginx: ChildProcess | undefined;
-  const client = spawn(process.execPath, ['-e', CLIENT_SOURCE], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const stopOnSignal = () => {
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-
-  /** Every step runs even when one before it fails, so no process or 1 GiB file is left. */
-  async function cleanUp(): Promise<void> {
-    const steps: (() => Promise<unknown>)[] = [
-      () => stopProcess(nginx, 'SIGTERM'),
-      () => stopProcess(client, 'SIGTERM'),
-      async () => app?.close(),
-      () => blobs.close(),
-      () => rm(dir, { recursive: true, force: true }),
-    ];
-    for (const step of steps) {
-      await step().catch((error: unknown) => console.error('cleanup step failed:', error));
-    }
-  }
-
-  try {
+  await withScratchDir('dyi-bench-download-', async ({ dir, atCleanUp }) => {
+    // nginx's workers run as an unprivileged user when started by root; they must read the blob.
+    await chmod(dir, 0o755);
+    const client = spawn(process.execPath, ['-e', CLIENT_SOURCE], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    atCleanUp(() => stopProcess(client, 'SIGTERM'));
+    const blobs = new LocalDiskBlobStore({ root: path.join(dir, 'blobs') });
+    atCleanUp(() => blobs.close());
     await blobs.init();
     const file = await storeBlob(blobs, size);
     const signer = new DownloadUrlSigner({
@@ -119,7 +99,8 @@ async function main(): Promise<void> {
       ttlSeconds: 24 * 3600,
       clock: { now: () => Date.now() },
     });
-    app = Fastify({ logger: false });
+    const app = Fastify({ logger: false });
+    atCleanUp(() => app.close());
     registerDownloadRoute(app, {
       files: { get: (id) => Promise.resolve(id === file.id ? file : undefined) },
       blobs,
@@ -140,7 +121,7 @@ async function main(): Promise<void> {
     if (hasNginx) {
       const port = await freePort('127.0.0.1');
       const started = await startNginx(dir, path.join(dir, 'blobs'), port);
-      nginx = started;
+      atCleanUp(() => stopProcess(started, 'SIGTERM'));
       contenders.push({
         name: 'nginx (sendfile on)',
         url: `http://127.0.0.1:${port}/${file.blobKey}`,
@@ -171,11 +152,7 @@ async function main(): Promise<void> {
       console.log(`ratio ours/nginx: ${ratio.toFixed(2)} (${verdict} the goal of ${GOAL_RATIO})`);
     }
     console.log(`load average at the end: ${loadAverage()}`);
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await cleanUp();
-  }
+  });
 }
 
 /** Writes `size` bytes through the store, so the bench serves what `put` really produces. */

@@ -14,8 +14,6 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,6 +21,7 @@ import type { DyiFormat, MediaQuality } from '../src/domain/index.js';
 import { loadIndex, loadSeed } from './support/built.js';
 import type { ExportChildResult, ExportChildStart } from './support/export-child.js';
 import { median, printTable } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 1.25;
 const SCALE = 4;
@@ -53,12 +52,7 @@ async function main(): Promise<void> {
   const format = values.format as DyiFormat;
   const quality = values.quality as MediaQuality;
 
-  const root = await mkdtemp(path.join(tmpdir(), 'dyi-bench-memory-'));
-  const stopOnSignal = () =>
-    void rm(root, { recursive: true, force: true }).finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-  try {
+  await withScratchDir('dyi-bench-memory-', async ({ dir: root }) => {
     const small = await seed(root, 'small', users);
     const large = await seed(root, `${SCALE}x`, users * SCALE);
     const results = new Map<Community, ExportChildResult[]>([
@@ -83,11 +77,7 @@ async function main(): Promise<void> {
       }
     }
     report(results, small, large, format, quality);
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }
 
 async function seed(root: string, label: string, users: number): Promise<Community> {

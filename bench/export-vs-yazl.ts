@@ -14,8 +14,7 @@
  * Run: `npx tsx bench/export-vs-yazl.ts [--users 1000] [--quality MEDIUM] [--formats JSON,HTML_AND_JSON]`.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { finished } from 'node:stream/promises';
@@ -26,6 +25,7 @@ import type { Runtime } from '../src/runtime.js';
 import { loadIndex, loadJobRunner, loadSeed, loadSynthetic } from './support/built.js';
 import { printTable } from './support/measure-load.js';
 import { zipEntries } from '../test/support/archives.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.5;
 /** Our zip part writer's level for text (`TEXT_COMPRESSION_LEVEL`). */
@@ -72,18 +72,12 @@ function settingsFromArguments(): Settings {
 async function main(): Promise<void> {
   const settings = settingsFromArguments();
   const { loadConfig, openRuntime } = await loadIndex();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-export-'));
-  let runtime: Runtime | undefined;
-  const cleanUp = async (): Promise<void> => {
-    await runtime?.close();
-    runtime = undefined;
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  const stopOnSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-
-  try {
+  await withScratchDir('dyi-bench-export-', async ({ dir: dataDir, atCleanUp }) => {
+    let runtime: Runtime | undefined;
+    atCleanUp(async () => {
+      await runtime?.close();
+      runtime = undefined;
+    });
     runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
     const communityId = await seed(runtime, settings.users);
     const figures: FormatFigures[] = [];
@@ -91,11 +85,7 @@ async function main(): Promise<void> {
       figures.push(await measureFormat(runtime, communityId, format, settings.quality, dataDir));
     }
     report(settings, figures);
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await cleanUp();
-  }
+  });
 }
 
 async function seed(runtime: Runtime, users: number): Promise<string> {

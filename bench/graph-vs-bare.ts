@@ -11,9 +11,6 @@
  * Goal: ours serves at least 0.5 of bare's req/s on each request.
  * Run: `npx tsx bench/graph-vs-bare.ts [--rounds 3] [--duration 5] [--connections 32]`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
 import {
@@ -29,6 +26,7 @@ import {
   type TargetFigures,
   loadSettingsFromArguments,
 } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.5;
 const USER_JOBS = 50;
@@ -48,17 +46,11 @@ interface Seeded {
 async function main(): Promise<void> {
   const settings = loadSettingsFromArguments();
 
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-bench-graph-'));
-  const servers: ForkedServer[] = [];
-  const cleanUp = async (): Promise<void> => {
-    await Promise.all(servers.splice(0).map((server) => server.stop()));
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  const stopOnSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-
-  try {
+  await withScratchDir('dyi-bench-graph-', async ({ dir: dataDir, atCleanUp }) => {
+    const servers: ForkedServer[] = [];
+    atCleanUp(async () => {
+      await Promise.all(servers.splice(0).map((server) => server.stop()));
+    });
     const seeded = await seed(dataDir);
     const ours = await forkServer({ mode: 'ours', dataDir, overrides: OVERRIDES });
     servers.push(ours);
@@ -101,11 +93,7 @@ async function main(): Promise<void> {
       settings,
     );
     report(figures);
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await cleanUp();
-  }
+  });
 }
 
 /** One community, an export of USER_JOBS user jobs, every job completed with its files. */

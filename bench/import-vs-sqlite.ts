@@ -22,9 +22,8 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -33,6 +32,7 @@ import type { ContentRecord } from '../src/domain/index.js';
 import type { MediaFile } from '../src/content/synthetic-community.js';
 import { loadImporter, loadIndex, loadSynthetic } from './support/built.js';
 import { median, printTable } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.5;
 const SEED = 1;
@@ -78,12 +78,7 @@ async function main(): Promise<void> {
   const users = Number(values.users);
   const withMedia = values.media;
   const rounds = Number(values.rounds);
-  const root = await mkdtemp(path.join(tmpdir(), 'dyi-bench-import-'));
-  const stopOnSignal = () =>
-    void rm(root, { recursive: true, force: true }).finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
-  try {
+  await withScratchDir('dyi-bench-import-', async ({ dir: root }) => {
     const started = performance.now();
     const input = await writeInput(path.join(root, 'input'), users, withMedia);
     console.log(
@@ -126,11 +121,7 @@ async function main(): Promise<void> {
       }
     }
     report(written, times);
-  } finally {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

@@ -54,6 +54,13 @@ export function formField(request: FastifyRequest, name: string): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Every text value the form field `name` has (checkboxes send one per ticked box). */
+export function formValues(request: FastifyRequest, name: string): string[] {
+  const value = (request.body as Record<string, unknown> | undefined)?.[name];
+  const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  return values.filter((each): each is string => typeof each === 'string');
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** preHandler of every signed-in route: loads the session, checks CSRF on anything unsafe. */

@@ -8,11 +8,11 @@
  * export. A refused form comes back with every choice kept and what was wrong above it.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, type Member, ValidationError } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
 import { type PanelSession, sendPage } from './admin-layout.js';
-import { sessionOf } from './admin-session.js';
+import { formField, formValues, sessionOf } from './admin-session.js';
 import { type ExportForm, renderForm } from './export-form-view.js';
 import { queryText } from './keyset-pager.js';
 
@@ -46,13 +46,9 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
   panel.post('/exports', async (request, reply) => {
     const session = sessionOf(request);
     const communityId = session.community.id;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const field = (name: string): string => {
-      const value = body[name];
-      return typeof value === 'string' ? value : '';
-    };
-    const dataTypes = listField(body, 'data_types');
-    const tickedIds = listField(body, 'user_ids');
+    const field = (name: string): string => formField(request, name) ?? '';
+    const dataTypes = nonEmptyValues(request, 'data_types');
+    const tickedIds = nonEmptyValues(request, 'user_ids');
     const memberIdsText = field('member_ids');
     const pickedIds = [...new Set([...tickedIds, ...splitIds(memberIdsText)])];
     const idempotencyKey = field('idempotency_key') || newIdempotencyKey();
@@ -122,11 +118,8 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
   });
 }
 
-/** Every text value of a form field that may repeat (checkboxes). */
-function listField(body: Record<string, unknown>, name: string): string[] {
-  const value = body[name];
-  const values = Array.isArray(value) ? value : [value];
-  return values.filter((each): each is string => typeof each === 'string' && each !== '');
+function nonEmptyValues(request: FastifyRequest, name: string): string[] {
+  return formValues(request, name).filter((value) => value !== '');
 }
 
 function splitIds(text: string): string[] {

@@ -6,7 +6,7 @@
  * keeps only its hash and its last four characters, which is all any later page can show.
  * Revoking asks first, on a page of its own, and says so when the token is revoked already.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   type AccessTokenRecord,
   type Integration,
@@ -16,7 +16,7 @@ import {
 } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
 import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
-import { sessionOf } from './admin-session.js';
+import { formValues, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
@@ -105,13 +105,6 @@ export function tokenForm(
     </fieldset>
     <button type="submit">Create token</button>
   </form>`;
-}
-
-/** Every value a form field has (checkboxes send one per checked box). */
-function formValues(request: FastifyRequest, name: string): string[] {
-  const value = (request.body as Record<string, unknown> | undefined)?.[name];
-  const values = Array.isArray(value) ? (value as unknown[]) : [value];
-  return values.filter((each): each is string => typeof each === 'string');
 }
 
 export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): void {

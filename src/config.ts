@@ -4,6 +4,7 @@
  * which win), validated with zod, frozen, and passed down. Nothing else reads `process.env`.
  * Every setting has a default and a unit, listed in `DEFAULTS` and in `docs/configuration.md`.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from './domain/index.js';
@@ -41,9 +42,32 @@ export const DEFAULTS = {
   workers: 0,
   /** How long the admin panel waits before answering a wrong password, in milliseconds. */
   signInFailureDelayMs: 1000,
+  /** Wrong passwords one client address may give for one account before it is locked out of it. */
+  signInAccountFailures: 5,
+  /** Wrong passwords one client address may give for any emails before it is locked out. */
+  signInAddressFailures: 20,
+  /** How long the first sign-in lock lasts, in seconds; each further wrong password doubles it. */
+  signInLockSeconds: 30,
+  /** The longest sign-in lock, in seconds. */
+  signInMaxLockSeconds: 3600,
+  /** A count of wrong passwords with none added for this long starts again from zero, seconds. */
+  signInForgetSeconds: 24 * 3600,
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (comma-separated addresses or CIDR blocks,
+   * or `loopback`, `linklocal`, `uniquelocal`); empty: the client is the TCP peer.
+   */
+  trustProxy: '',
   /** How long an admin panel session lasts after sign-in, in seconds. */
   adminSessionSeconds: 12 * 3600,
 } as const;
+
+/** One entry of `DYI_TRUST_PROXY`: an address, a CIDR block, or a name proxy-addr knows. */
+function isProxyEntry(entry: string): boolean {
+  const trimmed = entry.trim();
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(trimmed)) return true;
+  const [address = '', bits, ...more] = trimmed.split('/');
+  return more.length === 0 && isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+}
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -66,6 +90,17 @@ const schema = z.object({
   maxJobBytes: z.coerce.number().int().min(1),
   workers: z.coerce.number().int().min(0).max(256),
   signInFailureDelayMs: z.coerce.number().int().min(0).max(60_000),
+  signInAccountFailures: z.coerce.number().int().min(1).max(1000),
+  signInAddressFailures: z.coerce.number().int().min(1).max(100_000),
+  signInLockSeconds: z.coerce.number().int().min(1),
+  signInMaxLockSeconds: z.coerce.number().int().min(1),
+  signInForgetSeconds: z.coerce.number().int().min(60),
+  trustProxy: z
+    .string()
+    .refine((value) => value.trim() === '' || value.split(',').every(isProxyEntry), {
+      message:
+        'expected addresses or CIDR blocks (or loopback, linklocal, uniquelocal), comma-separated',
+    }),
   adminSessionSeconds: z.coerce.number().int().min(60),
 });
 
@@ -90,6 +125,13 @@ export interface Config {
   /** Worker threads; 0 = one per CPU core. */
   readonly workers: number;
   readonly signInFailureDelayMs: number;
+  readonly signInAccountFailures: number;
+  readonly signInAddressFailures: number;
+  readonly signInLockSeconds: number;
+  readonly signInMaxLockSeconds: number;
+  readonly signInForgetSeconds: number;
+  /** Trusted proxies, as Fastify's `trustProxy` takes them; '' for none. */
+  readonly trustProxy: string;
   readonly adminSessionSeconds: number;
 }
 
@@ -109,6 +151,12 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_MAX_JOB_BYTES: 'maxJobBytes',
   DYI_WORKERS: 'workers',
   DYI_SIGN_IN_FAILURE_DELAY_MS: 'signInFailureDelayMs',
+  DYI_SIGN_IN_ACCOUNT_FAILURES: 'signInAccountFailures',
+  DYI_SIGN_IN_ADDRESS_FAILURES: 'signInAddressFailures',
+  DYI_SIGN_IN_LOCK_SECONDS: 'signInLockSeconds',
+  DYI_SIGN_IN_MAX_LOCK_SECONDS: 'signInMaxLockSeconds',
+  DYI_SIGN_IN_FORGET_SECONDS: 'signInForgetSeconds',
+  DYI_TRUST_PROXY: 'trustProxy',
   DYI_ADMIN_SESSION_SECONDS: 'adminSessionSeconds',
 };
 

@@ -82,6 +82,13 @@ export async function openRuntime(
     admins: new AdminService(metadata, clock, {
       failureDelayMs: config.signInFailureDelayMs,
       sessionSeconds: config.adminSessionSeconds,
+      guard: {
+        accountFailures: config.signInAccountFailures,
+        addressFailures: config.signInAddressFailures,
+        lockSeconds: config.signInLockSeconds,
+        maxLockSeconds: config.signInMaxLockSeconds,
+        forgetSeconds: config.signInForgetSeconds,
+      },
     }),
     imports: new ImportService(metadata, content, blobs, clock),
     exports: new ExportService(metadata, blobs, queue, clock),

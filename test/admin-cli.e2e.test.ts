@@ -42,7 +42,11 @@ describe('dyi admin', () => {
 
     const runtime = await openRuntime(loadConfig({}, { dataDir, signInFailureDelayMs: 0 }));
     try {
-      const { session } = await runtime.admins.signIn('ops@acme.example', 'a long enough password');
+      const { session } = await runtime.admins.signIn(
+        'ops@acme.example',
+        'a long enough password',
+        '127.0.0.1',
+      );
       expect(session.admin.communityId).toBe(communityId);
     } finally {
       await runtime.close();
@@ -89,10 +93,10 @@ describe('dyi admin', () => {
     const runtime = await openRuntime(loadConfig({}, { dataDir, signInFailureDelayMs: 0 }));
     try {
       await expect(
-        runtime.admins.signIn('ops@acme.example', 'a long enough password'),
+        runtime.admins.signIn('ops@acme.example', 'a long enough password', '127.0.0.1'),
       ).rejects.toThrow('Wrong email or password.');
       await expect(
-        runtime.admins.signIn('ops@acme.example', 'the new long password'),
+        runtime.admins.signIn('ops@acme.example', 'the new long password', '127.0.0.1'),
       ).resolves.toBeDefined();
     } finally {
       await runtime.close();

@@ -27,3 +27,4 @@ export * from './enums.js';
 export * from './errors.js';
 export * from './types.js';
 export * from './content.js';
+export * from './sign-in-lock.js';

@@ -26,6 +26,7 @@ import type {
   MemberStatus,
   ObjectKind,
   Permission,
+  SignInLockPolicy,
   UnixSeconds,
 } from '../domain/index.js';
 import type { Page, PageRequest } from './paging.js';
@@ -56,6 +57,7 @@ export interface MetadataStore {
   readonly settings: SettingsRepository;
   readonly admins: AdminRepository;
   readonly adminSessions: AdminSessionRepository;
+  readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
 }
 
@@ -204,22 +206,53 @@ export interface SettingsRepository {
 /** An admin with the scrypt hash of their password (see `services/password-hash.ts`). */
 export interface AdminCredential extends Admin {
   readonly passwordHash: string;
-  /** Wrong passwords given since the last successful sign-in. */
-  readonly failedSignIns: number;
-  /** When the last wrong password was given, Unix milliseconds; null if none since. */
-  readonly lastFailedSignIn: number | null;
 }
 
 export interface AdminRepository {
   /** Creates an admin; a ConflictError when the email is taken. */
-  create(input: Omit<AdminCredential, 'id' | 'failedSignIns' | 'lastFailedSignIn'>): Promise<Admin>;
+  create(input: Omit<AdminCredential, 'id'>): Promise<Admin>;
   findByEmail(email: string): Promise<AdminCredential | undefined>;
   get(id: Id): Promise<Admin | undefined>;
   list(communityId: Id): Promise<readonly Admin[]>;
   setPasswordHash(id: Id, passwordHash: string): Promise<void>;
-  /** Counts one more wrong password at `timeMs`; returns the count since the last success. */
-  recordFailedSignIn(id: Id, timeMs: number): Promise<number>;
-  clearFailedSignIns(id: Id): Promise<void>;
+}
+
+/**
+ * One counter of the panel's wrong passwords: those of one account (an email, known or not)
+ * from one client address, or, with `account` empty, those of one address for any email.
+ */
+export interface SignInCounterKey {
+  /** What the service derives from the email (it never stores the email itself); '' = any. */
+  readonly account: string;
+  readonly address: string;
+}
+
+export interface SignInCounterRule extends SignInCounterKey {
+  /** Wrong passwords this counter takes before it locks (see `domain/sign-in-lock.ts`). */
+  readonly freeFailures: number;
+}
+
+/** Counters of wrong passwords, shared by every process that signs admins in. */
+export interface SignInCounterRepository {
+  /**
+   * Counts a sign-in attempt before its password is checked, on every counter of `rules`, in
+   * one atomic step: when one of them locks at `nowMs` (`lockedForMs`), nothing is counted and
+   * the answer is that rule with the time left, the longest if several lock; otherwise each
+   * counter counts one more wrong password at `nowMs` and the answer is undefined. Counters
+   * quiet for `policy.forgetAfterMs` start again from zero (a store may delete them).
+   */
+  reserve(
+    rules: readonly SignInCounterRule[],
+    policy: SignInLockPolicy,
+    nowMs: number,
+  ): Promise<{ rule: SignInCounterRule; waitMs: number } | undefined>;
+  /**
+   * The reserved attempt signed in: each of `forget` is deleted, and each of `refund` takes
+   * back the one failure `reserve` counted (never going below zero).
+   */
+  settle(forget: readonly SignInCounterKey[], refund: readonly SignInCounterKey[]): Promise<void>;
+  /** Deletes every counter of `account`, from any address (a new password unlocks it). */
+  forgetAccount(account: string): Promise<void>;
 }
 
 export interface AdminSessionRecord {

@@ -117,7 +117,8 @@ export async function buildApp(
         })
         .send(mapped.body);
     },
-    trustProxy: false,
+    // Only the admin panel's sign-in counters use the client address (request.ip).
+    trustProxy: config.trustProxy === '' ? false : config.trustProxy,
   });
   await app.register(formbody);
 

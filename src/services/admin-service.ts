@@ -1,10 +1,11 @@
 /**
  * @module
  * Admin accounts of the admin panel: creating them, signing in and out, and the sessions a
- * signed-in browser holds. Sign-in is slowed down where guessing would be cheap: every wrong
- * password is answered only after a delay, and after several in a row the account refuses
- * sign-ins for a while that doubles with each further failure. Sessions are random cookie
- * values stored as SHA-256 hashes, each with its own CSRF token, and expire after a fixed time.
+ * signed-in browser holds. Guessing is made slow: every wrong password is answered only after
+ * a delay, and the sign-in guard counts each attempt before its password is checked and locks
+ * out an address that guessed too often (see `sign-in-guard.ts`). An unknown email goes the
+ * same way as a known one, scrypt included. Sessions are random cookie values stored as
+ * SHA-256 hashes, each with its own CSRF token, and expire after a fixed time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,14 +19,10 @@ import {
 import { type Clock, unixSeconds } from '../ports/clock.js';
 import type { AdminSessionRecord, MetadataStore } from '../ports/metadata-store.js';
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
+import { SignInGuard, type SignInGuardOptions } from './sign-in-guard.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
-/** Wrong passwords in a row that are only slowed down; the next ones lock the account. */
-const FREE_FAILURES = 5;
-/** How long the first lock lasts, in seconds; each further failure doubles it. */
-const FIRST_LOCK_SECONDS = 30;
-const MAX_LOCK_SECONDS = 3600;
 /** Loose on purpose: the address only has to identify the admin, not receive mail. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -34,6 +31,8 @@ export interface AdminServiceOptions {
   readonly failureDelayMs: number;
   /** How long a session lasts after sign-in, in seconds. */
   readonly sessionSeconds: number;
+  /** The locks against guessing. */
+  readonly guard: SignInGuardOptions;
 }
 
 /** A signed-in browser: who it is, and the CSRF token its forms must carry. */
@@ -47,11 +46,13 @@ export class AdminService {
   readonly #store: MetadataStore;
   readonly #clock: Clock;
   readonly #options: AdminServiceOptions;
+  readonly #guard: SignInGuard;
 
   constructor(store: MetadataStore, clock: Clock, options: AdminServiceOptions) {
     this.#store = store;
     this.#clock = clock;
     this.#options = options;
+    this.#guard = new SignInGuard(store.signInCounters, clock, options.guard);
   }
 
   async createAdmin(communityId: Id, email: string, password: string): Promise<Admin> {
@@ -68,25 +69,35 @@ export class AdminService {
     const admin = await this.#store.admins.findByEmail(normalizeEmail(email));
     if (!admin) throw new NotFoundError(email);
     await this.#store.admins.setPasswordHash(admin.id, await hashPassword(checkPassword(password)));
-    // Whoever knew the old password may be signed in with it: they are signed out.
+    // Whoever knew the old password may be signed in with it: they are signed out. Guesses
+    // at the old one no longer matter: every address may try the new one.
     await this.#store.adminSessions.deleteByAdmin(admin.id);
+    await this.#guard.forget(admin.email);
     return admin;
   }
 
-  /** Signs in; returns the new session's cookie value (shown to nobody else) and the session. */
+  /**
+   * Signs in from the client address `clientAddress`; returns the new session's cookie value
+   * (shown to nobody else) and the session. A SignInError for a wrong email or password, or
+   * while the guard locks the attempt out.
+   */
   async signIn(
     email: string,
     password: string,
+    clientAddress: string,
   ): Promise<{ cookieValue: string; session: AdminSession }> {
-    const admin = await this.#store.admins.findByEmail(email.trim().toLowerCase());
-    if (admin) this.#refuseIfLocked(admin.failedSignIns, admin.lastFailedSignIn);
-    const matches = await verifyPassword(password, admin?.passwordHash ?? (await decoyHash()));
-    if (!admin || !matches) {
-      if (admin) await this.#store.admins.recordFailedSignIn(admin.id, this.#clock.now());
+    const normalized = email.trim().toLowerCase();
+    const admin = await this.#guard.attempt(normalized, clientAddress, async () => {
+      const found = await this.#store.admins.findByEmail(normalized);
+      // An unknown email costs one scrypt of the same cost: the time taken tells nothing.
+      return (await verifyPassword(password, found?.passwordHash ?? decoyHash()))
+        ? found
+        : undefined;
+    });
+    if (!admin) {
       await sleep(this.#options.failureDelayMs);
       throw new SignInError('Wrong email or password.');
     }
-    await this.#store.admins.clearFailedSignIns(admin.id);
     const now = unixSeconds(this.#clock);
     await this.#store.adminSessions.deleteExpired(now);
     const cookieValue = randomBytes(32).toString('base64url');
@@ -123,21 +134,6 @@ export class AdminService {
 
   async signOut(cookieValue: string): Promise<void> {
     await this.#store.adminSessions.delete(hashSessionValue(cookieValue));
-  }
-
-  #refuseIfLocked(failures: number, lastFailure: number | null): void {
-    if (failures < FREE_FAILURES || lastFailure === null) return;
-    const lockSeconds = Math.min(
-      FIRST_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES),
-      MAX_LOCK_SECONDS,
-    );
-    const waitSeconds = Math.ceil((lastFailure + lockSeconds * 1000 - this.#clock.now()) / 1000);
-    if (waitSeconds > 0) {
-      throw new SignInError(
-        `Too many wrong passwords in a row for this account: try again in ${waitSeconds} s.`,
-        waitSeconds,
-      );
-    }
   }
 }
 

@@ -58,9 +58,18 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return derived.length === expected.length && timingSafeEqual(derived, expected);
 }
 
-/** A hash of no password, to verify against when an email is unknown (same time taken). */
-let decoy: Promise<string> | undefined;
-export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(randomBytes(16).toString('hex'));
-  return decoy;
+/**
+ * A hash to verify against when an email is unknown: the current cost, so that checking it
+ * takes as long as checking an admin's, and a random key that no password derives. Made
+ * without hashing anything, so the first unknown email costs no more than the next.
+ */
+export function decoyHash(): string {
+  return [
+    'scrypt',
+    COST.N,
+    COST.r,
+    COST.p,
+    randomBytes(SALT_BYTES).toString('base64url'),
+    randomBytes(KEY_BYTES).toString('base64url'),
+  ].join('$');
 }

@@ -30,10 +30,13 @@ export async function createPanelAdmin(
 
 export class PanelClient {
   readonly #app: FastifyInstance;
+  readonly #remoteAddress: string | undefined;
   readonly #cookies = new Map<string, string>();
 
-  constructor(app: FastifyInstance) {
+  /** `remoteAddress`: the client address the server sees (inject's default is 127.0.0.1). */
+  constructor(app: FastifyInstance, remoteAddress?: string) {
     this.#app = app;
+    this.#remoteAddress = remoteAddress;
   }
 
   /** Signs in through the sign-in page; throws when the panel does not let it in. */
@@ -84,6 +87,7 @@ export class PanelClient {
     const response = await this.#app.inject({
       method,
       url,
+      ...(this.#remoteAddress !== undefined && { remoteAddress: this.#remoteAddress }),
       headers: {
         ...headers,
         ...(cookie && { cookie }),

@@ -15,7 +15,7 @@ import { isUniqueViolation, query, queryOne, toRowId } from './sqlite-database.j
 import type { AdminSessionsTable, AdminsTable, SqliteDatabase } from './sqlite-schema.js';
 
 type AdminRow = {
-  [K in keyof AdminsTable]: K extends 'id' | 'failed_sign_ins' ? number : AdminsTable[K];
+  [K in keyof AdminsTable]: K extends 'id' ? number : AdminsTable[K];
 };
 
 function toAdmin(row: AdminRow): Admin {
@@ -28,20 +28,13 @@ function toAdmin(row: AdminRow): Admin {
 }
 
 function toCredential(row: AdminRow): AdminCredential {
-  return {
-    ...toAdmin(row),
-    passwordHash: row.password_hash,
-    failedSignIns: row.failed_sign_ins,
-    lastFailedSignIn: row.last_failed_sign_in,
-  };
+  return { ...toAdmin(row), passwordHash: row.password_hash };
 }
 
 export class SqliteAdminRepository implements AdminRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
 
-  async create(
-    input: Omit<AdminCredential, 'id' | 'failedSignIns' | 'lastFailedSignIn'>,
-  ): Promise<Admin> {
+  async create(input: Omit<AdminCredential, 'id'>): Promise<Admin> {
     try {
       const { id } = await this.db()
         .insertInto('admins')
@@ -49,7 +42,6 @@ export class SqliteAdminRepository implements AdminRepository {
           community_id: Number(input.communityId),
           email: input.email,
           password_hash: input.passwordHash,
-          last_failed_sign_in: null,
           create_time: input.createTime,
         })
         .returning('id')
@@ -96,30 +88,8 @@ export class SqliteAdminRepository implements AdminRepository {
   async setPasswordHash(id: Id, passwordHash: string): Promise<void> {
     await this.db()
       .updateTable('admins')
-      .set({ password_hash: passwordHash, failed_sign_ins: 0, last_failed_sign_in: null })
+      .set({ password_hash: passwordHash })
       .where('id', '=', Number(id))
-      .execute();
-  }
-
-  async recordFailedSignIn(id: Id, timeMs: number): Promise<number> {
-    const row = await this.db()
-      .updateTable('admins')
-      .set((eb) => ({
-        failed_sign_ins: eb('failed_sign_ins', '+', 1),
-        last_failed_sign_in: timeMs,
-      }))
-      .where('id', '=', Number(id))
-      .returning('failed_sign_ins')
-      .executeTakeFirst();
-    return row?.failed_sign_ins ?? 0;
-  }
-
-  async clearFailedSignIns(id: Id): Promise<void> {
-    await this.db()
-      .updateTable('admins')
-      .set({ failed_sign_ins: 0, last_failed_sign_in: null })
-      .where('id', '=', Number(id))
-      .where('failed_sign_ins', '>', 0)
       .execute();
   }
 }

@@ -22,6 +22,7 @@ import type {
   MemberRepository,
   MetadataStore,
   SettingsRepository,
+  SignInCounterRepository,
   TokenRepository,
 } from '../../ports/metadata-store.js';
 import {
@@ -47,6 +48,7 @@ import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
+import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
 
 export interface SqliteMetadataStoreOptions {
   /** Path of the database file, or `:memory:`. */
@@ -67,6 +69,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly settings: SettingsRepository;
   readonly admins: AdminRepository;
   readonly adminSessions: AdminSessionRepository;
+  readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
 
   constructor(options: SqliteMetadataStoreOptions) {
@@ -82,6 +85,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.settings = new SqliteSettingsRepository(db);
     this.admins = new SqliteAdminRepository(db);
     this.adminSessions = new SqliteAdminSessionRepository(db);
+    this.signInCounters = new SqliteSignInCounterRepository(db);
     this.imports = new SqliteImportRunRepository(db);
   }
 

@@ -261,6 +261,26 @@ migrations['0005_admin_panel'] = {
   },
 };
 
+migrations['0006_sign_in_counters'] = {
+  // Wrong passwords are counted per (account, client address) and per address, before the
+  // password is checked, instead of per admin row: an unknown email gets the same counters as
+  // an admin's, and the per-admin columns go. Accounts are keyed by a hash of the email.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE sign_in_counters (
+         account TEXT NOT NULL,
+         address TEXT NOT NULL,
+         failures INTEGER NOT NULL,
+         last_failure INTEGER NOT NULL,
+         PRIMARY KEY (account, address)) WITHOUT ROWID`,
+      `CREATE INDEX sign_in_counters_by_last_failure ON sign_in_counters (last_failure)`,
+      `ALTER TABLE admins DROP COLUMN failed_sign_ins`,
+      `ALTER TABLE admins DROP COLUMN last_failed_sign_in`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

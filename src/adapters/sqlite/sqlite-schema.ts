@@ -131,10 +131,17 @@ export interface AdminsTable {
   community_id: number;
   email: string;
   password_hash: string;
-  failed_sign_ins: Generated<number>;
-  /** Unix milliseconds. */
-  last_failed_sign_in: number | null;
   create_time: number;
+}
+
+/** Wrong passwords of the admin panel (migration 0006); see SignInCounterRepository. */
+export interface SignInCountersTable {
+  /** Derived from the email by the admin service; '' for an address's counter. */
+  account: string;
+  address: string;
+  failures: number;
+  /** Unix milliseconds. */
+  last_failure: number;
 }
 
 export interface AdminSessionsTable {
@@ -172,5 +179,6 @@ export interface SqliteDatabase {
   content_involves: ContentInvolvesTable;
   admins: AdminsTable;
   admin_sessions: AdminSessionsTable;
+  sign_in_counters: SignInCountersTable;
   import_runs: ImportRunsTable;
 }

@@ -1,8 +1,10 @@
 /**
  * @module
  * Signing in and out of the panel. A wrong email or password gets the same answer (after the
- * delay the admin service imposes); an account locked after too many wrong passwords says for
- * how long, with 429 and Retry-After. `next` brings the admin back to the page that asked for
+ * delay the admin service imposes); an attempt locked out after too many wrong passwords (of
+ * this account from this address, or of this address) says for how long, with 429 and
+ * Retry-After. The client address is the TCP peer's, or what a trusted proxy forwarded
+ * (`DYI_TRUST_PROXY`). `next` brings the admin back to the page that asked for
  * a sign-in, and only to a page of the panel.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -104,6 +106,7 @@ export function registerSignInPages(panel: FastifyInstance, runtime: Runtime): v
       const { cookieValue, session } = await runtime.admins.signIn(
         email,
         formField(request, 'password') ?? '',
+        request.ip,
       );
       reply.clearCookie(SIGN_IN_FORM_COOKIE, cookieOptions(runtime));
       reply.setCookie(

@@ -4,9 +4,11 @@
  * schema survives a restart with migrations applied once, and a database written by a newer
  * dyi-export is refused rather than half-understood.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError } from '../../domain/index.js';
@@ -95,6 +97,13 @@ describe('SqliteMetadataStore on disk', () => {
     expect((await store.communities.get(community.id))?.name).toBe('Renamed');
   });
 
+  it('lets no more sign-in attempts through than allowed when two processes count at once', async () => {
+    const store = open();
+    await store.init(); // migrated before the processes start
+    const through = await Promise.all([0, 1].map(() => reserveInOtherProcess(filename, 20)));
+    expect(through[0] + through[1]).toBe(5);
+  }, 60_000);
+
   it('counts jobs per state with triggers, whatever path changed them', async () => {
     const store = open();
     await store.init();
@@ -180,3 +189,30 @@ describe('SqliteMetadataStore on disk', () => {
     expect(await fixed.communities.list()).toHaveLength(1);
   });
 });
+
+/**
+ * Opens the store at `filename` in a new Node process and makes `count` sign-in attempts at
+ * once on one counter that lets five through; resolves how many it let through.
+ */
+function reserveInOtherProcess(filename: string, count: number): Promise<number> {
+  const storeModule = pathToFileURL(path.join(import.meta.dirname, 'sqlite-metadata-store.ts'));
+  const script = `
+    const { SqliteMetadataStore } = await import(${JSON.stringify(storeModule.href)});
+    const store = new SqliteMetadataStore({ filename: ${JSON.stringify(filename)} });
+    await store.init();
+    const rules = [{ account: 'ada', address: '192.0.2.1', freeFailures: 5 }];
+    const policy = { firstLockMs: 30000, maxLockMs: 3600000, forgetAfterMs: 86400000 };
+    const answers = await Promise.all(
+      Array.from({ length: ${count} }, () => store.signInCounters.reserve(rules, policy, 1000)),
+    );
+    await store.close();
+    process.stdout.write(String(answers.filter((answer) => answer === undefined).length));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      (error, stdout, stderr) =>
+        error ? reject(new Error(stderr, { cause: error })) : resolve(Number(stdout)),
+    );
+  });
+}

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { type GraphFixture, ManualClock, startGraphFixture } from './support/graph-fixture.js';
 import {
   createPanelAdmin,
@@ -191,4 +192,46 @@ describe('client addresses', () => {
     });
     expect(answer.status).toBe(303);
   }, 60_000);
+});
+
+describe('behind a reverse proxy', () => {
+  /** Wrong passwords for the admin, each sent as if forwarded for a client of its own. */
+  async function forwardedFor(app: FastifyInstance, clients: readonly string[]) {
+    const statuses: number[] = [];
+    for (const [i, client] of clients.entries()) {
+      const browser = new PanelClient(app, '127.0.0.1');
+      const page = await browser.get('/admin/sign-in');
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      const answer = await browser.request(
+        'POST',
+        '/admin/sign-in',
+        { _csrf: token, email, password: `wrong ${i}` },
+        { 'x-forwarded-for': client },
+      );
+      statuses.push(answer.status);
+    }
+    return statuses;
+  }
+
+  it('ignores X-Forwarded-For unless DYI_TRUST_PROXY names the proxy', async () => {
+    const clients = ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6'];
+    expect(await forwardedFor(fixture.app, clients)).toEqual([401, 401, 401, 401, 401, 429]);
+
+    const proxied = await startGraphFixture(
+      { signInFailureDelayMs: 10, trustProxy: '127.0.0.1, ::1' },
+      clock,
+    );
+    try {
+      const community = await proxied.runtime.communities.create('Acme');
+      await createPanelAdmin(proxied.runtime, community.id, email);
+      expect(await forwardedFor(proxied.app, clients)).toEqual([401, 401, 401, 401, 401, 401]);
+    } finally {
+      await proxied.close();
+    }
+  }, 60_000);
+
+  it('refuses a DYI_TRUST_PROXY that is not addresses', () => {
+    expect(() => loadConfig({ DYI_TRUST_PROXY: '10.0.0.0/8, uniquelocal' })).not.toThrow();
+    expect(() => loadConfig({ DYI_TRUST_PROXY: 'true' })).toThrow(/trustProxy: expected addresses/);
+  });
 });

@@ -91,13 +91,7 @@ export class RequestBudget {
  */
 export function fieldBytes(name: string, value: unknown): number {
   const key = name.length + 4;
-  switch (typeof value) {
-    case 'string':
-      return key + value.length + 2;
-    case 'number':
-    case 'boolean':
-      return key + String(value).length;
-    default:
-      return key + (JSON.stringify(value)?.length ?? 4);
-  }
+  if (typeof value === 'string') return key + value.length + 2;
+  if (typeof value === 'number' || typeof value === 'boolean') return key + String(value).length;
+  return key + (JSON.stringify(value)?.length ?? 4);
 }

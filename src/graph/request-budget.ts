@@ -30,6 +30,9 @@ export interface CostEstimate {
   readonly depth: number;
 }
 
+/** Objects resolved between two turns given back to the event loop. */
+const YIELD_EVERY = 200;
+
 export class RequestBudget {
   readonly #limits: BudgetLimits;
   #objects = 0;
@@ -54,14 +57,19 @@ export class RequestBudget {
     }
   }
 
-  /** Counts one object about to be resolved; throws once the request has resolved too many. */
-  addObject(): void {
+  /**
+   * Counts one object about to be resolved; throws once the request has resolved too many.
+   * True every `YIELD_EVERY` objects: the caller then lets other requests run, since a big
+   * answer resolves in microtasks that would otherwise hold the event loop to the end.
+   */
+  addObject(): boolean {
     this.#objects += 1;
     if (this.#objects > this.#limits.graphMaxObjects) {
       throw new TooMuchDataError(
         `the answer passed ${this.#limits.graphMaxObjects} objects (DYI_GRAPH_MAX_OBJECTS)`,
       );
     }
+    return this.#objects % YIELD_EVERY === 0;
   }
 
   /** Counts bytes of the answer; throws once the answer is too big. */

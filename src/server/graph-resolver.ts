@@ -35,7 +35,7 @@ export async function resolveNode(
   ctx: GraphContext,
   sizes: PageSizes,
 ): Promise<GraphObject> {
-  ctx.budget.addObject();
+  if (ctx.budget.addObject()) await new Promise(setImmediate);
   const withId = effectiveSelection(type, selections);
   // Most fields are plain values: only the ones that load something are awaited.
   const values = withId.map((selection) => resolveField(type, node, selection, ctx, sizes));

@@ -105,6 +105,11 @@ export interface DyiJob {
   readonly stateMessage: string | null;
   /** Fraction done, 0 to 1. */
   readonly progress: number;
+  /**
+   * How many things (files, images) a COMPLETED job had to leave out of its archive, each listed
+   * with its reason in a part's manifest; 0 until the job completes.
+   */
+  readonly leftOutCount: number;
   readonly createTime: UnixSeconds;
   readonly updateTime: UnixSeconds;
 }
@@ -120,6 +125,8 @@ export interface DyiFile {
   readonly sha256: string;
   readonly contentType: string;
   readonly partNumber: number;
+  /** How many things left out of the job this part's manifest lists. */
+  readonly leftOutCount: number;
   readonly blobKey: string;
   readonly createTime: UnixSeconds;
 }

@@ -160,6 +160,7 @@ export function runMetadataStoreContract(
         sha256: 'ab'.repeat(32),
         contentType: 'application/zip',
         partNumber,
+        leftOutCount: 0,
         blobKey: blobKeyForFile(job.exportId, job.id, id),
         createTime: T0 + partNumber,
       });
@@ -536,6 +537,7 @@ export function runMetadataStoreContract(
           abortReason: null,
           stateMessage: null,
           progress: 0,
+          leftOutCount: 0,
           createTime: T0 + 7,
           updateTime: T0 + 7,
         });
@@ -793,6 +795,32 @@ export function runMetadataStoreContract(
         ).toBe(false);
       });
 
+      it('keeps the left-out count a completion sets, and leaves it alone otherwise', async () => {
+        const communityId = await community();
+        const { company } = await exportWithJobs(communityId, 0);
+        await store.jobs.transition(company.id, ['PENDING'], { state: 'IN_PROGRESS', time: T0 });
+        await store.jobs.setProgress(company.id, 0.5, T0 + 1);
+        expect(await store.jobs.get(company.id)).toMatchObject({ leftOutCount: 0 });
+        expect(
+          await store.jobs.transition(company.id, ['IN_PROGRESS'], {
+            state: 'COMPLETED',
+            progress: 1,
+            leftOutCount: 3,
+            stateMessage: 'Completed, but 3 items were left out.',
+            time: T0 + 2,
+          }),
+        ).toBe(true);
+        expect(await store.jobs.get(company.id)).toMatchObject({
+          state: 'COMPLETED',
+          leftOutCount: 3,
+          stateMessage: 'Completed, but 3 items were left out.',
+        });
+        expect(
+          await store.jobs.transition(company.id, ['COMPLETED'], { state: 'FAILED', time: T0 + 3 }),
+        ).toBe(true);
+        expect(await store.jobs.get(company.id)).toMatchObject({ leftOutCount: 3 });
+      });
+
       it('lets exactly one of two racing transitions win', async () => {
         const communityId = await community();
         const { company } = await exportWithJobs(communityId, 0);
@@ -843,6 +871,7 @@ export function runMetadataStoreContract(
           sha256: '0123456789abcdef'.repeat(4),
           contentType: 'application/zip',
           partNumber: 1,
+          leftOutCount: 2,
           blobKey: blobKeyForFile(company.exportId, company.id, id),
           createTime: T0 + 3,
         };
@@ -869,6 +898,7 @@ export function runMetadataStoreContract(
             sha256: '0123456789abcdef'.repeat(4),
             contentType: 'application/zip',
             partNumber: part,
+            leftOutCount: 0,
             blobKey: blobKeyForFile(company.exportId, jobId, id),
             createTime: T0 + part,
           });

@@ -89,6 +89,7 @@ export class SqliteExportRepository implements ExportRepository {
         abort_reason: null,
         state_message: null,
         progress: 0,
+        left_out_count: 0,
         create_time: input.createTime,
         update_time: input.createTime,
       }));

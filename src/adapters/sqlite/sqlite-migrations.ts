@@ -261,6 +261,18 @@ migrations['0005_admin_panel'] = {
   },
 };
 
+migrations['0006_left_out_counts'] = {
+  // A job that had to leave content out of its archive says how much, on the job and on each
+  // file whose manifest lists it, so that no client mistakes it for a complete archive.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `ALTER TABLE dyi_jobs ADD COLUMN left_out_count INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE dyi_files ADD COLUMN left_out_count INTEGER NOT NULL DEFAULT 0`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

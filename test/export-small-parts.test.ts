@@ -38,7 +38,7 @@ async function exportOf(
   fixture: GraphFixture,
   communityId: string,
   format: DyiFormat,
-): Promise<{ userJob: string; archive: Unzipped }> {
+): Promise<{ exportId: string; userJob: string; archive: Unzipped }> {
   const exportJob = await fixture.runtime.exports.create(communityId, {
     data_types: 'POSTS_YOUR_ACTIVITY',
     dyi_format: format,
@@ -69,7 +69,7 @@ async function exportOf(
       files.set(name, data);
     }
   }
-  return { userJob: user.job.id, archive: { files, leftOut, parts } };
+  return { exportId: exportJob.id, userJob: user.job.id, archive: { files, leftOut, parts } };
 }
 
 /** Post ids of every JSON file of the posts data type, each parsed as a whole document. */
@@ -139,7 +139,7 @@ describe.each([1024 * KIB, 64 * KIB])('parts of at most %i bytes', (partBytes) =
   it.each(FORMATS)(
     '%s holds all 2,500 posts in valid files',
     async (format) => {
-      const { userJob, archive } = await exportOf(fixture, communityId, format);
+      const { exportId, userJob, archive } = await exportOf(fixture, communityId, format);
       expect(archive.leftOut).toEqual([]);
       if (format === 'JSON' || format === 'HTML_AND_JSON') {
         expect(jsonPostIds(archive.files).sort()).toEqual(expectedIds);
@@ -161,6 +161,15 @@ describe.each([1024 * KIB, 64 * KIB])('parts of at most %i bytes', (partBytes) =
       const files = job.body.files.data as { left_out_count: number }[];
       expect(files).toHaveLength(archive.parts.length);
       expect(files.every((file) => file.left_out_count === 0)).toBe(true);
+      const exportJob = await graph(
+        fixture.app,
+        'GET',
+        `/v22.0/${exportId}?fields=left_out_count`,
+        {
+          token: readToken,
+        },
+      );
+      expect(exportJob.body).toMatchObject({ left_out_count: 0 });
     },
     120_000,
   );
@@ -195,7 +204,7 @@ describe('an attachment larger than a part', () => {
   });
 
   it('is counted on the job and its file, and named on the index page', async () => {
-    const { userJob, archive } = await exportOf(fixture, communityId, 'HTML');
+    const { exportId, userJob, archive } = await exportOf(fixture, communityId, 'HTML');
     expect(archive.leftOut.map((item) => item.item)).toEqual(['media/bulky-file-1.bin']);
     expect([...archive.files.keys()].sort()).toEqual([
       'html/posts_your_activity.html',
@@ -216,6 +225,11 @@ describe('an attachment larger than a part', () => {
     expect(job.body.state_message).toMatch(/1 item was left out/);
     const files = job.body.files.data as { left_out_count: number }[];
     expect(files.reduce((sum, file) => sum + file.left_out_count, 0)).toBe(1);
+
+    const exportJob = await graph(fixture.app, 'GET', `/v22.0/${exportId}?fields=left_out_count`, {
+      token: readToken,
+    });
+    expect(exportJob.body).toMatchObject({ left_out_count: 1 });
 
     // Not asked for, the field is not sent (like every field we add).
     const plain = await graph(fixture.app, 'GET', `/v22.0/${userJob}`, { token: readToken });

@@ -88,6 +88,8 @@ export interface ExportJobCounts {
   readonly failed: number;
   /** Sum of the progress (0 to 1) of the jobs in progress. */
   readonly runningProgress: number;
+  /** Sum of the jobs' `leftOutCount`: what the export's archives had to leave out. */
+  readonly leftOut: number;
 }
 
 /** A company or user DYI job. */

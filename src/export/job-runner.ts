@@ -5,7 +5,10 @@
  * to at the export's quality, and streams it all into zip parts stored as the job's files.
  *
  * Two passes over the content: the first only counts items and collects media (cheap reads),
- * so that every part's manifest carries the job's whole item counts; the second renders.
+ * so that every part's manifest carries the job's whole item counts; the second renders, in
+ * text files small enough for one part each. What still has to be left out (media larger than a
+ * part, an image that cannot be decoded) is counted on the job when it completes and named on
+ * its `index.html`, so that an incomplete archive is never a silent COMPLETED.
  * A run is idempotent: files of an earlier, interrupted run are removed before it starts, and an
  * aborted or cancelled run removes what it stored, so a job ends with all its files or none.
  */

@@ -563,6 +563,7 @@ export function runMetadataStoreContract(
           aborted: 0,
           failed: 0,
           runningProgress: 0,
+          leftOut: 0,
         });
       });
 
@@ -634,6 +635,7 @@ export function runMetadataStoreContract(
           aborted: 2,
           failed: 1,
           runningProgress: 0.25,
+          leftOut: 0,
         });
         expect(await store.exports.firstAbortReason(exportJob.id)).toBe('TARGET_NOT_VISIBLE');
         expect(await store.exports.countJobs(HIGHEST_ID)).toEqual({
@@ -644,6 +646,7 @@ export function runMetadataStoreContract(
           aborted: 0,
           failed: 0,
           runningProgress: 0,
+          leftOut: 0,
         });
       });
 
@@ -815,10 +818,25 @@ export function runMetadataStoreContract(
           leftOutCount: 3,
           stateMessage: 'Completed, but 3 items were left out.',
         });
+        expect(await store.exports.countJobs(company.exportId)).toMatchObject({ leftOut: 3 });
         expect(
           await store.jobs.transition(company.id, ['COMPLETED'], { state: 'FAILED', time: T0 + 3 }),
         ).toBe(true);
         expect(await store.jobs.get(company.id)).toMatchObject({ leftOutCount: 3 });
+        // The export adds up its jobs' counts.
+        const { users } = await exportWithJobs(communityId, 2);
+        for (const [i, job] of users.entries()) {
+          await moveFromPending(job, 'IN_PROGRESS');
+          await store.jobs.transition(job.id, ['IN_PROGRESS'], {
+            state: 'COMPLETED',
+            leftOutCount: i + 1,
+            time: T0 + 4,
+          });
+        }
+        expect(await store.exports.countJobs(nth(users, 0).exportId)).toMatchObject({
+          completed: 2,
+          leftOut: 3,
+        });
       });
 
       it('lets exactly one of two racing transitions win', async () => {

@@ -155,6 +155,7 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     total_number_of_failed_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.failed)),
     progress: value((e, ctx) => percent(ctx, e)),
     is_cancelled: value((e) => e.cancelRequested),
+    left_out_count: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.leftOut)),
     user_dyi_jobs: {
       kind: 'edge',
       type: () => jobNode,

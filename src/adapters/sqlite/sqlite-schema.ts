@@ -101,6 +101,8 @@ export interface ExportJobCountsTable {
   aborted: number;
   failed: number;
   running_progress: number;
+  /** Migration 0006. */
+  left_out: number;
 }
 
 export interface SettingsTable {

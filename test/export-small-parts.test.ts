@@ -49,6 +49,8 @@ async function exportOf(
   const outcomes = await runExport(fixture.runtime, exportJob.id);
   expect([...outcomes.values()]).toEqual(['COMPLETED', 'COMPLETED']);
   const jobs = await filesOfExport(fixture.runtime, exportJob.id);
+  // No company type was chosen: the company job completes with no files, whatever the format.
+  expect(jobs.find((job) => job.job.jobType === 'COMPANY')?.files).toEqual([]);
   const user = jobs.find((job) => job.job.jobType === 'USER');
   if (!user) throw new Error('no user job');
   const files = new Map<string, Buffer>();

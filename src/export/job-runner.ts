@@ -243,7 +243,8 @@ export class JobRunner {
       else writer.leaveOut(prepared.leftOut);
       await progress.report(++done / steps);
     }
-    if (formats.includes('HTML')) {
+    // A job with no data types (the company job when no company type is chosen) has no files.
+    if (formats.includes('HTML') && dataTypes.length > 0) {
       await writer.add(
         renderHtmlIndex({
           title: member ? `Your information (member ${job.userId ?? ''})` : 'Company information',

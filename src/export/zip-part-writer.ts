@@ -8,11 +8,11 @@
  * Placement: yazl compresses while it writes, so the writer never knows an entry's stored size
  * in advance; it places entries by their worst case first (zlib's deflate bound for text, the
  * exact size for stored media, generous header and directory overhead, room for the manifest).
- * When a text entry's worst case does not fit where it would go, the writer deflates it once
- * beforehand (same zlib, same level, so the same length as yazl's output) and places it by that
- * measured size: a part is never above the limit, text never counts at more than it takes once
- * a part fills up, and a text entry is left out only when its real deflated size cannot fit an
- * empty part. `textChunkBytes` tells the renderers how large a text file may be so that it fits
+ * When a text entry's worst case does not fit where it would go, or the text is large next to
+ * a part (over 1/16 of it), the writer deflates it once beforehand (same zlib, same level, so
+ * the same length as yazl's output) and places it by that measured size: a part is never above
+ * the limit, small parts fill with what text really takes, and a text entry is left out only
+ * when its real deflated size cannot fit an empty part. `textChunkBytes` tells the renderers how large a text file may be so that it fits
  * an empty part even at its worst case, so split text is never left out. An entry that cannot
  * fit even in an empty part is left out and listed instead. Something left out while a part has
  * no room left in its manifest is listed in the next part (a last part holding only a manifest
@@ -64,6 +64,12 @@ const RESERVED_MANIFEST_KEYS = ['format', 'part', 'entries', 'left_out'];
 const END_RECORDS_BYTES = 200;
 /** Longest text path `textChunkBytes` allows for (the renderers' paths are far shorter). */
 const TEXT_PATH_BYTES = 255;
+/**
+ * Text larger than this share of a part is measured before it is placed (one extra deflate),
+ * so that small parts fill with what text really takes; with the default 1 GiB parts, text
+ * files (4 MiB at most) are measured only when a part is nearly full.
+ */
+const MEASURED_TEXT_SHARE = 16;
 /** Added to a measured deflated size, in case yazl's deflate stream ever ends a few bytes longer. */
 const MEASURED_SLACK_BYTES = 64;
 
@@ -263,9 +269,11 @@ export class ZipPartWriter {
     const manifestBytes = manifestEntryBytes(entry.path);
     let zipBytes = (entry.kind === 'text' ? deflateBound(size) : size) + overhead;
     const target = this.#part?.budget ?? this.#emptyBudget();
-    if (entry.kind === 'text' && !this.#fits(target, zipBytes, manifestBytes)) {
-      // The worst case decides nothing here: what the text really takes once deflated does.
-      // (zlib's bound holds whatever the measure says, so the smaller of the two is safe.)
+    const isLarge = size > this.#options.maxPartBytes / MEASURED_TEXT_SHARE;
+    if (entry.kind === 'text' && (isLarge || !this.#fits(target, zipBytes, manifestBytes))) {
+      // What the text really takes once deflated decides, not its worst case: otherwise large
+      // text would fill a part at its raw size. zlib's bound holds whatever the measure says,
+      // so the smaller of the two is safe.
       zipBytes =
         Math.min(deflateBound(size), deflatedBytes(entry.data) + MEASURED_SLACK_BYTES) + overhead;
     }

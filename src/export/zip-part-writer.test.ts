@@ -390,6 +390,14 @@ describe('ZipPartWriter', () => {
     }
   });
 
+  it('fills a part with text files as large as a part by what they deflate to', async () => {
+    const { writer } = writerFor({});
+    for (let i = 0; i < 5; i++) {
+      await writer.add({ kind: 'text', path: `t${i}.json`, data: text(i, writer.textChunkBytes) });
+    }
+    expect(await writer.finish()).toMatchObject({ parts: 1, leftOut: 0 });
+  });
+
   it('moves on to a further part when the next one fills up with items left out earlier', async () => {
     const { writer, stored } = writerFor({});
     const long = (i: number) => ({

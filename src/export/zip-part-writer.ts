@@ -12,11 +12,13 @@
  * a part (over 1/16 of it), the writer deflates it once beforehand (same zlib, same level, so
  * the same length as yazl's output) and places it by that measured size: a part is never above
  * the limit, small parts fill with what text really takes, and a text entry is left out only
- * when its real deflated size cannot fit an empty part. `textChunkBytes` tells the renderers how large a text file may be so that it fits
- * an empty part even at its worst case, so split text is never left out. An entry that cannot
- * fit even in an empty part is left out and listed instead. Something left out while a part has
- * no room left in its manifest is listed in the next part (a last part holding only a manifest
- * if need be); its `item` and `reason` are cut to 1,000 characters so that it always fits one.
+ * when its real deflated size cannot fit an empty part. `textChunkBytes` tells the renderers
+ * how large a text file may be so that it fits an empty part even at its worst case, so split
+ * text is never left out. An entry that cannot fit even in an empty part is left out and listed
+ * instead. Something left out while a part has no room left in its manifest is listed in the
+ * next part (a last part holding only a manifest if need be; an entry that arrives when a new
+ * part is full of such listings goes on to the part after it); its `item` and `reason` are cut
+ * to 1,000 characters so that it always fits one.
  *
  * Text is deflated at level 6 (zlib's default, about 58 MB/s here; higher levels cost much more
  * time for little gain on JSON); media are stored, being compressed already. Bytes are deterministic: every

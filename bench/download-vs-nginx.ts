@@ -172,6 +172,7 @@ async function storeBlob(blobs: LocalDiskBlobStore, size: number): Promise<DyiFi
     jobId: '2',
     communityId: '1',
     name: 'bench-part-1.zip',
+    leftOutCount: 0,
     size: stored.size,
     sha256: stored.sha256,
     contentType: 'application/zip',

@@ -88,6 +88,8 @@ export interface ExportJobCounts {
   readonly failed: number;
   /** Sum of the progress (0 to 1) of the jobs in progress. */
   readonly runningProgress: number;
+  /** Sum of the jobs' `leftOutCount`: what the export's archives had to leave out. */
+  readonly leftOut: number;
 }
 
 /** A company or user DYI job. */
@@ -105,6 +107,11 @@ export interface DyiJob {
   readonly stateMessage: string | null;
   /** Fraction done, 0 to 1. */
   readonly progress: number;
+  /**
+   * How many things (files, images) a COMPLETED job had to leave out of its archive, each listed
+   * with its reason in a part's manifest; 0 until the job completes.
+   */
+  readonly leftOutCount: number;
   readonly createTime: UnixSeconds;
   readonly updateTime: UnixSeconds;
 }
@@ -120,6 +127,8 @@ export interface DyiFile {
   readonly sha256: string;
   readonly contentType: string;
   readonly partNumber: number;
+  /** How many things left out of the job this part's manifest lists. */
+  readonly leftOutCount: number;
   readonly blobKey: string;
   readonly createTime: UnixSeconds;
 }

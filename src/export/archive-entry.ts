@@ -4,12 +4,15 @@
  * their exact size known before the first byte is written, so that the writer can decide which
  * part an entry goes to without holding more than one entry's bytes. Text is small and made in
  * memory (a renderer splits a large data type into numbered files of at most
- * `TEXT_CHUNK_BYTES`); media are streamed from the blob store or come out of the resizer as one
+ * `TEXT_CHUNK_BYTES`, less when parts are small); media are streamed from the blob store or come out of the resizer as one
  * image.
  */
 import type { Readable } from 'node:stream';
 
-/** Largest text entry a renderer makes; larger output is split into numbered files. */
+/**
+ * Largest text entry a renderer makes when parts are large; larger output is split into
+ * numbered files. With small parts the job runner asks for less (`ZipPartWriter.textChunkBytes`).
+ */
 export const TEXT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** Rendered text (JSON, CSV, HTML, the manifest): deflated in the archive. */

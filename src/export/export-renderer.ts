@@ -31,7 +31,10 @@ export interface RenderScope {
   readonly range: { readonly start: number; readonly end: number };
   /** Checked between batches; its reason is thrown once aborted. */
   readonly signal?: AbortSignal;
-  /** Largest text file in bytes before splitting; `TEXT_CHUNK_BYTES` unless set (tests). */
+  /**
+   * Largest text file in bytes before splitting; `TEXT_CHUNK_BYTES` unless set (the job runner
+   * sets what fits an empty archive part; tests set small values).
+   */
   readonly chunkBytes?: number;
 }
 

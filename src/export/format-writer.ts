@@ -3,8 +3,8 @@
  * What the JSON, CSV and HTML writers have in common: they receive a data type's sections and
  * rows in order and hand back finished text entries as soon as a file is complete, so that
  * the caller can pass them on to the archive while the rest is still being read. A file is
- * closed before it would exceed the chunk limit (`TEXT_CHUNK_BYTES` unless a test sets a
- * smaller one) and the writer continues in the next numbered file; a single row larger than
+ * closed before it would exceed the chunk limit (`TEXT_CHUNK_BYTES`, or less so that a file
+ * fits one archive part) and the writer continues in the next numbered file; a single row larger than
  * the limit still gets a file of its own rather than being cut.
  */
 import type { TextEntry } from './archive-entry.js';

@@ -5,7 +5,10 @@
  * to at the export's quality, and streams it all into zip parts stored as the job's files.
  *
  * Two passes over the content: the first only counts items and collects media (cheap reads),
- * so that every part's manifest carries the job's whole item counts; the second renders.
+ * so that every part's manifest carries the job's whole item counts; the second renders, in
+ * text files small enough for one part each. What still has to be left out (media larger than a
+ * part, an image that cannot be decoded) is counted on the job when it completes and named on
+ * its `index.html`, so that an incomplete archive is never a silent COMPLETED.
  * A run is idempotent: files of an earlier, interrupted run are removed before it starts, and an
  * aborted or cancelled run removes what it stored, so a job ends with all its files or none.
  */
@@ -24,8 +27,10 @@ import type { Clock } from '../ports/clock.js';
 import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { JobService } from '../services/job-service.js';
+import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
 import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
+import { INDEX_LEFT_OUT_LISTED } from './html-index.js';
 import { prepareMedia } from './media-quality.js';
 import { ZipPartWriter } from './zip-part-writer.js';
 
@@ -115,8 +120,8 @@ export class JobRunner {
     try {
       const member = await this.#visibleMember(job);
       if (member === 'hidden') return 'ABORTED';
-      await this.#write(job, exportJob, member, stop);
-      if (await jobs.complete(job.id)) return 'COMPLETED';
+      const leftOut = await this.#write(job, exportJob, member, stop);
+      if (await jobs.complete(job.id, leftOut)) return 'COMPLETED';
       await this.#removeFiles(job);
       return 'ABORTED';
     } catch (error) {
@@ -156,13 +161,14 @@ export class JobRunner {
     return 'hidden';
   }
 
+  /** Renders and stores the job's archive; returns how many things it had to leave out. */
   async #write(
     job: DyiJob,
     exportJob: ExportJob,
     member: ContentMember | null,
     signal: AbortSignal,
-  ): Promise<void> {
-    const { content, blobs, jobs, limits } = this.#deps;
+  ): Promise<number> {
+    const { content, jobs, limits } = this.#deps;
     const scope: RenderScope = {
       content,
       communityId: job.communityId,
@@ -171,29 +177,14 @@ export class JobRunner {
       signal,
     };
     const dataTypes = DATA_TYPES.filter((type) => job.dataTypes.includes(type));
-    const formats = FORMATS[exportJob.dyiFormat];
-    const progress = new ProgressReporter(this.#deps, job.id);
-
-    // Pass 1: item counts and the media the selected content refers to.
-    const counts = new Map<DataType, number>();
-    const media = new Map<string, MediaRecord>();
-    const collect = {
-      media: (record: MediaRecord) => void media.set(record.id, record),
-      items: (dataType: DataType, count: number) => void counts.set(dataType, count),
-    };
-    for (const dataType of dataTypes) {
-      for await (const entry of renderDataType(dataType, 'NONE', scope, collect)) void entry;
-    }
-    const ordered = [...media.values()].sort((a, b) => compare(mediaPath(a), mediaPath(b)));
-    const steps = dataTypes.length * formats.length + ordered.length;
-    let done = 0;
-
+    const { counts, media } = await collect(dataTypes, scope);
+    const leftOut: LeftOut[] = [];
     const writer = new ZipPartWriter({
       maxPartBytes: limits.maxPartBytes,
       maxJobBytes: limits.maxJobBytes,
       signal,
       manifest: manifestOf(job, exportJob, dataTypes, counts),
-      storePart: async (partNumber, body) => {
+      storePart: async (partNumber, body, leftOutCount) => {
         await jobs.storeFile(
           job,
           {
@@ -201,49 +192,70 @@ export class JobRunner {
             contentType: 'application/zip',
             partNumber,
             body,
+            leftOutCount,
           },
           signal,
         );
       },
+      onLeaveOut: (item) => {
+        if (leftOut.length < INDEX_LEFT_OUT_LISTED) leftOut.push(item);
+      },
     });
     try {
-      // Pass 2: the text of each format, then the media, then the HTML index.
-      const quiet = { media: () => undefined, items: () => undefined };
-      const pages = new Map<DataType, string[]>();
-      for (const format of formats) {
-        for (const dataType of dataTypes) {
-          for await (const entry of renderDataType(dataType, format, scope, quiet)) {
-            if (format === 'HTML')
-              pages.set(dataType, [...(pages.get(dataType) ?? []), entry.path]);
-            await writer.add(entry);
-          }
-          await progress.report(++done / steps);
-        }
-      }
-      if (formats.includes('HTML')) {
-        await writer.add(
-          renderHtmlIndex({
-            title: member ? `Your information (member ${job.userId ?? ''})` : 'Company information',
-            dataTypes: dataTypes.map((dataType) => ({
-              dataType,
-              items: counts.get(dataType) ?? 0,
-              pages: pages.get(dataType) ?? [],
-            })),
-          }),
-        );
-      }
-      for (const record of ordered) {
-        const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
-          blobs.openRead(record.blob_key),
-        );
-        if ('entry' in prepared) await writer.add(prepared.entry);
-        else writer.leaveOut(prepared.leftOut);
-        await progress.report(++done / steps);
-      }
-      await writer.finish({ atLeastOnePart: dataTypes.length > 0 });
+      // Text files small enough for an empty part, so that splitting never leaves text out.
+      const chunkBytes = Math.min(TEXT_CHUNK_BYTES, writer.textChunkBytes);
+      const run = { job, exportJob, member, dataTypes, counts, media, writer, leftOut };
+      await this.#writeEntries({ ...run, scope: { ...scope, chunkBytes } });
+      return (await writer.finish({ atLeastOnePart: dataTypes.length > 0 })).leftOut;
     } catch (error) {
       await writer.abort(error);
       throw error;
+    }
+  }
+
+  /**
+   * Pass 2: the text of each format, then the media, then the HTML index, which comes last so
+   * that it can say what was left out.
+   */
+  async #writeEntries(run: ArchiveRun): Promise<void> {
+    const { job, exportJob, member, dataTypes, counts, writer, scope } = run;
+    const formats = FORMATS[exportJob.dyiFormat];
+    const ordered = [...run.media.values()].sort((a, b) => compare(mediaPath(a), mediaPath(b)));
+    const progress = new ProgressReporter(this.#deps, job.id);
+    const steps = dataTypes.length * formats.length + ordered.length;
+    let done = 0;
+    const quiet = { media: () => undefined, items: () => undefined };
+    const pages = new Map<DataType, string[]>();
+    for (const format of formats) {
+      for (const dataType of dataTypes) {
+        for await (const entry of renderDataType(dataType, format, scope, quiet)) {
+          if (format === 'HTML') pages.set(dataType, [...(pages.get(dataType) ?? []), entry.path]);
+          await writer.add(entry);
+        }
+        await progress.report(++done / steps);
+      }
+    }
+    for (const record of ordered) {
+      const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
+        this.#deps.blobs.openRead(record.blob_key),
+      );
+      if ('entry' in prepared) await writer.add(prepared.entry);
+      else writer.leaveOut(prepared.leftOut);
+      await progress.report(++done / steps);
+    }
+    // A job with no data types (the company job when no company type is chosen) has no files.
+    if (formats.includes('HTML') && dataTypes.length > 0) {
+      await writer.add(
+        renderHtmlIndex({
+          title: member ? `Your information (member ${job.userId ?? ''})` : 'Company information',
+          dataTypes: dataTypes.map((dataType) => ({
+            dataType,
+            items: counts.get(dataType) ?? 0,
+            pages: pages.get(dataType) ?? [],
+          })),
+          leftOut: { count: writer.leftOutCount, listed: run.leftOut },
+        }),
+      );
     }
   }
 
@@ -255,6 +267,37 @@ export class JobRunner {
     await this.#deps.metadata.files.deleteByJob(job.id);
     await this.#deps.blobs.deletePrefix(blobPrefixForJob(job.exportId, job.id));
   }
+}
+
+/** What one run of a job writes into its archive, passed between the steps of `#write`. */
+interface ArchiveRun {
+  readonly job: DyiJob;
+  readonly exportJob: ExportJob;
+  readonly member: ContentMember | null;
+  readonly dataTypes: readonly DataType[];
+  readonly counts: ReadonlyMap<DataType, number>;
+  readonly media: ReadonlyMap<string, MediaRecord>;
+  readonly writer: ZipPartWriter;
+  /** The first things left out, as the writer reported them (the index page names them). */
+  readonly leftOut: readonly LeftOut[];
+  readonly scope: RenderScope;
+}
+
+/** Pass 1: item counts and the media the selected content refers to (cheap reads, no text). */
+async function collect(
+  dataTypes: readonly DataType[],
+  scope: RenderScope,
+): Promise<{ counts: Map<DataType, number>; media: Map<string, MediaRecord> }> {
+  const counts = new Map<DataType, number>();
+  const media = new Map<string, MediaRecord>();
+  const sink = {
+    media: (record: MediaRecord) => void media.set(record.id, record),
+    items: (dataType: DataType, count: number) => void counts.set(dataType, count),
+  };
+  for (const dataType of dataTypes) {
+    for await (const entry of renderDataType(dataType, 'NONE', scope, sink)) void entry;
+  }
+  return { counts, media };
 }
 
 /** The job-level part of every manifest: nothing that differs between two equal exports. */

@@ -233,7 +233,6 @@ describe('ZipPartWriter', () => {
       const { result, files } = await writeAll(sources, { maxPartBytes });
 
       const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
-      expect(result).toEqual({ parts: files.length, bytes: sizes.reduce((a, b) => a + b, 0) });
       for (const size of sizes) expect(size).toBeLessThanOrEqual(maxPartBytes);
 
       const written = new Map<string, ReadEntry>();
@@ -258,9 +257,17 @@ describe('ZipPartWriter', () => {
         }
       }
       expect(written.size + leftOut.length).toBe(sources.length);
-      // 61 KiB still fits a 64 KiB part; what is larger than a part is left out.
+      expect(result).toEqual({
+        parts: files.length,
+        bytes: sizes.reduce((a, b) => a + b, 0),
+        leftOut: leftOut.length,
+      });
+      // 61 KiB still fits a 64 KiB part; what is larger than a part is left out, unless it is
+      // text that deflates to less than a part.
       expect(leftOut.map((item) => item.item)).toEqual(
-        sources.filter((s) => s.bytes.length > maxPartBytes).map((s) => s.path),
+        sources
+          .filter((s) => s.bytes.length > maxPartBytes && !s.path.startsWith('posts/'))
+          .map((s) => s.path),
       );
       // Entries keep their order across parts.
       expect([...written.keys()]).toEqual(
@@ -335,7 +342,93 @@ describe('ZipPartWriter', () => {
     expect(await empty.writer.finish({ atLeastOnePart: true })).toMatchObject({ parts: 1 });
     expect((await checkPart(empty.stored.files[0] ?? '', 1)).manifest.entries).toEqual([]);
     const none = writerFor({ folder: await mkdtemp(join(dir, 'none-')) });
-    expect(await none.writer.finish()).toEqual({ parts: 0, bytes: 0 });
+    expect(await none.writer.finish()).toEqual({ parts: 0, bytes: 0, leftOut: 0 });
+  });
+
+  it('keeps text larger than a part when it deflates to fit, and leaves out text that cannot', async () => {
+    const counts: (() => number)[] = [];
+    const files: string[] = [];
+    const { writer } = writerFor({
+      storePart: async (partNumber, body, leftOutCount) => {
+        counts.push(leftOutCount);
+        const file = join(dir, `part-${partNumber}.zip`);
+        files.push(file);
+        await pipeline(body, createWriteStream(file));
+      },
+    });
+    // A first entry, so that the large text has to go where a part is already in use.
+    await writer.add({ kind: 'text', path: 'a.json', data: text(1, 40 * KiB) });
+    await writer.add({ kind: 'text', path: 'big.json', data: text(2, 1 * MiB) });
+    await writer.add({ kind: 'text', path: 'random.bin', data: noise('r', 70 * KiB) });
+    expect(await writer.finish()).toEqual({ parts: 1, bytes: expect.any(Number), leftOut: 1 });
+    const { entries, manifest } = await checkPart(files[0] ?? '', 1);
+    expect(entries.map((entry) => entry.path)).toEqual(['a.json', 'big.json']);
+    expect(manifest.left_out).toEqual([
+      {
+        item: 'random.bin',
+        reason:
+          '70 KiB (71,680 bytes) does not fit in one part of at most 64 KiB (65,536 bytes) (DYI_MAX_PART_BYTES)',
+      },
+    ]);
+    expect(counts.map((count) => count())).toEqual([1]);
+  });
+
+  it('tells renderers a text size that fits an empty part even when it does not deflate', async () => {
+    for (const maxPartBytes of [64 * KiB, 1 * MiB]) {
+      const folder = await mkdtemp(join(dir, 'chunk-'));
+      const { writer, stored } = writerFor({ folder, maxPartBytes });
+      const chunk = writer.textChunkBytes;
+      expect(chunk).toBeGreaterThan(maxPartBytes * 0.9);
+      expect(chunk).toBeLessThan(maxPartBytes);
+      // Incompressible, at the longest path allowed for: still whole in a part of its own.
+      await writer.add({ kind: 'text', path: 'a.bin', data: noise('a', 100) });
+      await writer.add({ kind: 'text', path: `${'p'.repeat(251)}.bin`, data: noise('c', chunk) });
+      expect(await writer.finish()).toMatchObject({ parts: 2, leftOut: 0 });
+      for (const file of stored.files) {
+        expect((await stat(file)).size).toBeLessThanOrEqual(maxPartBytes);
+      }
+    }
+  });
+
+  it('fills a part with text files as large as a part by what they deflate to', async () => {
+    const { writer } = writerFor({});
+    for (let i = 0; i < 5; i++) {
+      await writer.add({ kind: 'text', path: `t${i}.json`, data: text(i, writer.textChunkBytes) });
+    }
+    expect(await writer.finish()).toMatchObject({ parts: 1, leftOut: 0 });
+  });
+
+  it('moves on to a further part when the next one fills up with items left out earlier', async () => {
+    const { writer, stored } = writerFor({});
+    const long = (i: number) => ({
+      item: `media:${i}${'x'.repeat(990)}`,
+      reason: noise(`${i}`, 600).toString('hex'),
+    });
+    await writer.add({
+      kind: 'media',
+      path: 'media/a.bin',
+      size: 60 * KiB,
+      open: () => Promise.resolve(Readable.from([noise('a', 60 * KiB)])),
+    });
+    for (let i = 0; i < 40; i++) writer.leaveOut(long(i));
+    await writer.add({
+      kind: 'media',
+      path: 'media/b.bin',
+      size: 60 * KiB,
+      open: () => Promise.resolve(Readable.from([noise('b', 60 * KiB)])),
+    });
+    const result = await writer.finish();
+    expect(result.leftOut).toBe(40);
+    const listed: unknown[] = [];
+    const paths: string[] = [];
+    for (const [index, file] of stored.files.entries()) {
+      expect((await stat(file)).size).toBeLessThanOrEqual(64 * KiB);
+      const { entries, manifest } = await checkPart(file, index + 1);
+      listed.push(...manifest.left_out);
+      paths.push(...entries.map((entry) => entry.path));
+    }
+    expect(listed).toHaveLength(40);
+    expect(paths).toEqual(['media/a.bin', 'media/b.bin']);
   });
 
   it('writes a part of more than 65,535 entries with a ZIP64 end record', async () => {

@@ -6,13 +6,19 @@
  * SHA-256 of the uncompressed bytes) and what was left out while it was open.
  *
  * Placement: yazl compresses while it writes, so the writer never knows an entry's stored size
- * in advance; it places entries by their worst case instead (zlib's deflate bound for text, the
+ * in advance; it places entries by their worst case first (zlib's deflate bound for text, the
  * exact size for stored media, generous header and directory overhead, room for the manifest).
- * Parts are therefore never above the limit, but text-heavy parts may end well below it, since
- * text counts at its worst case and usually deflates to a fraction of that. An entry that cannot
- * fit even in an empty part is left out and listed instead. Something left out while a part has
- * no room left in its manifest is listed in the next part (a last part holding only a manifest
- * if need be); its `item` and `reason` are cut to 1,000 characters so that it always fits one.
+ * When a text entry's worst case does not fit where it would go, or the text is large next to
+ * a part (over 1/16 of it), the writer deflates it once beforehand (same zlib, same level, so
+ * the same length as yazl's output) and places it by that measured size: a part is never above
+ * the limit, small parts fill with what text really takes, and a text entry is left out only
+ * when its real deflated size cannot fit an empty part. `textChunkBytes` tells the renderers
+ * how large a text file may be so that it fits an empty part even at its worst case, so split
+ * text is never left out. An entry that cannot fit even in an empty part is left out and listed
+ * instead. Something left out while a part has no room left in its manifest is listed in the
+ * next part (a last part holding only a manifest if need be; an entry that arrives when a new
+ * part is full of such listings goes on to the part after it); its `item` and `reason` are cut
+ * to 1,000 characters so that it always fits one.
  *
  * Text is deflated at level 6 (zlib's default, about 58 MB/s here; higher levels cost much more
  * time for little gain on JSON); media are stored, being compressed already. Bytes are deterministic: every
@@ -27,6 +33,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import { ZipFile } from 'yazl';
 import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
 import type { ArchiveEntry, LeftOut } from './archive-entry.js';
@@ -36,11 +43,17 @@ export interface ZipPartWriterOptions {
   readonly maxPartBytes: number;
   /** Largest total size of all parts of the job, in bytes (`DYI_MAX_JOB_BYTES`). */
   readonly maxJobBytes: number;
-  /** Stores part `partNumber` (from 1) while it is written; resolves once all of `body` is stored. */
-  storePart(partNumber: number, body: Readable): Promise<void>;
+  /**
+   * Stores part `partNumber` (from 1) while it is written; resolves once all of `body` is stored.
+   * `leftOutCount()` is how many things the part's manifest lists as left out, final once `body`
+   * has ended.
+   */
+  storePart(partNumber: number, body: Readable, leftOutCount: () => number): Promise<void>;
   /** Job-level fields copied into every part's manifest, after `format`, in their own order. */
   readonly manifest: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
+  /** Told of everything left out, in order, as it is (the job's index page names them). */
+  onLeaveOut?(item: LeftOut): void;
 }
 
 export const MANIFEST_PATH = 'manifest.json';
@@ -51,6 +64,16 @@ const LEFT_OUT_TEXT_CHARS = 1000;
 const RESERVED_MANIFEST_KEYS = ['format', 'part', 'entries', 'left_out'];
 /** ZIP64 end record (56) + its locator (20) + end of central directory (22), rounded up. */
 const END_RECORDS_BYTES = 200;
+/** Longest text path `textChunkBytes` allows for (the renderers' paths are far shorter). */
+const TEXT_PATH_BYTES = 255;
+/**
+ * Text larger than this share of a part is measured before it is placed (one extra deflate),
+ * so that small parts fill with what text really takes; with the default 1 GiB parts, text
+ * files (4 MiB at most) are measured only when a part is nearly full.
+ */
+const MEASURED_TEXT_SHARE = 16;
+/** Added to a measured deflated size, in case yazl's deflate stream ever ends a few bytes longer. */
+const MEASURED_SLACK_BYTES = 64;
 
 /** yazl 3.3.1 internals used by `forgetWrittenEntries`; checked at run time, never required. */
 interface YazlInternals {
@@ -97,6 +120,7 @@ export class ZipPartWriter {
   #pendingLeftOut: LeftOut[] = [];
   #partCount = 0;
   #jobBytes = 0;
+  #leftOutCount = 0;
   #finished = false;
   readonly #onAbort = (): void => this.#fail(this.#options.signal?.reason);
 
@@ -142,6 +166,33 @@ export class ZipPartWriter {
     options.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
+  /**
+   * The largest text entry, in bytes, that fits an empty part even if it does not deflate at
+   * all (for a path of up to 255 bytes): renderers split text into files of at most this size.
+   */
+  get textChunkBytes(): number {
+    const path = 'x'.repeat(TEXT_PATH_BYTES);
+    const fits = (bytes: number): boolean =>
+      this.#fits(
+        this.#emptyBudget(),
+        deflateBound(bytes) + entryOverhead(path),
+        manifestEntryBytes(path),
+      );
+    let low = 0;
+    let high = this.#options.maxPartBytes;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (fits(middle)) low = middle;
+      else high = middle - 1;
+    }
+    return Math.max(1, low);
+  }
+
+  /** How many things were left out so far (listed in a manifest or about to be). */
+  get leftOutCount(): number {
+    return this.#leftOutCount;
+  }
+
   /** Adds one entry; resolves when the writer can take the next one. */
   add(entry: ArchiveEntry): Promise<void> {
     return this.#enqueue(() => this.#add(entry));
@@ -154,7 +205,9 @@ export class ZipPartWriter {
   leaveOut(item: LeftOut): void {
     if (this.#finished) throw new Error('leaveOut() called after finish()');
     if (this.#failure !== undefined) return;
+    this.#leftOutCount++;
     const capped = { item: cap(item.item), reason: cap(item.reason) };
+    this.#options.onLeaveOut?.(capped);
     const part = this.#part;
     if (part !== undefined && !part.closing && this.#fits(part.budget, 0, leftOutBytes(capped))) {
       addLeftOut(part, capped);
@@ -165,9 +218,11 @@ export class ZipPartWriter {
 
   /**
    * Ends the last part; writes one more part if something left out is not listed yet, or, with
-   * `atLeastOnePart`, if nothing was written at all.
+   * `atLeastOnePart`, if nothing was written at all. `leftOut` counts everything left out.
    */
-  finish(options: { atLeastOnePart?: boolean } = {}): Promise<{ parts: number; bytes: number }> {
+  finish(
+    options: { atLeastOnePart?: boolean } = {},
+  ): Promise<{ parts: number; bytes: number; leftOut: number }> {
     return this.#enqueue(async () => {
       if (this.#finished) throw new Error('finish() called twice');
       this.#finished = true;
@@ -179,7 +234,7 @@ export class ZipPartWriter {
         await this.#closePart(this.#openPart());
       }
       this.#options.signal?.removeEventListener('abort', this.#onAbort);
-      return { parts: this.#partCount, bytes: this.#jobBytes };
+      return { parts: this.#partCount, bytes: this.#jobBytes, leftOut: this.#leftOutCount };
     });
   }
 
@@ -212,9 +267,18 @@ export class ZipPartWriter {
     if (entry.path === MANIFEST_PATH)
       throw new Error(`${MANIFEST_PATH} is written by the zip part writer`);
     const size = entry.kind === 'text' ? entry.data.length : entry.size;
-    const zipBytes =
-      (entry.kind === 'text' ? deflateBound(size) : size) + entryOverhead(entry.path);
+    const overhead = entryOverhead(entry.path);
     const manifestBytes = manifestEntryBytes(entry.path);
+    let zipBytes = (entry.kind === 'text' ? deflateBound(size) : size) + overhead;
+    const target = this.#part?.budget ?? this.#emptyBudget();
+    const isLarge = size > this.#options.maxPartBytes / MEASURED_TEXT_SHARE;
+    if (entry.kind === 'text' && (isLarge || !this.#fits(target, zipBytes, manifestBytes))) {
+      // What the text really takes once deflated decides, not its worst case: otherwise large
+      // text would fill a part at its raw size. zlib's bound holds whatever the measure says,
+      // so the smaller of the two is safe.
+      zipBytes =
+        Math.min(deflateBound(size), deflatedBytes(entry.data) + MEASURED_SLACK_BYTES) + overhead;
+    }
     if (!this.#fits(this.#emptyBudget(), zipBytes, manifestBytes)) {
       this.leaveOut({
         item: entry.path,
@@ -222,10 +286,7 @@ export class ZipPartWriter {
       });
       return;
     }
-    if (this.#part !== undefined && !this.#fits(this.#part.budget, zipBytes, manifestBytes)) {
-      await this.#closePart(this.#part);
-    }
-    const part = this.#part ?? this.#openPart();
+    const part = await this.#partWithRoom(zipBytes, manifestBytes);
     part.budget.zipBytes += zipBytes;
     part.budget.manifestBytes += manifestBytes;
     const open =
@@ -234,6 +295,17 @@ export class ZipPartWriter {
         : () => entry.open();
     const sha256 = await this.#write(part, entry.path, size, entry.kind === 'text', open);
     part.entries.push({ path: entry.path, size, sha256 });
+  }
+
+  /** The open part if the entry fits in it, else a new one (after the ones filled by left-outs). */
+  async #partWithRoom(zipBytes: number, manifestBytes: number): Promise<Part> {
+    let part = this.#part ?? this.#openPart();
+    while (!this.#fits(part.budget, zipBytes, manifestBytes)) {
+      // A new part may be full of things left out earlier: it lists them, the next one has room.
+      await this.#closePart(part);
+      part = this.#openPart();
+    }
+    return part;
   }
 
   #openPart(): Part {
@@ -250,7 +322,7 @@ export class ZipPartWriter {
       number,
       zip,
       body,
-      stored: this.#store(number, body),
+      stored: this.#store(number, body, () => part.leftOut.length),
       budget: this.#emptyBudget(),
       entries: [],
       leftOut: [],
@@ -268,9 +340,9 @@ export class ZipPartWriter {
     return part;
   }
 
-  async #store(number: number, body: Transform): Promise<void> {
+  async #store(number: number, body: Transform, leftOutCount: () => number): Promise<void> {
     try {
-      await this.#options.storePart(number, body);
+      await this.#options.storePart(number, body, leftOutCount);
       if (!body.readableEnded && this.#failure === undefined) {
         this.#fail(new Error(`storePart(${number}) resolved before reading the whole part`));
       }
@@ -462,6 +534,11 @@ function forgetWrittenEntries(part: Part): void {
 function addLeftOut(part: Part, item: LeftOut): void {
   part.leftOut.push({ item: item.item, reason: item.reason });
   part.budget.manifestBytes += leftOutBytes(item);
+}
+
+/** What yazl will store for this text: raw deflate at the same level, measured. */
+function deflatedBytes(data: Buffer): number {
+  return deflateRawSync(data, { level: TEXT_COMPRESSION_LEVEL }).length;
 }
 
 /** zlib's bound for raw deflate at the default memory level, plus slack. */

@@ -161,6 +161,7 @@ export function runMetadataStoreContract(
         sha256: 'ab'.repeat(32),
         contentType: 'application/zip',
         partNumber,
+        leftOutCount: 0,
         blobKey: blobKeyForFile(job.exportId, job.id, id),
         createTime: T0 + partNumber,
       });
@@ -537,6 +538,7 @@ export function runMetadataStoreContract(
           abortReason: null,
           stateMessage: null,
           progress: 0,
+          leftOutCount: 0,
           createTime: T0 + 7,
           updateTime: T0 + 7,
         });
@@ -562,6 +564,7 @@ export function runMetadataStoreContract(
           aborted: 0,
           failed: 0,
           runningProgress: 0,
+          leftOut: 0,
         });
       });
 
@@ -633,6 +636,7 @@ export function runMetadataStoreContract(
           aborted: 2,
           failed: 1,
           runningProgress: 0.25,
+          leftOut: 0,
         });
         expect(await store.exports.firstAbortReason(exportJob.id)).toBe('TARGET_NOT_VISIBLE');
         expect(await store.exports.countJobs(HIGHEST_ID)).toEqual({
@@ -643,6 +647,7 @@ export function runMetadataStoreContract(
           aborted: 0,
           failed: 0,
           runningProgress: 0,
+          leftOut: 0,
         });
       });
 
@@ -794,6 +799,47 @@ export function runMetadataStoreContract(
         ).toBe(false);
       });
 
+      it('keeps the left-out count a completion sets, and leaves it alone otherwise', async () => {
+        const communityId = await community();
+        const { company } = await exportWithJobs(communityId, 0);
+        await store.jobs.transition(company.id, ['PENDING'], { state: 'IN_PROGRESS', time: T0 });
+        await store.jobs.setProgress(company.id, 0.5, T0 + 1);
+        expect(await store.jobs.get(company.id)).toMatchObject({ leftOutCount: 0 });
+        expect(
+          await store.jobs.transition(company.id, ['IN_PROGRESS'], {
+            state: 'COMPLETED',
+            progress: 1,
+            leftOutCount: 3,
+            stateMessage: 'Completed, but 3 items were left out.',
+            time: T0 + 2,
+          }),
+        ).toBe(true);
+        expect(await store.jobs.get(company.id)).toMatchObject({
+          state: 'COMPLETED',
+          leftOutCount: 3,
+          stateMessage: 'Completed, but 3 items were left out.',
+        });
+        expect(await store.exports.countJobs(company.exportId)).toMatchObject({ leftOut: 3 });
+        expect(
+          await store.jobs.transition(company.id, ['COMPLETED'], { state: 'FAILED', time: T0 + 3 }),
+        ).toBe(true);
+        expect(await store.jobs.get(company.id)).toMatchObject({ leftOutCount: 3 });
+        // The export adds up its jobs' counts.
+        const { users } = await exportWithJobs(communityId, 2);
+        for (const [i, job] of users.entries()) {
+          await moveFromPending(job, 'IN_PROGRESS');
+          await store.jobs.transition(job.id, ['IN_PROGRESS'], {
+            state: 'COMPLETED',
+            leftOutCount: i + 1,
+            time: T0 + 4,
+          });
+        }
+        expect(await store.exports.countJobs(nth(users, 0).exportId)).toMatchObject({
+          completed: 2,
+          leftOut: 3,
+        });
+      });
+
       it('lets exactly one of two racing transitions win', async () => {
         const communityId = await community();
         const { company } = await exportWithJobs(communityId, 0);
@@ -844,6 +890,7 @@ export function runMetadataStoreContract(
           sha256: '0123456789abcdef'.repeat(4),
           contentType: 'application/zip',
           partNumber: 1,
+          leftOutCount: 2,
           blobKey: blobKeyForFile(company.exportId, company.id, id),
           createTime: T0 + 3,
         };
@@ -870,6 +917,7 @@ export function runMetadataStoreContract(
             sha256: '0123456789abcdef'.repeat(4),
             contentType: 'application/zip',
             partNumber: part,
+            leftOutCount: 0,
             blobKey: blobKeyForFile(company.exportId, jobId, id),
             createTime: T0 + part,
           });

@@ -162,6 +162,8 @@ export interface JobStateChange {
   readonly abortReason?: AbortReason | null;
   readonly stateMessage?: string | null;
   readonly progress?: number;
+  /** Set when a job completes: how many things its archive had to leave out. */
+  readonly leftOutCount?: number;
   readonly time: UnixSeconds;
 }
 

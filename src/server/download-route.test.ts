@@ -106,6 +106,7 @@ async function addFile(
     sha256: stored.sha256,
     contentType,
     partNumber: 1,
+    leftOutCount: 0,
     blobKey,
     createTime: CREATE_TIME,
   });

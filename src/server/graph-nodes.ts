@@ -74,6 +74,7 @@ export const fileNode: NodeType = defineNode<DyiFile>({
     sha256: value((f) => f.sha256),
     content_type: value((f) => f.contentType),
     part_number: value((f) => f.partNumber),
+    left_out_count: value((f) => f.leftOutCount),
     expires_time: value((f, ctx) => ctx.date(ctx.downloadUrl(f).expiresTime)),
     create_time: value((f, ctx) => ctx.date(f.createTime)),
     dyi_job: {
@@ -105,6 +106,7 @@ export const jobNode: NodeType = defineNode<DyiJob>({
     media_quality: value(fromExport('mediaQuality')),
     start_time: value(fromExport('startTime', (t, ctx) => ctx.date(t))),
     job_type: value((j) => j.jobType),
+    left_out_count: value((j) => j.leftOutCount),
     progress: value((j) => (j.state === 'COMPLETED' ? 100 : Math.floor(j.progress * 100))),
     state_message: value((j) => j.stateMessage),
     update_time: value((j, ctx) => ctx.date(j.updateTime)),
@@ -153,6 +155,7 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     total_number_of_failed_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.failed)),
     progress: value((e, ctx) => percent(ctx, e)),
     is_cancelled: value((e) => e.cancelRequested),
+    left_out_count: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.leftOut)),
     user_dyi_jobs: {
       kind: 'edge',
       type: () => jobNode,

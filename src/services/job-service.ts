@@ -23,6 +23,11 @@ export interface NewFileContent {
   readonly contentType: string;
   readonly partNumber: number;
   readonly body: Readable | AsyncIterable<Uint8Array>;
+  /**
+   * How many things left out of the job the file lists (its part's manifest), read once all of
+   * `body` is stored, since a part knows it only when it ends; 0 when absent.
+   */
+  readonly leftOutCount?: () => number;
 }
 
 export class JobService {
@@ -92,16 +97,22 @@ export class JobService {
       sha256: stored.sha256,
       contentType: content.contentType,
       partNumber: content.partNumber,
+      leftOutCount: content.leftOutCount?.() ?? 0,
       blobKey,
       createTime: unixSeconds(this.#clock),
     });
   }
 
-  /** IN_PROGRESS → COMPLETED; false when the job was cancelled meanwhile. */
-  complete(jobId: Id): Promise<boolean> {
+  /**
+   * IN_PROGRESS → COMPLETED; false when the job was cancelled meanwhile. A job that had to leave
+   * things out of its archive says so in its `state_message` as well as its count.
+   */
+  complete(jobId: Id, leftOutCount = 0): Promise<boolean> {
     return this.#store.jobs.transition(jobId, ['IN_PROGRESS'], {
       state: 'COMPLETED',
       progress: 1,
+      leftOutCount,
+      stateMessage: leftOutCount === 0 ? null : leftOutMessage(leftOutCount),
       time: unixSeconds(this.#clock),
     });
   }
@@ -123,4 +134,13 @@ export class JobService {
       time: unixSeconds(this.#clock),
     });
   }
+}
+
+/** The `state_message` of a job completed with things left out. */
+function leftOutMessage(count: number): string {
+  const what = count === 1 ? '1 item was left out' : `${count} items were left out`;
+  return (
+    `Completed, but ${what} of the archive (a file larger than one part, or media that could ` +
+    'not be read); the manifest.json of each part lists every one with its reason.'
+  );
 }

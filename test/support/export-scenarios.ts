@@ -2,7 +2,8 @@
  * @module
  * Building blocks of the engine's end-to-end tests: tokens for a community made by
  * `seedCommunity`, a member whose job is large enough to be caught mid-run, a JobRunner that
- * lists the files it stored (to check they are gone after an abort), what a job left in the blob
+ * lists the files it stored (to check they are gone after an abort), a member with many text
+ * posts (for small parts), what a job left in the blob
  * directory, and polling a condition with a deadline instead of sleeping.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -136,6 +137,59 @@ export async function addBulkyMember(
   }
   await runtime.content.write(communityId, records);
   return { memberId: await memberIdOf(runtime, communityId, sourceId), blobKey };
+}
+
+export interface ChattyMemberOptions {
+  /** Content id of the member. */
+  readonly sourceId: string;
+  /** Text-only posts, with ids `<sourceId>-post-1` ... */
+  readonly posts: number;
+  /** `created_time` of the posts, Unix seconds. */
+  readonly time: number;
+}
+
+const WORDS = ['quarterly', 'roadmap', 'launch', 'team', 'review', 'customer', 'design', 'ship'];
+
+/**
+ * Writes an active member with `posts` text posts of a few hundred bytes each, made of varied
+ * words so that they deflate the way real text does (to a fraction, not to nothing). Returns
+ * the member's Graph id.
+ */
+export async function addChattyMember(
+  runtime: Runtime,
+  communityId: string,
+  options: ChattyMemberOptions,
+): Promise<string> {
+  const { sourceId, time } = options;
+  const records: (MemberRecord | PostRecord)[] = [
+    {
+      type: 'member',
+      id: sourceId,
+      name: 'Chatty Member',
+      email: `${sourceId}@chatty.example`,
+      title: null,
+      department: null,
+      manager: null,
+      location: null,
+      phone: null,
+      status: 'active',
+      created_time: time,
+    },
+  ];
+  for (let i = 1; i <= options.posts; i++) {
+    const words = Array.from({ length: 40 }, (_, w) => WORDS[(i * 7 + w * w) % WORDS.length]);
+    records.push({
+      type: 'post',
+      id: `${sourceId}-post-${i}`,
+      author: sourceId,
+      group: null,
+      message: `Post ${i} (${(i * 2654435761) % 1000003}): ${words.join(' ')}`,
+      attachments: [],
+      created_time: time,
+    });
+  }
+  await runtime.content.write(communityId, records);
+  return memberIdOf(runtime, communityId, sourceId);
 }
 
 /** The real JobService, keeping a list of every file it stored (removed later or not). */

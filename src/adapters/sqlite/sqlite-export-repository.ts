@@ -89,6 +89,7 @@ export class SqliteExportRepository implements ExportRepository {
         abort_reason: null,
         state_message: null,
         progress: 0,
+        left_out_count: 0,
         create_time: input.createTime,
         update_time: input.createTime,
       }));
@@ -154,6 +155,7 @@ export class SqliteExportRepository implements ExportRepository {
       aborted: 0,
       failed: 0,
       running_progress: 0,
+      left_out: 0,
     };
     return {
       total:
@@ -165,6 +167,7 @@ export class SqliteExportRepository implements ExportRepository {
       failed: counts.failed,
       // Sums of fractions drift by a few ulps over many updates.
       runningProgress: Math.max(0, counts.running_progress),
+      leftOut: counts.left_out,
     };
   }
 

@@ -28,6 +28,7 @@ const toFile = mappedOnce((row: DyiFilesTable): DyiFile => ({
   sha256: row.sha256,
   contentType: row.content_type,
   partNumber: row.part_number,
+  leftOutCount: row.left_out_count,
   blobKey: row.blob_key,
   createTime: row.create_time,
 }));
@@ -51,6 +52,7 @@ export class SqliteFileRepository implements FileRepository {
       part_number: file.partNumber,
       blob_key: file.blobKey,
       create_time: file.createTime,
+      left_out_count: file.leftOutCount,
     };
     await this.db().insertInto('dyi_files').values(row).execute();
     return toFile(row);

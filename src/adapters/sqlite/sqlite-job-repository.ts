@@ -23,6 +23,7 @@ const toJob = mappedOnce((row: DyiJobsTable): DyiJob => ({
   abortReason: row.abort_reason as AbortReason | null,
   stateMessage: row.state_message,
   progress: row.progress,
+  leftOutCount: row.left_out_count,
   createTime: row.create_time,
   updateTime: row.update_time,
 }));
@@ -73,6 +74,7 @@ export class SqliteJobRepository implements JobRepository {
         ...(change.abortReason !== undefined && { abort_reason: change.abortReason }),
         ...(change.stateMessage !== undefined && { state_message: change.stateMessage }),
         ...(change.progress !== undefined && { progress: change.progress }),
+        ...(change.leftOutCount !== undefined && { left_out_count: change.leftOutCount }),
       })
       .where('id', '=', Number(id))
       .where('state', 'in', [...from])

@@ -136,6 +136,7 @@ describe('SqliteMetadataStore on disk', () => {
       aborted: 0,
       failed: 0,
       runningProgress: 0.25,
+      leftOut: 0,
     });
     // Another process moving a job by plain SQL is counted too.
     const other = new Database(filename);

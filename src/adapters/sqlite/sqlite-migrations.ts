@@ -281,6 +281,30 @@ migrations['0006_sign_in_counters'] = {
   },
 };
 
+migrations['0007_left_out_counts'] = {
+  // A job that had to leave content out of its archive says how much, on the job and on each
+  // file whose manifest lists it, so that no client mistakes it for a complete archive. The
+  // export's sum is kept by triggers beside its job counts (see 0002), so reading it stays O(1).
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `ALTER TABLE dyi_jobs ADD COLUMN left_out_count INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE dyi_files ADD COLUMN left_out_count INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE export_job_counts ADD COLUMN left_out INTEGER NOT NULL DEFAULT 0`,
+      `CREATE TRIGGER export_left_out_on_update AFTER UPDATE OF left_out_count ON dyi_jobs
+       WHEN NEW.left_out_count <> OLD.left_out_count BEGIN
+         UPDATE export_job_counts SET left_out = left_out + NEW.left_out_count - OLD.left_out_count
+         WHERE export_id = NEW.export_id;
+       END`,
+      `CREATE TRIGGER export_left_out_on_delete AFTER DELETE ON dyi_jobs
+       WHEN OLD.left_out_count <> 0 BEGIN
+         UPDATE export_job_counts SET left_out = left_out - OLD.left_out_count
+         WHERE export_id = OLD.export_id;
+       END`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

@@ -71,6 +71,8 @@ export interface DyiJobsTable {
   abort_reason: string | null;
   state_message: string | null;
   progress: number;
+  /** Migration 0006. */
+  left_out_count: number;
   create_time: number;
   update_time: number;
 }
@@ -86,6 +88,8 @@ export interface DyiFilesTable {
   part_number: number;
   blob_key: string;
   create_time: number;
+  /** Migration 0006. */
+  left_out_count: number;
 }
 
 /** Kept by triggers (migration 0002); never written by the code. */
@@ -97,6 +101,8 @@ export interface ExportJobCountsTable {
   aborted: number;
   failed: number;
   running_progress: number;
+  /** Migration 0006. */
+  left_out: number;
 }
 
 export interface SettingsTable {

@@ -1,0 +1,241 @@
+/**
+ * @module
+ * Small parts lose nothing: a member with 2,500 posts exported with `DYI_MAX_PART_BYTES` of
+ * 1 MiB and of 65,536 bytes (the smallest allowed) gets every post in every format, spread over
+ * parts that each stay within the limit and hold only valid files (numbered JSON documents,
+ * CSV files each with its header row, complete HTML pages), the job COMPLETED with
+ * `left_out_count` 0. What genuinely cannot fit (one attachment larger than a part) is not a
+ * silent COMPLETED: the job and the file that lists it say `left_out_count` 1 on the Graph API,
+ * the job's `state_message` says why, and the archive's `index.html` says it in words.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DyiFormat } from '../src/domain/index.js';
+import { filesOfExport, readZip, runExport, unzipTest } from './support/archives.js';
+import { addBulkyMember, addChattyMember, tokensFor } from './support/export-scenarios.js';
+import { type GraphFixture, graph, startGraphFixture } from './support/graph-fixture.js';
+
+const KIB = 1024;
+const POSTS = 2500;
+const POST_TIME = Date.UTC(2025, 0, 15) / 1000;
+const FORMATS: readonly DyiFormat[] = ['JSON', 'CSV', 'HTML', 'HTML_AND_JSON'];
+
+interface Manifest {
+  readonly entries: readonly { readonly path: string }[];
+  readonly left_out: readonly { readonly item: string; readonly reason: string }[];
+}
+
+/** What a user finds after unzipping every part of a job into one folder. */
+interface Unzipped {
+  readonly files: Map<string, Buffer>;
+  readonly leftOut: Manifest['left_out'][number][];
+  /** SHA-256 of each part, in order. */
+  readonly parts: readonly string[];
+}
+
+async function exportOf(
+  fixture: GraphFixture,
+  communityId: string,
+  format: DyiFormat,
+): Promise<{ exportId: string; userJob: string; archive: Unzipped }> {
+  const exportJob = await fixture.runtime.exports.create(communityId, {
+    data_types: 'POSTS_YOUR_ACTIVITY',
+    dyi_format: format,
+    media_quality: 'VERY_HIGH',
+    start_time: '2025-01-01T00:00:00Z',
+    end_time: '2026-01-01T00:00:00Z',
+  });
+  const outcomes = await runExport(fixture.runtime, exportJob.id);
+  expect([...outcomes.values()]).toEqual(['COMPLETED', 'COMPLETED']);
+  const jobs = await filesOfExport(fixture.runtime, exportJob.id);
+  // No company type was chosen: the company job completes with no files, whatever the format.
+  expect(jobs.find((job) => job.job.jobType === 'COMPANY')?.files).toEqual([]);
+  const user = jobs.find((job) => job.job.jobType === 'USER');
+  if (!user) throw new Error('no user job');
+  const files = new Map<string, Buffer>();
+  const parts: string[] = [];
+  const leftOut: Manifest['left_out'][number][] = [];
+  for (const { file, bytes } of user.files) {
+    parts.push(file.sha256);
+    expect(file.size).toBeLessThanOrEqual(fixture.config.maxPartBytes);
+    const onDisk = path.join(fixture.dataDir, `check-${file.id}.zip`);
+    await writeFile(onDisk, bytes);
+    await unzipTest(onDisk);
+    const part = await readZip(bytes);
+    const manifest = JSON.parse(part.get('manifest.json')?.toString() ?? '{}') as Manifest;
+    leftOut.push(...manifest.left_out);
+    for (const [name, data] of part) {
+      if (name === 'manifest.json') continue;
+      expect(files.has(name), `${name} is in two parts`).toBe(false);
+      files.set(name, data);
+    }
+  }
+  return { exportId: exportJob.id, userJob: user.job.id, archive: { files, leftOut, parts } };
+}
+
+/** Post ids of every JSON file of the posts data type, each parsed as a whole document. */
+function jsonPostIds(files: Map<string, Buffer>): string[] {
+  const names = [...files.keys()].filter((name) =>
+    /^json\/posts_your_activity(_\d+)?\.json$/.test(name),
+  );
+  return names.flatMap((name) => {
+    const document = JSON.parse(files.get(name)?.toString() ?? '') as {
+      your_posts: { id: string }[];
+    };
+    return document.your_posts.map((post) => post.id);
+  });
+}
+
+/** Post ids of every CSV file of the posts data type; each must start with the header row. */
+function csvPostIds(files: Map<string, Buffer>): string[] {
+  const names = [...files.keys()].filter((name) =>
+    /^csv\/posts_your_activity\/your_posts(_\d+)?\.csv$/.test(name),
+  );
+  return names.flatMap((name) => {
+    const lines = (files.get(name)?.toString() ?? '').replace(/^\uFEFF/, '').split('\r\n');
+    expect(lines[0], name).toBe('id,group,group_name,message,attachments,created_time');
+    expect(lines.at(-1)).toBe('');
+    return lines.slice(1, -1).map((line) => line.split(',')[0] ?? '');
+  });
+}
+
+/** Post ids of every HTML page of the posts data type; each must be a complete page. */
+function htmlPostIds(files: Map<string, Buffer>): string[] {
+  const names = [...files.keys()].filter((name) =>
+    /^html\/posts_your_activity(_\d+)?\.html$/.test(name),
+  );
+  return names.flatMap((name) => {
+    const html = files.get(name)?.toString() ?? '';
+    expect(html.startsWith('<!DOCTYPE html>'), name).toBe(true);
+    expect(html.endsWith('</body>\n</html>\n'), name).toBe(true);
+    expect(html.split('<table>').length, name).toBe(html.split('</table>').length);
+    return [...html.matchAll(/<tr><td data-label="id">([^<]*)<\/td>/g)].map(
+      (match) => match[1] ?? '',
+    );
+  });
+}
+
+const expectedIds = Array.from({ length: POSTS }, (_, i) => `chatty-post-${i + 1}`).sort();
+
+describe.each([1024 * KIB, 64 * KIB])('parts of at most %i bytes', (partBytes) => {
+  let fixture: GraphFixture;
+  let communityId: string;
+  let readToken: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: partBytes });
+    communityId = (await fixture.runtime.communities.create('Chatty')).id;
+    await addChattyMember(fixture.runtime, communityId, {
+      sourceId: 'chatty',
+      posts: POSTS,
+      time: POST_TIME,
+    });
+    readToken = (await tokensFor(fixture.runtime, communityId)).readToken;
+  }, 60_000);
+
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it.each(FORMATS)(
+    '%s holds all 2,500 posts in valid files',
+    async (format) => {
+      const { exportId, userJob, archive } = await exportOf(fixture, communityId, format);
+      expect(archive.leftOut).toEqual([]);
+      if (format === 'JSON' || format === 'HTML_AND_JSON') {
+        expect(jsonPostIds(archive.files).sort()).toEqual(expectedIds);
+      }
+      if (format === 'CSV') expect(csvPostIds(archive.files).sort()).toEqual(expectedIds);
+      if (format === 'HTML' || format === 'HTML_AND_JSON') {
+        expect(htmlPostIds(archive.files).sort()).toEqual(expectedIds);
+        expect(archive.files.get('index.html')?.toString()).not.toMatch(/left out/);
+      }
+      const job = await graph(
+        fixture.app,
+        'GET',
+        `/v22.0/${userJob}?fields=job_state,left_out_count,state_message,files{left_out_count}`,
+        { token: readToken },
+      );
+      expect(job.status, JSON.stringify(job.body)).toBe(200);
+      expect(job.body).toMatchObject({ job_state: 'COMPLETED', left_out_count: 0 });
+      expect(job.body.state_message).toBeUndefined();
+      const files = job.body.files.data as { left_out_count: number }[];
+      expect(files).toHaveLength(archive.parts.length);
+      expect(files.every((file) => file.left_out_count === 0)).toBe(true);
+      const exportJob = await graph(
+        fixture.app,
+        'GET',
+        `/v22.0/${exportId}?fields=left_out_count`,
+        {
+          token: readToken,
+        },
+      );
+      expect(exportJob.body).toMatchObject({ left_out_count: 0 });
+    },
+    120_000,
+  );
+
+  it('gives the same bytes when the same export runs again', async () => {
+    const first = await exportOf(fixture, communityId, 'HTML_AND_JSON');
+    const second = await exportOf(fixture, communityId, 'HTML_AND_JSON');
+    // 2,500 posts as HTML and JSON deflate to about 70 KB: more than one of the smallest parts.
+    if (partBytes === 64 * KIB) expect(first.archive.parts.length).toBeGreaterThan(1);
+    expect(second.archive.parts).toEqual(first.archive.parts);
+  }, 120_000);
+});
+
+describe('an attachment larger than a part', () => {
+  let fixture: GraphFixture;
+  let communityId: string;
+  let readToken: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: 64 * KIB });
+    communityId = (await fixture.runtime.communities.create('Bulky')).id;
+    await addBulkyMember(fixture.runtime, communityId, {
+      sourceId: 'bulky',
+      posts: 1,
+      fileBytes: 100 * KIB,
+      time: POST_TIME,
+    });
+    readToken = (await tokensFor(fixture.runtime, communityId)).readToken;
+  }, 60_000);
+
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('is counted on the job and its file, and named on the index page', async () => {
+    const { exportId, userJob, archive } = await exportOf(fixture, communityId, 'HTML');
+    expect(archive.leftOut.map((item) => item.item)).toEqual(['media/bulky-file-1.bin']);
+    expect([...archive.files.keys()].sort()).toEqual([
+      'html/posts_your_activity.html',
+      'index.html',
+    ]);
+    const index = archive.files.get('index.html')?.toString() ?? '';
+    expect(index).toMatch(/1 item was left out of this archive/);
+    expect(index).toContain('media/bulky-file-1.bin');
+
+    const job = await graph(
+      fixture.app,
+      'GET',
+      `/v22.0/${userJob}?fields=job_state,left_out_count,state_message,files{left_out_count}`,
+      { token: readToken },
+    );
+    expect(job.status, JSON.stringify(job.body)).toBe(200);
+    expect(job.body).toMatchObject({ job_state: 'COMPLETED', left_out_count: 1 });
+    expect(job.body.state_message).toMatch(/1 item was left out/);
+    const files = job.body.files.data as { left_out_count: number }[];
+    expect(files.reduce((sum, file) => sum + file.left_out_count, 0)).toBe(1);
+
+    const exportJob = await graph(fixture.app, 'GET', `/v22.0/${exportId}?fields=left_out_count`, {
+      token: readToken,
+    });
+    expect(exportJob.body).toMatchObject({ left_out_count: 1 });
+
+    // Not asked for, the field is not sent (like every field we add).
+    const plain = await graph(fixture.app, 'GET', `/v22.0/${userJob}`, { token: readToken });
+    expect(plain.body).not.toHaveProperty('left_out_count');
+  }, 60_000);
+});

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   RateLimitedError,
+  StorageFullError,
   TransientError,
   UnknownPathError,
   UnsupportedOperationError,
@@ -141,7 +142,8 @@ function shapeOfDyiError(error: DyiError): Shape | undefined {
       subcode: error.reason === 'expired' ? 463 : 467,
     };
   }
-  if (error instanceof TransientError) {
+  // Retryable once an operator frees space: Graph's "temporary issue" code, not a bug's code 1.
+  if (error instanceof TransientError || error instanceof StorageFullError) {
     return { status: 503, type: 'OAuthException', code: 2, transient: true };
   }
   return undefined;

@@ -62,17 +62,32 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       expect(await queue.stats()).toEqual({ queued: 0, running: 0, done: 1 });
     });
 
-    it('gives a task whose lease ran out to the next worker, counting the attempt', async () => {
+    it('gives a task whose lease ran out to the next worker, keeping its attempts', async () => {
       await queue.enqueue(['301']);
       await queue.claim('dead', LEASE);
       advance(LEASE - 1);
       expect(await queue.claim('b', LEASE)).toBeUndefined();
       advance(1);
-      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 2 });
+      // The first worker's process died (kill -9): its run reached no verdict, so it is not
+      // an attempt that failed.
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 1 });
       // The first worker has lost it: renewing fails and its retry changes nothing.
       expect(await queue.renew('301', 'dead', LEASE)).toBe(false);
       await queue.retry('301', 'dead', 0, 'late');
       expect(await queue.stats()).toEqual({ queued: 0, running: 1, done: 0 });
+    });
+
+    it('counts an attempt for each failed run, and none for a lease lost or a task released', async () => {
+      await queue.enqueue(['601']);
+      await queue.claim('a', LEASE);
+      await queue.retry('601', 'a', 0, 'failed once');
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '601', attempt: 2 });
+      advance(LEASE);
+      expect(await queue.claim('c', LEASE)).toEqual({ jobId: '601', attempt: 2 });
+      await queue.release('601', 'c');
+      expect(await queue.claim('d', LEASE)).toEqual({ jobId: '601', attempt: 2 });
+      await queue.retry('601', 'd', 0, 'failed twice');
+      expect(await queue.claim('e', LEASE)).toEqual({ jobId: '601', attempt: 3 });
     });
 
     it('keeps a renewed lease', async () => {

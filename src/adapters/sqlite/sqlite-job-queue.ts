@@ -4,7 +4,9 @@
  * migration `0004_job_queue`), one row per DYI job: `queued` until due (`run_after`, ms),
  * `running` under a worker's lease (`worker`, `lease_until`, ms), `done` for good. A claim is a
  * single `UPDATE ... RETURNING` on the oldest ready row, so two workers (threads or processes)
- * never take the same task; an expired lease makes the row ready again.
+ * never take the same task; an expired lease makes the row ready again. `attempts` counts the
+ * runs that failed (`retry`), not the claims: a run lost with its process (kill -9, a crash)
+ * never reached a verdict, so it costs the job nothing.
  *
  * It writes through the metadata store's own connection (`SqliteMetadataStore.jobQueue`), not a
  * second one: better-sqlite3 waits for a lock synchronously, so a second connection in the
@@ -55,8 +57,7 @@ export class SqliteJobQueue implements JobQueue {
     const now = this.#options.clock.now();
     const result = await sql<{ job_id: number; attempts: number }>`
       UPDATE job_tasks
-         SET state = 'running', worker = ${worker}, lease_until = ${now + leaseMs},
-             attempts = attempts + 1
+         SET state = 'running', worker = ${worker}, lease_until = ${now + leaseMs}
        WHERE job_id = (
          SELECT job_id FROM (
            SELECT job_id, run_after AS due FROM job_tasks
@@ -68,7 +69,7 @@ export class SqliteJobQueue implements JobQueue {
          LIMIT 1)
        RETURNING job_id, attempts`.execute(this.#options.db());
     const [row] = result.rows;
-    return row && { jobId: String(row.job_id), attempt: row.attempts };
+    return row && { jobId: String(row.job_id), attempt: row.attempts + 1 };
   }
 
   async renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean> {
@@ -89,8 +90,17 @@ export class SqliteJobQueue implements JobQueue {
   async retry(jobId: Id, worker: string, delayMs: number, error: string): Promise<void> {
     await sql`
       UPDATE job_tasks
-         SET state = 'queued', worker = NULL, lease_until = NULL,
+         SET state = 'queued', worker = NULL, lease_until = NULL, attempts = attempts + 1,
              run_after = ${this.#options.clock.now() + delayMs}, last_error = ${error}
+       WHERE job_id = ${Number(jobId)} AND state = 'running' AND worker = ${worker}`.execute(
+      this.#options.db(),
+    );
+  }
+
+  async release(jobId: Id, worker: string): Promise<void> {
+    await sql`
+      UPDATE job_tasks SET state = 'queued', worker = NULL, lease_until = NULL,
+             run_after = ${this.#options.clock.now()}
        WHERE job_id = ${Number(jobId)} AND state = 'running' AND worker = ${worker}`.execute(
       this.#options.db(),
     );

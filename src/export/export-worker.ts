@@ -10,7 +10,7 @@
  * error's message (for a full disk, one that says so and what to do). A worker that dies mid-job
  * stops renewing its lease, so the task becomes ready again and another worker re-runs the job
  * from its start (the runner removes the earlier run's files first); that lost run uses up no
- * attempt. When the queue itself cannot be written (the disk is full, the database stays
+ * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. When the queue itself cannot be written (the disk is full, the database stays
  * locked), the worker reports it, waits (longer each time, up to MAX_TROUBLE_PAUSE_MS) and tries
  * again: ending the thread would only restart it into the same trouble.
  */
@@ -28,6 +28,12 @@ export const LEASE_MS = 10_000;
 const WORKER_NICENESS = 19;
 /** How often an idle worker looks for work, in milliseconds. */
 const IDLE_POLL_MS = 250;
+/**
+ * Runs of one job lost with their worker (thread crash, process killed) before the job ends
+ * FAILED: lost runs use up no attempt, so a job that kills its worker every time would
+ * otherwise run forever. High enough for an operator's restarts mid-job.
+ */
+export const MAX_LOST_RUNS = 10;
 /** Longest wait between two tries of a queue that keeps failing, in milliseconds. */
 const MAX_TROUBLE_PAUSE_MS = 30_000;
 
@@ -103,7 +109,8 @@ export class ExportWorker {
           await this.#idle(IDLE_POLL_MS);
           continue;
         }
-        await this.#runTask(task.jobId, task.attempt);
+        if (task.lostRuns >= MAX_LOST_RUNS) await this.#failLost(task.jobId, task.lostRuns);
+        else await this.#runTask(task.jobId, task.attempt);
         troubles = 0;
       } catch (error) {
         troubles += 1;
@@ -111,7 +118,12 @@ export class ExportWorker {
           MAX_TROUBLE_PAUSE_MS,
           Math.max(IDLE_POLL_MS, config.jobRetryDelayMs) * 2 ** (troubles - 1),
         );
-        this.#post({ type: 'trouble', message: messageOf(error), pauseMs, ...storageFullOf(error) });
+        this.#post({
+          type: 'trouble',
+          message: messageOf(error),
+          pauseMs,
+          ...storageFullOf(error),
+        });
         await this.#idle(pauseMs);
       }
     }
@@ -148,6 +160,14 @@ export class ExportWorker {
     await jobs.fail(jobId, `The job failed ${attempt} times; the last error: ${message}`);
     await queue.complete(jobId);
     this.#post({ type: 'job', jobId, outcome: 'FAILED', message, ...full });
+  }
+
+  /** Ends a job whose runs keep dying with their worker, rather than lose another worker. */
+  async #failLost(jobId: string, lostRuns: number): Promise<void> {
+    const message = `The job's run was lost ${lostRuns} times, each time with the worker running it (a crash, running out of memory, or the process killed); it is not run again. Check the log for the crash, then export this member again.`;
+    await this.#runtime.jobs.fail(jobId, message);
+    await this.#runtime.queue.complete(jobId);
+    this.#post({ type: 'job', jobId, outcome: 'FAILED', message });
   }
 
   /** Waits `ms`, or less when woken or stopped. */

@@ -20,6 +20,8 @@ export interface ClaimedTask {
   readonly jobId: Id;
   /** 1 for the first run, 1 + the failed runs (`retry` calls) so far after that. */
   readonly attempt: number;
+  /** Runs lost so far with their worker (their lease ran out): a job that kills its worker. */
+  readonly lostRuns: number;
 }
 
 export interface JobQueue {

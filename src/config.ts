@@ -41,7 +41,7 @@ export const DEFAULTS = {
   workers: 0,
   /** Runs of a DYI job that may fail (disk full, database locked...) before it ends FAILED. */
   jobAttempts: 3,
-  /** Wait before the first rerun of a failed job, in milliseconds; each next wait is 4 times longer. */
+  /** Wait before the first rerun of a failed job, in milliseconds; each next one is 4 times longer. */
   jobRetryDelayMs: 1000,
   /** How long the admin panel waits before answering a wrong password, in milliseconds. */
   signInFailureDelayMs: 1000,

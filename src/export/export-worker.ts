@@ -10,9 +10,10 @@
  * error's message (for a full disk, one that says so and what to do). A worker that dies mid-job
  * stops renewing its lease, so the task becomes ready again and another worker re-runs the job
  * from its start (the runner removes the earlier run's files first); that lost run uses up no
- * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. When the queue itself cannot be written (the disk is full, the database stays
- * locked), the worker reports it, waits (longer each time, up to MAX_TROUBLE_PAUSE_MS) and tries
- * again: ending the thread would only restart it into the same trouble.
+ * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. When the queue itself
+ * cannot be written (the disk is full, the database stays locked), the worker reports it, waits
+ * (longer each time, up to MAX_TROUBLE_PAUSE_MS) and tries again: ending the thread would only
+ * restart it into the same trouble.
  */
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';

@@ -217,6 +217,9 @@ it('a full disk fails jobs with a clear message, keeps answering, and lets DELET
     keptBytes += (await stat(path.join(keptDir, file))).size;
   expect(keptBytes).toBeGreaterThan(2 * MIB);
 
+  // The database keeps room for deletes beside it.
+  expect((await stat(path.join(dataDir, 'dyi.sqlite-reserve'))).size).toBe(4 * MIB);
+
   // 1. An export that cannot fit: retried with backoff, then FAILED, saying why.
   await fill('filler-1', 3 * MIB);
   const tooBig = await api.created({ data_types: 'POSTS_YOUR_ACTIVITY', user_ids: big.memberId });

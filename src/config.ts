@@ -60,6 +60,10 @@ export const DEFAULTS = {
   maxJobBytes: 64 * 1024 * 1024 * 1024,
   /** Export worker threads of `dyi serve`; 0 means one per CPU core. */
   workers: 0,
+  /** Runs of a DYI job that may fail (disk full, database locked...) before it ends FAILED. */
+  jobAttempts: 3,
+  /** Wait before the first rerun of a failed job, in milliseconds; each next one is 4 times longer. */
+  jobRetryDelayMs: 1000,
   /** How long the admin panel waits before answering a wrong password, in milliseconds. */
   signInFailureDelayMs: 1000,
   /** Wrong passwords one client address may give for one account before it is locked out of it. */
@@ -114,6 +118,8 @@ const schema = z.object({
     .min(64 * 1024),
   maxJobBytes: z.coerce.number().int().min(1),
   workers: z.coerce.number().int().min(0).max(256),
+  jobAttempts: z.coerce.number().int().min(1).max(100),
+  jobRetryDelayMs: z.coerce.number().int().min(0).max(3_600_000),
   signInFailureDelayMs: z.coerce.number().int().min(0).max(60_000),
   signInAccountFailures: z.coerce.number().int().min(1).max(1000),
   signInAddressFailures: z.coerce.number().int().min(1).max(100_000),
@@ -154,6 +160,8 @@ export interface Config {
   readonly maxJobBytes: number;
   /** Worker threads; 0 = one per CPU core. */
   readonly workers: number;
+  readonly jobAttempts: number;
+  readonly jobRetryDelayMs: number;
   readonly signInFailureDelayMs: number;
   readonly signInAccountFailures: number;
   readonly signInAddressFailures: number;
@@ -185,6 +193,8 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_MAX_PART_BYTES: 'maxPartBytes',
   DYI_MAX_JOB_BYTES: 'maxJobBytes',
   DYI_WORKERS: 'workers',
+  DYI_JOB_ATTEMPTS: 'jobAttempts',
+  DYI_JOB_RETRY_DELAY_MS: 'jobRetryDelayMs',
   DYI_SIGN_IN_FAILURE_DELAY_MS: 'signInFailureDelayMs',
   DYI_SIGN_IN_ACCOUNT_FAILURES: 'signInAccountFailures',
   DYI_SIGN_IN_ADDRESS_FAILURES: 'signInAddressFailures',

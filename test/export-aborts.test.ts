@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES, type DyiFile } from '../src/domain/index.js';
-import { ExportWorker, MAX_ATTEMPTS, type WorkerEvent } from '../src/export/export-worker.js';
+import { ExportWorker, type WorkerEvent } from '../src/export/export-worker.js';
 import type { JobOutcome } from '../src/export/job-runner.js';
 import { runExport } from './support/archives.js';
 import {
@@ -435,7 +435,8 @@ describe('a job that throws on every attempt', () => {
         expect(await runtime.queue.claim('a-test-probe', 10_000)).toBeUndefined();
         clock.advance(1);
       }
-      await waitFor(`attempt ${MAX_ATTEMPTS} to fail`, attemptsSeen(MAX_ATTEMPTS), {
+      const attempts = runtime.config.jobAttempts;
+      await waitFor(`attempt ${attempts} to fail`, attemptsSeen(attempts), {
         timeoutMs: 10_000,
         describe: seenEvents,
       });

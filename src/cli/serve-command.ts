@@ -58,7 +58,12 @@ export function serveCommand(): Command {
         const pool =
           options.workers === false
             ? undefined
-            : new WorkerPool({ config, metadata: runtime.metadata, queue: runtime.queue });
+            : new WorkerPool({
+                config,
+                metadata: runtime.metadata,
+                queue: runtime.queue,
+                log: app.log,
+              });
         await pool?.start();
         if (
           demo?.exportId &&

@@ -19,6 +19,7 @@ export type DyiErrorCode =
   | 'download_url_invalid'
   | 'conflict'
   | 'transient'
+  | 'storage_full'
   | 'database_too_new'
   | 'configuration'
   | 'archive_too_big'
@@ -136,6 +137,27 @@ export class ConflictError extends DyiError {
 /** A failure that may pass if the caller retries (database busy, storage unreachable). */
 export class TransientError extends DyiError {
   readonly code = 'transient';
+}
+
+/**
+ * The disk (or quota) holding the data directory has no space left: SQLite answered
+ * SQLITE_FULL, or the file system ENOSPC or EDQUOT. Passes once space is freed, so callers
+ * treat it as transient.
+ */
+export class StorageFullError extends DyiError {
+  readonly code = 'storage_full';
+  constructor(
+    /** What could not be written, in words an API client may see: "the metadata database". */
+    readonly what: string,
+    /** The file or directory that is full, for the operator's log only (never in answers). */
+    readonly location: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Storage is full: no space is left for ${what}. Free space on that disk (for example delete exports that are no longer needed, which works on a full disk) or raise its quota; waiting work resumes by itself once there is room.`,
+      options,
+    );
+  }
 }
 
 export class DatabaseTooNewError extends DyiError {

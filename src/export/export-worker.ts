@@ -5,26 +5,38 @@
  * never run on the API's event loop), with a runtime of its own: its own database connections
  * and blob store on the same data directory.
  *
- * Failures: a run that throws is retried with exponential backoff (1 s, 4 s, 16 s ...) up to
- * MAX_ATTEMPTS; then the job ends FAILED with the last error's message. A worker that dies mid-job
+ * Failures: a run that throws is retried with exponential backoff (`jobRetryDelayMs`, then 4
+ * times longer each time) up to `jobAttempts` runs; then the job ends FAILED with the last
+ * error's message (for a full disk, one that says so and what to do). A worker that dies mid-job
  * stops renewing its lease, so the task becomes ready again and another worker re-runs the job
- * from its start (the runner removes the earlier run's files first).
+ * from its start (the runner removes the earlier run's files first); that lost run uses up no
+ * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. When the queue itself
+ * cannot be written (the disk is full, the database stays locked), the worker reports it, waits
+ * (longer each time, up to MAX_TROUBLE_PAUSE_MS) and tries again: ending the thread would only
+ * restart it into the same trouble.
  */
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
+import { StorageFullError } from '../domain/index.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
-/** Attempts before a job is marked FAILED. */
-export const MAX_ATTEMPTS = 3;
 /** How long a claimed task stays a worker's without a renewal, in milliseconds. */
 export const LEASE_MS = 10_000;
 /** Nice value of a worker thread (0 normal, 19 lowest). */
 const WORKER_NICENESS = 19;
 /** How often an idle worker looks for work, in milliseconds. */
 const IDLE_POLL_MS = 250;
+/**
+ * Runs of one job lost with their worker (thread crash, process killed) before the job ends
+ * FAILED: lost runs use up no attempt, so a job that kills its worker every time would
+ * otherwise run forever. High enough for an operator's restarts mid-job.
+ */
+export const MAX_LOST_RUNS = 10;
+/** Longest wait between two tries of a queue that keeps failing, in milliseconds. */
+const MAX_TROUBLE_PAUSE_MS = 30_000;
 
 export interface WorkerStart {
   /** Marks our own workers' data, so that importing this module elsewhere starts nothing. */
@@ -32,6 +44,12 @@ export interface WorkerStart {
   readonly config: Config;
   /** Worker number within its pool, for names in logs and leases. */
   readonly index: number;
+}
+
+/** What is full, when a failure was a full disk (errors do not cross threads as classes). */
+export interface StorageFull {
+  readonly what: string;
+  readonly location: string;
 }
 
 /** Messages a worker posts to its pool. */
@@ -42,6 +60,14 @@ export type WorkerEvent =
       readonly jobId: string;
       readonly outcome: JobOutcome | 'RETRY' | 'FAILED';
       readonly message?: string;
+      readonly storageFull?: StorageFull;
+    }
+  /** The queue itself failed; the worker waits `pauseMs` and tries again. */
+  | {
+      readonly type: 'trouble';
+      readonly message: string;
+      readonly pauseMs: number;
+      readonly storageFull?: StorageFull;
     }
   | { readonly type: 'stopped' };
 
@@ -75,19 +101,37 @@ export class ExportWorker {
   }
 
   async run(): Promise<void> {
-    const { queue } = this.#runtime;
+    const { queue, config } = this.#runtime;
+    let troubles = 0;
     while (!this.#stop.signal.aborted) {
-      const task = await queue.claim(this.#name, LEASE_MS);
-      if (!task) {
-        await this.#idle();
-        continue;
+      try {
+        const task = await queue.claim(this.#name, LEASE_MS);
+        if (!task) {
+          await this.#idle(IDLE_POLL_MS);
+          continue;
+        }
+        if (task.lostRuns >= MAX_LOST_RUNS) await this.#failLost(task.jobId, task.lostRuns);
+        else await this.#runTask(task.jobId, task.attempt);
+        troubles = 0;
+      } catch (error) {
+        troubles += 1;
+        const pauseMs = Math.min(
+          MAX_TROUBLE_PAUSE_MS,
+          Math.max(IDLE_POLL_MS, config.jobRetryDelayMs) * 2 ** (troubles - 1),
+        );
+        this.#post({
+          type: 'trouble',
+          message: messageOf(error),
+          pauseMs,
+          ...storageFullOf(error),
+        });
+        await this.#idle(pauseMs);
       }
-      await this.#runTask(task.jobId, task.attempt);
     }
   }
 
   async #runTask(jobId: string, attempt: number): Promise<void> {
-    const { queue, jobs } = this.#runtime;
+    const { queue } = this.#runtime;
     const renewal = setInterval(() => {
       void queue.renew(jobId, this.#name, LEASE_MS).catch(() => undefined);
     }, LEASE_MS / 4);
@@ -96,33 +140,58 @@ export class ExportWorker {
       await queue.complete(jobId);
       this.#post({ type: 'job', jobId, outcome });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (this.#stop.signal.aborted) {
-        await queue.retry(jobId, this.#name, 0, 'The worker stopped while running this job.');
-      } else if (attempt < MAX_ATTEMPTS) {
-        await queue.retry(jobId, this.#name, 1000 * 4 ** (attempt - 1), message);
-        this.#post({ type: 'job', jobId, outcome: 'RETRY', message });
-      } else {
-        await jobs.fail(jobId, `The job failed ${attempt} times; the last error: ${message}`);
-        await queue.complete(jobId);
-        this.#post({ type: 'job', jobId, outcome: 'FAILED', message });
-      }
+      if (this.#stop.signal.aborted) await queue.release(jobId, this.#name);
+      else await this.#failed(jobId, attempt, error);
     } finally {
       clearInterval(renewal);
     }
   }
 
-  #idle(): Promise<void> {
+  /** A run failed: run it again later, or end the job FAILED once its attempts are used up. */
+  async #failed(jobId: string, attempt: number, error: unknown): Promise<void> {
+    const { queue, jobs, config } = this.#runtime;
+    const message = messageOf(error);
+    const full = storageFullOf(error);
+    if (attempt < config.jobAttempts) {
+      const delayMs = config.jobRetryDelayMs * 4 ** (attempt - 1);
+      await queue.retry(jobId, this.#name, delayMs, message);
+      this.#post({ type: 'job', jobId, outcome: 'RETRY', message, ...full });
+      return;
+    }
+    await jobs.fail(jobId, `The job failed ${attempt} times; the last error: ${message}`);
+    await queue.complete(jobId);
+    this.#post({ type: 'job', jobId, outcome: 'FAILED', message, ...full });
+  }
+
+  /** Ends a job whose runs keep dying with their worker, rather than lose another worker. */
+  async #failLost(jobId: string, lostRuns: number): Promise<void> {
+    const message = `The job's run was lost ${lostRuns} times, each time with the worker running it (a crash, running out of memory, or the process killed); it is not run again. Check the log for the crash, then export this member again.`;
+    await this.#runtime.jobs.fail(jobId, message);
+    await this.#runtime.queue.complete(jobId);
+    this.#post({ type: 'job', jobId, outcome: 'FAILED', message });
+  }
+
+  /** Waits `ms`, or less when woken or stopped. */
+  #idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.#wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, IDLE_POLL_MS);
+      const timer = setTimeout(done, ms);
       this.#wake = done;
     });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function storageFullOf(error: unknown): { storageFull?: StorageFull } {
+  if (!(error instanceof StorageFullError)) return {};
+  return { storageFull: { what: error.what, location: error.location } };
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type DyiJob,
   type ExportJob,
   type MediaRecord,
+  StorageFullError,
 } from '../domain/index.js';
 import { type BlobStore, blobPrefixForJob } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -262,10 +263,19 @@ export class JobRunner {
   /**
    * Removes the job's file rows, then every blob under the job's prefix: a run killed between
    * storing a blob and writing its row leaves a blob no row names, and this finds it too.
+   * On a full disk (often filled by this very run) the database may have no room to record
+   * the delete: then the blobs go first, to make that room, and the rows follow.
    */
   async #removeFiles(job: DyiJob): Promise<void> {
-    await this.#deps.metadata.files.deleteByJob(job.id);
-    await this.#deps.blobs.deletePrefix(blobPrefixForJob(job.exportId, job.id));
+    const prefix = blobPrefixForJob(job.exportId, job.id);
+    try {
+      await this.#deps.metadata.files.deleteByJob(job.id);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) throw error;
+      await this.#deps.blobs.deletePrefix(prefix);
+      await this.#deps.metadata.files.deleteByJob(job.id);
+    }
+    await this.#deps.blobs.deletePrefix(prefix);
   }
 }
 

@@ -5,6 +5,10 @@
  * process that died between creating an export and queuing it, or mid-job, loses nothing),
  * restarts a thread that crashes, and on `stop()` asks each thread to give back its task and
  * waits for it, then terminates what is left after a timeout.
+ *
+ * It also keeps the operator's log short and telling: a full disk is logged once when its
+ * first failure arrives (naming what is full) and once when work completes again, however many
+ * jobs and threads meet it in between; a thread's crash is logged with its error.
  */
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
@@ -12,7 +16,21 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import type { PoolCommand, WorkerEvent, WorkerStart } from './export-worker.js';
+import type { PoolCommand, StorageFull, WorkerEvent, WorkerStart } from './export-worker.js';
+
+/** Where the pool's own lines go: pino's methods fit, as does `poolLogToStderr`. */
+export interface PoolLog {
+  warn(message: string): void;
+  error(message: string): void;
+  info(message: string): void;
+}
+
+/** Lines on stderr, for the CLI commands that have no request logger. */
+export const poolLogToStderr: PoolLog = {
+  warn: (message) => process.stderr.write(`dyi: ${message}\n`),
+  error: (message) => process.stderr.write(`dyi: ${message}\n`),
+  info: (message) => process.stderr.write(`dyi: ${message}\n`),
+};
 
 export interface WorkerPoolOptions {
   readonly config: Config;
@@ -22,6 +40,8 @@ export interface WorkerPoolOptions {
   readonly threads?: number;
   /** How long `stop()` waits for threads to finish before terminating them, in ms. */
   readonly stopTimeoutMs?: number;
+  /** Where storage episodes and thread crashes are logged (default: stderr). */
+  readonly log?: PoolLog;
 }
 
 /** Emits `job` with each WorkerEvent of type `job` (for logs and tests). */
@@ -29,10 +49,19 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
   readonly #options: WorkerPoolOptions;
   readonly #workers = new Set<Worker>();
   #stopping = false;
+  /** What is full during a full-disk episode (logged once), undefined while there is room. */
+  #full: StorageFull | undefined;
+  /** Threads started, replacements included (a crash loop shows here). */
+  #spawned = 0;
 
   constructor(options: WorkerPoolOptions) {
     super();
     this.#options = Object.freeze({ ...options });
+  }
+
+  /** Threads started so far, replacements of crashed ones included. */
+  get threadsStarted(): number {
+    return this.#spawned;
   }
 
   get size(): number {
@@ -75,12 +104,20 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
         )
       : new Worker(WORKER_URL, { workerData: data });
     this.#workers.add(worker);
+    this.#spawned += 1;
     return new Promise((resolve, reject) => {
       worker.on('message', (event: WorkerEvent) => {
         if (event.type === 'ready') resolve();
         if (event.type === 'job') this.emit('job', event);
+        if (event.type === 'job' || event.type === 'trouble') this.#watchStorage(event);
+        if (event.type === 'trouble' && !event.storageFull) {
+          this.#log.warn(
+            `Export worker ${index} cannot use the job queue (${event.message}); it tries again in ${event.pauseMs} ms.`,
+          );
+        }
       });
       worker.once('error', (error) => {
+        this.#log.error(`Export worker ${index} crashed: ${error.stack ?? String(error)}`);
         reject(error);
       });
       worker.once('exit', () => {
@@ -93,6 +130,26 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
         }, RESPAWN_DELAY_MS).unref();
       });
     });
+  }
+
+  get #log(): PoolLog {
+    return this.#options.log ?? poolLogToStderr;
+  }
+
+  /** Logs the start of a full-disk episode once, and its end when work completes again. */
+  #watchStorage(event: Extract<WorkerEvent, { type: 'job' | 'trouble' }>): void {
+    if (event.storageFull) {
+      if (this.#full) return;
+      this.#full = event.storageFull;
+      this.#log.error(
+        `Storage is full: no space is left for ${event.storageFull.what} (${event.storageFull.location}). Export jobs wait and retry, and end FAILED once their attempts are used up; free space there (deleting exports works on a full disk) and queued work resumes by itself.`,
+      );
+    } else if (this.#full && event.type === 'job' && event.outcome === 'COMPLETED') {
+      this.#log.info(
+        `Storage has room again (${this.#full.location}): export jobs complete again.`,
+      );
+      this.#full = undefined;
+    }
   }
 }
 

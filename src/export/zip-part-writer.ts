@@ -318,6 +318,10 @@ export class ZipPartWriter {
         else callback();
       },
     });
+    // The writer learns of a failure through `storePart` and `#fail`; a store that failed
+    // before it read the body (no room to record the file) leaves no other listener, and an
+    // unheard 'error' from destroying the body would end the whole worker thread.
+    body.on('error', () => undefined);
     const part: Part = {
       number,
       zip,

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   RateLimitedError,
+  StorageFullError,
   TooMuchDataError,
   TransientError,
   UnknownPathError,
@@ -151,7 +152,8 @@ function shapeOfDyiError(error: DyiError): Shape | undefined {
     // Graph's own status and code for a request over its cost budget; not a bug, so no stack.
     return { status: 500, type: 'OAuthException', code: 1, bare: true };
   }
-  if (error instanceof TransientError) {
+  // Retryable once an operator frees space: Graph's "temporary issue" code, not a bug's code 1.
+  if (error instanceof TransientError || error instanceof StorageFullError) {
     return { status: 503, type: 'OAuthException', code: 2, transient: true };
   }
   return undefined;

@@ -45,9 +45,9 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
     it('hands out tasks in the order queued, each to one worker', async () => {
       await queue.enqueue(['101', '102']);
       await queue.enqueue(['101', '103']);
-      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '101', attempt: 1 });
-      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '102', attempt: 1 });
-      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '103', attempt: 1 });
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '101', attempt: 1, lostRuns: 0 });
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '102', attempt: 1, lostRuns: 0 });
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '103', attempt: 1, lostRuns: 0 });
       expect(await queue.claim('b', LEASE)).toBeUndefined();
       expect(await queue.stats()).toEqual({ queued: 0, running: 3, done: 0 });
     });
@@ -62,17 +62,32 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       expect(await queue.stats()).toEqual({ queued: 0, running: 0, done: 1 });
     });
 
-    it('gives a task whose lease ran out to the next worker, counting the attempt', async () => {
+    it('gives a task whose lease ran out to the next worker, keeping its attempts', async () => {
       await queue.enqueue(['301']);
       await queue.claim('dead', LEASE);
       advance(LEASE - 1);
       expect(await queue.claim('b', LEASE)).toBeUndefined();
       advance(1);
-      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 2 });
+      // The first worker's process died (kill -9): its run reached no verdict, so it is not
+      // an attempt that failed.
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 1, lostRuns: 1 });
       // The first worker has lost it: renewing fails and its retry changes nothing.
       expect(await queue.renew('301', 'dead', LEASE)).toBe(false);
       await queue.retry('301', 'dead', 0, 'late');
       expect(await queue.stats()).toEqual({ queued: 0, running: 1, done: 0 });
+    });
+
+    it('counts an attempt for each failed run, and none for a lease lost or a task released', async () => {
+      await queue.enqueue(['601']);
+      await queue.claim('a', LEASE);
+      await queue.retry('601', 'a', 0, 'failed once');
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 0 });
+      advance(LEASE);
+      expect(await queue.claim('c', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 1 });
+      await queue.release('601', 'c');
+      expect(await queue.claim('d', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 1 });
+      await queue.retry('601', 'd', 0, 'failed twice');
+      expect(await queue.claim('e', LEASE)).toEqual({ jobId: '601', attempt: 3, lostRuns: 1 });
     });
 
     it('keeps a renewed lease', async () => {
@@ -92,7 +107,7 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       advance(3999);
       expect(await queue.claim('a', LEASE)).toBeUndefined();
       advance(1);
-      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '501', attempt: 2 });
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '501', attempt: 2, lostRuns: 0 });
     });
   });
 }

@@ -7,7 +7,9 @@
  * - **Lease**: a task being run belongs to one worker until `leaseUntil`; the worker renews it
  *   while it works. A task whose lease ran out (its worker died, its process was killed) is
  *   ready again, so the job is re-run from its start by the next worker.
- * - **Attempt**: how many times a task was claimed; retries after transient failures count.
+ * - **Attempt**: one run of a task that reached a verdict. Only a failed run (`retry`) uses one
+ *   up; a run lost with its worker (lease ran out, process killed) or given back at shutdown
+ *   (`release`) does not, so a restart never brings a job closer to FAILED.
  *
  * Adapters: SQLite (a table in the metadata database, embedded) and, later, pg-boss. Both run
  * the contract suite `job-queue.contract.ts`.
@@ -16,8 +18,10 @@ import type { Id } from '../domain/index.js';
 
 export interface ClaimedTask {
   readonly jobId: Id;
-  /** 1 on the first claim, 2 on the next, and so on. */
+  /** 1 for the first run, 1 + the failed runs (`retry` calls) so far after that. */
   readonly attempt: number;
+  /** Runs lost so far with their worker (their lease ran out): a job that kills its worker. */
+  readonly lostRuns: number;
 }
 
 export interface JobQueue {
@@ -34,8 +38,13 @@ export interface JobQueue {
   renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean>;
   /** The task is done (its job reached a final state, or is gone); it never runs again. */
   complete(jobId: Id): Promise<void>;
-  /** Gives the task back to run again after `delayMs`, keeping the error for people. */
+  /**
+   * The run failed: gives the task back to run again after `delayMs`, counting an attempt and
+   * keeping the error for people.
+   */
   retry(jobId: Id, worker: string, delayMs: number, error: string): Promise<void>;
+  /** Gives the task back, ready now, without counting an attempt (the worker is stopping). */
+  release(jobId: Id, worker: string): Promise<void>;
   /** Counts of tasks per state, for the panel and tests. */
   stats(): Promise<{ queued: number; running: number; done: number }>;
 }

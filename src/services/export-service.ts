@@ -13,6 +13,7 @@ import {
   type ExportJobCounts,
   type Id,
   NotFoundError,
+  StorageFullError,
   ValidationError,
 } from '../domain/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -126,10 +127,21 @@ export class ExportService {
     return this.#store.exports.cancel(exportId, unixSeconds(this.#clock));
   }
 
-  /** Deletes the export, its jobs and every file's bytes. */
+  /**
+   * Deletes the export, its jobs and every file's bytes. Rows go first, so that no listed file
+   * ever lacks its bytes; but when even the store's reserve leaves no room to record the delete
+   * (a full disk), the bytes go first to make that room: the export is being deleted anyway.
+   */
   async delete(communityId: Id, exportId: Id): Promise<void> {
     await this.get(communityId, exportId);
-    const keys = await this.#store.exports.delete(exportId);
+    let keys: readonly string[];
+    try {
+      keys = await this.#store.exports.delete(exportId);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) throw error;
+      await this.#blobs.deletePrefix(blobPrefixForExport(exportId));
+      keys = await this.#store.exports.delete(exportId);
+    }
     for (const key of keys) await this.#blobs.delete(key);
     await this.#blobs.deletePrefix(blobPrefixForExport(exportId));
   }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { NotFoundError, StorageFullError, ValidationError } from '../../domain/errors.js';
 import {
   isValidBlobKey,
   type BlobStore,
@@ -97,10 +97,12 @@ export class LocalDiskBlobStore implements BlobStore {
       // stream has closed would run before the file exists, and leave it behind.
       if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       await rm(tempPath, { force: true });
-      throw error;
+      throw this.#fromFsError(error);
     }
     // The rename itself is durable only once its directory entry is.
-    await syncDirectory(path.dirname(target));
+    await syncDirectory(path.dirname(target)).catch((error: unknown) => {
+      throw this.#fromFsError(error);
+    });
     return { size, sha256: hash.digest('hex') };
   }
 
@@ -147,6 +149,12 @@ export class LocalDiskBlobStore implements BlobStore {
       );
     }
     await rm(path.join(this.#root, prefix), { recursive: true, force: true });
+  }
+
+  /** No space (ENOSPC) or no quota (EDQUOT) left becomes StorageFullError; others pass. */
+  #fromFsError(error: unknown): unknown {
+    if (!hasCode(error, 'ENOSPC') && !hasCode(error, 'EDQUOT')) return error;
+    return new StorageFullError('export files and media', this.#root, { cause: error });
   }
 
   /** The file of a key; keys are checked so that no key can point outside the root. */

@@ -30,12 +30,12 @@ import {
   type Id,
   type MemberRecord,
   type MemberStatus,
-  TransientError,
   ValidationError,
   linksOf,
 } from '../../domain/index.js';
 import type { ContentQuery, ContentStore, WriteSummary } from '../../ports/content-store.js';
-import { toRowId } from './sqlite-database.js';
+import { BUSY_TIMEOUT_MS, toRowId } from './sqlite-database.js';
+import { fromSqliteError } from './sqlite-errors.js';
 import { migrateToLatest } from './sqlite-migrations.js';
 
 export interface SqliteContentStoreOptions {
@@ -100,7 +100,7 @@ export class SqliteContentStore implements ContentStore {
   }
 
   write(communityId: Id, records: readonly ContentRecord[]): Promise<WriteSummary> {
-    return settle(() => {
+    return this.#settle(() => {
       const community = toRowId(communityId);
       if (community === undefined) {
         throw new ValidationError('communityId', `'${communityId}' is not a community id.`);
@@ -114,19 +114,23 @@ export class SqliteContentStore implements ContentStore {
         // IMMEDIATE takes the write lock first: upgrading a read transaction fails at once.
         return { written: transaction.immediate() };
       } catch (error) {
-        throw asDomainError(error, () => {
-          const record = records[position.index];
-          const which = record
-            ? `record ${position.index + 1} (${record.type} ${record.id})`
-            : 'a record';
-          return `The database refused ${which} of a batch of ${records.length}; nothing of the batch was written. Fix that record and write the batch again.`;
-        });
+        throw asDomainError(
+          error,
+          () => {
+            const record = records[position.index];
+            const which = record
+              ? `record ${position.index + 1} (${record.type} ${record.id})`
+              : 'a record';
+            return `The database refused ${which} of a batch of ${records.length}; nothing of the batch was written. Fix that record and write the batch again.`;
+          },
+          this.#filename,
+        );
       }
     });
   }
 
   existing(communityId: Id, kind: ContentKind, ids: readonly string[]): Promise<Set<string>> {
-    return settle(() => {
+    return this.#settle(() => {
       const community = toRowId(communityId);
       if (community === undefined || ids.length === 0) return new Set<string>();
       // One JSON array parameter: no limit of 32,766 bound values to chunk the ids by.
@@ -149,7 +153,7 @@ export class SqliteContentStore implements ContentStore {
     const next = pageSql(selections, false);
     let from: [number, string] = [query.range?.start ?? Number.MIN_SAFE_INTEGER, ''];
     for (let sql = first; ; sql = next) {
-      const rows = await settle(
+      const rows = await this.#settle(
         () =>
           this.#read(sql).all(
             ...selections.flatMap((selection) => [...selection.parameters, ...from]),
@@ -165,7 +169,7 @@ export class SqliteContentStore implements ContentStore {
   }
 
   count(communityId: Id, query: ContentQuery): Promise<number> {
-    return settle(() => {
+    return this.#settle(() => {
       const community = toRowId(communityId);
       if (community === undefined) return 0;
       const selections = selectionsOf(community, query, false);
@@ -179,7 +183,7 @@ export class SqliteContentStore implements ContentStore {
   }
 
   counts(communityId: Id): Promise<Record<ContentKind, number>> {
-    return settle(() => {
+    return this.#settle(() => {
       const counts = Object.fromEntries(CONTENT_KINDS.map((kind) => [kind, 0])) as Record<
         ContentKind,
         number
@@ -197,7 +201,7 @@ export class SqliteContentStore implements ContentStore {
   }
 
   member(communityId: Id, memberId: Id): Promise<ContentMember | undefined> {
-    return settle(() => {
+    return this.#settle(() => {
       const community = toRowId(communityId);
       const id = toRowId(memberId);
       if (community === undefined || id === undefined) return undefined;
@@ -207,6 +211,15 @@ export class SqliteContentStore implements ContentStore {
       // Members made by the CLI or the services have no content id: records name them by theirs.
       return row && { memberId, sourceId: row[0] ?? memberId, status: row[1] };
     });
+  }
+
+  /** Runs synchronous work as a promise, its failures turned into ours. */
+  #settle<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(asDomainError(error, () => 'Reading content failed.', this.#filename));
+    }
   }
 
   #read(sql: string): Database.Statement {
@@ -234,9 +247,9 @@ function openDatabase(filename: string): Database.Database {
   if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
   const database = new Database(filename);
   try {
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
-    database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     // Imports rewrite the same index pages batch after batch: checkpointing every 64 MiB of
     // WAL rather than every 4 MiB copies each page into the database once instead of often.
@@ -415,24 +428,12 @@ function pageSql(selections: readonly Selection[], isFirst: boolean): string {
 }
 
 /** Runs synchronous database work as a promise, with SQLite's failures turned into ours. */
-function settle<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(asDomainError(error, () => 'Reading content failed.'));
-  }
-}
 
-function asDomainError(error: unknown, describe: () => string): Error {
+function asDomainError(error: unknown, describe: () => string, location: string): Error {
   if (!(error instanceof Error)) return new Error(String(error));
   if (!(error instanceof Database.SqliteError)) return error;
-  if (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')) {
-    return new TransientError('The database is busy with another writer; retry.', {
-      cause: error,
-    });
-  }
   if (error.code.startsWith('SQLITE_CONSTRAINT')) {
     return new ValidationError('records', `${describe()} (${error.message})`, { cause: error });
   }
-  return error;
+  return fromSqliteError(error, location) as Error;
 }

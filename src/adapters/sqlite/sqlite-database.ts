@@ -1,8 +1,13 @@
 /**
  * @module
  * The one SQLite connection of a store and what every repository needs from it: Kysely over
- * better-sqlite3 with a prepared-statement cache, fixed-SQL reads, write transactions that turn
- * SQLITE_BUSY into a retryable error, and the id sequence shared by every kind of object.
+ * better-sqlite3 with a prepared-statement cache, fixed-SQL reads, write transactions, failures
+ * turned into ours (`sqlite-errors.ts`), and the id sequence shared by every kind of object.
+ *
+ * Write transactions start with BEGIN IMMEDIATE: a deferred BEGIN that reads first and writes
+ * later must upgrade its read lock, and when another connection committed in between, SQLite
+ * answers SQLITE_BUSY at once, without waiting out the busy timeout (jobs failed on this).
+ * Taking the write lock first makes every writer wait its turn instead.
  *
  * Why fixed SQL for reads: building and compiling a Kysely query costs about ten times what
  * SQLite takes to run a one-row lookup (measured: 46 µs against 4 µs), and the API's hot paths
@@ -16,13 +21,18 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
   Kysely,
   type SqliteDatabase as KyselySqliteDatabase,
   SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
   type SqliteStatement,
   type Transaction,
 } from 'kysely';
-import { type Id, type ObjectKind, TransientError } from '../../domain/index.js';
+import type { Id, ObjectKind } from '../../domain/index.js';
+import { fromSqliteError } from './sqlite-errors.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
 export type Db = Kysely<SqliteDatabase> | Transaction<SqliteDatabase>;
@@ -42,6 +52,13 @@ const MAX_STALENESS_MS = 1;
 /** Distinct SQL texts kept prepared; reads are a few dozen, writes vary with row counts. */
 const STATEMENT_CACHE_SIZE = 500;
 
+/**
+ * How long a connection waits for another one's lock before giving up, in milliseconds. Write
+ * transactions are short (one job's rows, one export's rows), so this is ample; reads in WAL
+ * mode never wait for writers.
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** The read-only connection of each open store, found from its Kysely instance. */
 const readers = new WeakMap<Kysely<SqliteDatabase>, ReadStatements>();
 
@@ -49,15 +66,16 @@ const readers = new WeakMap<Kysely<SqliteDatabase>, ReadStatements>();
 export function openSqlite(filename: string): Kysely<SqliteDatabase> {
   if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
   const writer = new Database(filename);
+  // First, so that even setting the journal mode waits for a writer in another process.
+  writer.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   writer.pragma('journal_mode = WAL');
   writer.pragma('synchronous = NORMAL');
-  writer.pragma('busy_timeout = 5000');
   writer.pragma('foreign_keys = ON');
   // A second connection to `:memory:` would be another database: there, reads share the writer.
   const reader = filename === ':memory:' ? undefined : new Database(filename, { readonly: true });
-  reader?.pragma('busy_timeout = 5000');
-  const writerStatements = new StatementCache(writer);
-  const readStatements = reader && new ReadStatements(reader);
+  reader?.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  const writerStatements = new StatementCache(writer, filename);
+  const readStatements = reader && new ReadStatements(reader, filename);
   const database: KyselySqliteDatabase = {
     close: () => {
       reader?.close();
@@ -69,29 +87,98 @@ export function openSqlite(filename: string): Kysely<SqliteDatabase> {
       return writerStatements.prepare(sql);
     },
   };
-  const db = new Kysely<SqliteDatabase>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<SqliteDatabase>({ dialect: new WriterDialect({ database }, writer) });
   if (readStatements) readers.set(db, readStatements);
   return db;
 }
 
-/** Prepared statements kept by their SQL text: preparing costs more than most reads. */
-class StatementCache {
-  readonly #database: Database.Database;
-  readonly #statements = new Map<string, Database.Statement>();
+/** Kysely's SQLite dialect with the transaction handling of `ImmediateDriver`. */
+class WriterDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  readonly #writer: Database.Database;
 
-  constructor(database: Database.Database) {
-    this.#database = database;
+  constructor(config: SqliteDialectConfig, writer: Database.Database) {
+    super(config);
+    this.#config = config;
+    this.#writer = writer;
   }
 
-  prepare(sql: string): Database.Statement {
+  override createDriver(): Driver {
+    return new ImmediateDriver(this.#config, this.#writer);
+  }
+}
+
+/**
+ * Starts write transactions with BEGIN IMMEDIATE (see the module comment), and rolls back only
+ * a transaction that is still open: on SQLITE_FULL, an I/O error or SQLITE_BUSY mid-statement
+ * SQLite may roll the transaction back by itself, and a ROLLBACK then fails with "cannot
+ * rollback - no transaction is active", an error that would replace the one that mattered.
+ */
+class ImmediateDriver extends SqliteDriver {
+  readonly #writer: Database.Database;
+
+  constructor(config: SqliteDialectConfig, writer: Database.Database) {
+    super(config);
+    this.#writer = writer;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#writer.inTransaction) await super.rollbackTransaction(connection);
+  }
+}
+
+/**
+ * Prepared statements kept by their SQL text (preparing costs more than most reads), each
+ * wrapped so that its failures reach Kysely already turned into ours.
+ */
+class StatementCache {
+  readonly #database: Database.Database;
+  readonly #location: string;
+  readonly #statements = new Map<string, SqliteStatement>();
+
+  constructor(database: Database.Database, location: string) {
+    this.#database = database;
+    this.#location = location;
+  }
+
+  prepare(sql: string): SqliteStatement {
     let statement = this.#statements.get(sql);
     if (!statement) {
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
-      statement = this.#database.prepare(sql);
+      statement = translated(this.#prepare(sql), this.#location);
       this.#statements.set(sql, statement);
     }
     return statement;
   }
+
+  #prepare(sql: string): Database.Statement {
+    try {
+      return this.#database.prepare(sql);
+    } catch (error) {
+      throw fromSqliteError(error, this.#location);
+    }
+  }
+}
+
+/** A statement whose every call throws our errors instead of better-sqlite3's. */
+function translated(statement: Database.Statement, location: string): SqliteStatement {
+  const run = <T>(work: () => T): T => {
+    try {
+      return work();
+    } catch (error) {
+      throw fromSqliteError(error, location);
+    }
+  };
+  return {
+    reader: statement.reader,
+    all: (parameters) => run(() => statement.all(parameters)),
+    run: (parameters) => run(() => statement.run(parameters)),
+    iterate: (parameters) => run(() => statement.iterate(parameters)),
+  };
 }
 
 interface ReadStatement {
@@ -116,14 +203,16 @@ interface ReadStatement {
  */
 class ReadStatements {
   readonly #database: Database.Database;
+  readonly #location: string;
   readonly #statements = new Map<string, ReadStatement>();
   readonly #rows = new Map<string, unknown[]>();
   #version = 0;
   /** When data_version was last read (performance.now()); -Infinity forces a read. */
   #checkedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(database: Database.Database) {
+  constructor(database: Database.Database, location: string) {
     this.#database = database;
+    this.#location = location;
   }
 
   /** Forgets every kept result (the writer is about to change data). */
@@ -158,6 +247,14 @@ class ReadStatements {
   }
 
   #run(sql: string, parameters: readonly unknown[]): unknown[] {
+    try {
+      return this.#runRaw(sql, parameters);
+    } catch (error) {
+      throw fromSqliteError(error, this.#location);
+    }
+  }
+
+  #runRaw(sql: string, parameters: readonly unknown[]): unknown[] {
     let entry = this.#statements.get(sql);
     if (!entry) {
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
@@ -286,32 +383,18 @@ export async function deleteObjects(db: Db, ids: readonly number[]): Promise<voi
   }
 }
 
-/** Runs `fn` in a write transaction; SQLITE_BUSY after the busy timeout becomes retryable. */
-export async function inTransaction<T>(
+/**
+ * Runs `fn` in a write transaction (BEGIN IMMEDIATE, see ImmediateDriver). Its failures are
+ * ours already: SQLITE_BUSY after the busy timeout is a TransientError, a full disk a
+ * StorageFullError, whatever SQLite did to the transaction meanwhile.
+ */
+export function inTransaction<T>(
   db: Kysely<SqliteDatabase>,
   fn: (trx: Transaction<SqliteDatabase>) => Promise<T>,
 ): Promise<T> {
-  try {
-    return await db.transaction().execute(fn);
-  } catch (error) {
-    if (isBusy(error)) {
-      throw new TransientError('The database is busy with another writer; retry the request.', {
-        cause: error,
-      });
-    }
-    throw error;
-  }
+  return db.transaction().execute(fn);
 }
 
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function isBusy(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    'code' in error &&
-    typeof error.code === 'string' &&
-    error.code.startsWith('SQLITE_BUSY')
-  );
 }

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import {
   type AbortReason,
   ConflictError,
+  StorageFullError,
   type DataType,
   type ExportJob,
   type ExportJobCounts,
@@ -34,6 +35,7 @@ import type {
   ExportsTable,
   SqliteDatabase,
 } from './sqlite-schema.js';
+import type { SpaceReserve } from './space-reserve.js';
 
 const toExport = mappedOnce((row: ExportsTable): ExportJob => ({
   id: String(row.id),
@@ -49,7 +51,11 @@ const toExport = mappedOnce((row: ExportsTable): ExportJob => ({
 }));
 
 export class SqliteExportRepository implements ExportRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+  constructor(
+    private readonly db: () => Kysely<SqliteDatabase>,
+    /** Space given up when a delete finds the disk full (see SpaceReserve). */
+    private readonly reserve?: SpaceReserve,
+  ) {}
 
   create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob> {
     return inTransaction(this.db(), async (trx) => {
@@ -203,7 +209,21 @@ export class SqliteExportRepository implements ExportRepository {
     });
   }
 
-  delete(id: Id): Promise<readonly string[]> {
+  /**
+   * Deleting is how an operator frees space, so it must work on a full disk: when SQLite has no
+   * room for the delete's WAL pages, the reserve is given up and the delete tried once more.
+   */
+  async delete(id: Id): Promise<readonly string[]> {
+    await this.reserve?.ensure();
+    try {
+      return await this.#deleteRows(id);
+    } catch (error) {
+      if (!(error instanceof StorageFullError) || !(await this.reserve?.release())) throw error;
+      return this.#deleteRows(id);
+    }
+  }
+
+  #deleteRows(id: Id): Promise<readonly string[]> {
     return inTransaction(this.db(), async (trx) => {
       const exportId = Number(id);
       const jobIds = (

@@ -4,7 +4,10 @@
  * migration `0004_job_queue`), one row per DYI job: `queued` until due (`run_after`, ms),
  * `running` under a worker's lease (`worker`, `lease_until`, ms), `done` for good. A claim is a
  * single `UPDATE ... RETURNING` on the oldest ready row, so two workers (threads or processes)
- * never take the same task; an expired lease makes the row ready again.
+ * never take the same task; an expired lease makes the row ready again. `attempts` counts the
+ * runs that failed (`retry`), not the claims: a run lost with its process (kill -9, a crash)
+ * never reached a verdict, so it costs the job no attempt; `lost_runs` (migration
+ * `0008_job_task_lost_runs`) counts those apart.
  *
  * It writes through the metadata store's own connection (`SqliteMetadataStore.jobQueue`), not a
  * second one: better-sqlite3 waits for a lock synchronously, so a second connection in the
@@ -53,10 +56,11 @@ export class SqliteJobQueue implements JobQueue {
 
   async claim(worker: string, leaseMs: number): Promise<ClaimedTask | undefined> {
     const now = this.#options.clock.now();
-    const result = await sql<{ job_id: number; attempts: number }>`
+    // In SET, `state` is still the old one: 'running' means the lease of a lost run expired.
+    const result = await sql<{ job_id: number; attempts: number; lost_runs: number }>`
       UPDATE job_tasks
          SET state = 'running', worker = ${worker}, lease_until = ${now + leaseMs},
-             attempts = attempts + 1
+             lost_runs = lost_runs + (state = 'running')
        WHERE job_id = (
          SELECT job_id FROM (
            SELECT job_id, run_after AS due FROM job_tasks
@@ -66,9 +70,9 @@ export class SqliteJobQueue implements JobQueue {
             WHERE state = 'running' AND lease_until <= ${now})
          ORDER BY due, job_id
          LIMIT 1)
-       RETURNING job_id, attempts`.execute(this.#options.db());
+       RETURNING job_id, attempts, lost_runs`.execute(this.#options.db());
     const [row] = result.rows;
-    return row && { jobId: String(row.job_id), attempt: row.attempts };
+    return row && { jobId: String(row.job_id), attempt: row.attempts + 1, lostRuns: row.lost_runs };
   }
 
   async renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean> {
@@ -89,8 +93,17 @@ export class SqliteJobQueue implements JobQueue {
   async retry(jobId: Id, worker: string, delayMs: number, error: string): Promise<void> {
     await sql`
       UPDATE job_tasks
-         SET state = 'queued', worker = NULL, lease_until = NULL,
+         SET state = 'queued', worker = NULL, lease_until = NULL, attempts = attempts + 1,
              run_after = ${this.#options.clock.now() + delayMs}, last_error = ${error}
+       WHERE job_id = ${Number(jobId)} AND state = 'running' AND worker = ${worker}`.execute(
+      this.#options.db(),
+    );
+  }
+
+  async release(jobId: Id, worker: string): Promise<void> {
+    await sql`
+      UPDATE job_tasks SET state = 'queued', worker = NULL, lease_until = NULL,
+             run_after = ${this.#options.clock.now()}
        WHERE job_id = ${Number(jobId)} AND state = 'running' AND worker = ${worker}`.execute(
       this.#options.db(),
     );

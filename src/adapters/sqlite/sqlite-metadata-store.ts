@@ -6,7 +6,8 @@
  * `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
  * "what is this id" for `GET /{id}` in one indexed read. Several processes may share the file:
  * WAL mode with a busy timeout; writes that span rows run in one transaction. The repositories
- * sit one per file beside this one.
+ * sit one per file beside this one. Beside the file: `dyi.sqlite-reserve`, space kept so that
+ * exports can be deleted on a full disk (`space-reserve.ts`).
  */
 import type { Kysely } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
@@ -49,6 +50,7 @@ import { migrateToLatest } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
 import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
+import { SpaceReserve } from './space-reserve.js';
 
 export interface SqliteMetadataStoreOptions {
   /** Path of the database file, or `:memory:`. */
@@ -57,6 +59,8 @@ export interface SqliteMetadataStoreOptions {
 
 export class SqliteMetadataStore implements MetadataStore {
   readonly #filename: string;
+  /** Absent for `:memory:`, which has no disk to fill. */
+  readonly #reserve: SpaceReserve | undefined;
   #db: Kysely<SqliteDatabase> | undefined;
 
   readonly communities: CommunityRepository;
@@ -74,12 +78,14 @@ export class SqliteMetadataStore implements MetadataStore {
 
   constructor(options: SqliteMetadataStoreOptions) {
     this.#filename = options.filename;
+    this.#reserve =
+      options.filename === ':memory:' ? undefined : new SpaceReserve(`${options.filename}-reserve`);
     const db = (): Kysely<SqliteDatabase> => this.#database();
     this.communities = new SqliteCommunityRepository(db);
     this.members = new SqliteMemberRepository(db);
     this.integrations = new SqliteIntegrationRepository(db);
     this.tokens = new SqliteTokenRepository(db);
-    this.exports = new SqliteExportRepository(db);
+    this.exports = new SqliteExportRepository(db, this.#reserve);
     this.jobs = new SqliteJobRepository(db);
     this.files = new SqliteFileRepository(db);
     this.settings = new SqliteSettingsRepository(db);
@@ -94,6 +100,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const db = openSqlite(this.#filename);
     try {
       await migrateToLatest(db as unknown as Kysely<unknown>, this.#filename);
+      await this.#reserve?.ensure();
     } catch (error) {
       await db.destroy();
       throw error;

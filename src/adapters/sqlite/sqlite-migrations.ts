@@ -305,6 +305,16 @@ migrations['0007_left_out_counts'] = {
   },
 };
 
+migrations['0008_job_task_lost_runs'] = {
+  // Attempts count failed runs only; runs lost with their worker (lease ran out) are counted
+  // apart, so that a job that kills its worker every time still ends.
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql
+      .raw('ALTER TABLE job_tasks ADD COLUMN lost_runs INTEGER NOT NULL DEFAULT 0')
+      .execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

@@ -13,6 +13,8 @@ import {
   DyiError,
   NotFoundError,
   SignInError,
+  StorageFullError,
+  TransientError,
   ValidationError,
 } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
@@ -93,6 +95,8 @@ function statusOf(error: Error & { statusCode?: number }): number {
   if (error instanceof ValidationError) return 400;
   if (error instanceof ConflictError) return 409;
   if (error instanceof SignInError) return 401;
+  // A full disk or a locked database passes: the page says so, and what to do.
+  if (error instanceof StorageFullError || error instanceof TransientError) return 503;
   if (error instanceof DyiError) return 400;
   // Fastify's own (a malformed body, a body too large) carry their status.
   const status = error.statusCode ?? 500;
@@ -102,6 +106,7 @@ function statusOf(error: Error & { statusCode?: number }): number {
 function titleOf(status: number): string {
   if (status === 404) return 'Not found';
   if (status === 409) return 'Conflict';
+  if (status === 503) return 'Please try again';
   return 'That did not work';
 }
 

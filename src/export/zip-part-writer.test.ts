@@ -464,7 +464,7 @@ describe('ZipPartWriter', () => {
       size: tail[0]?.length,
       sha256: sha256(tail[0] ?? Buffer.alloc(0)),
     });
-  });
+  }, 90_000); // 65,536 entries: about 20 s alone, more beside other test files
 
   it('throws ArchiveTooBigError once the job passes its limit, and stores no further part', async () => {
     const maxJobBytes = 150 * KiB;

@@ -8,7 +8,8 @@
  *    the whole import;
  * 2. check (`check-references.ts`, `store-media.ts`): every reference (a post's author, a
  *    comment's post, an attachment's media ...) must name a record of this import or one
- *    already stored, and every media `file` must exist;
+ *    already stored, and every media `file` must be a file inside its media folder, after
+ *    following links (`media-source.ts`);
  * 3. media (`store-media.ts`): each media file is hashed and its bytes put in the BlobStore
  *    under `blobKeyForMedia` (a blob already there is kept, not written again);
  * 4. write: one `ContentStore.write` with every record, in file order.
@@ -44,6 +45,11 @@ export interface ImportOptions {
   readonly communityId: Id;
   /** NDJSON files, imported together in this order; named in messages as given here. */
   readonly files: readonly string[];
+  /**
+   * The folder media `file` paths are relative to and must stay inside (links followed);
+   * by default the folder of the NDJSON file that names them.
+   */
+  readonly mediaRoot?: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImportProgress) => void;
 }
@@ -66,7 +72,7 @@ export async function importNdjson(options: ImportOptions): Promise<ImportReport
   const lines = await readNdjsonFiles(options, problems);
   problems.throwIfAny();
   await checkReferences(lines, options, problems);
-  await checkMediaFiles(lines, problems);
+  await checkMediaFiles(lines, options, problems);
   problems.throwIfAny();
 
   const added: string[] = [];

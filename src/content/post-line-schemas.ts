@@ -20,12 +20,12 @@ const mediaPath = z
     if (path.posix.isAbsolute(file) || path.win32.isAbsolute(file)) {
       context.addIssue({
         code: 'custom',
-        message: `must be a path relative to the NDJSON file's folder, not the absolute path ${describeValue(file)}`,
+        message: `must be a path relative to the media folder (the NDJSON file's folder, or --media-root), not the absolute path ${describeValue(file)}`,
       });
     } else if (path.posix.normalize(file.replaceAll('\\', '/')).split('/')[0] === '..') {
       context.addIssue({
         code: 'custom',
-        message: `must stay inside the NDJSON file's folder; ${describeValue(file)} leads out of it with ".."`,
+        message: `must stay inside the media folder (the NDJSON file's folder, or --media-root); ${describeValue(file)} leads out of it with ".."`,
       });
     }
   });

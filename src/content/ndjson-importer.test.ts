@@ -4,15 +4,19 @@
  * blobs unchanged afterwards), and `dyi import` in a real process.
  */
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { CONTENT_KINDS, type ContentKind, ValidationError } from '../domain/index.js';
 import { openRuntime, type Runtime } from '../runtime.js';
+import { MAX_LONG_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } from './field-schemas.js';
 import { importNdjson, type ImportOptions } from './ndjson-importer.js';
+import { MAX_LINE_BYTES } from './ndjson-lines.js';
 import { runDyi } from '../../test/support/dyi-cli.js';
 
 let dataDir: string;
@@ -347,6 +351,30 @@ describe('a refused import', () => {
         'bad.ndjson:2: file: must stay inside the media folder (the NDJSON file\'s folder, or --media-root); "../input/photos/team.png" leads out of it',
     },
     {
+      name: 'a 2 MB name',
+      lines: [{ ...member, name: 'x'.repeat(2 * 1024 * 1024) }],
+      message: `bad.ndjson:1: name: must have at most ${MAX_SHORT_TEXT_LENGTH} characters`,
+    },
+    {
+      name: 'a post longer than the body limit',
+      lines: [
+        member,
+        {
+          type: 'post',
+          id: 'p9',
+          author: 'm9',
+          message: 'x'.repeat(MAX_LONG_TEXT_LENGTH + 1),
+          created_time: T,
+        },
+      ],
+      message: `bad.ndjson:2: message: must have at most ${MAX_LONG_TEXT_LENGTH} characters`,
+    },
+    {
+      name: 'a line longer than 8 MiB',
+      lines: [`{"type":"note","body":"${'x'.repeat(MAX_LINE_BYTES)}"}`],
+      message: `bad.ndjson:1: is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line`,
+    },
+    {
       name: 'an id defined twice',
       lines: [member, member],
       message: 'bad.ndjson:2: id: member "m9" is already defined at',
@@ -377,6 +405,35 @@ describe('a refused import', () => {
     );
     expect(await runtime.content.counts(communityId)).toEqual(counts);
     expect(await mediaBlobCount()).toBe(blobs);
+  });
+
+  it('refuses a huge line without holding it in memory, and reads on after it', async () => {
+    const file = path.join(inputDir, 'huge.ndjson');
+    const megabyte = Buffer.alloc(1024 * 1024, 'x');
+    await pipeline(
+      (function* () {
+        yield '{"type":"member","id":"m1","name":"';
+        for (let i = 0; i < 96; i += 1) yield megabyte;
+        yield '","created_time":1714555800}\n{"type":"note","id":"n1"}\n';
+      })(),
+      createWriteStream(file),
+    );
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 1);
+    const error = await run([file])
+      .catch((e: unknown) => e as Error)
+      .finally(() => clearInterval(sampler));
+
+    expect((error as Error).message.split('\n').slice(1)).toEqual([
+      `${file}:1: is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line; a record that large is refused (see the text limits in docs/import-format.md)`,
+      `${file}:2: author: is required`,
+      `${file}:2: title: is required`,
+      `${file}:2: body: is required`,
+      `${file}:2: created_time: is required`,
+    ]);
+    // The line is 96 MiB: gathering it whole would take at least that much.
+    expect(peak - baseline).toBeLessThan(48 * 1024 * 1024);
   });
 
   it('lists up to 20 problems across files, and names unreadable files', async () => {

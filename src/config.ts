@@ -43,6 +43,10 @@ export const DEFAULTS = {
   signInFailureDelayMs: 1000,
   /** How long an admin panel session lasts after sign-in, in seconds. */
   adminSessionSeconds: 12 * 3600,
+  /** Time between two clean-ups of the blob store by `dyi serve` and `dyi worker`, in seconds. */
+  cleanupIntervalSeconds: 3600,
+  /** How long a media blob no record names is kept after it was stored or used, in seconds. */
+  orphanMediaGraceSeconds: 3600,
 } as const;
 
 const schema = z.object({
@@ -67,6 +71,8 @@ const schema = z.object({
   workers: z.coerce.number().int().min(0).max(256),
   signInFailureDelayMs: z.coerce.number().int().min(0).max(60_000),
   adminSessionSeconds: z.coerce.number().int().min(60),
+  cleanupIntervalSeconds: z.coerce.number().int().min(1),
+  orphanMediaGraceSeconds: z.coerce.number().int().min(0),
 });
 
 export interface Config {
@@ -91,6 +97,8 @@ export interface Config {
   readonly workers: number;
   readonly signInFailureDelayMs: number;
   readonly adminSessionSeconds: number;
+  readonly cleanupIntervalSeconds: number;
+  readonly orphanMediaGraceSeconds: number;
 }
 
 /** Environment variables and the setting each one sets. */
@@ -110,6 +118,8 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_WORKERS: 'workers',
   DYI_SIGN_IN_FAILURE_DELAY_MS: 'signInFailureDelayMs',
   DYI_ADMIN_SESSION_SECONDS: 'adminSessionSeconds',
+  DYI_CLEANUP_INTERVAL_SECONDS: 'cleanupIntervalSeconds',
+  DYI_ORPHAN_MEDIA_GRACE_SECONDS: 'orphanMediaGraceSeconds',
 };
 
 export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;

@@ -12,7 +12,8 @@
  *    following links (`media-source.ts`);
  * 3. media (`store-media.ts`): each media file is hashed and its bytes put in the BlobStore
  *    under `blobKeyForMedia` (a blob already there is kept, not written again);
- * 4. write: one `ContentStore.write` with every record, in file order.
+ * 4. write: one `ContentStore.write` with every record, in file order; then each media blob
+ *    is touched, and put back if a clean-up removed it meanwhile (`blob-cleanup-service.ts`).
  * Problems are collected (`problem-list.ts`), up to MAX_LISTED_PROBLEMS, and thrown as one
  * ValidationError listing them as `file:line: field: what is wrong`. A phase with problems ends
  * the import, because the next phase's findings would mostly echo them. If storing media or the
@@ -21,13 +22,13 @@
  *
  * The records are held in memory until the write, because the store takes them as one batch.
  */
-import type { ContentKind, Id } from '../domain/index.js';
+import type { ContentKind, ContentRecord, Id } from '../domain/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { ContentStore } from '../ports/content-store.js';
+import type { ContentStore, WriteSummary } from '../ports/content-store.js';
 import { checkReferences } from './check-references.js';
 import { ProblemList } from './problem-list.js';
 import { readNdjsonFiles } from './read-ndjson-files.js';
-import { checkMediaFiles, storeMedia } from './store-media.js';
+import { checkMediaFiles, keepMediaStored, storeMedia } from './store-media.js';
 
 export { MAX_LISTED_PROBLEMS } from './problem-list.js';
 
@@ -76,25 +77,28 @@ export async function importNdjson(options: ImportOptions): Promise<ImportReport
   problems.throwIfAny();
 
   const added: string[] = [];
+  let written: { records: ContentRecord[]; bytes: number; summary: WriteSummary };
   try {
     const { records, bytes } = await storeMedia(lines, options, added);
     options.signal?.throwIfAborted();
     options.onProgress?.({ phase: 'write', done: 0 });
     const summary = await options.content.write(options.communityId, records);
     options.onProgress?.({ phase: 'write', done: records.length });
-    return {
-      files: options.files.length,
-      records: summary.written,
-      media: {
-        count: lines.filter((l) => l.line.type === 'media').length,
-        bytes,
-        newBlobs: added.length,
-      },
-    };
+    written = { records, bytes, summary };
   } catch (error) {
     // Blobs are content-addressed and were checked absent before the put, so no earlier
     // import refers to them.
     await Promise.all(added.map((key) => options.blobs.delete(key).catch(() => undefined)));
     throw error;
   }
+  await keepMediaStored(lines, written.records, options);
+  return {
+    files: options.files.length,
+    records: written.summary.written,
+    media: {
+      count: lines.filter((l) => l.line.type === 'media').length,
+      bytes: written.bytes,
+      newBlobs: added.length,
+    },
+  };
 }

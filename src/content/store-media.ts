@@ -72,6 +72,32 @@ export async function storeMedia(
   return { records, bytes };
 }
 
+/**
+ * Once the records are written: touches each media blob they name, and puts back one that a
+ * clean-up removed while the import ran (it was no record's then), from the same file.
+ */
+export async function keepMediaStored(
+  lines: readonly SourcedLine[],
+  records: readonly ContentRecord[],
+  options: ImportOptions,
+): Promise<void> {
+  const checked = new Set<string>();
+  for (const [index, record] of records.entries()) {
+    const sourced = lines[index];
+    if (record.type !== 'media' || sourced === undefined || !isMedia(sourced)) continue;
+    if (checked.has(record.blob_key)) continue;
+    checked.add(record.blob_key);
+    if (await options.blobs.touch(record.blob_key)) continue;
+    const again = await storeMediaFile(sourced, options, []);
+    if (again.blob_key !== record.blob_key) {
+      throw new ValidationError(
+        'file',
+        `${where(sourced)}: file: ${describeValue(sourced.line.file)} changed while it was being imported; its record is written but its bytes are not: import it again.`,
+      );
+    }
+  }
+}
+
 async function storeMediaFile(
   sourced: SourcedMediaLine,
   options: ImportOptions,
@@ -110,7 +136,8 @@ async function storeOpenedFile(
   }
   const sha256 = hash.digest('hex');
   const key = blobKeyForMedia(options.communityId, sha256);
-  if ((await options.blobs.stat(key)) === undefined) {
+  // Touched, not only looked at: a clean-up keeps a blob used since it began (`touch`).
+  if (!(await options.blobs.touch(key))) {
     added.push(key);
     const put = await options.blobs.put(key, read(), { signal });
     if (put.sha256 !== sha256) {

@@ -202,6 +202,7 @@ export class LocalDiskBlobStore implements BlobStore {
       return moved.size;
     }
     // A put under the key since the move holds the newer bytes: keep those.
+    await mkdir(path.dirname(filePath), { recursive: true });
     await link(aside, filePath).catch((error: unknown) => {
       if (!hasCode(error, 'EEXIST')) throw error;
     });

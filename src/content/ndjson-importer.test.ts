@@ -432,8 +432,9 @@ describe('a refused import', () => {
       `${file}:2: body: is required`,
       `${file}:2: created_time: is required`,
     ]);
-    // The line is 96 MiB: gathering it whole would take at least that much.
-    expect(peak - baseline).toBeLessThan(48 * 1024 * 1024);
+    // The line is 96 MiB: gathering it whole takes at least that much (331 MB measured with
+    // readline); skipping it leaves only read buffers for the garbage collector (about 40 MB).
+    expect(peak - baseline).toBeLessThan(96 * 1024 * 1024);
   });
 
   it('lists up to 20 problems across files, and names unreadable files', async () => {

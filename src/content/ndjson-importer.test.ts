@@ -4,7 +4,7 @@
  * blobs unchanged afterwards), and `dyi import` in a real process.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync, symlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -507,6 +507,23 @@ describe('media files and symbolic links', () => {
     await symlink(dataDir, path.join(inputDir, 'up'));
     const input = await files({ 'm.ndjson': [member, media('up/secret.txt')] });
     expect(await refused(input)).toContain(`${input[0]}:2: file: "up/secret.txt" leads to`);
+  });
+
+  it('checks the file again when it reads it: a link swapped in after the check is refused', async () => {
+    await writeFile(path.join(inputDir, 'photos', 'second.png'), Buffer.concat([png, png]));
+    const input = await files({
+      'm.ndjson': [member, media('photos/team.png'), { ...media('photos/second.png'), id: 'y' }],
+    });
+    const second = path.join(inputDir, 'photos', 'second.png');
+    const message = await refused(input, {
+      // Once the first file is stored, before the second is opened (synchronously, so no race).
+      onProgress: (progress) => {
+        if (progress.phase !== 'media' || progress.done !== 1) return;
+        rmSync(second);
+        symlinkSync(outside, second);
+      },
+    });
+    expect(message).toContain(`${input[0]}:3: file: "photos/second.png" leads to`);
   });
 
   it('imports a link that stays inside the folder', async () => {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { loadConfig } from '../config.js';
 import { blobKeyForMedia } from '../ports/blob-store.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import type { BlobCleanupReport } from './blob-cleanup-service.js';
+import type { ImportFilesOptions } from './import-service.js';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -47,7 +49,7 @@ async function mediaBlob(text: string, ageMs: number): Promise<string> {
 }
 
 /** Imports one media record naming `file` (written with `text`). */
-async function importMedia(text: string): Promise<void> {
+async function importMedia(text: string, options: ImportFilesOptions = {}): Promise<void> {
   const input = path.join(dataDir, 'input');
   await mkdir(input, { recursive: true });
   await writeFile(path.join(input, 'named.txt'), text);
@@ -56,7 +58,7 @@ async function importMedia(text: string): Promise<void> {
     { type: 'media', id: 'x1', owner: 'm1', file: 'named.txt', created_time: 1714555800 },
   ];
   await writeFile(path.join(input, 'm.ndjson'), lines.map((l) => JSON.stringify(l)).join('\n'));
-  await runtime.imports.importFiles(communityId, [path.join(input, 'm.ndjson')]);
+  await runtime.imports.importFiles(communityId, [path.join(input, 'm.ndjson')], options);
 }
 
 it('removes media no record names once past the grace period, and keeps the others', async () => {
@@ -92,6 +94,19 @@ it('keeps an old unnamed blob that an import uses again', async () => {
   for await (const listed of runtime.blobs.list(`media/${communityId}/`)) {
     expect(listed.modifiedMs).toBeGreaterThan(Date.now() - HOUR_MS);
   }
+});
+
+it('puts back the bytes of an import that a clean-up removed before its records were written', async () => {
+  const key = blobKeyForMedia(communityId, sha256('raced bytes'));
+  await importMedia('raced bytes', {
+    // Right after the write: a sweep that read the records before the write removed the blob.
+    onProgress: (progress) => {
+      if (progress.phase === 'write' && progress.done > 0) {
+        rmSync(path.join(dataDir, 'blobs', key));
+      }
+    },
+  });
+  expect(await runtime.blobs.stat(key)).toEqual({ size: 'raced bytes'.length });
 });
 
 it('sweeps at start, removing the unfinished writes of a dead process, and reports it', async () => {

@@ -83,6 +83,10 @@ export const DEFAULTS = {
   trustProxy: '',
   /** How long an admin panel session lasts after sign-in, in seconds. */
   adminSessionSeconds: 12 * 3600,
+  /** Time between two clean-ups of the blob store by `dyi serve` and `dyi worker`, in seconds. */
+  cleanupIntervalSeconds: 3600,
+  /** How long a media blob no record names is kept after it was stored or used, in seconds. */
+  orphanMediaGraceSeconds: 3600,
 } as const;
 
 /** One entry of `DYI_TRUST_PROXY`: an address, a CIDR block, or a name proxy-addr knows. */
@@ -133,6 +137,8 @@ const schema = z.object({
         'expected addresses or CIDR blocks (or loopback, linklocal, uniquelocal), comma-separated',
     }),
   adminSessionSeconds: z.coerce.number().int().min(60),
+  cleanupIntervalSeconds: z.coerce.number().int().min(1),
+  orphanMediaGraceSeconds: z.coerce.number().int().min(0),
 });
 
 export interface Config {
@@ -171,6 +177,8 @@ export interface Config {
   /** Trusted proxies, as Fastify's `trustProxy` takes them; '' for none. */
   readonly trustProxy: string;
   readonly adminSessionSeconds: number;
+  readonly cleanupIntervalSeconds: number;
+  readonly orphanMediaGraceSeconds: number;
 }
 
 /** Environment variables and the setting each one sets. */
@@ -203,6 +211,8 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_SIGN_IN_FORGET_SECONDS: 'signInForgetSeconds',
   DYI_TRUST_PROXY: 'trustProxy',
   DYI_ADMIN_SESSION_SECONDS: 'adminSessionSeconds',
+  DYI_CLEANUP_INTERVAL_SECONDS: 'cleanupIntervalSeconds',
+  DYI_ORPHAN_MEDIA_GRACE_SECONDS: 'orphanMediaGraceSeconds',
 };
 
 export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;

@@ -17,6 +17,7 @@ import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import { AccessService } from './services/access-service.js';
 import { AdminService } from './services/admin-service.js';
+import { BlobCleanupService } from './services/blob-cleanup-service.js';
 import { CommunityService } from './services/community-service.js';
 import { DownloadUrlSigner } from './services/download-url-signer.js';
 import { ExportService } from './services/export-service.js';
@@ -38,6 +39,8 @@ export interface Runtime {
   readonly exports: ExportService;
   readonly jobs: JobService;
   readonly downloads: DownloadUrlSigner;
+  /** Removes unfinished writes and orphan media from the blob store. */
+  readonly cleanup: BlobCleanupService;
   close(): Promise<void>;
 }
 
@@ -98,6 +101,9 @@ export async function openRuntime(
       publicUrl: config.publicUrl,
       ttlSeconds: config.downloadUrlTtlSeconds,
       clock,
+    }),
+    cleanup: new BlobCleanupService(metadata, content, blobs, clock, {
+      orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
     async close(): Promise<void> {
       await queue.close();

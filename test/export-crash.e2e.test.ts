@@ -18,7 +18,7 @@ import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES } from '../src/domain/index.js';
 import { LEASE_MS } from '../src/export/export-worker.js';
 import { openRuntime } from '../src/runtime.js';
-import { filesUnder, tokensFor, waitFor } from './support/export-scenarios.js';
+import { filesUnder, tempBlobsOnDisk, tokensFor, waitFor } from './support/export-scenarios.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 const WORKERS = '2';
@@ -198,6 +198,11 @@ describe('a server killed with SIGKILL in the middle of an export', () => {
 
     const second = await serve();
     await waitForCompletion(second, exportId);
+    // The killed process's unfinished writes were cleaned up when the next one started.
+    const leftovers = (await tempBlobsOnDisk(dataDir)).filter((name) =>
+      name.includes(`-${first.pid}-`),
+    );
+    expect(leftovers).toEqual([]);
 
     const jobs = await jobsOf(second, exportId);
     expect(jobs.map((job) => job.job_state)).toEqual(jobs.map(() => 'COMPLETED'));

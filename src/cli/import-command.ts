@@ -4,6 +4,7 @@
  * one transaction, and prints what was written. Ctrl-C aborts the import cleanly (nothing is
  * kept), instead of leaving media blobs that no record names.
  */
+import path from 'node:path';
 import { Command } from 'commander';
 import type { ImportReport } from '../content/ndjson-importer.js';
 import { TransientError } from '../domain/index.js';
@@ -16,6 +17,7 @@ import {
 
 interface ImportOptions extends DataDirOptions {
   readonly community?: string;
+  readonly mediaRoot?: string;
 }
 
 export function importCommand(): Command {
@@ -24,8 +26,15 @@ export function importCommand(): Command {
       .description(
         'import community content from NDJSON files, all in one transaction (format: docs/import-format.md)',
       )
-      .argument('<file...>', 'NDJSON files, one record per line; media paths are relative to each')
-      .option('--community <id>', 'community to import into (default: the only one)'),
+      .argument(
+        '<file...>',
+        'NDJSON files, one record per line; media paths are relative to each (or --media-root)',
+      )
+      .option('--community <id>', 'community to import into (default: the only one)')
+      .option(
+        '--media-root <dir>',
+        "folder media paths are relative to and must stay inside (default: each NDJSON file's)",
+      ),
   ).action(async (files: string[], options: ImportOptions) => {
     await withRuntime(options, async (runtime) => {
       const communityId = await resolveCommunityId(runtime, options.community);
@@ -36,6 +45,7 @@ export function importCommand(): Command {
       try {
         const report = await runtime.imports.importFiles(communityId, files, {
           signal: controller.signal,
+          ...(options.mediaRoot !== undefined && { mediaRoot: path.resolve(options.mediaRoot) }),
         });
         process.stdout.write(summaryOf(report, communityId));
       } finally {

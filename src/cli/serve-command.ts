@@ -2,6 +2,7 @@
  * @module
  * `dyi serve`: opens the data directory, makes the demo community on first start, and serves
  * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
+ * It cleans the blob store up at start and then periodically (`BlobCleanupService`).
  */
 import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
@@ -9,6 +10,7 @@ import { buildApp } from '../server/app.js';
 import { freePort } from '../server/free-port.js';
 import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
+import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { waitForShutdown } from './shutdown.js';
@@ -65,6 +67,15 @@ export function serveCommand(): Command {
                 log: app.log,
               });
         await pool?.start();
+        const cleanup = runtime.cleanup.start(
+          config.cleanupIntervalSeconds,
+          (report) => {
+            if (hasRemoved(report)) {
+              app.log.info({ cleanup: report }, `Blob clean-up removed ${describeCleanup(report)}`);
+            }
+          },
+          (error) => app.log.error({ err: error }, 'Blob clean-up failed; it runs again later'),
+        );
         if (
           demo?.exportId &&
           pool &&
@@ -102,6 +113,7 @@ export function serveCommand(): Command {
         }
         process.stdout.write(`${lines.join('\n')}\n\n`);
         await waitForShutdown(async () => {
+          await cleanup.stop();
           await pool?.stop();
           await app.close();
         });

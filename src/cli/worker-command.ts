@@ -1,11 +1,13 @@
 /**
  * @module
  * `dyi worker`: runs export workers without serving the API, for a machine that only exports
- * (next to `dyi serve --no-workers`, or to add threads on the same data directory).
+ * (next to `dyi serve --no-workers`, or to add threads on the same data directory). Like
+ * `dyi serve`, it cleans the blob store up at start and then periodically.
  */
 import { Command } from 'commander';
 import type { ConfigOverrides } from '../config.js';
 import { WorkerPool } from '../export/worker-pool.js';
+import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { waitForShutdown } from './shutdown.js';
 
@@ -38,7 +40,20 @@ export function workerCommand(): Command {
         process.stderr.write(
           `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}\n`,
         );
-        await waitForShutdown(() => pool.stop());
+        const cleanup = runtime.cleanup.start(
+          runtime.config.cleanupIntervalSeconds,
+          (report) => {
+            if (hasRemoved(report)) {
+              process.stderr.write(`blob clean-up removed ${describeCleanup(report)}\n`);
+            }
+          },
+          (error) =>
+            process.stderr.write(`blob clean-up failed (it runs again later): ${String(error)}\n`),
+        );
+        await waitForShutdown(async () => {
+          await cleanup.stop();
+          await pool.stop();
+        });
       },
       overrides,
     );

@@ -8,7 +8,17 @@
 import { z } from 'zod';
 import { RSVP_RESPONSES, SURVEY_QUESTION_KINDS } from '../domain/index.js';
 import { describeValue } from './describe-value.js';
-import { id, nonEmptyText, optionalId, optionalText, optionalTime, time } from './field-schemas.js';
+import {
+  id,
+  longText,
+  nonEmptyText,
+  optionalId,
+  optionalLongText,
+  optionalText,
+  optionalTime,
+  shortText,
+  time,
+} from './field-schemas.js';
 import type { LineSchemas } from './import-line.js';
 
 /** Ids of a list of objects must differ, since other lines refer to them by id. */
@@ -30,12 +40,12 @@ const surveyQuestion = z.strictObject({
   id,
   text: nonEmptyText,
   kind: z.enum(SURVEY_QUESTION_KINDS),
-  options: z.array(z.string()).default(() => []),
+  options: z.array(shortText).default(() => []),
 });
 
 const surveyAnswer = z.strictObject({
   question: id,
-  value: z.union([z.string(), z.number(), z.array(z.string())], {
+  value: z.union([longText, z.number(), z.array(shortText)], {
     error: (issue) =>
       issue.input === undefined
         ? 'is required'
@@ -50,7 +60,7 @@ export const ACTIVITY_LINE_SCHEMAS = {
     type: z.literal('event'),
     id,
     title: nonEmptyText,
-    description: optionalText,
+    description: optionalLongText,
     location: optionalText,
     start_time: time,
     end_time: optionalTime,
@@ -80,7 +90,7 @@ export const ACTIVITY_LINE_SCHEMAS = {
     id,
     category: id,
     title: nonEmptyText,
-    body: z.string(),
+    body: longText,
     author: id,
     created_time: time,
     updated_time: optionalTime,

@@ -191,10 +191,10 @@ describe('media lines', () => {
 
   it('refuses absolute paths, paths leading out of the folder, and size or hash fields', () => {
     expect(problems({ ...media, file: '/photos/a.jpg' })).toEqual([
-      'file: must be a path relative to the NDJSON file\'s folder, not the absolute path "/photos/a.jpg"',
+      'file: must be a path relative to the media folder (the NDJSON file\'s folder, or --media-root), not the absolute path "/photos/a.jpg"',
     ]);
     expect(problems({ ...media, file: 'photos/../../secret.jpg' })).toEqual([
-      'file: must stay inside the NDJSON file\'s folder; "photos/../../secret.jpg" leads out of it with ".."',
+      'file: must stay inside the media folder (the NDJSON file\'s folder, or --media-root); "photos/../../secret.jpg" leads out of it with ".."',
     ]);
     expect(problems({ ...media, file: 'a.png', sha256: 'ab' })[0]).toMatch(
       /^sha256: is not a field here; the fields are type, id, owner, file, name, content_type/,

@@ -20,7 +20,7 @@ import { POST_LINE_SCHEMAS } from './post-line-schemas.js';
 // The pieces of this module's API that live in the files this one is built from.
 export { contentTypeOf } from './content-type-of.js';
 export { describeValue } from './describe-value.js';
-export { MAX_ID_LENGTH } from './field-schemas.js';
+export { MAX_ID_LENGTH, MAX_LONG_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } from './field-schemas.js';
 export type { ImportLine, LineOf, MediaLine } from './import-line.js';
 export { fieldPath, type LineProblem } from './line-problems.js';
 export { TIME_FORMATS, toUnixSeconds } from './to-unix-seconds.js';

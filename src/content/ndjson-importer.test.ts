@@ -4,15 +4,19 @@
  * blobs unchanged afterwards), and `dyi import` in a real process.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, rmSync, symlinkSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { CONTENT_KINDS, type ContentKind, ValidationError } from '../domain/index.js';
 import { openRuntime, type Runtime } from '../runtime.js';
+import { MAX_LONG_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } from './field-schemas.js';
 import { importNdjson, type ImportOptions } from './ndjson-importer.js';
+import { MAX_LINE_BYTES } from './ndjson-lines.js';
 import { runDyi } from '../../test/support/dyi-cli.js';
 
 let dataDir: string;
@@ -344,7 +348,31 @@ describe('a refused import', () => {
         { type: 'media', id: 'x', owner: 'm9', file: '../input/photos/team.png', created_time: T },
       ],
       message:
-        'bad.ndjson:2: file: must stay inside the NDJSON file\'s folder; "../input/photos/team.png" leads out of it',
+        'bad.ndjson:2: file: must stay inside the media folder (the NDJSON file\'s folder, or --media-root); "../input/photos/team.png" leads out of it',
+    },
+    {
+      name: 'a 2 MB name',
+      lines: [{ ...member, name: 'x'.repeat(2 * 1024 * 1024) }],
+      message: `bad.ndjson:1: name: must have at most ${MAX_SHORT_TEXT_LENGTH} characters`,
+    },
+    {
+      name: 'a post longer than the body limit',
+      lines: [
+        member,
+        {
+          type: 'post',
+          id: 'p9',
+          author: 'm9',
+          message: 'x'.repeat(MAX_LONG_TEXT_LENGTH + 1),
+          created_time: T,
+        },
+      ],
+      message: `bad.ndjson:2: message: must have at most ${MAX_LONG_TEXT_LENGTH} characters`,
+    },
+    {
+      name: 'a line longer than 8 MiB',
+      lines: [`{"type":"note","body":"${'x'.repeat(MAX_LINE_BYTES)}"}`],
+      message: `bad.ndjson:1: is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line`,
     },
     {
       name: 'an id defined twice',
@@ -377,6 +405,36 @@ describe('a refused import', () => {
     );
     expect(await runtime.content.counts(communityId)).toEqual(counts);
     expect(await mediaBlobCount()).toBe(blobs);
+  });
+
+  it('refuses a huge line without holding it in memory, and reads on after it', async () => {
+    const file = path.join(inputDir, 'huge.ndjson');
+    const megabyte = Buffer.alloc(1024 * 1024, 'x');
+    await pipeline(
+      (function* () {
+        yield '{"type":"member","id":"m1","name":"';
+        for (let i = 0; i < 96; i += 1) yield megabyte;
+        yield '","created_time":1714555800}\n{"type":"note","id":"n1"}\n';
+      })(),
+      createWriteStream(file),
+    );
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 1);
+    const error = await run([file])
+      .catch((e: unknown) => e as Error)
+      .finally(() => clearInterval(sampler));
+
+    expect((error as Error).message.split('\n').slice(1)).toEqual([
+      `${file}:1: is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line; a record that large is refused (see the text limits in docs/import-format.md)`,
+      `${file}:2: author: is required`,
+      `${file}:2: title: is required`,
+      `${file}:2: body: is required`,
+      `${file}:2: created_time: is required`,
+    ]);
+    // The line is 96 MiB: gathering it whole takes at least that much (331 MB measured with
+    // readline); skipping it leaves only read buffers for the garbage collector (about 40 MB).
+    expect(peak - baseline).toBeLessThan(96 * 1024 * 1024);
   });
 
   it('lists up to 20 problems across files, and names unreadable files', async () => {
@@ -416,6 +474,97 @@ describe('a refused import', () => {
   });
 });
 
+describe('media files and symbolic links', () => {
+  const member = { type: 'member', id: 'm9', name: 'Nia', created_time: T };
+  const media = (file: string) => ({ type: 'media', id: 'x', owner: 'm9', file, created_time: T });
+  let outside: string;
+
+  beforeEach(async () => {
+    // A private file next to the input folder, as /etc/passwd would be.
+    outside = path.join(dataDir, 'secret.txt');
+    await writeFile(outside, 'root:x:0:0:root:/root:/bin/bash\n');
+  });
+
+  async function refused(input: string[], options: Partial<ImportOptions> = {}) {
+    const counts = await runtime.content.counts(communityId);
+    const error = await run(input, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(await runtime.content.counts(communityId)).toEqual(counts);
+    expect(await mediaBlobCount()).toBe(0);
+    return (error as ValidationError).message;
+  }
+
+  it('refuses a file that is a link to a file outside the folder, importing nothing', async () => {
+    await symlink(outside, path.join(inputDir, 'photos', 'passwd.png'));
+    const input = await files({ 'm.ndjson': [member, media('photos/passwd.png')] });
+    const message = await refused(input);
+    expect(message).toContain(
+      `\n${input[0]}:2: file: "photos/passwd.png" leads to ${await realpath(outside)}, outside the folder of ${input[0]}; a media file must be inside the folder of its NDJSON file (or of --media-root), also after following symbolic links`,
+    );
+  });
+
+  it('refuses a path through a linked folder that leads outside', async () => {
+    await symlink(dataDir, path.join(inputDir, 'up'));
+    const input = await files({ 'm.ndjson': [member, media('up/secret.txt')] });
+    expect(await refused(input)).toContain(`${input[0]}:2: file: "up/secret.txt" leads to`);
+  });
+
+  it('checks the file again when it reads it: a link swapped in after the check is refused', async () => {
+    await writeFile(path.join(inputDir, 'photos', 'second.png'), Buffer.concat([png, png]));
+    const input = await files({
+      'm.ndjson': [member, media('photos/team.png'), { ...media('photos/second.png'), id: 'y' }],
+    });
+    const second = path.join(inputDir, 'photos', 'second.png');
+    const message = await refused(input, {
+      // Once the first file is stored, before the second is opened (synchronously, so no race).
+      onProgress: (progress) => {
+        if (progress.phase !== 'media' || progress.done !== 1) return;
+        rmSync(second);
+        symlinkSync(outside, second);
+      },
+    });
+    expect(message).toContain(`${input[0]}:3: file: "photos/second.png" leads to`);
+  });
+
+  it('imports a link that stays inside the folder', async () => {
+    await symlink('team.png', path.join(inputDir, 'photos', 'alias.png'));
+    await symlink('photos', path.join(inputDir, 'pictures'));
+    const input = await files({
+      'm.ndjson': [member, media('photos/alias.png'), { ...media('pictures/team.png'), id: 'y' }],
+    });
+    const report = await run(input);
+    expect(report.media).toEqual({ count: 2, bytes: 2 * png.byteLength, newBlobs: 1 });
+    const stored = await collect('media');
+    expect(stored.map((m) => [m.id, m.name, m.size])).toEqual([
+      ['x', 'alias.png', png.byteLength],
+      ['y', 'team.png', png.byteLength],
+    ]);
+  });
+
+  it('takes media paths from --media-root instead, and keeps them inside it', async () => {
+    const lists = path.join(dataDir, 'lists');
+    await mkdir(lists);
+    await writeFile(
+      path.join(lists, 'm.ndjson'),
+      [member, media('photos/team.png')].map((l) => JSON.stringify(l)).join('\n'),
+    );
+    const input = [path.join(lists, 'm.ndjson')];
+    await expect(run(input)).rejects.toThrow(
+      `${input[0]}:2: file: "photos/team.png" does not exist; paths are relative to the folder of ${input[0]}`,
+    );
+
+    const report = await run(input, { mediaRoot: inputDir });
+    expect(report.media).toEqual({ count: 1, bytes: png.byteLength, newBlobs: 1 });
+
+    await symlink(outside, path.join(inputDir, 'photos', 'passwd.png'));
+    await writeFile(input[0] ?? '', JSON.stringify(media('photos/passwd.png')));
+    const message = await run(input, { mediaRoot: inputDir }).catch((e: unknown) => String(e));
+    expect(message).toContain(`${input[0]}:1: file: "photos/passwd.png" leads to`);
+    expect(message).toContain(`outside --media-root ${inputDir};`);
+    expect(await mediaBlobCount()).toBe(1);
+  });
+});
+
 async function collect<K extends ContentKind>(kind: K) {
   const records = [];
   for await (const record of runtime.content.query(communityId, { kind })) records.push(record);
@@ -436,6 +585,13 @@ describe('dyi import', () => {
     const bad = await runDyi(['import', '--data-dir', dataDir, path.join(inputDir, 'nope.ndjson')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('nope.ndjson: no such file');
+
+    // Media paths from --media-root instead of the NDJSON file's folder.
+    const list = path.join(dataDir, 'media-list.ndjson');
+    await writeFile(list, JSON.stringify({ ...CONTENT[2], id: 'img3' }));
+    const rooted = await runDyi(['import', '--data-dir', dataDir, '--media-root', inputDir, list]);
+    expect(rooted.stderr).toBe('');
+    expect(rooted.stdout).toContain('Media: 1 file');
 
     await runDyi(['community', 'create', '--name', 'Beta', '--data-dir', dataDir]);
     const ambiguous = await runDyi(['import', '--data-dir', dataDir, ...input]);

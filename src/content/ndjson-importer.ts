@@ -8,10 +8,12 @@
  *    the whole import;
  * 2. check (`check-references.ts`, `store-media.ts`): every reference (a post's author, a
  *    comment's post, an attachment's media ...) must name a record of this import or one
- *    already stored, and every media `file` must exist;
+ *    already stored, and every media `file` must be a file inside its media folder, after
+ *    following links (`media-source.ts`);
  * 3. media (`store-media.ts`): each media file is hashed and its bytes put in the BlobStore
  *    under `blobKeyForMedia` (a blob already there is kept, not written again);
- * 4. write: one `ContentStore.write` with every record, in file order.
+ * 4. write: one `ContentStore.write` with every record, in file order; then each media blob
+ *    is touched, and put back if a clean-up removed it meanwhile (`blob-cleanup-service.ts`).
  * Problems are collected (`problem-list.ts`), up to MAX_LISTED_PROBLEMS, and thrown as one
  * ValidationError listing them as `file:line: field: what is wrong`. A phase with problems ends
  * the import, because the next phase's findings would mostly echo them. If storing media or the
@@ -20,13 +22,13 @@
  *
  * The records are held in memory until the write, because the store takes them as one batch.
  */
-import type { ContentKind, Id } from '../domain/index.js';
+import type { ContentKind, ContentRecord, Id } from '../domain/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { ContentStore } from '../ports/content-store.js';
+import type { ContentStore, WriteSummary } from '../ports/content-store.js';
 import { checkReferences } from './check-references.js';
 import { ProblemList } from './problem-list.js';
 import { readNdjsonFiles } from './read-ndjson-files.js';
-import { checkMediaFiles, storeMedia } from './store-media.js';
+import { checkMediaFiles, keepMediaStored, storeMedia } from './store-media.js';
 
 export { MAX_LISTED_PROBLEMS } from './problem-list.js';
 
@@ -44,6 +46,11 @@ export interface ImportOptions {
   readonly communityId: Id;
   /** NDJSON files, imported together in this order; named in messages as given here. */
   readonly files: readonly string[];
+  /**
+   * The folder media `file` paths are relative to and must stay inside (links followed);
+   * by default the folder of the NDJSON file that names them.
+   */
+  readonly mediaRoot?: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImportProgress) => void;
 }
@@ -66,29 +73,32 @@ export async function importNdjson(options: ImportOptions): Promise<ImportReport
   const lines = await readNdjsonFiles(options, problems);
   problems.throwIfAny();
   await checkReferences(lines, options, problems);
-  await checkMediaFiles(lines, problems);
+  await checkMediaFiles(lines, options, problems);
   problems.throwIfAny();
 
   const added: string[] = [];
+  let written: { records: ContentRecord[]; bytes: number; summary: WriteSummary };
   try {
     const { records, bytes } = await storeMedia(lines, options, added);
     options.signal?.throwIfAborted();
     options.onProgress?.({ phase: 'write', done: 0 });
     const summary = await options.content.write(options.communityId, records);
     options.onProgress?.({ phase: 'write', done: records.length });
-    return {
-      files: options.files.length,
-      records: summary.written,
-      media: {
-        count: lines.filter((l) => l.line.type === 'media').length,
-        bytes,
-        newBlobs: added.length,
-      },
-    };
+    written = { records, bytes, summary };
   } catch (error) {
     // Blobs are content-addressed and were checked absent before the put, so no earlier
     // import refers to them.
     await Promise.all(added.map((key) => options.blobs.delete(key).catch(() => undefined)));
     throw error;
   }
+  await keepMediaStored(lines, written.records, options);
+  return {
+    files: options.files.length,
+    records: written.summary.written,
+    media: {
+      count: lines.filter((l) => l.line.type === 'media').length,
+      bytes: written.bytes,
+      newBlobs: added.length,
+    },
+  };
 }

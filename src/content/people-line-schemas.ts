@@ -13,7 +13,17 @@ import {
   PROBLEM_STATUSES,
   SAVED_ITEM_TYPES,
 } from '../domain/index.js';
-import { id, nonEmptyText, optionalId, optionalText, optionalTime, time } from './field-schemas.js';
+import {
+  id,
+  longText,
+  nonEmptyText,
+  optionalId,
+  optionalLongText,
+  optionalText,
+  optionalTime,
+  shortText,
+  time,
+} from './field-schemas.js';
 import type { LineSchemas } from './import-line.js';
 
 export const PEOPLE_LINE_SCHEMAS = {
@@ -21,7 +31,7 @@ export const PEOPLE_LINE_SCHEMAS = {
     .strictObject({
       type: z.literal('company'),
       name: nonEmptyText,
-      description: optionalText,
+      description: optionalLongText,
       website: optionalText,
       industry: optionalText,
       created_time: time,
@@ -44,7 +54,7 @@ export const PEOPLE_LINE_SCHEMAS = {
     type: z.literal('group'),
     id,
     name: nonEmptyText,
-    description: optionalText,
+    description: optionalLongText,
     privacy: z.enum(GROUP_PRIVACIES),
     creator: optionalId,
     created_time: time,
@@ -81,7 +91,7 @@ export const PEOPLE_LINE_SCHEMAS = {
     type: z.literal('reported_problem'),
     id,
     reporter: id,
-    description: z.string(),
+    description: longText,
     status: z.enum(PROBLEM_STATUSES),
     created_time: time,
   }),
@@ -89,8 +99,8 @@ export const PEOPLE_LINE_SCHEMAS = {
     type: z.literal('note'),
     id,
     author: id,
-    title: z.string(),
-    body: z.string(),
+    title: shortText,
+    body: longText,
     created_time: time,
     updated_time: optionalTime,
   }),
@@ -98,15 +108,15 @@ export const PEOPLE_LINE_SCHEMAS = {
     type: z.literal('search'),
     id,
     member: id,
-    query: z.string(),
+    query: shortText,
     created_time: time,
   }),
   login: z.strictObject({
     type: z.literal('login'),
     id,
     member: id,
-    ip_address: z.string(),
-    user_agent: z.string(),
+    ip_address: shortText,
+    user_agent: shortText,
     place: optionalText,
     created_time: time,
   }),

@@ -9,26 +9,32 @@ import { z } from 'zod';
 import { REACTION_TARGETS, REACTION_TYPES } from '../domain/index.js';
 import { contentTypeOf } from './content-type-of.js';
 import { describeValue } from './describe-value.js';
-import { id, idList, nonEmptyText, optionalId, optionalText, time } from './field-schemas.js';
+import {
+  id,
+  idList,
+  longText,
+  nonEmptyText,
+  optionalId,
+  optionalText,
+  shortText,
+  time,
+} from './field-schemas.js';
 import type { LineSchemas } from './import-line.js';
 
 /** Lexical checks only: whether the file exists is the importer's to find out. */
-const mediaPath = z
-  .string()
-  .min(1)
-  .superRefine((file, context) => {
-    if (path.posix.isAbsolute(file) || path.win32.isAbsolute(file)) {
-      context.addIssue({
-        code: 'custom',
-        message: `must be a path relative to the NDJSON file's folder, not the absolute path ${describeValue(file)}`,
-      });
-    } else if (path.posix.normalize(file.replaceAll('\\', '/')).split('/')[0] === '..') {
-      context.addIssue({
-        code: 'custom',
-        message: `must stay inside the NDJSON file's folder; ${describeValue(file)} leads out of it with ".."`,
-      });
-    }
-  });
+const mediaPath = shortText.min(1).superRefine((file, context) => {
+  if (path.posix.isAbsolute(file) || path.win32.isAbsolute(file)) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be a path relative to the media folder (the NDJSON file's folder, or --media-root), not the absolute path ${describeValue(file)}`,
+    });
+  } else if (path.posix.normalize(file.replaceAll('\\', '/')).split('/')[0] === '..') {
+    context.addIssue({
+      code: 'custom',
+      message: `must stay inside the media folder (the NDJSON file's folder, or --media-root); ${describeValue(file)} leads out of it with ".."`,
+    });
+  }
+});
 
 export const POST_LINE_SCHEMAS = {
   post: z.strictObject({
@@ -36,7 +42,7 @@ export const POST_LINE_SCHEMAS = {
     id,
     author: id,
     group: optionalId,
-    message: z.string(),
+    message: longText,
     attachments: idList,
     created_time: time,
   }),
@@ -45,7 +51,7 @@ export const POST_LINE_SCHEMAS = {
     id,
     post: id,
     author: id,
-    message: z.string(),
+    message: longText,
     attachments: idList,
     created_time: time,
   }),
@@ -75,7 +81,7 @@ export const POST_LINE_SCHEMAS = {
     id,
     thread: id,
     author: id,
-    text: z.string(),
+    text: longText,
     attachments: idList,
     created_time: time,
   }),
@@ -86,8 +92,7 @@ export const POST_LINE_SCHEMAS = {
       owner: id,
       file: mediaPath,
       name: nonEmptyText.optional(),
-      content_type: z
-        .string()
+      content_type: shortText
         .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type such as image/jpeg')
         .optional(),
       created_time: time,

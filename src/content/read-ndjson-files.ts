@@ -1,16 +1,21 @@
 /**
  * @module
- * Phase 1 of an import: each NDJSON file is streamed line by line (never read whole), each
+ * Phase 1 of an import: each NDJSON file is streamed line by line (never read whole; a line
+ * past `MAX_LINE_BYTES` is refused without being gathered whole, `ndjson-lines.ts`), each
  * line parsed as JSON and checked against its kind's schema, and ids must be unique per kind
  * across the whole import. Problems go to the ProblemList; reading stops once it is full.
  */
-import { open, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { stat } from 'node:fs/promises';
 import { parseContentLine } from './content-schemas.js';
 import { describeValue } from './describe-value.js';
 import type { ImportOptions } from './ndjson-importer.js';
+import { MAX_LINE_BYTES, ndjsonLines } from './ndjson-lines.js';
 import type { ProblemList } from './problem-list.js';
 import { type SourcedLine, where } from './sourced-line.js';
+
+const TOO_LONG =
+  `is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line; ` +
+  'a record that large is refused (see the text limits in docs/import-format.md)';
 
 export async function readNdjsonFiles(
   options: ImportOptions,
@@ -28,7 +33,8 @@ export async function readNdjsonFiles(
       problems.add(file, '', unreadable);
       continue;
     }
-    for await (const { text, lineNumber } of linesOf(file)) {
+    for await (const read of ndjsonLines(file)) {
+      const { lineNumber } = read;
       options.signal?.throwIfAborted();
       if (problems.isFull) {
         problems.stop();
@@ -36,8 +42,13 @@ export async function readNdjsonFiles(
       }
       if (lineNumber % 10_000 === 0)
         options.onProgress?.({ phase: 'read', done: lines.length, file });
-      if (text.trim() === '') continue;
       const at = `${file}:${lineNumber}`;
+      if ('tooLong' in read) {
+        problems.add(at, '', TOO_LONG);
+        continue;
+      }
+      const { text } = read;
+      if (text.trim() === '') continue;
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -77,23 +88,5 @@ async function whyUnreadable(file: string): Promise<string | undefined> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`;
-  }
-}
-
-/** The lines of a file, numbered from 1, streamed (the file is never read whole). */
-async function* linesOf(file: string): AsyncGenerator<{ text: string; lineNumber: number }> {
-  const handle = await open(file);
-  const input = handle.createReadStream({ encoding: 'utf8' });
-  const reader = createInterface({ input, crlfDelay: Infinity });
-  let lineNumber = 0;
-  try {
-    for await (const text of reader) {
-      lineNumber += 1;
-      // Editors on Windows may start the file with a byte order mark.
-      yield { text: lineNumber === 1 ? text.replace(/^\uFEFF/, '') : text, lineNumber };
-    }
-  } finally {
-    reader.close();
-    input.destroy();
   }
 }

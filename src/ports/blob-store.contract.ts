@@ -3,7 +3,8 @@
  * The behaviour every `BlobStore` must have, as one vitest suite that each adapter runs against
  * a real instance of its backend (a temp directory, an S3-compatible server): byte-exact
  * round trips with their SHA-256, inclusive ranges, overwrites, deletes, key validation, and
- * the promise that a failed or aborted `put` leaves nothing under its key. An adapter's test
+ * the promise that a failed or aborted `put` leaves nothing under its key, and the clean-up
+ * methods (list, touch, deleteIfUnusedSince, removeAbandonedWrites). An adapter's test
  * file calls `runBlobStoreContract` once; nothing here knows which backend it is testing.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -132,6 +133,55 @@ export function runBlobStoreContract(name: string, create: () => Promise<BlobSto
       expect(await store.stat('exports/1/2/3')).toEqual({ size: 1 });
     });
 
+    it('lists the blobs under a prefix with their size and time, and nothing else', async () => {
+      const before = Date.now();
+      const keys = ['media/1/aa', 'media/1/bb', 'media/10/cc', 'exports/1/2/3'];
+      for (const key of keys) await store.put(key, Readable.from([Buffer.from(key)]));
+      const listed = [];
+      for await (const blob of store.list('media/1/')) listed.push(blob);
+      expect(listed.map(({ key, size }) => ({ key, size })).sort(byKey)).toEqual([
+        { key: 'media/1/aa', size: 10 },
+        { key: 'media/1/bb', size: 10 },
+      ]);
+      // File systems may round times down to their resolution (up to 2 s on some).
+      for (const blob of listed) expect(blob.modifiedMs).toBeGreaterThan(before - 2000);
+      for await (const blob of store.list('media/2/')) expect.unreachable(blob.key);
+      await expect(store.list('media')[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+        code: 'validation',
+      });
+    });
+
+    it('touches a blob that exists, and answers false for a missing one', async () => {
+      await store.put('media/1/aa', Readable.from([Buffer.from('x')]));
+      expect(await store.touch('media/1/aa')).toBe(true);
+      expect(await store.touch('media/1/zz')).toBe(false);
+      expect(await store.stat('media/1/zz')).toBeUndefined();
+    });
+
+    it('deletes a blob unused since a time, and keeps one used since then', async () => {
+      const bytes = Buffer.from('media bytes');
+      await store.put('media/1/aa', Readable.from([bytes]));
+      // Not used since the epoch: kept, byte for byte.
+      expect(await store.deleteIfUnusedSince('media/1/aa', 0)).toBeUndefined();
+      expect(fingerprint(await readAll(await store.openRead('media/1/aa')))).toEqual(
+        fingerprint(bytes),
+      );
+      // Unused since a minute from now: removed, and its size answered.
+      expect(await store.deleteIfUnusedSince('media/1/aa', Date.now() + 60_000)).toBe(bytes.length);
+      expect(await store.stat('media/1/aa')).toBeUndefined();
+      expect(await store.deleteIfUnusedSince('media/1/aa', Date.now() + 60_000)).toBeUndefined();
+      expect(await store.touch('media/1/aa')).toBe(false);
+    });
+
+    it('finds no abandoned writes next to finished and failed puts', async () => {
+      await store.put('media/1/aa', Readable.from([Buffer.from('x')]));
+      await expect(
+        store.put('media/1/bb', failingSource(new Error('source failed'))),
+      ).rejects.toThrow('source failed');
+      expect(await store.removeAbandonedWrites()).toEqual({ count: 0, bytes: 0 });
+      expect(await store.stat('media/1/aa')).toEqual({ size: 1 });
+    });
+
     it.each(['../x', '/abs', 'A/B', 'a/../b', '', 'a//b', 'a/', '.hidden', 'a/.tmp'])(
       'rejects the invalid key %j in every method',
       async (key) => {
@@ -196,6 +246,16 @@ export function runBlobStoreContract(name: string, create: () => Promise<BlobSto
       expect(await store.stat('exports/1/2/aborted')).toBeUndefined();
     });
   });
+}
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return a.key.localeCompare(b.key);
+}
+
+async function* failingSource(error: Error): AsyncGenerator<Uint8Array> {
+  yield randomBytes(1024);
+  await Promise.resolve();
+  throw error;
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -2,7 +2,9 @@
  * @module
  * Where the bytes of DYI files live. Keys are made by the server (`blobKeyForFile`), never
  * from user input. A stored blob is complete: `put` resolves only when every byte is durable
- * and hashed, and a failed or aborted `put` leaves nothing under the key.
+ * and hashed, and a failed or aborted `put` leaves nothing under the key. Clean-up (of media no
+ * record names, of writes a killed process left) goes through `list`, `touch`,
+ * `deleteIfUnusedSince` and `removeAbandonedWrites`, safe while other processes write.
  */
 import type { Readable } from 'node:stream';
 import type { Id } from '../domain/index.js';
@@ -11,6 +13,20 @@ export interface StoredBlob {
   readonly size: number;
   /** Lower-case hex SHA-256 of the stored bytes. */
   readonly sha256: string;
+}
+
+/** A blob as `list` finds it. */
+export interface ListedBlob {
+  readonly key: string;
+  readonly size: number;
+  /** When it was last put or touched, in milliseconds since the Unix epoch. */
+  readonly modifiedMs: number;
+}
+
+/** What a clean-up removed. */
+export interface RemovedBlobs {
+  readonly count: number;
+  readonly bytes: number;
 }
 
 /** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
@@ -35,6 +51,21 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Removes every blob whose key starts with `prefix` (which must end with `/`). */
   deletePrefix(prefix: string): Promise<void>;
+  /** Every blob whose key starts with `prefix` (which must end with `/`), in no set order. */
+  list(prefix: string): AsyncIterable<ListedBlob>;
+  /** Marks a blob as in use now (its `modifiedMs`); false when there is none under the key. */
+  touch(key: string): Promise<boolean>;
+  /**
+   * Removes a blob unless it was put or touched at `sinceMs` or later, and answers the bytes
+   * removed (undefined when it kept the blob or found none). A `touch` or `put` racing with it
+   * either keeps the blob or finds it gone (and puts it again); it is never lost after one.
+   */
+  deleteIfUnusedSince(key: string, sinceMs: number): Promise<number | undefined>;
+  /**
+   * Removes what writers that died in the middle of a `put` left behind, never the data of a
+   * `put` still running in any process; answers what it removed.
+   */
+  removeAbandonedWrites(): Promise<RemovedBlobs>;
 }
 
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9._-]*)*$/;

@@ -16,7 +16,7 @@ import path from 'node:path';
 /** Longest error kept with a failed run: an import can list many problems. */
 const MAX_ERROR_LENGTH = 4000;
 
-export type ImportFilesOptions = Pick<ImportOptions, 'signal' | 'onProgress'>;
+export type ImportFilesOptions = Pick<ImportOptions, 'signal' | 'onProgress' | 'mediaRoot'>;
 
 export class ImportService {
   readonly #store: MetadataStore;

@@ -6,15 +6,28 @@
  * - `<root>/<key>`: the complete bytes of the blob under `key` (for example
  *   `<root>/exports/12/34/56`), with the key's `/` segments as directories. A file appears there
  *   only by an atomic `rename`, after every byte has been written, hashed and fsynced.
- * - `<root>/.tmp/<uuid>`: a `put` in progress. It is removed when the put fails or is aborted;
- *   a process killed mid-put leaves it behind, and `init()` removes such leftovers once they
- *   are a day old. Keys can never start with `.`, so `.tmp` cannot collide with a blob.
+ * - `<root>/.tmp/<scope>-<pid>-<uuid>`: a `put` in progress, or a blob `deleteIfUnusedSince`
+ *   is about to remove. It is removed when the put fails or is aborted; a process killed
+ *   mid-put leaves it behind, and `removeAbandonedWrites` removes it once its writer is gone
+ *   (`temp-file-owners.ts`). Keys can never start with `.`, so `.tmp` cannot collide with a blob.
  * Nothing else is written: no sidecar metadata, since size and SHA-256 live in the metadata
  * store's file rows.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { close, createReadStream, createWriteStream, fstat, open } from 'node:fs';
-import { mkdir, open as openHandle, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  open as openHandle,
+  opendir,
+  readdir,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,17 +37,17 @@ import {
   isValidBlobKey,
   type BlobStore,
   type ByteRange,
+  type ListedBlob,
+  type RemovedBlobs,
   type StoredBlob,
 } from '../../ports/blob-store.js';
+import { TempFileOwners } from './temp-file-owners.js';
 
 /**
  * Bytes per read. The 64 KiB default costs a syscall and an event-loop turn per 64 KiB, which
  * caps a download near 660 MB/s here; 1 MiB chunks reach about 1570 MB/s (ARCHITECTURE.md).
  */
 export const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** Temp files older than this at `init()` belong to a process that died mid-put. */
-const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 const openFd = promisify(open);
 const closeFd = promisify(close);
@@ -48,6 +61,7 @@ export interface LocalDiskBlobStoreOptions {
 export class LocalDiskBlobStore implements BlobStore {
   readonly #root: string;
   readonly #tempDir: string;
+  #owners: TempFileOwners | undefined;
 
   constructor(options: LocalDiskBlobStoreOptions) {
     this.#root = path.resolve(options.root);
@@ -56,7 +70,7 @@ export class LocalDiskBlobStore implements BlobStore {
 
   async init(): Promise<void> {
     await mkdir(this.#tempDir, { recursive: true });
-    await this.#removeStaleTempFiles();
+    this.#owners = await TempFileOwners.forThisProcess();
   }
 
   async close(): Promise<void> {
@@ -70,7 +84,7 @@ export class LocalDiskBlobStore implements BlobStore {
   ): Promise<StoredBlob> {
     const target = this.#pathOf(key);
     options?.signal?.throwIfAborted();
-    const tempPath = path.join(this.#tempDir, randomUUID());
+    const tempPath = this.#newTempPath();
     const hash = createHash('sha256');
     let size = 0;
     // `flush` fsyncs before close, so the rename below never publishes unwritten bytes.
@@ -142,12 +156,7 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    if (!prefix.endsWith('/') || !isValidBlobKey(prefix.slice(0, -1))) {
-      throw new ValidationError(
-        'prefix',
-        `Blob prefix '${prefix}' is not valid: it must be a valid blob key followed by '/', so that it names a whole directory of blobs.`,
-      );
-    }
+    this.#assertPrefix(prefix);
     await rm(path.join(this.#root, prefix), { recursive: true, force: true });
   }
 
@@ -168,12 +177,94 @@ export class LocalDiskBlobStore implements BlobStore {
     return path.join(this.#root, key);
   }
 
-  async #removeStaleTempFiles(): Promise<void> {
-    const cutoff = Date.now() - STALE_TEMP_MS;
+  async *list(prefix: string): AsyncIterable<ListedBlob> {
+    this.#assertPrefix(prefix);
+    yield* listFiles(path.join(this.#root, prefix), prefix.slice(0, -1));
+  }
+
+  async touch(key: string): Promise<boolean> {
+    const filePath = this.#pathOf(key);
+    const found = await stat(filePath).catch(ignoreMissing);
+    if (!found?.isFile()) return false;
+    const now = new Date();
+    return utimes(filePath, now, now).then(
+      () => true,
+      (error: unknown) => ignoreMissing(error) ?? false,
+    );
+  }
+
+  async deleteIfUnusedSince(key: string, sinceMs: number): Promise<number | undefined> {
+    const filePath = this.#pathOf(key);
+    if (!(await lstat(filePath).catch(ignoreMissing))?.isFile()) return undefined;
+    // Moved aside first, then judged: a touch before the move shows in the moved file's time
+    // and puts it back; a touch after it finds no blob, and its writer puts the bytes again.
+    const aside = this.#newTempPath();
+    try {
+      await rename(filePath, aside);
+    } catch (error) {
+      return ignoreMissing(error);
+    }
+    const moved = await stat(aside);
+    if (moved.mtimeMs < sinceMs) {
+      await unlink(aside);
+      return moved.size;
+    }
+    // A put under the key since the move holds the newer bytes: keep those.
+    await mkdir(path.dirname(filePath), { recursive: true });
+    await link(aside, filePath).catch((error: unknown) => {
+      if (!hasCode(error, 'EEXIST')) throw error;
+    });
+    await unlink(aside);
+    return undefined;
+  }
+
+  async removeAbandonedWrites(): Promise<RemovedBlobs> {
+    const owners = this.#ownersOrThrow();
+    const now = Date.now();
+    let count = 0;
+    let bytes = 0;
     for (const name of await readdir(this.#tempDir)) {
       const tempPath = path.join(this.#tempDir, name);
       const found = await stat(tempPath).catch(ignoreMissing);
-      if (found !== undefined && found.mtimeMs < cutoff) await rm(tempPath, { force: true });
+      if (found === undefined || !owners.isAbandoned(name, found.mtimeMs, now)) continue;
+      await rm(tempPath, { force: true, recursive: true });
+      count += 1;
+      bytes += found.size;
+    }
+    return { count, bytes };
+  }
+
+  #newTempPath(): string {
+    return path.join(this.#tempDir, this.#ownersOrThrow().newName());
+  }
+
+  #ownersOrThrow(): TempFileOwners {
+    if (this.#owners === undefined) throw new Error('LocalDiskBlobStore used before init()');
+    return this.#owners;
+  }
+
+  #assertPrefix(prefix: string): void {
+    if (!prefix.endsWith('/') || !isValidBlobKey(prefix.slice(0, -1))) {
+      throw new ValidationError(
+        'prefix',
+        `Blob prefix '${prefix}' is not valid: it must be a valid blob key followed by '/', so that it names a whole directory of blobs.`,
+      );
+    }
+  }
+}
+
+/** The files under `directory` (whose key is `keyPrefix`), walked one directory at a time. */
+async function* listFiles(directory: string, keyPrefix: string): AsyncGenerator<ListedBlob> {
+  const entries = await opendir(directory).catch(ignoreMissing);
+  if (entries === undefined) return;
+  for await (const entry of entries) {
+    const key = `${keyPrefix}/${entry.name}`;
+    const entryPath = path.join(directory, entry.name);
+    if (entry.isDirectory()) {
+      yield* listFiles(entryPath, key);
+    } else if (entry.isFile() && isValidBlobKey(key)) {
+      const found = await stat(entryPath).catch(ignoreMissing);
+      if (found !== undefined) yield { key, size: found.size, modifiedMs: found.mtimeMs };
     }
   }
 }

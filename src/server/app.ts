@@ -6,7 +6,6 @@
  * `suppress_http_code`). Built by a function and never listening on import: `dyi serve`
  * listens, tests `inject()`.
  */
-import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Principal, UnknownPathError, ValidationError } from '../domain/index.js';
@@ -16,7 +15,9 @@ import type { Runtime } from '../runtime.js';
 import { registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
 import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.js';
+import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
+import { newTraceId } from './trace-id.js';
 import {
   effectiveMethod,
   graphParams,
@@ -53,20 +54,6 @@ const MAX_PATH_SEGMENT = 2048;
 /** How often process CPU time is shared out among tokens for X-App-Usage, in milliseconds. */
 const CPU_SAMPLE_MS = 1000;
 
-const TRACE_ID_BYTES = 8;
-let tracePool = Buffer.alloc(0);
-let traceOffset = 0;
-
-/** A random trace id; random bytes are drawn in bulk, since one draw per request shows. */
-function newTraceId(): string {
-  if (traceOffset + TRACE_ID_BYTES > tracePool.length) {
-    tracePool = randomBytes(TRACE_ID_BYTES * 1024);
-    traceOffset = 0;
-  }
-  traceOffset += TRACE_ID_BYTES;
-  return tracePool.toString('base64url', traceOffset - TRACE_ID_BYTES, traceOffset);
-}
-
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]');
 }
@@ -76,7 +63,7 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const { config, clock } = runtime;
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: options.logger
       ? {
           level: config.logLevel,
@@ -118,6 +105,8 @@ export async function buildApp(
         .send(mapped.body);
     },
     trustProxy: false,
+    // Requests the HTTP parser refuses (over 16 kB of headers, not HTTP) get an envelope too.
+    clientErrorHandler: clientErrorHandler(config.graphVersion, () => app.log),
   });
   await app.register(formbody);
 
@@ -146,15 +135,25 @@ export async function buildApp(
     reply.header('facebook-api-version', version ? normalizeVersion(version) : config.graphVersion);
     reply.header('x-fb-trace-id', request.id);
     // suppress_http_code is a Graph convention: a download keeps its 206, 304 or 416.
-    const suppress = stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
     if (
-      (suppress === '1' || suppress === 'true') &&
+      suppressesHttpCode(request) &&
       !(request.routeOptions.url?.startsWith(DOWNLOAD_ROUTE_PREFIX) ?? false)
     ) {
       reply.code(200);
     }
     if (request.principal) tokenMeter.addTime(request.principal.tokenId, reply.elapsedTime);
     done(null, payload);
+  });
+
+  // Two different suppress_http_code values are refused here, where the error handler answers
+  // them; onSend must not throw, since an error there skips our handler for Fastify's own body.
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 
   let cpuMark = process.cpuUsage();
@@ -238,6 +237,13 @@ export async function buildApp(
   });
 
   return app;
+}
+
+/** True when `suppress_http_code` asks for 200; never throws (see the onRequest hook). */
+function suppressesHttpCode(request: FastifyRequest): boolean {
+  const raw = (request.query as Record<string, unknown>).suppress_http_code;
+  const values = Array.isArray(raw) ? raw : [raw];
+  return values.length > 0 && values.every((value) => value === '1' || value === 'true');
 }
 
 interface Admission {

@@ -29,6 +29,26 @@ export const DEFAULTS = {
   defaultPageSize: 25,
   /** Largest `limit` honoured; larger values are capped. */
   maxPageSize: 100,
+  /**
+   * Objects (nodes and list items) one Graph request may resolve, counted while resolving;
+   * past it the request is answered with code 1 before more is built.
+   */
+  graphMaxObjects: 10_000,
+  /**
+   * Objects a Graph request may ask for at worst (every list full to its limit, multiplied
+   * down the nested `fields`), computed before any work; above it the request is refused
+   * at once with code 1.
+   */
+  graphMaxEstimatedObjects: 1_000_000,
+  /** Levels of nested objects and lists below the requested node, e.g. `a{b{c}}` is 2. */
+  graphMaxDepth: 6,
+  /** Bytes of JSON one Graph answer (or one whole batch) may hold, in bytes. */
+  graphMaxResponseBytes: 8 * 1024 * 1024,
+  /**
+   * Objects resolved that count as one call in the usage headers and rate limits: a request
+   * costs ceil(objects / this) calls, at least one.
+   */
+  graphObjectsPerCall: 100,
   /** Graph version echoed in `facebook-api-version` when the path has none. */
   graphVersion: 'v22.0',
   /** Log level of the server (pino levels). */
@@ -57,6 +77,11 @@ const schema = z.object({
   createExportLimit: z.coerce.number().int().min(0),
   defaultPageSize: z.coerce.number().int().min(1),
   maxPageSize: z.coerce.number().int().min(1),
+  graphMaxObjects: z.coerce.number().int().min(1),
+  graphMaxEstimatedObjects: z.coerce.number().int().min(1),
+  graphMaxDepth: z.coerce.number().int().min(1).max(10),
+  graphMaxResponseBytes: z.coerce.number().int().min(1024),
+  graphObjectsPerCall: z.coerce.number().int().min(1),
   graphVersion: z.string().regex(/^v\d+\.\d+$/),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   maxPartBytes: z.coerce
@@ -83,6 +108,11 @@ export interface Config {
   readonly createExportLimit: number;
   readonly defaultPageSize: number;
   readonly maxPageSize: number;
+  readonly graphMaxObjects: number;
+  readonly graphMaxEstimatedObjects: number;
+  readonly graphMaxDepth: number;
+  readonly graphMaxResponseBytes: number;
+  readonly graphObjectsPerCall: number;
   readonly graphVersion: string;
   readonly logLevel: string;
   readonly maxPartBytes: number;
@@ -104,6 +134,11 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_RATE_LIMIT_WINDOW_SECONDS: 'rateLimitWindowSeconds',
   DYI_COMMUNITY_RATE_LIMIT_CALLS: 'communityRateLimitCalls',
   DYI_CREATE_EXPORT_LIMIT: 'createExportLimit',
+  DYI_GRAPH_MAX_OBJECTS: 'graphMaxObjects',
+  DYI_GRAPH_MAX_ESTIMATED_OBJECTS: 'graphMaxEstimatedObjects',
+  DYI_GRAPH_MAX_DEPTH: 'graphMaxDepth',
+  DYI_GRAPH_MAX_RESPONSE_BYTES: 'graphMaxResponseBytes',
+  DYI_GRAPH_OBJECTS_PER_CALL: 'graphObjectsPerCall',
   DYI_LOG_LEVEL: 'logLevel',
   DYI_MAX_PART_BYTES: 'maxPartBytes',
   DYI_MAX_JOB_BYTES: 'maxJobBytes',

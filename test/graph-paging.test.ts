@@ -138,13 +138,13 @@ describe('cursors', () => {
     expect(second.body.paging.cursors.after).not.toBe(after);
   });
 
-  it('caps limit at 100 and refuses limits that are not whole numbers from 1', async () => {
+  it('caps limit at 100 and refuses limits that are not whole numbers from 0', async () => {
     const exportId = await exportWithUserJobs(1);
     const capped = await graph(fixture.app, 'GET', `/${exportId}/user_dyi_jobs?limit=5000`, {
       token: acme.readToken,
     });
     expect(capped.status).toBe(200);
-    for (const limit of ['0', '-1', 'ten', '1.5']) {
+    for (const limit of ['-1', 'ten', '1.5', '']) {
       const answer = await graph(fixture.app, 'GET', `/${exportId}/user_dyi_jobs?limit=${limit}`, {
         token: acme.readToken,
       });
@@ -180,5 +180,63 @@ describe('cursors', () => {
     expect(exports.body.summary.total_count).toBe(
       await fixture.runtime.exports.count(acme.community.id),
     );
+  });
+});
+
+describe('count only: limit 0 with summary (issue 10)', () => {
+  /** The next link of a count-only answer: the first page, without limit=0. */
+  function expectFirstPageLink(next: string, path: string): void {
+    const url = new URL(next);
+    expect(url.pathname).toBe(path);
+    expect(url.searchParams.get('limit')).toBeNull();
+    expect(url.searchParams.get('after')).toBeNull();
+  }
+
+  it('edge.limit(0).summary(true) in fields gives data [] and the count', async () => {
+    const exportId = await exportWithUserJobs(LIMIT);
+    const answer = await graph(
+      fixture.app,
+      'GET',
+      `/${exportId}?fields=user_dyi_jobs.limit(0).summary(true){id,job_state}`,
+      { token: acme.readToken },
+    );
+    expect(answer.status).toBe(200);
+    const list = answer.body.user_dyi_jobs;
+    expect(list.data).toEqual([]);
+    expect(list.summary).toEqual({ total_count: LIMIT });
+    expectFirstPageLink(list.paging.next as string, `/${exportId}/user_dyi_jobs`);
+    // Following next gives the first real page, with the same fields.
+    const first = await graph(fixture.app, 'GET', localPath(list.paging.next as string), {
+      token: acme.readToken,
+    });
+    expect(first.body.data).toHaveLength(LIMIT);
+    expect(Object.keys(first.body.data[0] as object)).toEqual(['id', 'job_state']);
+  });
+
+  it('limit=0&summary=true on an edge request does the same', async () => {
+    const exportId = await exportWithUserJobs(LIMIT);
+    const answer = await graph(
+      fixture.app,
+      'GET',
+      `/${exportId}/user_dyi_jobs?limit=0&summary=true`,
+      { token: acme.readToken },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toEqual([]);
+    expect(answer.body.summary).toEqual({ total_count: LIMIT });
+    expectFirstPageLink(answer.body.paging.next as string, `/${exportId}/user_dyi_jobs`);
+    const { pages } = await walk(localPath(answer.body.paging.next as string));
+    expect(pages.flatMap((p) => p.ids)).toHaveLength(LIMIT);
+  });
+
+  it('an empty list counted with limit 0 has no next', async () => {
+    const exportId = await exportWithUserJobs(0);
+    const answer = await graph(
+      fixture.app,
+      'GET',
+      `/${exportId}/user_dyi_jobs?limit=0&summary=true`,
+      { token: acme.readToken },
+    );
+    expect(answer.body).toEqual({ data: [], summary: { total_count: 0 } });
   });
 });

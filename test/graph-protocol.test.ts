@@ -235,4 +235,79 @@ describe('Batch API', () => {
     const next = await graph(fixture.app, 'GET', localPath(page.paging.next));
     expect(next.body.data).toHaveLength(1);
   });
+
+  it.each([
+    ['/v19.0/', '/v19.0'],
+    ['v19.0/', '/v19.0'],
+    ['/v19.0/', '/'],
+    ['/v3.1/', '/v19.0'],
+  ])('takes items whose relative_url starts with %s, posted to %s', async (prefix, path) => {
+    const answer = await graph(fixture.app, 'POST', path, {
+      form: {
+        access_token: acme.readToken,
+        batch: JSON.stringify([
+          { method: 'GET', relative_url: `${prefix}${made.id}?fields=id` },
+          { method: 'GET', relative_url: `${prefix}${made.id}/user_dyi_jobs?limit=1` },
+        ]),
+      },
+    });
+    expect(answer.status).toBe(200);
+    const [object, list] = answer.body as { code: number; body: string; headers: any[] }[];
+    expect(object?.code).toBe(200);
+    expect(JSON.parse(object?.body ?? '')).toEqual({ id: made.id });
+    expect(list?.code).toBe(200);
+    const version = prefix.replace(/\//g, '');
+    // The item's own version is the one it answers with and links to.
+    expect(object?.headers).toContainEqual({
+      name: 'facebook-api-version',
+      value: version,
+    });
+    const next = new URL(
+      (JSON.parse(list?.body ?? '') as { paging: { next: string } }).paging.next,
+    );
+    expect(next.pathname).toBe(`/${version}/${made.id}/user_dyi_jobs`);
+  });
+
+  it('accepts numeric item names, as SDKs send for a list of requests', async () => {
+    const answer = await graph(fixture.app, 'POST', '/v19.0', {
+      form: {
+        access_token: acme.readToken,
+        batch: JSON.stringify([
+          { method: 'GET', relative_url: 'community', name: 0 },
+          { method: 'GET', relative_url: `${made.id}?fields=id`, name: 1 },
+          { method: 'GET', relative_url: 'community', name: 'named' },
+        ]),
+      },
+    });
+    expect(answer.status).toBe(200);
+    expect((answer.body as { code: number }[]).map((item) => item.code)).toEqual([200, 200, 200]);
+  });
+
+  it('refuses a batch inside a batch with code 100, however it is spelled', async () => {
+    const inner = JSON.stringify(
+      Array.from({ length: 50 }, () => ({ method: 'GET', relative_url: 'community' })),
+    );
+    const innerForm = new URLSearchParams({ batch: inner }).toString();
+    const items = [
+      { method: 'POST', relative_url: '/', body: innerForm },
+      { method: 'POST', relative_url: `/v19.0/?${innerForm}` },
+      { method: 'GET', relative_url: `?method=post&${innerForm}` },
+    ];
+    const answer = await graph(fixture.app, 'POST', '/', {
+      form: {
+        access_token: acme.readToken,
+        include_headers: 'false',
+        batch: JSON.stringify(items),
+      },
+    });
+    expect(answer.status).toBe(200);
+    const answers = answer.body as { code: number; body: string }[];
+    expect(answers).toHaveLength(items.length);
+    for (const item of answers) {
+      expect(item.code).toBe(400);
+      const body = JSON.parse(item.body) as { error: { code: number; message: string } };
+      expect(body.error.code).toBe(100);
+      expect(body.error.message).toContain('batch');
+    }
+  });
 });

@@ -22,7 +22,8 @@ export type DyiErrorCode =
   | 'database_too_new'
   | 'configuration'
   | 'archive_too_big'
-  | 'sign_in';
+  | 'sign_in'
+  | 'too_much_data';
 
 export abstract class DyiError extends Error {
   abstract readonly code: DyiErrorCode;
@@ -187,5 +188,17 @@ export class SignInError extends DyiError {
     readonly retryAfterSeconds: number = 0,
   ) {
     super(message);
+  }
+}
+
+/**
+ * One Graph request would resolve more objects, nest deeper or answer more bytes than the
+ * per-request budget allows (`DYI_GRAPH_MAX_*`). Graph answers this with code 1 and these
+ * exact words, which its SDKs match on; `detail` names the limit for the server log.
+ */
+export class TooMuchDataError extends DyiError {
+  readonly code = 'too_much_data';
+  constructor(readonly detail: string) {
+    super("Please reduce the amount of data you're asking for, then retry your request");
   }
 }

@@ -15,6 +15,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   RateLimitedError,
+  TooMuchDataError,
   TransientError,
   UnknownPathError,
   UnsupportedOperationError,
@@ -47,6 +48,8 @@ interface Shape {
   subcode?: number;
   transient?: boolean;
   headers?: Record<string, string>;
+  /** Graph sends this message without the `(#code)` prefix. */
+  bare?: boolean;
 }
 
 export function toGraphError(error: unknown, traceId: string): GraphErrorResponse {
@@ -69,7 +72,10 @@ function envelope(
   traceId: string,
   unexpected: boolean,
 ): GraphErrorResponse {
-  const message = /^\(#\d+\)/.test(rawMessage) ? rawMessage : `(#${shape.code}) ${rawMessage}`;
+  const message =
+    shape.bare === true || /^\(#\d+\)/.test(rawMessage)
+      ? rawMessage
+      : `(#${shape.code}) ${rawMessage}`;
   return {
     status: shape.status,
     unexpected,
@@ -140,6 +146,10 @@ function shapeOfDyiError(error: DyiError): Shape | undefined {
       code: 190,
       subcode: error.reason === 'expired' ? 463 : 467,
     };
+  }
+  if (error instanceof TooMuchDataError) {
+    // Graph's own status and code for a request over its cost budget; not a bug, so no stack.
+    return { status: 500, type: 'OAuthException', code: 1, bare: true };
   }
   if (error instanceof TransientError) {
     return { status: 503, type: 'OAuthException', code: 2, transient: true };

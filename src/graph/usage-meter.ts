@@ -65,6 +65,16 @@ export class UsageMeter {
     return this.#snapshot(window);
   }
 
+  /**
+   * Counts `calls` more calls for `key` without refusing: the extra cost of a request that
+   * was admitted as one call and turned out to weigh more. The next call pays for it.
+   */
+  charge(key: string, calls: number): UsageSnapshot {
+    const window = this.#window(key);
+    window.calls += calls;
+    return this.#snapshot(window);
+  }
+
   /** Adds the wall time spent serving one call of `key`. */
   addTime(key: string, wallMs: number): void {
     const window = this.#window(key);

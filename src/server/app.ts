@@ -8,7 +8,12 @@
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { type Principal, UnknownPathError, ValidationError } from '../domain/index.js';
+import {
+  type Principal,
+  TooMuchDataError,
+  UnknownPathError,
+  ValidationError,
+} from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
 import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
@@ -129,6 +134,22 @@ export async function buildApp(
     scope: 'endpoint',
   });
 
+  const setUsageHeaders = (
+    reply: FastifyReply,
+    principal: Principal,
+    mine: Admission,
+    community: Admission,
+  ): void => {
+    reply.header('x-app-usage', `{${usageFields(mine.snapshot)}}`);
+    reply.header(
+      'x-business-use-case-usage',
+      // JSON.stringify of {[id]: [{type, ...usage, estimated_...}]}, spelled out: it shows.
+      `{${JSON.stringify(principal.communityId)}:[{"type":"pages",${usageFields(
+        community.snapshot,
+      )},"estimated_time_to_regain_access":${regainMinutes(community, createExportMeter, principal)}}]}`,
+    );
+  };
+
   // One onSend hook does what every answer needs; fewer hooks, less work per request.
   app.addHook('onSend', (request, reply, payload, done) => {
     const version = requestedVersion(request);
@@ -141,7 +162,20 @@ export async function buildApp(
     ) {
       reply.code(200);
     }
-    if (request.principal) tokenMeter.addTime(request.principal.tokenId, reply.elapsedTime);
+    const { principal } = request;
+    if (principal) {
+      tokenMeter.addTime(principal.tokenId, reply.elapsedTime);
+      // A read admitted as one call pays for what it resolved (graphObjectsPerCall objects a call).
+      const extra = (request.graphBudget?.calls ?? 1) - 1;
+      if (extra > 0) {
+        setUsageHeaders(
+          reply,
+          principal,
+          { snapshot: tokenMeter.charge(principal.tokenId, extra) },
+          { snapshot: communityMeter.charge(principal.communityId, extra) },
+        );
+      }
+    }
     done(null, payload);
   });
 
@@ -171,7 +205,10 @@ export async function buildApp(
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toGraphError(error, request.id);
     if (mapped.unexpected) request.log.error({ err: error }, 'unexpected error');
-    else request.log.info({ code: mapped.body.error.code }, mapped.body.error.message);
+    else {
+      const detail = error instanceof TooMuchDataError ? { detail: error.detail } : {};
+      request.log.info({ code: mapped.body.error.code, ...detail }, mapped.body.error.message);
+    }
     return reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
   });
 
@@ -205,14 +242,7 @@ export async function buildApp(
         request.principal = principal;
         const mine = safeAdmit(tokenMeter, principal.tokenId);
         const community = safeAdmit(communityMeter, principal.communityId);
-        reply.header('x-app-usage', `{${usageFields(mine.snapshot)}}`);
-        reply.header(
-          'x-business-use-case-usage',
-          // JSON.stringify of {[id]: [{type, ...usage, estimated_...}]}, spelled out: it shows.
-          `{${JSON.stringify(principal.communityId)}:[{"type":"pages",${usageFields(
-            community.snapshot,
-          )},"estimated_time_to_regain_access":${regainMinutes(community, createExportMeter, principal)}}]}`,
-        );
+        setUsageHeaders(reply, principal, mine, community);
         done(mine.error ?? community.error);
       };
       let authenticated: Principal | Promise<Principal>;

@@ -2,12 +2,20 @@
  * @module
  * The Graph Batch API: `POST /` with `batch=[{method, relative_url, body}]`. Each item runs
  * through the same routes, hooks and limits as a request of its own (via `inject`), carrying
- * the batch's access token unless it names its own; answers come back in order.
+ * the batch's access token unless it names its own; answers come back in order. An item may
+ * not be a batch itself (50 × 50 calls in one request), and the answers together stay within
+ * the per-request byte budget, like any other answer.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ValidationError } from '../domain/index.js';
-import { optionalCredentials, requestedVersion, stringParam } from './graph-request.js';
+import { TooMuchDataError, ValidationError } from '../domain/index.js';
+import {
+  optionalCredentials,
+  requestedVersion,
+  splitRelativeUrl,
+  stringParam,
+} from './graph-request.js';
 
 /** Graph's own limit of items in one batch. */
 const MAX_BATCH_ITEMS = 50;
@@ -19,8 +27,16 @@ const itemSchema = z.object({
     .pipe(z.enum(['GET', 'POST', 'DELETE'])),
   relative_url: z.string().min(1).max(8192),
   body: z.string().max(1_000_000).optional(),
-  name: z.string().optional(),
+  // SDKs name the items of a list by their index, so a number is as good as a string.
+  name: z.union([z.string(), z.number()]).optional(),
 });
+
+/**
+ * Marks the requests a batch makes for its items. The value is secret to this process, so a
+ * client cannot make its own request look like a batch item, nor an item look like a client.
+ */
+const BATCH_ITEM_HEADER = 'x-dyi-batch-item';
+const BATCH_ITEM_MARK = randomBytes(16).toString('hex');
 
 export interface BatchAnswer {
   readonly code: number;
@@ -41,15 +57,25 @@ export async function runBatch(
   app: FastifyInstance,
   request: FastifyRequest,
   params: Record<string, unknown>,
+  limits: { readonly graphMaxResponseBytes: number },
 ): Promise<BatchAnswer[]> {
+  if (request.headers[BATCH_ITEM_HEADER] === BATCH_ITEM_MARK) {
+    throw new ValidationError(
+      'batch',
+      'A batch item cannot be a batch itself; put all requests in one batch of at most 50.',
+    );
+  }
   const items = parseBatch(params.batch);
   const includeHeaders = stringParam(params, 'include_headers') !== 'false';
   const credentials = optionalCredentials(request, params);
   const version = requestedVersion(request);
   const answers: BatchAnswer[] = [];
+  let bytes = 0;
   for (const item of items) {
-    const path = item.relative_url.replace(/^\/+/, '');
-    const url = new URL(`http://batch/${version ? `${version}/` : ''}${path}`);
+    // An item may carry its own version prefix (`/v19.0/me`); it wins over the batch's.
+    const relative = splitRelativeUrl(item.relative_url);
+    const itemVersion = relative.version ?? version;
+    const url = new URL(`http://batch/${itemVersion ? `${itemVersion}/` : ''}${relative.rest}`);
     if (credentials && !url.searchParams.has('access_token')) {
       url.searchParams.set('access_token', credentials.token);
       if (credentials.appsecretProof !== undefined && !url.searchParams.has('appsecret_proof')) {
@@ -62,11 +88,18 @@ export async function runBatch(
     const response = await app.inject({
       method: item.method,
       url: url.pathname + url.search,
-      ...(item.body !== undefined && {
-        payload: item.body,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
+      headers: {
+        [BATCH_ITEM_HEADER]: BATCH_ITEM_MARK,
+        ...(item.body !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
+      ...(item.body !== undefined && { payload: item.body }),
     });
+    bytes += response.body.length;
+    if (bytes > limits.graphMaxResponseBytes) {
+      throw new TooMuchDataError(
+        `the batch's answers passed ${limits.graphMaxResponseBytes} bytes (DYI_GRAPH_MAX_RESPONSE_BYTES)`,
+      );
+    }
     answers.push({
       code: response.statusCode,
       ...(includeHeaders && {

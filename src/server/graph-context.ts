@@ -1,11 +1,12 @@
 /**
  * @module
  * What resolving one Graph request needs: who is calling, the services, how to write dates,
- * how to build paging links, and per-request memos so that an export read by several fields
+ * how to build paging links, the request's cost budget, and per-request memos so that an export read by several fields
  * (or by every job of a page) is loaded once.
  */
 import type { DyiFile, ExportJob, Id, Principal } from '../domain/index.js';
 import { formatGraphDate } from '../graph/graph-date.js';
+import type { RequestBudget } from '../graph/request-budget.js';
 import type { Runtime } from '../runtime.js';
 import type { SignedDownloadUrl } from '../services/download-url-signer.js';
 import type { ExportStatus } from '../services/export-service.js';
@@ -30,6 +31,8 @@ export class GraphContext {
       readonly dates: 'iso' | 'unix';
       readonly link: EdgeLinkBuilder;
     },
+    /** Objects, bytes and depth this request may still spend. */
+    readonly budget: RequestBudget,
   ) {}
 
   get communityId(): Id {

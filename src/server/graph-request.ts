@@ -26,6 +26,17 @@ export function stripVersionPrefix(req: IncomingMessage): string {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
+/**
+ * A batch item's `relative_url` split into its own version prefix, if any, and the rest:
+ * `/v19.0/me?x`, `v19.0/me?x` and `me?x` all name `me?x` (SDKs send each of these).
+ */
+export function splitRelativeUrl(relativeUrl: string): { version?: string; rest: string } {
+  const path = relativeUrl.replace(/^\/+/, '');
+  const match = VERSION_PREFIX.exec(`/${path}`);
+  if (!match?.[1]) return { rest: path };
+  return { version: match[1], rest: path.slice(match[0].length - 1).replace(/^\/+/, '') };
+}
+
 /** The caller's version prefix (`v3.1`), or undefined when the path had none. */
 export function requestedVersion(request: FastifyRequest): string | undefined {
   return (request.raw as VersionedMessage)[VERSION];

@@ -3,10 +3,13 @@
  * Resolves a Graph request against the node types: picks the selected (or default) fields,
  * loads objects and edges, and shapes paged lists as `{data, paging, summary}` with opaque
  * keyset cursors and absolute `next`/`previous` links. `id` always comes back, like Graph.
+ * Every object resolved and every byte of answer built is counted against the request's
+ * budget (`ctx.budget`), and `estimateNode` weighs a request before any of it is loaded.
  */
 import { type Id, ValidationError } from '../domain/index.js';
 import { encodeCursor, decodeCursor } from '../graph/cursor.js';
 import { type FieldSelection, formatFields } from '../graph/fields-parser.js';
+import { type CostEstimate, fieldBytes } from '../graph/request-budget.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { GraphContext } from './graph-context.js';
 import { type FieldDefinition, fieldOf, type NodeType } from './graph-nodes.js';
@@ -32,16 +35,72 @@ export async function resolveNode(
   ctx: GraphContext,
   sizes: PageSizes,
 ): Promise<GraphObject> {
+  if (ctx.budget.addObject()) await new Promise(setImmediate);
   const withId = effectiveSelection(type, selections);
   // Most fields are plain values: only the ones that load something are awaited.
   const values = withId.map((selection) => resolveField(type, node, selection, ctx, sizes));
   const settled = values.some(isPromise) ? await Promise.all(values) : values;
   const result: GraphObject = {};
+  let bytes = 2;
   withId.forEach((selection, index) => {
     const fieldValue = settled[index];
-    if (fieldValue !== null && fieldValue !== undefined) result[selection.name] = fieldValue;
+    if (fieldValue === null || fieldValue === undefined) return;
+    result[selection.name] = fieldValue;
+    // Nested objects and lists counted their own bytes when they were resolved.
+    const isNested = typeof fieldValue === 'object' && !Array.isArray(fieldValue);
+    bytes += isNested ? selection.name.length + 4 : fieldBytes(selection.name, fieldValue);
   });
+  ctx.budget.addBytes(bytes);
   return result;
+}
+
+/**
+ * The worst case of resolving `selections` on one node of `type`: every list full to its
+ * (capped) limit, multiplied down the nesting. Checks the fields exist on the way, so a typo
+ * is still a code 100 and not a cost refusal.
+ */
+export function estimateNode(
+  type: NodeType,
+  selections: readonly FieldSelection[],
+  sizes: PageSizes,
+): CostEstimate {
+  let objects = 1;
+  let depth = 0;
+  for (const selection of effectiveSelection(type, selections)) {
+    const field = fieldOf(type, selection.name);
+    if (!field || field.kind === 'value') continue;
+    const isEdge = field.kind === 'edge';
+    const child = estimateNode(
+      field.type(),
+      selection.children ?? (isEdge ? NO_SELECTION : ID_ONLY),
+      sizes,
+    );
+    objects += (isEdge ? edgeLimit(selection, sizes) : 1) * child.objects;
+    depth = Math.max(depth, child.depth + 1);
+  }
+  return { objects, depth };
+}
+
+/** Items a `.limit(n)` edge expansion asks for, capped like a page. */
+function edgeLimit(selection: FieldSelection, sizes: PageSizes): number {
+  return Math.min(selection.limit ?? sizes.defaultPageSize, sizes.maxPageSize);
+}
+
+type EdgeField = Extract<FieldDefinition<unknown>, { kind: 'edge' }>;
+
+/**
+ * One page of an edge. `limit` 0 is Graph's count-only idiom (`.limit(0).summary(true)`):
+ * no items, but whether there are any, so that `next` can point at the first real page.
+ */
+export async function listPage(
+  field: EdgeField,
+  node: unknown,
+  page: PageRequest,
+  ctx: GraphContext,
+): Promise<Page<{ id: Id }>> {
+  if (page.limit > 0) return field.list(node, page, ctx);
+  const probe = await field.list(node, { ...page, limit: 1 }, ctx);
+  return { items: [], hasPrevious: false, hasNext: probe.items.length > 0 };
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
@@ -134,16 +193,17 @@ async function resolveLoadedField(
       return resolveNode(field.type(), child, selection.children ?? ID_ONLY, ctx, sizes);
     }
     case 'edge': {
-      const limit = Math.min(selection.limit ?? sizes.defaultPageSize, sizes.maxPageSize);
+      const limit = edgeLimit(selection, sizes);
       const edgeType = field.type();
       const children = selection.children ?? [];
-      const page = await field.list(node, { limit: Math.max(limit, 1) }, ctx);
+      const page = await listPage(field, node, { limit }, ctx);
       const nodeId = type.id(node);
       return shapeList(edgeType, page, children, ctx, sizes, {
         link: (cursor) =>
           ctx.options.link(nodeId, selection.name, {
             ...(children.length > 0 && { fields: formatFields(children) }),
-            limit: String(limit),
+            // A count-only expansion's `next` is the first page at the default size.
+            ...(limit > 0 && { limit: String(limit) }),
             ...cursor,
           }),
         summary: selection.summary === true ? () => field.count(node, ctx) : undefined,
@@ -156,10 +216,10 @@ async function resolveLoadedField(
 export function pageRequest(params: PagingParams, sizes: PageSizes): PageRequest {
   let limit = sizes.defaultPageSize;
   if (params.limit !== undefined) {
-    if (!/^\d{1,9}$/.test(params.limit) || Number(params.limit) < 1) {
+    if (!/^\d{1,9}$/.test(params.limit)) {
       throw new ValidationError(
         'limit',
-        `limit must be a whole number from 1 to ${sizes.maxPageSize} (larger values are capped); got ${JSON.stringify(params.limit)}`,
+        `limit must be a whole number from 0 to ${sizes.maxPageSize} (larger values are capped; 0 gives no items, only summary and paging); got ${JSON.stringify(params.limit)}`,
       );
     }
     limit = Math.min(Number(params.limit), sizes.maxPageSize);
@@ -175,8 +235,8 @@ export function pageRequest(params: PagingParams, sizes: PageSizes): PageRequest
 }
 
 export interface ListShape {
-  /** An absolute link to the same list at a cursor. */
-  link(cursor: { after: string } | { before: string }): string;
+  /** An absolute link to the same list at a cursor (none: where this page started). */
+  link(cursor?: { after: string } | { before: string }): string;
   summary: (() => Promise<number>) | undefined;
 }
 
@@ -198,12 +258,27 @@ export async function shapeList(
   if (first && last) {
     const before = encodeCursor(first.id);
     const after = encodeCursor(last.id);
+    const previous = page.hasPrevious ? shape.link({ before }) : undefined;
+    const next = page.hasNext ? shape.link({ after }) : undefined;
     result.paging = {
       cursors: { before, after },
-      ...(page.hasPrevious && { previous: shape.link({ before }) }),
-      ...(page.hasNext && { next: shape.link({ after }) }),
+      ...(previous !== undefined && { previous }),
+      ...(next !== undefined && { next }),
     };
+    ctx.budget.addBytes(LIST_BYTES + before.length + after.length + linkBytes(previous, next));
+  } else if (page.hasNext) {
+    // A count-only page (limit 0): no cursors, and `next` where the items start.
+    const next = shape.link();
+    result.paging = { next };
+    ctx.budget.addBytes(LIST_BYTES + next.length);
   }
   if (shape.summary) result.summary = { total_count: await shape.summary() };
   return result;
+}
+
+/** `{"data":[],"paging":{"cursors":{"before":"","after":""},"previous":"","next":""}}` and commas. */
+const LIST_BYTES = 80;
+
+function linkBytes(previous: string | undefined, next: string | undefined): number {
+  return (previous?.length ?? 0) + (next?.length ?? 0);
 }

@@ -15,7 +15,8 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '../domain/index.js';
-import { parseFields } from '../graph/fields-parser.js';
+import { type FieldSelection, parseFields } from '../graph/fields-parser.js';
+import { type CostEstimate, RequestBudget } from '../graph/request-budget.js';
 import type { UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
 import { runBatch } from './batch.js';
@@ -29,7 +30,21 @@ import {
   type NodeType,
 } from './graph-nodes.js';
 import { effectiveMethod, graphParams, requestedVersion, stringParam } from './graph-request.js';
-import { type PageSizes, pageRequest, resolveNode, shapeList } from './graph-resolver.js';
+import {
+  estimateNode,
+  listPage,
+  type PageSizes,
+  pageRequest,
+  resolveNode,
+  shapeList,
+} from './graph-resolver.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The cost budget of a Graph read; the app charges its `calls` to the usage meters. */
+    graphBudget?: RequestBudget;
+  }
+}
 
 export interface GraphRouteDeps {
   readonly runtime: Runtime;
@@ -52,23 +67,37 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     if (dateFormat !== undefined && dateFormat !== 'U') {
       throw new ValidationError('date_format', 'date_format supports only U (Unix seconds).');
     }
-    return new GraphContext(runtime, deps.principalOf(request), {
-      dates: dateFormat === 'U' ? 'unix' : 'iso',
-      link: (nodeId, edge, linkParams) => {
-        const version = requestedVersion(request);
-        const url = new URL(
-          `${runtime.config.publicUrl}${version ? `/${version}` : ''}/${nodeId}/${edge}`,
-        );
-        const query = request.query as Record<string, unknown>;
-        for (const name of LINK_PARAMS) {
-          const value = stringParam(query, name);
-          if (value !== undefined) url.searchParams.set(name, value);
-        }
-        for (const [name, value] of Object.entries(linkParams)) {
-          if (value !== undefined) url.searchParams.set(name, value);
-        }
-        return url.toString();
+    request.graphBudget ??= new RequestBudget(runtime.config);
+    return new GraphContext(
+      runtime,
+      deps.principalOf(request),
+      {
+        dates: dateFormat === 'U' ? 'unix' : 'iso',
+        link: (nodeId, edge, linkParams) => {
+          const version = requestedVersion(request);
+          const url = new URL(
+            `${runtime.config.publicUrl}${version ? `/${version}` : ''}/${nodeId}/${edge}`,
+          );
+          const query = request.query as Record<string, unknown>;
+          for (const name of LINK_PARAMS) {
+            const value = stringParam(query, name);
+            if (value !== undefined) url.searchParams.set(name, value);
+          }
+          for (const [name, value] of Object.entries(linkParams)) {
+            if (value !== undefined) url.searchParams.set(name, value);
+          }
+          return url.toString();
+        },
       },
+      request.graphBudget,
+    );
+  };
+
+  /** Refuses, before any loading, what `fields` would make too big or too deep. */
+  const plan = (ctx: GraphContext, estimates: readonly CostEstimate[]): void => {
+    ctx.budget.plan({
+      objects: estimates.reduce((sum, e) => sum + e.objects, 0),
+      depth: Math.max(0, ...estimates.map((e) => e.depth)),
     });
   };
 
@@ -112,7 +141,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       if (method === 'POST' && params.batch !== undefined) {
-        return runBatch(app, request, params);
+        return runBatch(app, request, params, runtime.config);
       }
       if (method !== 'GET') {
         throw new UnsupportedOperationError(
@@ -139,6 +168,10 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       ];
       if (list.length > 50) throw new ValidationError('ids', 'ids may name at most 50 objects.');
       const nodes = await Promise.all(list.map((id) => loadNode(ctx, id, 'get')));
+      plan(
+        ctx,
+        nodes.map(({ type }) => estimateNode(type, fields, sizes)),
+      );
       const entries = await Promise.all(
         nodes.map(async ({ type, node }, i) => [
           list[i],
@@ -172,7 +205,9 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       need(request, 'read_company_data_exports');
       const ctx = contextFor(request);
       const { type, node } = await loadNode(ctx, id, 'get');
-      return resolveNode(type, node, parseFields(stringParam(params, 'fields')), ctx, sizes);
+      const fields = parseFields(stringParam(params, 'fields'));
+      plan(ctx, [estimateNode(type, fields, sizes)]);
+      return resolveNode(type, node, fields, ctx, sizes);
     },
   });
 
@@ -204,20 +239,35 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         },
         sizes,
       );
+      plan(ctx, [listEstimate(field.type(), selections, page.limit)]);
       const nodeId = type.id(node);
-      const items = await field.list(node, page, ctx);
+      const items = await listPage(field, node, page, ctx);
       const summary = stringParam(params, 'summary');
       return shapeList(field.type(), items, selections, ctx, sizes, {
         link: (cursor) =>
           ctx.options.link(nodeId, edge, {
             fields: fieldsText,
-            limit: String(page.limit),
-            ...cursor,
+            // limit=0 (count only): `next` is this list from where it started, at the default size.
+            ...(page.limit > 0 && { limit: String(page.limit) }),
+            ...(cursor ?? {
+              after: stringParam(params, 'after'),
+              before: stringParam(params, 'before'),
+            }),
           }),
         summary: summary === 'true' || summary === '1' ? () => field.count(node, ctx) : undefined,
       });
     },
   });
+
+  /** A page of `limit` items of `type`, each resolving `selections`. */
+  const listEstimate = (
+    type: NodeType,
+    selections: readonly FieldSelection[],
+    limit: number,
+  ): CostEstimate => {
+    const item = estimateNode(type, selections, sizes);
+    return { objects: limit * item.objects, depth: item.depth };
+  };
 
   const postToEdge = async (
     request: FastifyRequest,

@@ -272,3 +272,35 @@ describe("the HTTP parser's refusals are envelopes, and the connection closes", 
     expect(JSON.parse(answer.body)).toMatchObject({ id: seeded.community.id });
   });
 });
+
+describe('batch items reach only the Graph API', () => {
+  it('an item naming an admin panel page or a download path is an unknown path, code 2500', async () => {
+    const items = [
+      { method: 'GET', relative_url: 'admin/exports' },
+      { method: 'GET', relative_url: 'v3//admin/files?x=1' },
+      { method: 'POST', relative_url: 'admin/sign-in', body: 'email=a@b.c&password=x' },
+      { method: 'GET', relative_url: 'dyi-files/1/x.zip?expires=1&signature=x' },
+    ];
+    const response = await fixture.app.inject({
+      method: 'POST',
+      url: '/v22.0/',
+      payload: { access_token: seeded.readToken, batch: JSON.stringify(items) },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const answers =
+      response.json<{ code: number; headers: { name: string; value: string }[]; body: string }[]>();
+    expect(answers).toHaveLength(items.length);
+    for (const [index, answer] of answers.entries()) {
+      const headers = Object.fromEntries(answer.headers.map((h) => [h.name, h.value]));
+      const envelope = expectEnvelope(answer.code, headers, answer.body, {
+        status: 400,
+        code: 2500,
+      });
+      expect(envelope.error.type).toBe('OAuthException');
+      // Nothing of the panel comes back: no redirect, no cookie, not the batch's token.
+      expect(headers.location, `item ${index}`).toBeUndefined();
+      expect(headers['set-cookie'], `item ${index}`).toBeUndefined();
+      expect(answer.body).not.toContain(seeded.readToken);
+    }
+  });
+});

@@ -17,9 +17,10 @@ import {
 import { toGraphError } from '../graph/graph-error.js';
 import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
-import { registerAdminPanel } from './admin/admin-panel.js';
+import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
 import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.js';
+import { isBatchItem } from './batch.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import { newTraceId } from './trace-id.js';
@@ -181,7 +182,18 @@ export async function buildApp(
 
   // Two different suppress_http_code values are refused here, where the error handler answers
   // them; onSend must not throw, since an error there skips our handler for Fastify's own body.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // A batch item is a Graph call: the admin panel and the download route are not the Graph
+    // API (an item would get the panel's redirect, with the batch's token in it). Answered
+    // here, since the panel's own error handler would answer in HTML.
+    if (isBatchItem(request) && !isGraphRoute(request)) {
+      const mapped = toGraphError(
+        new UnknownPathError(new URL(request.url, 'http://x').pathname),
+        request.id,
+      );
+      void reply.code(mapped.status).send(mapped.body);
+      return;
+    }
     try {
       stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
       done();
@@ -267,6 +279,16 @@ export async function buildApp(
   });
 
   return app;
+}
+
+/** False for the admin panel's routes and the download route, the app's non-Graph parts. */
+function isGraphRoute(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url ?? '';
+  return !(
+    route === ADMIN_PREFIX ||
+    route.startsWith(`${ADMIN_PREFIX}/`) ||
+    route.startsWith(DOWNLOAD_ROUTE_PREFIX)
+  );
 }
 
 /** True when `suppress_http_code` asks for 200; never throws (see the onRequest hook). */

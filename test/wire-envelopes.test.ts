@@ -5,6 +5,7 @@
  * (over-long request lines and headers, bytes that are not HTTP, lying lengths) through raw
  * sockets to a real listening server.
  */
+import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import {
   type SeededCommunity,
   startGraphFixture,
 } from './support/graph-fixture.js';
+import { parseAnswers } from './support/fuzz-answers.js';
 
 let fixture: GraphFixture;
 let seeded: SeededCommunity;
@@ -302,5 +304,44 @@ describe('batch items reach only the Graph API', () => {
       expect(headers['set-cookie'], `item ${index}`).toBeUndefined();
       expect(answer.body).not.toContain(seeded.readToken);
     }
+  });
+});
+
+describe('while the server shuts down', () => {
+  it('a request on a kept-alive connection gets 503, code 2, transient, and the connection closes', async () => {
+    const closing = await startGraphFixture();
+    const { readToken } = await seedCommunity(closing.runtime, 'Closing', 1);
+    await closing.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = closing.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    const socket = connect({ port: address.port, host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    // A first request in flight (its body half sent) keeps the connection open during close.
+    const arrived = new Promise((resolve) => closing.app.server.once('request', resolve));
+    socket.write(
+      `POST /community?access_token=${readToken} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nmethod=`,
+    );
+    await arrived;
+    const closed = closing.app.close();
+    // server.close() runs once the close hooks have: from then on the server is closing.
+    while (closing.app.server.listening) await new Promise((resolve) => setImmediate(resolve));
+    socket.write(
+      `get\r\nGET /community HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${readToken}\r\n\r\n`,
+    );
+    await ended;
+    await closed;
+    await closing.runtime.close();
+    await rm(closing.dataDir, { recursive: true, force: true });
+    const { answers } = parseAnswers(Buffer.concat(chunks));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 503]);
+    const second = answers[1] as { status: number; headers: Record<string, string>; body: string };
+    const envelope = expectEnvelope(second.status, second.headers, second.body, {
+      status: 503,
+      code: 2,
+    });
+    expect(envelope.error.is_transient).toBe(true);
+    expect(second.headers.connection).toBe('close');
   });
 });

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import {
   type Principal,
   TooMuchDataError,
+  TransientError,
   UnknownPathError,
   ValidationError,
 } from '../domain/index.js';
@@ -111,6 +112,9 @@ export async function buildApp(
         .send(mapped.body);
     },
     trustProxy: false,
+    // Requests that arrive while the server closes get code 2 from the onRequest hook below
+    // instead of Fastify's own 503 body.
+    return503OnClosing: false,
     // Requests the HTTP parser refuses (over 16 kB of headers, not HTTP) get an envelope too.
     clientErrorHandler: clientErrorHandler(config.graphVersion, () => app.log),
   });
@@ -182,7 +186,18 @@ export async function buildApp(
 
   // Two different suppress_http_code values are refused here, where the error handler answers
   // them; onSend must not throw, since an error there skips our handler for Fastify's own body.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      // Still on a kept-alive connection; Fastify adds Connection: close to the answer.
+      done(new TransientError('The server is shutting down; send the request again.'));
+      return;
+    }
     // A batch item is a Graph call: the admin panel and the download route are not the Graph
     // API (an item would get the panel's redirect, with the batch's token in it). Answered
     // here, since the panel's own error handler would answer in HTML.

@@ -127,7 +127,29 @@ function sampleRss(pid: number): { peak(): number; stop(): void } {
   };
 }
 
+/** The requests of the run that raised the server's peak RSS the most, for the report. */
+interface Growth {
+  readonly bytes: number;
+  readonly requests: string[];
+}
+
+function noteGrowth(tally: Tally, requests: readonly FuzzRequest[], peak: number): void {
+  const grew = tally.lastPeak === 0 ? 0 : peak - tally.lastPeak;
+  tally.lastPeak = Math.max(tally.lastPeak, peak);
+  if (grew <= (tally.biggestGrowth?.bytes ?? 0)) return;
+  tally.biggestGrowth = {
+    bytes: grew,
+    requests: requests.map((request) =>
+      request.kind === 'raw'
+        ? `raw, ${request.bytes.length} bytes`
+        : `${request.method} ${request.path.slice(0, 200)} ${request.batch ? `batch of ${request.body?.length ?? 0} bytes: ` : ''}${(request.body ?? '').slice(0, 200)}`,
+    ),
+  };
+}
+
 interface Tally {
+  lastPeak: number;
+  biggestGrowth?: Growth;
   requests: number;
   /** Answers by HTTP status (batch items by their code). */
   statuses: Record<number, number>;
@@ -251,6 +273,12 @@ function summary(tally: Tally, seconds: number, peak: number, alive: number): st
     `  requests undici refused to send: ${tally.clientRefused}`,
     `  server peak RSS: ${(peak / 1024 / 1024).toFixed(1)} MB (limit 512 MB)`,
     `  server still answering at the end: ${alive === 200 ? 'yes' : `no (${alive})`}`,
+    ...(tally.biggestGrowth === undefined
+      ? []
+      : [
+          `  the run of ${PER_RUN} requests that raised the peak RSS most (+${(tally.biggestGrowth.bytes / 1024 / 1024).toFixed(1)} MB):`,
+          ...tally.biggestGrowth.requests.map((line) => `    ${line}`),
+        ]),
     ...(tally.died === undefined ? [] : [`  the server died; its stderr ends:\n${tally.died}`]),
     examples,
   ].join('\n');
@@ -260,6 +288,7 @@ describe('the wire fuzz run', () => {
   it(`${RUNS * PER_RUN} generated requests: no 5xx but code 1 or 2, only envelopes, RSS < 512 MB, still answering`, async () => {
     const port = Number(new URL(server.baseUrl).port);
     const tally: Tally = {
+      lastPeak: 0,
       requests: 0,
       statuses: {},
       answers: { ok: 0, 'graph-500': 0, 'server-error': 0, 'non-envelope': 0 },
@@ -285,6 +314,7 @@ describe('the wire fuzz run', () => {
               ),
             );
             if (!isAlive(server.pid)) tally.died = server.stderr().slice(-2000);
+            noteGrowth(tally, requests, rss.peak());
           },
         ),
         // Findings are counted, not thrown, so that the run goes on and reports them all.

@@ -169,6 +169,41 @@ describe('cost in the usage headers and rate limits', () => {
   });
 });
 
+describe("a community's budget spent by one read", () => {
+  let fixture: GraphFixture;
+  let acme: SeededCommunity;
+  let exportId: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ rateLimitCalls: 0, communityRateLimitCalls: 100 });
+    acme = await seedCommunity(fixture.runtime, 'Acme', 100);
+    exportId = (await createExport(fixture.runtime, acme.community.id)).id;
+  });
+  afterAll(() => fixture.close());
+
+  it('says so in X-Business-Use-Case-Usage, and the next call is refused', async () => {
+    // 100 jobs × (job + export + 98 jobs) = 10,000 objects: the community's 100 calls.
+    const expensive = await graph(
+      fixture.app,
+      'GET',
+      `/${exportId}/user_dyi_jobs?limit=100&fields=id,work_dyi_job{user_dyi_jobs.limit(98){id}}`,
+      { token: acme.readToken },
+    );
+    expect(expensive.status).toBe(200);
+    const business = JSON.parse(String(expensive.headers['x-business-use-case-usage'])) as Record<
+      string,
+      { call_count: number; estimated_time_to_regain_access: number }[]
+    >;
+    expect(business[acme.community.id]?.[0]).toMatchObject({
+      call_count: 100,
+      estimated_time_to_regain_access: 1,
+    });
+    const refused = await graph(fixture.app, 'GET', '/community', { token: acme.readToken });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe(613);
+  });
+});
+
 describe('bytes of an answer', () => {
   let fixture: GraphFixture;
   let acme: SeededCommunity;

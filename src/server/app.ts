@@ -341,7 +341,8 @@ function regainMinutes(
 ): number {
   const created = createMeter.snapshot(principal.communityId);
   const wait = Math.max(
-    community.error ? community.snapshot.secondsToReset : 0,
+    // Spent, whether by this call's refusal or by an expensive read charged after it.
+    community.snapshot.callCount >= 100 ? community.snapshot.secondsToReset : 0,
     created.callCount >= 100 ? created.secondsToReset : 0,
   );
   return Math.ceil(wait / 60);

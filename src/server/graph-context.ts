@@ -30,10 +30,14 @@ export class GraphContext {
       /** `unix` for `date_format=U`. */
       readonly dates: 'iso' | 'unix';
       readonly link: EdgeLinkBuilder;
+      /** Objects, bytes and depth this request may still spend. */
+      readonly budget: RequestBudget;
     },
-    /** Objects, bytes and depth this request may still spend. */
-    readonly budget: RequestBudget,
   ) {}
+
+  get budget(): RequestBudget {
+    return this.options.budget;
+  }
 
   get communityId(): Id {
     return this.principal.communityId;

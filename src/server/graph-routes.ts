@@ -67,30 +67,26 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     if (dateFormat !== undefined && dateFormat !== 'U') {
       throw new ValidationError('date_format', 'date_format supports only U (Unix seconds).');
     }
-    request.graphBudget ??= new RequestBudget(runtime.config);
-    return new GraphContext(
-      runtime,
-      deps.principalOf(request),
-      {
-        dates: dateFormat === 'U' ? 'unix' : 'iso',
-        link: (nodeId, edge, linkParams) => {
-          const version = requestedVersion(request);
-          const url = new URL(
-            `${runtime.config.publicUrl}${version ? `/${version}` : ''}/${nodeId}/${edge}`,
-          );
-          const query = request.query as Record<string, unknown>;
-          for (const name of LINK_PARAMS) {
-            const value = stringParam(query, name);
-            if (value !== undefined) url.searchParams.set(name, value);
-          }
-          for (const [name, value] of Object.entries(linkParams)) {
-            if (value !== undefined) url.searchParams.set(name, value);
-          }
-          return url.toString();
-        },
+    const budget = (request.graphBudget ??= new RequestBudget(runtime.config));
+    return new GraphContext(runtime, deps.principalOf(request), {
+      dates: dateFormat === 'U' ? 'unix' : 'iso',
+      budget,
+      link: (nodeId, edge, linkParams) => {
+        const version = requestedVersion(request);
+        const url = new URL(
+          `${runtime.config.publicUrl}${version ? `/${version}` : ''}/${nodeId}/${edge}`,
+        );
+        const query = request.query as Record<string, unknown>;
+        for (const name of LINK_PARAMS) {
+          const value = stringParam(query, name);
+          if (value !== undefined) url.searchParams.set(name, value);
+        }
+        for (const [name, value] of Object.entries(linkParams)) {
+          if (value !== undefined) url.searchParams.set(name, value);
+        }
+        return url.toString();
       },
-      request.graphBudget,
-    );
+    });
   };
 
   /** Refuses, before any loading, what `fields` would make too big or too deep. */

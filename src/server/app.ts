@@ -6,22 +6,25 @@
  * `suppress_http_code`). Built by a function and never listening on import: `dyi serve`
  * listens, tests `inject()`.
  */
-import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   type Principal,
   TooMuchDataError,
+  TransientError,
   UnknownPathError,
   ValidationError,
 } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
 import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
-import { registerAdminPanel } from './admin/admin-panel.js';
+import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
 import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.js';
+import { isBatchItem } from './batch.js';
+import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
+import { newTraceId } from './trace-id.js';
 import {
   effectiveMethod,
   graphParams,
@@ -58,20 +61,6 @@ const MAX_PATH_SEGMENT = 2048;
 /** How often process CPU time is shared out among tokens for X-App-Usage, in milliseconds. */
 const CPU_SAMPLE_MS = 1000;
 
-const TRACE_ID_BYTES = 8;
-let tracePool = Buffer.alloc(0);
-let traceOffset = 0;
-
-/** A random trace id; random bytes are drawn in bulk, since one draw per request shows. */
-function newTraceId(): string {
-  if (traceOffset + TRACE_ID_BYTES > tracePool.length) {
-    tracePool = randomBytes(TRACE_ID_BYTES * 1024);
-    traceOffset = 0;
-  }
-  traceOffset += TRACE_ID_BYTES;
-  return tracePool.toString('base64url', traceOffset - TRACE_ID_BYTES, traceOffset);
-}
-
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]');
 }
@@ -81,7 +70,7 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const { config, clock } = runtime;
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: options.logger
       ? {
           level: config.logLevel,
@@ -124,6 +113,11 @@ export async function buildApp(
     },
     // Only the admin panel's sign-in counters use the client address (request.ip).
     trustProxy: config.trustProxy === '' ? false : config.trustProxy,
+    // Requests that arrive while the server closes get code 2 from the onRequest hook below
+    // instead of Fastify's own 503 body.
+    return503OnClosing: false,
+    // Requests the HTTP parser refuses (over 16 kB of headers, not HTTP) get an envelope too.
+    clientErrorHandler: clientErrorHandler(config.graphVersion, () => app.log),
   });
   await app.register(formbody);
 
@@ -168,9 +162,8 @@ export async function buildApp(
     reply.header('facebook-api-version', version ? normalizeVersion(version) : config.graphVersion);
     reply.header('x-fb-trace-id', request.id);
     // suppress_http_code is a Graph convention: a download keeps its 206, 304 or 416.
-    const suppress = stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
     if (
-      (suppress === '1' || suppress === 'true') &&
+      suppressesHttpCode(request) &&
       !(request.routeOptions.url?.startsWith(DOWNLOAD_ROUTE_PREFIX) ?? false)
     ) {
       reply.code(200);
@@ -190,6 +183,39 @@ export async function buildApp(
       }
     }
     done(null, payload);
+  });
+
+  // Two different suppress_http_code values are refused here, where the error handler answers
+  // them; onSend must not throw, since an error there skips our handler for Fastify's own body.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      // Still on a kept-alive connection; Fastify adds Connection: close to the answer.
+      done(new TransientError('The server is shutting down; send the request again.'));
+      return;
+    }
+    // A batch item is a Graph call: the admin panel and the download route are not the Graph
+    // API (an item would get the panel's redirect, with the batch's token in it). Answered
+    // here, since the panel's own error handler would answer in HTML.
+    if (isBatchItem(request) && !isGraphRoute(request)) {
+      const mapped = toGraphError(
+        new UnknownPathError(new URL(request.url, 'http://x').pathname),
+        request.id,
+      );
+      void reply.code(mapped.status).send(mapped.body);
+      return;
+    }
+    try {
+      stringParam(request.query as Record<string, unknown>, 'suppress_http_code');
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 
   let cpuMark = process.cpuUsage();
@@ -269,6 +295,23 @@ export async function buildApp(
   });
 
   return app;
+}
+
+/** False for the admin panel's routes and the download route, the app's non-Graph parts. */
+function isGraphRoute(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url ?? '';
+  return !(
+    route === ADMIN_PREFIX ||
+    route.startsWith(`${ADMIN_PREFIX}/`) ||
+    route.startsWith(DOWNLOAD_ROUTE_PREFIX)
+  );
+}
+
+/** True when `suppress_http_code` asks for 200; never throws (see the onRequest hook). */
+function suppressesHttpCode(request: FastifyRequest): boolean {
+  const raw = (request.query as Record<string, unknown>).suppress_http_code;
+  const values = Array.isArray(raw) ? raw : [raw];
+  return values.length > 0 && values.every((value) => value === '1' || value === 'true');
 }
 
 interface Admission {

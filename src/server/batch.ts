@@ -38,6 +38,11 @@ const itemSchema = z.object({
 const BATCH_ITEM_HEADER = 'x-dyi-batch-item';
 const BATCH_ITEM_MARK = randomBytes(16).toString('hex');
 
+/** True for a request a batch made for one of its items (never for a client's own). */
+export function isBatchItem(request: FastifyRequest): boolean {
+  return request.headers[BATCH_ITEM_HEADER] === BATCH_ITEM_MARK;
+}
+
 export interface BatchAnswer {
   readonly code: number;
   readonly headers?: readonly { name: string; value: string }[];
@@ -59,7 +64,7 @@ export async function runBatch(
   params: Record<string, unknown>,
   limits: { readonly graphMaxResponseBytes: number },
 ): Promise<BatchAnswer[]> {
-  if (request.headers[BATCH_ITEM_HEADER] === BATCH_ITEM_MARK) {
+  if (isBatchItem(request)) {
     throw new ValidationError(
       'batch',
       'A batch item cannot be a batch itself; put all requests in one batch of at most 50.',

@@ -39,6 +39,9 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 } as const;
 
+/** Where the panel lives; every route under it is the panel's. */
+export const ADMIN_PREFIX = '/admin';
+
 export async function registerAdminPanel(
   app: FastifyInstance,
   runtime: Runtime,
@@ -87,7 +90,7 @@ export async function registerAdminPanel(
         done();
       });
     },
-    { prefix: '/admin' },
+    { prefix: ADMIN_PREFIX },
   );
 }
 

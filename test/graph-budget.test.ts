@@ -120,6 +120,27 @@ describe('with the default limits and an export of 100 user jobs', () => {
     );
     expect(answer.body.user_dyi_jobs.paging.next).toBeUndefined();
   });
+
+  it('shares one object budget among the items of a batch', async () => {
+    // 100 jobs × (job + export + 30 jobs) = 3,200 objects an item: three fit in 10,000, the
+    // fourth does not, though each alone would.
+    const item = {
+      method: 'GET',
+      relative_url: `${exportId}?fields=user_dyi_jobs.limit(100){work_dyi_job{user_dyi_jobs.limit(30){id}}}`,
+    };
+    const answer = await graph(fixture.app, 'POST', '/', {
+      form: { access_token: acme.readToken, batch: JSON.stringify(Array(4).fill(item)) },
+    });
+    expect(answer.status).toBe(200);
+    const items = answer.body as { code: number; body: string }[];
+    expect(items.map((i) => i.code)).toEqual([200, 200, 200, 500]);
+    expect(JSON.parse(items[3]!.body).error).toMatchObject({ code: 1, message: TOO_MUCH });
+    // A new batch has a budget of its own again.
+    const again = await graph(fixture.app, 'POST', '/', {
+      form: { access_token: acme.readToken, batch: JSON.stringify([item]) },
+    });
+    expect((again.body as { code: number }[])[0]!.code).toBe(200);
+  });
 });
 
 describe('cost in the usage headers and rate limits', () => {

@@ -35,11 +35,17 @@ const YIELD_EVERY = 200;
 
 export class RequestBudget {
   readonly #limits: BudgetLimits;
+  readonly #shared: RequestBudget | undefined;
   #objects = 0;
   #bytes = 0;
 
-  constructor(limits: BudgetLimits) {
+  /**
+   * `shared` is the budget of a batch this request is an item of: its objects count there
+   * too, so the 50 items of one batch share one object budget instead of having 50.
+   */
+  constructor(limits: BudgetLimits, shared?: RequestBudget) {
     this.#limits = limits;
+    this.#shared = shared;
   }
 
   /** Refuses a request whose worst case is over the limits, before it does any work. */
@@ -63,6 +69,7 @@ export class RequestBudget {
    * answer resolves in microtasks that would otherwise hold the event loop to the end.
    */
   addObject(): boolean {
+    this.#shared?.addObject();
     this.#objects += 1;
     if (this.#objects > this.#limits.graphMaxObjects) {
       throw new TooMuchDataError(

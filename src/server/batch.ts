@@ -3,13 +3,14 @@
  * The Graph Batch API: `POST /` with `batch=[{method, relative_url, body}]`. Each item runs
  * through the same routes, hooks and limits as a request of its own (via `inject`), carrying
  * the batch's access token unless it names its own; answers come back in order. An item may
- * not be a batch itself (50 × 50 calls in one request), and the answers together stay within
- * the per-request byte budget, like any other answer.
+ * not be a batch itself (50 × 50 calls in one request); the items share one object budget and
+ * their answers together stay within the per-request byte budget, like any other request.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TooMuchDataError, ValidationError } from '../domain/index.js';
+import { type BudgetLimits, RequestBudget } from '../graph/request-budget.js';
 import {
   optionalCredentials,
   requestedVersion,
@@ -32,15 +33,31 @@ const itemSchema = z.object({
 });
 
 /**
- * Marks the requests a batch makes for its items. The value is secret to this process, so a
- * client cannot make its own request look like a batch item, nor an item look like a client.
+ * Marks the requests a batch makes for its items: `<mark>:<batch key>`. The mark is secret to
+ * this process, so a client cannot make its own request look like a batch item, nor an item
+ * look like a client; the key finds the batch's shared budget.
  */
 const BATCH_ITEM_HEADER = 'x-dyi-batch-item';
 const BATCH_ITEM_MARK = randomBytes(16).toString('hex');
 
+/** The object budgets of the batches now running, by batch key. */
+const runningBatches = new Map<string, RequestBudget>();
+
+function batchKeyOf(request: FastifyRequest): string | undefined {
+  const value = request.headers[BATCH_ITEM_HEADER];
+  if (typeof value !== 'string' || !value.startsWith(`${BATCH_ITEM_MARK}:`)) return undefined;
+  return value.slice(BATCH_ITEM_MARK.length + 1);
+}
+
 /** True for a request a batch made for one of its items (never for a client's own). */
 export function isBatchItem(request: FastifyRequest): boolean {
-  return request.headers[BATCH_ITEM_HEADER] === BATCH_ITEM_MARK;
+  return batchKeyOf(request) !== undefined;
+}
+
+/** The budget a request's objects count against besides its own: its batch's, if any. */
+export function batchBudgetOf(request: FastifyRequest): RequestBudget | undefined {
+  const key = batchKeyOf(request);
+  return key === undefined ? undefined : runningBatches.get(key);
 }
 
 export interface BatchAnswer {
@@ -62,7 +79,7 @@ export async function runBatch(
   app: FastifyInstance,
   request: FastifyRequest,
   params: Record<string, unknown>,
-  limits: { readonly graphMaxResponseBytes: number },
+  limits: BudgetLimits,
 ): Promise<BatchAnswer[]> {
   if (isBatchItem(request)) {
     throw new ValidationError(
@@ -71,9 +88,35 @@ export async function runBatch(
     );
   }
   const items = parseBatch(params.batch);
-  const includeHeaders = stringParam(params, 'include_headers') !== 'false';
   const credentials = optionalCredentials(request, params);
-  const version = requestedVersion(request);
+  const key = randomBytes(12).toString('hex');
+  runningBatches.set(key, new RequestBudget(limits));
+  try {
+    return await runItems(app, items, {
+      credentials,
+      version: requestedVersion(request),
+      includeHeaders: stringParam(params, 'include_headers') !== 'false',
+      itemMark: `${BATCH_ITEM_MARK}:${key}`,
+      limits,
+    });
+  } finally {
+    runningBatches.delete(key);
+  }
+}
+
+interface BatchRun {
+  readonly credentials: ReturnType<typeof optionalCredentials>;
+  readonly version: string | undefined;
+  readonly includeHeaders: boolean;
+  readonly itemMark: string;
+  readonly limits: BudgetLimits;
+}
+
+async function runItems(
+  app: FastifyInstance,
+  items: readonly z.infer<typeof itemSchema>[],
+  { credentials, version, includeHeaders, itemMark, limits }: BatchRun,
+): Promise<BatchAnswer[]> {
   const answers: BatchAnswer[] = [];
   let bytes = 0;
   for (const item of items) {
@@ -94,7 +137,7 @@ export async function runBatch(
       method: item.method,
       url: url.pathname + url.search,
       headers: {
-        [BATCH_ITEM_HEADER]: BATCH_ITEM_MARK,
+        [BATCH_ITEM_HEADER]: itemMark,
         ...(item.body !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }),
       },
       ...(item.body !== undefined && { payload: item.body }),

@@ -19,7 +19,7 @@ import { type FieldSelection, parseFields } from '../graph/fields-parser.js';
 import { type CostEstimate, RequestBudget } from '../graph/request-budget.js';
 import type { UsageMeter } from '../graph/usage-meter.js';
 import type { Runtime } from '../runtime.js';
-import { runBatch } from './batch.js';
+import { batchBudgetOf, runBatch } from './batch.js';
 import { GraphContext } from './graph-context.js';
 import {
   communityNode,
@@ -67,7 +67,10 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     if (dateFormat !== undefined && dateFormat !== 'U') {
       throw new ValidationError('date_format', 'date_format supports only U (Unix seconds).');
     }
-    const budget = (request.graphBudget ??= new RequestBudget(runtime.config));
+    const budget = (request.graphBudget ??= new RequestBudget(
+      runtime.config,
+      batchBudgetOf(request),
+    ));
     return new GraphContext(runtime, deps.principalOf(request), {
       dates: dateFormat === 'U' ? 'unix' : 'iso',
       budget,

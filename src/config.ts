@@ -40,7 +40,7 @@ export const DEFAULTS = {
    * down the nested `fields`), computed before any work; above it the request is refused
    * at once with code 1.
    */
-  graphMaxEstimatedObjects: 1_000_000,
+  graphMaxEstimatedObjects: 100_000,
   /** Levels of nested objects and lists below the requested node, e.g. `a{b{c}}` is 2. */
   graphMaxDepth: 6,
   /** Bytes of JSON one Graph answer (or one whole batch) may hold, in bytes. */

@@ -115,8 +115,8 @@ export function judgeBatchItems(body: string): Verdict[] {
 }
 
 /**
- * The answers in bytes read off a raw socket, in order; parsing stops at the first bytes that
- * are not an answer (`rest` is then non-empty).
+ * The final answers in bytes read off a raw socket, in order (interim 1xx answers skipped);
+ * parsing stops at the first bytes that are not an answer (`rest` is then non-empty).
  */
 export function parseAnswers(bytes: Buffer): { answers: Answer[]; rest: Buffer } {
   const answers: Answer[] = [];
@@ -150,7 +150,9 @@ export function parseAnswers(bytes: Buffer): { answers: Answer[]; rest: Buffer }
       body = bytes.subarray(bodyStart, bodyStart + length);
       bodyStart += length;
     }
-    answers.push({ status: Number(match[1]), headers, body: body.toString('utf8') });
+    // An interim answer (`100 Continue` to `Expect: 100-continue`) precedes the real one.
+    const status = Number(match[1]);
+    if (status >= 200) answers.push({ status, headers, body: body.toString('utf8') });
     at = bodyStart;
   }
   return { answers, rest: bytes.subarray(at) };

@@ -125,23 +125,26 @@ export class AccessService {
     const known = this.#credentials.get(credentials.token);
     if (known && known.mark === this.#store.changeMark()) {
       this.#checkAppsecretProof(known.credential.integration, credentials);
-      const writing = this.#recordUse(known.principal.tokenId, null);
-      return writing ? writing.then(() => known.principal) : known.principal;
+      this.#recordUse(known.principal.tokenId, null);
+      return known.principal;
     }
     return this.#authenticateFromStore(credentials);
   }
 
   /**
-   * Writes the token's last use when the one on record is a minute old or more; undefined when
-   * nothing needs writing. Awaited, so that `dyi token list` right after a call shows it.
+   * Writes the token's last use when the one on record is a minute old or more. Not awaited: a
+   * call never waits for it (the database may be busy with an import) nor fails with it; a
+   * write that fails is tried again at the token's next call.
    */
-  #recordUse(tokenId: Id, stored: number | null): Promise<void> | undefined {
+  #recordUse(tokenId: Id, stored: number | null): void {
     const now = unixSeconds(this.#clock);
     const last = Math.max(this.#usesWritten.get(tokenId) ?? -Infinity, stored ?? -Infinity);
-    if (now - last < LAST_USE_RESOLUTION_SECONDS) return undefined;
+    if (now - last < LAST_USE_RESOLUTION_SECONDS) return;
     if (this.#usesWritten.size >= CREDENTIAL_CACHE_SIZE) this.#usesWritten.clear();
     this.#usesWritten.set(tokenId, now);
-    return this.#store.tokens.recordUse(tokenId, now);
+    this.#store.tokens.recordUse(tokenId, now).catch(() => {
+      if (this.#usesWritten.get(tokenId) === now) this.#usesWritten.delete(tokenId);
+    });
   }
 
   async #authenticateFromStore(credentials: PresentedCredentials): Promise<Principal> {
@@ -168,7 +171,7 @@ export class AccessService {
       communityId: record.communityId,
       permissions: record.permissions,
     };
-    await this.#recordUse(record.id, record.lastUseTime);
+    this.#recordUse(record.id, record.lastUseTime);
     if (this.#credentials.size >= CREDENTIAL_CACHE_SIZE) this.#credentials.clear();
     this.#credentials.set(token, { mark, credential: record, principal });
     return principal;

@@ -59,7 +59,9 @@ async function npmStart(): Promise<NpmStart> {
   const port = Number(/serving the Graph API at \S+:(\d+)/.exec(output)?.[1]);
   const pid = npm.pid;
   if (pid === undefined) throw new Error('npm has no PID');
-  const serverPid = (await descendants(pid)).find((each) => each.args.includes('cli/main.js'))?.pid;
+  const serverPid = (await descendants(pid)).find((each) =>
+    /^\S*node \S*cli\/main\.js serve/.test(each.args),
+  )?.pid;
   if (serverPid === undefined) throw new Error(`no server process under npm:\n${output}`);
   return { npm, exited, port, serverPid, output: () => output };
 }
@@ -130,9 +132,10 @@ describe('npm start', () => {
       expect(await isListening(start.port)).toBe(true);
       try {
         stop(start);
-        expect(await start.exited).toBe(0);
+        const npmExit = await start.exited;
         expect(await isGoneWithin(start.serverPid, STOP_TIMEOUT_MS)).toBe(true);
         expect(await isListening(start.port)).toBe(false);
+        expect(npmExit).toBe(0);
         expect(start.output()).toMatch(/SIG(TERM|INT): finishing work in flight, then stopping/);
         expect(start.output()).not.toContain('did not finish in time');
       } finally {

@@ -17,7 +17,8 @@ const semver = createRequire(import.meta.url)('semver') as {
 
 interface LockedPackage {
   readonly version?: string;
-  readonly engines?: { readonly node?: string } | readonly string[];
+  /** An object, or in a few old packages an array (which npm ignores). */
+  readonly engines?: { readonly node?: unknown };
   readonly os?: readonly string[];
   readonly cpu?: readonly string[];
 }
@@ -43,8 +44,8 @@ it('claims only Node versions that every locked package supports', async () => {
   // The README promises Node 20.
   expect(oldest.some((version) => version?.startsWith('20.'))).toBe(true);
   const unsupported = Object.entries(lock.packages).flatMap(([where, locked]) => {
-    const needs = Array.isArray(locked.engines) ? undefined : locked.engines?.node;
-    if (needs === undefined || where === '' || !isForThisMachine(locked)) return [];
+    const needs = locked.engines?.node;
+    if (typeof needs !== 'string' || where === '' || !isForThisMachine(locked)) return [];
     return oldest
       .filter((version) => version !== undefined && !semver.satisfies(version, needs))
       .map((version) => `${where}@${locked.version ?? '?'} needs node ${needs}, not ${version}`);

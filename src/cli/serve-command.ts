@@ -10,6 +10,7 @@ import { freePort } from '../server/free-port.js';
 import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
+import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { waitForShutdown } from './shutdown.js';
 
@@ -71,35 +72,14 @@ export function serveCommand(): Command {
         ) {
           await waitForExport(runtime, demo.community.id, demo.exportId);
         }
-        const { publicUrl } = config;
-        const lines = [
-          '',
-          `dyi-export is serving the Graph API at ${publicUrl} (data in ${config.dataDir})`,
-          pool
-            ? `Export workers: ${pool.size} thread${pool.size === 1 ? '' : 's'}.`
-            : 'Export workers: none in this process (--no-workers).',
-        ];
-        if (demo) {
-          lines.push(
-            `${demo.created ? 'Created the demo' : 'Demo'} community "${demo.community.name}" (id ${demo.community.id}), with a completed export of all its data.`,
-            'Access token for it (read and manage exports; shown once, revoke with `dyi token revoke`):',
-            `  ${demo.token}`,
-            'Try:',
-            `  curl '${publicUrl}/community/work_dyi_jobs?fields=id,is_completed,company_job&access_token=${demo.token}'`,
-            `Admin panel: ${publicUrl}/admin`,
-            `  sign in as ${demo.admin.email} with the password ${demo.admin.password} (new at every start)`,
-          );
-        } else {
-          lines.push(
-            'Create a token with: dyi token create --permission read_company_data_exports',
-            `Admin panel: ${publicUrl}/admin (create an account with: dyi admin create --email EMAIL)`,
-          );
-        }
-        process.stdout.write(`${lines.join('\n')}\n\n`);
-        await waitForShutdown(async () => {
+        const banner = await serveBanner(runtime, demo, pool?.size);
+        // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
+        const stopped = waitForShutdown(async () => {
           await pool?.stop();
           await app.close();
         });
+        process.stdout.write(banner);
+        await stopped;
       },
       overrides,
     );

@@ -35,10 +35,12 @@ export function workerCommand(): Command {
           process.stderr.write(`job ${event.jobId} ${event.outcome}${detail}\n`);
         });
         await pool.start();
+        // Listening for signals before saying it runs: whoever reads that may stop it at once.
+        const stopped = waitForShutdown(() => pool.stop());
         process.stderr.write(
           `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}\n`,
         );
-        await waitForShutdown(() => pool.stop());
+        await stopped;
       },
       overrides,
     );

@@ -54,7 +54,13 @@ export function serveCommand(): Command {
       async (runtime) => {
         const { config } = runtime;
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
-        const app = await buildApp(runtime, { logger: config.logLevel !== 'silent' });
+        const app = await buildApp(runtime, {
+          logger: config.logLevel !== 'silent',
+          logFormat:
+            config.logFormat === 'text' || (config.logFormat === 'auto' && process.stdout.isTTY)
+              ? 'text'
+              : 'json',
+        });
         await app.listen({ port: config.port, host: config.host });
         const pool =
           options.workers === false
@@ -109,5 +115,6 @@ async function waitForExport(
     if (status.isCompleted) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (tty) process.stderr.write('\n');
+  // On a terminal the progress line is wiped: the banner that follows says the export is done.
+  if (tty) process.stderr.write('\r\x1b[K');
 }

@@ -18,6 +18,8 @@ export interface ServerProcess {
   readonly baseUrl: string;
   /** What it printed on stdout up to the end of its banner. */
   readonly banner: string;
+  /** Everything the process wrote to stdout so far (the banner, and logs if not silenced). */
+  stdout(): string;
   /** Everything the process wrote to stderr so far, for failure messages. */
   stderr(): string;
   /** SIGTERM, then the exit code once it has exited. */
@@ -77,7 +79,12 @@ export function startServer(
       clearTimeout(timer);
       child.stdout.off('data', onOutput);
       const baseUrl = /serving the Graph API at (\S+)/.exec(stdout)?.[1] ?? '';
-      resolve(serverOf(child, { baseUrl, banner: stdout }, exited, () => stderr));
+      resolve(
+        serverOf(child, { baseUrl, banner: stdout }, exited, {
+          stdout: () => stdout,
+          stderr: () => stderr,
+        }),
+      );
     };
     child.stdout.on('data', onOutput);
   });
@@ -87,7 +94,7 @@ function serverOf(
   child: ChildProcess,
   { baseUrl, banner }: { baseUrl: string; banner: string },
   exited: Promise<number | null>,
-  stderr: () => string,
+  output: { stdout: () => string; stderr: () => string },
 ): ServerProcess {
   const pid = child.pid;
   if (pid === undefined) throw new Error('dyi serve has no PID');
@@ -95,7 +102,7 @@ function serverOf(
     pid,
     baseUrl,
     banner,
-    stderr,
+    ...output,
     async stop() {
       if (isRunning(child)) process.kill(pid, 'SIGTERM');
       return exited;

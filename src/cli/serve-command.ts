@@ -38,7 +38,13 @@ export function serveCommand(): Command {
         '--workers <n>',
         'export worker threads (env DYI_WORKERS, default 0 = one per CPU core)',
       )
-      .option('--no-workers', 'run no export workers here (another process runs them)'),
+      .option('--no-workers', 'run no export workers here (another process runs them)')
+      .addHelpText(
+        'after',
+        '\nLogs go to stdout: short text lines at a terminal (warnings and errors; with\n' +
+          'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
+          'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight.',
+      ),
   ).action(async (options: ServeOptions) => {
     // Links and download URLs carry the port, so a free one is chosen before they are made.
     const port =

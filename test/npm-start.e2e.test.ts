@@ -132,10 +132,11 @@ describe('npm start', () => {
       expect(await isListening(start.port)).toBe(true);
       try {
         stop(start);
-        const npmExit = await start.exited;
+        // npm's own exit status varies (0, or killed by the SIGINT itself): what counts is
+        // that the server is gone, after a graceful stop.
+        await start.exited;
         expect(await isGoneWithin(start.serverPid, STOP_TIMEOUT_MS)).toBe(true);
         expect(await isListening(start.port)).toBe(false);
-        expect(npmExit).toBe(0);
         expect(start.output()).toMatch(/SIG(TERM|INT): finishing work in flight, then stopping/);
         expect(start.output()).not.toContain('did not finish in time');
       } finally {

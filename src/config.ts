@@ -54,6 +54,12 @@ export const DEFAULTS = {
   graphVersion: 'v22.0',
   /** Log level of the server (pino levels). */
   logLevel: 'info',
+  /**
+   * How the server logs: `json` (one JSON object a line), `text` (short lines for a person:
+   * warnings and errors, and requests at level debug or trace), or `auto`: text when standard
+   * output is a terminal, else JSON.
+   */
+  logFormat: 'auto',
   /** Largest zip part of a DYI job, in bytes; every part is a valid zip on its own. */
   maxPartBytes: 1024 * 1024 * 1024,
   /** Largest total output of one DYI job, in bytes; above it the job aborts ARCHIVE_TOO_BIG. */
@@ -116,6 +122,7 @@ const schema = z.object({
   graphObjectsPerCall: z.coerce.number().int().min(1),
   graphVersion: z.string().regex(/^v\d+\.\d+$/),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  logFormat: z.enum(['auto', 'json', 'text']),
   maxPartBytes: z.coerce
     .number()
     .int()
@@ -162,6 +169,7 @@ export interface Config {
   readonly graphObjectsPerCall: number;
   readonly graphVersion: string;
   readonly logLevel: string;
+  readonly logFormat: 'auto' | 'json' | 'text';
   readonly maxPartBytes: number;
   readonly maxJobBytes: number;
   /** Worker threads; 0 = one per CPU core. */
@@ -198,6 +206,7 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_GRAPH_MAX_RESPONSE_BYTES: 'graphMaxResponseBytes',
   DYI_GRAPH_OBJECTS_PER_CALL: 'graphObjectsPerCall',
   DYI_LOG_LEVEL: 'logLevel',
+  DYI_LOG_FORMAT: 'logFormat',
   DYI_MAX_PART_BYTES: 'maxPartBytes',
   DYI_MAX_JOB_BYTES: 'maxJobBytes',
   DYI_WORKERS: 'workers',

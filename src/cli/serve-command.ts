@@ -12,6 +12,7 @@ import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
+import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { waitForShutdown } from './shutdown.js';
 
@@ -39,7 +40,13 @@ export function serveCommand(): Command {
         '--workers <n>',
         'export worker threads (env DYI_WORKERS, default 0 = one per CPU core)',
       )
-      .option('--no-workers', 'run no export workers here (another process runs them)'),
+      .option('--no-workers', 'run no export workers here (another process runs them)')
+      .addHelpText(
+        'after',
+        '\nLogs go to stdout: short text lines at a terminal (warnings and errors; with\n' +
+          'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
+          'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight.',
+      ),
   ).action(async (options: ServeOptions) => {
     // Links and download URLs carry the port, so a free one is chosen before they are made.
     const port =
@@ -55,7 +62,13 @@ export function serveCommand(): Command {
       async (runtime) => {
         const { config } = runtime;
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
-        const app = await buildApp(runtime, { logger: config.logLevel !== 'silent' });
+        const app = await buildApp(runtime, {
+          logger: config.logLevel !== 'silent',
+          logFormat:
+            config.logFormat === 'text' || (config.logFormat === 'auto' && process.stdout.isTTY)
+              ? 'text'
+              : 'json',
+        });
         await app.listen({ port: config.port, host: config.host });
         const pool =
           options.workers === false
@@ -87,36 +100,15 @@ export function serveCommand(): Command {
         ) {
           await waitForExport(runtime, demo.community.id, demo.exportId);
         }
-        const { publicUrl } = config;
-        const lines = [
-          '',
-          `dyi-export is serving the Graph API at ${publicUrl} (data in ${config.dataDir})`,
-          pool
-            ? `Export workers: ${pool.size} thread${pool.size === 1 ? '' : 's'}.`
-            : 'Export workers: none in this process (--no-workers).',
-        ];
-        if (demo) {
-          lines.push(
-            `${demo.created ? 'Created the demo' : 'Demo'} community "${demo.community.name}" (id ${demo.community.id}), with a completed export of all its data.`,
-            'Access token for it (read and manage exports; shown once, revoke with `dyi token revoke`):',
-            `  ${demo.token}`,
-            'Try:',
-            `  curl '${publicUrl}/community/work_dyi_jobs?fields=id,is_completed,company_job&access_token=${demo.token}'`,
-            `Admin panel: ${publicUrl}/admin`,
-            `  sign in as ${demo.admin.email} with the password ${demo.admin.password} (new at every start)`,
-          );
-        } else {
-          lines.push(
-            'Create a token with: dyi token create --permission read_company_data_exports',
-            `Admin panel: ${publicUrl}/admin (create an account with: dyi admin create --email EMAIL)`,
-          );
-        }
-        process.stdout.write(`${lines.join('\n')}\n\n`);
-        await waitForShutdown(async () => {
+        const banner = await serveBanner(runtime, demo, pool?.size);
+        // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
+        const stopped = waitForShutdown(async () => {
           await cleanup.stop();
           await pool?.stop();
           await app.close();
         });
+        process.stdout.write(banner);
+        await stopped;
       },
       overrides,
     );
@@ -146,5 +138,6 @@ async function waitForExport(
     if (status.isCompleted) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (tty) process.stderr.write('\n');
+  // On a terminal the progress line is wiped: the banner that follows says the export is done.
+  if (tty) process.stderr.write('\r\x1b[K');
 }

@@ -7,7 +7,7 @@
 /** How long work in flight may take to finish on shutdown, in milliseconds. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-/** Resolves once a signal came and `close` finished. */
+/** Listens for SIGINT and SIGTERM from this call on; resolves once one came and `close` finished. */
 export function waitForShutdown(close: () => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     const stop = (signal: NodeJS.Signals): void => {

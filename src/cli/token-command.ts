@@ -1,7 +1,8 @@
 /**
  * @module
- * `dyi token create|revoke`: access tokens for the Graph API. `create` prints the token alone
- * on stdout (so `TOKEN=$(dyi token create ...)` works); it is never shown again.
+ * `dyi token create|list|revoke`: access tokens for the Graph API. `create` prints the token
+ * alone on stdout (so `TOKEN=$(dyi token create ...)` works); it is never shown again, and
+ * `list` shows only what tells tokens apart (id, last four characters, owner, use).
  */
 import { Command } from 'commander';
 import { PERMISSIONS } from '../domain/index.js';
@@ -23,7 +24,7 @@ interface CreateOptions extends DataDirOptions {
 }
 
 export function tokenCommand(): Command {
-  const token = new Command('token').description('create and revoke Graph API access tokens');
+  const token = new Command('token').description('create, list and revoke Graph API access tokens');
   addDataDirOption(
     token
       .command('create')
@@ -44,6 +45,20 @@ export function tokenCommand(): Command {
   });
   addDataDirOption(
     token
+      .command('list')
+      .description(
+        'list access tokens, one a line: id, community, integration, permissions, created, ' +
+          'last used (to the minute), last four characters; never the token itself',
+      )
+      .option('--community <id>', 'only the tokens of this community (default: every community)')
+      .option('--all', 'include revoked tokens'),
+  ).action(async (options: ListOptions) => {
+    await withRuntime(options, async (runtime) => {
+      for (const line of await tokenLines(runtime, options)) process.stdout.write(`${line}\n`);
+    });
+  });
+  addDataDirOption(
+    token
       .command('revoke')
       .description('revoke a token, given the token itself or its id')
       .argument('<token-or-id>'),
@@ -54,6 +69,45 @@ export function tokenCommand(): Command {
     });
   });
   return token;
+}
+
+interface ListOptions extends DataDirOptions {
+  readonly community?: string;
+  readonly all?: boolean;
+}
+
+/** One tab-separated line per token, each field labelled, in community and id order. */
+async function tokenLines(runtime: Runtime, options: ListOptions): Promise<string[]> {
+  const communities =
+    options.community === undefined
+      ? await runtime.communities.list()
+      : [await runtime.communities.get(options.community)];
+  const lines: string[] = [];
+  for (const community of communities) {
+    for (const integration of await runtime.metadata.integrations.list(community.id)) {
+      for (const each of await runtime.metadata.tokens.list(integration.id)) {
+        if (each.revokeTime !== null && options.all !== true) continue;
+        lines.push(
+          [
+            each.id,
+            `community ${community.id}`,
+            `integration ${integration.id} ${JSON.stringify(integration.name)}`,
+            each.permissions.join(','),
+            `created ${isoTime(each.createTime)}`,
+            `last used ${each.lastUseTime === null ? 'never' : isoTime(each.lastUseTime)}`,
+            `ends in ${each.hint}`,
+            ...(each.revokeTime === null ? [] : [`revoked ${isoTime(each.revokeTime)}`]),
+          ].join('\t'),
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+/** Unix seconds as UTC to the minute, e.g. 2026-07-01T09:30Z. */
+function isoTime(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().slice(0, 16)}Z`;
 }
 
 async function cliIntegration(runtime: Runtime, community: string | undefined): Promise<string> {

@@ -37,9 +37,6 @@ export function workerCommand(): Command {
           process.stderr.write(`job ${event.jobId} ${event.outcome}${detail}\n`);
         });
         await pool.start();
-        process.stderr.write(
-          `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}\n`,
-        );
         const cleanup = runtime.cleanup.start(
           runtime.config.cleanupIntervalSeconds,
           (report) => {
@@ -50,10 +47,15 @@ export function workerCommand(): Command {
           (error) =>
             process.stderr.write(`blob clean-up failed (it runs again later): ${String(error)}\n`),
         );
-        await waitForShutdown(async () => {
+        // Listening for signals before saying it runs: whoever reads that may stop it at once.
+        const stopped = waitForShutdown(async () => {
           await cleanup.stop();
           await pool.stop();
         });
+        process.stderr.write(
+          `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}\n`,
+        );
+        await stopped;
       },
       overrides,
     );

@@ -50,6 +50,8 @@ export interface AccessTokenRecord {
   readonly permissions: readonly Permission[];
   readonly createTime: UnixSeconds;
   readonly revokeTime: UnixSeconds | null;
+  /** When it last authenticated a call (to the minute), or null if never. */
+  readonly lastUseTime: UnixSeconds | null;
 }
 
 /** Who is calling: resolved from a valid access token. */

@@ -469,6 +469,7 @@ export function runMetadataStoreContract(
           permissions: ['read_company_data_exports', 'manage_company_data_exports'],
           createTime: T0,
           revokeTime: null,
+          lastUseTime: null,
         });
         const readOnly = await store.tokens.create({
           integrationId,
@@ -503,6 +504,31 @@ export function runMetadataStoreContract(
         expect((await store.tokens.get(token.id))?.revokeTime).toBe(T0 + 60);
         expect((await store.tokens.findByHash('a'.repeat(64)))?.revokeTime).toBe(T0 + 60);
         expect((await store.tokens.get(readOnly.id))?.revokeTime).toBeNull();
+      });
+
+      it('records when a token was last used, never moving it back', async () => {
+        const communityId = await community();
+        const { token } = await integrationWithToken(communityId, 'f'.repeat(64));
+        const other = await store.tokens.create({
+          integrationId: token.integrationId,
+          communityId,
+          tokenHash: '9'.repeat(64),
+          hint: 'ijkl',
+          permissions: [],
+          createTime: T0,
+        });
+        await store.tokens.recordUse(token.id, T0 + 60);
+        expect((await store.tokens.get(token.id))?.lastUseTime).toBe(T0 + 60);
+        expect((await store.tokens.findByHash('f'.repeat(64)))?.lastUseTime).toBe(T0 + 60);
+        await store.tokens.recordUse(token.id, T0 + 30);
+        expect((await store.tokens.get(token.id))?.lastUseTime).toBe(T0 + 60);
+        await store.tokens.recordUse(token.id, T0 + 120);
+        expect((await store.tokens.list(token.integrationId)).map((t) => t.lastUseTime)).toEqual([
+          T0 + 120,
+          null,
+        ]);
+        expect((await store.tokens.get(other.id))?.lastUseTime).toBeNull();
+        await store.tokens.recordUse(HIGHEST_ID, T0);
       });
     });
 

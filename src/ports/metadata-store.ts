@@ -123,6 +123,8 @@ export interface TokenRepository {
   list(integrationId: Id): Promise<readonly AccessTokenRecord[]>;
   /** Marks the token revoked; true when it was active until now. */
   revoke(id: Id, time: UnixSeconds): Promise<boolean>;
+  /** Records that the token authenticated a call at `time`; an earlier time never overwrites a later one. */
+  recordUse(id: Id, time: UnixSeconds): Promise<void>;
 }
 
 export interface NewExport extends ExportParameters {

@@ -25,6 +25,7 @@ import { isBatchItem } from './batch.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import { newTraceId } from './trace-id.js';
+import { TextLogStream } from './text-log-stream.js';
 import {
   effectiveMethod,
   graphParams,
@@ -40,6 +41,8 @@ export interface AppOptions {
   readonly logger?: boolean;
   /** Where log lines go when logging (default stdout); tests read them from here. */
   readonly logStream?: NodeJS.WritableStream;
+  /** JSON lines (the default), or short lines of text for a terminal (`text-log-stream.ts`). */
+  readonly logFormat?: 'json' | 'text';
 }
 
 declare module 'fastify' {
@@ -70,11 +73,17 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const { config, clock } = runtime;
+  const out = options.logStream ?? process.stdout;
   const app: FastifyInstance = Fastify({
     logger: options.logger
       ? {
           level: config.logLevel,
-          ...(options.logStream && { stream: options.logStream }),
+          stream:
+            options.logFormat === 'text'
+              ? new TextLogStream(out, {
+                  showRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
+                })
+              : out,
           serializers: {
             req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }),
           },

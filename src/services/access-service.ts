@@ -24,6 +24,11 @@ import type { MetadataStore, TokenCredential } from '../ports/metadata-store.js'
 const TOKEN_PREFIX = 'DYI1';
 /** Tokens whose credentials are kept between requests. */
 const CREDENTIAL_CACHE_SIZE = 10_000;
+/**
+ * How often a token's last use is written, in seconds: `dyi token list` shows it to the minute,
+ * and each write also ends every cached credential (it moves the store's change mark).
+ */
+const LAST_USE_RESOLUTION_SECONDS = 60;
 /** How far `appsecret_time` may be from now, in seconds. */
 const APPSECRET_TIME_WINDOW_SECONDS = 300;
 
@@ -44,6 +49,8 @@ export class AccessService {
   readonly #store: MetadataStore;
   readonly #clock: Clock;
   readonly #credentials = new Map<string, KnownToken>();
+  /** The last use written for each token id by this process, Unix seconds. */
+  readonly #usesWritten = new Map<Id, number>();
 
   constructor(store: MetadataStore, clock: Clock) {
     this.#store = store;
@@ -118,9 +125,26 @@ export class AccessService {
     const known = this.#credentials.get(credentials.token);
     if (known && known.mark === this.#store.changeMark()) {
       this.#checkAppsecretProof(known.credential.integration, credentials);
+      this.#recordUse(known.principal.tokenId, null);
       return known.principal;
     }
     return this.#authenticateFromStore(credentials);
+  }
+
+  /**
+   * Writes the token's last use when the one on record is a minute old or more. Not awaited: a
+   * call never waits for it (the database may be busy with an import) nor fails with it; a
+   * write that fails is tried again at the token's next call.
+   */
+  #recordUse(tokenId: Id, stored: number | null): void {
+    const now = unixSeconds(this.#clock);
+    const last = Math.max(this.#usesWritten.get(tokenId) ?? -Infinity, stored ?? -Infinity);
+    if (now - last < LAST_USE_RESOLUTION_SECONDS) return;
+    if (this.#usesWritten.size >= CREDENTIAL_CACHE_SIZE) this.#usesWritten.clear();
+    this.#usesWritten.set(tokenId, now);
+    this.#store.tokens.recordUse(tokenId, now).catch(() => {
+      if (this.#usesWritten.get(tokenId) === now) this.#usesWritten.delete(tokenId);
+    });
   }
 
   async #authenticateFromStore(credentials: PresentedCredentials): Promise<Principal> {
@@ -147,6 +171,7 @@ export class AccessService {
       communityId: record.communityId,
       permissions: record.permissions,
     };
+    this.#recordUse(record.id, record.lastUseTime);
     if (this.#credentials.size >= CREDENTIAL_CACHE_SIZE) this.#credentials.clear();
     this.#credentials.set(token, { mark, credential: record, principal });
     return principal;

@@ -3,11 +3,12 @@
  * The demo a new user meets on the first `npm start`: a synthetic community of 50 members
  * with content of every kind (`dyi seed`), an integration, an admin panel account, and an
  * export of everything. Recorded in settings, so later starts find it again and can hand out a
- * fresh token and admin password for it.
+ * fresh token (revoking the one the last start printed) and admin password for it.
  */
 import { randomBytes } from 'node:crypto';
 import { type Community, DATA_TYPES, type Id } from '../domain/index.js';
 import { seedCommunity } from '../content/seed-community.js';
+import { unixSeconds } from '../ports/clock.js';
 import type { Runtime } from '../runtime.js';
 
 const DEMO_KEY = 'demo_community_id';
@@ -15,12 +16,14 @@ const DEMO_KEY = 'demo_community_id';
 const DEMO_USERS = 50;
 const DEMO_SEED = 1;
 const DEMO_EXPORT_KEY = 'demo-export';
+/** Settings key of the token the last start printed; the next start revokes it. */
+const DEMO_TOKEN_KEY = 'demo_token_id';
 /** The demo's admin panel account; its password is new at every start, like the token. */
 export const DEMO_ADMIN_EMAIL = 'admin@demo.example';
 
 export interface DemoAccess {
   readonly community: Community;
-  /** A new token with both permissions, for this start only to print. */
+  /** A new token with both permissions, for this start only to print (the last one is revoked). */
   readonly token: string;
   /** The demo was made just now. */
   readonly created: boolean;
@@ -91,14 +94,21 @@ async function demoAdmin(
   return { email: DEMO_ADMIN_EMAIL, password };
 }
 
+/**
+ * A new token for the demo; the one the previous start printed is revoked, so that demo
+ * tokens do not pile up (each start prints its own).
+ */
 async function demoToken(runtime: Runtime, communityId: Id): Promise<string> {
   const [integration] = await runtime.metadata.integrations.list(communityId);
   const integrationId =
     integration?.id ??
     (await runtime.access.createIntegration(communityId, { name: 'Demo integration' })).id;
-  const { token } = await runtime.access.createToken(integrationId, [
+  const previous = await runtime.metadata.settings.getOrCreate(DEMO_TOKEN_KEY, () => '');
+  if (previous !== '') await runtime.metadata.tokens.revoke(previous, unixSeconds(runtime.clock));
+  const { token, record } = await runtime.access.createToken(integrationId, [
     'read_company_data_exports',
     'manage_company_data_exports',
   ]);
+  await runtime.metadata.settings.set(DEMO_TOKEN_KEY, record.id);
   return token;
 }

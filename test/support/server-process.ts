@@ -9,11 +9,17 @@ import { dyiArgs } from './dyi-cli.js';
 
 /** How long a server may take to print its banner, in milliseconds. */
 const START_TIMEOUT_MS = 30_000;
+/** The same when it makes the demo (50 members with images; slow on a busy machine). */
+const DEMO_START_TIMEOUT_MS = 180_000;
 
 export interface ServerProcess {
   readonly pid: number;
   /** The origin the banner printed (also the server's public URL, in download links). */
   readonly baseUrl: string;
+  /** What it printed on stdout up to the end of its banner. */
+  readonly banner: string;
+  /** Everything the process wrote to stdout so far (the banner, and logs if not silenced). */
+  stdout(): string;
   /** Everything the process wrote to stderr so far, for failure messages. */
   stderr(): string;
   /** SIGTERM, then the exit code once it has exited. */
@@ -25,15 +31,25 @@ export interface ServerProcess {
 /**
  * Starts `dyi serve --port 0 --no-demo --data-dir <dataDir> ...args` and resolves once it is
  * serving. `env` adds to this process's environment (logs are silenced unless it says otherwise).
+ * With `demo`, `--no-demo` is left out: an empty data dir gets the demo community.
  */
 export function startServer(
   dataDir: string,
   args: readonly string[] = [],
   env: Record<string, string> = {},
+  { demo = false }: { demo?: boolean } = {},
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    dyiArgs(['serve', '--port', '0', '--no-demo', '--data-dir', dataDir, ...args]),
+    dyiArgs([
+      'serve',
+      '--port',
+      '0',
+      ...(demo ? [] : ['--no-demo']),
+      '--data-dir',
+      dataDir,
+      ...args,
+    ]),
     { env: { ...process.env, DYI_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -52,10 +68,8 @@ export function startServer(
       if (isRunning(child) && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
       reject(new Error(`dyi serve ${why}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     };
-    const timer = setTimeout(
-      () => fail(`printed no banner in ${START_TIMEOUT_MS} ms`),
-      START_TIMEOUT_MS,
-    );
+    const timeout = demo ? DEMO_START_TIMEOUT_MS : START_TIMEOUT_MS;
+    const timer = setTimeout(() => fail(`printed no banner in ${timeout} ms`), timeout);
     void exited.then((code) => fail(`exited with ${code} before serving`));
     const onOutput = (): void => {
       const at = stdout.indexOf('serving the Graph API at ');
@@ -65,7 +79,12 @@ export function startServer(
       clearTimeout(timer);
       child.stdout.off('data', onOutput);
       const baseUrl = /serving the Graph API at (\S+)/.exec(stdout)?.[1] ?? '';
-      resolve(serverOf(child, baseUrl, exited, () => stderr));
+      resolve(
+        serverOf(child, { baseUrl, banner: stdout }, exited, {
+          stdout: () => stdout,
+          stderr: () => stderr,
+        }),
+      );
     };
     child.stdout.on('data', onOutput);
   });
@@ -73,16 +92,17 @@ export function startServer(
 
 function serverOf(
   child: ChildProcess,
-  baseUrl: string,
+  { baseUrl, banner }: { baseUrl: string; banner: string },
   exited: Promise<number | null>,
-  stderr: () => string,
+  output: { stdout: () => string; stderr: () => string },
 ): ServerProcess {
   const pid = child.pid;
   if (pid === undefined) throw new Error('dyi serve has no PID');
   return {
     pid,
     baseUrl,
-    stderr,
+    banner,
+    ...output,
     async stop() {
       if (isRunning(child)) process.kill(pid, 'SIGTERM');
       return exited;

@@ -82,6 +82,7 @@ function toToken(row: AccessTokensTable): AccessTokenRecord {
     permissions: row.permissions.split(',').filter(Boolean) as Permission[],
     createTime: row.create_time,
     revokeTime: row.revoke_time,
+    lastUseTime: row.last_use_time,
   };
 }
 
@@ -114,6 +115,7 @@ export class SqliteTokenRepository implements TokenRepository {
         permissions: token.permissions.join(','),
         create_time: token.createTime,
         revoke_time: null,
+        last_use_time: null,
       };
       await trx.insertInto('access_tokens').values(row).execute();
       return toToken(row);
@@ -167,5 +169,16 @@ export class SqliteTokenRepository implements TokenRepository {
       .where('revoke_time', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async recordUse(id: Id, time: number): Promise<void> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return;
+    await this.db()
+      .updateTable('access_tokens')
+      .set({ last_use_time: time })
+      .where('id', '=', rowId)
+      .where((eb) => eb.or([eb('last_use_time', 'is', null), eb('last_use_time', '<', time)]))
+      .execute();
   }
 }

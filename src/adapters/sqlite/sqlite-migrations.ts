@@ -315,6 +315,14 @@ migrations['0008_job_task_lost_runs'] = {
   },
 };
 
+migrations['0009_token_last_use'] = {
+  // When each token last authenticated a call, for `dyi token list` (null: never, or used only
+  // before this migration).
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql.raw('ALTER TABLE access_tokens ADD COLUMN last_use_time INTEGER').execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

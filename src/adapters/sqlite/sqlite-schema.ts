@@ -45,6 +45,7 @@ export interface AccessTokensTable {
   permissions: string;
   create_time: number;
   revoke_time: number | null;
+  last_use_time: number | null;
 }
 
 export interface ExportsTable {

@@ -4,7 +4,7 @@
  * on stdout (so `TOKEN=$(dyi token create ...)` works); it is never shown again.
  */
 import { Command } from 'commander';
-import { PERMISSIONS } from '../domain/index.js';
+import { NotFoundError, PERMISSIONS, ValidationError } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
 import {
   addDataDirOption,
@@ -49,7 +49,9 @@ export function tokenCommand(): Command {
       .argument('<token-or-id>'),
   ).action(async (tokenOrId: string, options: DataDirOptions) => {
     await withRuntime(options, async (runtime) => {
-      const revoked = await runtime.access.revokeToken(tokenOrId);
+      const revoked = await runtime.access.revokeToken(tokenOrId).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? noSuchToken(tokenOrId, runtime) : error;
+      });
       process.stderr.write(`Revoked access token ${revoked.id} (…${revoked.hint}).\n`);
     });
   });
@@ -65,4 +67,13 @@ async function cliIntegration(runtime: Runtime, community: string | undefined): 
     existing ??
     (await runtime.access.createIntegration(communityId, { name: CLI_INTEGRATION_NAME }))
   ).id;
+}
+
+/** The token (never echoed: it may be a real secret of another server) is not known here. */
+function noSuchToken(tokenOrId: string, runtime: Runtime): ValidationError {
+  const what = /^\d+$/.test(tokenOrId) ? `token id ${tokenOrId}` : 'token';
+  return new ValidationError(
+    'token',
+    `No such token: no ${what} in the data dir ${runtime.config.dataDir}; check it, or the --data-dir it was made in.`,
+  );
 }

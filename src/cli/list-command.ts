@@ -31,10 +31,7 @@ export interface ClientOptions {
 
 export function addClientOptions(command: Command): Command {
   return command
-    .option(
-      '--base-url <url>',
-      `Graph API origin (env DYI_BASE_URL; default: ${DEFAULT_BASE_URL})`,
-    )
+    .option('--base-url <url>', `Graph API origin (env DYI_BASE_URL; default: ${DEFAULT_BASE_URL})`)
     .option('--graph-version <version>', 'version prefix such as v22.0 (default: none)')
     .option('--token <token>', 'access token (default: env DYI_TOKEN, else asked for)')
     .option('--appsecret <secret>', 'app secret: sends appsecret_proof with every call')

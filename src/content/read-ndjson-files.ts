@@ -10,11 +10,13 @@ import { parseContentLine } from './content-schemas.js';
 import { describeValue } from './describe-value.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import type { ProblemList } from './problem-list.js';
-import { type SourcedLine, where } from './sourced-line.js';
+import { recordKey, type SourcedLine, where } from './sourced-line.js';
 
 export async function readNdjsonFiles(
   options: ImportOptions,
   problems: ProblemList,
+  /** Gets `recordKey(type, id)` of each line refused by its schema that names both. */
+  rejected: Set<string> = new Set(),
 ): Promise<SourcedLine[]> {
   const lines: SourcedLine[] = [];
   const defined = new Map<string, SourcedLine>();
@@ -49,10 +51,14 @@ export async function readNdjsonFiles(
       const result = parseContentLine(value);
       if (!result.ok) {
         for (const problem of result.problems) problems.add(at, problem.field, problem.message);
+        const { type, id } = (value ?? {}) as { type?: unknown; id?: unknown };
+        if (typeof type === 'string' && (typeof id === 'string' || typeof id === 'number')) {
+          rejected.add(recordKey(type, String(id)));
+        }
         continue;
       }
       const sourced = { line: result.line, file, lineNumber };
-      const key = `${result.line.type}\u0000${result.line.id}`;
+      const key = recordKey(result.line.type, result.line.id);
       const earlier = defined.get(key);
       if (earlier !== undefined) {
         problems.add(

@@ -39,7 +39,7 @@ export function seedCommand(): Command {
       .requiredOption('--users <n>', `members to make, 1 to ${MAX_SEED_USERS}`)
       .option('--seed <s>', `seed of the content, 0 to ${MAX_SEED}`, '1')
       .option('--community <id>', 'community to fill (default: a new one)')
-      .option('--name <name>', 'name of the new community (default: "Synthetic <seed>")'),
+      .option('--name <name>', 'name of the new community (default: Synthetic <seed>)'),
   ).action(async (options: SeedCommandOptions) => {
     const users = wholeNumber('users', options.users, MAX_SEED_USERS, 1);
     const seed = wholeNumber('seed', options.seed, MAX_SEED, 0);

@@ -32,7 +32,7 @@ export function tokenCommand(): Command {
       .option('--community <id>', 'community of the token (default: the only one)')
       .option(
         '--integration <id>',
-        `integration that owns it (default: "${CLI_INTEGRATION_NAME}")`,
+        `integration that owns it (default: the "${CLI_INTEGRATION_NAME}" integration)`,
       ),
   ).action(async (options: CreateOptions) => {
     await withRuntime(options, async (runtime) => {

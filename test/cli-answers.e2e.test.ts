@@ -116,7 +116,15 @@ describe('dyi speaks as a CLI, not as the Graph API', () => {
       `No community 42 in this data dir (${dataDir}); communities: ${communities[0]} Demo Community, ${communities[1]} Acme.`,
     );
     expect(wrong.stderr).not.toContain('Unsupported');
-    const seeded = await runDyi(['seed', '--users', '1', '--community', '42', '--data-dir', dataDir]);
+    const seeded = await runDyi([
+      'seed',
+      '--users',
+      '1',
+      '--community',
+      '42',
+      '--data-dir',
+      dataDir,
+    ]);
     expectOneLineError(seeded, /No community 42 in this data dir/);
   });
 });
@@ -140,9 +148,7 @@ describe('help, version and usage', () => {
 
   it('writes every default one way, and documents the exit codes', async () => {
     const helps = await Promise.all(
-      [['--help'], ['help', 'download'], ['help', 'serve'], ['help', 'seed']].map((a) =>
-        runDyi(a),
-      ),
+      [['--help'], ['help', 'download'], ['help', 'serve'], ['help', 'seed']].map((a) => runDyi(a)),
     );
     const text = helps.map((h) => h.stdout.replace(/\s+/g, ' ')).join('\n');
     expect(text).toContain('(default: 4)');
@@ -150,7 +156,9 @@ describe('help, version and usage', () => {
     expect(text).toContain('(env DYI_BASE_URL; default: https://graph.workplace.com)');
     // Not "(default 8080)" nor commander's quoted '(default: "4")'.
     expect(text).not.toMatch(/\(default [^:]|default: "/);
-    expect(helps[0]?.stdout).toMatch(/Exit codes:\n {2}0 {2}done\n {2}1 .*\n {2}2 {2}something to fix/);
+    expect(helps[0]?.stdout).toMatch(
+      /Exit codes:\n {2}0 {2}done\n {2}1 .*\n {2}2 {2}something to fix/,
+    );
   });
 
   it('exits 2 on a usage error, as on bad input', async () => {

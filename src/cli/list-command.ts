@@ -50,7 +50,10 @@ export async function openClient(
   const env = clientSettings(process.env);
   const baseUrl = options.baseUrl ?? env.baseUrl ?? (await defaultBaseUrl(env.dataDir));
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) {
-    throw new ValidationError('base-url', `--base-url must be an http(s) URL, not "${baseUrl}".`);
+    throw new ValidationError(
+      'base-url',
+      `--base-url (or DYI_BASE_URL) must be an http(s) URL, not "${baseUrl}".`,
+    );
   }
   // Every option is checked before the prompt, so that a typo does not cost a typed token.
   const settings = {

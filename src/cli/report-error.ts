@@ -57,7 +57,7 @@ function isElsewhere(error: DyiError): boolean {
  */
 function messageOf(error: DyiError): string {
   if (error instanceof NotFoundError) {
-    return `Nothing with id ${error.id} in this data dir: check the id (\`dyi community list\` lists communities).`;
+    return `Nothing with id ${error.id} in this data dir: check the id (\`dyi community list\` and \`dyi integration list\` show ids).`;
   }
   return error.message;
 }

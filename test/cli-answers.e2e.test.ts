@@ -126,6 +126,11 @@ describe('dyi speaks as a CLI, not as the Graph API', () => {
       dataDir,
     ]);
     expectOneLineError(seeded, /No community 42 in this data dir/);
+    const integration = await runDyi(['integration', 'require-proof', '42', 'on'], {
+      DYI_DATA_DIR: dataDir,
+    });
+    expectOneLineError(integration, /^dyi: Nothing with id 42 in this data dir/);
+    expect(integration.stderr).not.toContain('Unsupported');
   });
 });
 

@@ -147,7 +147,7 @@ describe('help, version and usage', () => {
     const run = await runDyi(['help', 'export', 'create']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: dyi export create [options]');
-    expect(run.stdout).toMatch(/--data-types <list> [^]*?\(required\)\n {2}--dyi-format/);
+    expect(run.stdout).toMatch(/--data-types <list> +\(required\) ALL \(alone\)/);
     expect(run.stdout).not.toMatch(/--community <id>[^\n]*\(required\)/);
   });
 

@@ -2,7 +2,7 @@
  * @module
  * What every `dyi` command's help and usage errors share, applied once to the whole command
  * tree (commands built in their own files do not inherit settings from `dyi` itself):
- * required options end with "(required)", every default reads "(default: X)", and a usage
+ * required options start with "(required)", every default reads "(default: X)", and a usage
  * error ends in a CommanderError for `main` to turn into exit code 2 instead of commander's 1.
  */
 import { type Command, Help, type Option } from 'commander';
@@ -24,5 +24,5 @@ export function applyHelpConventions(command: Command): void {
 
 function describeOption(option: Option): string {
   const text = Help.prototype.optionDescription.call(new Help(), option);
-  return option.mandatory ? `${text} (required)` : text;
+  return option.mandatory ? `(required) ${text}` : text;
 }

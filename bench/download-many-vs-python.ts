@@ -113,7 +113,13 @@ async function main(): Promise<void> {
     atCleanUp(() => stopChild(started.child));
     const { origin } = started;
 
-    const spec = await readFile(SPEC, 'utf8');
+    const spec = await readFile(SPEC, 'utf8').catch((error: unknown) => {
+      throw new Error(
+        `this bench runs the spec's Python sample, read from ${SPEC}, which cannot be read ` +
+          `(the spec sits beside this repository in CI, not in a clone)`,
+        { cause: error },
+      );
+    });
     const sample = sampleFor(spec, origin, seeded.token);
     if (!sample.includes(SAMPLE_PAGE_LINES)) {
       throw new Error(`the spec's sample no longer has the loop this bench paginates`);

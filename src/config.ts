@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_DATA_DIR } from './client-settings.js';
 import { ConfigurationError } from './domain/index.js';
 
 export const DEFAULTS = {
@@ -15,7 +16,7 @@ export const DEFAULTS = {
   /** Interface the server binds to. */
   host: '127.0.0.1',
   /** Directory holding the SQLite database and the blob directory. */
-  dataDir: './.dyi',
+  dataDir: DEFAULT_DATA_DIR,
   /** Lifetime of a signed download URL, in seconds. */
   downloadUrlTtlSeconds: 3600,
   /** Graph calls one token may make per rate-limit window; 0 turns the limit off. */

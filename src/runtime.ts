@@ -7,9 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.js';
+import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
 import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
 import { SqliteMetadataStore } from './adapters/sqlite/sqlite-metadata-store.js';
 import type { Config } from './config.js';
+import { ConfigurationError } from './domain/index.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import type { ContentStore } from './ports/content-store.js';
@@ -53,13 +55,17 @@ export async function openRuntime(
   options: { clock?: Clock } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
+  const problem = await whyNotWritable(config.dataDir);
+  if (problem !== undefined) throw dataDirError(config.dataDir, problem);
   const filename = path.join(config.dataDir, 'dyi.sqlite');
   const metadata = new SqliteMetadataStore({ filename });
   const blobs = new LocalDiskBlobStore({ root: path.join(config.dataDir, 'blobs') });
   // Content shares the metadata database, whose init() has run the migrations of both.
   const content = new SqliteContentStore({ filename });
   const queue = metadata.jobQueue(clock);
-  await metadata.init();
+  await metadata.init().catch((error: unknown) => {
+    throw isUnopenable(error) ? dataDirError(filename, String(error), error) : error;
+  });
   try {
     await blobs.init();
     await content.init();
@@ -112,4 +118,18 @@ export async function openRuntime(
       await metadata.close();
     },
   };
+}
+
+/** The data directory (or its database) cannot be used: says which, why, and what to do. */
+function dataDirError(where: string, problem: string, cause?: unknown): ConfigurationError {
+  return new ConfigurationError(
+    `The data directory cannot be used: ${where}: ${problem}. Choose another with --data-dir DIR (or DYI_DATA_DIR), or fix its permissions.`,
+    { cause },
+  );
+}
+
+/** SQLite's "unable to open database file" and "attempt to write a readonly database". */
+function isUnopenable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY';
 }

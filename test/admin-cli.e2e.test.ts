@@ -68,7 +68,7 @@ describe('dyi admin', () => {
       ['create', '--email', 'ops@acme.example', '--password-stdin'],
       'another long password\n',
     );
-    expect(taken.code).toBe(1);
+    expect(taken.code).toBe(2);
     expect(taken.stderr).toContain('An admin with the email ops@acme.example exists already.');
     const malformed = await admin(
       ['create', '--email', 'not-an-email', '--password-stdin'],

@@ -13,7 +13,7 @@ import { DATA_TYPES } from '../src/domain/index.js';
 import { runExport } from './support/archives.js';
 import { tokensFor } from './support/export-scenarios.js';
 import { type ListeningFixture, startListeningFixture } from './support/graph-fixture.js';
-import { parseFileLine, requirePython, runSpecSample } from './support/python-sample.js';
+import { parseFileLine, requireSpecSample, runSpecSample } from './support/python-sample.js';
 
 /** The sample reads one page of user jobs and of files (25 each): the export stays within it. */
 const SAMPLE_PAGE = 25;
@@ -94,7 +94,7 @@ afterAll(async () => {
 
 describe("the spec's Python sample on an export made by the engine", () => {
   it('prints one line per file the API has, and each URL serves bytes of its sha256', async (ctx) => {
-    await requirePython(ctx);
+    await requireSpecSample(ctx);
 
     const result = await runSpecSample(fixture.baseUrl, readToken);
     expect(result.code, `the sample failed:\n${result.stderr}`).toBe(0);

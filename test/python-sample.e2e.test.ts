@@ -17,7 +17,7 @@ import {
   seedCommunity,
   startListeningFixture,
 } from './support/graph-fixture.js';
-import { parseFileLine, requirePython, runSpecSample } from './support/python-sample.js';
+import { parseFileLine, requireSpecSample, runSpecSample } from './support/python-sample.js';
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe("the spec's Python sample against the real server", () => {
   it('lists every file of the completed export, skips the pending one, and the URLs serve the bytes', async (ctx) => {
-    await requirePython(ctx);
+    await requireSpecSample(ctx);
 
     const result = await runSpecSample(fixture.baseUrl, readToken);
     expect(result.code, `the sample failed:\n${result.stderr}`).toBe(0);

@@ -7,6 +7,8 @@
  */
 import { Command } from 'commander';
 import { ValidationError } from '../domain/index.js';
+import { findRunningServer } from '../running-server.js';
+import type { Runtime } from '../runtime.js';
 import { MIN_PASSWORD_LENGTH } from '../services/admin-service.js';
 import {
   addDataDirOption,
@@ -40,7 +42,7 @@ export function adminCommand(): Command {
       const communityId = await resolveCommunityId(runtime, options.community);
       const created = await runtime.admins.createAdmin(communityId, options.email, password);
       process.stdout.write(
-        `Created admin ${created.email} of community ${communityId}; sign in at ${runtime.config.publicUrl}/admin\n`,
+        `Created admin ${created.email} of community ${communityId}; ${await signInHint(runtime)}\n`,
       );
     });
   });
@@ -71,6 +73,17 @@ export function adminCommand(): Command {
     });
   });
   return admin;
+}
+
+/**
+ * Where to sign in: the running server of this data dir, else where `dyi serve` will be with
+ * the same settings (its port and public URL come from PORT and DYI_PUBLIC_URL).
+ */
+async function signInHint(runtime: Runtime): Promise<string> {
+  const running = await findRunningServer(runtime.config.dataDir);
+  return running !== undefined
+    ? `sign in at ${running.url}/admin`
+    : `sign in at ${runtime.config.publicUrl}/admin once \`dyi serve\` runs (with these settings: PORT, DYI_PUBLIC_URL)`;
 }
 
 async function askPassword(options: PasswordOptions): Promise<string> {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS, loadConfig } from '../config.js';
-import { ValidationError } from '../domain/index.js';
+import { type Community, ValidationError } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
 
 export interface DataDirOptions {
@@ -15,7 +15,7 @@ export interface DataDirOptions {
 export function addDataDirOption(command: Command): Command {
   return command.option(
     '--data-dir <dir>',
-    `directory of the database and files (env DYI_DATA_DIR, default ${DEFAULTS.dataDir})`,
+    `directory of the database and files (env DYI_DATA_DIR; default: ${DEFAULTS.dataDir})`,
   );
 }
 
@@ -43,14 +43,41 @@ export async function resolveCommunityId(
   runtime: Runtime,
   given: string | undefined,
 ): Promise<string> {
-  if (given !== undefined) return (await runtime.communities.get(given)).id;
   const all = await runtime.communities.list();
+  if (given !== undefined) {
+    const found = all.find((c) => c.id === given.trim());
+    if (found) return found.id;
+    throw noSuchCommunity(given, all, runtime.config.dataDir);
+  }
   const [only] = all;
   if (all.length === 1 && only) return only.id;
   throw new ValidationError(
     'community',
     all.length === 0
       ? 'There is no community yet: create one with `dyi community create --name NAME`.'
-      : `There are ${all.length} communities; choose one with --community ID (${all.map((c) => `${c.id} ${c.name}`).join(', ')}).`,
+      : `There are ${all.length} communities; choose one with --community ID (${listed(all)}).`,
+  );
+}
+
+/** Communities named in a message: the first LISTED_COMMUNITIES, id and name. */
+const LISTED_COMMUNITIES = 10;
+
+function listed(communities: readonly Community[]): string {
+  const shown = communities.slice(0, LISTED_COMMUNITIES).map((c) => `${c.id} ${c.name}`);
+  const more = communities.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more (\`dyi community list\`)` : ''}`;
+}
+
+/** `--community` names none of this data dir's communities: says which there are. */
+function noSuchCommunity(
+  given: string,
+  all: readonly Community[],
+  dataDir: string,
+): ValidationError {
+  return new ValidationError(
+    'community',
+    all.length === 0
+      ? `No community ${given} in this data dir (${dataDir}): it has none yet; create one with \`dyi community create --name NAME\`.`
+      : `No community ${given} in this data dir (${dataDir}); communities: ${listed(all)}.`,
   );
 }

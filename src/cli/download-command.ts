@@ -4,11 +4,13 @@
  * `DIR/<export id>/<company|user-<user id>>/<file name>`, resumable, verified and cached (see
  * docs/downloader.md). Progress bars on a terminal, plain lines otherwise, NDJSON events with
  * `--json`. Exit code 0 only when every file is on disk and verified; 1 otherwise, after a
- * summary of what failed and why; 2 for bad input.
+ * summary of what failed and why; 2 for bad input (an unwritable `--out` included).
  */
 import { Command } from 'commander';
 import type cliProgress from 'cli-progress';
+import { whyNotWritable } from '../adapters/local-disk/writable-directory.js';
 import { downloadAll, type DownloadEvent } from '../client/index.js';
+import { ValidationError } from '../domain/index.js';
 import { addClientOptions, type ClientOptions, openClient, whole } from './list-command.js';
 
 interface DownloadOptions extends ClientOptions {
@@ -28,6 +30,14 @@ export function downloadCommand(): Command {
       .option('--include-incomplete', 'also fetch the finished files of unfinished exports'),
   ).action(async (options: DownloadOptions) => {
     const concurrency = whole('concurrency', options.concurrency, 1);
+    // Before the token prompt and the listing: a typo in --out costs nothing else.
+    const unwritable = await whyNotWritable(options.out);
+    if (unwritable !== undefined) {
+      throw new ValidationError(
+        'out',
+        `Cannot download into --out ${options.out}: ${unwritable}; choose a directory this user can write to.`,
+      );
+    }
     // Until the summary says otherwise: a run that ends any other way has not verified every file.
     process.exitCode = 1;
     const output = await outputFor(options.json === true);

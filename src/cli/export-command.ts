@@ -4,7 +4,7 @@
  * `POST /community/work_dyi_jobs`, and prints its id.
  */
 import { Command } from 'commander';
-import { DATA_TYPES, DYI_FORMATS, MEDIA_QUALITIES } from '../domain/index.js';
+import { DATA_TYPES, DYI_FORMATS, MEDIA_QUALITIES, ValidationError } from '../domain/index.js';
 import {
   addDataDirOption,
   type DataDirOptions,
@@ -32,9 +32,12 @@ export function exportCommand(): Command {
         'create an export (one company job and one job per included member); prints its id',
       )
       .option('--community <id>', 'community to export (default: the only one)')
-      .requiredOption('--data-types <list>', `comma list, or ALL; of: ${DATA_TYPES.join(', ')}`)
-      .option('--dyi-format <format>', `one of ${DYI_FORMATS.join(', ')} (default JSON)`)
-      .option('--media-quality <quality>', `one of ${MEDIA_QUALITIES.join(', ')} (default HIGH)`)
+      .requiredOption(
+        '--data-types <list>',
+        `ALL (alone), or a comma list of: ${DATA_TYPES.join(', ')}`,
+      )
+      .option('--dyi-format <format>', `one of ${DYI_FORMATS.join(', ')} (default: JSON)`)
+      .option('--media-quality <quality>', `one of ${MEDIA_QUALITIES.join(', ')} (default: HIGH)`)
       .option(
         '--start-time <time>',
         'start of the range, ISO 8601 or Unix seconds (default: the beginning)',
@@ -46,7 +49,7 @@ export function exportCommand(): Command {
     await withRuntime(options, async (runtime) => {
       const communityId = await resolveCommunityId(runtime, options.community);
       const created = await runtime.exports.create(communityId, {
-        data_types: options.dataTypes.trim() === 'ALL' ? [...DATA_TYPES] : options.dataTypes,
+        data_types: dataTypesOf(options.dataTypes),
         dyi_format: options.dyiFormat,
         media_quality: options.mediaQuality,
         start_time: options.startTime,
@@ -58,4 +61,26 @@ export function exportCommand(): Command {
     });
   });
   return exportGroup;
+}
+
+/**
+ * `--data-types`: ALL (a word of the CLI, not of the Graph API) alone means every data type;
+ * any other list goes to the export's own validation.
+ */
+function dataTypesOf(text: string): string | string[] {
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (!items.includes('ALL')) return text;
+  if (items.length === 1) return [...DATA_TYPES];
+  const unknown = items.filter(
+    (item) => item !== 'ALL' && !(DATA_TYPES as readonly string[]).includes(item),
+  );
+  throw new ValidationError(
+    'data-types',
+    `--data-types ALL is allowed only alone (it means every data type), not in a list ("${text}")` +
+      `${unknown.length > 0 ? `; also unknown: ${unknown.map((u) => `"${u}"`).join(', ')}` : ''}` +
+      `. Give ALL, or a comma list of: ${DATA_TYPES.join(', ')}.`,
+  );
 }

@@ -14,10 +14,11 @@ import {
   listExportFiles,
   type RetryNotice,
 } from '../client/index.js';
+import { findRunningServer } from '../running-server.js';
 import { readHidden } from './hidden-prompt.js';
 
 export interface ClientOptions {
-  readonly baseUrl: string;
+  readonly baseUrl?: string;
   readonly graphVersion?: string;
   readonly token?: string;
   readonly appsecret?: string;
@@ -30,7 +31,7 @@ export interface ClientOptions {
 
 export function addClientOptions(command: Command): Command {
   return command
-    .option('--base-url <url>', 'Graph API origin', DEFAULT_BASE_URL)
+    .option('--base-url <url>', `Graph API origin (env DYI_BASE_URL; default: ${DEFAULT_BASE_URL})`)
     .option('--graph-version <version>', 'version prefix such as v22.0 (default: none)')
     .option('--token <token>', 'access token (default: env DYI_TOKEN, else asked for)')
     .option('--appsecret <secret>', 'app secret: sends appsecret_proof with every call')
@@ -46,9 +47,13 @@ export async function openClient(
   options: ClientOptions,
   onRetry?: (notice: RetryNotice) => void,
 ): Promise<GraphClient> {
-  const baseUrl = options.baseUrl;
+  const env = clientSettings(process.env);
+  const baseUrl = options.baseUrl ?? env.baseUrl ?? (await defaultBaseUrl(env.dataDir));
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) {
-    throw new ValidationError('base-url', `--base-url must be an http(s) URL, not "${baseUrl}".`);
+    throw new ValidationError(
+      'base-url',
+      `--base-url (or DYI_BASE_URL) must be an http(s) URL, not "${baseUrl}".`,
+    );
   }
   // Every option is checked before the prompt, so that a typo does not cost a typed token.
   const settings = {
@@ -63,8 +68,24 @@ export async function openClient(
     },
     ...(onRetry && { onRetry }),
   };
-  const token = options.token ?? clientSettings(process.env).token ?? (await promptToken());
+  const token = options.token ?? env.token ?? (await promptToken());
   return new GraphClient({ token, ...settings });
+}
+
+/**
+ * Workplace's origin, unless a `dyi serve` of the data dir here is running: then the user
+ * most likely means that one, and a local token must not go to Workplace, so the command stops
+ * and names the URL to pass instead of guessing.
+ */
+async function defaultBaseUrl(dataDir: string): Promise<string> {
+  const local = await findRunningServer(dataDir);
+  if (local === undefined) return DEFAULT_BASE_URL;
+  throw new ValidationError(
+    'base-url',
+    `No --base-url given, and the data dir ${dataDir} has a dyi server running at ${local.url}: ` +
+      `pass --base-url ${local.url} (or set DYI_BASE_URL=${local.url}) to use it, ` +
+      `or --base-url ${DEFAULT_BASE_URL} for Workplace.`,
+  );
 }
 
 /** A whole number option of at least `min`, or a ValidationError naming it. */

@@ -3,8 +3,11 @@
  * @module
  * The `dyi` command line: one subcommand per file in this folder.
  */
-import { Command } from 'commander';
-import { reportError } from './report-error.js';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { clientSettings } from '../client-settings.js';
+import { applyHelpConventions } from './help-conventions.js';
+import { EXIT_CODES_HELP, EXIT_USER_ERROR, reportError } from './report-error.js';
 
 /**
  * Each subcommand's module, loaded only when that command runs (or for the help that lists
@@ -24,18 +27,46 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   download: async () => (await import('./download-command.js')).downloadCommand(),
 };
 
-async function main(): Promise<void> {
-  const program = new Command('dyi')
+/** The package's version; package.json is two folders up from both src/cli and dist/cli. */
+function version(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/**
+ * The arguments to parse: `dyi help export create` becomes `dyi export create --help`, because
+ * commander's own `help` command looks only at its first word and shows `export`'s help.
+ */
+function argumentsOf(argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  return args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
+}
+
+async function main(program: Command, args: readonly string[]): Promise<void> {
+  program
     .description('dyi-export: self-hosted DYI Export API (Graph-compatible server and tools)')
-    .showHelpAfterError();
-  const named = process.argv[2];
+    .version(version(), '-V, --version', 'print the version of dyi-export')
+    .option('--debug', 'print the stack trace of an error (also with DYI_LOG_LEVEL=debug)')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
+  const named = args[0];
   const wanted =
     named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
   for (const name of wanted) {
     const load = COMMANDS[name];
     if (load) program.addCommand(await load());
   }
-  await program.parseAsync(process.argv);
+  applyHelpConventions(program);
+  await program.parseAsync(args, { from: 'user' });
 }
 
-main().catch(reportError);
+const program = new Command('dyi');
+const args = argumentsOf(process.argv);
+main(program, args).catch((error: unknown) => {
+  // Commander has printed its message (and the hint to --help) already.
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USER_ERROR;
+    return;
+  }
+  const debug = program.opts<{ debug?: boolean }>().debug === true || args.includes('--debug');
+  reportError(error, debug || clientSettings(process.env).debug);
+});

@@ -13,7 +13,12 @@ import {
   seedCommunity,
 } from '../content/seed-community.js';
 import { ValidationError } from '../domain/index.js';
-import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
+import {
+  addDataDirOption,
+  type DataDirOptions,
+  resolveCommunityId,
+  withRuntime,
+} from './cli-context.js';
 
 interface SeedCommandOptions extends DataDirOptions {
   readonly users: string;
@@ -34,7 +39,7 @@ export function seedCommand(): Command {
       .requiredOption('--users <n>', `members to make, 1 to ${MAX_SEED_USERS}`)
       .option('--seed <s>', `seed of the content, 0 to ${MAX_SEED}`, '1')
       .option('--community <id>', 'community to fill (default: a new one)')
-      .option('--name <name>', 'name of the new community (default "Synthetic <seed>")'),
+      .option('--name <name>', 'name of the new community (default: Synthetic <seed>)'),
   ).action(async (options: SeedCommandOptions) => {
     const users = wholeNumber('users', options.users, MAX_SEED_USERS, 1);
     const seed = wholeNumber('seed', options.seed, MAX_SEED, 0);
@@ -48,7 +53,9 @@ export function seedCommand(): Command {
       const report = await seedCommunity(runtime, {
         users,
         seed,
-        ...(options.community !== undefined && { communityId: options.community }),
+        ...(options.community !== undefined && {
+          communityId: await resolveCommunityId(runtime, options.community),
+        }),
         ...(options.name !== undefined && { name: options.name }),
         onProgress: progressPrinter(process.stderr),
       });

@@ -8,6 +8,8 @@ import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
 import { buildApp } from '../server/app.js';
 import { freePort } from '../server/free-port.js';
+import { listenError } from '../server/listen-error.js';
+import { recordRunningServer } from '../running-server.js';
 import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
@@ -29,16 +31,16 @@ export function serveCommand(): Command {
   return addDataDirOption(
     new Command('serve')
       .description('serve the Graph API (and downloads) on this machine')
-      .option('--port <port>', `TCP port (env PORT, default ${DEFAULTS.port}; 0 picks a free one)`)
-      .option('--host <host>', `interface to bind (env DYI_HOST, default ${DEFAULTS.host})`)
+      .option('--port <port>', `TCP port (env PORT; default: ${DEFAULTS.port}; 0 picks a free one)`)
+      .option('--host <host>', `interface to bind (env DYI_HOST; default: ${DEFAULTS.host})`)
       .option(
         '--public-url <url>',
-        'origin clients use, for links (env DYI_PUBLIC_URL, default http://localhost:<port>)',
+        'origin clients use, for links (env DYI_PUBLIC_URL; default: http://localhost:<port>)',
       )
       .option('--no-demo', 'do not create a demo community on an empty data directory')
       .option(
         '--workers <n>',
-        'export worker threads (env DYI_WORKERS, default 0 = one per CPU core)',
+        'export worker threads (env DYI_WORKERS; default: 0 = one per CPU core)',
       )
       .option('--no-workers', 'run no export workers here (another process runs them)')
       .addHelpText(
@@ -69,7 +71,14 @@ export function serveCommand(): Command {
               ? 'text'
               : 'json',
         });
-        await app.listen({ port: config.port, host: config.host });
+        try {
+          await app.listen({ port: config.port, host: config.host });
+        } catch (error) {
+          await app.close();
+          throw listenError(error, config.host, config.port);
+        }
+        // So that `dyi list` and `dyi admin create` can name this server's URL.
+        const forgetServer = await recordRunningServer(config.dataDir, config.publicUrl);
         const pool =
           options.workers === false
             ? undefined
@@ -106,6 +115,7 @@ export function serveCommand(): Command {
           await cleanup.stop();
           await pool?.stop();
           await app.close();
+          await forgetServer();
         });
         process.stdout.write(banner);
         await stopped;

@@ -5,7 +5,7 @@
  * `list` shows only what tells tokens apart (id, last four characters, owner, use).
  */
 import { Command } from 'commander';
-import { PERMISSIONS } from '../domain/index.js';
+import { NotFoundError, PERMISSIONS, ValidationError } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
 import {
   addDataDirOption,
@@ -33,7 +33,7 @@ export function tokenCommand(): Command {
       .option('--community <id>', 'community of the token (default: the only one)')
       .option(
         '--integration <id>',
-        `integration that owns it (default: "${CLI_INTEGRATION_NAME}")`,
+        `integration that owns it (default: the "${CLI_INTEGRATION_NAME}" integration)`,
       ),
   ).action(async (options: CreateOptions) => {
     await withRuntime(options, async (runtime) => {
@@ -64,7 +64,9 @@ export function tokenCommand(): Command {
       .argument('<token-or-id>'),
   ).action(async (tokenOrId: string, options: DataDirOptions) => {
     await withRuntime(options, async (runtime) => {
-      const revoked = await runtime.access.revokeToken(tokenOrId);
+      const revoked = await runtime.access.revokeToken(tokenOrId).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? noSuchToken(tokenOrId, runtime) : error;
+      });
       process.stderr.write(`Revoked access token ${revoked.id} (…${revoked.hint}).\n`);
     });
   });
@@ -119,4 +121,13 @@ async function cliIntegration(runtime: Runtime, community: string | undefined): 
     existing ??
     (await runtime.access.createIntegration(communityId, { name: CLI_INTEGRATION_NAME }))
   ).id;
+}
+
+/** The token (never echoed: it may be a real secret of another server) is not known here. */
+function noSuchToken(tokenOrId: string, runtime: Runtime): ValidationError {
+  const what = /^\d+$/.test(tokenOrId) ? `token id ${tokenOrId}` : 'token';
+  return new ValidationError(
+    'token',
+    `No such token: no ${what} in the data dir ${runtime.config.dataDir}; check it, or the --data-dir it was made in.`,
+  );
 }

@@ -19,7 +19,7 @@ export function workerCommand(): Command {
   return addDataDirOption(
     new Command('worker')
       .description('run export workers (no API) until stopped')
-      .option('--threads <n>', 'worker threads (env DYI_WORKERS, default 0 = one per CPU core)'),
+      .option('--threads <n>', 'worker threads (env DYI_WORKERS; default: 0 = one per CPU core)'),
   ).action(async (options: WorkerOptions) => {
     const overrides: ConfigOverrides = {
       ...(options.threads !== undefined && { workers: options.threads }),

@@ -3,7 +3,8 @@
  * Phase 2 of an import: every reference of every line must name a record of this import or
  * one already stored, and every poll option or survey question a line names must be one of
  * that poll or survey. The store is asked in batches of EXISTING_BATCH ids, and only about
- * ids the import itself does not define.
+ * ids the import itself does not define. It runs even when reading found problems, on the
+ * lines that were valid, so that one run reports both kinds.
  */
 import type { ContentKind, ContentRecord } from '../domain/index.js';
 import { describeValue } from './describe-value.js';
@@ -11,7 +12,7 @@ import type { ImportLine } from './import-line.js';
 import { entryReferencesOf, referencesOf } from './line-references.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import type { ProblemList } from './problem-list.js';
-import { type SourcedLine, where } from './sourced-line.js';
+import { recordKey, type SourcedLine, where } from './sourced-line.js';
 
 /** Ids per `ContentStore.existing` call. */
 const EXISTING_BATCH = 500;
@@ -21,6 +22,8 @@ export async function checkReferences(
   lines: readonly SourcedLine[],
   options: ImportOptions,
   problems: ProblemList,
+  /** Records whose own line was refused: a reference to one is not reported a second time. */
+  rejected: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   options.onProgress?.({ phase: 'check', done: 0 });
   const imported = new Map<ContentKind, Set<string>>();
@@ -48,7 +51,7 @@ export async function checkReferences(
     (imported.get(kind)?.has(id) ?? false) || (stored.get(kind)?.has(id) ?? false);
   for (const sourced of lines) {
     for (const ref of referencesOf(sourced.line)) {
-      if (exists(ref.kind, ref.id)) continue;
+      if (exists(ref.kind, ref.id) || rejected.has(recordKey(ref.kind, ref.id))) continue;
       problems.add(
         where(sourced),
         ref.field,

@@ -437,6 +437,28 @@ describe('a refused import', () => {
     expect(peak - baseline).toBeLessThan(96 * 1024 * 1024);
   });
 
+  it('reports schema, syntax and reference problems in one run', async () => {
+    const input = await files({
+      'bad.ndjson': [
+        { type: 'member', id: 'm9', name: 'Nia', created_time: T },
+        '{"type": "post", "id": "p8",',
+        { type: 'group', id: 'g9', name: 'G', privacy: 'PUBLIC', created_time: T },
+        { type: 'post', id: 'p9', author: 'ghost', message: '', created_time: T },
+        // Refers to the refused group: that line's problem is not echoed as a missing group.
+        { type: 'post', id: 'p10', author: 'm9', group: 'g9', message: '', created_time: T },
+      ],
+    });
+    const error = await run(input).catch((e: unknown) => e as Error);
+    const at = (line: number): string => `${path.join(inputDir, 'bad.ndjson')}:${line}: `;
+    const lines = (error as Error).message.split('\n');
+    expect(lines[0]).toMatch(/^Nothing was imported: 3 problems in/);
+    expect(lines.slice(1)).toEqual([
+      expect.stringContaining(`${at(2)}is not valid JSON`),
+      expect.stringContaining(`${at(3)}privacy: must be one of OPEN, CLOSED, SECRET`),
+      expect.stringContaining(`${at(4)}author: member "ghost" does not exist`),
+    ]);
+  });
+
   it('lists up to 20 problems across files, and names unreadable files', async () => {
     const bad = Array.from({ length: 30 }, (_, i) => ({ type: 'note', id: `n${i}` }));
     const error = await run([

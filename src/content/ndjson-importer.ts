@@ -15,8 +15,10 @@
  * 4. write: one `ContentStore.write` with every record, in file order; then each media blob
  *    is touched, and put back if a clean-up removed it meanwhile (`blob-cleanup-service.ts`).
  * Problems are collected (`problem-list.ts`), up to MAX_LISTED_PROBLEMS, and thrown as one
- * ValidationError listing them as `file:line: field: what is wrong`. A phase with problems ends
- * the import, because the next phase's findings would mostly echo them. If storing media or the
+ * ValidationError listing them as `file:line: field: what is wrong`. Phases 1 and 2 report
+ * together, so that one run shows syntax, schema and reference problems alike: phase 2 checks
+ * the lines phase 1 accepted, and a reference to a record whose own line was refused is not
+ * reported again (it would only echo that line's problem). If storing media or the
  * write fails, the blobs this import added are deleted again, so a failed import leaves nothing
  * behind.
  *
@@ -70,10 +72,14 @@ export interface ImportReport {
 
 export async function importNdjson(options: ImportOptions): Promise<ImportReport> {
   const problems = new ProblemList();
-  const lines = await readNdjsonFiles(options, problems);
-  problems.throwIfAny();
-  await checkReferences(lines, options, problems);
-  await checkMediaFiles(lines, options, problems);
+  const rejected = new Set<string>();
+  const lines = await readNdjsonFiles(options, problems, rejected);
+  // The valid lines are checked too, so that one run reports every kind of problem; only a
+  // full list (reading stopped) ends here, since its rest would be unchecked lines anyway.
+  if (!problems.isFull) {
+    await checkReferences(lines, options, problems, rejected);
+    await checkMediaFiles(lines, options, problems);
+  }
   problems.throwIfAny();
 
   const added: string[] = [];

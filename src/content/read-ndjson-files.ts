@@ -11,7 +11,7 @@ import { describeValue } from './describe-value.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import { MAX_LINE_BYTES, ndjsonLines } from './ndjson-lines.js';
 import type { ProblemList } from './problem-list.js';
-import { type SourcedLine, where } from './sourced-line.js';
+import { recordKey, type SourcedLine, where } from './sourced-line.js';
 
 const TOO_LONG =
   `is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line; ` +
@@ -20,6 +20,8 @@ const TOO_LONG =
 export async function readNdjsonFiles(
   options: ImportOptions,
   problems: ProblemList,
+  /** Gets `recordKey(type, id)` of each line refused by its schema that names both. */
+  rejected: Set<string> = new Set(),
 ): Promise<SourcedLine[]> {
   const lines: SourcedLine[] = [];
   const defined = new Map<string, SourcedLine>();
@@ -60,10 +62,14 @@ export async function readNdjsonFiles(
       const result = parseContentLine(value);
       if (!result.ok) {
         for (const problem of result.problems) problems.add(at, problem.field, problem.message);
+        const { type, id } = (value ?? {}) as { type?: unknown; id?: unknown };
+        if (typeof type === 'string' && (typeof id === 'string' || typeof id === 'number')) {
+          rejected.add(recordKey(type, String(id)));
+        }
         continue;
       }
       const sourced = { line: result.line, file, lineNumber };
-      const key = `${result.line.type}\u0000${result.line.id}`;
+      const key = recordKey(result.line.type, result.line.id);
       const earlier = defined.get(key);
       if (earlier !== undefined) {
         problems.add(

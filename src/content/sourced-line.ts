@@ -22,3 +22,8 @@ export function where(line: SourcedLine): string {
 export function isMedia(sourced: SourcedLine): sourced is SourcedMediaLine {
   return sourced.line.type === 'media';
 }
+
+/** One key per record of an import: ids are unique per type. */
+export function recordKey(type: string, id: string): string {
+  return `${type}\u0000${id}`;
+}

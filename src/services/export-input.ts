@@ -48,9 +48,12 @@ export function parseExportInput(input: RawExportInput, now: number): ExportRequ
   const startTime = isAbsent(input.start_time) ? 0 : parseDateInput(input.start_time, 'start_time');
   const endTime = isAbsent(input.end_time) ? now : parseDateInput(input.end_time, 'end_time');
   if (startTime >= endTime) {
+    // An end_time nobody typed must be named as the default, or the message reads as a riddle.
     throw new ValidationError(
       'end_time',
-      'end_time must be later than start_time: the export covers [start_time, end_time).',
+      isAbsent(input.end_time)
+        ? `end_time was not given, so it is now (${isoOf(now)}), which is not later than start_time (${isoOf(startTime)}): give an end_time later than start_time, or an earlier start_time; the export covers [start_time, end_time).`
+        : 'end_time must be later than start_time: the export covers [start_time, end_time).',
     );
   }
   return {
@@ -63,6 +66,10 @@ export function parseExportInput(input: RawExportInput, now: number): ExportRequ
     idempotencyKey: parseIdempotencyKey(input.idempotency_key),
     endTimeDefaulted: isAbsent(input.end_time),
   };
+}
+
+function isoOf(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 function isAbsent(value: unknown): boolean {

@@ -2,10 +2,12 @@
  * @module
  * The spec's Python sample (`seed/dyi-export-api.txt`, from `import requests` to the end of the
  * page), read verbatim at test time and run with Python's `requests` against a server of ours:
- * only its base URL and token are replaced. Also parses the lines it prints for each file.
+ * only its base URL and token are replaced. The spec is not part of this repository: without
+ * it (a fresh clone) the tests skip and say why, and fail under DYI_REQUIRE_SERVICES=1. Also
+ * parses the lines it prints for each file.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,7 @@ const SPEC = fileURLToPath(new URL('../../../shared/seed/dyi-export-api.txt', im
 const PYTHON = process.env.DYI_PYTHON ?? 'python3';
 const PYTHON_TIMEOUT_MS = 20_000;
 
-/** Set to 1 where a missing Python must fail the test instead of skipping it. */
+/** Set to 1 where a missing Python or spec must fail the test instead of skipping it. */
 export const REQUIRE_SERVICES = process.env.DYI_REQUIRE_SERVICES === '1';
 
 export interface RunResult {
@@ -50,13 +52,35 @@ export async function pythonUnavailable(): Promise<string | undefined> {
 }
 
 /**
- * Skips the test when python3 with `requests` is missing, or fails it under
- * DYI_REQUIRE_SERVICES=1 (CI), where every test must run.
+ * Why the spec's text is missing, or undefined when it is there. It lives outside this
+ * repository (beside it in CI), and its code is never copied in: a fresh clone has no spec.
  */
-export async function requirePython(ctx: { skip(note?: string): void }): Promise<void> {
-  const unavailable = await pythonUnavailable();
+export async function specUnavailable(spec: string = SPEC): Promise<string | undefined> {
+  const found = await stat(spec).catch(() => undefined);
+  if (found?.isFile()) return undefined;
+  return `the spec's Python sample is read from ${spec}, which is not there (the spec sits beside this repository in CI, not in a clone)`;
+}
+
+export interface SampleRequirements {
+  /** Where the spec is read from (default: beside the repository). */
+  readonly spec?: string;
+  /** Fail instead of skipping (default: DYI_REQUIRE_SERVICES=1). */
+  readonly requireServices?: boolean;
+}
+
+/**
+ * Skips the test, saying why, when the spec's text or python3 with `requests` is missing, or
+ * fails it under DYI_REQUIRE_SERVICES=1 (CI), where every test must run.
+ */
+export async function requireSpecSample(
+  ctx: { skip(note?: string): void },
+  requirements: SampleRequirements = {},
+): Promise<void> {
+  const unavailable = (await specUnavailable(requirements.spec)) ?? (await pythonUnavailable());
   if (unavailable === undefined) return;
-  if (REQUIRE_SERVICES) throw new Error(`DYI_REQUIRE_SERVICES=1 but ${unavailable}`);
+  if (requirements.requireServices ?? REQUIRE_SERVICES) {
+    throw new Error(`DYI_REQUIRE_SERVICES=1 but ${unavailable}`);
+  }
   ctx.skip(unavailable);
 }
 

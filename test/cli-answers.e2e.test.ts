@@ -4,6 +4,7 @@
  * and no stack trace unless asked for with --debug. Also --version, help of subcommands and
  * the URLs it names (admin panel, the local server for `dyi list`).
  */
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,12 +64,30 @@ describe('dyi answers operational errors with one line and exit code 2', () => {
   });
 
   it('names a --data-dir it may not write in', async (ctx) => {
-    if (process.getuid?.() === 0) ctx.skip('root may write in any directory: nothing to refuse');
     const locked = path.join(dir, 'locked');
     await mkdir(locked);
-    await chmod(locked, 0o500);
-    const run = await runDyi(['community', 'list', '--data-dir', path.join(locked, 'data')]);
-    expectOneLineError(run, locked, /permission denied/);
+    if (process.getuid?.() !== 0) {
+      await chmod(locked, 0o500);
+      const run = await runDyi(['community', 'list', '--data-dir', path.join(locked, 'data')]);
+      expectOneLineError(run, locked, /permission denied/);
+      return;
+    }
+    // Root may write in any directory, but not on a read-only file system.
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', locked], {
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      const why = `root, and cannot mount a read-only tmpfs: ${(error as Error).message.split('\n')[0]}`;
+      if (process.env.DYI_REQUIRE_SERVICES === '1') throw new Error(why, { cause: error });
+      ctx.skip(why);
+    }
+    try {
+      const run = await runDyi(['community', 'list', '--data-dir', path.join(locked, 'data')]);
+      expectOneLineError(run, path.join(locked, 'data'), /read-only/);
+    } finally {
+      execFileSync('umount', [locked]);
+    }
   });
 
   it('names a `dyi download --out` it cannot write into, before asking for anything', async () => {

@@ -5,7 +5,8 @@
  * instead of a library's "unable to open database file" or a raw EEXIST from deep inside.
  */
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
  * Creates `dir` (and its parents) if needed and checks that this process may write in it.
@@ -17,7 +18,29 @@ export async function whyNotWritable(dir: string): Promise<string | undefined> {
     await access(dir, constants.W_OK);
     return undefined;
   } catch (error) {
+    // A recursive mkdir under a read-only file system says ENOENT; the first existing
+    // ancestor, asked directly, says why (EROFS, EACCES).
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      const blocked = await whyAncestorNotWritable(dir);
+      if (blocked !== undefined) return blocked;
+    }
     return reasonOf(error);
+  }
+}
+
+async function whyAncestorNotWritable(dir: string): Promise<string | undefined> {
+  let ancestor = path.dirname(path.resolve(dir));
+  for (;;) {
+    const exists = await stat(ancestor).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      return access(ancestor, constants.W_OK).then(() => undefined, reasonOf);
+    }
+    const parent = path.dirname(ancestor);
+    if (parent === ancestor) return undefined;
+    ancestor = parent;
   }
 }
 

@@ -8,11 +8,18 @@
  * silent COMPLETED: the job and the file that lists it say `left_out_count` 1 on the Graph API,
  * the job's `state_message` says why, and the archive's `index.html` says it in words.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DyiFormat } from '../src/domain/index.js';
-import { filesOfExport, readZip, runExport, unzipTest } from './support/archives.js';
+import {
+  checkPartIndex,
+  extractAll,
+  filesOfExport,
+  readZip,
+  runExport,
+  unzipTest,
+} from './support/archives.js';
 import { addBulkyMember, addChattyMember, tokensFor } from './support/export-scenarios.js';
 import { type GraphFixture, graph, startGraphFixture } from './support/graph-fixture.js';
 
@@ -56,21 +63,29 @@ async function exportOf(
   const files = new Map<string, Buffer>();
   const parts: string[] = [];
   const leftOut: Manifest['left_out'][number][] = [];
+  const onDisk: string[] = [];
   for (const { file, bytes } of user.files) {
     parts.push(file.sha256);
     expect(file.size).toBeLessThanOrEqual(fixture.config.maxPartBytes);
-    const onDisk = path.join(fixture.dataDir, `check-${file.id}.zip`);
-    await writeFile(onDisk, bytes);
-    await unzipTest(onDisk);
+    onDisk.push(path.join(fixture.dataDir, `check-${file.id}.zip`));
+    await writeFile(onDisk.at(-1) ?? '', bytes);
+    await unzipTest(onDisk.at(-1) ?? '');
     const part = await readZip(bytes);
-    const manifest = JSON.parse(part.get('manifest.json')?.toString() ?? '{}') as Manifest;
+    const manifestName = `manifest-part-${file.partNumber}.json`;
+    const manifest = JSON.parse(part.get(manifestName)?.toString() ?? '{}') as Manifest;
     leftOut.push(...manifest.left_out);
+    // Every entry, manifests included: two parts never hold the same path.
     for (const [name, data] of part) {
-      if (name === 'manifest.json') continue;
       expect(files.has(name), `${name} is in two parts`).toBe(false);
       files.set(name, data);
     }
   }
+  // What a user does: every part into one folder. `unzip -n` skips what exists: nothing may be.
+  const folder = await mkdtemp(path.join(fixture.dataDir, 'unzipped-'));
+  expect(await extractAll(onDisk, folder)).toEqual([...files.keys()].sort());
+  checkPartIndex(user.files, files);
+  for (const name of [...files.keys()])
+    if (/^(manifest-part-\d+|parts-index)\.json$/.test(name)) files.delete(name);
   return { exportId: exportJob.id, userJob: user.job.id, archive: { files, leftOut, parts } };
 }
 

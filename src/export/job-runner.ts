@@ -197,6 +197,7 @@ export class JobRunner {
           signal,
         );
       },
+      partFileName: (partNumber) => partFileName(job, partNumber),
       onLeaveOut: (item) => {
         if (leftOut.length < INDEX_LEFT_OUT_LISTED) leftOut.push(item);
       },

@@ -125,7 +125,7 @@ function htmlPostIds(files: Map<string, Buffer>): string[] {
     expect(html.startsWith('<!DOCTYPE html>'), name).toBe(true);
     expect(html.endsWith('</body>\n</html>\n'), name).toBe(true);
     expect(html.split('<table>').length, name).toBe(html.split('</table>').length);
-    return [...html.matchAll(/<tr><td data-label="id">([^<]*)<\/td>/g)].map(
+    return [...html.matchAll(/<tr><td data-label="id"><bdi>([^<]*)<\/bdi><\/td>/g)].map(
       (match) => match[1] ?? '',
     );
   });
@@ -231,6 +231,10 @@ describe('an attachment larger than a part', () => {
     const index = archive.files.get('index.html')?.toString() ?? '';
     expect(index).toMatch(/1 item was left out of this archive/);
     expect(index).toContain('media/bulky-file-1.bin');
+    // The post's page marks the attachment as missing, and links to nothing that is not there.
+    const page = archive.files.get('html/posts_your_activity.html')?.toString() ?? '';
+    expect(page).not.toContain('../media/bulky-file-1.bin');
+    expect(page).toContain('<bdi>bulky-file-1.bin</bdi>: not in this archive');
 
     const job = await graph(
       fixture.app,
@@ -252,5 +256,39 @@ describe('an attachment larger than a part', () => {
     // Not asked for, the field is not sent (like every field we add).
     const plain = await graph(fixture.app, 'GET', `/v22.0/${userJob}`, { token: readToken });
     expect(plain.body).not.toHaveProperty('left_out_count');
+  }, 60_000);
+});
+
+describe('an image that cannot be read', () => {
+  let fixture: GraphFixture;
+  let communityId: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: 1024 * KIB });
+    communityId = (await fixture.runtime.communities.create('Broken')).id;
+    await addBulkyMember(fixture.runtime, communityId, {
+      sourceId: 'broken',
+      posts: 1,
+      fileBytes: 2 * KIB,
+      time: POST_TIME,
+      contentType: 'image/jpeg',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('is marked as missing on its page, never shown as a broken image', async () => {
+    const { archive } = await exportOf(fixture, communityId, 'HTML');
+    expect(archive.leftOut.map((item) => item.item)).toEqual(['media/broken-file-1.jpg']);
+    expect(archive.files.has('media/broken-file-1.jpg')).toBe(false);
+    const page = archive.files.get('html/posts_your_activity.html')?.toString() ?? '';
+    expect(page).toContain('Post 1 with a large attachment');
+    expect(page).not.toMatch(/<img[^>]*broken-file-1/);
+    expect(page).not.toContain('../media/broken-file-1.jpg');
+    expect(page).toMatch(
+      /<span class="missing"><bdi>broken-file-1\.jpg<\/bdi>: not in this archive \(<bdi>the image could not be decoded/,
+    );
   }, 60_000);
 });

@@ -78,11 +78,16 @@ export interface BulkyMemberOptions {
   readonly fileBytes: number;
   /** `created_time` of the posts and media, Unix seconds. */
   readonly time: number;
+  /**
+   * Content type of the media records; `application/octet-stream` (copied unchanged) unless
+   * set. An image type makes the random file a corrupt image, which is left out.
+   */
+  readonly contentType?: string;
 }
 
 /**
  * Writes an active member with `posts` posts, each attaching its own media record of
- * `application/octet-stream` (copied unchanged at any quality). All records show the same random
+ * `application/octet-stream` (copied unchanged at any quality) or `contentType`. All records show the same random
  * file, stored once, so the member's archive is `posts * fileBytes` of media for the cost of
  * storing one file. Returns the member's Graph id and the key of that file in the blob store.
  */
@@ -118,7 +123,7 @@ export async function addBulkyMember(
         id: mediaId,
         owner: sourceId,
         name: `${mediaId}.bin`,
-        content_type: 'application/octet-stream',
+        content_type: options.contentType ?? 'application/octet-stream',
         size: bytes.length,
         sha256,
         blob_key: blobKey,

@@ -83,6 +83,8 @@ export interface BulkyMemberOptions {
    * set. An image type makes the random file a corrupt image, which is left out.
    */
   readonly contentType?: string;
+  /** The file itself, instead of `fileBytes` random bytes. */
+  readonly file?: Buffer;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function addBulkyMember(
   communityId: string,
   options: BulkyMemberOptions,
 ): Promise<{ memberId: string; blobKey: string }> {
-  const bytes = randomBytes(options.fileBytes);
+  const bytes = options.file ?? randomBytes(options.fileBytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const blobKey = blobKeyForMedia(communityId, sha256);
   await runtime.blobs.put(blobKey, Readable.from([bytes]));

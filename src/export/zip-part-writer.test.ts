@@ -462,6 +462,34 @@ describe('ZipPartWriter', () => {
     expect(paths).toEqual(['media/a.bin', 'media/b.bin', 'parts-index.json']);
   });
 
+  it('lists the part index as left out when it cannot fit even an empty part', async () => {
+    // Each 60 KiB medium fills a 64 KiB part: 500 parts, an index of about 90 KB.
+    const { writer, stored } = writerFor({});
+    const bytes = noise('same', 60 * KiB);
+    for (let i = 0; i < 500; i++) {
+      await writer.add({
+        kind: 'media',
+        path: `media/m${i}.bin`,
+        size: bytes.length,
+        open: () => Promise.resolve(Readable.from([bytes])),
+      });
+    }
+    const result = await writer.finish();
+    // The last medium's part has room left in its manifest to say so.
+    expect(result).toMatchObject({ parts: 500, leftOut: 1 });
+    expect(writer.storedParts).toHaveLength(500);
+    const last = await readZip(stored.files.at(-1) ?? '');
+    expect(last.map((entry) => entry.path)).toEqual(['media/m499.bin', 'manifest-part-500.json']);
+    const manifest = JSON.parse(last[1]?.bytes.toString() ?? '');
+    expect(manifest).toMatchObject({ part: 500, part_count: 500 });
+    expect(manifest.left_out).toEqual([
+      {
+        item: 'parts-index.json',
+        reason: expect.stringMatching(/^the index of 500 parts \(.+\) does not fit in one part/),
+      },
+    ]);
+  });
+
   it('writes a part of more than 65,535 entries with a ZIP64 end record', async () => {
     const count = 65_536;
     const { writer, stored } = writerFor({ maxPartBytes: 64 * MiB });

@@ -20,9 +20,6 @@
  * caller then re-encodes it with sharp or leaves it out.
  */
 
-/** Content types this module can clean. */
-export const STRIPPABLE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
-
 /** The bytes of `image` without metadata, or `undefined` if its structure is not understood. */
 export function stripImageMetadata(image: Buffer, contentType: string): Buffer | undefined {
   switch (contentType) {

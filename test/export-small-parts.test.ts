@@ -8,11 +8,18 @@
  * silent COMPLETED: the job and the file that lists it say `left_out_count` 1 on the Graph API,
  * the job's `state_message` says why, and the archive's `index.html` says it in words.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DyiFormat } from '../src/domain/index.js';
-import { filesOfExport, readZip, runExport, unzipTest } from './support/archives.js';
+import {
+  checkPartIndex,
+  extractAll,
+  filesOfExport,
+  readZip,
+  runExport,
+  unzipTest,
+} from './support/archives.js';
 import { addBulkyMember, addChattyMember, tokensFor } from './support/export-scenarios.js';
 import { type GraphFixture, graph, startGraphFixture } from './support/graph-fixture.js';
 
@@ -56,21 +63,29 @@ async function exportOf(
   const files = new Map<string, Buffer>();
   const parts: string[] = [];
   const leftOut: Manifest['left_out'][number][] = [];
+  const onDisk: string[] = [];
   for (const { file, bytes } of user.files) {
     parts.push(file.sha256);
     expect(file.size).toBeLessThanOrEqual(fixture.config.maxPartBytes);
-    const onDisk = path.join(fixture.dataDir, `check-${file.id}.zip`);
-    await writeFile(onDisk, bytes);
-    await unzipTest(onDisk);
+    onDisk.push(path.join(fixture.dataDir, `check-${file.id}.zip`));
+    await writeFile(onDisk.at(-1) ?? '', bytes);
+    await unzipTest(onDisk.at(-1) ?? '');
     const part = await readZip(bytes);
-    const manifest = JSON.parse(part.get('manifest.json')?.toString() ?? '{}') as Manifest;
+    const manifestName = `manifest-part-${file.partNumber}.json`;
+    const manifest = JSON.parse(part.get(manifestName)?.toString() ?? '{}') as Manifest;
     leftOut.push(...manifest.left_out);
+    // Every entry, manifests included: two parts never hold the same path.
     for (const [name, data] of part) {
-      if (name === 'manifest.json') continue;
       expect(files.has(name), `${name} is in two parts`).toBe(false);
       files.set(name, data);
     }
   }
+  // What a user does: every part into one folder. `unzip -n` skips what exists: nothing may be.
+  const folder = await mkdtemp(path.join(fixture.dataDir, 'unzipped-'));
+  expect(await extractAll(onDisk, folder)).toEqual([...files.keys()].sort());
+  checkPartIndex(user.files, files);
+  for (const name of [...files.keys()])
+    if (/^(manifest-part-\d+|parts-index)\.json$/.test(name)) files.delete(name);
   return { exportId: exportJob.id, userJob: user.job.id, archive: { files, leftOut, parts } };
 }
 
@@ -110,7 +125,7 @@ function htmlPostIds(files: Map<string, Buffer>): string[] {
     expect(html.startsWith('<!DOCTYPE html>'), name).toBe(true);
     expect(html.endsWith('</body>\n</html>\n'), name).toBe(true);
     expect(html.split('<table>').length, name).toBe(html.split('</table>').length);
-    return [...html.matchAll(/<tr><td data-label="id">([^<]*)<\/td>/g)].map(
+    return [...html.matchAll(/<tr><td data-label="id"><bdi>([^<]*)<\/bdi><\/td>/g)].map(
       (match) => match[1] ?? '',
     );
   });
@@ -216,6 +231,10 @@ describe('an attachment larger than a part', () => {
     const index = archive.files.get('index.html')?.toString() ?? '';
     expect(index).toMatch(/1 item was left out of this archive/);
     expect(index).toContain('media/bulky-file-1.bin');
+    // The post's page marks the attachment as missing, and links to nothing that is not there.
+    const page = archive.files.get('html/posts_your_activity.html')?.toString() ?? '';
+    expect(page).not.toContain('../media/bulky-file-1.bin');
+    expect(page).toContain('<bdi>bulky-file-1.bin</bdi>: not in this archive');
 
     const job = await graph(
       fixture.app,
@@ -237,5 +256,39 @@ describe('an attachment larger than a part', () => {
     // Not asked for, the field is not sent (like every field we add).
     const plain = await graph(fixture.app, 'GET', `/v22.0/${userJob}`, { token: readToken });
     expect(plain.body).not.toHaveProperty('left_out_count');
+  }, 60_000);
+});
+
+describe('an image that cannot be read', () => {
+  let fixture: GraphFixture;
+  let communityId: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: 1024 * KIB });
+    communityId = (await fixture.runtime.communities.create('Broken')).id;
+    await addBulkyMember(fixture.runtime, communityId, {
+      sourceId: 'broken',
+      posts: 1,
+      fileBytes: 2 * KIB,
+      time: POST_TIME,
+      contentType: 'image/jpeg',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('is marked as missing on its page, never shown as a broken image', async () => {
+    const { archive } = await exportOf(fixture, communityId, 'HTML');
+    expect(archive.leftOut.map((item) => item.item)).toEqual(['media/broken-file-1.jpg']);
+    expect(archive.files.has('media/broken-file-1.jpg')).toBe(false);
+    const page = archive.files.get('html/posts_your_activity.html')?.toString() ?? '';
+    expect(page).toContain('Post 1 with a large attachment');
+    expect(page).not.toMatch(/<img[^>]*broken-file-1/);
+    expect(page).not.toContain('../media/broken-file-1.jpg');
+    expect(page).toMatch(
+      /<span class="missing"><bdi>broken-file-1\.jpg<\/bdi>: not in this archive \(<bdi>the image could not be decoded/,
+    );
   }, 60_000);
 });

@@ -35,7 +35,7 @@ export interface MediaEntry {
 
 export type ArchiveEntry = TextEntry | MediaEntry;
 
-/** Something the export left out of the archive, and why (listed in `manifest.json`). */
+/** Something the export left out of the archive, and why (listed in a part's `manifest-part-N.json`). */
 export interface LeftOut {
   /** The archive path it would have had, or the record it stands for (`media:<id>`). */
   readonly item: string;

@@ -36,6 +36,11 @@ export interface RenderScope {
    * sets what fits an empty archive part; tests set small values).
    */
   readonly chunkBytes?: number;
+  /**
+   * Media left out of the archive, by archive path, with the reason: the HTML pages mark them
+   * as missing instead of pointing at a file that is not there.
+   */
+  readonly missingMedia?: ReadonlyMap<string, string>;
 }
 
 export interface RenderSink {
@@ -51,7 +56,7 @@ export async function* renderDataType(
   scope: RenderScope,
   sink: RenderSink,
 ): AsyncIterable<TextEntry> {
-  const writer = writerFor(dataType, format, scope.chunkBytes ?? TEXT_CHUNK_BYTES);
+  const writer = writerFor(dataType, format, scope.chunkBytes ?? TEXT_CHUNK_BYTES, scope);
   let items = 0;
   let current: Section | undefined;
   for await (const batch of sectionRows(dataType, scope, (media) => sink.media(media))) {
@@ -70,6 +75,7 @@ function writerFor(
   dataType: DataType,
   format: RenderFormat,
   chunkBytes: number,
+  scope: RenderScope,
 ): FormatWriter | null {
   const folder = dataTypeFolder(dataType);
   const { title, sections } = DATA_TYPE_SECTIONS[dataType];
@@ -79,7 +85,7 @@ function writerFor(
     case 'CSV':
       return new CsvWriter(folder, chunkBytes);
     case 'HTML':
-      return new HtmlWriter(folder, title, chunkBytes);
+      return new HtmlWriter(folder, title, chunkBytes, scope.missingMedia);
     case 'NONE':
       return null;
   }

@@ -63,7 +63,7 @@ function leftOutHtml(leftOut: HtmlIndexJob['leftOut']): string {
   const more = count > shown.length ? `<li>and ${count - shown.length} more</li>\n` : '';
   return (
     `<section id="left_out">\n<h2>Left out</h2>\n<p>${leftOutSentence(count)}; ` +
-    'the <code>manifest.json</code> of each part lists every one of them and why.</p>\n' +
+    'the manifest of each part (<code>manifest-part-N.json</code>) lists every one of them and why.</p>\n' +
     `<ul>\n${shown.join('\n')}\n${more}</ul>\n</section>\n`
   );
 }

@@ -32,6 +32,7 @@ td ul { margin: 0; padding-left: 1.1rem; }
 pre { margin: 0; white-space: pre-wrap; font-size: .85em; }
 img { max-width: 16rem; max-height: 16rem; height: auto; display: block; margin: .2rem 0; }
 .empty { color: #65676b; }
+.missing { color: #65676b; font-style: italic; }
 @media (max-width: 40rem) {
   table, tbody, tr, td { display: block; width: auto; }
   thead { display: none; }

@@ -1,7 +1,8 @@
 /**
  * @module
  * HTML output: one page per data type, `html/<folder>.html`, with a table per section. Every
- * string from the content is escaped; attachments point at `../media/...` (images shown
+ * string from the content is escaped and isolated in a `<bdi>` (so right-to-left text or a
+ * stray bidi override stays inside its own text); attachments point at `../media/...` (images shown
  * inline, other files linked), so the pages work offline straight out of the unzipped
  * archive. A page that would pass the chunk limit is closed and the data type continues in
  * `html/<folder>_2.html` ..., the pieces linked to each other and to `../index.html`.
@@ -19,6 +20,7 @@ export class HtmlWriter implements FormatWriter {
   readonly #folder: string;
   readonly #title: string;
   readonly #chunkBytes: number;
+  readonly #missing: ReadonlyMap<string, string>;
   readonly #text = new TextBuilder();
   #section: Section | undefined;
   #pageNumber = 0;
@@ -26,11 +28,20 @@ export class HtmlWriter implements FormatWriter {
   #rowsInSection = 0;
   #isTableOpen = false;
 
-  /** `folder` as made by `dataTypeFolder`; `title` the data type's heading. */
-  constructor(folder: string, title: string, chunkBytes: number) {
+  /**
+   * `folder` as made by `dataTypeFolder`; `title` the data type's heading; `missing` the media
+   * left out of the archive (path to reason), shown as missing rather than as a broken link.
+   */
+  constructor(
+    folder: string,
+    title: string,
+    chunkBytes: number,
+    missing: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.#folder = folder;
     this.#title = title;
     this.#chunkBytes = chunkBytes;
+    this.#missing = missing;
   }
 
   startSection(section: Section): TextEntry[] {
@@ -47,7 +58,7 @@ export class HtmlWriter implements FormatWriter {
     const section = this.#current();
     const cells = section.columns.map(
       (column) =>
-        `<td data-label="${escapeHtml(column)}">${htmlCell(column, row[column] ?? null)}</td>`,
+        `<td data-label="${escapeHtml(column)}">${htmlCell(column, row[column] ?? null, this.#missing)}</td>`,
     );
     const html = `<tr>${cells.join('')}</tr>\n`;
     const done: TextEntry[] = [];
@@ -130,32 +141,54 @@ function tableStart(section: Section): string {
 }
 
 /** One cell's HTML; see `data-type-sections.ts` for the `attachments` and `url` columns. */
-export function htmlCell(column: string, value: JsonValue): string {
+export function htmlCell(
+  column: string,
+  value: JsonValue,
+  missing: ReadonlyMap<string, string> = new Map(),
+): string {
   if (value === null) return '';
   if (column === 'attachments' && isTextList(value)) {
-    return value.map(mediaHtml).join('');
+    return value.map((path) => mediaHtml(path, missing.get(path))).join('');
   }
   if (column === 'url' && typeof value === 'string' && /^https?:\/\//i.test(value)) {
     return `<a href="${escapeHtml(value)}" rel="noreferrer">${escapeHtml(value)}</a>`;
   }
-  if (typeof value === 'string') return escapeHtml(value);
+  if (typeof value === 'string') return isolated(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (isTextList(value)) {
     return value.length === 0
       ? ''
-      : `<ul>${value.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
+      : `<ul>${value.map((item) => `<li>${isolated(item)}</li>`).join('')}</ul>`;
   }
-  return `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>`;
+  return `<pre dir="auto">${escapeHtml(JSON.stringify(value, null, 2))}</pre>`;
+}
+
+/**
+ * User text, escaped and isolated in a `<bdi>`: its direction is found from its own letters,
+ * and a bidi control inside it (a right-to-left override, U+202E) ends with the element
+ * instead of reversing the rest of the cell or the row.
+ */
+function isolated(text: string): string {
+  return text === '' ? '' : `<bdi>${escapeHtml(text)}</bdi>`;
 }
 
 function isTextList(value: JsonValue): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-/** An archive media path seen from `html/`: images inline, other files as links. */
-function mediaHtml(path: string): string {
+/**
+ * An archive media path seen from `html/`: images inline, other files as links, and what was
+ * left out marked as missing, with why, and pointing at nothing.
+ */
+function mediaHtml(path: string, missingReason: string | undefined): string {
   const href = escapeHtml(`../${path}`);
   const name = escapeHtml(path.slice(path.lastIndexOf('/') + 1));
+  if (missingReason !== undefined) {
+    return (
+      `<span class="missing"><bdi>${name}</bdi>: not in this archive ` +
+      `(<bdi>${escapeHtml(missingReason)}</bdi>)</span><br>`
+    );
+  }
   return IMAGE_PATH.test(path)
     ? `<a href="${href}"><img src="${href}" alt="${name}" loading="lazy"></a>`
     : `<a href="${href}">${name}</a><br>`;

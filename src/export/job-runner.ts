@@ -180,6 +180,8 @@ export class JobRunner {
     const dataTypes = DATA_TYPES.filter((type) => job.dataTypes.includes(type));
     const { counts, media } = await collect(dataTypes, scope);
     const leftOut: LeftOut[] = [];
+    /** Every medium left out, by path: the HTML pages, rendered after the media, mark them. */
+    const missingMedia = new Map<string, string>();
     const writer = new ZipPartWriter({
       maxPartBytes: limits.maxPartBytes,
       maxJobBytes: limits.maxJobBytes,
@@ -198,7 +200,9 @@ export class JobRunner {
           signal,
         );
       },
+      partFileName: (partNumber) => partFileName(job, partNumber),
       onLeaveOut: (item) => {
+        if (item.item.startsWith('media/')) missingMedia.set(item.item, item.reason);
         if (leftOut.length < INDEX_LEFT_OUT_LISTED) leftOut.push(item);
       },
     });
@@ -206,7 +210,7 @@ export class JobRunner {
       // Text files small enough for an empty part, so that splitting never leaves text out.
       const chunkBytes = Math.min(TEXT_CHUNK_BYTES, writer.textChunkBytes);
       const run = { job, exportJob, member, dataTypes, counts, media, writer, leftOut };
-      await this.#writeEntries({ ...run, scope: { ...scope, chunkBytes } });
+      await this.#writeEntries({ ...run, scope: { ...scope, chunkBytes, missingMedia } });
       return (await writer.finish({ atLeastOnePart: dataTypes.length > 0 })).leftOut;
     } catch (error) {
       await writer.abort(error);
@@ -215,8 +219,10 @@ export class JobRunner {
   }
 
   /**
-   * Pass 2: the text of each format, then the media, then the HTML index, which comes last so
-   * that it can say what was left out.
+   * Pass 2: the media first, so that the pages know which were left out (`scope.missingMedia`,
+   * filled as the writer reports them) and mark them as missing instead of showing a broken
+   * image; then the text of each format; then the HTML index, which comes last so that it can
+   * say what was left out.
    */
   async #writeEntries(run: ArchiveRun): Promise<void> {
     const { job, exportJob, member, dataTypes, counts, writer, scope } = run;
@@ -227,6 +233,14 @@ export class JobRunner {
     let done = 0;
     const quiet = { media: () => undefined, items: () => undefined };
     const pages = new Map<DataType, string[]>();
+    for (const record of ordered) {
+      const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
+        this.#deps.blobs.openRead(record.blob_key),
+      );
+      if ('entry' in prepared) await writer.add(prepared.entry);
+      else writer.leaveOut(prepared.leftOut);
+      await progress.report(++done / steps);
+    }
     for (const format of formats) {
       for (const dataType of dataTypes) {
         for await (const entry of renderDataType(dataType, format, scope, quiet)) {
@@ -235,14 +249,6 @@ export class JobRunner {
         }
         await progress.report(++done / steps);
       }
-    }
-    for (const record of ordered) {
-      const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
-        this.#deps.blobs.openRead(record.blob_key),
-      );
-      if ('entry' in prepared) await writer.add(prepared.entry);
-      else writer.leaveOut(prepared.leftOut);
-      await progress.report(++done / steps);
     }
     // A job with no data types (the company job when no company type is chosen) has no files.
     if (formats.includes('HTML') && dataTypes.length > 0) {

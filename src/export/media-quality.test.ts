@@ -126,7 +126,7 @@ describe('prepareMedia', () => {
     }
   });
 
-  it('copies WebP scaled, and GIF and other media unchanged at every quality', async () => {
+  it('copies WebP scaled, and documents and video unchanged at every quality', async () => {
     const webp = await stored(
       await sharp(await makeImage(1600, 900, 'png'))
         .webp()
@@ -138,16 +138,11 @@ describe('prepareMedia', () => {
     ).metadata();
     expect([out.format, out.width, out.height]).toEqual(['webp', 720, 405]);
 
-    // A flat picture: GIF's palette search on a photo would take seconds.
-    const gif = await sharp({
-      create: { width: 1600, height: 900, channels: 3, background: '#336699' },
-    })
-      .gif()
-      .toBuffer();
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n');
+    const mp4 = Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42', 'latin1'), Buffer.alloc(64, 7)]);
     for (const [bytes, type] of [
-      [gif, 'image/gif'],
       [pdf, 'application/pdf'],
+      [mp4, 'video/mp4'],
     ] as const) {
       const { media, open } = await stored(bytes, type);
       for (const quality of MEDIA_QUALITIES) {
@@ -156,16 +151,16 @@ describe('prepareMedia', () => {
     }
   });
 
-  it('does not read the original at VERY_HIGH until the writer opens it', async () => {
-    const original = await makeImage(3000, 2000, 'jpeg');
-    const { media, open } = await stored(original, 'image/jpeg');
+  it('does not read a video until the writer opens it', async () => {
+    const video = Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42', 'latin1'), Buffer.alloc(64)]);
+    const { media, open } = await stored(video, 'video/mp4');
     let opened = 0;
     const prepared = await prepareMedia(media, 'VERY_HIGH', () => {
       opened++;
       return open();
     });
     expect(opened).toBe(0);
-    expect((await bytesOf(prepared)).equals(original)).toBe(true);
+    expect((await bytesOf(prepared)).equals(video)).toBe(true);
     expect(opened).toBe(1);
   });
 
@@ -185,11 +180,22 @@ describe('prepareMedia', () => {
           ),
         },
       });
-      // At VERY_HIGH the original bytes are what was asked for, decodable or not.
-      expect((await bytesOf(await prepareMedia(media, 'VERY_HIGH', open))).equals(bytes)).toBe(
-        true,
-      );
     }
+    // At VERY_HIGH a truncated JPEG is what its owner sent: kept, without its metadata. Garbage
+    // whose structure cannot be walked is left out: nobody can say what it carries.
+    const [garbage, truncated] = corrupt as [Buffer, Buffer];
+    const cut = await stored(truncated, 'image/jpeg');
+    const kept = await bytesOf(await prepareMedia(cut.media, 'VERY_HIGH', cut.open));
+    expect(kept.subarray(-truncated.length + 2).equals(truncated.subarray(2))).toBe(true);
+    const bad = await stored(garbage, 'image/jpeg');
+    expect(await prepareMedia(bad.media, 'VERY_HIGH', bad.open)).toEqual({
+      leftOut: {
+        item: `media/${bad.media.id}.jpg`,
+        reason: expect.stringMatching(
+          /^the image could not be decoded to remove its metadata for VERY_HIGH quality \(.+\)$/,
+        ),
+      },
+    });
   });
 
   it('scales a picture once per quality, however many records carry it', async () => {
@@ -208,5 +214,144 @@ describe('prepareMedia', () => {
     const entry = await prepareMedia(second.media, 'VERY_LOW', counting(second.open));
     expect(opened).toBe(2);
     expect('entry' in entry && entry.entry.path).toBe('media/' + second.media.id + '.jpg');
+  });
+});
+
+/** Private details a camera writes: make, model, time and location. */
+const CAMERA_EXIF = {
+  IFD0: { Make: 'SecretCam', Model: 'Model-GPS-1', Copyright: 'Zoe Example' },
+  IFD2: { DateTimeOriginal: '2024:05:01 12:34:56' },
+  IFD3: {
+    GPSLatitudeRef: 'N',
+    GPSLatitude: '35/1 41/1 2200/100',
+    GPSLongitudeRef: 'E',
+    GPSLongitude: '139/1 41/1 3000/100',
+  },
+};
+const XMP =
+  '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+  '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="XmpAuthorSecret"/>' +
+  '</rdf:RDF></x:xmpmeta>';
+
+/** An IPTC (APP13, Photoshop 3.0) segment naming a by-line, inserted after the JPEG's SOI. */
+function withIptc(jpeg: Buffer): Buffer {
+  const byline = Buffer.from('IptcBylineSecret', 'latin1');
+  const record = Buffer.concat([Buffer.from([0x1c, 2, 80, 0, byline.length]), byline]);
+  const resource = Buffer.concat([
+    Buffer.from('8BIM', 'latin1'),
+    Buffer.from([0x04, 0x04, 0, 0]), // IPTC resource, empty name (padded)
+    Buffer.from([0, 0, 0, record.length]),
+    record,
+    Buffer.alloc(record.length % 2),
+  ]);
+  const body = Buffer.concat([Buffer.from('Photoshop 3.0\0', 'latin1'), resource]);
+  const header = Buffer.from([0xff, 0xed, 0, 0]);
+  header.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), header, body, jpeg.subarray(2)]);
+}
+
+/** A picture as a phone would write it: camera EXIF with GPS, XMP, and IPTC for JPEG. */
+async function cameraImage(
+  width: number,
+  height: number,
+  format: 'jpeg' | 'png' | 'webp',
+  orientation = 1,
+): Promise<Buffer> {
+  const image = sharp(await makeImage(width, height, 'png'))
+    .withExif(CAMERA_EXIF)
+    .withMetadata({ orientation })
+    .withXmp(XMP);
+  if (format === 'jpeg') return withIptc(await image.jpeg({ quality: 90 }).toBuffer());
+  return format === 'png' ? image.png().toBuffer() : image.webp().toBuffer();
+}
+
+/** What an archive image must not carry: anything but a lone orientation tag. */
+async function expectNoPrivateMetadata(bytes: Buffer): Promise<void> {
+  const meta = await sharp(bytes).metadata();
+  expect(meta.xmp).toBeUndefined();
+  expect(meta.iptc).toBeUndefined();
+  if (meta.exif !== undefined) {
+    // Only the orientation-only block (one IFD0 entry, tag 0x0112) may remain.
+    const tiff = meta.exif.subarray(meta.exif.indexOf('MM'));
+    expect([tiff.readUInt16BE(8), tiff.readUInt16BE(10)]).toEqual([1, 0x0112]);
+  }
+  for (const secret of ['SecretCam', 'Model-GPS-1', 'XmpAuthorSecret', 'IptcBylineSecret']) {
+    expect(bytes.includes(secret)).toBe(false);
+  }
+}
+
+describe('prepareMedia removes private metadata', () => {
+  it.each(['jpeg', 'png', 'webp'] as const)(
+    'strips EXIF, GPS, XMP and IPTC from %s images at every quality',
+    async (format) => {
+      for (const [width, height] of [
+        [1600, 1000],
+        [300, 200],
+      ] as const) {
+        const original = await cameraImage(width, height, format);
+        const before = await sharp(original).metadata();
+        expect(before.exif?.includes('SecretCam')).toBe(true);
+        expect(before.xmp).toBeDefined();
+        if (format === 'jpeg') expect(before.iptc).toBeDefined();
+        const { media, open } = await stored(original, `image/${format}`);
+        for (const quality of MEDIA_QUALITIES) {
+          const bytes = await bytesOf(await prepareMedia(media, quality, open));
+          await expectNoPrivateMetadata(bytes);
+          const meta = await sharp(bytes).metadata();
+          expect(meta.format).toBe(format);
+          const limit = quality === 'VERY_HIGH' ? Infinity : LONGEST_EDGE_PX[quality];
+          expect(Math.max(meta.width, meta.height)).toBe(Math.min(width, limit));
+        }
+      }
+    },
+  );
+
+  it('keeps the original pixels at VERY_HIGH, and only the orientation tag', async () => {
+    for (const format of ['jpeg', 'png', 'webp'] as const) {
+      const original = await cameraImage(900, 600, format);
+      const { media, open } = await stored(original, `image/${format}`);
+      const bytes = await bytesOf(await prepareMedia(media, 'VERY_HIGH', open));
+      expect(bytes.length).toBeLessThan(original.length);
+      const pixels = (image: Buffer) => sharp(image).raw().toBuffer();
+      expect((await pixels(bytes)).equals(await pixels(original))).toBe(true);
+    }
+    // A portrait phone photo stored sideways stays upright: same pixels, orientation 6 only.
+    const sideways = await cameraImage(900, 600, 'jpeg', 6);
+    const { media, open } = await stored(sideways, 'image/jpeg');
+    const bytes = await bytesOf(await prepareMedia(media, 'VERY_HIGH', open));
+    await expectNoPrivateMetadata(bytes);
+    const meta = await sharp(bytes).metadata();
+    expect([meta.orientation, meta.autoOrient.width, meta.autoOrient.height]).toEqual([
+      6, 600, 900,
+    ]);
+    const raw = await sharp(sideways).raw().toBuffer();
+    expect((await sharp(bytes).raw().toBuffer()).equals(raw)).toBe(true);
+  });
+
+  it('bounds GIFs, animated ones frame by frame, by the quality', async () => {
+    const flat = (width: number, height: number, background: string) =>
+      sharp({ create: { width, height, channels: 3, background } })
+        .png()
+        .toBuffer();
+    const still = await sharp(await flat(1600, 1600, '#336699'))
+      .gif()
+      .toBuffer();
+    const gif = await stored(still, 'image/gif');
+    const out = await bytesOf(await prepareMedia(gif.media, 'VERY_LOW', gif.open));
+    const meta = await sharp(out).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['gif', 480, 480]);
+    const again = await bytesOf(await prepareMedia(gif.media, 'VERY_LOW', gif.open));
+    expect(again.equals(out)).toBe(true);
+
+    const frames = [await flat(1200, 800, '#336699'), await flat(1200, 800, '#993366')];
+    const animation = await sharp(frames, { join: { animated: true } })
+      .gif({ loop: 0, delay: [100, 100] })
+      .toBuffer();
+    expect((await sharp(animation).metadata()).pages).toBe(2);
+    const anim = await stored(animation, 'image/gif');
+    const scaled = await sharp(await bytesOf(await prepareMedia(anim.media, 'LOW', anim.open)), {
+      animated: true,
+    }).metadata();
+    expect([scaled.width, scaled.pageHeight, scaled.pages]).toEqual([720, 480, 2]);
   });
 });

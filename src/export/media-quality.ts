@@ -1,29 +1,31 @@
 /**
  * @module
  * The media-quality step: turns a media record into the archive entry the job's quality asks
- * for. JPEG, PNG and WebP images are scaled down with sharp so that their longest edge is at
- * most `LONGEST_EDGE_PX[quality]`, after turning them upright by their EXIF orientation, and
- * re-encoded in their own format without metadata; the result is one Buffer of exact size
- * (images are bounded). `VERY_HIGH`, GIFs (often animated), animated WebP and every other kind
- * of media (video, PDF, ...) keep their original bytes, streamed.
+ * for. Every image (JPEG, PNG, WebP, GIF) leaves without metadata (EXIF, GPS, XMP, IPTC) at
+ * every quality. One whose longest edge (one frame's, for an animation) is within
+ * `LONGEST_EDGE_PX[quality]` (all of them at `VERY_HIGH`) keeps its own bytes, cleaned block by
+ * block (`image-metadata.ts`: same pixels, same format); a larger one is turned upright by its
+ * EXIF orientation, scaled with sharp and re-encoded in its own format. The result is one Buffer
+ * of exact size. Video, PDF and every other kind of media keep their original bytes, streamed.
  *
  * Choices:
- * - An image whose longest edge is already within the limit is copied unchanged, not
- *   re-encoded: re-encoding could only lose quality and often makes a small JPEG larger. Such an
- *   image is not decoded, so a corrupt one is copied as it is (as at `VERY_HIGH`).
- * - An image that cannot be decoded (corrupt, truncated, not what its type says, above sharp's
- *   pixel limit) is left out with a reason instead of failing the job.
- * - An image above `MAX_RESIZE_INPUT_BYTES` is copied unchanged rather than read into memory.
+ * - An image already within the limit is cleaned, not re-encoded: re-encoding could only lose
+ *   quality and often makes a small JPEG larger. Orientation: a cleaned JPEG keeps only its
+ *   orientation tag; a cleaned PNG, WebP or GIF that is not upright is re-encoded upright.
+ * - An image that cannot be read (corrupt, not what its type says, above sharp's pixel limit)
+ *   is left out with a reason instead of failing the job or shipping what it may carry.
+ * - An image above `MAX_RESIZE_INPUT_BYTES` is left out rather than read into memory.
  * - Output is deterministic: fixed encoder settings, no metadata, nothing taken from the clock.
  * - Scaled images are kept per thread by source hash and quality (`RenditionCache`): the same
  *   picture is often in many archives of one export.
  */
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { MediaQuality, MediaRecord } from '../domain/index.js';
 import type { LeftOut, MediaEntry } from './archive-entry.js';
 import { mediaPath } from './archive-paths.js';
+import { stripImageMetadata } from './image-metadata.js';
 import { RenditionCache } from './rendition-cache.js';
 
 /** Longest edge of a resized image, in pixels, per quality below `VERY_HIGH`. */
@@ -34,7 +36,7 @@ export const LONGEST_EDGE_PX: Readonly<Record<Exclude<MediaQuality, 'VERY_HIGH'>
   HIGH: 2048,
 };
 
-/** Largest image read into memory to be resized, in bytes; larger ones are copied. */
+/** Largest image read into memory to be cleaned or resized, in bytes; larger ones are left out. */
 export const MAX_RESIZE_INPUT_BYTES = 100 * 1024 * 1024;
 
 /** The entry to write, or why the media is left out of the archive. */
@@ -59,6 +61,7 @@ const ENCODERS: Readonly<Record<string, (image: Sharp) => Sharp>> = {
   'image/png': (image) =>
     image.png({ compressionLevel: 6, adaptiveFiltering: false, palette: false }),
   'image/webp': (image) => image.webp({ quality: 80, effort: 4, smartSubsample: false }),
+  'image/gif': (image) => image.gif({ effort: 7, dither: 1, interFrameMaxError: 0 }),
 };
 
 export async function prepareMedia(
@@ -68,10 +71,17 @@ export async function prepareMedia(
 ): Promise<PreparedMedia> {
   const path = mediaPath(media);
   const encode = ENCODERS[media.content_type];
-  if (quality === 'VERY_HIGH' || encode === undefined || media.size > MAX_RESIZE_INPUT_BYTES) {
+  if (encode === undefined) {
     return { entry: { kind: 'media', path, size: media.size, open: openOriginal } };
   }
-  const edge = LONGEST_EDGE_PX[quality];
+  if (media.size > MAX_RESIZE_INPUT_BYTES) {
+    return {
+      leftOut: {
+        item: path,
+        reason: `the image is larger than ${MAX_RESIZE_INPUT_BYTES} bytes, too large to remove its metadata (location, camera) safely`,
+      },
+    };
+  }
   // The record's sha256 is the hash we computed when the bytes were stored: a safe key.
   const key = /^[0-9a-f]{64}$/.test(media.sha256)
     ? `${media.sha256}:${media.content_type}:${quality}`
@@ -84,29 +94,60 @@ export async function prepareMedia(
       `Media ${media.id} has ${original.length} bytes in the blob store, not the ${media.size} of its record`,
     );
   }
+  const edge = quality === 'VERY_HIGH' ? Infinity : LONGEST_EDGE_PX[quality];
   try {
-    const { width, height, pages = 1 } = await sharp(original, INPUT).metadata();
-    if (Math.max(width, height) <= edge || pages > 1) {
-      if (key !== undefined) renditions.set(key, original);
-      return { entry: inMemory(path, original) };
-    }
-    const resized = await encode(
-      sharp(original, INPUT)
-        .autoOrient()
-        .resize({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true }),
-    ).toBuffer();
-    if (key !== undefined) renditions.set(key, resized);
-    return { entry: inMemory(path, resized) };
+    const rendition = await renderImage(original, media.content_type, edge, encode);
+    if (key !== undefined) renditions.set(key, rendition);
+    return { entry: inMemory(path, rendition) };
   } catch (error) {
     // libvips repeats its decoder's complaints over several lines; the first says it.
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim();
+    const goal = edge === Infinity ? 'remove its metadata' : `scale it to ${edge} px`;
     return {
       leftOut: {
         item: path,
-        reason: `the image could not be decoded to scale it to ${edge} px for ${quality} quality (${message})`,
+        reason: `the image could not be decoded to ${goal} for ${quality} quality (${message})`,
       },
     };
   }
+}
+
+/**
+ * The image without metadata and within `edge` px: its own bytes cleaned when it fits (same
+ * pixels, same encoding), else scaled, turned upright and re-encoded. Throws if it cannot be
+ * read.
+ */
+async function renderImage(
+  original: Buffer,
+  contentType: string,
+  edge: number,
+  encode: (image: Sharp) => Sharp,
+): Promise<Buffer> {
+  // Only the header is read here: a truncated image that fits is still copied (cleaned).
+  let header: Metadata;
+  try {
+    header = await sharp(original, { failOn: 'none' }).metadata();
+  } catch (error) {
+    // At VERY_HIGH every size fits: a JPEG whose header sharp rejects (truncated, say) is still
+    // cleaned and copied as its owner sent it, if its structure can be walked.
+    const cleaned = edge === Infinity ? stripImageMetadata(original, contentType) : undefined;
+    if (cleaned && contentType === 'image/jpeg') return cleaned;
+    throw error;
+  }
+  const { width, height, pageHeight, pages = 1, orientation = 1 } = header;
+  // An animation's frames are stacked: the picture is one frame high.
+  const frameHeight = pages > 1 && pageHeight !== undefined ? pageHeight : height;
+  const fits = Math.max(width, frameHeight) <= edge;
+  if (fits) {
+    const cleaned = stripImageMetadata(original, contentType);
+    // Only JPEG keeps an orientation tag; other formats are turned upright by re-encoding.
+    if (cleaned && (orientation === 1 || contentType === 'image/jpeg')) return cleaned;
+  }
+  let image = sharp(original, { ...INPUT, animated: pages > 1 }).autoOrient();
+  if (!fits) {
+    image = image.resize({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true });
+  }
+  return encode(image).toBuffer();
 }
 
 function inMemory(path: string, bytes: Buffer): MediaEntry {

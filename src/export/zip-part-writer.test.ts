@@ -36,6 +36,7 @@ const writer = new ZipPartWriter({
   maxPartBytes: ${200 * KiB},
   maxJobBytes: 2 ** 30,
   manifest: ${JSON.stringify(JOB_FIELDS)},
+  partFileName: (n) => \`part-\${n}.zip\`,
   storePart: async (n, body) => { parts[n - 1] = await buffer(body); },
 });
 for (const s of JSON.parse(await readFile(process.env.SOURCES, 'utf8'))) {
@@ -125,6 +126,7 @@ function writerFor(options: Partial<ZipPartWriterOptions> & { folder?: string })
     maxPartBytes: 64 * KiB,
     maxJobBytes: 1024 * MiB,
     manifest: JOB_FIELDS,
+    partFileName: (partNumber) => `part-${partNumber}.zip`,
     storePart: async (partNumber, body) => {
       const file = join(folder, `part-${partNumber}.zip`);
       stored.files.push(file);
@@ -195,18 +197,24 @@ async function checkPart(file: string, partNumber: number) {
   expect(await unzipTest(file)).toContain('No errors detected');
   const entries = await readZip(file);
   const manifestEntry = entries.at(-1);
-  expect(manifestEntry?.path).toBe('manifest.json');
+  expect(manifestEntry?.path).toBe(`manifest-part-${partNumber}.json`);
   const manifest = JSON.parse(manifestEntry?.bytes.toString() ?? '');
   expect(manifestEntry?.bytes.toString()).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+  const isLast = 'part_count' in manifest;
   expect(Object.keys(manifest)).toEqual([
     'format',
     'job_id',
     'user_id',
     'counts',
     'part',
+    ...(isLast ? ['part_count'] : []),
     'entries',
     'left_out',
   ]);
+  // Only the last part says how many there are, and holds the part index.
+  if (isLast) expect(manifest.part_count).toBe(partNumber);
+  const hasIndex = entries.some((entry) => entry.path === 'parts-index.json');
+  expect(hasIndex).toBe(isLast);
   expect(manifest).toMatchObject({ format: 'dyi-export/1', ...JOB_FIELDS, part: partNumber });
   const content = entries.slice(0, -1);
   expect(manifest.entries).toEqual(
@@ -225,6 +233,23 @@ async function checkPart(file: string, partNumber: number) {
   return { entries: content, manifest };
 }
 
+/** The last part's index lists every part: the others with their size and SHA-256, then itself. */
+async function checkPartIndex(files: readonly string[]) {
+  const last = (await readZip(files.at(-1) ?? '')).find((e) => e.path === 'parts-index.json');
+  const index = JSON.parse(last?.bytes.toString() ?? '');
+  expect(index).toMatchObject({ format: 'dyi-export/1', ...JOB_FIELDS, part_count: files.length });
+  const parts = await Promise.all(files.slice(0, -1).map((file) => readFile(file)));
+  expect(index.parts).toEqual([
+    ...parts.map((bytes, i) => ({
+      part: i + 1,
+      file_name: `part-${i + 1}.zip`,
+      size: bytes.length,
+      sha256: sha256(bytes),
+    })),
+    { part: files.length, file_name: `part-${files.length}.zip`, size: null, sha256: null },
+  ]);
+}
+
 describe('ZipPartWriter', () => {
   it.each([64 * KiB, 200 * KiB, 1 * MiB])(
     'splits a mix of text and media into self-contained parts of at most %i bytes',
@@ -239,7 +264,9 @@ describe('ZipPartWriter', () => {
       const leftOut: { item: string; reason: string }[] = [];
       for (const [index, file] of files.entries()) {
         const { entries, manifest } = await checkPart(file, index + 1);
-        for (const entry of entries) written.set(entry.path, entry);
+        for (const entry of entries) {
+          if (entry.path !== 'parts-index.json') written.set(entry.path, entry);
+        }
         leftOut.push(...manifest.left_out);
       }
       // Every source is either in the archive with its exact bytes, or left out with a reason.
@@ -257,6 +284,7 @@ describe('ZipPartWriter', () => {
         }
       }
       expect(written.size + leftOut.length).toBe(sources.length);
+      await checkPartIndex(files);
       expect(result).toEqual({
         parts: files.length,
         bytes: sizes.reduce((a, b) => a + b, 0),
@@ -340,7 +368,9 @@ describe('ZipPartWriter', () => {
 
     const empty = writerFor({ folder: await mkdtemp(join(dir, 'empty-')) });
     expect(await empty.writer.finish({ atLeastOnePart: true })).toMatchObject({ parts: 1 });
-    expect((await checkPart(empty.stored.files[0] ?? '', 1)).manifest.entries).toEqual([]);
+    // Nothing but the part index (of itself alone).
+    const emptyEntries = (await checkPart(empty.stored.files[0] ?? '', 1)).manifest.entries;
+    expect(emptyEntries.map((entry: { path: string }) => entry.path)).toEqual(['parts-index.json']);
     const none = writerFor({ folder: await mkdtemp(join(dir, 'none-')) });
     expect(await none.writer.finish()).toEqual({ parts: 0, bytes: 0, leftOut: 0 });
   });
@@ -362,7 +392,7 @@ describe('ZipPartWriter', () => {
     await writer.add({ kind: 'text', path: 'random.bin', data: noise('r', 70 * KiB) });
     expect(await writer.finish()).toEqual({ parts: 1, bytes: expect.any(Number), leftOut: 1 });
     const { entries, manifest } = await checkPart(files[0] ?? '', 1);
-    expect(entries.map((entry) => entry.path)).toEqual(['a.json', 'big.json']);
+    expect(entries.map((entry) => entry.path)).toEqual(['a.json', 'big.json', 'parts-index.json']);
     expect(manifest.left_out).toEqual([
       {
         item: 'random.bin',
@@ -383,7 +413,8 @@ describe('ZipPartWriter', () => {
       // Incompressible, at the longest path allowed for: still whole in a part of its own.
       await writer.add({ kind: 'text', path: 'a.bin', data: noise('a', 100) });
       await writer.add({ kind: 'text', path: `${'p'.repeat(251)}.bin`, data: noise('c', chunk) });
-      expect(await writer.finish()).toMatchObject({ parts: 2, leftOut: 0 });
+      // The second part is full: the part index takes a third.
+      expect(await writer.finish()).toMatchObject({ parts: 3, leftOut: 0 });
       for (const file of stored.files) {
         expect((await stat(file)).size).toBeLessThanOrEqual(maxPartBytes);
       }
@@ -428,7 +459,35 @@ describe('ZipPartWriter', () => {
       paths.push(...entries.map((entry) => entry.path));
     }
     expect(listed).toHaveLength(40);
-    expect(paths).toEqual(['media/a.bin', 'media/b.bin']);
+    expect(paths).toEqual(['media/a.bin', 'media/b.bin', 'parts-index.json']);
+  });
+
+  it('lists the part index as left out when it cannot fit even an empty part', async () => {
+    // Each 60 KiB medium fills a 64 KiB part: 500 parts, an index of about 90 KB.
+    const { writer, stored } = writerFor({});
+    const bytes = noise('same', 60 * KiB);
+    for (let i = 0; i < 500; i++) {
+      await writer.add({
+        kind: 'media',
+        path: `media/m${i}.bin`,
+        size: bytes.length,
+        open: () => Promise.resolve(Readable.from([bytes])),
+      });
+    }
+    const result = await writer.finish();
+    // The last medium's part has room left in its manifest to say so.
+    expect(result).toMatchObject({ parts: 500, leftOut: 1 });
+    expect(writer.storedParts).toHaveLength(500);
+    const last = await readZip(stored.files.at(-1) ?? '');
+    expect(last.map((entry) => entry.path)).toEqual(['media/m499.bin', 'manifest-part-500.json']);
+    const manifest = JSON.parse(last[1]?.bytes.toString() ?? '');
+    expect(manifest).toMatchObject({ part: 500, part_count: 500 });
+    expect(manifest.left_out).toEqual([
+      {
+        item: 'parts-index.json',
+        reason: expect.stringMatching(/^the index of 500 parts \(.+\) does not fit in one part/),
+      },
+    ]);
   });
 
   it('writes a part of more than 65,535 entries with a ZIP64 end record', async () => {
@@ -455,10 +514,10 @@ describe('ZipPartWriter', () => {
       if (++listed >= count) tail.push(await buffer(await zip.openReadStreamPromise(entry)));
     }
     zip.close();
-    expect(listed).toBe(count + 1);
+    expect(listed).toBe(count + 2); // and the part index, and the manifest
     expect(tail[0]?.toString()).toBe(`${count - 1}`);
-    const manifest = JSON.parse(tail[1]?.toString() ?? '');
-    expect(manifest.entries).toHaveLength(count);
+    const manifest = JSON.parse(tail[2]?.toString() ?? '');
+    expect(manifest.entries).toHaveLength(count + 1);
     expect(manifest.entries[count - 1]).toEqual({
       path: `m/${count - 1}`,
       size: tail[0]?.length,

@@ -2,8 +2,12 @@
  * @module
  * Writes a job's archive as numbered zip parts of at most `maxPartBytes` each, streaming every
  * part to `storePart` while it is being made. Each part is a complete zip of its own (ZIP64
- * when yazl needs it) that ends with a deflated `manifest.json` listing its entries (path, size,
- * SHA-256 of the uncompressed bytes) and what was left out while it was open.
+ * when yazl needs it) that ends with a deflated `manifest-part-N.json` listing its entries (path,
+ * size, SHA-256 of the uncompressed bytes) and what was left out while it was open. Each
+ * manifest has a name of its own so that all parts extract into one folder without a clash.
+ * The last part's manifest says `part_count`, and the last part holds `parts-index.json`: every
+ * earlier part's file name, size and SHA-256 (hashed as its bytes go to storage), and itself
+ * without them (a file cannot hold its own hash).
  *
  * Placement: yazl compresses while it writes, so the writer never knows an entry's stored size
  * in advance; it places entries by their worst case first (zlib's deflate bound for text, the
@@ -54,14 +58,25 @@ export interface ZipPartWriterOptions {
   readonly signal?: AbortSignal;
   /** Told of everything left out, in order, as it is (the job's index page names them). */
   onLeaveOut?(item: LeftOut): void;
+  /** The stored file name of part `partNumber`, named in the job's part index. */
+  partFileName?(partNumber: number): string;
 }
 
-export const MANIFEST_PATH = 'manifest.json';
+/** Where part `partNumber`'s manifest is: a name of its own, so that parts extract side by side. */
+export function manifestPath(partNumber: number): string {
+  return `manifest-part-${partNumber}.json`;
+}
+/** Every manifest's path has this form; no other entry may take it. */
+const MANIFEST_PATH_PATTERN = /^manifest(-part-\d+)?\.json$/;
+/** The job's part index, in the last part: every other part with its size and SHA-256. */
+export const PART_INDEX_PATH = 'parts-index.json';
+/** The longest manifest path, for the size accounting. */
+const LONGEST_MANIFEST_PATH = manifestPath(Number.MAX_SAFE_INTEGER);
 export const MANIFEST_FORMAT = 'dyi-export/1';
 const TEXT_COMPRESSION_LEVEL = 6;
 /** Longest `item` or `reason` kept in a manifest, in characters, so that one always fits a part. */
 const LEFT_OUT_TEXT_CHARS = 1000;
-const RESERVED_MANIFEST_KEYS = ['format', 'part', 'entries', 'left_out'];
+const RESERVED_MANIFEST_KEYS = ['format', 'part', 'part_count', 'entries', 'left_out'];
 /** ZIP64 end record (56) + its locator (20) + end of central directory (22), rounded up. */
 const END_RECORDS_BYTES = 200;
 /** Longest text path `textChunkBytes` allows for (the renderers' paths are far shorter). */
@@ -93,8 +108,18 @@ interface Budget {
   manifestBytes: number;
 }
 
+/** One stored part, as the part index lists it. */
+export interface StoredPart {
+  readonly part: number;
+  readonly file_name: string | null;
+  readonly size: number;
+  readonly sha256: string;
+}
+
 interface Part {
   readonly number: number;
+  /** SHA-256 of the part's bytes, as they go to storage. */
+  readonly hash: ReturnType<typeof createHash>;
   readonly zip: ZipFile;
   readonly body: Transform;
   /** Settles when `storePart` does; never rejects (failures go to `#fail`). */
@@ -119,6 +144,8 @@ export class ZipPartWriter {
   #inFlight: Readable[] = [];
   #pendingLeftOut: LeftOut[] = [];
   #partCount = 0;
+  /** The parts stored so far, in order. */
+  readonly #stored: StoredPart[] = [];
   #jobBytes = 0;
   #leftOutCount = 0;
   #finished = false;
@@ -138,6 +165,7 @@ export class ZipPartWriter {
         format: MANIFEST_FORMAT,
         ...options.manifest,
         part: Number.MAX_SAFE_INTEGER,
+        part_count: Number.MAX_SAFE_INTEGER,
         entries: [],
         left_out: [],
       }) + 64;
@@ -226,13 +254,8 @@ export class ZipPartWriter {
     return this.#enqueue(async () => {
       if (this.#finished) throw new Error('finish() called twice');
       this.#finished = true;
-      if (this.#part !== undefined) await this.#closePart(this.#part);
-      while (
-        this.#pendingLeftOut.length > 0 ||
-        (options.atLeastOnePart === true && this.#partCount === 0)
-      ) {
-        await this.#closePart(this.#openPart());
-      }
+      const hasParts = this.#partCount > 0 || this.#pendingLeftOut.length > 0;
+      if (hasParts || options.atLeastOnePart === true) await this.#finishLastPart();
       this.#options.signal?.removeEventListener('abort', this.#onAbort);
       return { parts: this.#partCount, bytes: this.#jobBytes, leftOut: this.#leftOutCount };
     });
@@ -246,6 +269,72 @@ export class ZipPartWriter {
   async abort(reason: unknown): Promise<void> {
     this.#fail(reason);
     await this.#failed.catch(() => undefined);
+  }
+
+  /** The parts stored so far, in order, with their size and SHA-256 (all of them once finished). */
+  get storedParts(): readonly StoredPart[] {
+    return this.#stored;
+  }
+
+  /**
+   * Lists what is still pending, then writes the part index into the last part and closes it
+   * as the last (its manifest says `part_count`). An index too large for an empty part is left
+   * out and listed instead (only with thousands of the smallest parts).
+   */
+  async #finishLastPart(): Promise<void> {
+    let indexLeftOut = false;
+    for (;;) {
+      const part = this.#part ?? this.#openPart();
+      if (this.#pendingLeftOut.length > 0) {
+        await this.#closePart(part, false);
+        continue;
+      }
+      if (indexLeftOut) return this.#closePart(part, true);
+      const index = this.#partIndex(part.number);
+      const zipBytes = deflateBound(index.length) + entryOverhead(PART_INDEX_PATH);
+      const manifestBytes = manifestEntryBytes(PART_INDEX_PATH);
+      if (this.#fits(part.budget, zipBytes, manifestBytes)) {
+        part.budget.zipBytes += zipBytes;
+        part.budget.manifestBytes += manifestBytes;
+        const open = () => Promise.resolve(Readable.from([index], { objectMode: false }));
+        const sha256 = await this.#write(part, PART_INDEX_PATH, index.length, true, open);
+        part.entries.push({ path: PART_INDEX_PATH, size: index.length, sha256 });
+        return this.#closePart(part, true);
+      }
+      if (!this.#fits(this.#emptyBudget(), zipBytes, manifestBytes)) {
+        indexLeftOut = true;
+        this.#leftOutCount++;
+        const item = {
+          item: PART_INDEX_PATH,
+          reason: `the index of ${part.number} parts (${describeBytes(index.length)}) does not fit in one part of at most ${describeBytes(this.#options.maxPartBytes)} (DYI_MAX_PART_BYTES); the job's files in the API list every part with its size and SHA-256`,
+        };
+        this.#options.onLeaveOut?.(item);
+        if (this.#fits(part.budget, 0, leftOutBytes(item))) addLeftOut(part, item);
+        else this.#pendingLeftOut.push(item);
+        continue;
+      }
+      await this.#closePart(part, false);
+    }
+  }
+
+  /** The part index written into part `last`: the parts before it, and itself. */
+  #partIndex(last: number): Buffer {
+    const index = {
+      format: MANIFEST_FORMAT,
+      ...this.#options.manifest,
+      part_count: last,
+      parts: [
+        ...this.#stored,
+        // A part cannot hold its own hash: the job's files in the API give this one's.
+        {
+          part: last,
+          file_name: this.#options.partFileName?.(last) ?? null,
+          size: null,
+          sha256: null,
+        },
+      ],
+    };
+    return Buffer.from(`${JSON.stringify(index, null, 2)}\n`);
   }
 
   /** Runs calls one after another, so that callers who do not await still get one in flight. */
@@ -264,8 +353,8 @@ export class ZipPartWriter {
 
   async #add(entry: ArchiveEntry): Promise<void> {
     if (this.#finished) throw new Error('add() called after finish()');
-    if (entry.path === MANIFEST_PATH)
-      throw new Error(`${MANIFEST_PATH} is written by the zip part writer`);
+    if (MANIFEST_PATH_PATTERN.test(entry.path) || entry.path === PART_INDEX_PATH)
+      throw new Error(`${entry.path} is written by the zip part writer`);
     const size = entry.kind === 'text' ? entry.data.length : entry.size;
     const overhead = entryOverhead(entry.path);
     const manifestBytes = manifestEntryBytes(entry.path);
@@ -302,7 +391,7 @@ export class ZipPartWriter {
     let part = this.#part ?? this.#openPart();
     while (!this.#fits(part.budget, zipBytes, manifestBytes)) {
       // A new part may be full of things left out earlier: it lists them, the next one has room.
-      await this.#closePart(part);
+      await this.#closePart(part, false);
       part = this.#openPart();
     }
     return part;
@@ -314,8 +403,9 @@ export class ZipPartWriter {
     zip.on('error', (error: unknown) => this.#fail(error));
     const body = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
-        if (this.#count(part, chunk.length)) callback(null, chunk);
-        else callback();
+        if (!this.#count(part, chunk.length)) return callback();
+        part.hash.update(chunk);
+        callback(null, chunk);
       },
     });
     // The writer learns of a failure through `storePart` and `#fail`; a store that failed
@@ -324,6 +414,7 @@ export class ZipPartWriter {
     body.on('error', () => undefined);
     const part: Part = {
       number,
+      hash: createHash('sha256'),
       zip,
       body,
       stored: this.#store(number, body, () => part.leftOut.length),
@@ -355,17 +446,19 @@ export class ZipPartWriter {
     }
   }
 
-  async #closePart(part: Part): Promise<void> {
+  /** Writes the part's manifest and ends it; the last part's manifest says how many parts exist. */
+  async #closePart(part: Part, isLast: boolean): Promise<void> {
     part.closing = true;
     const manifest = {
       format: MANIFEST_FORMAT,
       ...this.#options.manifest,
       part: part.number,
+      ...(isLast ? { part_count: part.number } : {}),
       entries: part.entries,
       left_out: part.leftOut,
     };
     const data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-    await this.#write(part, MANIFEST_PATH, data.length, true, () =>
+    await this.#write(part, manifestPath(part.number), data.length, true, () =>
       Promise.resolve(Readable.from([data], { objectMode: false })),
     );
     const internals = part.zip as unknown as Partial<YazlInternals>;
@@ -375,6 +468,12 @@ export class ZipPartWriter {
     await this.#guard(part.stored);
     if (this.#failure !== undefined) await this.#failed;
     this.#part = undefined;
+    this.#stored.push({
+      part: part.number,
+      file_name: this.#options.partFileName?.(part.number) ?? null,
+      size: part.bytes,
+      sha256: part.hash.digest('hex'),
+    });
   }
 
   /** Streams one entry into the part; resolves with its SHA-256 once yazl has taken every byte. */
@@ -447,7 +546,7 @@ export class ZipPartWriter {
       budget.zipBytes +
       zipBytes +
       deflateBound(budget.manifestBytes + manifestBytes) +
-      entryOverhead(MANIFEST_PATH)
+      entryOverhead(LONGEST_MANIFEST_PATH)
     );
   }
 

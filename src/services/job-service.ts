@@ -141,6 +141,6 @@ function leftOutMessage(count: number): string {
   const what = count === 1 ? '1 item was left out' : `${count} items were left out`;
   return (
     `Completed, but ${what} of the archive (a file larger than one part, or media that could ` +
-    'not be read); the manifest.json of each part lists every one with its reason.'
+    'not be read); the manifest of each part (manifest-part-N.json) lists every one with its reason.'
   );
 }

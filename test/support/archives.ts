@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
@@ -17,6 +19,68 @@ const run = promisify(execFile);
 /** `unzip -t` of a file: throws with unzip's output when the archive is not sound. */
 export async function unzipTest(file: string): Promise<void> {
   await run('unzip', ['-tq', file]);
+}
+
+/**
+ * Extracts every part into `folder` with `unzip -n` (never overwrite, never ask), as a user
+ * would; returns the relative paths of every file found there afterwards, sorted. A path that
+ * two parts share shows up once, so callers compare with the entries they expect.
+ */
+export async function extractAll(parts: readonly string[], folder: string): Promise<string[]> {
+  for (const part of parts) await run('unzip', ['-n', '-q', part, '-d', folder]);
+  const found = await readdir(folder, { recursive: true, withFileTypes: true });
+  return found
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+}
+
+/**
+ * Checks a job's parts as a machine would: each part's manifest (its own name) gives the
+ * size and SHA-256 of every entry of the part; the last part's manifest says how many parts
+ * there are; the part index in it lists every other part with its size and SHA-256.
+ */
+export function checkPartIndex(
+  parts: JobFiles['files'],
+  entries: ReadonlyMap<string, Buffer>,
+): void {
+  for (const { file } of parts) {
+    const manifest = JSON.parse(
+      entries.get(`manifest-part-${file.partNumber}.json`)?.toString() ?? '{}',
+    ) as {
+      part: number;
+      part_count?: number;
+      entries: { path: string; size: number; sha256: string }[];
+    };
+    if (manifest.part !== file.partNumber)
+      throw new Error(`part ${file.partNumber}: no manifest of its own`);
+    for (const entry of manifest.entries) {
+      const data = entries.get(entry.path);
+      if (!data || data.length !== entry.size || sha256(data) !== entry.sha256) {
+        throw new Error(`part ${file.partNumber}: ${entry.path} does not match its manifest`);
+      }
+    }
+    const isLast = file.partNumber === parts.length;
+    if ((manifest.part_count === parts.length) !== isLast) {
+      throw new Error(`part ${file.partNumber}: part_count is ${manifest.part_count}`);
+    }
+  }
+  const index = JSON.parse(entries.get('parts-index.json')?.toString() ?? '{}') as {
+    part_count: number;
+    parts: unknown[];
+  };
+  const expected = parts.map(({ file, bytes }, i) => ({
+    part: file.partNumber,
+    file_name: file.name,
+    size: i === parts.length - 1 ? null : bytes.length,
+    sha256: i === parts.length - 1 ? null : sha256(bytes),
+  }));
+  if (
+    index.part_count !== parts.length ||
+    JSON.stringify(index.parts) !== JSON.stringify(expected)
+  ) {
+    throw new Error(`the part index does not list the job's parts: ${JSON.stringify(index)}`);
+  }
 }
 
 /** One entry of a zip, with its bytes (read and CRC-checked by yauzl). */

@@ -78,11 +78,18 @@ export interface BulkyMemberOptions {
   readonly fileBytes: number;
   /** `created_time` of the posts and media, Unix seconds. */
   readonly time: number;
+  /**
+   * Content type of the media records; `application/octet-stream` (copied unchanged) unless
+   * set. An image type makes the random file a corrupt image, which is left out.
+   */
+  readonly contentType?: string;
+  /** The file itself, instead of `fileBytes` random bytes. */
+  readonly file?: Buffer;
 }
 
 /**
  * Writes an active member with `posts` posts, each attaching its own media record of
- * `application/octet-stream` (copied unchanged at any quality). All records show the same random
+ * `application/octet-stream` (copied unchanged at any quality) or `contentType`. All records show the same random
  * file, stored once, so the member's archive is `posts * fileBytes` of media for the cost of
  * storing one file. Returns the member's Graph id and the key of that file in the blob store.
  */
@@ -91,7 +98,7 @@ export async function addBulkyMember(
   communityId: string,
   options: BulkyMemberOptions,
 ): Promise<{ memberId: string; blobKey: string }> {
-  const bytes = randomBytes(options.fileBytes);
+  const bytes = options.file ?? randomBytes(options.fileBytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const blobKey = blobKeyForMedia(communityId, sha256);
   await runtime.blobs.put(blobKey, Readable.from([bytes]));
@@ -118,7 +125,7 @@ export async function addBulkyMember(
         id: mediaId,
         owner: sourceId,
         name: `${mediaId}.bin`,
-        content_type: 'application/octet-stream',
+        content_type: options.contentType ?? 'application/octet-stream',
         size: bytes.length,
         sha256,
         blob_key: blobKey,

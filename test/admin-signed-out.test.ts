@@ -99,6 +99,17 @@ describe('a signed-out request to the admin panel', () => {
   });
 });
 
+describe('a signed-out event stream', () => {
+  it('gets 401, not the sign-in page, so that the script can tell the session ended', async () => {
+    const answer = await panel.inject({
+      url: '/admin/live',
+      headers: { accept: 'text/event-stream', cookie: 'dyi_admin_session=ended-session' },
+    });
+    expect(answer.statusCode).toBe(401);
+    expect(answer.headers.location).toBeUndefined();
+  });
+});
+
 /** What an action could change: exports and their state, integrations, tokens. */
 async function state(): Promise<unknown> {
   const { runtime } = fixture;

@@ -394,6 +394,14 @@ describe('the admin panel in Chromium', () => {
 
   it('signs in with the keyboard alone', async (ctx) => {
     const page = await newPage(ctx);
+    // No console errors, and no request for /favicon.ico (which the Graph API would refuse).
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/favicon.ico') problems.push(request.url());
+    });
     await page.goto(`${server.baseUrl}/admin/exports`);
     await page.getByLabel('Email').focus();
     await page.keyboard.type(EMAIL);
@@ -401,6 +409,8 @@ describe('the admin panel in Chromium', () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/exports$/);
+    await page.waitForLoadState('networkidle');
+    expect(problems).toEqual([]);
     await screenshot(page, '00-exports');
     await page.context().close();
   }, 60_000);

@@ -15,6 +15,7 @@ const OPEN_ROUTES = new Set([
   '/admin/sign-in',
   '/admin/assets/panel.css',
   '/admin/assets/panel.js',
+  '/admin/assets/favicon.svg',
 ]);
 
 let fixture: GraphFixture;

@@ -202,8 +202,13 @@ function memberItem(member) {
   return item;
 }
 
+/** Set once the page is on its way to sign-in: a second navigation would abort the first. */
+let isLeaving = false;
+
 /** The sign-in page, which brings the admin back here once signed in. */
 function goToSignIn() {
+  if (isLeaving) return;
+  isLeaving = true;
   const here = window.location.pathname + window.location.search;
   window.location.assign(`/admin/sign-in?next=${encodeURIComponent(here)}`);
 }

@@ -133,7 +133,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         ${tokenTable(tokens)}
         <h2>Create an access token</h2>
         ${tokenForm(session, integration)}
-        <h2>Name</h2>
+        <h2>Rename</h2>
         ${renameForm(session, integration)} ${dangerZone(integration)}`,
       },
       200,

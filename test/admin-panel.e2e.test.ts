@@ -376,6 +376,38 @@ describe('the admin panel in Chromium', () => {
     await page.context().close();
   }, 60_000);
 
+  it('renames an integration, then deletes it from its danger zone, and its token stops working', async (ctx) => {
+    const page = await newPage(ctx);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    await page.getByLabel('Name').fill('Doomed draft');
+    await page.getByRole('button', { name: 'Create integration' }).click();
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByLabel(/read_company_data_exports/).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const doomedToken = (await page.locator('#new-token').innerText()).trim();
+    expect((await graph('/community', doomedToken)).status).toBe(200);
+    await page.getByRole('link', { name: 'Back to the integration' }).click();
+
+    await page.getByRole('textbox', { name: 'Name' }).fill('Doomed');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.waitForURL(/notice=renamed/);
+    await expectText(page, 'h1', 'Doomed');
+    await page
+      .getByRole('region', { name: 'Danger zone' })
+      .getByRole('link', { name: 'Delete integration' })
+      .click();
+    await page.getByText('Its 1 active access token will be revoked').waitFor();
+    await screenshot(page, '12-delete-integration');
+    await page.getByRole('button', { name: 'Yes, delete the integration' }).click();
+    await page.waitForURL(/\/admin\/integrations\?notice=integration-deleted/);
+    expect(await page.getByRole('link', { name: 'Doomed' }).count()).toBe(0);
+    const refused = await graph('/community', doomedToken);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe(190);
+    await page.context().close();
+  }, 60_000);
+
   it('shows a member named with markup as text, runs no script, and reads on a phone', async (ctx) => {
     const page = await newPage(ctx, 360);
     await signIn(page);

@@ -262,6 +262,9 @@ describe('the admin panel in Chromium', () => {
     // "All members" must not be there at all.
     expect(await page.getByLabel('Find members by name').isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: /Select (all|none)/ }).count()).toBe(0);
+    const members = page.getByRole('group', { name: 'Members' });
+    expect(await members.innerText()).toContain('type their ids below');
+    expect(await members.innerText()).not.toContain('find them by name');
     await screenshot(page, '04b-export-form-no-script');
     // Her id, as an admin would read it from the community's data.
     const found = await page.request.get(`${server.baseUrl}/admin/members.json?q=zo`, {

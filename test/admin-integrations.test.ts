@@ -44,8 +44,11 @@ async function createIntegration(
   name = 'Archiver',
   form: Record<string, string> = {},
 ): Promise<{ page: PanelResponse; appId: string; secret: string }> {
-  const page = await browser.submit('/admin/integrations', { name, ...form });
-  expect(page.status, page.body).toBe(201);
+  const created = await browser.submit('/admin/integrations', { name, ...form });
+  expect(created.status, created.body).toBe(303);
+  expect(created.location).toMatch(/^\/admin\/integrations\/created\/[\w-]{24}$/);
+  const page = await browser.get(created.location ?? '');
+  expect(page.status, page.body).toBe(200);
   return { page, appId: textOf(page, 'new-app-id'), secret: textOf(page, 'new-app-secret') };
 }
 
@@ -53,12 +56,15 @@ async function createToken(
   appId: string,
   permissions: readonly string[],
 ): Promise<{ page: PanelResponse; token: string }> {
-  const page = await browser.submit(
+  const created = await browser.submit(
     `/admin/integrations/${appId}/tokens`,
     { permission: permissions },
     `/admin/integrations/${appId}`,
   );
-  expect(page.status, page.body).toBe(201);
+  expect(created.status, created.body).toBe(303);
+  expect(created.location).toMatch(/^\/admin\/tokens\/created\/[\w-]{24}$/);
+  const page = await browser.get(created.location ?? '');
+  expect(page.status, page.body).toBe(200);
   return { page, token: textOf(page, 'new-token') };
 }
 
@@ -81,9 +87,8 @@ describe('integrations', () => {
     expect(page.body).toMatch(/href="\/admin\/integrations"\s+aria-current="page"/);
   });
 
-  it('shows the app id and secret once, on the answer to the form, then only a hint', async () => {
+  it('shows the app id and secret once, on the page the form redirects to, then only a hint', async () => {
     const { page, appId, secret } = await createIntegration('Archiver');
-    expect(page.location).toBeUndefined();
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.body).toContain('<h1>Integration created</h1>');
     expect(page.body).toContain('it is shown only this once');
@@ -141,7 +146,6 @@ describe('access tokens', () => {
   it('shows a new token once, and the token works with exactly its permissions', async () => {
     const { appId } = await createIntegration();
     const { page, token } = await createToken(appId, ['read_company_data_exports']);
-    expect(page.location).toBeUndefined();
     expect(page.body).toContain('<h1>Access token created</h1>');
     expect(page.body).toContain('it will not be shown again');
     expect(token).toMatch(/^DYI1[\w-]{43}$/);
@@ -300,6 +304,85 @@ describe('the appsecret_proof switch', () => {
   });
 });
 
+describe('reloading a page that showed a secret', () => {
+  it('shows "already shown" and creates no second integration or token', async () => {
+    const created = await browser.submit('/admin/integrations', { name: 'Archiver' });
+    const first = await browser.get(created.location ?? '');
+    const secret = textOf(first, 'new-app-secret');
+    const reload = await browser.get(created.location ?? '');
+    expect(reload.status).toBe(410);
+    expect(reload.body).toContain('<h1>Already shown</h1>');
+    expect(reload.body).not.toContain(secret);
+    expect(await fixture.runtime.metadata.integrations.list(community.id)).toHaveLength(1);
+
+    const appId = textOf(first, 'new-app-id');
+    const tokenForm = `/admin/integrations/${appId}`;
+    const made = await browser.submit(
+      `${tokenForm}/tokens`,
+      { permission: 'read_company_data_exports' },
+      tokenForm,
+    );
+    const shown = await browser.get(made.location ?? '');
+    const token = textOf(shown, 'new-token');
+    const again = await browser.get(made.location ?? '');
+    expect(again.status).toBe(410);
+    expect(again.body).not.toContain(token);
+    expect(await fixture.runtime.metadata.tokens.list(appId)).toHaveLength(1);
+  });
+
+  it("never shows another session's secret", async () => {
+    const created = await browser.submit('/admin/integrations', { name: 'Archiver' });
+    const other = await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(fixture.runtime, community.id, 'other@example.test'),
+    );
+    const stolen = await other.get(created.location ?? '');
+    expect(stolen.status).toBe(410);
+    expect(stolen.body).not.toContain('new-app-secret');
+    // The rightful session still gets it once.
+    expect((await browser.get(created.location ?? '')).status).toBe(200);
+  });
+});
+
+describe('renaming and deleting an integration', () => {
+  it('renames it, and refuses an empty name with the form again', async () => {
+    const { appId } = await createIntegration('Archiver');
+    const page = `/admin/integrations/${appId}`;
+    const renamed = await browser.submit(`${page}/rename`, { name: ' Legal hold ' }, page);
+    expect(renamed.location).toBe(`${page}?notice=renamed`);
+    expect((await browser.get(renamed.location ?? '')).body).toContain('<h1>Legal hold</h1>');
+    const refused = await browser.submit(`${page}/rename`, { name: '' }, page);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('An integration name must have 1 to 200 characters.');
+    expect((await fixture.runtime.metadata.integrations.get(appId))?.name).toBe('Legal hold');
+  });
+
+  it('deletes it after asking, and the Graph API refuses its tokens at once', async () => {
+    const { appId } = await createIntegration('Archiver');
+    const { token } = await createToken(appId, ['read_company_data_exports']);
+    const kept = await createIntegration('Kept');
+    const { token: keptToken } = await createToken(kept.appId, ['read_company_data_exports']);
+    expect((await listExports(token)).status).toBe(200);
+    const page = `/admin/integrations/${appId}`;
+    expect((await browser.get(page)).body).toContain(`href="${page}/delete"`);
+    const ask = await browser.get(`${page}/delete`);
+    expect(ask.body).toContain('Its 1 active access token will be revoked');
+    expect(await fixture.runtime.metadata.integrations.get(appId)).toBeDefined();
+
+    const deleted = await browser.submit(`${page}/delete`, {}, `${page}/delete`);
+    expect(deleted.location).toBe('/admin/integrations?notice=integration-deleted');
+    expect((await browser.get(deleted.location ?? '')).body).toContain(
+      'The integration was deleted',
+    );
+    const refused = await listExports(token);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe(190);
+    expect((await listExports(keptToken)).status).toBe(200);
+    expect((await browser.get(page)).status).toBe(404);
+    expect((await browser.submit(`${page}/delete`, {}, `/admin/integrations`)).status).toBe(404);
+  });
+});
+
 describe('what the panel refuses', () => {
   it("answers 404 for another community's integration and tokens, and changes nothing", async () => {
     const other = await seedCommunity(fixture.runtime, 'Other', 1);
@@ -328,6 +411,8 @@ describe('what the panel refuses', () => {
         { permission: 'read_company_data_exports' },
       ],
       [`/admin/tokens/${tokenId}/revoke`, {}],
+      [`/admin/integrations/${other.integrationId}/rename`, { name: 'Mine now' }],
+      [`/admin/integrations/${other.integrationId}/delete`, {}],
     ] as const) {
       expect((await browser.submit(action, form, ownPage)).status, action).toBe(404);
     }
@@ -347,6 +432,8 @@ describe('what the panel refuses', () => {
       [`/admin/integrations/${appId}/tokens`, { permission: 'manage_company_data_exports' }],
       [`/admin/integrations/${appId}/appsecret-proof`, { require_appsecret_proof: 'on' }],
       [`/admin/tokens/${token?.id ?? ''}/revoke`, {}],
+      [`/admin/integrations/${appId}/rename`, { name: 'Sneaky' }],
+      [`/admin/integrations/${appId}/delete`, {}],
     ] as const;
     for (const [action, form] of attempts) {
       const answer = await browser.post(action, form);
@@ -355,6 +442,7 @@ describe('what the panel refuses', () => {
     }
     expect(await fixture.runtime.metadata.integrations.list(community.id)).toHaveLength(1);
     expect(await fixture.runtime.metadata.integrations.get(appId)).toMatchObject({
+      name: 'Archiver',
       requireAppsecretProof: false,
     });
     const tokens = await fixture.runtime.metadata.tokens.list(appId);

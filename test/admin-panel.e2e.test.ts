@@ -75,12 +75,17 @@ async function openBrowser(ctx: { skip(note?: string): void }): Promise<Browser>
   return browser;
 }
 
-async function newPage(ctx: { skip(note?: string): void }, width = 1280): Promise<Page> {
+async function newPage(
+  ctx: { skip(note?: string): void },
+  width = 1280,
+  javaScriptEnabled = true,
+): Promise<Page> {
   const context = await (
     await openBrowser(ctx)
   ).newContext({
     viewport: { width, height: 900 },
     acceptDownloads: true,
+    javaScriptEnabled,
   });
   const page = await context.newPage();
   // Any script run by content (an alert from an injected tag) fails the test.
@@ -137,12 +142,25 @@ describe('the admin panel in Chromium', () => {
     const secret = await page.locator('#new-app-secret').innerText();
     expect(secret).toMatch(/^[0-9a-f]{32}$/);
     await screenshot(page, '02-integration-created');
-    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    // A reload shows that the secret was shown, and creates no second integration.
+    await page.reload();
+    await expectText(page, 'h1', 'Already shown');
+    expect(await page.locator('body').innerText()).not.toContain(secret);
+    await page.getByRole('link', { name: 'Back to the integrations' }).click();
+    expect(await page.getByRole('link', { name: 'Browser test' }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Browser test' }).click();
     await page.getByLabel(/read_company_data_exports/).check();
     await page.getByLabel(/manage_company_data_exports/).check();
     await page.getByRole('button', { name: 'Create token' }).click();
     token = (await page.locator('#new-token').innerText()).trim();
     await screenshot(page, '03-token-created');
+    await page.reload();
+    await expectText(page, 'h1', 'Already shown');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Access tokens' }).waitFor();
+    await page.reload();
+    // One token, the one created above: neither the reload nor the back button made another.
+    expect(await page.locator('td[data-label="Token id"]').count()).toBe(1);
 
     const community = await graph('/community', token);
     expect(community.status).toBe(200);
@@ -228,7 +246,121 @@ describe('the admin panel in Chromium', () => {
     await page.getByRole('button', { name: 'Yes, cancel the export' }).click();
     await page.waitForURL(/\/admin\/exports\/\d+\?notice=/);
     await page.locator('main').getByText('CANCELLED_BY_USER').first().waitFor();
+    // What happened, not a full bar: neither job completed.
+    const summary = page.locator('main [data-live*="fragment/summary"]');
+    expect(await summary.locator('.outcome').innerText()).toBe('0 of 2 completed, 2 aborted');
+    expect(await summary.locator('progress').getAttribute('value')).toBe('0');
     await screenshot(page, '07-export-cancelled');
+    await page.context().close();
+  }, 60_000);
+
+  it('without script, shows nothing that needs it, and starts an export for typed member ids', async (ctx) => {
+    const page = await newPage(ctx, 1280, false);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Start an export' }).first().click();
+    // The finder and "Select all" need the script: a search box that Enter would submit with
+    // "All members" must not be there at all.
+    expect(await page.getByLabel('Find members by name').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: /Select (all|none)/ }).count()).toBe(0);
+    const members = page.getByRole('group', { name: 'Members' });
+    expect(await members.innerText()).toContain('type their ids below');
+    expect(await members.innerText()).not.toContain('find them by name');
+    await screenshot(page, '04b-export-form-no-script');
+    // Her id, as an admin would read it from the community's data.
+    const found = await page.request.get(`${server.baseUrl}/admin/members.json?q=zo`, {
+      headers: { accept: 'application/json' },
+    });
+    const zoe = ((await found.json()) as { members: { id: string; name: string }[] }).members.find(
+      (member) => member.name === 'Zoë Moreau',
+    );
+    expect(zoe).toBeDefined();
+    await page.getByLabel('Posts', { exact: true }).check();
+    await page.getByLabel('Chosen members').check();
+    await page.getByLabel('Member ids').fill(zoe?.id ?? '');
+    await page.getByRole('button', { name: 'Start export' }).click();
+    await page.waitForURL(/\/admin\/exports\/\d+/);
+    // The company job and Zoë's: the member typed, not every member (4 of them).
+    await page.locator('main').getByText('Zoë Moreau').first().waitFor();
+    expect(await page.locator('dt:text-is("Jobs in all") + dd').innerText()).toBe('2');
+    await page.context().close();
+  }, 60_000);
+
+  it('with script, Enter in the member finder searches and never submits the export form', async (ctx) => {
+    const page = await newPage(ctx);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Start an export' }).first().click();
+    const formUrl = page.url();
+    await page.getByLabel('Find members by name').fill('zo');
+    await page.getByLabel('Find members by name').press('Enter');
+    await page.getByLabel('Zoë Moreau').waitFor();
+    expect(page.url()).toBe(formUrl);
+    expect(await page.locator('h1').innerText()).toBe('Start an export');
+    await page.context().close();
+  }, 60_000);
+
+  it('keeps "Select all" true to the boxes after one is unticked', async (ctx) => {
+    const page = await newPage(ctx);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Start an export' }).first().click();
+    const userData = page.getByRole('group', { name: 'User data' });
+    const button = userData.locator('button[data-select-all]');
+    const boxes = userData.getByRole('checkbox');
+    expect(await button.innerText()).toBe('Select all');
+    await button.click();
+    expect(await button.innerText()).toBe('Select none');
+    await userData.getByLabel('Posts', { exact: true }).uncheck();
+    // One box is unticked: the button offers to tick them all, and does.
+    expect(await button.innerText()).toBe('Select all');
+    await button.click();
+    expect(await boxes.count()).toBe(13);
+    expect(await userData.getByRole('checkbox', { checked: true }).count()).toBe(13);
+    expect(await button.innerText()).toBe('Select none');
+    // Ticking the last box by hand makes every box ticked: the button offers none.
+    await userData.getByLabel('Posts', { exact: true }).uncheck();
+    await userData.getByLabel('Posts', { exact: true }).check();
+    expect(await button.innerText()).toBe('Select none');
+    await button.click();
+    expect(await userData.getByRole('checkbox', { checked: true }).count()).toBe(0);
+    await page.context().close();
+  }, 60_000);
+
+  it('says when the live connection is lost, and recovers when it is back', async (ctx) => {
+    const page = await newPage(ctx);
+    await signIn(page);
+    // The server refuses the stream for now, as a proxy in trouble would.
+    await page.route('**/admin/live', (route) => route.fulfill({ status: 503, body: 'down' }));
+    await page.locator('main a[href^="/admin/exports/"]').filter({ hasText: /\d/ }).first().click();
+    await page.waitForURL(/\/admin\/exports\/\d+/);
+    const lost = page.getByRole('status').filter({ hasText: 'Connection lost, reconnecting…' });
+    await lost.waitFor({ timeout: 10_000 });
+    await screenshot(page, '11-connection-lost');
+    await page.unroute('**/admin/live');
+    await lost.waitFor({ state: 'hidden', timeout: 15_000 });
+    await page.context().close();
+  }, 60_000);
+
+  it('goes to the sign-in page when the session of a live page ends', async (ctx) => {
+    const page = await newPage(ctx);
+    await signIn(page);
+    // As after a restart that lost the session: the stream is answered with the sign-in page.
+    await page.route('**/admin/live', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<!doctype html><h1>Sign in</h1>',
+      }),
+    );
+    await page.locator('main a[href^="/admin/exports/"]').filter({ hasText: /\d/ }).first().click();
+    await page.waitForURL(/\/admin\/exports\/\d+/);
+    const exportPath = new URL(page.url()).pathname;
+    await page.getByText('Connection lost, reconnecting…').waitFor({ timeout: 10_000 });
+    // The session ends (signed out in another tab); this page must not stay stale.
+    const other = await page.context().newPage();
+    await other.goto(`${server.baseUrl}/admin/integrations`);
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.waitForURL(/\/admin\/sign-in/);
+    await page.waitForURL(/\/admin\/sign-in/, { timeout: 20_000 });
+    expect(new URL(page.url()).searchParams.get('next')).toBe(exportPath);
     await page.context().close();
   }, 60_000);
 
@@ -242,6 +374,38 @@ describe('the admin panel in Chromium', () => {
     await page.waitForURL(/notice=token-revoked/);
     await screenshot(page, '08-token-revoked');
     const refused = await graph('/community', token);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe(190);
+    await page.context().close();
+  }, 60_000);
+
+  it('renames an integration, then deletes it from its danger zone, and its token stops working', async (ctx) => {
+    const page = await newPage(ctx);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Integrations' }).click();
+    await page.getByLabel('Name').fill('Doomed draft');
+    await page.getByRole('button', { name: 'Create integration' }).click();
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByLabel(/read_company_data_exports/).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const doomedToken = (await page.locator('#new-token').innerText()).trim();
+    expect((await graph('/community', doomedToken)).status).toBe(200);
+    await page.getByRole('link', { name: 'Back to the integration' }).click();
+
+    await page.getByRole('textbox', { name: 'Name' }).fill('Doomed');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.waitForURL(/notice=renamed/);
+    await expectText(page, 'h1', 'Doomed');
+    await page
+      .getByRole('region', { name: 'Danger zone' })
+      .getByRole('link', { name: 'Delete integration' })
+      .click();
+    await page.getByText('Its 1 active access token will be revoked').waitFor();
+    await screenshot(page, '12-delete-integration');
+    await page.getByRole('button', { name: 'Yes, delete the integration' }).click();
+    await page.waitForURL(/\/admin\/integrations\?notice=integration-deleted/);
+    expect(await page.getByRole('link', { name: 'Doomed' }).count()).toBe(0);
+    const refused = await graph('/community', doomedToken);
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe(190);
     await page.context().close();
@@ -265,6 +429,14 @@ describe('the admin panel in Chromium', () => {
 
   it('signs in with the keyboard alone', async (ctx) => {
     const page = await newPage(ctx);
+    // No console errors, and no request for /favicon.ico (which the Graph API would refuse).
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/favicon.ico') problems.push(request.url());
+    });
     await page.goto(`${server.baseUrl}/admin/exports`);
     await page.getByLabel('Email').focus();
     await page.keyboard.type(EMAIL);
@@ -272,6 +444,8 @@ describe('the admin panel in Chromium', () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/exports$/);
+    await page.waitForLoadState('networkidle');
+    expect(problems).toEqual([]);
     await screenshot(page, '00-exports');
     await page.context().close();
   }, 60_000);

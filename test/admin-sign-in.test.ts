@@ -165,4 +165,14 @@ describe('security headers', () => {
     expect(again.status).toBe(304);
     expect((await browser.get('/admin/assets/panel.css')).body).toContain('progress');
   });
+
+  it('names its own icon on every page, so browsers do not ask the Graph API for /favicon.ico', async () => {
+    const browser = new PanelClient(fixture.app);
+    const page = await browser.get('/admin/sign-in');
+    expect(page.body).toContain('<link rel="icon" href="/admin/assets/favicon.svg"');
+    const icon = await browser.get('/admin/assets/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.body).toMatch(/^<svg /);
+  });
 });

@@ -15,6 +15,7 @@ const OPEN_ROUTES = new Set([
   '/admin/sign-in',
   '/admin/assets/panel.css',
   '/admin/assets/panel.js',
+  '/admin/assets/favicon.svg',
 ]);
 
 let fixture: GraphFixture;
@@ -96,6 +97,17 @@ describe('a signed-out request to the admin panel', () => {
     });
     expect(answer.statusCode).toBe(303);
     expect(answer.headers.location).toMatch(/^\/admin\/sign-in/);
+  });
+});
+
+describe('a signed-out event stream', () => {
+  it('gets 401, not the sign-in page, so that the script can tell the session ended', async () => {
+    const answer = await panel.inject({
+      url: '/admin/live',
+      headers: { accept: 'text/event-stream', cookie: 'dyi_admin_session=ended-session' },
+    });
+    expect(answer.statusCode).toBe(401);
+    expect(answer.headers.location).toBeUndefined();
   });
 });
 

@@ -6,7 +6,9 @@
  *   event stream at /admin/live says the data changed;
  * - the member finder: `[data-member-search="<url>"]` looks members up by name as one types,
  *   and lists them as checkboxes in `[data-member-results]`, keeping the ones already chosen;
- * - "select all" buttons: `[data-select-all]` checks every checkbox of its fieldset;
+ * - "select all" buttons: `[data-select-all]` checks every checkbox of its fieldset, or none
+ *   when all are checked, and says which it will do;
+ * - a lost event stream: the page says so, keeps re-reading, and goes to sign-in once signed out;
  * - elements marked `data-needs-script` are hidden until this script runs.
  * User text is only ever put in with textContent, never as markup.
  */
@@ -40,10 +42,49 @@ if (liveRegions.length > 0 && 'EventSource' in window) {
     }
   };
 
+  connectLive(refresh);
+}
+
+/** How long to wait before opening the event stream again after the server refused it, in ms. */
+const RECONNECT_MS = 5000;
+
+/**
+ * Opens the event stream and keeps the page true when it breaks. On any error the page says
+ * "Connection lost, reconnecting…" and fetches its live parts at once: a session that ended
+ * shows up there as a redirect to the sign-in page, which `refreshRegion` follows. A stream the
+ * server refused (401 once signed out, or an answer that is no stream) is not retried by the
+ * browser, so this opens a new one after a pause, re-reading the live parts meanwhile.
+ * @param {() => Promise<void>} refresh
+ */
+function connectLive(refresh) {
   const events = new EventSource('/admin/live');
   events.addEventListener('change', () => void refresh());
   // After a lost connection the browser reconnects by itself; catch up on what was missed.
-  events.addEventListener('open', () => void refresh());
+  events.addEventListener('open', () => {
+    showConnectionLost(false);
+    void refresh();
+  });
+  events.addEventListener('error', () => {
+    showConnectionLost(true);
+    void refresh();
+    if (events.readyState === EventSource.CLOSED) {
+      window.setTimeout(() => connectLive(refresh), RECONNECT_MS);
+    }
+  });
+}
+
+/** @param {boolean} isLost */
+function showConnectionLost(isLost) {
+  let note = document.getElementById('connection-lost');
+  if (!note && isLost) {
+    note = document.createElement('p');
+    note.id = 'connection-lost';
+    note.className = 'connection';
+    note.setAttribute('role', 'status');
+    note.textContent = 'Connection lost, reconnecting…';
+    document.querySelector('main')?.prepend(note);
+  }
+  if (note) note.hidden = !isLost;
 }
 
 /** @param {HTMLElement} region */
@@ -56,9 +97,9 @@ async function refreshRegion(region) {
   } catch {
     return; // offline for a moment: the next change event tries again
   }
-  // Signed out meanwhile: the server redirected to the sign-in page; show it.
+  // Signed out meanwhile: the server redirected to the sign-in page; go there.
   if (response.redirected || response.status === 401) {
-    window.location.reload();
+    goToSignIn();
     return;
   }
   if (!response.ok) return;
@@ -122,7 +163,7 @@ async function search(input, results, ticket, latest) {
     url.searchParams.set('q', text);
     const response = await fetch(url, { headers: { accept: 'application/json' } });
     if (response.redirected || response.status === 401) {
-      window.location.reload();
+      goToSignIn();
       return;
     }
     if (!response.ok || ticket !== latest()) return;
@@ -161,17 +202,36 @@ function memberItem(member) {
   return item;
 }
 
+/** Set once the page is on its way to sign-in: a second navigation would abort the first. */
+let isLeaving = false;
+
+/** The sign-in page, which brings the admin back here once signed in. */
+function goToSignIn() {
+  if (isLeaving) return;
+  isLeaving = true;
+  const here = window.location.pathname + window.location.search;
+  window.location.assign(`/admin/sign-in?next=${encodeURIComponent(here)}`);
+}
+
 // ---- select all ----------------------------------------------------------------------------
 
+// The button's words and action follow the boxes as they are: "Select none" only when every
+// box is ticked, whatever ticked them.
 for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
   document.querySelectorAll('button[data-select-all]')
 )) {
+  const group = button.closest('fieldset');
+  if (!group) continue;
+  const boxes = () =>
+    /** @type {HTMLInputElement[]} */ ([...group.querySelectorAll('input[type=checkbox]')]);
+  const label = () => {
+    button.textContent = boxes().every((box) => box.checked) ? 'Select none' : 'Select all';
+  };
   button.addEventListener('click', () => {
-    const boxes = /** @type {HTMLInputElement[]} */ ([
-      ...(button.closest('fieldset')?.querySelectorAll('input[type=checkbox]') ?? []),
-    ]);
-    const check = boxes.some((box) => !box.checked);
-    for (const box of boxes) box.checked = check;
-    button.textContent = check ? 'Select none' : 'Select all';
+    const check = boxes().some((box) => !box.checked);
+    for (const box of boxes()) box.checked = check;
+    label();
   });
+  group.addEventListener('change', label);
+  label();
 }

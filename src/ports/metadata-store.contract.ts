@@ -443,6 +443,52 @@ export function runMetadataStoreContract(
         expect((await store.integrations.get(integration.id))?.requireAppsecretProof).toBe(false);
         expect((await store.integrations.get(second.id))?.requireAppsecretProof).toBe(false);
       });
+
+      it('renames one integration, and answers false for one that does not exist', async () => {
+        const communityId = await community();
+        const integration = await newIntegration(communityId);
+        const other = await newIntegration(communityId);
+        expect(await store.integrations.rename(integration.id, 'Legal hold exporter')).toBe(true);
+        expect(await store.integrations.get(integration.id)).toEqual({
+          ...integration,
+          name: 'Legal hold exporter',
+        });
+        expect((await store.integrations.get(other.id))?.name).toBe(other.name);
+        expect(await store.integrations.rename(HIGHEST_ID, 'nobody')).toBe(false);
+        expect(await store.integrations.rename('not-an-id', 'nobody')).toBe(false);
+      });
+
+      it('deletes an integration with its tokens, counting the active ones, and no other', async () => {
+        const communityId = await community();
+        const integration = await newIntegration(communityId);
+        const kept = await newIntegration(communityId);
+        const token = (hash: string, integrationId: Id) =>
+          store.tokens.create({
+            integrationId,
+            communityId,
+            tokenHash: hash.repeat(64),
+            hint: 'wxyz',
+            permissions: ['read_company_data_exports'],
+            createTime: T0,
+          });
+        const active = await token('a', integration.id);
+        const revoked = await token('b', integration.id);
+        await store.tokens.revoke(revoked.id, T0 + 1);
+        const other = await token('c', kept.id);
+
+        expect(await store.integrations.delete(integration.id)).toBe(1);
+        expect(await store.integrations.get(integration.id)).toBeUndefined();
+        expect(await store.integrations.list(communityId)).toEqual([kept]);
+        expect(await store.tokens.findByHash('a'.repeat(64))).toBeUndefined();
+        expect(await store.tokens.get(active.id)).toBeUndefined();
+        expect(await store.tokens.list(integration.id)).toEqual([]);
+        expect(await store.findObject(integration.id)).toBeUndefined();
+        expect(await store.findObject(active.id)).toBeUndefined();
+        expect(await store.tokens.get(other.id)).toEqual(other);
+
+        expect(await store.integrations.delete(integration.id)).toBeUndefined();
+        expect(await store.integrations.delete(HIGHEST_ID)).toBeUndefined();
+      });
     });
 
     describe('tokens', () => {

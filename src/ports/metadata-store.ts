@@ -95,6 +95,14 @@ export interface IntegrationRepository {
   get(id: Id): Promise<Integration | undefined>;
   list(communityId: Id): Promise<readonly Integration[]>;
   setRequireAppsecretProof(id: Id, required: boolean): Promise<void>;
+  /** Gives the integration a new name; false when there is no such integration. */
+  rename(id: Id, name: string): Promise<boolean>;
+  /**
+   * Deletes the integration with all its tokens, in one transaction: its tokens are unknown
+   * from then on, so every call with them is refused. Answers how many of them were active
+   * (not revoked), or undefined when there is no such integration.
+   */
+  delete(id: Id): Promise<number | undefined>;
 }
 
 export interface NewAccessToken {

@@ -1,6 +1,6 @@
 /**
  * @module
- * Integrations and their access tokens: creating, revoking, and turning a presented token
+ * Integrations and their access tokens: creating, renaming, deleting, revoking, and turning a presented token
  * (with its optional `appsecret_proof`) into a Principal. Tokens are random, shown once, and
  * stored only as SHA-256 hashes; lookups compare hashes in constant time.
  */
@@ -61,10 +61,7 @@ export class AccessService {
     communityId: Id,
     input: { name: string; requireAppsecretProof?: boolean },
   ): Promise<Integration> {
-    const name = input.name.trim();
-    if (name.length === 0 || name.length > 200) {
-      throw new ValidationError('name', 'An integration name must have 1 to 200 characters.');
-    }
+    const name = integrationName(input.name);
     if (!(await this.#store.communities.get(communityId))) throw new NotFoundError(communityId);
     return this.#store.integrations.create({
       communityId,
@@ -73,6 +70,20 @@ export class AccessService {
       requireAppsecretProof: input.requireAppsecretProof ?? false,
       createTime: unixSeconds(this.#clock),
     });
+  }
+
+  async renameIntegration(integrationId: Id, newName: string): Promise<void> {
+    const name = integrationName(newName);
+    if (!(await this.#store.integrations.rename(integrationId, name))) {
+      throw new NotFoundError(integrationId);
+    }
+  }
+
+  /** Deletes the integration and its tokens; answers how many of them were still active. */
+  async deleteIntegration(integrationId: Id): Promise<number> {
+    const activeTokens = await this.#store.integrations.delete(integrationId);
+    if (activeTokens === undefined) throw new NotFoundError(integrationId);
+    return activeTokens;
   }
 
   async setRequireAppsecretProof(integrationId: Id, required: boolean): Promise<void> {
@@ -228,4 +239,13 @@ export function parsePermissions(values: readonly string[]): Permission[] {
     );
   }
   return [...new Set(names as Permission[])];
+}
+
+/** The name trimmed, or a ValidationError saying what a name may be. */
+function integrationName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 200) {
+    throw new ValidationError('name', 'An integration name must have 1 to 200 characters.');
+  }
+  return trimmed;
 }

@@ -11,7 +11,14 @@ import type {
   TokenCredential,
   TokenRepository,
 } from '../../ports/metadata-store.js';
-import { inTransaction, newObjectId, query, queryOne, toRowId } from './sqlite-database.js';
+import {
+  deleteObjects,
+  inTransaction,
+  newObjectId,
+  query,
+  queryOne,
+  toRowId,
+} from './sqlite-database.js';
 import type { AccessTokensTable, IntegrationsTable, SqliteDatabase } from './sqlite-schema.js';
 
 function toIntegration(row: IntegrationsTable): Integration {
@@ -70,6 +77,44 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
       .set({ require_appsecret_proof: required ? 1 : 0 })
       .where('id', '=', Number(id))
       .execute();
+  }
+
+  async rename(id: Id, name: string): Promise<boolean> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return false;
+    const result = await this.db()
+      .updateTable('integrations')
+      .set({ name })
+      .where('id', '=', rowId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  delete(id: Id): Promise<number | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return Promise.resolve(undefined);
+    return inTransaction(this.db(), async (trx) => {
+      const integration = await trx
+        .selectFrom('integrations')
+        .select('id')
+        .where('id', '=', rowId)
+        .executeTakeFirst();
+      if (!integration) return undefined;
+      const tokens = await trx
+        .selectFrom('access_tokens')
+        .select(['id', 'revoke_time'])
+        .where('integration_id', '=', rowId)
+        .execute();
+      // Rows go before the objects rows they reference (foreign keys are on).
+      await trx.deleteFrom('access_tokens').where('integration_id', '=', rowId).execute();
+      await deleteObjects(
+        trx,
+        tokens.map((token) => token.id),
+      );
+      await trx.deleteFrom('integrations').where('id', '=', rowId).execute();
+      await deleteObjects(trx, [rowId]);
+      return tokens.filter((token) => token.revoke_time === null).length;
+    });
   }
 }
 

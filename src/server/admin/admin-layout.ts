@@ -53,6 +53,7 @@ export function renderPage(options: PageOptions): string {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>${options.title} · dyi-export admin</title>
+          <link rel="icon" href="${ASSET_PATHS.icon}" type="image/svg+xml" />
           <link rel="stylesheet" href="${ASSET_PATHS.css}" />
           <script type="module" src="${ASSET_PATHS.js}"></script>
         </head>

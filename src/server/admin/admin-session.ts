@@ -4,7 +4,8 @@
  * HttpOnly and SameSite=Strict, scoped to `/admin`; on top of that every form carries a CSRF
  * token that must match its session's (or, for the sign-in form, which has no session yet, a
  * cookie set with the form: double submit). Requests without a session are refused before any
- * handler runs: pages redirect to the sign-in page, anything else gets 401.
+ * handler runs: pages redirect to the sign-in page, anything else (an event stream included)
+ * gets 401.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -63,6 +64,11 @@ export function formValues(request: FastifyRequest, name: string): string[] {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
+/** Whether the request is a browser's EventSource (which asks for nothing but a stream). */
+function isEventStream(request: FastifyRequest): boolean {
+  return request.headers.accept === 'text/event-stream';
+}
+
 /** preHandler of every signed-in route: loads the session, checks CSRF on anything unsafe. */
 export function requireSession(runtime: Runtime) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -71,7 +77,8 @@ export function requireSession(runtime: Runtime) {
     const safe = SAFE_METHODS.has(request.method);
     if (!session) {
       if (cookie !== undefined) reply.clearCookie(SESSION_COOKIE, cookieOptions(runtime));
-      if (safe) {
+      // An event stream cannot follow a redirect to a page: 401 tells the script to go to sign-in.
+      if (safe && !isEventStream(request)) {
         const next = encodeURIComponent(request.url);
         return reply.redirect(`/admin/sign-in?next=${next}`, 303);
       }

@@ -31,6 +31,7 @@ import {
   jobOutcomeWords,
   MEDIA_QUALITY_LABELS,
   noticeOf,
+  exportProgress,
   progressBar,
   timeElement,
   timeRange,
@@ -170,7 +171,7 @@ async function summary(view: ExportView): Promise<Html> {
   const state = exportStateOf(status);
   const id = view.exportJob.id;
   return html`<p><span class="state ${state.className}">${state.words}</span></p>
-    <p>${progressBar(`Export ${id}`, status.progress)}</p>
+    <p>${exportProgress(`Export ${id}`, status)}</p>
     <dl class="facts">
       <div>
         <dt>Completed jobs</dt>

@@ -177,8 +177,9 @@ function membersFieldset(form: ExportForm): Html {
       Chosen members</label
     >
     <p class="muted">
-      “All members” gives every active member a job. For “Chosen members”, find them by name and
-      tick them.
+      “All members” gives every active member a job.
+      <span data-needs-script hidden>For “Chosen members”, find them by name and tick them.</span>
+      <noscript>For “Chosen members”, type their ids below.</noscript>
     </p>
     <div class="stack" data-needs-script hidden>
       <label for="member-search">Find members by name</label>

@@ -106,6 +106,26 @@ export function percentOf(progress: number): number {
   return Math.floor(Math.min(1, Math.max(0, progress)) * 100);
 }
 
+/**
+ * An export's progress as the admin should read it. While it runs, and once every job has
+ * completed, a bar; once it ended with jobs that did not complete (cancelled, aborted, failed),
+ * what happened instead: "8 of 50 completed, 42 aborted", with a bar of the completed share.
+ * A full bar would say that everything was done, which is not true then.
+ */
+export function exportProgress(label: string, status: ExportStatus): Html {
+  const { counts } = status;
+  const unfinished = counts.aborted + counts.failed;
+  if (!status.isCompleted || unfinished === 0) return progressBar(label, status.progress);
+  const outcome = [
+    `${counts.completed} of ${counts.total} completed`,
+    ...(counts.aborted > 0 ? [`${counts.aborted} aborted`] : []),
+    ...(counts.failed > 0 ? [`${counts.failed} failed`] : []),
+  ].join(', ');
+  const percent = percentOf(counts.completed / counts.total);
+  return html`<progress max="100" value="${percent}" aria-label="${label}: ${outcome}"></progress>
+    <span class="outcome" aria-hidden="true">${outcome}</span>`;
+}
+
 /** A labelled progress bar: "<label>: 40 %". */
 export function progressBar(label: string, progress: number): Html {
   const percent = percentOf(progress);

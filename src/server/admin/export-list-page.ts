@@ -18,7 +18,7 @@ import {
   FORMAT_LABELS,
   MEDIA_QUALITY_LABELS,
   noticeOf,
-  progressBar,
+  exportProgress,
   timeElement,
   timeRange,
 } from './export-labels.js';
@@ -102,7 +102,7 @@ function exportRow(status: ExportStatus): Html {
     <td data-label="Time range">${timeRange(exportJob.startTime, exportJob.endTime)}</td>
     <td data-label="State"><span class="state ${state.className}">${state.words}</span></td>
     <td data-label="Progress" class="nowrap">
-      ${progressBar(`Export ${exportJob.id}`, status.progress)}
+      ${exportProgress(`Export ${exportJob.id}`, status)}
     </td>
     <td data-label="Jobs" class="counts">
       <span>${counts.completed} completed</span>

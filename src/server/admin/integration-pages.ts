@@ -2,9 +2,9 @@
  * @module
  * The "Integrations" section: the community's integrations (the programs that call the API),
  * creating one, and an integration's own page with its appsecret_proof switch and its access
- * tokens (`token-pages.ts`). An app secret is shown in full once, on the page that answers the
- * create form (201, not a redirect, so it is in no URL); every later page shows only its last
- * four characters.
+ * tokens (`token-pages.ts`). An app secret is shown in full once, on the page the create form
+ * redirects to (`secret-reveal-pages.ts`: a reload shows "already shown" and creates nothing);
+ * every later page shows only its last four characters.
  */
 import type { FastifyInstance } from 'fastify';
 import { type Integration, ValidationError } from '../../domain/index.js';
@@ -15,6 +15,17 @@ import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { ownIntegration } from './own-integrations.js';
+import {
+  dangerZone,
+  registerIntegrationSettingsPages,
+  renameForm,
+} from './integration-settings-pages.js';
+import { OneTimeReveals } from './one-time-reveals.js';
+import {
+  keepForReveal,
+  registerSecretRevealPages,
+  type SecretReveal,
+} from './secret-reveal-pages.js';
 import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
 
 /** Notices an integration's page shows after a form, by `?notice=`; anything else shows none. */
@@ -23,6 +34,9 @@ const NOTICES = {
     'appsecret_proof is now required: calls with this integration’s tokens that lack it are refused.',
   'appsecret-proof-optional': 'appsecret_proof is no longer required.',
   'token-revoked': 'The access token was revoked: programs using it are refused from now on.',
+  renamed: 'The integration was renamed.',
+  'integration-deleted':
+    'The integration was deleted, and its access tokens with it: programs using them are refused.',
 } as const satisfies Record<string, string>;
 
 const CHECKBOX = 'require_appsecret_proof';
@@ -40,9 +54,12 @@ function secretHint(integration: Integration): string {
 }
 
 export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtime): void {
+  const reveals = new OneTimeReveals<SecretReveal>();
+  registerSecretRevealPages(panel, runtime, reveals);
   panel.get('/integrations', async (request, reply) => {
     const session = sessionOf(request);
-    return sendPage(reply, await listPage(runtime, session), 200);
+    const page = await listPage(runtime, session);
+    return sendPage(reply, { ...page, notice: noticeOf(request.query) }, 200);
   });
 
   panel.post('/integrations', async (request, reply) => {
@@ -60,41 +77,11 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
       const form = { name, requireAppsecretProof, error: error.message };
       return sendPage(reply, await listPage(runtime, session, form), 400);
     }
-    return sendPage(
-      reply,
-      {
-        title: 'Integration created',
-        session,
-        section: 'integrations',
-        body: html`<h1>Integration created</h1>
-        <p class="warning" role="alert">
-          <strong>Copy the app secret now: it is shown only this once.</strong> Afterwards the panel
-          shows only its last 4 characters.
-        </p>
-        <dl class="stack">
-          <dt>Name</dt>
-          <dd>${integration.name}</dd>
-          <dt>App ID</dt>
-          <dd class="secret" id="new-app-id">${integration.id}</dd>
-          <dt>App secret</dt>
-          <dd class="secret" id="new-app-secret">${integration.appSecret}</dd>
-        </dl>
-        <p class="muted">
-          ${
-            integration.requireAppsecretProof
-              ? html`Calls must send <code>appsecret_proof</code>: hex HMAC-SHA256 of the access
-                  token, keyed with the app secret.`
-              : html`The app secret is needed only if <code>appsecret_proof</code> is required
-                  later.`
-          }
-        </p>
-        <p>
-          <a href="/admin/integrations/${integration.id}">Go to the integration</a> to create its
-          access tokens.
-        </p>`,
-      },
-      201,
-    );
+    const revealAt = keepForReveal(reveals, session, {
+      kind: 'app-secret',
+      integrationId: integration.id,
+    });
+    return reply.redirect(revealAt, 303);
   });
 
   panel.get<{ Params: { id: string } }>('/integrations/:id', async (request, reply) => {
@@ -145,7 +132,9 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         <h2>Access tokens</h2>
         ${tokenTable(tokens)}
         <h2>Create an access token</h2>
-        ${tokenForm(session, integration)}`,
+        ${tokenForm(session, integration)}
+        <h2>Rename</h2>
+        ${renameForm(session, integration)} ${dangerZone(integration)}`,
       },
       200,
     );
@@ -163,7 +152,8 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
     },
   );
 
-  registerTokenPages(panel, runtime);
+  registerTokenPages(panel, runtime, reveals);
+  registerIntegrationSettingsPages(panel, runtime);
 }
 
 interface CreateForm {

@@ -5,18 +5,21 @@
  * reload. Events carry no data, only "look again": what a page may see is decided when it
  * fetches, by the same checks as any page. Changes are found from the store's change mark,
  * which moves on any commit, the export workers' included, and are sent at most once per
- * `MIN_INTERVAL_MS`.
+ * `MIN_INTERVAL_MS`. A stream ends once its session has (signed out, expired, deleted): the
+ * browser's reconnect then gets 401 and the script goes to the sign-in page.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
-import { sessionOf } from './admin-session.js';
+import { SESSION_COOKIE, sessionOf } from './admin-session.js';
 
 /** How often the change mark is read, and the least time between two events, in ms. */
 const CHECK_INTERVAL_MS = 250;
 const MIN_INTERVAL_MS = 1000;
 /** A comment line keeps proxies from closing a quiet stream, in ms. */
 const HEARTBEAT_MS = 20_000;
+/** How often a stream checks that its session still holds, in ms. */
+const SESSION_CHECK_MS = 2000;
 
 export function registerLiveUpdates(panel: FastifyInstance, runtime: Runtime): void {
   const streams = new Set<ServerResponse>();
@@ -54,8 +57,18 @@ export function registerLiveUpdates(panel: FastifyInstance, runtime: Runtime): v
         stream.write(': still here\n\n');
       }
     }, CHECK_INTERVAL_MS);
+    const cookie = request.cookies[SESSION_COOKIE] ?? '';
+    const sessionCheck = setInterval(() => {
+      void runtime.admins.session(cookie).then(
+        (session) => {
+          if (!session) stream.end();
+        },
+        () => undefined, // the store is busy or closing: the next check asks again
+      );
+    }, SESSION_CHECK_MS);
     const stop = (): void => {
       clearInterval(timer);
+      clearInterval(sessionCheck);
       streams.delete(stream);
     };
     stream.once('close', stop);

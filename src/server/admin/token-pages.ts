@@ -1,9 +1,10 @@
 /**
  * @module
  * An integration's access tokens in the panel: the table and the "Create an access token" form
- * that its page shows, and the routes behind them. A new token is shown once, on the page that
- * answers the form (201, never a redirect, so it is in no URL and no history entry); the store
- * keeps only its hash and its last four characters, which is all any later page can show.
+ * that its page shows, and the routes behind them. A new token is shown once, on the page the
+ * form redirects to (`secret-reveal-pages.ts`: kept in memory until then, never in a URL; a
+ * reload shows "already shown"); the store keeps only its hash and its last four characters,
+ * which is all any later page can show.
  * Revoking asks first, on a page of its own, and says so when the token is revoked already.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -20,7 +21,9 @@ import { formValues, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
+import type { OneTimeReveals } from './one-time-reveals.js';
 import { ownIntegration, ownToken } from './own-integrations.js';
+import { keepForReveal, type SecretReveal } from './secret-reveal-pages.js';
 
 /** What each permission lets a program do, in the words of the form. */
 export const PERMISSION_WORDS: Readonly<Record<Permission, string>> = {
@@ -107,7 +110,11 @@ export function tokenForm(
   </form>`;
 }
 
-export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): void {
+export function registerTokenPages(
+  panel: FastifyInstance,
+  runtime: Runtime,
+  reveals: OneTimeReveals<SecretReveal>,
+): void {
   panel.post<{ Params: { id: string } }>('/integrations/:id/tokens', async (request, reply) => {
     const session = sessionOf(request);
     const integration = await ownIntegration(runtime, session, request.params.id);
@@ -131,35 +138,12 @@ export function registerTokenPages(panel: FastifyInstance, runtime: Runtime): vo
         400,
       );
     }
-    const { token, record } = created;
-    return sendPage(
-      reply,
-      {
-        title: 'Access token created',
-        session,
-        section: 'integrations',
-        body: html`<h1>Access token created</h1>
-        <p class="warning" role="alert">
-          <strong>Copy the token now: it will not be shown again.</strong> Afterwards the panel
-          shows only its last 4 characters (${tokenHint(record)}).
-        </p>
-        <p class="secret" id="new-token">${token}</p>
-        <p>
-          For ${integration.name} (app id ${integration.id}), with the permissions
-          ${record.permissions.join(', ')}.
-        </p>
-        <p class="muted">
-          Programs send it as <code>Authorization: Bearer &lt;token&gt;</code> or as the
-          <code>access_token</code> parameter${
-            integration.requireAppsecretProof
-              ? html`, together with <code>appsecret_proof</code>, which this integration requires`
-              : ''
-          }.
-        </p>
-        <p><a href="${integrationPath(integration)}">Back to the integration</a></p>`,
-      },
-      201,
-    );
+    const revealAt = keepForReveal(reveals, session, {
+      kind: 'token',
+      tokenId: created.record.id,
+      token: created.token,
+    });
+    return reply.redirect(revealAt, 303);
   });
 
   panel.get<{ Params: { id: string } }>('/tokens/:id/revoke', async (request, reply) => {

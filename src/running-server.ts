@@ -8,6 +8,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from './adapters/local-disk/process-alive.js';
 
 export const RUNNING_SERVER_FILE = 'server.json';
 
@@ -34,7 +35,7 @@ export async function recordRunningServer(
 /** The live server of `dataDir`, or undefined when there is none (or its record is stale). */
 export async function findRunningServer(dataDir: string): Promise<RunningServer | undefined> {
   const record = await readRecord(path.join(dataDir, RUNNING_SERVER_FILE));
-  return record !== undefined && isAlive(record.pid) ? record : undefined;
+  return record !== undefined && isProcessAlive(record.pid) ? record : undefined;
 }
 
 async function readRecord(file: string): Promise<RunningServer | undefined> {
@@ -45,15 +46,5 @@ async function readRecord(file: string): Promise<RunningServer | undefined> {
       : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's process.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { isProcessAlive } from './process-alive.js';
 
 /** A temp file nothing has been written to for this long is abandoned, whoever wrote it. */
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
@@ -45,17 +46,6 @@ export class TempFileOwners {
     const match = NAME_PATTERN.exec(name);
     if (match?.[1] !== this.#scope) return false;
     const pid = Number(match[2]);
-    return pid !== process.pid && !isAlive(pid);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    // Signal 0 checks that the process exists without touching it.
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return pid !== process.pid && !isProcessAlive(pid);
   }
 }

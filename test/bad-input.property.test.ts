@@ -21,6 +21,7 @@ import {
   type SeededCommunity,
   startGraphFixture,
 } from './support/graph-fixture.js';
+import { ENVELOPE_KEYS } from './support/fuzz-answers.js';
 
 /** Ends a property's search (shrinking included) after this long; its runs so far count. */
 const TIME_LIMIT_MS = 15_000;
@@ -83,17 +84,6 @@ interface Request {
   /** A string is sent as is (with the content-type in `headers`); an object as JSON. */
   readonly payload?: string | Record<string, unknown> | unknown[];
 }
-
-const ENVELOPE_KEYS = new Set([
-  'message',
-  'type',
-  'code',
-  'error_subcode',
-  'is_transient',
-  'fbtrace_id',
-  'error_user_title',
-  'error_user_msg',
-]);
 
 function describeRequest(request: Request): string {
   const payload =

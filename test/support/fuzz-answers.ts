@@ -14,7 +14,8 @@ export interface Answer {
 
 export type Verdict = 'ok' | 'graph-500' | 'server-error' | 'non-envelope';
 
-const ENVELOPE_KEYS = new Set([
+/** The keys a Graph error envelope's `error` object may have. */
+export const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
   'message',
   'type',
   'code',

@@ -103,19 +103,7 @@ export async function addBulkyMember(
   const blobKey = blobKeyForMedia(communityId, sha256);
   await runtime.blobs.put(blobKey, Readable.from([bytes]));
   const { sourceId, time } = options;
-  const member: MemberRecord = {
-    type: 'member',
-    id: sourceId,
-    name: 'Bulky Member',
-    email: `${sourceId}@bulky.example`,
-    title: null,
-    department: null,
-    manager: null,
-    location: null,
-    phone: null,
-    status: 'active',
-    created_time: time,
-  };
+  const member = activeMember(sourceId, 'Bulky Member', 'bulky.example', time);
   const records: (MemberRecord | PostRecord | MediaRecord)[] = [member];
   for (let i = 1; i <= options.posts; i++) {
     const mediaId = `${sourceId}-file-${i}`;
@@ -169,19 +157,7 @@ export async function addChattyMember(
 ): Promise<string> {
   const { sourceId, time } = options;
   const records: (MemberRecord | PostRecord)[] = [
-    {
-      type: 'member',
-      id: sourceId,
-      name: 'Chatty Member',
-      email: `${sourceId}@chatty.example`,
-      title: null,
-      department: null,
-      manager: null,
-      location: null,
-      phone: null,
-      status: 'active',
-      created_time: time,
-    },
+    activeMember(sourceId, 'Chatty Member', 'chatty.example', time),
   ];
   for (let i = 1; i <= options.posts; i++) {
     const words = Array.from({ length: 40 }, (_, w) => WORDS[(i * 7 + w * w) % WORDS.length]);
@@ -274,4 +250,21 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
+}
+
+/** An active member with only the fields a scenario needs; the rest empty. */
+function activeMember(id: string, name: string, domain: string, time: number): MemberRecord {
+  return {
+    type: 'member',
+    id,
+    name,
+    email: `${id}@${domain}`,
+    title: null,
+    department: null,
+    manager: null,
+    location: null,
+    phone: null,
+    status: 'active',
+    created_time: time,
+  };
 }

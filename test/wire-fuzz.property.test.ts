@@ -191,6 +191,33 @@ function count(tally: Tally, request: FuzzRequest, answer: Answer, verdict: Verd
   }
 }
 
+/**
+ * The verdict on an HTTP answer. A HEAD answer has no body, so a HEAD that failed with a 5xx is
+ * sent again as a GET: it passes when the GET fails the same way with a Graph envelope of code
+ * 1 or 2 (the budget and transient errors a GET may also get).
+ */
+async function judgeHttp(request: HttpFuzzRequest, answer: Answer): Promise<Verdict> {
+  const head = request.method === 'HEAD';
+  if (!head || answer.status < 500) return judge(answer, request.path, { head });
+  try {
+    const response = await pool.request({
+      method: 'GET',
+      path: request.path,
+      headers: request.headers,
+    });
+    const body = await response.body.text();
+    const traceId = response.headers['x-fb-trace-id'];
+    const replayed: Answer = {
+      status: response.statusCode,
+      headers: { 'x-fb-trace-id': typeof traceId === 'string' ? traceId : '' },
+      body,
+    };
+    return replayed.status === answer.status ? judge(replayed, request.path) : 'server-error';
+  } catch {
+    return 'server-error';
+  }
+}
+
 async function sendHttp(request: HttpFuzzRequest, tally: Tally): Promise<void> {
   let answer: Answer;
   try {
@@ -218,7 +245,7 @@ async function sendHttp(request: HttpFuzzRequest, tally: Tally): Promise<void> {
     note(tally, 'unanswered', request, String(error));
     return;
   }
-  count(tally, request, answer, judge(answer, request.path, { head: request.method === 'HEAD' }));
+  count(tally, request, answer, await judgeHttp(request, answer));
   if (request.batch && answer.status === 200) {
     for (const verdict of judgeBatchItems(answer.body)) {
       tally.batchItems += 1;

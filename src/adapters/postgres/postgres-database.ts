@@ -1,0 +1,124 @@
+/**
+ * @module
+ * The PostgreSQL connection pool of a store and what every repository needs from it: Kysely's
+ * PostgresDialect over `pg`, write transactions, and PostgreSQL's failures turned into ours.
+ *
+ * Numbers: `pg` hands 64-bit integers (ids, `count(*)`) back as strings, since they may exceed
+ * 2^53. Our ids start at 15 digits and stay far below 2^53, and counts of rows do too, so this
+ * pool parses them as numbers, as the SQLite adapters get them; row types can be shared.
+ */
+import { type Kysely as KyselyType, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { StorageFullError, TransientError } from '../../domain/index.js';
+
+/** PostgreSQL's type OID of `int8` (bigint, and what count(*) returns). */
+const INT8_OID = 20;
+
+export interface PostgresPoolOptions {
+  /** `postgres://user:password@host:port/database` */
+  readonly url: string;
+  /** Connections kept open at most (pg's default is 10). */
+  readonly maxConnections?: number;
+  /** The name PostgreSQL shows for these connections in `pg_stat_activity`. */
+  readonly applicationName?: string;
+}
+
+/** pg's type parsers, with `int8` read as a number (see the module comment). */
+const numbersForInt8 = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === INT8_OID
+    ? (value: string): number => Number(value)
+    : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser;
+
+/** A `pg` pool with the settings every store uses. */
+export function openPool(options: PostgresPoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    application_name: options.applicationName ?? 'dyi-export',
+    types: { getTypeParser: numbersForInt8 },
+  });
+  // An idle connection the server closed (restart, failover) must not crash the process: the
+  // pool drops it and the next query opens a new one.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Kysely over a pool from `openPool`. Destroying it ends the pool. */
+export function openPostgres<DB>(options: PostgresPoolOptions): KyselyType<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: openPool(options) }) });
+}
+
+/** SQLSTATE codes (and classes, by their first two characters) worth retrying. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/** Node's socket errors when the server cannot be reached or dropped the connection. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/**
+ * Our error for a failure of PostgreSQL: a full disk (53100) or exceeded quota (53xxx) is a
+ * StorageFullError; a failure that passes on retry (deadlock, serialization, shutdown, network)
+ * a TransientError. Anything else passes through unchanged, so callers keep matching constraint
+ * codes (`isUniqueViolation`).
+ */
+export function fromPostgresError(error: unknown, location: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') {
+    if (error instanceof Error && /Connection terminated|timeout exceeded/i.test(error.message)) {
+      return new TransientError('The connection to PostgreSQL was lost; retry.', { cause: error });
+    }
+    return error;
+  }
+  if (code === '53100' || code === '53200') {
+    return new StorageFullError('the metadata database', location, { cause: error });
+  }
+  if (TRANSIENT_CODES.has(code) || code.startsWith('08') || NETWORK_CODES.has(code)) {
+    return new TransientError(`PostgreSQL could not complete the request (${code}); retry.`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/** PostgreSQL's unique_violation (23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
+
+/** Runs `fn` in one transaction; its failures come out as ours (`fromPostgresError`). */
+export async function inTransaction<DB, T>(
+  db: KyselyType<DB>,
+  location: string,
+  fn: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  try {
+    return await db.transaction().execute(fn);
+  } catch (error) {
+    throw fromPostgresError(error, location);
+  }
+}
+
+/** Where a database URL points, with its password left out (for messages and logs). */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString().replace(/:@/, '@');
+  } catch {
+    return 'an unparsable PostgreSQL URL';
+  }
+}

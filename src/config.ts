@@ -90,6 +90,15 @@ export const DEFAULTS = {
   trustProxy: '',
   /** How long an admin panel session lasts after sign-in, in seconds. */
   adminSessionSeconds: 12 * 3600,
+  /** AWS region of the S3 blob store (any value for stores that ignore it). */
+  s3Region: 'us-east-1',
+  /** Address S3 buckets as `endpoint/bucket` rather than `bucket.endpoint` (Swift, MinIO). */
+  s3ForcePathStyle: false,
+  /**
+   * What a file's `download_url` points at: `api`, this server's signed URL (it streams the
+   * bytes from the blob store), or `presigned`, a presigned GET of the S3 object itself.
+   */
+  downloadUrls: 'api',
   /** Time between two clean-ups of the blob store by `dyi serve` and `dyi worker`, in seconds. */
   cleanupIntervalSeconds: 3600,
   /** How long a media blob no record names is kept after it was stored or used, in seconds. */
@@ -103,6 +112,19 @@ function isProxyEntry(entry: string): boolean {
   const [address = '', bits, ...more] = trimmed.split('/');
   return more.length === 0 && isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
 }
+
+/** `s3://bucket` or `s3://bucket/prefix`, with S3's rules for bucket names. */
+const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([a-z0-9][a-z0-9._/-]*?))?\/?$/;
+
+/** A yes/no setting: `true`, `false`, `1`, `0`, `yes` or `no`. */
+const flag = z.preprocess(
+  (value) => (typeof value === 'boolean' ? String(value) : value),
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+      error: 'expected true or false (or 1, 0, yes, no)',
+    })
+    .transform((value) => ['true', '1', 'yes'].includes(value)),
+);
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -147,7 +169,45 @@ const schema = z.object({
   adminSessionSeconds: z.coerce.number().int().min(60),
   cleanupIntervalSeconds: z.coerce.number().int().min(1),
   orphanMediaGraceSeconds: z.coerce.number().int().min(0),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\/[^\s]+$/, {
+      message: 'expected a PostgreSQL URL: postgres://user:password@host:5432/database',
+    })
+    .refine((value) => URL.canParse(value), {
+      message: 'expected a PostgreSQL URL: postgres://user:password@host:5432/database',
+    })
+    .optional(),
+  blobStore: z
+    .string()
+    .regex(S3_URL, {
+      message:
+        'expected s3://bucket or s3://bucket/prefix (bucket: 3 to 63 lower-case letters, digits, dots and hyphens; prefix: lower-case letters, digits and . _ - /)',
+    })
+    .optional(),
+  s3Endpoint: z.url({ message: 'expected a URL such as http://127.0.0.1:8080' }).optional(),
+  s3Region: z.string().min(1),
+  s3ForcePathStyle: flag,
+  s3AccessKeyId: z.string().min(1).optional(),
+  s3SecretAccessKey: z.string().min(1).optional(),
+  downloadUrls: z.enum(['api', 'presigned']),
 });
+
+/** Where the bytes of files and media live: the data directory, or an S3 bucket. */
+export type BlobStoreLocation =
+  | { readonly kind: 'local-disk'; readonly root: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      /** Key prefix, without a trailing slash; '' for the bucket's root. */
+      readonly prefix: string;
+      readonly endpoint: string | undefined;
+      readonly region: string;
+      readonly forcePathStyle: boolean;
+      /** Absent: the AWS SDK's default chain (instance role, shared files). */
+      readonly credentials:
+        { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+    };
 
 export interface Config {
   readonly port: number;
@@ -188,6 +248,10 @@ export interface Config {
   readonly adminSessionSeconds: number;
   readonly cleanupIntervalSeconds: number;
   readonly orphanMediaGraceSeconds: number;
+  /** PostgreSQL holding metadata, content and the queue; undefined: SQLite in the data dir. */
+  readonly databaseUrl: string | undefined;
+  readonly blobStore: BlobStoreLocation;
+  readonly downloadUrls: 'api' | 'presigned';
 }
 
 /** Environment variables and the setting each one sets. */
@@ -223,6 +287,14 @@ const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
   DYI_ADMIN_SESSION_SECONDS: 'adminSessionSeconds',
   DYI_CLEANUP_INTERVAL_SECONDS: 'cleanupIntervalSeconds',
   DYI_ORPHAN_MEDIA_GRACE_SECONDS: 'orphanMediaGraceSeconds',
+  DYI_DATABASE_URL: 'databaseUrl',
+  DYI_BLOB_STORE: 'blobStore',
+  DYI_S3_ENDPOINT: 's3Endpoint',
+  DYI_S3_REGION: 's3Region',
+  DYI_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  AWS_ACCESS_KEY_ID: 's3AccessKeyId',
+  AWS_SECRET_ACCESS_KEY: 's3SecretAccessKey',
+  DYI_DOWNLOAD_URLS: 'downloadUrls',
 };
 
 export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;
@@ -250,12 +322,62 @@ export function loadConfig(
       .join('; ');
     throw new ConfigurationError(`Invalid configuration: ${problems}`);
   }
-  const settings = parsed.data;
+  const { s3Endpoint, s3Region, s3ForcePathStyle, s3AccessKeyId, s3SecretAccessKey, ...settings } =
+    parsed.data;
   const publicUrl = (settings.publicUrl ?? `http://localhost:${settings.port}`).replace(/\/+$/, '');
+  const dataDir = path.resolve(settings.dataDir);
+  const blobStore = blobStoreLocation(settings.blobStore, dataDir, {
+    endpoint: s3Endpoint,
+    region: s3Region,
+    forcePathStyle: s3ForcePathStyle,
+    accessKeyId: s3AccessKeyId,
+    secretAccessKey: s3SecretAccessKey,
+  });
+  if (settings.downloadUrls === 'presigned' && blobStore.kind !== 's3') {
+    throw new ConfigurationError(
+      'Invalid configuration: downloadUrls: presigned download URLs need an S3 blob store; set DYI_BLOB_STORE=s3://bucket/prefix, or DYI_DOWNLOAD_URLS=api (the default).',
+    );
+  }
   return Object.freeze({
     ...settings,
-    dataDir: path.resolve(settings.dataDir),
+    databaseUrl: settings.databaseUrl,
+    dataDir,
     publicUrl,
+    blobStore,
+  });
+}
+
+interface S3Settings {
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+}
+
+function blobStoreLocation(
+  url: string | undefined,
+  dataDir: string,
+  s3: S3Settings,
+): BlobStoreLocation {
+  const match = url === undefined ? null : S3_URL.exec(url);
+  if (!match) return Object.freeze({ kind: 'local-disk', root: path.join(dataDir, 'blobs') });
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    throw new ConfigurationError(
+      'Invalid configuration: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together; set both, or neither to use the AWS default credentials (instance role, shared files).',
+    );
+  }
+  return Object.freeze({
+    kind: 's3',
+    bucket: match[1] ?? '',
+    prefix: (match[2] ?? '').replace(/\/+$/, ''),
+    endpoint: s3.endpoint?.replace(/\/+$/, ''),
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    credentials:
+      s3.accessKeyId !== undefined && s3.secretAccessKey !== undefined
+        ? Object.freeze({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey })
+        : undefined,
   });
 }
 

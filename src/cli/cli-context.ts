@@ -10,13 +10,20 @@ import type { Runtime } from '../runtime.js';
 
 export interface DataDirOptions {
   readonly dataDir?: string;
+  readonly databaseUrl?: string;
 }
 
+/** The options naming where data lives: the data dir, and PostgreSQL when scaled out. */
 export function addDataDirOption(command: Command): Command {
-  return command.option(
-    '--data-dir <dir>',
-    `directory of the database and files (env DYI_DATA_DIR; default: ${DEFAULTS.dataDir})`,
-  );
+  return command
+    .option(
+      '--data-dir <dir>',
+      `directory of the database and files (env DYI_DATA_DIR; default: ${DEFAULTS.dataDir})`,
+    )
+    .option(
+      '--database-url <url>',
+      "PostgreSQL instead of the data dir's SQLite: postgres://user:pass@host:5432/db (env DYI_DATABASE_URL)",
+    );
 }
 
 export async function withRuntime<T>(
@@ -26,6 +33,7 @@ export async function withRuntime<T>(
 ): Promise<T> {
   const config = loadConfig(process.env, {
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
     ...overrides,
   });
   // Loaded here, not at the top: commands that need no data directory start faster.

@@ -1,0 +1,69 @@
+/**
+ * @module
+ * The scale-out settings as an operator types them: where the database and the blobs live,
+ * and what a wrong value is told.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig: where data lives', () => {
+  it('keeps everything in the data dir by default', () => {
+    const config = loadConfig({ DYI_DATA_DIR: 'some/dir' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.blobStore).toEqual({
+      kind: 'local-disk',
+      root: path.resolve('some/dir', 'blobs'),
+    });
+    expect(config.downloadUrls).toBe('api');
+  });
+
+  it('takes PostgreSQL and an S3 bucket with its endpoint and credentials', () => {
+    const config = loadConfig({
+      DYI_DATABASE_URL: 'postgres://dyi:secret@db.internal:5432/dyi',
+      DYI_BLOB_STORE: 's3://dyi-archives/prod/eu/',
+      DYI_S3_ENDPOINT: 'http://127.0.0.1:9000/',
+      DYI_S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'test:tester',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      DYI_DOWNLOAD_URLS: 'presigned',
+    });
+    expect(config.databaseUrl).toBe('postgres://dyi:secret@db.internal:5432/dyi');
+    expect(config.blobStore).toEqual({
+      kind: 's3',
+      bucket: 'dyi-archives',
+      prefix: 'prod/eu',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test:tester', secretAccessKey: 'testing' },
+    });
+    expect(config.downloadUrls).toBe('presigned');
+  });
+
+  it('lets a flag choose the database over the environment', () => {
+    const config = loadConfig(
+      { DYI_DATABASE_URL: 'postgres://a@h/one' },
+      { databaseUrl: 'postgresql://b@h/two' },
+    );
+    expect(config.databaseUrl).toBe('postgresql://b@h/two');
+  });
+
+  it.each([
+    [{ DYI_DATABASE_URL: 'mysql://root@h/db' }, /databaseUrl: expected a PostgreSQL URL/],
+    [
+      { DYI_BLOB_STORE: 's3://Bad_Bucket' },
+      /blobStore: expected s3:\/\/bucket or s3:\/\/bucket\/prefix/,
+    ],
+    [{ DYI_BLOB_STORE: '/var/blobs' }, /blobStore: expected s3:\/\/bucket/],
+    [{ DYI_S3_FORCE_PATH_STYLE: 'maybe' }, /s3ForcePathStyle: expected true or false/],
+    [{ DYI_DOWNLOAD_URLS: 'direct' }, /downloadUrls:/],
+    [{ DYI_DOWNLOAD_URLS: 'presigned' }, /presigned download URLs need an S3 blob store/],
+    [
+      { DYI_BLOB_STORE: 's3://bucket', AWS_ACCESS_KEY_ID: 'only-the-id' },
+      /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together/,
+    ],
+  ])('refuses %o with a message saying what is allowed', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -10,7 +10,7 @@ import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.
 import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
 import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
 import { SqliteMetadataStore } from './adapters/sqlite/sqlite-metadata-store.js';
-import type { Config } from './config.js';
+import type { BlobStoreLocation, Config } from './config.js';
 import { ConfigurationError } from './domain/index.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { type Clock, systemClock } from './ports/clock.js';
@@ -55,27 +55,7 @@ export async function openRuntime(
   options: { clock?: Clock } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
-  const problem = await whyNotWritable(config.dataDir);
-  if (problem !== undefined) throw dataDirError(config.dataDir, problem);
-  const filename = path.join(config.dataDir, 'dyi.sqlite');
-  const metadata = new SqliteMetadataStore({ filename });
-  const blobs = new LocalDiskBlobStore({ root: path.join(config.dataDir, 'blobs') });
-  // Content shares the metadata database, whose init() has run the migrations of both.
-  const content = new SqliteContentStore({ filename });
-  const queue = metadata.jobQueue(clock);
-  await metadata.init().catch((error: unknown) => {
-    throw isUnopenable(error) ? dataDirError(filename, String(error), error) : error;
-  });
-  try {
-    await blobs.init();
-    await content.init();
-    await queue.init();
-  } catch (error) {
-    await content.close();
-    await blobs.close();
-    await metadata.close();
-    throw error;
-  }
+  const { metadata, content, blobs, queue } = await openStores(config, clock);
   const secret = await metadata.settings.getOrCreate(DOWNLOAD_SECRET_KEY, () =>
     randomBytes(32).toString('hex'),
   );
@@ -118,6 +98,56 @@ export async function openRuntime(
       await metadata.close();
     },
   };
+}
+
+/** The four stores every service is built on. */
+interface Stores {
+  readonly metadata: MetadataStore;
+  readonly content: ContentStore;
+  readonly blobs: BlobStore;
+  readonly queue: JobQueue;
+}
+
+/**
+ * Picks and opens the adapters the configuration names: SQLite in the data dir (metadata,
+ * content and queue in one file) or PostgreSQL; the data dir's `blobs/` or an S3 bucket.
+ * Whatever opened is closed again when a later one fails.
+ */
+async function openStores(config: Config, clock: Clock): Promise<Stores> {
+  const problem = await whyNotWritable(config.dataDir);
+  if (problem !== undefined) throw dataDirError(config.dataDir, problem);
+  const filename = path.join(config.dataDir, 'dyi.sqlite');
+  const metadata = new SqliteMetadataStore({ filename });
+  // Content shares the metadata database, whose init() has run the migrations of both.
+  const content = new SqliteContentStore({ filename });
+  const queue = metadata.jobQueue(clock);
+  const blobs = openBlobStore(config.blobStore);
+  await metadata.init().catch((error: unknown) => {
+    throw isUnopenable(error) ? dataDirError(filename, String(error), error) : error;
+  });
+  try {
+    await blobs.init();
+    await content.init();
+    await queue.init();
+  } catch (error) {
+    await queue.close();
+    await content.close();
+    await blobs.close();
+    await metadata.close();
+    throw error;
+  }
+  return { metadata, content, blobs, queue };
+}
+
+function openBlobStore(location: BlobStoreLocation): BlobStore {
+  switch (location.kind) {
+    case 'local-disk':
+      return new LocalDiskBlobStore({ root: location.root });
+    case 's3':
+      throw new ConfigurationError(
+        'DYI_BLOB_STORE=s3://... is not available in this version yet; unset it to keep files in the data dir.',
+      );
+  }
 }
 
 /** The data directory (or its database) cannot be used: says which, why, and what to do. */

@@ -6,7 +6,8 @@
  * stands still until the fixture advances it. A second fresh database keeps the real clock,
  * for what only real time shows: four claimers in two queue instances (two processes) never
  * get the same task, a worker that stops renewing loses its task once the lease has run out
- * and not before, and a lease expired by pg-boss's own maintenance still counts as lost.
+ * and not before, a lease expired by pg-boss's own maintenance still counts as lost, and a
+ * failed maintenance run reaches `onError` instead of ending the process.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -176,6 +177,30 @@ describe('PgBossJobQueue on the real clock', () => {
     }
     await sleep(5);
     expect(await queue.claim('c', 60_000)).toEqual({ jobId: '8001', attempt: 2, lostRuns: 1 });
+  });
+
+  it("hands pg-boss's failed maintenance to onError, and goes on", async () => {
+    if (!databases) throw new Error('no database');
+    const { url } = databases.real;
+    const errors: unknown[] = [];
+    const queue = new PgBossJobQueue({
+      url,
+      queueName: newQueueName(),
+      maintenanceIntervalSeconds: 1,
+      onError: (error) => errors.push(error),
+    });
+    await queue.init();
+    opened.push(queue);
+    // Archiving, the second step of maintenance, cannot find its table for a while.
+    await withClient(url, (client) => client.query('ALTER TABLE pgboss.archive RENAME TO away'));
+    try {
+      for (let waited = 0; errors.length === 0 && waited < 4000; waited += 100) await sleep(100);
+    } finally {
+      await withClient(url, (client) => client.query('ALTER TABLE pgboss.away RENAME TO archive'));
+    }
+    expect(String(errors[0])).toMatch(/archive/);
+    await queue.enqueue(['9001']);
+    expect(await queue.claim('a', 60_000)).toEqual({ jobId: '9001', attempt: 1, lostRuns: 0 });
   });
 
   it('turns a server that does not answer into a TransientError', async () => {

@@ -114,6 +114,9 @@ export class PgBossJobQueue implements JobQueue {
         retryDelay: 0,
         retentionMinutes: PG_BOSS_DEFAULTS.retentionMinutes,
       });
+      await inPgBossTransaction(pool, 'the job queue', (client) =>
+        client.query(this.#sql.createIndexes),
+      );
     } catch (error) {
       await boss.stop({ graceful: false }).catch(() => undefined);
       await pool.end().catch(() => undefined);

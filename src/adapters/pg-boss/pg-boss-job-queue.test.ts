@@ -102,7 +102,8 @@ describe('PgBossJobQueue on the real clock', () => {
 
   it('gives each of 200 tasks to exactly one of four claimers in two processes', async () => {
     const name = newQueueName();
-    const [first, second] = [await open(name), await open(name)];
+    // Both start at once, as processes do: pg-boss and our indexes must cope.
+    const [first, second] = await Promise.all([open(name), open(name)]);
     const ids = Array.from({ length: 200 }, (_, i) => String(100_000_000_000_000 + i));
     await first.enqueue(ids);
     const claimer = async (queue: JobQueue, worker: string) => {

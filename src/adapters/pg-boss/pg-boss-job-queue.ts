@@ -1,26 +1,29 @@
 /**
  * @module
  * The job queue of the scale-out deployment, on pg-boss 10 in the PostgreSQL database: pg-boss
- * makes and migrates its own schema (`pgboss`), one queue (`dyi-export-jobs`, a partition of
- * `pgboss.job`) holds one pg-boss job per DYI job, and pg-boss's maintenance (one process at a
- * time, every `maintenanceIntervalSeconds`) expires lost leases, archives finished tasks to
- * `pgboss.archive` after `archiveCompletedAfterSeconds` and deletes them from there after
- * `deleteAfterDays`.
+ * makes and migrates its own schema (`pgboss`); one pg-boss queue (`dyi-export-jobs`, its own
+ * partition of `pgboss.job`) holds one pg-boss job per DYI job; pg-boss's maintenance (one
+ * process at a time, every `maintenanceIntervalSeconds`) expires leases that ran out, archives
+ * finished tasks to `pgboss.archive` 12 hours after they finished and deletes them from there 7
+ * days later (pg-boss's defaults). We add two partial indexes to `pgboss.job` (see
+ * `pg-boss-task-sql.ts`), made once by whichever process starts first.
  *
  * How the port maps onto pg-boss:
  * - enqueue: `insert()` with the pg-boss id derived from the job id (`task-uuid.ts`), so a
  *   second enqueue is a no-op (`ON CONFLICT DO NOTHING`); ids pg-boss has archived are left
  *   out first, so a finished task stays finished after archiving (until its deletion from the
- *   archive, days later; only unfinished jobs are ever enqueued again, so that is enough).
+ *   archive, a week later; only unfinished jobs are ever enqueued again, so that is enough).
  * - claim: in one transaction, our sweep makes the queue's expired leases ready, pg-boss's
  *   `fetch()` takes the oldest ready task (`FOR UPDATE SKIP LOCKED`: concurrent claims in any
  *   process never get the same one), and our lease update gives it this worker's name and
- *   lease. The sweep is what pg-boss's maintenance does, done at once for our queue: a lost
- *   task is ready for the next claim the moment its lease ends, not at the next maintenance.
- *   It runs on every claim that finds nothing ready and at most every SWEEP_EVERY_MS
- *   otherwise (it scans the queue's leased rows, which no index of pg-boss covers); so a lost
- *   task waits at most its lease plus a second for an idle worker, and on a busy queue it is
- *   taken before newer tasks (pg-boss orders by creation).
+ *   lease. The sweep is pg-boss's expiry, done at once for our queue: a lost task is ready for
+ *   the next claim the moment its lease ends, not at the next maintenance. It runs on every
+ *   claim that finds nothing ready, and at most every SWEEP_EVERY_MS on a busy queue; so a
+ *   task whose worker died is taken again at most its lease plus one second (plus the
+ *   claimer's own polling interval) after the last renewal, by any process.
+ * - Order: pg-boss hands out tasks by creation (`created_on`, then id): tasks enqueued
+ *   together in id order (callers pass ids ascending), a retried or lost task before newer
+ *   ones, whenever it is due.
  * - renew, retry, release, complete, stats: our statements on pg-boss's table (see
  *   `pg-boss-task-sql.ts`): pg-boss 10 has no heartbeat, and its `fail()` takes its retry delay
  *   in whole seconds from the job's options, not per call; its `complete()` ends only an active
@@ -48,7 +51,7 @@ export interface PgBossJobQueueOptions {
   readonly queueName?: string;
   /** Seconds between pg-boss maintenance runs (expiry backstop, archiving); default 30. */
   readonly maintenanceIntervalSeconds?: number;
-  /** Connections of this process's queue pool (default 4). */
+  /** Connections of this process's queue pool (default 4, at least 2: see init). */
   readonly maxConnections?: number;
   /** pg-boss's background failures (maintenance), already ours; default: ignored. */
   readonly onError?: (error: unknown) => void;
@@ -94,7 +97,8 @@ export class PgBossJobQueue implements JobQueue {
   async init(): Promise<void> {
     const pool = openPool({
       url: this.#options.url,
-      maxConnections: this.#options.maxConnections ?? PG_BOSS_DEFAULTS.maxConnections,
+      // At least 2: init holds one in a transaction while pg-boss uses another.
+      maxConnections: Math.max(2, this.#options.maxConnections ?? PG_BOSS_DEFAULTS.maxConnections),
       applicationName: 'dyi-export-queue',
     });
     const boss = new PgBoss({
@@ -107,16 +111,18 @@ export class PgBossJobQueue implements JobQueue {
     boss.on('error', (error) => this.#options.onError?.(fromPostgresError(error, 'pg-boss')));
     try {
       await boss.start();
-      await boss.createQueue(this.#queue, {
-        name: this.#queue,
-        policy: 'standard',
-        retryLimit: PG_BOSS_DEFAULTS.retryLimit,
-        retryDelay: 0,
-        retentionMinutes: PG_BOSS_DEFAULTS.retentionMinutes,
+      await inPgBossTransaction(pool, 'the job queue', async (client) => {
+        // The lock is this client's; pg-boss creates the queue on another of the pool.
+        await client.query(this.#sql.lockSetUp);
+        await boss.createQueue(this.#queue, {
+          name: this.#queue,
+          policy: 'standard',
+          retryLimit: PG_BOSS_DEFAULTS.retryLimit,
+          retryDelay: 0,
+          retentionMinutes: PG_BOSS_DEFAULTS.retentionMinutes,
+        });
+        await client.query(this.#sql.createIndexes);
       });
-      await inPgBossTransaction(pool, 'the job queue', (client) =>
-        client.query(this.#sql.createIndexes),
-      );
     } catch (error) {
       await boss.stop({ graceful: false }).catch(() => undefined);
       await pool.end().catch(() => undefined);

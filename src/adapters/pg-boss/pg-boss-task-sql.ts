@@ -32,9 +32,14 @@ export interface TaskSql {
    *   20,000 ready tasks here, growing with the queue);
    * - leased tasks: the sweep reads them on every idle claim; without it, every row of the
    *   queue's partition, finished ones included.
-   * Created under an advisory lock, as several processes may start at once.
    */
   readonly createIndexes: string;
+  /**
+   * Holds off other processes setting up the queue until this transaction ends: pg-boss 10's
+   * `createQueue()` deadlocks with itself in another process (seen here: two processes
+   * starting at once), and creating an index twice at once fails.
+   */
+  readonly lockSetUp: string;
   /** ($1 queue) Makes the queue's expired leases ready again; skips rows others hold. */
   readonly sweepExpired: string;
   /** ($1 queue, $2 uuid, $3 leaseMs, $4 worker) Leases a task just fetched; returns `data`. */
@@ -58,12 +63,19 @@ export function taskSql(schema: string): TaskSql {
   const job = `${schema}.job`;
   const ours = `name = $1 AND id = $2 AND state = 'active' AND data->>'worker' = $3`;
   return Object.freeze({
+    // Looked up before creating: CREATE INDEX takes a lock on every queue's partition that
+    // holds up their writes, even when IF NOT EXISTS then finds the index there.
     createIndexes: `
-      SELECT pg_advisory_xact_lock(hashtext('dyi-export ${schema}.job indexes'));
-      CREATE INDEX IF NOT EXISTS dyi_job_ready_order_i ON ${job} (name, created_on, id)
-       WHERE state < 'active';
-      CREATE INDEX IF NOT EXISTS dyi_job_leased_i ON ${job} (name, started_on)
-       WHERE state = 'active';`,
+      DO $$ BEGIN
+        IF to_regclass('${schema}.dyi_job_ready_order_i') IS NULL THEN
+          CREATE INDEX dyi_job_ready_order_i ON ${job} (name, created_on, id)
+           WHERE state < 'active';
+        END IF;
+        IF to_regclass('${schema}.dyi_job_leased_i') IS NULL THEN
+          CREATE INDEX dyi_job_leased_i ON ${job} (name, started_on) WHERE state = 'active';
+        END IF;
+      END $$;`,
+    lockSetUp: `SELECT pg_advisory_xact_lock(hashtext('dyi-export ${schema} set-up'))`,
     sweepExpired: `
       UPDATE ${job} SET state = 'retry', start_after = ${due('started_on + expire_in')}
        WHERE name = $1 AND id IN (

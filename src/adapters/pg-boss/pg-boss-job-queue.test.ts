@@ -56,6 +56,18 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   }
 }
 
+/** Runs pg-boss's own expiry of leases that ran out (what its maintenance does). */
+async function expireWithPgBoss(url: string): Promise<void> {
+  const boss = new PgBoss({ connectionString: url, schedule: false, supervise: false });
+  boss.on('error', () => undefined);
+  await boss.start();
+  try {
+    await boss.expire();
+  } finally {
+    await boss.stop({ graceful: false });
+  }
+}
+
 /** A started queue of its own (a queue name no other test uses) in `database`. */
 async function openQueue(database: TestDatabase, queueName: string): Promise<PgBossJobQueue> {
   const queue = new PgBossJobQueue({
@@ -178,6 +190,19 @@ describe('PgBossJobQueue on the real clock', () => {
     }
     await sleep(5);
     expect(await queue.claim('c', 60_000)).toEqual({ jobId: '8001', attempt: 2, lostRuns: 1 });
+  });
+
+  it("lets a worker renew a lease pg-boss's maintenance expired while nobody has taken it", async () => {
+    if (!databases) throw new Error('no database');
+    const name = newQueueName();
+    const queue = await open(name);
+    await queue.enqueue(['8101']);
+    await queue.claim('a', 100);
+    await sleep(150);
+    await expireWithPgBoss(databases.real.url);
+    expect(await queue.renew('8101', 'a', 60_000)).toBe(true);
+    expect(await queue.claim('b', 60_000)).toBeUndefined();
+    expect(await queue.stats()).toEqual({ queued: 0, running: 1, done: 0 });
   });
 
   it("hands pg-boss's failed maintenance to onError, and goes on", async () => {

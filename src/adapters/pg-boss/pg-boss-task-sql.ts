@@ -11,7 +11,8 @@
  * - `data` (the job's payload): `jobId`; `worker`, the lease holder while one runs; `attempts`,
  *   the failed runs; `lostRuns`, the runs lost with their worker. A claim finding `worker`
  *   still set knows the previous run ended without a verdict or a release (its lease ran out,
- *   whether our sweep or pg-boss's maintenance noticed), and counts a lost run;
+ *   whether our sweep or pg-boss's maintenance noticed), and counts a lost run. Until then
+ *   the task is still that worker's to renew, retry or release, as in the SQLite queue;
  * - `output`: `{ "error": … }`, the last failed run's error, kept for people.
  *
  * pg-boss fetches rows with `start_after < now()`, strictly; our port calls a task ready once
@@ -61,7 +62,9 @@ export interface TaskSql {
 /** The statements for pg-boss's tables in `schema` (a name pg-boss has validated). */
 export function taskSql(schema: string): TaskSql {
   const job = `${schema}.job`;
-  const ours = `name = $1 AND id = $2 AND state = 'active' AND data->>'worker' = $3`;
+  // Still the worker's: leased, or its lease ran out but nobody has taken it yet (a claim
+  // that takes it holds the row locked until it has written its own worker's name).
+  const ours = `name = $1 AND id = $2 AND state IN ('active', 'retry') AND data->>'worker' = $3`;
   return Object.freeze({
     // Looked up before creating: CREATE INDEX takes a lock on every queue's partition that
     // holds up their writes, even when IF NOT EXISTS then finds the index there.
@@ -92,7 +95,7 @@ export function taskSql(schema: string): TaskSql {
        WHERE name = $1 AND id = $2
       RETURNING data`,
     renew: `
-      UPDATE ${job} SET expire_in = now() - started_on + ${ms('$4')}
+      UPDATE ${job} SET state = 'active', expire_in = now() - started_on + ${ms('$4')}
        WHERE ${ours}`,
     retry: `
       UPDATE ${job}

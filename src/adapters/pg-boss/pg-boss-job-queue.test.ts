@@ -200,6 +200,8 @@ describe('PgBossJobQueue on the real clock', () => {
     await queue.claim('a', 100);
     await sleep(150);
     await expireWithPgBoss(databases.real.url);
+    // Still running, as far as anyone can tell: nobody has taken it.
+    expect(await queue.stats()).toEqual({ queued: 0, running: 1, done: 0 });
     expect(await queue.renew('8101', 'a', 60_000)).toBe(true);
     expect(await queue.claim('b', 60_000)).toBeUndefined();
     expect(await queue.stats()).toEqual({ queued: 0, running: 1, done: 0 });

@@ -166,37 +166,42 @@ export class PgBossJobQueue implements JobQueue {
   async claim(worker: string, leaseMs: number): Promise<ClaimedTask | undefined> {
     const sweepFirst = Date.now() - this.#lastSweep >= SWEEP_EVERY_MS;
     return inPgBossTransaction(this.#openPool(), 'the job queue', async (client, executor) => {
-      const take = async (): Promise<ClaimedTask | undefined> => {
-        const [job] = await this.#started().fetch<TaskData>(this.#queue, {
-          priority: false,
-          db: executor,
-        });
-        const failure = executor.takeFailure();
-        if (failure !== undefined) throw failure;
-        if (!job) return undefined;
-        const leased = await client.query<{ data: TaskData }>(this.#sql.lease, [
-          this.#queue,
-          job.id,
-          leaseMs,
-          worker,
-        ]);
-        const data = leased.rows[0]?.data ?? job.data;
-        return {
-          jobId: data.jobId,
-          attempt: (data.attempts ?? 0) + 1,
-          lostRuns: data.lostRuns ?? 0,
-        };
-      };
-      const sweep = async () => {
-        this.#lastSweep = Date.now();
-        await client.query(this.#sql.sweepExpired, [this.#queue]);
-      };
-      if (sweepFirst) await sweep();
-      const task = await take();
+      if (sweepFirst) await this.#sweep(client);
+      const task = await this.#take(client, executor, worker, leaseMs);
       if (task || sweepFirst) return task;
-      await sweep();
-      return take();
+      await this.#sweep(client);
+      return this.#take(client, executor, worker, leaseMs);
     });
+  }
+
+  /** Makes the queue's expired leases ready (in the claim's transaction). */
+  async #sweep(client: pg.PoolClient): Promise<void> {
+    this.#lastSweep = Date.now();
+    await client.query(this.#sql.sweepExpired, [this.#queue]);
+  }
+
+  /** pg-boss's fetch of the oldest ready task, then our lease on it (in the claim's transaction). */
+  async #take(
+    client: pg.PoolClient,
+    executor: PgBossExecutor,
+    worker: string,
+    leaseMs: number,
+  ): Promise<ClaimedTask | undefined> {
+    const [job] = await this.#started().fetch<TaskData>(this.#queue, {
+      priority: false,
+      db: executor,
+    });
+    const failure = executor.takeFailure();
+    if (failure !== undefined) throw failure;
+    if (!job) return undefined;
+    const leased = await client.query<{ data: TaskData }>(this.#sql.lease, [
+      this.#queue,
+      job.id,
+      leaseMs,
+      worker,
+    ]);
+    const data = leased.rows[0]?.data ?? job.data;
+    return { jobId: data.jobId, attempt: (data.attempts ?? 0) + 1, lostRuns: data.lostRuns ?? 0 };
   }
 
   async renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean> {

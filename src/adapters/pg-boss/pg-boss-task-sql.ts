@@ -55,7 +55,10 @@ export interface TaskSql {
   readonly complete: string;
   /** ($1 queue, $2 uuid[]) Those of the ids pg-boss has archived (finished long ago). */
   readonly archived: string;
-  /** ($1 queue) Rows `state`, `n`; archived tasks count as `completed`. */
+  /**
+   * ($1 queue) Rows `state`, `n`; a task whose lease ran out counts as `active` until another
+   * worker takes it (as in the SQLite queue), archived tasks as `completed`.
+   */
   readonly countStates: string;
 }
 
@@ -112,7 +115,8 @@ export function taskSql(schema: string): TaskSql {
        WHERE name = $1 AND id = $2 AND state < 'completed'`,
     archived: `SELECT id FROM ${schema}.archive WHERE name = $1 AND id = ANY($2::uuid[])`,
     countStates: `
-      SELECT state::text AS state, count(*) AS n FROM ${job} WHERE name = $1 GROUP BY state
+      SELECT CASE WHEN data ? 'worker' THEN 'active' ELSE state::text END AS state, count(*) AS n
+        FROM ${job} WHERE name = $1 GROUP BY 1
       UNION ALL
       SELECT 'completed', count(*) FROM ${schema}.archive WHERE name = $1`,
   });

@@ -5,10 +5,12 @@
  * `now()` of its own (schema `stepped_clock`, ahead of `pg_catalog` in its search_path) that
  * stands still until the fixture advances it. A second fresh database keeps the real clock,
  * for what only real time shows: four claimers in two queue instances (two processes) never
- * get the same task, a worker that stops renewing loses its task once the lease has run out
- * and not before, a lease expired by pg-boss's own maintenance still counts as lost, and a
+ * get the same task, a worker that stops renewing (or whose process is killed) loses its task
+ * once the lease has run out and not before, a lease expired by pg-boss's own maintenance still counts as lost, and a
  * failed maintenance run reaches `onError` instead of ending the process.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
@@ -165,6 +167,47 @@ describe('PgBossJobQueue on the real clock', () => {
     expect(waited).toBeGreaterThanOrEqual(lease - 50);
     expect(waited).toBeLessThan(lease + 500);
     expect(await mine.renew('7001', 'a', lease)).toBe(false);
+  });
+
+  it('gives the task of a worker process killed with SIGKILL to another after its lease', async () => {
+    if (!databases) throw new Error('no database');
+    const name = newQueueName();
+    const queue = await open(name);
+    await queue.enqueue(['7501']);
+    const lease = 600;
+    // A worker process: claims, renews every 150 ms, says so on stdout, never finishes.
+    const script = `
+      const { PgBossJobQueue } = await import(${JSON.stringify(new URL('./pg-boss-job-queue.ts', import.meta.url).href)});
+      const queue = new PgBossJobQueue({ url: process.env.URL, queueName: process.env.QUEUE });
+      await queue.init();
+      const task = await queue.claim('doomed', ${lease});
+      process.stdout.write(JSON.stringify(task) + '\\n');
+      setInterval(() => void queue.renew('7501', 'doomed', ${lease}), 150);`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env: { ...process.env, URL: databases.real.url, QUEUE: name },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      const [line] = (await once(child.stdout, 'data')) as [Buffer];
+      expect(JSON.parse(line.toString())).toEqual({ jobId: '7501', attempt: 1, lostRuns: 0 });
+      await sleep(lease * 1.5);
+      expect(await queue.claim('b', lease)).toBeUndefined();
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await once(child, 'exit');
+    const killed = Date.now();
+    let task: ClaimedTask | undefined;
+    while (!task && Date.now() - killed < lease + 2000) {
+      task = await queue.claim('b', lease);
+      if (!task) await sleep(25);
+    }
+    expect(task).toEqual({ jobId: '7501', attempt: 1, lostRuns: 1 });
+    expect(Date.now() - killed).toBeLessThan(lease + 500);
   });
 
   it("counts a lease that pg-boss's own maintenance expired as a lost run, and keeps the last error where pg-boss shows it", async () => {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { MemoryUsageCounters } from './adapters/memory/memory-usage-counters.js';
 import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.js';
 import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
 import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
@@ -17,6 +18,7 @@ import { type Clock, systemClock } from './ports/clock.js';
 import type { ContentStore } from './ports/content-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
+import type { UsageCounters } from './ports/usage-counters.js';
 import { AccessService } from './services/access-service.js';
 import { AdminService } from './services/admin-service.js';
 import { BlobCleanupService } from './services/blob-cleanup-service.js';
@@ -34,6 +36,8 @@ export interface Runtime {
   readonly content: ContentStore;
   /** Export work waiting for (or taken by) a worker. */
   readonly queue: JobQueue;
+  /** Calls and time per token and community, behind rate limits and usage headers. */
+  readonly usageCounters: UsageCounters;
   readonly communities: CommunityService;
   readonly access: AccessService;
   readonly admins: AdminService;
@@ -49,12 +53,19 @@ export interface Runtime {
 /** Settings key of the HMAC secret that signs download URLs (shared by every process). */
 const DOWNLOAD_SECRET_KEY = 'download_url_secret';
 
+export interface RuntimeOptions {
+  readonly clock?: Clock;
+  /**
+   * Usage counters to use instead of this process's memory: a store shared by every API
+   * process (PostgreSQL) when there are several. The runtime opens and closes it.
+   */
+  readonly usageCounters?: UsageCounters;
+}
+
 /** Opens the stores under `config.dataDir` and wires the services. Close it when done. */
-export async function openRuntime(
-  config: Config,
-  options: { clock?: Clock } = {},
-): Promise<Runtime> {
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
+  const usageCounters = options.usageCounters ?? new MemoryUsageCounters();
   const problem = await whyNotWritable(config.dataDir);
   if (problem !== undefined) throw dataDirError(config.dataDir, problem);
   const filename = path.join(config.dataDir, 'dyi.sqlite');
@@ -69,8 +80,10 @@ export async function openRuntime(
   try {
     await blobs.init();
     await content.init();
+    await usageCounters.init();
     await queue.init();
   } catch (error) {
+    await usageCounters.close();
     await content.close();
     await blobs.close();
     await metadata.close();
@@ -86,6 +99,7 @@ export async function openRuntime(
     blobs,
     content,
     queue,
+    usageCounters,
     communities: new CommunityService(metadata, clock),
     access: new AccessService(metadata, clock),
     admins: new AdminService(metadata, clock, {
@@ -112,6 +126,7 @@ export async function openRuntime(
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
     async close(): Promise<void> {
+      await usageCounters.close();
       await queue.close();
       await content.close();
       await blobs.close();

@@ -4,57 +4,18 @@
  * the usage migrations applied), then checks what only this store promises: ended windows are
  * deleted, and a database without the table is refused with what to do.
  */
-import { Kysely, type MigrationProvider, Migrator, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { afterAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../domain/index.js';
 import { runUsageCountersContract } from '../../ports/usage-counters.contract.js';
-import { postgresOrSkip, type TestDatabase } from '../../../test/support/postgres.js';
+import { postgresOrSkip } from '../../../test/support/postgres.js';
+import { queryRows as query, usageDatabase } from '../../../test/support/usage-database.js';
 import { PostgresUsageCounters } from './postgres-usage-counters.js';
-import { usageMigrations } from './postgres-usage-migrations.js';
 
-let database: Promise<TestDatabase | undefined> | undefined;
-
-/** This file's database, made and migrated at the first test that needs it. */
-async function migratedDatabase(ctx: TestContext): Promise<TestDatabase> {
-  database ??= postgresOrSkip(ctx).then(async (made) => {
-    if (made !== undefined) await migrate(made.url);
-    return made;
-  });
-  const made = await database;
-  if (made === undefined) ctx.skip('no PostgreSQL');
-  return made;
-}
-
-async function migrate(url: string): Promise<void> {
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-  });
-  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(usageMigrations) };
-  try {
-    const { error } = await new Migrator({ db, provider }).migrateToLatest();
-    if (error !== undefined) throw new Error('the usage migrations failed', { cause: error });
-  } finally {
-    await db.destroy();
-  }
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-afterAll(async () => {
-  await (await database)?.drop();
-});
+const database = usageDatabase();
+afterAll(() => database.drop());
 
 runUsageCountersContract('PostgreSQL', async (ctx) => {
-  const { url } = await migratedDatabase(ctx);
+  const { url } = await database.get(ctx);
   return {
     open: () => new PostgresUsageCounters({ url, maxConnections: 4 }),
     shared: true,
@@ -67,7 +28,7 @@ describe('PostgresUsageCounters', () => {
   const count = (key: string) => ({ key, windowMs: 1000, calls: 1, wallMs: 0, cpuMs: 0 });
 
   it('deletes ended windows, once a minute', async (ctx) => {
-    const { url } = await migratedDatabase(ctx);
+    const { url } = await database.get(ctx);
     await query(url, 'TRUNCATE usage_windows');
     const counters = new PostgresUsageCounters({ url });
     await counters.init();

@@ -140,24 +140,33 @@ export class UsageLedger {
 
   #countCall(principal: Principal, calls: number, refuses: boolean): MaybePromise<UsageAdmission> {
     const now = this.#clock.now();
-    const wallMs = this.#unwrittenWallMs.get(principal.tokenId) ?? 0;
-    this.#unwrittenWallMs.delete(principal.tokenId);
-    const counts = [
-      this.#token.count(principal.tokenId, calls, wallMs),
-      this.#community.count(principal.communityId, calls),
-      this.#exports.count(principal.communityId, 0),
-    ];
-    return then(this.#counters.count(counts, now), ([token, community, created]) => {
-      const [mine, theirs] = [present(token), present(community)];
-      return {
-        token: this.#token.snapshot(mine, now),
-        community: this.#community.snapshot(theirs, now),
-        exportsCreated: this.#exports.snapshot(present(created), now),
-        refusal: refuses
-          ? (this.#token.refusal(mine, now) ?? this.#community.refusal(theirs, now))
-          : undefined,
-      };
-    });
+    const wallMs = this.#unwrittenWallMs.get(principal.tokenId);
+    if (wallMs !== undefined) this.#unwrittenWallMs.delete(principal.tokenId);
+    const counted = this.#counters.count(
+      [
+        this.#token.count(principal.tokenId, calls, wallMs),
+        this.#community.count(principal.communityId, calls),
+        this.#exports.count(principal.communityId, 0),
+      ],
+      now,
+    );
+    // Not through then(): the in-memory store's answer is used without a closure.
+    return counted instanceof Promise
+      ? counted.then((windows) => this.#admission(windows, now, refuses))
+      : this.#admission(counted, now, refuses);
+  }
+
+  #admission(windows: readonly UsageWindow[], now: number, refuses: boolean): UsageAdmission {
+    const token = present(windows[0]);
+    const community = present(windows[1]);
+    return {
+      token: this.#token.snapshot(token, now),
+      community: this.#community.snapshot(community, now),
+      exportsCreated: this.#exports.snapshot(present(windows[2]), now),
+      refusal: refuses
+        ? (this.#token.refusal(token, now) ?? this.#community.refusal(community, now))
+        : undefined,
+    };
   }
 }
 

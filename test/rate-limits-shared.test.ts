@@ -15,6 +15,7 @@ import { type ConfigOverrides, loadConfig } from '../src/config.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/server/app.js';
 import {
+  createExport,
   type GraphAnswer,
   graph,
   ManualClock,
@@ -29,6 +30,8 @@ afterAll(() => database.drop());
 interface TwoProcesses {
   /** The two API processes' apps, in the order calls alternate between them. */
   readonly apps: readonly [FastifyInstance, FastifyInstance];
+  /** The first process's runtime. */
+  readonly runtime: Runtime;
   readonly acme: SeededCommunity;
   readonly clock: ManualClock;
 }
@@ -38,7 +41,11 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function startTwo(ctx: TestContext, overrides: ConfigOverrides): Promise<TwoProcesses> {
+async function startTwo(
+  ctx: TestContext,
+  overrides: ConfigOverrides,
+  members = 3,
+): Promise<TwoProcesses> {
   const { url } = await database.get(ctx);
   await queryRows(url, 'TRUNCATE usage_windows');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-test-'));
@@ -55,8 +62,8 @@ async function startTwo(ctx: TestContext, overrides: ConfigOverrides): Promise<T
   };
   const [first, a] = await open();
   const [, b] = await open();
-  const acme = await seedCommunity(first, 'Acme');
-  return { apps: [a, b], acme, clock };
+  const acme = await seedCommunity(first, 'Acme', members);
+  return { apps: [a, b], runtime: first, acme, clock };
 }
 
 function callPercent(answer: GraphAnswer, header: 'app' | 'business', community = ''): number {
@@ -136,5 +143,26 @@ describe('two API processes on one usage store', () => {
       { estimated_time_to_regain_access: number }[]
     >;
     expect(business[acme.community.id]?.[0]?.estimated_time_to_regain_access).toBe(1);
+  });
+
+  it('count an expensive read charged on one process in the next answer of the other', async (ctx) => {
+    const { apps, runtime, acme } = await startTwo(
+      ctx,
+      { rateLimitCalls: 100, communityRateLimitCalls: 1000 },
+      100,
+    );
+    const made = await createExport(runtime, acme.community.id);
+    // 100 jobs × (job + export + 30 jobs) = 3,200 objects: 32 calls of 100 objects, one of
+    // them admitted and 31 charged after the read.
+    const expensive = await graph(
+      apps[0],
+      'GET',
+      `/${made.id}/user_dyi_jobs?limit=100&fields=id,work_dyi_job{user_dyi_jobs.limit(30){id}}`,
+      { token: acme.readToken },
+    );
+    expect(callPercent(expensive, 'app')).toBe(32);
+    const next = await graph(apps[1], 'GET', `/${made.id}`, { token: acme.readToken });
+    expect(callPercent(next, 'app')).toBe(32 + 1);
+    expect(callPercent(next, 'business', acme.community.id)).toBe(3);
   });
 });

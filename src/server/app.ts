@@ -16,8 +16,7 @@ import {
   ValidationError,
 } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
-import { type UsageAdmission, UsageLedger } from '../graph/usage-ledger.js';
-import type { UsageSnapshot } from '../graph/usage-meter.js';
+import { UsageLedger } from '../graph/usage-ledger.js';
 import type { Runtime } from '../runtime.js';
 import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
@@ -26,6 +25,7 @@ import { isBatchItem } from './batch.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import { newTraceId } from './trace-id.js';
+import { admitCall, chargeRead } from './usage-hooks.js';
 import { TextLogStream } from './text-log-stream.js';
 import {
   effectiveMethod,
@@ -161,7 +161,7 @@ export async function buildApp(
       // A read admitted as one call pays for what it resolved (graphObjectsPerCall objects a call).
       const extra = (request.graphBudget?.calls ?? 1) - 1;
       if (extra > 0) {
-        chargeThenSend(usage, principal, extra, reply, (error) => {
+        chargeRead(usage, principal, extra, reply, (error) => {
           if (error !== undefined) request.log.warn({ err: error }, 'read not charged');
           done(null, payload);
         });
@@ -252,22 +252,9 @@ export async function buildApp(
         done();
         return;
       }
-      const admitted = (principal: Principal, admission: UsageAdmission): void => {
-        setUsageHeaders(reply, principal, admission);
-        done(admission.refusal);
-      };
       const admit = (principal: Principal): void => {
         request.principal = principal;
-        let admission: UsageAdmission | Promise<UsageAdmission>;
-        try {
-          admission = usage.admit(principal);
-        } catch (error) {
-          done(error as Error);
-          return;
-        }
-        if (admission instanceof Promise) {
-          admission.then((counted) => admitted(principal, counted), done);
-        } else admitted(principal, admission);
+        admitCall(usage, principal, reply, done);
       };
       let authenticated: Principal | Promise<Principal>;
       try {
@@ -308,65 +295,4 @@ function suppressesHttpCode(request: FastifyRequest): boolean {
   const raw = (request.query as Record<string, unknown>).suppress_http_code;
   const values = Array.isArray(raw) ? raw : [raw];
   return values.length > 0 && values.every((value) => value === '1' || value === 'true');
-}
-
-/** Sets the usage headers of an answer from its call's standing. */
-function setUsageHeaders(
-  reply: FastifyReply,
-  principal: Principal,
-  admission: UsageAdmission,
-): void {
-  reply.header('x-app-usage', `{${usageFields(admission.token)}}`);
-  reply.header(
-    'x-business-use-case-usage',
-    // JSON.stringify of {[id]: [{type, ...usage, estimated_...}]}, spelled out: it shows.
-    `{${JSON.stringify(principal.communityId)}:[{"type":"pages",${usageFields(
-      admission.community,
-    )},"estimated_time_to_regain_access":${regainMinutes(admission)}}]}`,
-  );
-}
-
-/**
- * Charges a read's extra calls and sets the usage headers from the totals after it; `then` is
- * told of a failure (the answer keeps the headers set when the call was admitted).
- */
-function chargeThenSend(
-  usage: UsageLedger,
-  principal: Principal,
-  extra: number,
-  reply: FastifyReply,
-  then: (error?: unknown) => void,
-): void {
-  let charged: UsageAdmission | Promise<UsageAdmission>;
-  try {
-    charged = usage.charge(principal, extra);
-  } catch (error) {
-    then(error);
-    return;
-  }
-  if (charged instanceof Promise) {
-    charged.then((admission) => {
-      setUsageHeaders(reply, principal, admission);
-      then();
-    }, then);
-  } else {
-    setUsageHeaders(reply, principal, charged);
-    then();
-  }
-}
-
-/** `"call_count":N,"total_cputime":N,"total_time":N`, the body of an X-App-Usage object. */
-function usageFields(snapshot: UsageSnapshot): string {
-  return `"call_count":${snapshot.callCount},"total_cputime":${snapshot.totalCputime},"total_time":${snapshot.totalTime}`;
-}
-
-/** Minutes until the community may call (or create exports) again; 0 when not throttled. */
-function regainMinutes(admission: UsageAdmission): number {
-  const { community, exportsCreated } = admission;
-  const wait = Math.max(
-    // Spent, whether by this call's refusal or by an expensive read charged after it.
-    community.callCount >= 100 ? community.secondsToReset : 0,
-    exportsCreated.callCount >= 100 ? exportsCreated.secondsToReset : 0,
-  );
-  return Math.ceil(wait / 60);
 }

@@ -117,6 +117,26 @@ export function runUsageCountersContract(
       );
     });
 
+    it('counts several keys at once in any order without failing (no deadlock)', async () => {
+      const counters = await open();
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, async (_, i) =>
+          counters.count(
+            i % 2 === 0
+              ? [calls('x', 1, 60_000), calls('y', 1, 60_000), calls('z', 1, 60_000)]
+              : [calls('z', 1, 60_000), calls('y', 1, 60_000), calls('x', 1, 60_000)],
+            T,
+          ),
+        ),
+      );
+      // Each answer lists its windows in the order asked, whatever order the store locks in.
+      const xs = answers.map((windows, i) => windows[i % 2 === 0 ? 0 : 2]?.calls);
+      expect(xs.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
+      expect(await one(counters, calls('y', 0, 60_000), T)).toMatchObject({ calls: 60 });
+    });
+
     it('counts into the same windows from two stores on one backend', async (ctx) => {
       if (!fixture.shared) ctx.skip('this store is one process’s own memory');
       const [left, right] = [await open(), await open()];

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { MemoryUsageCounters } from './adapters/memory/memory-usage-counters.js';
 import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.js';
 import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
 import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
@@ -17,6 +18,7 @@ import { type Clock, systemClock } from './ports/clock.js';
 import type { ContentStore } from './ports/content-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
+import type { UsageCounters } from './ports/usage-counters.js';
 import { AccessService } from './services/access-service.js';
 import { AdminService } from './services/admin-service.js';
 import { BlobCleanupService } from './services/blob-cleanup-service.js';
@@ -34,6 +36,8 @@ export interface Runtime {
   readonly content: ContentStore;
   /** Export work waiting for (or taken by) a worker. */
   readonly queue: JobQueue;
+  /** Calls and time per token and community, behind rate limits and usage headers. */
+  readonly usageCounters: UsageCounters;
   readonly communities: CommunityService;
   readonly access: AccessService;
   readonly admins: AdminService;
@@ -49,13 +53,23 @@ export interface Runtime {
 /** Settings key of the HMAC secret that signs download URLs (shared by every process). */
 const DOWNLOAD_SECRET_KEY = 'download_url_secret';
 
+export interface RuntimeOptions {
+  readonly clock?: Clock;
+  /**
+   * Usage counters to use instead of this process's memory: a store shared by every API
+   * process (PostgreSQL) when there are several. The runtime opens and closes it.
+   */
+  readonly usageCounters?: UsageCounters;
+}
+
 /** Opens the stores under `config.dataDir` and wires the services. Close it when done. */
-export async function openRuntime(
-  config: Config,
-  options: { clock?: Clock } = {},
-): Promise<Runtime> {
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
-  const { metadata, content, blobs, queue } = await openStores(config, clock);
+  const { metadata, content, blobs, queue, usageCounters } = await openStores(
+    config,
+    clock,
+    options.usageCounters,
+  );
   const secret = await metadata.settings.getOrCreate(DOWNLOAD_SECRET_KEY, () =>
     randomBytes(32).toString('hex'),
   );
@@ -66,6 +80,7 @@ export async function openRuntime(
     blobs,
     content,
     queue,
+    usageCounters,
     communities: new CommunityService(metadata, clock),
     access: new AccessService(metadata, clock),
     admins: new AdminService(metadata, clock, {
@@ -92,6 +107,7 @@ export async function openRuntime(
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
     async close(): Promise<void> {
+      await usageCounters.close();
       await queue.close();
       await content.close();
       await blobs.close();
@@ -106,6 +122,7 @@ interface Stores {
   readonly content: ContentStore;
   readonly blobs: BlobStore;
   readonly queue: JobQueue;
+  readonly usageCounters: UsageCounters;
 }
 
 /**
@@ -113,7 +130,11 @@ interface Stores {
  * content and queue in one file) or PostgreSQL; the data dir's `blobs/` or an S3 bucket.
  * Whatever opened is closed again when a later one fails.
  */
-async function openStores(config: Config, clock: Clock): Promise<Stores> {
+async function openStores(
+  config: Config,
+  clock: Clock,
+  sharedUsageCounters: UsageCounters | undefined,
+): Promise<Stores> {
   const problem = await whyNotWritable(config.dataDir);
   if (problem !== undefined) throw dataDirError(config.dataDir, problem);
   const filename = path.join(config.dataDir, 'dyi.sqlite');
@@ -122,6 +143,7 @@ async function openStores(config: Config, clock: Clock): Promise<Stores> {
   const content = new SqliteContentStore({ filename });
   const queue = metadata.jobQueue(clock);
   const blobs = openBlobStore(config.blobStore);
+  const usageCounters = sharedUsageCounters ?? new MemoryUsageCounters();
   await metadata.init().catch((error: unknown) => {
     throw isUnopenable(error) ? dataDirError(filename, String(error), error) : error;
   });
@@ -129,14 +151,16 @@ async function openStores(config: Config, clock: Clock): Promise<Stores> {
     await blobs.init();
     await content.init();
     await queue.init();
+    await usageCounters.init();
   } catch (error) {
+    await usageCounters.close();
     await queue.close();
     await content.close();
     await blobs.close();
     await metadata.close();
     throw error;
   }
-  return { metadata, content, blobs, queue };
+  return { metadata, content, blobs, queue, usageCounters };
 }
 
 function openBlobStore(location: BlobStoreLocation): BlobStore {

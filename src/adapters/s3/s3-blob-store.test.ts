@@ -1,0 +1,274 @@
+/**
+ * @module
+ * Runs the shared BlobStore contract on a real S3-compatible server (OpenStack Swift with
+ * `s3api`, started once per test run by test/support/swift.ts), one bucket per file and one
+ * prefix per test, then checks what only the S3 store promises: the objects it writes, a
+ * multipart upload streamed and verified end to end, no unfinished upload left by a failed
+ * put, presigned URLs that work until they expire, clean-up of abandoned uploads, sweepers'
+ * markers, and clear errors for wrong credentials, a missing bucket or an unreachable store.
+ */
+import {
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runBlobStoreContract } from '../../ports/blob-store.contract.js';
+import {
+  SWIFT_START_TIMEOUT_MS,
+  swiftSkipReason,
+  testSwift,
+  type TestS3,
+} from '../../../test/support/swift.js';
+import { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
+import { deleteObjects, listMultipartUploads, listObjects } from './s3-listing.js';
+
+const MIB = 1024 * 1024;
+const skipReason = await swiftSkipReason();
+
+let s3: TestS3;
+let bucket: string;
+let client: S3Client;
+let prefixes = 0;
+
+/** Options for a store on the test bucket under a prefix of its own. */
+function storeOptions(overrides: Partial<S3BlobStoreOptions> = {}): S3BlobStoreOptions {
+  prefixes += 1;
+  return {
+    bucket,
+    prefix: `t${prefixes}-${randomBytes(3).toString('hex')}/`,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: s3.credentials,
+    ...overrides,
+  };
+}
+
+async function objectKeys(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const object of listObjects(client, bucket, prefix)) keys.push(object.key);
+  return keys.sort();
+}
+
+async function removePrefix(prefix: string): Promise<void> {
+  const keys = await objectKeys(prefix);
+  if (keys.length > 0) await deleteObjects(client, bucket, keys);
+}
+
+if (skipReason !== undefined) {
+  describe('S3BlobStore', () => {
+    it('runs against OpenStack Swift', (ctx) => ctx.skip(skipReason));
+  });
+} else {
+  beforeAll(async () => {
+    s3 = await testSwift();
+    bucket = await s3.createBucket();
+    client = s3.client();
+  }, SWIFT_START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await s3.removeBucket(bucket);
+    client.destroy();
+  });
+
+  runBlobStoreContract('S3 (OpenStack Swift)', () => {
+    const options = storeOptions();
+    return Promise.resolve({
+      store: new S3BlobStore(options),
+      cleanup: () => removePrefix(options.prefix),
+    });
+  });
+
+  describe('S3BlobStore on Swift', () => {
+    let options: S3BlobStoreOptions;
+    let store: S3BlobStore;
+
+    beforeEach(async () => {
+      options = storeOptions();
+      store = new S3BlobStore(options);
+      await store.init();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await removePrefix(options.prefix);
+    });
+
+    it('writes one object per blob under its prefix, and nothing else', async () => {
+      await store.put('exports/1/2/3', Readable.from([Buffer.from('hello')]));
+      await store.put('media/1/aa', Readable.from([Buffer.from('media')]));
+      expect(await store.deleteIfUnusedSince('media/1/aa', Date.now() + 60_000)).toBe(5);
+      expect(await store.touch('exports/1/2/3')).toBe(true);
+      expect(await objectKeys('')).toContain(`${options.prefix}exports/1/2/3`);
+      expect(await objectKeys(options.prefix)).toEqual([`${options.prefix}exports/1/2/3`]);
+    });
+
+    it('streams a 20 MiB blob as a multipart upload, byte-exact with its sha256', async () => {
+      const hash = createHash('sha256');
+      function* produce(): Generator<Buffer> {
+        for (let i = 0; i < 20; i += 1) {
+          const chunk = randomBytes(MIB);
+          hash.update(chunk);
+          yield chunk;
+        }
+      }
+      const stored = await store.put('exports/1/2/big', Readable.from(produce()));
+      const expected = hash.digest('hex');
+      expect(stored).toEqual({ size: 20 * MIB, sha256: expected });
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: `${options.prefix}exports/1/2/big` }),
+      );
+      // A multipart object's ETag ends with its part count: 20 MiB in 5 MiB parts.
+      expect(head.ETag).toMatch(/-4"$/);
+      const read = createHash('sha256');
+      let size = 0;
+      for await (const chunk of await store.openRead('exports/1/2/big')) {
+        read.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      expect({ size, sha256: read.digest('hex') }).toEqual(stored);
+    });
+
+    it('aborts the multipart upload of a put whose source fails', async () => {
+      function* failing(): Generator<Buffer> {
+        yield randomBytes(6 * MIB);
+        yield randomBytes(6 * MIB);
+        throw new Error('source failed');
+      }
+      await expect(store.put('exports/1/2/broken', Readable.from(failing()))).rejects.toThrow(
+        'source failed',
+      );
+      const left = [];
+      for await (const upload of listMultipartUploads(client, bucket, options.prefix)) {
+        left.push(upload);
+      }
+      expect(left).toEqual([]);
+      expect(await store.stat('exports/1/2/broken')).toBeUndefined();
+    });
+
+    it('gives presigned GET URLs that work until they expire, and not when tampered with', async () => {
+      const bytes = randomBytes(50_000);
+      await store.put('exports/1/2/3', Readable.from([bytes]));
+      const url = await store.presignedGetUrl('exports/1/2/3', 60, { fileName: 'part 1.zip' });
+      const answer = await fetch(url);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-disposition')).toBe('attachment; filename="part 1.zip"');
+      expect(Buffer.from(await answer.arrayBuffer()).equals(bytes)).toBe(true);
+
+      const ranged = await fetch(url, { headers: { range: 'bytes=10-19' } });
+      expect(ranged.status).toBe(206);
+      expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(10, 20))).toBe(true);
+
+      const tampered = url.replace('exports/1/2/3', 'exports/1/2/4');
+      expect((await fetch(tampered)).status).toBe(403);
+      const longer = url.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=86400');
+      expect((await fetch(longer)).status).toBe(403);
+
+      const shortLived = await store.presignedGetUrl('exports/1/2/3', 1);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await fetch(shortLived)).status).toBe(403);
+    });
+
+    it('aborts uploads no part reached for the abandoned age, and keeps younger ones', async () => {
+      await store.close();
+      store = new S3BlobStore({ ...options, abandonedWriteAgeMs: 1500 });
+      await store.init();
+      const key = `${options.prefix}exports/1/2/3`;
+      const { UploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
+      );
+      await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: 1,
+          Body: Buffer.alloc(1000),
+        }),
+      );
+      expect(await store.removeAbandonedWrites()).toEqual({ count: 0, bytes: 0 });
+      // Store times have whole seconds: wait past the age whichever way they were rounded.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(await store.removeAbandonedWrites()).toEqual({ count: 1, bytes: 1000 });
+      const left = [];
+      for await (const upload of listMultipartUploads(client, bucket, options.prefix)) {
+        left.push(upload);
+      }
+      expect(left).toEqual([]);
+    });
+
+    it('makes a touch wait for a sweeper holding its marker, and answer what it left', async () => {
+      await store.put('media/1/aa', Readable.from([Buffer.from('kept')]));
+      await store.put('media/1/bb', Readable.from([Buffer.from('removed')]));
+      const marker = (key: string) => `${options.prefix}.cleanup/${key}`;
+      for (const key of ['media/1/aa', 'media/1/bb']) {
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: marker(key), Body: '', ContentLength: 0 }),
+        );
+      }
+      const kept = store.touch('media/1/aa');
+      const removed = store.touch('media/1/bb');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The "sweeper" keeps aa and deletes bb, then lets go of both markers.
+      await deleteObjects(client, bucket, [`${options.prefix}media/1/bb`]);
+      await deleteObjects(client, bucket, [marker('media/1/aa'), marker('media/1/bb')]);
+      expect(await kept).toBe(true);
+      expect(await removed).toBe(false);
+      expect(await store.stat('media/1/aa')).toEqual({ size: 4 });
+    });
+
+    it('leaves no marker behind after deleteIfUnusedSince, whether it removes or keeps', async () => {
+      await store.put('media/1/aa', Readable.from([Buffer.from('x')]));
+      await store.put('media/1/bb', Readable.from([Buffer.from('y')]));
+      expect(await store.deleteIfUnusedSince('media/1/aa', 0)).toBeUndefined();
+      expect(await store.deleteIfUnusedSince('media/1/bb', Date.now() + 60_000)).toBe(1);
+      expect(await objectKeys(options.prefix)).toEqual([`${options.prefix}media/1/aa`]);
+    });
+  });
+
+  describe('S3BlobStore set-up errors', () => {
+    it('says the credentials were refused, naming the settings to check', async () => {
+      const store = new S3BlobStore(
+        storeOptions({
+          credentials: { accessKeyId: s3.credentials.accessKeyId, secretAccessKey: 'wrong' },
+        }),
+      );
+      await expect(store.init()).rejects.toMatchObject({
+        code: 'configuration',
+        message: expect.stringMatching(/refused our credentials.*AWS_SECRET_ACCESS_KEY/),
+      });
+      await expect(
+        store.put('exports/1/2/3', Readable.from([Buffer.from('x')])),
+      ).rejects.toMatchObject({
+        code: 'configuration',
+        message: expect.stringContaining('SignatureDoesNotMatch'),
+      });
+      await store.close();
+    });
+
+    it('names a missing bucket and what to do', async () => {
+      const store = new S3BlobStore(storeOptions({ bucket: 'dyi-no-such-bucket' }));
+      await expect(store.init()).rejects.toMatchObject({
+        code: 'configuration',
+        message: expect.stringContaining(
+          "The bucket 'dyi-no-such-bucket' does not exist at " + s3.endpoint,
+        ),
+      });
+      await store.close();
+    });
+
+    it('says an unreachable store is a transient failure, naming the endpoint setting', async () => {
+      const store = new S3BlobStore(storeOptions({ endpoint: 'http://127.0.0.1:9' }));
+      await expect(store.init()).rejects.toMatchObject({
+        code: 'transient',
+        message: expect.stringMatching(/could not be reached.*DYI_S3_ENDPOINT/),
+      });
+      await store.close();
+    });
+  });
+}

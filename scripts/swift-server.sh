@@ -20,15 +20,30 @@ usage() {
   exit 2
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# The Python that Swift's own commands run with (it has the `swift` package).
+swift_python() {
+  sed -n '1s/^#! *//p' "$(command -v swift-proxy-server)"
 }
 
+# <count> free ports on 127.0.0.1, all different (held open together while they are picked).
+free_ports() {
+  python3 -c '
+import socket, sys
+sockets = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in sockets: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in sockets))' "$1"
+}
+
+# True when every server answers OK on <port>/healthcheck (python3 comes with Swift; curl may not).
 is_healthy() { # <port>...
-  local port
-  for port in "$@"; do
-    [[ $(curl -s --max-time 2 "http://127.0.0.1:$port/healthcheck" 2>/dev/null) == OK ]] || return 1
-  done
+  python3 -c '
+import sys, urllib.request
+for port in sys.argv[1:]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=2) as answer:
+            if answer.read() != b"OK": sys.exit(1)
+    except OSError:
+        sys.exit(1)' "$@"
 }
 
 write_server_conf() { # <name> <port> [extra lines...]
@@ -55,19 +70,25 @@ start() {
   fi
   mkdir -p "$dir/node/sdb1"
   dir=$(cd "$dir" && pwd)
-  local proxy_port=${1:-$(free_port)}
-  declare -A ports=([account]=$(free_port) [container]=$(free_port) [object]=$(free_port))
+  local picked
+  read -r -a picked <<<"$(free_ports 4)"
+  local proxy_port=${1:-${picked[3]}}
+  declare -A ports=([account]=${picked[0]} [container]=${picked[1]} [object]=${picked[2]})
 
   printf '[swift-hash]\nswift_hash_path_suffix = dyi-test\nswift_hash_path_prefix = dyi-test\n' >"$dir/swift.conf"
   printf '[storage-policy:0]\nname = Policy-0\ndefault = yes\n' >>"$dir/swift.conf"
-  for ring in account container object; do
-    (
-      cd "$dir"
-      swift-ring-builder "$ring.builder" create 8 1 1
-      swift-ring-builder "$ring.builder" add "r1z1-127.0.0.1:${ports[$ring]}/sdb1" 100
-      swift-ring-builder "$ring.builder" rebalance
-    ) >>"$dir/rings.log" 2>&1
-  done
+  # The rings `swift-ring-builder X.builder create 8 1 1`, `add r1z1-127.0.0.1:PORT/sdb1 100`
+  # and `rebalance` would make, built in one Python process instead of nine (seconds saved).
+  "$(swift_python)" -c '
+import sys
+from swift.common.ring import RingBuilder
+for name, port in zip(("account", "container", "object"), sys.argv[2:]):
+    builder = RingBuilder(8, 1, 1)
+    builder.add_dev({"region": 1, "zone": 1, "ip": "127.0.0.1", "port": int(port),
+                     "device": "sdb1", "weight": 100})
+    builder.rebalance()
+    builder.get_ring().save(f"{sys.argv[1]}/{name}.ring.gz")
+' "$dir" "${ports[account]}" "${ports[container]}" "${ports[object]}"
 
   write_server_conf account "${ports[account]}" \
     '[pipeline:main]' 'pipeline = healthcheck account-server' \
@@ -123,7 +144,7 @@ start() {
       stop
       exit 1
     fi
-    sleep 0.5
+    sleep 0.3
   done
   echo "$endpoint" >"$dir/endpoint"
   echo "$endpoint"

@@ -132,6 +132,20 @@ if (skipReason !== undefined) {
         size += (chunk as Buffer).length;
       }
       expect({ size, sha256: read.digest('hex') }).toEqual(stored);
+      // Touching copies the object onto itself inside the store: the bytes stay the same.
+      expect(await store.touch('exports/1/2/big')).toBe(true);
+      const again = createHash('sha256');
+      for await (const chunk of await store.openRead('exports/1/2/big'))
+        again.update(chunk as Buffer);
+      expect(again.digest('hex')).toBe(expected);
+    });
+
+    it('refuses a range that starts past the end of the blob', async () => {
+      await store.put('exports/1/2/3', Readable.from([Buffer.from('0123456789')]));
+      await expect(store.openRead('exports/1/2/3', { start: 10, end: 20 })).rejects.toMatchObject({
+        code: 'validation',
+        parameter: 'range',
+      });
     });
 
     it('aborts the multipart upload of a put whose source fails', async () => {
@@ -205,7 +219,7 @@ if (skipReason !== undefined) {
     it('makes a touch wait for a sweeper holding its marker, and answer what it left', async () => {
       await store.put('media/1/aa', Readable.from([Buffer.from('kept')]));
       await store.put('media/1/bb', Readable.from([Buffer.from('removed')]));
-      const marker = (key: string) => `${options.prefix}.cleanup/${key}`;
+      const marker = (key: string) => `${options.prefix}.cleanup/${key}/another-sweeper`;
       for (const key of ['media/1/aa', 'media/1/bb']) {
         await client.send(
           new PutObjectCommand({ Bucket: bucket, Key: marker(key), Body: '', ContentLength: 0 }),
@@ -220,6 +234,30 @@ if (skipReason !== undefined) {
       expect(await kept).toBe(true);
       expect(await removed).toBe(false);
       expect(await store.stat('media/1/aa')).toEqual({ size: 4 });
+    });
+
+    it('never loses a blob a touch said it kept, with sweepers and touches racing', async () => {
+      const keys = Array.from({ length: 12 }, (_, i) => `media/1/k${i}`);
+      for (const key of keys) await store.put(key, Readable.from([Buffer.from(key)]));
+      // Object times have whole seconds: let a second pass, so that a touch now is newer.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const sinceMs = Date.now();
+      // Each touch starts a little later than the last, so that together they land before,
+      // inside and after the sweepers' few requests.
+      const outcomes = await Promise.all(
+        keys.map(async (key, i) => {
+          const [touched, removed] = await Promise.all([
+            new Promise((resolve) => setTimeout(resolve, i * 50)).then(() => store.touch(key)),
+            store.deleteIfUnusedSince(key, sinceMs),
+          ]);
+          return { touched, removed, exists: (await store.stat(key)) !== undefined };
+        }),
+      );
+      for (const { touched, removed, exists } of outcomes) {
+        if (touched) expect(exists).toBe(true);
+        expect(exists).toBe(removed === undefined);
+      }
+      expect(await objectKeys(`${options.prefix}.cleanup/`)).toEqual([]);
     });
 
     it('leaves no marker behind after deleteIfUnusedSince, whether it removes or keeps', async () => {

@@ -13,9 +13,10 @@
  * - multipart uploads in progress under `<prefix><key>`: invisible to readers; a process killed
  *   mid-put leaves one behind, and `removeAbandonedWrites` aborts those untouched for
  *   `abandonedWriteAgeMs`.
- * - `<prefix>.cleanup/<key>`: a small marker that `deleteIfUnusedSince` holds for the
- *   milliseconds it judges and deletes `key` (see there). Keys never start with `.`, so it
- *   cannot collide with a blob, and `list` never shows it.
+ * - `<prefix>.cleanup/<key>/<uuid>`: an empty marker that `deleteIfUnusedSince` holds for the
+ *   milliseconds it judges and deletes `key` (see there), one per sweeper so that two sweeping
+ *   at once never drop each other's. Keys never start with `.`, so markers cannot collide with
+ *   a blob, and `list` never shows them.
  * Nothing else: size and SHA-256 live in the metadata store's file rows.
  */
 import {
@@ -31,6 +32,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   ConfigurationError,
@@ -47,7 +49,13 @@ import {
   type StoredBlob,
 } from '../../ports/blob-store.js';
 import { hashingSource } from './hashing-source.js';
-import { deleteObjects, listMultipartUploads, listObjects, partsOf } from './s3-listing.js';
+import {
+  deleteObjects,
+  hasObjectsUnder,
+  listMultipartUploads,
+  listObjects,
+  partsOf,
+} from './s3-listing.js';
 import {
   describeLocation,
   fromS3Error,
@@ -140,6 +148,11 @@ export class S3BlobStore implements BlobStore {
     return Promise.resolve();
   }
 
+  /**
+   * Streams the body into a multipart upload. An abort or a source failure before the source
+   * has ended aborts the upload; an abort that lands after it ended, while the last part and
+   * the completion are in flight, is too late: the put completes and resolves.
+   */
   async put(
     key: string,
     body: Readable | AsyncIterable<Uint8Array>,
@@ -185,6 +198,13 @@ export class S3BlobStore implements BlobStore {
       return answer.Body as Readable;
     } catch (error) {
       if (isMissingObject(error)) throw new NotFoundError(key);
+      if (statusOf(error) === 416) {
+        throw new ValidationError(
+          'range',
+          `Byte range ${range?.start}-${range?.end} is outside the blob '${key}'.`,
+          { cause: error },
+        );
+      }
       throw fromS3Error(error, this.#location);
     }
   }
@@ -257,7 +277,7 @@ export class S3BlobStore implements BlobStore {
     const isUsed = (modifiedMs: number): boolean => modifiedMs >= Math.floor(sinceMs / 1000) * 1000;
     const before = await this.#head(objectKey);
     if (before === undefined || isUsed(before.modifiedMs)) return undefined;
-    const marker = this.#prefix + MARKER_DIR + key;
+    const marker = `${this.#markersOf(key)}${randomUUID()}`;
     const heldAt = Date.now();
     await this.#send(() =>
       this.#client.send(
@@ -291,19 +311,23 @@ export class S3BlobStore implements BlobStore {
     const uploads = listMultipartUploads(this.#client, this.#bucket, this.#prefix);
     for await (const upload of mapErrors(uploads, this.#location)) {
       if (upload.initiatedMs >= cutoffMs) continue;
+      // Another process's clean-up may complete or abort the same upload meanwhile: skip it.
       const parts = await this.#send(() =>
-        partsOf(this.#client, this.#bucket, upload.key, upload.uploadId),
+        partsOf(this.#client, this.#bucket, upload.key, upload.uploadId).catch(ignoreMissing),
       );
-      if (parts.some((part) => part.modifiedMs >= cutoffMs)) continue;
-      await this.#send(() =>
-        this.#client.send(
-          new AbortMultipartUploadCommand({
-            Bucket: this.#bucket,
-            Key: upload.key,
-            UploadId: upload.uploadId,
-          }),
-        ),
+      if (parts === undefined || parts.some((part) => part.modifiedMs >= cutoffMs)) continue;
+      const aborted = await this.#send(() =>
+        this.#client
+          .send(
+            new AbortMultipartUploadCommand({
+              Bucket: this.#bucket,
+              Key: upload.key,
+              UploadId: upload.uploadId,
+            }),
+          )
+          .catch(ignoreMissing),
       );
+      if (aborted === undefined) continue;
       count += 1;
       bytes += parts.reduce((sum, part) => sum + part.size, 0);
     }
@@ -343,14 +367,22 @@ export class S3BlobStore implements BlobStore {
    * answers whether the object is still there (see `deleteIfUnusedSince`).
    */
   async #survivesSweepers(objectKey: string): Promise<boolean> {
-    const marker = this.#prefix + MARKER_DIR + objectKey.slice(this.#prefix.length);
+    const markers = this.#markersOf(objectKey.slice(this.#prefix.length));
     const deadline = Date.now() + MARKER_WAIT_MS;
     let waited = false;
-    while ((await this.#head(marker)) !== undefined && Date.now() < deadline) {
+    while (
+      (await this.#send(() => hasObjectsUnder(this.#client, this.#bucket, markers))) &&
+      Date.now() < deadline
+    ) {
       waited = true;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return !waited || (await this.#head(objectKey)) !== undefined;
+  }
+
+  /** The prefix of the sweepers' markers of a blob key (see the module comment). */
+  #markersOf(key: string): string {
+    return `${this.#prefix}${MARKER_DIR}${key}/`;
   }
 
   async #head(objectKey: string): Promise<{ size: number; modifiedMs: number } | undefined> {
@@ -407,6 +439,14 @@ async function* mapErrors<T>(items: AsyncIterable<T>, location: S3Location): Asy
   } catch (error) {
     throw fromS3Error(error, location);
   }
+}
+
+/** Undefined for an answer that the object or upload does not exist (any more). */
+function ignoreMissing(error: unknown): undefined {
+  if (isMissingObject(error) || (error as Error | undefined)?.name === 'NoSuchUpload') {
+    return undefined;
+  }
+  throw error;
 }
 
 function assertRange(range: ByteRange): void {

@@ -48,6 +48,18 @@ export async function* listObjects(
   } while (token !== undefined);
 }
 
+/** True when at least one object sits directly under `prefix` (which ends with `/`). */
+export async function hasObjectsUnder(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<boolean> {
+  const page = await client.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', MaxKeys: 1 }),
+  );
+  return (page.Contents ?? []).length > 0;
+}
+
 /** Every multipart upload in progress under `prefix`. */
 export async function* listMultipartUploads(
   client: S3Client,

@@ -14,25 +14,20 @@
  *   mid-put leaves one behind, and `removeAbandonedWrites` aborts those untouched for
  *   `abandonedWriteAgeMs`.
  * - `<prefix>.cleanup/<key>/<uuid>`: an empty marker that `deleteIfUnusedSince` holds for the
- *   milliseconds it judges and deletes `key` (see there), one per sweeper so that two sweeping
- *   at once never drop each other's. Keys never start with `.`, so markers cannot collide with
- *   a blob, and `list` never shows them.
+ *   milliseconds it judges and deletes `key` (`s3-sweep-markers.ts`), one per sweeper so that two
+ *   sweeping at once never drop each other's. Keys never start with `.`, so markers cannot
+ *   collide with a blob, and `list` never shows them.
  * Nothing else: size and SHA-256 live in the metadata store's file rows.
  */
 import {
-  AbortMultipartUploadCommand,
   CopyObjectCommand,
-  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   ConfigurationError,
@@ -49,20 +44,10 @@ import {
   type StoredBlob,
 } from '../../ports/blob-store.js';
 import { hashingSource } from './hashing-source.js';
-import {
-  deleteObjects,
-  hasObjectsUnder,
-  listMultipartUploads,
-  listObjects,
-  partsOf,
-} from './s3-listing.js';
-import {
-  describeLocation,
-  fromS3Error,
-  isMissingObject,
-  statusOf,
-  type S3Location,
-} from './s3-errors.js';
+import { abortAbandonedUploads } from './s3-abandoned-uploads.js';
+import { S3Bucket } from './s3-bucket.js';
+import { describeLocation, fromS3Error, isMissingObject, statusOf } from './s3-errors.js';
+import { deleteUnusedObject, removeStaleMarkers, survivesSweepers } from './s3-sweep-markers.js';
 
 export interface S3BlobStoreOptions {
   readonly bucket: string;
@@ -85,17 +70,11 @@ export interface S3BlobStoreOptions {
 const PART_BYTES = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 const HOUR_MS = 60 * 60 * 1000;
-/** A `deleteIfUnusedSince` that has held its marker this long gives up (keeps the blob). */
-const MARKER_HOLD_MS = 10_000;
-/** A writer waits this long for a marker to go; older ones were left by a dead sweeper. */
-const MARKER_WAIT_MS = 30_000;
 const MARKER_DIR = '.cleanup/';
 
 export class S3BlobStore implements BlobStore {
-  readonly #client: S3Client;
-  readonly #bucket: string;
+  readonly #bucket: S3Bucket;
   readonly #prefix: string;
-  readonly #location: S3Location;
   readonly #abandonedWriteAgeMs: number;
 
   constructor(options: S3BlobStoreOptions) {
@@ -114,37 +93,36 @@ export class S3BlobStore implements BlobStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     };
-    this.#client = new S3Client(config);
-    this.#bucket = options.bucket;
-    this.#prefix = options.prefix;
-    this.#location = {
+    this.#bucket = new S3Bucket(new S3Client(config), {
       bucket: options.bucket,
       prefix: options.prefix,
       endpoint: options.endpoint ?? `AWS S3 (${options.region})`,
-    };
+    });
+    this.#prefix = options.prefix;
     this.#abandonedWriteAgeMs = options.abandonedWriteAgeMs ?? HOUR_MS;
   }
 
   /** Checks that the bucket answers to our credentials. */
   async init(): Promise<void> {
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+      await this.#bucket.client.send(new HeadBucketCommand({ Bucket: this.#bucket.name }));
     } catch (error) {
+      const location = this.#bucket.location;
       // HEAD answers carry no error body: name the cause from the status alone.
       if (statusOf(error) === 404) {
-        throw fromS3Error(Object.assign(error as Error, { name: 'NoSuchBucket' }), this.#location);
+        throw fromS3Error(Object.assign(error as Error, { name: 'NoSuchBucket' }), location);
       }
-      const mapped = fromS3Error(error, this.#location);
+      const mapped = fromS3Error(error, location);
       if (mapped instanceof ConfigurationError || mapped instanceof TransientError) throw mapped;
       throw new ConfigurationError(
-        `The bucket ${describeLocation(this.#location)} cannot be used: ${String(error)}. Check DYI_BLOB_STORE, DYI_S3_ENDPOINT, DYI_S3_REGION and DYI_S3_FORCE_PATH_STYLE.`,
+        `The bucket ${describeLocation(location)} cannot be used: ${String(error)}. Check DYI_BLOB_STORE, DYI_S3_ENDPOINT, DYI_S3_REGION and DYI_S3_FORCE_PATH_STYLE.`,
         { cause: error },
       );
     }
   }
 
   close(): Promise<void> {
-    this.#client.destroy();
+    this.#bucket.client.destroy();
     return Promise.resolve();
   }
 
@@ -162,16 +140,16 @@ export class S3BlobStore implements BlobStore {
     options?.signal?.throwIfAborted();
     const source = hashingSource(body, options?.signal);
     const upload = new Upload({
-      client: this.#client,
-      params: { Bucket: this.#bucket, Key: objectKey, Body: source.stream },
+      client: this.#bucket.client,
+      params: { Bucket: this.#bucket.name, Key: objectKey, Body: source.stream },
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
       // On a failed source, Upload waits for the parts in flight, then aborts the upload.
       leavePartsOnError: false,
     });
-    await this.#send(() => upload.done());
+    await this.#bucket.send(() => upload.done());
     // A sweeper that judged the old object before this put completed may delete this one.
-    if (!(await this.#survivesSweepers(objectKey))) {
+    if (!(await survivesSweepers(this.#bucket, objectKey, this.#markersOf(key)))) {
       throw new TransientError(
         `The blob '${key}' was removed by a clean-up that ran while it was being stored; store it again.`,
       );
@@ -180,7 +158,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {
-    const head = await this.#head(this.#objectKey(key));
+    const head = await this.#bucket.head(this.#objectKey(key));
     return head === undefined ? undefined : { size: head.size };
   }
 
@@ -188,9 +166,9 @@ export class S3BlobStore implements BlobStore {
     const objectKey = this.#objectKey(key);
     if (range !== undefined) assertRange(range);
     try {
-      const answer = await this.#client.send(
+      const answer = await this.#bucket.client.send(
         new GetObjectCommand({
-          Bucket: this.#bucket,
+          Bucket: this.#bucket.name,
           Key: objectKey,
           Range: range === undefined ? undefined : `bytes=${range.start}-${range.end}`,
         }),
@@ -205,33 +183,23 @@ export class S3BlobStore implements BlobStore {
           { cause: error },
         );
       }
-      throw fromS3Error(error, this.#location);
+      throw fromS3Error(error, this.#bucket.location);
     }
   }
 
   async delete(key: string): Promise<void> {
-    const objectKey = this.#objectKey(key);
-    await this.#send(() =>
-      this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: objectKey })),
-    );
+    await this.#bucket.delete(this.#objectKey(key));
   }
 
   async deletePrefix(prefix: string): Promise<void> {
     this.#assertPrefix(prefix);
-    let batch: string[] = [];
-    for await (const object of this.#listObjects(this.#prefix + prefix)) {
-      batch.push(object.key);
-      if (batch.length === 1000) {
-        await this.#send(() => deleteObjects(this.#client, this.#bucket, batch));
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await this.#send(() => deleteObjects(this.#client, this.#bucket, batch));
+    const objects = this.#bucket.list(this.#prefix + prefix);
+    await this.#bucket.deleteAll(mapItems(objects, (object) => object.key));
   }
 
   async *list(prefix: string): AsyncIterable<ListedBlob> {
     this.#assertPrefix(prefix);
-    for await (const object of this.#listObjects(this.#prefix + prefix)) {
+    for await (const object of this.#bucket.list(this.#prefix + prefix)) {
       const key = object.key.slice(this.#prefix.length);
       if (isValidBlobKey(key)) yield { key, size: object.size, modifiedMs: object.modifiedMs };
     }
@@ -245,98 +213,36 @@ export class S3BlobStore implements BlobStore {
   async touch(key: string): Promise<boolean> {
     const objectKey = this.#objectKey(key);
     try {
-      await this.#client.send(
+      await this.#bucket.client.send(
         new CopyObjectCommand({
-          Bucket: this.#bucket,
+          Bucket: this.#bucket.name,
           Key: objectKey,
-          CopySource: `${this.#bucket}/${objectKey}`,
+          CopySource: `${this.#bucket.name}/${objectKey}`,
           MetadataDirective: 'REPLACE',
           Metadata: { touched: String(Date.now()) },
         }),
       );
     } catch (error) {
       if (isMissingObject(error)) return false;
-      throw fromS3Error(error, this.#location);
+      throw fromS3Error(error, this.#bucket.location);
     }
-    return this.#survivesSweepers(objectKey);
+    return survivesSweepers(this.#bucket, objectKey, this.#markersOf(key));
   }
 
-  /**
-   * S3 has no conditional delete on time, so a sweeper and a writer (`touch`, `put`) each
-   * announce themselves, then look for the other, as in Dekker's mutual exclusion: the sweeper
-   * puts its marker, then reads the object's time again; the writer renews the object's time,
-   * then reads the marker. One of them always sees the other: the sweeper keeps a renewed
-   * object, or the writer waits for the marker to go and then finds the object there or gone
-   * (and says so: `touch` answers false, `put` fails with TransientError). This holds on any
-   * store that reads its own writes (AWS S3, a Swift whose replicas agree); `sinceMs` is
-   * compared with the store's clock, so the two clocks must agree to well within the grace.
-   */
-  async deleteIfUnusedSince(key: string, sinceMs: number): Promise<number | undefined> {
-    const objectKey = this.#objectKey(key);
-    // Objects' times have whole seconds: one put or touched in the second of `sinceMs` stays.
-    const isUsed = (modifiedMs: number): boolean => modifiedMs >= Math.floor(sinceMs / 1000) * 1000;
-    const before = await this.#head(objectKey);
-    if (before === undefined || isUsed(before.modifiedMs)) return undefined;
-    const marker = `${this.#markersOf(key)}${randomUUID()}`;
-    const heldAt = Date.now();
-    await this.#send(() =>
-      this.#client.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: marker, Body: '', ContentLength: 0 }),
-      ),
-    );
-    try {
-      const judged = await this.#head(objectKey);
-      if (judged === undefined || isUsed(judged.modifiedMs)) return undefined;
-      // Writers stop waiting for a marker after MARKER_WAIT_MS: never delete that late.
-      if (Date.now() - heldAt > MARKER_HOLD_MS) return undefined;
-      await this.#send(() =>
-        this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: objectKey })),
-      );
-      return judged.size;
-    } finally {
-      await this.#send(() =>
-        this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: marker })),
-      );
-    }
+  /** Safe against a racing `touch` or `put` by the markers of `s3-sweep-markers.ts`. */
+  deleteIfUnusedSince(key: string, sinceMs: number): Promise<number | undefined> {
+    return deleteUnusedObject(this.#bucket, this.#objectKey(key), this.#markersOf(key), sinceMs);
   }
 
   /**
    * Aborts the multipart uploads with no new part for `abandonedWriteAgeMs` (their writer
-   * died; a live put sends a part every 5 MiB), and removes sweepers' markers as old.
+   * died), and removes sweepers' markers as old.
    */
   async removeAbandonedWrites(): Promise<RemovedBlobs> {
     const cutoffMs = Date.now() - this.#abandonedWriteAgeMs;
-    let count = 0;
-    let bytes = 0;
-    const uploads = listMultipartUploads(this.#client, this.#bucket, this.#prefix);
-    for await (const upload of mapErrors(uploads, this.#location)) {
-      if (upload.initiatedMs >= cutoffMs) continue;
-      // Another process's clean-up may complete or abort the same upload meanwhile: skip it.
-      const parts = await this.#send(() =>
-        partsOf(this.#client, this.#bucket, upload.key, upload.uploadId).catch(ignoreMissing),
-      );
-      if (parts === undefined || parts.some((part) => part.modifiedMs >= cutoffMs)) continue;
-      const aborted = await this.#send(() =>
-        this.#client
-          .send(
-            new AbortMultipartUploadCommand({
-              Bucket: this.#bucket,
-              Key: upload.key,
-              UploadId: upload.uploadId,
-            }),
-          )
-          .catch(ignoreMissing),
-      );
-      if (aborted === undefined) continue;
-      count += 1;
-      bytes += parts.reduce((sum, part) => sum + part.size, 0);
-    }
-    const stale: string[] = [];
-    for await (const marker of this.#listObjects(this.#prefix + MARKER_DIR)) {
-      if (marker.modifiedMs < cutoffMs) stale.push(marker.key);
-    }
-    if (stale.length > 0) await this.#send(() => deleteObjects(this.#client, this.#bucket, stale));
-    return { count, bytes };
+    const removed = await abortAbandonedUploads(this.#bucket, this.#prefix, cutoffMs);
+    await removeStaleMarkers(this.#bucket, this.#prefix + MARKER_DIR, cutoffMs);
+    return removed;
   }
 
   /**
@@ -351,9 +257,9 @@ export class S3BlobStore implements BlobStore {
     const objectKey = this.#objectKey(key);
     const fileName = options?.fileName?.replace(/["\\\r\n]/g, '_');
     return getSignedUrl(
-      this.#client,
+      this.#bucket.client,
       new GetObjectCommand({
-        Bucket: this.#bucket,
+        Bucket: this.#bucket.name,
         Key: objectKey,
         ResponseContentDisposition:
           fileName === undefined ? undefined : `attachment; filename="${fileName}"`,
@@ -362,54 +268,9 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
-  /**
-   * After a writer renewed `objectKey`: waits out a sweeper's marker, if one is held, and
-   * answers whether the object is still there (see `deleteIfUnusedSince`).
-   */
-  async #survivesSweepers(objectKey: string): Promise<boolean> {
-    const markers = this.#markersOf(objectKey.slice(this.#prefix.length));
-    const deadline = Date.now() + MARKER_WAIT_MS;
-    let waited = false;
-    while (
-      (await this.#send(() => hasObjectsUnder(this.#client, this.#bucket, markers))) &&
-      Date.now() < deadline
-    ) {
-      waited = true;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return !waited || (await this.#head(objectKey)) !== undefined;
-  }
-
   /** The prefix of the sweepers' markers of a blob key (see the module comment). */
   #markersOf(key: string): string {
     return `${this.#prefix}${MARKER_DIR}${key}/`;
-  }
-
-  async #head(objectKey: string): Promise<{ size: number; modifiedMs: number } | undefined> {
-    try {
-      const head = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#bucket, Key: objectKey }),
-      );
-      return { size: head.ContentLength ?? 0, modifiedMs: head.LastModified?.getTime() ?? 0 };
-    } catch (error) {
-      if (isMissingObject(error)) return undefined;
-      throw fromS3Error(error, this.#location);
-    }
-  }
-
-  #listObjects(
-    fullPrefix: string,
-  ): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
-    return mapErrors(listObjects(this.#client, this.#bucket, fullPrefix), this.#location);
-  }
-
-  /** Runs one request, with its failure turned into ours. */
-  async #send<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      throw fromS3Error(error, this.#location);
-    }
   }
 
   /** The object key of a blob key; keys are checked as on every store. */
@@ -433,20 +294,8 @@ export class S3BlobStore implements BlobStore {
   }
 }
 
-async function* mapErrors<T>(items: AsyncIterable<T>, location: S3Location): AsyncGenerator<T> {
-  try {
-    yield* items;
-  } catch (error) {
-    throw fromS3Error(error, location);
-  }
-}
-
-/** Undefined for an answer that the object or upload does not exist (any more). */
-function ignoreMissing(error: unknown): undefined {
-  if (isMissingObject(error) || (error as Error | undefined)?.name === 'NoSuchUpload') {
-    return undefined;
-  }
-  throw error;
+async function* mapItems<T, U>(items: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield map(item);
 }
 
 function assertRange(range: ByteRange): void {

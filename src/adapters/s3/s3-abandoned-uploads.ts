@@ -1,7 +1,7 @@
 /**
  * @module
  * Finds and aborts the multipart uploads whose writer died: those that neither began nor
- * received a part since a cutoff (a live put sends a part every 5 MiB). Several processes
+ * received a part since a cutoff (a live put sends a part every 8 MiB). Several processes
  * may sweep at once: an upload another one completed or aborted meanwhile is skipped.
  */
 import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';

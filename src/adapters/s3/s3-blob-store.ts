@@ -5,10 +5,10 @@
  *
  * What it writes where, in bucket `bucket`, under `prefix` (for example `dyi/`):
  * - `<prefix><key>`: the complete bytes of the blob under `key` (for example
- *   `dyi/exports/12/34/56`). A `put` streams them as a multipart upload (5 MiB parts, a few in
+ *   `dyi/exports/12/34/56`). A `put` streams them as a multipart upload (8 MiB parts, a few in
  *   flight) while they are produced, hashing on the way; the object appears, whole, only when
  *   the upload is completed, after the last byte. A failed or aborted put aborts its upload, so
- *   the key keeps what it held before (nothing, or the previous blob). A put under 5 MiB is one
+ *   the key keeps what it held before (nothing, or the previous blob). A put under 8 MiB is one
  *   PutObject. `touch` copies the object onto itself (S3 has no other way to renew its time).
  * - multipart uploads in progress under `<prefix><key>`: invisible to readers; a process killed
  *   mid-put leaves one behind, and `removeAbandonedWrites` aborts those untouched for
@@ -62,13 +62,19 @@ export interface S3BlobStoreOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
    * Milliseconds after which a multipart upload with no new part counts as abandoned (its
-   * writer died); a live put sends a part every 5 MiB. Default: one hour.
+   * writer died); a live put sends a part every 8 MiB. Default: one hour.
    */
   readonly abandonedWriteAgeMs?: number;
 }
 
-const PART_BYTES = 5 * 1024 * 1024;
+/**
+ * Bytes per part: S3 allows 10,000 parts, so blobs of up to 78 GiB (the AWS CLI's default);
+ * each put holds PARTS_IN_FLIGHT of them in memory (32 MiB).
+ */
+const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
+/** No answer to a connection attempt in this time: the store counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
 const HOUR_MS = 60 * 60 * 1000;
 const MARKER_DIR = '.cleanup/';
 
@@ -88,6 +94,8 @@ export class S3BlobStore implements BlobStore {
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
       credentials: options.credentials,
+      // No timeout on idle sockets: a download paused by a slow client must not break.
+      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
       // Swift (and other S3-compatible stores) answer 501 to aws-chunked uploads with trailing
       // checksums, which the SDK would otherwise send; we hash the bytes ourselves.
       requestChecksumCalculation: 'WHEN_REQUIRED',

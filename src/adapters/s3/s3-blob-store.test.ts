@@ -14,7 +14,10 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runBlobStoreContract } from '../../ports/blob-store.contract.js';
@@ -54,6 +57,30 @@ async function objectKeys(prefix: string): Promise<string[]> {
   for await (const object of listObjects(client, bucket, prefix)) keys.push(object.key);
   return keys.sort();
 }
+
+async function uploadsUnder(prefix: string): Promise<unknown[]> {
+  const uploads = [];
+  for await (const upload of listMultipartUploads(client, bucket, prefix)) uploads.push(upload);
+  return uploads;
+}
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** A process that puts an endless stream into the store whose options are argv[1]. */
+const NEVER_ENDING_PUT = `
+const { S3BlobStore } = await import(${JSON.stringify(path.resolve(import.meta.dirname, 's3-blob-store.ts'))});
+const store = new S3BlobStore(JSON.parse(process.argv[1]));
+await store.init();
+async function* endless() {
+  for (;;) {
+    yield Buffer.alloc(1024 * 1024, 1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+await store.put('exports/1/2/3', endless());
+`;
 
 async function removePrefix(prefix: string): Promise<void> {
   const keys = await objectKeys(prefix);
@@ -217,6 +244,31 @@ if (skipReason !== undefined) {
       }
       expect(left).toEqual([]);
     });
+
+    it('leaves only an unfinished upload when its writer is killed, which clean-up aborts', async () => {
+      const writer = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', NEVER_ENDING_PUT, JSON.stringify(options)],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      try {
+        await until(async () => (await uploadsUnder(options.prefix)).length > 0);
+      } finally {
+        writer.kill('SIGKILL');
+      }
+      await once(writer, 'exit');
+      expect(await store.stat('exports/1/2/3')).toBeUndefined();
+      expect(await objectKeys(options.prefix)).toEqual([]);
+      await store.close();
+      store = new S3BlobStore({ ...options, abandonedWriteAgeMs: 0 });
+      await store.init();
+      // Store times have whole seconds: past the next one, every part is older than "now".
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const removed = await store.removeAbandonedWrites();
+      expect(removed.count).toBe(1);
+      expect(removed.bytes % (8 * MIB)).toBe(0);
+      expect(await uploadsUnder(options.prefix)).toEqual([]);
+    }, 30_000);
 
     it('makes a touch wait for a sweeper holding its marker, and answer what it left', async () => {
       await store.put('media/1/aa', Readable.from([Buffer.from('kept')]));

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
@@ -100,7 +100,9 @@ function startedSwift(): Promise<string> {
           error: `${error.message}\n${error.stderr ?? ''}`,
         }),
       );
-      await writeFile(result, JSON.stringify(outcome));
+      // Renamed into place, so that a waiting process never reads half of it.
+      await writeFile(`${result}.tmp`, JSON.stringify(outcome));
+      await rename(`${result}.tmp`, result);
     }
     const deadline = Date.now() + SWIFT_START_TIMEOUT_MS;
     for (;;) {

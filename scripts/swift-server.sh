@@ -79,7 +79,9 @@ start() {
   printf '[storage-policy:0]\nname = Policy-0\ndefault = yes\n' >>"$dir/swift.conf"
   # The rings `swift-ring-builder X.builder create 8 1 1`, `add r1z1-127.0.0.1:PORT/sdb1 100`
   # and `rebalance` would make, built in one Python process instead of nine (seconds saved).
-  "$(swift_python)" -c '
+  local python
+  read -r -a python <<<"$(swift_python)" # `/usr/bin/python3`, or `/usr/bin/env python3`
+  "${python[@]}" -c '
 import sys
 from swift.common.ring import RingBuilder
 for name, port in zip(("account", "container", "object"), sys.argv[2:]):

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { MemoryUsageCounters } from './adapters/memory/memory-usage-counters.js';
+import { S3BlobStore } from './adapters/s3/s3-blob-store.js';
 import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.js';
 import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
 import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
@@ -23,6 +24,7 @@ import { AccessService } from './services/access-service.js';
 import { AdminService } from './services/admin-service.js';
 import { BlobCleanupService } from './services/blob-cleanup-service.js';
 import { CommunityService } from './services/community-service.js';
+import { type DownloadLinks, PresignedDownloadLinks } from './services/download-links.js';
 import { DownloadUrlSigner } from './services/download-url-signer.js';
 import { ExportService } from './services/export-service.js';
 import { ImportService } from './services/import-service.js';
@@ -44,7 +46,10 @@ export interface Runtime {
   readonly imports: ImportService;
   readonly exports: ExportService;
   readonly jobs: JobService;
+  /** Signs and checks this server's own download URLs (the download route). */
   readonly downloads: DownloadUrlSigner;
+  /** What `download_url` is: `downloads`' URLs, or presigned S3 URLs (DYI_DOWNLOAD_URLS). */
+  readonly downloadLinks: DownloadLinks;
   /** Removes unfinished writes and orphan media from the blob store. */
   readonly cleanup: BlobCleanupService;
   close(): Promise<void>;
@@ -73,6 +78,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const secret = await metadata.settings.getOrCreate(DOWNLOAD_SECRET_KEY, () =>
     randomBytes(32).toString('hex'),
   );
+  const downloads = new DownloadUrlSigner({
+    secret,
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.downloadUrlTtlSeconds,
+    clock,
+  });
   return {
     config,
     clock,
@@ -97,12 +108,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     imports: new ImportService(metadata, content, blobs, clock),
     exports: new ExportService(metadata, blobs, queue, clock),
     jobs: new JobService(metadata, blobs, clock),
-    downloads: new DownloadUrlSigner({
-      secret,
-      publicUrl: config.publicUrl,
-      ttlSeconds: config.downloadUrlTtlSeconds,
-      clock,
-    }),
+    downloads,
+    downloadLinks:
+      config.downloadUrls === 'presigned' && blobs instanceof S3BlobStore
+        ? new PresignedDownloadLinks(blobs, config.downloadUrlTtlSeconds, clock)
+        : downloads,
     cleanup: new BlobCleanupService(metadata, content, blobs, clock, {
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
@@ -168,9 +178,15 @@ function openBlobStore(location: BlobStoreLocation): BlobStore {
     case 'local-disk':
       return new LocalDiskBlobStore({ root: location.root });
     case 's3':
-      throw new ConfigurationError(
-        'DYI_BLOB_STORE=s3://... is not available in this version yet; unset it to keep files in the data dir.',
-      );
+      return new S3BlobStore({
+        bucket: location.bucket,
+        prefix: location.prefix,
+        ...(location.endpoint !== undefined && { endpoint: location.endpoint }),
+        region: location.region,
+        forcePathStyle: location.forcePathStyle,
+        // A copy: the AWS SDK marks the credentials object it is given, and config is frozen.
+        ...(location.credentials !== undefined && { credentials: { ...location.credentials } }),
+      });
   }
 }
 

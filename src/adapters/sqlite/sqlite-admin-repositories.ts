@@ -11,25 +11,11 @@ import type {
   AdminSessionRecord,
   AdminSessionRepository,
 } from '../../ports/metadata-store.js';
-import { isUniqueViolation, query, queryOne, toRowId } from './sqlite-database.js';
-import type { AdminSessionsTable, AdminsTable, SqliteDatabase } from './sqlite-schema.js';
-
-type AdminRow = {
-  [K in keyof AdminsTable]: K extends 'id' ? number : AdminsTable[K];
-};
-
-function toAdmin(row: AdminRow): Admin {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    email: row.email,
-    createTime: row.create_time,
-  };
-}
-
-function toCredential(row: AdminRow): AdminCredential {
-  return { ...toAdmin(row), passwordHash: row.password_hash };
-}
+import { isUniqueViolation, query, queryOne } from './sqlite-database.js';
+import type { AdminSessionsTable } from '../sql/metadata-tables.js';
+import { type AdminRow, toAdmin, toAdminCredential, toSession } from '../sql/metadata-rows.js';
+import { toRowId } from '../sql/object-ids.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteAdminRepository implements AdminRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -66,7 +52,7 @@ export class SqliteAdminRepository implements AdminRepository {
     const row = await queryOne<AdminRow>(this.db(), 'SELECT * FROM admins WHERE email = ?', [
       email,
     ]);
-    return row && toCredential(row);
+    return row && toAdminCredential(row);
   }
 
   async get(id: Id): Promise<Admin | undefined> {
@@ -92,16 +78,6 @@ export class SqliteAdminRepository implements AdminRepository {
       .where('id', '=', Number(id))
       .execute();
   }
-}
-
-function toSession(row: AdminSessionsTable): AdminSessionRecord {
-  return {
-    idHash: row.id_hash,
-    adminId: String(row.admin_id),
-    csrfToken: row.csrf_token,
-    createTime: row.create_time,
-    expireTime: row.expire_time,
-  };
 }
 
 export class SqliteAdminSessionRepository implements AdminSessionRepository {

@@ -9,19 +9,11 @@ import type {
   MemberRepository,
   NewMember,
 } from '../../ports/metadata-store.js';
-import {
-  INSERT_CHUNK,
-  inTransaction,
-  newObjectId,
-  query,
-  queryOne,
-  toRowId,
-} from './sqlite-database.js';
-import type { CommunitiesTable, MembersTable, SqliteDatabase } from './sqlite-schema.js';
-
-function toCommunity(row: CommunitiesTable): Community {
-  return { id: String(row.id), name: row.name, createTime: row.create_time };
-}
+import { INSERT_CHUNK, inTransaction, newObjectId, query, queryOne } from './sqlite-database.js';
+import type { CommunitiesTable, MembersTable } from '../sql/metadata-tables.js';
+import { toCommunity, toMember } from '../sql/metadata-rows.js';
+import { toRowId } from '../sql/object-ids.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteCommunityRepository implements CommunityRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -61,16 +53,6 @@ export class SqliteCommunityRepository implements CommunityRepository {
 
 /** Text SQLite's lower() and LIKE fold completely. */
 const ASCII = /^\p{ASCII}*$/u;
-
-function toMember(row: MembersTable): Member {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    name: row.name,
-    email: row.email,
-    status: row.status as MemberStatus,
-  };
-}
 
 export class SqliteMemberRepository implements MemberRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

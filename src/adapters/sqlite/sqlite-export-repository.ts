@@ -8,15 +8,16 @@ import {
   type AbortReason,
   ConflictError,
   StorageFullError,
-  type DataType,
   type ExportJob,
   type ExportJobCounts,
   type Id,
 } from '../../domain/index.js';
 import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { keysetPage } from './keyset-page.js';
-import { keysetParameters, keysetSql } from './keyset-sql.js';
+import type { DyiJobsTable, ExportJobCountsTable, ExportsTable } from '../sql/metadata-tables.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { toExport as exportFromRow, toJobCounts } from '../sql/metadata-rows.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
 import {
   deleteObjects,
   INSERT_CHUNK,
@@ -26,29 +27,13 @@ import {
   newObjectIds,
   query,
   queryOne,
-  toRowId,
   mappedOnce,
 } from './sqlite-database.js';
-import type {
-  DyiJobsTable,
-  ExportJobCountsTable,
-  ExportsTable,
-  SqliteDatabase,
-} from './sqlite-schema.js';
+import { toRowId } from '../sql/object-ids.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 import type { SpaceReserve } from './space-reserve.js';
 
-const toExport = mappedOnce((row: ExportsTable): ExportJob => ({
-  id: String(row.id),
-  communityId: String(row.community_id),
-  createTime: row.create_time,
-  dataTypes: JSON.parse(row.data_types) as DataType[],
-  dyiFormat: row.dyi_format as ExportJob['dyiFormat'],
-  mediaQuality: row.media_quality as ExportJob['mediaQuality'],
-  startTime: row.start_time,
-  endTime: row.end_time,
-  idempotencyKey: row.idempotency_key,
-  cancelRequested: row.cancel_requested === 1,
-}));
+const toExport = mappedOnce(exportFromRow);
 
 export class SqliteExportRepository implements ExportRepository {
   constructor(
@@ -154,27 +139,7 @@ export class SqliteExportRepository implements ExportRepository {
       'SELECT * FROM export_job_counts WHERE export_id = ?',
       [Number(exportId)],
     );
-    const counts = row ?? {
-      pending: 0,
-      in_progress: 0,
-      completed: 0,
-      aborted: 0,
-      failed: 0,
-      running_progress: 0,
-      left_out: 0,
-    };
-    return {
-      total:
-        counts.pending + counts.in_progress + counts.completed + counts.aborted + counts.failed,
-      pending: counts.pending,
-      inProgress: counts.in_progress,
-      completed: counts.completed,
-      aborted: counts.aborted,
-      failed: counts.failed,
-      // Sums of fractions drift by a few ulps over many updates.
-      runningProgress: Math.max(0, counts.running_progress),
-      leftOut: counts.left_out,
-    };
+    return toJobCounts(row);
   }
 
   async firstAbortReason(exportId: Id): Promise<AbortReason | null> {

@@ -6,8 +6,10 @@ import type { Kysely } from 'kysely';
 import type { DyiFile, Id } from '../../domain/index.js';
 import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { keysetPage } from './keyset-page.js';
-import { keysetParameters, keysetSql } from './keyset-sql.js';
+import type { DyiFilesTable } from '../sql/metadata-tables.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { toFile as fileFromRow } from '../sql/metadata-rows.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
 import {
   deleteObjects,
   inTransaction,
@@ -15,23 +17,11 @@ import {
   newObjectId,
   query,
   queryOne,
-  toRowId,
 } from './sqlite-database.js';
-import type { DyiFilesTable, SqliteDatabase } from './sqlite-schema.js';
+import { toRowId } from '../sql/object-ids.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
-const toFile = mappedOnce((row: DyiFilesTable): DyiFile => ({
-  id: String(row.id),
-  jobId: String(row.job_id),
-  communityId: String(row.community_id),
-  name: row.name,
-  size: row.size,
-  sha256: row.sha256,
-  contentType: row.content_type,
-  partNumber: row.part_number,
-  leftOutCount: row.left_out_count,
-  blobKey: row.blob_key,
-  createTime: row.create_time,
-}));
+const toFile = mappedOnce(fileFromRow);
 
 export class SqliteFileRepository implements FileRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

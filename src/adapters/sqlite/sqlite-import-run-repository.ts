@@ -6,23 +6,9 @@
 import type { Kysely } from 'kysely';
 import type { Id, ImportRun } from '../../domain/index.js';
 import type { ImportRunRepository } from '../../ports/metadata-store.js';
+import { type ImportRunRow, toImportRun } from '../sql/metadata-rows.js';
 import { query } from './sqlite-database.js';
-import type { ImportRunsTable, SqliteDatabase } from './sqlite-schema.js';
-
-type ImportRunRow = Omit<ImportRunsTable, 'id'> & { id: number };
-
-function toImportRun(row: ImportRunRow): ImportRun {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    source: row.source,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    succeeded: row.succeeded === 1,
-    records: JSON.parse(row.records) as Record<string, number>,
-    error: row.error,
-  };
-}
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteImportRunRepository implements ImportRunRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

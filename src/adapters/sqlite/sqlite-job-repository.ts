@@ -4,29 +4,18 @@
  * cancel and a finishing worker cannot both win.
  */
 import type { Kysely } from 'kysely';
-import type { AbortReason, DataType, DyiJob, Id, JobState } from '../../domain/index.js';
+import type { DyiJob, Id, JobState } from '../../domain/index.js';
 import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { keysetPage } from './keyset-page.js';
-import { keysetParameters, keysetSql } from './keyset-sql.js';
-import { queryOne, query, toRowId, mappedOnce } from './sqlite-database.js';
-import type { DyiJobsTable, SqliteDatabase } from './sqlite-schema.js';
+import type { DyiJobsTable } from '../sql/metadata-tables.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { toJob as jobFromRow } from '../sql/metadata-rows.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
+import { queryOne, query, mappedOnce } from './sqlite-database.js';
+import { toRowId } from '../sql/object-ids.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
-const toJob = mappedOnce((row: DyiJobsTable): DyiJob => ({
-  id: String(row.id),
-  exportId: String(row.export_id),
-  communityId: String(row.community_id),
-  jobType: row.job_type as DyiJob['jobType'],
-  userId: row.user_id === null ? null : String(row.user_id),
-  dataTypes: JSON.parse(row.data_types) as DataType[],
-  state: row.state as JobState,
-  abortReason: row.abort_reason as AbortReason | null,
-  stateMessage: row.state_message,
-  progress: row.progress,
-  leftOutCount: row.left_out_count,
-  createTime: row.create_time,
-  updateTime: row.update_time,
-}));
+const toJob = mappedOnce(jobFromRow);
 
 export class SqliteJobRepository implements JobRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}

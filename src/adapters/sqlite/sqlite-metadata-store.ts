@@ -40,7 +40,8 @@ import {
 } from './sqlite-community-repositories.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
-import { dataVersion, openSqlite, queryOne, toRowId } from './sqlite-database.js';
+import { dataVersion, openSqlite, queryOne } from './sqlite-database.js';
+import { toRowId } from '../sql/object-ids.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';

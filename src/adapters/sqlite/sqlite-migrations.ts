@@ -6,9 +6,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { DatabaseTooNewError } from '../../domain/index.js';
-
-/** First id handed out: ids look like Graph ids (15 digits) and never collide across types. */
-export const FIRST_OBJECT_ID = 100_000_000_000_001;
+import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {

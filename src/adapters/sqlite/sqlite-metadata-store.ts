@@ -47,7 +47,7 @@ import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
 import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
-import { migrateToLatest } from './sqlite-migrations.js';
+import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
 import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
@@ -117,6 +117,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   changeMark(): number {
     return dataVersion(this.#database());
+  }
+
+  schemaVersion(): Promise<string> {
+    return schemaVersion(this.#database() as unknown as Kysely<unknown>);
   }
 
   async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {

@@ -353,3 +353,12 @@ export async function migrateToLatest(db: Kysely<unknown>, location: string): Pr
     );
   }
 }
+
+/** The name of the latest migration applied to the database: its schema version. */
+export async function schemaVersion(db: Kysely<unknown>): Promise<string> {
+  const rows = await sql<{ name: string }>`
+    SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`.execute(db);
+  const latest = rows.rows[0]?.name;
+  if (latest === undefined) throw new Error('The database has no schema yet; run dyi migrate.');
+  return latest;
+}

@@ -17,7 +17,7 @@
  * notification on the `dyi_changes` channel, which every store listens to (its change mark).
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { DatabaseTooNewError } from '../../domain/index.js';
+import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
 import { contentMigrations } from './postgres-content-migrations.js';
 
@@ -262,25 +262,11 @@ async function appliedMigrations(db: Kysely<unknown>): Promise<string[]> {
 export async function migrateToLatest(db: Kysely<unknown>, location: string): Promise<void> {
   const known = Object.keys(allMigrations).sort();
   const applied = await appliedMigrations(db);
-  const unknown = applied.filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new DatabaseTooNewError(
-      `The database at ${location} was written by a newer version of dyi-export ` +
-        `(it has migration ${unknown.join(', ')}, this version knows up to ` +
-        `${known.at(-1)}). Upgrade dyi-export, or point --database-url at another database.`,
-    );
-  }
+  refuseUnknownMigrations(applied, known, location, 'point --database-url at another database');
   // Most starts find nothing to do: they skip the Migrator's catalog reads and its lock.
   if (known.every((name) => applied.includes(name))) return;
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error !== undefined) {
-    throw new Error(
-      `Migrating the database at ${location} failed${failed ? ` in ${failed.migrationName}` : ''}; ` +
-        'the database was left as it was before that migration.',
-      { cause: error },
-    );
-  }
+  if (error !== undefined) throw migrationFailure(location, error, results);
 }
 
 /** The name of the latest migration applied to the database: its schema version. */

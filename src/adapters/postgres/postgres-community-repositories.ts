@@ -9,6 +9,7 @@ import type {
   MemberRepository,
   NewMember,
 } from '../../ports/metadata-store.js';
+import { communityReads, memberReads } from '../sql/metadata-reads.js';
 import type { CommunitiesTable, MembersTable } from '../sql/metadata-tables.js';
 import { toCommunity, toMember } from '../sql/metadata-rows.js';
 import { toRowId } from '../sql/object-ids.js';
@@ -36,20 +37,12 @@ export class PostgresCommunityRepository implements CommunityRepository {
   async get(id: Id): Promise<Community | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<CommunitiesTable>(
-      this.db(),
-      'SELECT * FROM communities WHERE id = ?',
-      [rowId],
-    );
+    const row = await queryOne<CommunitiesTable>(this.db(), communityReads.byId, [rowId]);
     return row && toCommunity(row);
   }
 
   async list(): Promise<readonly Community[]> {
-    const rows = await query<CommunitiesTable>(
-      this.db(),
-      'SELECT * FROM communities ORDER BY id',
-      [],
-    );
+    const rows = await query<CommunitiesTable>(this.db(), communityReads.all, []);
     return rows.map(toCommunity);
   }
 }
@@ -83,9 +76,7 @@ export class PostgresMemberRepository implements MemberRepository {
   async get(id: Id): Promise<Member | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<MembersTable>(this.db(), 'SELECT * FROM members WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<MembersTable>(this.db(), memberReads.byId, [rowId]);
     return row && toMember(row);
   }
 
@@ -101,11 +92,9 @@ export class PostgresMemberRepository implements MemberRepository {
   }
 
   async listActiveIds(communityId: Id): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(
-      this.db(),
-      "SELECT id FROM members WHERE community_id = ? AND status = 'active' ORDER BY id",
-      [Number(communityId)],
-    );
+    const rows = await query<{ id: number }>(this.db(), memberReads.activeIds, [
+      Number(communityId),
+    ]);
     return rows.map((row) => String(row.id));
   }
 
@@ -131,7 +120,7 @@ export class PostgresMemberRepository implements MemberRepository {
   async countByStatus(communityId: Id): Promise<Record<MemberStatus, number>> {
     const rows = await query<{ status: MemberStatus; n: number }>(
       this.db(),
-      'SELECT status, count(*) AS n FROM members WHERE community_id = ? GROUP BY status',
+      memberReads.countByStatus,
       [Number(communityId)],
     );
     const counts: Record<MemberStatus, number> = { active: 0, deactivated: 0, deleted: 0 };

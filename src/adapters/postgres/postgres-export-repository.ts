@@ -15,6 +15,7 @@ import {
 } from '../../domain/index.js';
 import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
+import { exportReads } from '../sql/metadata-reads.js';
 import { keysetPage } from '../sql/keyset-page.js';
 import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
 import type { ExportJobCountsTable, ExportsTable } from '../sql/metadata-tables.js';
@@ -73,23 +74,20 @@ export class PostgresExportRepository implements ExportRepository {
   async get(id: Id): Promise<ExportJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<ExportsTable>(this.db(), 'SELECT * FROM exports WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<ExportsTable>(this.db(), exportReads.byId, [rowId]);
     return row && toExport(row);
   }
 
   async findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined> {
-    const row = await queryOne<ExportsTable>(
-      this.db(),
-      'SELECT * FROM exports WHERE community_id = ? AND idempotency_key = ?',
-      [Number(communityId), key],
-    );
+    const row = await queryOne<ExportsTable>(this.db(), exportReads.byIdempotencyKey, [
+      Number(communityId),
+      key,
+    ]);
     return row && toExport(row);
   }
 
   async list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>> {
-    const base = 'SELECT * FROM exports WHERE community_id = ?';
+    const base = exportReads.ofCommunity;
     const result = await keysetPage('desc', page, (direction, position, limit) =>
       query<ExportsTable>(
         this.db(),
@@ -101,27 +99,23 @@ export class PostgresExportRepository implements ExportRepository {
   }
 
   async count(communityId: Id): Promise<number> {
-    const row = await queryOne<{ n: number }>(
-      this.db(),
-      'SELECT count(*) AS n FROM exports WHERE community_id = ?',
-      [Number(communityId)],
-    );
+    const row = await queryOne<{ n: number }>(this.db(), exportReads.countOfCommunity, [
+      Number(communityId),
+    ]);
     return row?.n ?? 0;
   }
 
   async countJobs(exportId: Id): Promise<ExportJobCounts> {
-    const row = await queryOne<ExportJobCountsTable>(
-      this.db(),
-      'SELECT * FROM export_job_counts WHERE export_id = ?',
-      [Number(exportId)],
-    );
+    const row = await queryOne<ExportJobCountsTable>(this.db(), exportReads.jobCounts, [
+      Number(exportId),
+    ]);
     return toJobCounts(row);
   }
 
   async firstAbortReason(exportId: Id): Promise<AbortReason | null> {
     const row = await queryOne<{ abort_reason: AbortReason | null }>(
       this.db(),
-      "SELECT abort_reason FROM dyi_jobs WHERE export_id = ? AND state = 'ABORTED' ORDER BY id LIMIT 1",
+      exportReads.firstAbortReason,
       [Number(exportId)],
     );
     return row?.abort_reason ?? null;

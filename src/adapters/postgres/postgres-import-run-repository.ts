@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Id, ImportRun } from '../../domain/index.js';
 import type { ImportRunRepository } from '../../ports/metadata-store.js';
+import { importRunReads } from '../sql/metadata-reads.js';
 import { type ImportRunRow, toImportRun } from '../sql/metadata-rows.js';
 import { query } from './postgres-database.js';
 import type { PostgresDatabase } from './postgres-schema.js';
@@ -32,11 +33,10 @@ export class PostgresImportRunRepository implements ImportRunRepository {
   }
 
   async latest(communityId: Id, limit: number): Promise<readonly ImportRun[]> {
-    const rows = await query<ImportRunRow>(
-      this.db(),
-      'SELECT * FROM import_runs WHERE community_id = ? ORDER BY id DESC LIMIT ?',
-      [Number(communityId), limit],
-    );
+    const rows = await query<ImportRunRow>(this.db(), importRunReads.latest, [
+      Number(communityId),
+      limit,
+    ]);
     return rows.map(toImportRun);
   }
 }

@@ -35,6 +35,7 @@ import type {
   SignInCounterRepository,
   TokenRepository,
 } from '../../ports/metadata-store.js';
+import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
 import {
   PostgresIntegrationRepository,
@@ -147,7 +148,7 @@ export class PostgresMetadataStore implements MetadataStore {
     if (rowId === undefined) return undefined;
     const row = await queryOne<{ kind: ObjectKind; community_id: number }>(
       this.#database(),
-      'SELECT kind, community_id FROM objects WHERE id = ?',
+      objectReads.byId,
       [rowId],
     );
     return row && { kind: row.kind, communityId: String(row.community_id) };

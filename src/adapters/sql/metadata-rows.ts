@@ -1,8 +1,7 @@
 /**
  * @module
  * Rows of the metadata tables turned into domain records, for both engines (their rows are
- * alike, see `metadata-tables.ts`), and the one joined read authentication makes, whose SQL
- * both engines run as it is.
+ * alike, see `metadata-tables.ts`; the reads that give them are in `metadata-reads.ts`).
  */
 import type {
   AbortReason,
@@ -78,13 +77,7 @@ export function toToken(row: AccessTokensTable): AccessTokenRecord {
   };
 }
 
-/** A token joined with its integration's columns, renamed where the two would clash. */
-export const CREDENTIAL_SQL = `
-  SELECT t.*, i.name AS i_name, i.app_secret AS i_app_secret,
-         i.require_appsecret_proof AS i_require_appsecret_proof, i.create_time AS i_create_time
-  FROM access_tokens t JOIN integrations i ON i.id = t.integration_id
-  WHERE t.token_hash = ?`;
-
+/** A row of `tokenReads.credentialByHash`. */
 export interface CredentialRow extends AccessTokensTable {
   i_name: string;
   i_app_secret: string;

@@ -11,16 +11,11 @@ import type {
   TokenCredential,
   TokenRepository,
 } from '../../ports/metadata-store.js';
-import { deleteObjects, inTransaction, newObjectId, query, queryOne } from './sqlite-database.js';
+import { integrationReads, tokenReads } from '../sql/metadata-reads.js';
 import type { AccessTokensTable, IntegrationsTable } from '../sql/metadata-tables.js';
-import {
-  CREDENTIAL_SQL,
-  type CredentialRow,
-  toCredential,
-  toIntegration,
-  toToken,
-} from '../sql/metadata-rows.js';
+import { type CredentialRow, toCredential, toIntegration, toToken } from '../sql/metadata-rows.js';
 import { toRowId } from '../sql/object-ids.js';
+import { deleteObjects, inTransaction, newObjectId, query, queryOne } from './sqlite-database.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteIntegrationRepository implements IntegrationRepository {
@@ -45,20 +40,14 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
   async get(id: Id): Promise<Integration | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<IntegrationsTable>(
-      this.db(),
-      'SELECT * FROM integrations WHERE id = ?',
-      [rowId],
-    );
+    const row = await queryOne<IntegrationsTable>(this.db(), integrationReads.byId, [rowId]);
     return row && toIntegration(row);
   }
 
   async list(communityId: Id): Promise<readonly Integration[]> {
-    const rows = await query<IntegrationsTable>(
-      this.db(),
-      'SELECT * FROM integrations WHERE community_id = ? ORDER BY id',
-      [Number(communityId)],
-    );
+    const rows = await query<IntegrationsTable>(this.db(), integrationReads.ofCommunity, [
+      Number(communityId),
+    ]);
     return rows.map(toIntegration);
   }
 
@@ -132,27 +121,21 @@ export class SqliteTokenRepository implements TokenRepository {
   }
 
   async findByHash(tokenHash: string): Promise<TokenCredential | undefined> {
-    const row = await queryOne<CredentialRow>(this.db(), CREDENTIAL_SQL, [tokenHash]);
+    const row = await queryOne<CredentialRow>(this.db(), tokenReads.credentialByHash, [tokenHash]);
     return row && toCredential(row);
   }
 
   async get(id: Id): Promise<AccessTokenRecord | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<AccessTokensTable>(
-      this.db(),
-      'SELECT * FROM access_tokens WHERE id = ?',
-      [rowId],
-    );
+    const row = await queryOne<AccessTokensTable>(this.db(), tokenReads.byId, [rowId]);
     return row && toToken(row);
   }
 
   async list(integrationId: Id): Promise<readonly AccessTokenRecord[]> {
-    const rows = await query<AccessTokensTable>(
-      this.db(),
-      'SELECT * FROM access_tokens WHERE integration_id = ? ORDER BY id',
-      [Number(integrationId)],
-    );
+    const rows = await query<AccessTokensTable>(this.db(), tokenReads.ofIntegration, [
+      Number(integrationId),
+    ]);
     return rows.map(toToken);
   }
 

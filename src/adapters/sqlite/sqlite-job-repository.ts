@@ -7,12 +7,13 @@ import type { Kysely } from 'kysely';
 import type { DyiJob, Id, JobState } from '../../domain/index.js';
 import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
+import { jobReads } from '../sql/metadata-reads.js';
 import type { DyiJobsTable } from '../sql/metadata-tables.js';
 import { keysetPage } from '../sql/keyset-page.js';
 import { toJob as jobFromRow } from '../sql/metadata-rows.js';
 import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
-import { queryOne, query, mappedOnce } from './sqlite-database.js';
 import { toRowId } from '../sql/object-ids.js';
+import { queryOne, query, mappedOnce } from './sqlite-database.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
 const toJob = mappedOnce(jobFromRow);
@@ -23,26 +24,18 @@ export class SqliteJobRepository implements JobRepository {
   async get(id: Id): Promise<DyiJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<DyiJobsTable>(this.db(), 'SELECT * FROM dyi_jobs WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<DyiJobsTable>(this.db(), jobReads.byId, [rowId]);
     return row && toJob(row);
   }
 
   async companyJob(exportId: Id): Promise<DyiJob> {
-    const row = await queryOne<DyiJobsTable>(
-      this.db(),
-      "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'COMPANY'",
-      [Number(exportId)],
-    );
+    const row = await queryOne<DyiJobsTable>(this.db(), jobReads.companyJob, [Number(exportId)]);
     if (!row) throw new Error(`Export ${exportId} has no company job; its rows are inconsistent.`);
     return toJob(row);
   }
 
   async listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
-    const base =
-      "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'USER'" +
-      (state === undefined ? '' : ' AND state = ?');
+    const base = jobReads.userJobsOfExport + (state === undefined ? '' : ' AND state = ?');
     const filters = state === undefined ? [Number(exportId)] : [Number(exportId), state];
     const result = await keysetPage('asc', page, (direction, position, limit) =>
       query<DyiJobsTable>(
@@ -80,20 +73,12 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async idsOfExport(exportId: Id): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(
-      this.db(),
-      'SELECT id FROM dyi_jobs WHERE export_id = ? ORDER BY id',
-      [Number(exportId)],
-    );
+    const rows = await query<{ id: number }>(this.db(), jobReads.idsOfExport, [Number(exportId)]);
     return rows.map((row) => String(row.id));
   }
 
   async unfinishedIds(): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(
-      this.db(),
-      "SELECT id FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') ORDER BY id",
-      [],
-    );
+    const rows = await query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
     return rows.map((row) => String(row.id));
   }
 }

@@ -26,6 +26,10 @@ import type {
   SignInCounterRepository,
   TokenRepository,
 } from '../../ports/metadata-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import { objectReads } from '../sql/metadata-reads.js';
+import { toRowId } from '../sql/object-ids.js';
 import {
   SqliteIntegrationRepository,
   SqliteTokenRepository,
@@ -38,10 +42,7 @@ import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
-import type { Clock } from '../../ports/clock.js';
-import type { JobQueue } from '../../ports/job-queue.js';
 import { dataVersion, openSqlite, queryOne } from './sqlite-database.js';
-import { toRowId } from '../sql/object-ids.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
@@ -128,7 +129,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (rowId === undefined) return undefined;
     const row = await queryOne<{ kind: ObjectKind; community_id: number }>(
       this.#database(),
-      'SELECT kind, community_id FROM objects WHERE id = ?',
+      objectReads.byId,
       [rowId],
     );
     return row && { kind: row.kind, communityId: String(row.community_id) };

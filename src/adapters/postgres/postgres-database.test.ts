@@ -47,18 +47,18 @@ describe('openPostgres', () => {
   }
 
   it('runs ? placeholders, reads bigints as numbers and reports writes, not reads', async (ctx) => {
-    const db = await open(ctx);
+    const postgres = await open(ctx);
     const before = writes;
-    await query(db, 'INSERT INTO t (id, name) VALUES (?, ?)', [100_000_000_000_001, 'a']);
+    await query(postgres, 'INSERT INTO t (id, name) VALUES (?, ?)', [100_000_000_000_001, 'a']);
     expect(writes).toBe(before + 1);
     const row = await queryOne<{ id: number; n: number }>(
-      db,
+      postgres,
       'SELECT id, count(*) OVER () AS n FROM t WHERE name = ?',
       ['a'],
     );
     expect(row).toEqual({ id: 100_000_000_000_001, n: 1 });
     expect(writes).toBe(before + 1);
-    await db
+    await postgres
       .transaction()
       .execute((trx) => query(trx, 'UPDATE t SET name = ? WHERE id = ?', ['b', 1]));
     expect(writes).toBe(before + 3); // the UPDATE, then its COMMIT

@@ -33,7 +33,8 @@ export interface PostgresPoolOptions {
   readonly applicationName?: string;
   /**
    * Called after every statement that may have changed data has completed: an INSERT, UPDATE,
-   * DELETE or MERGE, and a COMMIT (so, for a transaction, once more when it is visible).
+   * DELETE, MERGE, TRUNCATE or COPY, and a COMMIT (so, for a transaction, once more when it is
+   * visible to others).
    */
   readonly onWrite?: () => void;
 }
@@ -73,6 +74,8 @@ const WRITE_COMMANDS: ReadonlySet<string> = new Set([
   'UPDATE',
   'DELETE',
   'MERGE',
+  'TRUNCATE',
+  'COPY',
   'COMMIT',
 ]);
 

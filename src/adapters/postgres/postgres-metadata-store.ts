@@ -7,16 +7,19 @@
  * schema), with Kysely's `kysely_migration` tables beside them. Every object gets its id from
  * the `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
  * "what is this id" in one indexed read. The repositories sit one per file beside this one,
- * as the SQLite store's do, and share that store's row mappers (`../sql/`).
+ * as the SQLite store's do; reads are the fixed SQL texts both engines share, and rows map
+ * through the same functions (`../sql/`).
  *
- * The change mark counts notifications on `dyi_changes`, which triggers send at every commit
- * that wrote a metadata table, and this process's own writes, at once (`postgres-change-notices.ts`).
+ * The change mark counts the notifications on `dyi_changes` that triggers send at every commit
+ * writing a metadata table, and this process's own writes as soon as they complete
+ * (`postgres-change-notices.ts`).
  *
- * What the SQLite store has and this one does not need: no space reserve (PostgreSQL keeps
- * room for deletes itself, and a full disk is the operator's to fix: StorageFullError), no
- * `data_version` polling (notifications instead), no read cache (reads cross the network
- * anyway; a cache would have to be invalidated by the same notifications) and no
- * BEGIN IMMEDIATE (row locks and compare-and-set updates order writers).
+ * What the SQLite store has and this one leaves out, and why: no space reserve (the database's
+ * disk is not this process's to manage; a PostgreSQL out of space is its operator's to fix,
+ * and its refusals come out as StorageFullError); no `data_version` polling (notifications
+ * instead); no read cache (it would need the same notifications to stay true, and the services
+ * above keep what they must answer fast); no BEGIN IMMEDIATE (PostgreSQL locks rows, not the
+ * database, and compare-and-set updates order the writers that race).
  */
 import type { Kysely } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';

@@ -53,7 +53,12 @@ import {
   PostgresCommunityRepository,
   PostgresMemberRepository,
 } from './postgres-community-repositories.js';
-import { describeDatabaseUrl, openPostgres, queryOne } from './postgres-database.js';
+import {
+  describeDatabaseUrl,
+  fromPostgresError,
+  openPostgres,
+  queryOne,
+} from './postgres-database.js';
 import { PostgresExportRepository } from './postgres-export-repository.js';
 import { PostgresFileRepository } from './postgres-file-repository.js';
 import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
@@ -116,16 +121,15 @@ export class PostgresMetadataStore implements MetadataStore {
       maxConnections: this.#options.maxConnections,
       onWrite: () => this.#notices.bump(),
     });
+    const location = describeDatabaseUrl(this.#options.url);
     try {
-      await migrateToLatest(
-        db as unknown as Kysely<unknown>,
-        describeDatabaseUrl(this.#options.url),
-      );
+      await migrateToLatest(db as unknown as Kysely<unknown>, location);
       await this.#notices.start();
     } catch (error) {
       await this.#notices.stop();
       await db.destroy();
-      throw error;
+      // The listening connection is not the pool's: its failures are translated here.
+      throw fromPostgresError(error, location);
     }
     this.#db = db;
   }

@@ -34,7 +34,8 @@ import {
   linksOf,
 } from '../../domain/index.js';
 import type { ContentQuery, ContentStore, WriteSummary } from '../../ports/content-store.js';
-import { BUSY_TIMEOUT_MS, toRowId } from './sqlite-database.js';
+import { toRowId } from '../sql/object-ids.js';
+import { BUSY_TIMEOUT_MS } from './sqlite-database.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { migrateToLatest } from './sqlite-migrations.js';
 

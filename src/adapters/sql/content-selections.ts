@@ -26,6 +26,11 @@ export interface ContentSqlDialect {
    * statistics; PostgreSQL plans the order itself.
    */
   readonly keysJoin: string;
+  /**
+   * Joins the page's keys `k` to their records `r` (column `data`), community and kind bound at
+   * two `?`: a lookup of each key in the primary key.
+   */
+  readonly recordsJoin: string;
 }
 
 /** One SELECT of the (created_time, id) keys of matching records. */
@@ -125,11 +130,10 @@ export function contentPageSql(
       `SELECT * FROM (${sql} AND (${keys}.created_time, ${keys}.id) ${isFirst ? '>=' : '>'} (?, ?)
          ORDER BY ${keys}.created_time, ${keys}.id LIMIT ${CONTENT_PAGE_SIZE}) AS s${n}`,
   );
-  return `SELECT r.created_time, r.id, r.data
+  return `SELECT k.created_time, k.id, r.data
     FROM (SELECT * FROM (${pages.join(' UNION ')}) AS u
           ORDER BY created_time, id LIMIT ${CONTENT_PAGE_SIZE}) AS k
-      ${dialect.keysJoin} content_records r
-        ON r.community_id = ? AND r.kind = ? AND r.id = k.id
+      ${dialect.recordsJoin}
     ORDER BY k.created_time, k.id`;
 }
 

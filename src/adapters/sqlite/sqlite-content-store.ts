@@ -66,6 +66,7 @@ const DIALECT: ContentSqlDialect = {
   listTable: 'json_each(?)',
   bindList: (values) => JSON.stringify(values),
   keysJoin: 'CROSS JOIN',
+  recordsJoin: 'CROSS JOIN content_records r ON r.community_id = ? AND r.kind = ? AND r.id = k.id',
 };
 
 const WRITE_SQL = {

@@ -1,7 +1,7 @@
 /**
  * @module
  * The behaviour every ContentStore adapter must show, as one vitest suite that each adapter's
- * test file runs against a real database (SQLite now, PostgreSQL later), next to the metadata
+ * test file runs against a real database (SQLite and PostgreSQL), next to the metadata
  * store of the same database: member records become members that exports plan jobs for. The
  * reads get the most attention, because their bugs are silent: a record skipped or repeated at
  * a page boundary, or one second off at a range boundary, still renders a plausible export.

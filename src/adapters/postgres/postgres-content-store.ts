@@ -39,7 +39,7 @@ import {
   existingIdsSql,
   numberPlaceholders,
 } from '../sql/content-selections.js';
-import { toRowId } from '../sql/row-id.js';
+import { toRowId } from '../sql/object-ids.js';
 import { writeContent } from './postgres-content-writes.js';
 import { describeDatabaseUrl, fromPostgresError, openPostgres } from './postgres-database.js';
 

@@ -48,7 +48,8 @@ import {
   contentSelections,
   existingIdsSql,
 } from '../sql/content-selections.js';
-import { BUSY_TIMEOUT_MS, toRowId } from './sqlite-database.js';
+import { BUSY_TIMEOUT_MS } from './sqlite-database.js';
+import { toRowId } from '../sql/object-ids.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { migrateToLatest } from './sqlite-migrations.js';
 

@@ -332,7 +332,13 @@ export async function queryOne<R>(
   return (await query<R>(db, sql, parameters))[0];
 }
 
-export { toRowId } from '../sql/row-id.js';
+/** A numeric row id for an id string, or undefined when it cannot name a row. */
+export function toRowId(id: Id): number | undefined {
+  // Only the canonical spelling names a row: `0123` is not `123`.
+  if (!/^[1-9]\d{0,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
 
 export async function newObjectId(
   db: Db,

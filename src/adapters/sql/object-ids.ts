@@ -1,9 +1,12 @@
 /**
  * @module
- * Object ids as both SQL engines store them: integer columns holding 15-digit numbers, which
- * the domain spells as numeric strings. Only the canonical spelling of an id names a row.
+ * Ids of stored objects as both SQL engines keep them: one sequence for every kind of object
+ * (table `objects`), integers starting at 15 digits, handed to the domain as numeric strings.
  */
 import type { Id } from '../../domain/index.js';
+
+/** First id handed out: ids look like Graph ids (15 digits) and never collide across types. */
+export const FIRST_OBJECT_ID = 100_000_000_000_001;
 
 /** A numeric row id for an id string, or undefined when it cannot name a row. */
 export function toRowId(id: Id): number | undefined {

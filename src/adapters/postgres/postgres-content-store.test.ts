@@ -400,6 +400,21 @@ describe('PostgresContentStore, its own rows', () => {
     expect(await rows('SELECT count(*)::int AS n FROM content_records')).toEqual([{ n: 0 }]);
   });
 
+  it('rolls back the whole batch when PostgreSQL refuses a row, as a validation error', async () => {
+    const nameless = { ...member('mallory'), name: null } as unknown as ContentRecord;
+    const batch = [
+      member('bob'),
+      ...Array.from({ length: 1500 }, (_, i) => post(`p${i}`, 'bob', T0)),
+      nameless,
+    ];
+    await expect(content.write(acme, batch)).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining('nothing of the batch was written'),
+    });
+    expect(await rows('SELECT count(*)::int AS n FROM content_records')).toEqual([{ n: 0 }]);
+    expect(await rows('SELECT count(*)::int AS n FROM members')).toEqual([{ n: 0 }]);
+  });
+
   it('refuses to be used before init() or after close(), and a database without its tables', async () => {
     const closed = new PostgresContentStore({ url });
     await expect(closed.count(acme, { kind: 'post' })).rejects.toThrow(/before init\(\)/);

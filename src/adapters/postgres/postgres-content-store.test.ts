@@ -420,9 +420,10 @@ describe('PostgresContentStore, its own rows', () => {
     await expect(closed.count(acme, { kind: 'post' })).rejects.toThrow(/before init\(\)/);
     const bare = new URL(url);
     bare.pathname = '/postgres';
-    await expect(new PostgresContentStore({ url: bare.toString() }).init()).rejects.toThrow(
-      /no content tables yet; run `dyi migrate`/,
-    );
+    await expect(new PostgresContentStore({ url: bare.toString() }).init()).rejects.toMatchObject({
+      code: 'configuration',
+      message: expect.stringMatching(/no content tables yet; run `dyi migrate`/),
+    });
   });
 
   it('reads back what the SQLite store reads back, byte for byte, for the same records', async () => {

@@ -18,6 +18,7 @@
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import {
+  ConfigurationError,
   type ContentKind,
   type ContentMember,
   type ContentRecord,
@@ -219,7 +220,7 @@ async function checkSchema(db: Kysely<unknown>, location: string): Promise<void>
     CompiledQuery.raw("SELECT to_regclass('content_records') IS NOT NULL AS present", []),
   );
   if (result.rows[0]?.present !== true) {
-    throw new Error(
+    throw new ConfigurationError(
       `The PostgreSQL database ${location} has no content tables yet; run \`dyi migrate\` ` +
         'against it (or open the metadata store first, whose init() migrates it).',
     );

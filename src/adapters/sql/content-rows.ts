@@ -80,7 +80,7 @@ export function contentMemberOf(
   return { memberId, sourceId: sourceId ?? memberId, status };
 }
 
-/** A describer of the record a batch failed at, for the error that refuses the batch. */
+/** The message of the error that refuses a batch, naming the record it failed at when known. */
 export function describeFailedRecord(
   records: readonly ContentRecord[],
   index: number | undefined,

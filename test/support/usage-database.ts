@@ -1,13 +1,12 @@
 /**
  * @module
- * A fresh PostgreSQL database with the usage counters' table (`usageMigrations` applied the way
- * the metadata migrator applies them), made once per test file at its first test, or that
+ * A fresh PostgreSQL database with the usage counters' table (every migration of a PostgreSQL
+ * deployment, as the metadata store runs them), made once per test file at its first test, or that
  * test skipped (failed under DYI_REQUIRE_SERVICES=1) when no PostgreSQL answers.
  */
-import { Kysely, type MigrationProvider, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { TestContext } from 'vitest';
-import { usageMigrations } from '../../src/adapters/postgres/postgres-usage-migrations.js';
+import { PostgresMetadataStore } from '../../src/adapters/postgres/postgres-metadata-store.js';
 import { postgresOrSkip, type TestDatabase } from './postgres.js';
 
 export interface UsageDatabase {
@@ -35,17 +34,11 @@ export function usageDatabase(): UsageDatabase {
   };
 }
 
+/** Every migration of a PostgreSQL deployment, the usage table's among them. */
 async function migrateUsage(url: string): Promise<void> {
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-  });
-  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(usageMigrations) };
-  try {
-    const { error } = await new Migrator({ db, provider }).migrateToLatest();
-    if (error !== undefined) throw new Error('the usage migrations failed', { cause: error });
-  } finally {
-    await db.destroy();
-  }
+  const store = new PostgresMetadataStore({ url, maxConnections: 2 });
+  await store.init();
+  await store.close();
 }
 
 /** Runs one statement on `url` and answers its rows. */

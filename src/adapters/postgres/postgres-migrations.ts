@@ -25,6 +25,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
 import { contentMigrations } from './postgres-content-migrations.js';
+import { usageMigrations } from './postgres-usage-migrations.js';
 
 /** Tables whose writes notify `dyi_changes` (every table of 0001 but the derived counts). */
 const NOTIFYING_TABLES = [
@@ -245,7 +246,11 @@ const migrations: Record<string, Migration> = {
 };
 
 /** Every migration this code knows, in the order they run. */
-const allMigrations: Record<string, Migration> = { ...migrations, ...contentMigrations };
+const allMigrations: Record<string, Migration> = {
+  ...migrations,
+  ...contentMigrations,
+  ...usageMigrations,
+};
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(allMigrations) };
 

@@ -1,19 +1,14 @@
 /**
  * @module
- * The composition root: turns a Config into open stores and the services every entry point
- * (server, CLI, admin panel) shares. The only module that picks adapters; a new deployment
- * (PostgreSQL, S3) is one more branch here, never a change in the services.
+ * The composition root: turns a Config into open stores (`open-stores.ts` picks the adapters:
+ * SQLite or PostgreSQL, local disk or S3) and the services every entry point (server, CLI,
+ * admin panel) shares. A deployment is chosen by configuration, never by a change in the
+ * services.
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { MemoryUsageCounters } from './adapters/memory/memory-usage-counters.js';
 import { S3BlobStore } from './adapters/s3/s3-blob-store.js';
-import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.js';
-import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
-import { SqliteContentStore } from './adapters/sqlite/sqlite-content-store.js';
-import { SqliteMetadataStore } from './adapters/sqlite/sqlite-metadata-store.js';
-import type { BlobStoreLocation, Config } from './config.js';
-import { ConfigurationError } from './domain/index.js';
+import type { Config } from './config.js';
+import { closeStores, openStores } from './open-stores.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import type { ContentStore } from './ports/content-store.js';
@@ -70,11 +65,8 @@ export interface RuntimeOptions {
 /** Opens the stores under `config.dataDir` and wires the services. Close it when done. */
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
-  const { metadata, content, blobs, queue, usageCounters } = await openStores(
-    config,
-    clock,
-    options.usageCounters,
-  );
+  const stores = await openStores(config, clock, options.usageCounters);
+  const { metadata, content, blobs, queue, usageCounters } = stores;
   const secret = await metadata.settings.getOrCreate(DOWNLOAD_SECRET_KEY, () =>
     randomBytes(32).toString('hex'),
   );
@@ -116,90 +108,6 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     cleanup: new BlobCleanupService(metadata, content, blobs, clock, {
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
-    async close(): Promise<void> {
-      await usageCounters.close();
-      await queue.close();
-      await content.close();
-      await blobs.close();
-      await metadata.close();
-    },
+    close: () => closeStores(stores),
   };
-}
-
-/** The four stores every service is built on. */
-interface Stores {
-  readonly metadata: MetadataStore;
-  readonly content: ContentStore;
-  readonly blobs: BlobStore;
-  readonly queue: JobQueue;
-  readonly usageCounters: UsageCounters;
-}
-
-/**
- * Picks and opens the adapters the configuration names: SQLite in the data dir (metadata,
- * content and queue in one file) or PostgreSQL; the data dir's `blobs/` or an S3 bucket.
- * Whatever opened is closed again when a later one fails.
- */
-async function openStores(
-  config: Config,
-  clock: Clock,
-  sharedUsageCounters: UsageCounters | undefined,
-): Promise<Stores> {
-  const problem = await whyNotWritable(config.dataDir);
-  if (problem !== undefined) throw dataDirError(config.dataDir, problem);
-  const filename = path.join(config.dataDir, 'dyi.sqlite');
-  const metadata = new SqliteMetadataStore({ filename });
-  // Content shares the metadata database, whose init() has run the migrations of both.
-  const content = new SqliteContentStore({ filename });
-  const queue = metadata.jobQueue(clock);
-  const blobs = openBlobStore(config.blobStore);
-  const usageCounters = sharedUsageCounters ?? new MemoryUsageCounters();
-  await metadata.init().catch((error: unknown) => {
-    throw isUnopenable(error) ? dataDirError(filename, String(error), error) : error;
-  });
-  try {
-    await blobs.init();
-    await content.init();
-    await queue.init();
-    await usageCounters.init();
-  } catch (error) {
-    await usageCounters.close();
-    await queue.close();
-    await content.close();
-    await blobs.close();
-    await metadata.close();
-    throw error;
-  }
-  return { metadata, content, blobs, queue, usageCounters };
-}
-
-function openBlobStore(location: BlobStoreLocation): BlobStore {
-  switch (location.kind) {
-    case 'local-disk':
-      return new LocalDiskBlobStore({ root: location.root });
-    case 's3':
-      return new S3BlobStore({
-        bucket: location.bucket,
-        prefix: location.prefix,
-        ...(location.endpoint !== undefined && { endpoint: location.endpoint }),
-        region: location.region,
-        forcePathStyle: location.forcePathStyle,
-        // A copy: the AWS SDK marks the credentials object it is given, and config is frozen.
-        ...(location.credentials !== undefined && { credentials: { ...location.credentials } }),
-      });
-  }
-}
-
-/** The data directory (or its database) cannot be used: says which, why, and what to do. */
-function dataDirError(where: string, problem: string, cause?: unknown): ConfigurationError {
-  return new ConfigurationError(
-    `The data directory cannot be used: ${where}: ${problem}. Choose another with --data-dir DIR (or DYI_DATA_DIR), or fix its permissions.`,
-    { cause },
-  );
-}
-
-/** SQLite's "unable to open database file" and "attempt to write a readonly database". */
-function isUnopenable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY';
 }

@@ -6,7 +6,8 @@
  * more than one, and no "create an account" when the community has an admin.
  */
 import path from 'node:path';
-import { DEFAULTS } from '../config.js';
+import { describeDatabaseUrl } from '../adapters/postgres/postgres-database.js';
+import { type Config, DEFAULTS } from '../config.js';
 import type { Community } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
 import type { DemoAccess } from '../services/demo-community.js';
@@ -17,15 +18,25 @@ export async function serveBanner(
   demo: DemoAccess | undefined,
   workers: number | undefined,
 ): Promise<string> {
-  const { publicUrl, dataDir } = runtime.config;
+  const { publicUrl } = runtime.config;
   const lines = [
-    `dyi-export is serving the Graph API at ${publicUrl} (data in ${dataDir})`,
+    `dyi-export is serving the Graph API at ${publicUrl} (${whereDataLives(runtime.config)})`,
     workers === undefined
       ? 'Export workers: none in this process (--no-workers).'
       : `Export workers: ${workers} thread${workers === 1 ? '' : 's'}.`,
     ...(demo ? demoLines(runtime, demo) : await setupHints(runtime)),
   ];
   return `${lines.join('\n')}\n\n`;
+}
+
+/** Where the data lives, passwords left out: the data dir, or PostgreSQL and S3. */
+export function whereDataLives(config: Config): string {
+  const { databaseUrl, blobStore, dataDir } = config;
+  const database = databaseUrl === undefined ? undefined : describeDatabaseUrl(databaseUrl);
+  const files =
+    blobStore.kind === 's3' ? `s3://${blobStore.bucket}/${blobStore.prefix}` : blobStore.root;
+  if (database === undefined && blobStore.kind === 'local-disk') return `data in ${dataDir}`;
+  return `data in ${database === undefined ? dataDir : `PostgreSQL ${database}`}, files in ${files}`;
 }
 
 function demoLines(runtime: Runtime, demo: DemoAccess): string[] {

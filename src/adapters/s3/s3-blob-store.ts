@@ -78,6 +78,15 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const HOUR_MS = 60 * 60 * 1000;
 const MARKER_DIR = '.cleanup/';
 
+/**
+ * The AWS SDK warns on every thread, at its first request, that versions published after
+ * January 2027 will need Node 22. The version locked here works on Node 20 and does not change
+ * under us, so the warning tells an operator nothing; the SDK's own switch turns it off.
+ */
+function quietNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 export class S3BlobStore implements BlobStore {
   readonly #bucket: S3Bucket;
   readonly #prefix: string;
@@ -101,6 +110,7 @@ export class S3BlobStore implements BlobStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     };
+    quietNodeVersionWarning();
     this.#bucket = new S3Bucket(new S3Client(config), {
       bucket: options.bucket,
       prefix: options.prefix,

@@ -354,9 +354,12 @@ describe(`scale-out: 2 API processes and 2 worker processes (${process.env.DYI_T
     const exportIds = [await api.createExport()];
     /** Job id → its file ids when it was first seen COMPLETED. */
     const firstCompleted = new Map<string, string[]>();
-    const noteCompleted = async (): Promise<void> => {
+    /** Notes the jobs completed by now; returns how many are running. */
+    const noteCompleted = async (): Promise<number> => {
+      let runningJobs = 0;
       for (const exportId of exportIds) {
-        for (const job of await api.jobsOf(exportId).catch(() => [])) {
+        for (const job of await api.jobsOf(exportId)) {
+          if (job.job_state === 'IN_PROGRESS') runningJobs++;
           if (job.job_state !== 'COMPLETED' || firstCompleted.has(job.id)) continue;
           firstCompleted.set(
             job.id,
@@ -364,13 +367,17 @@ describe(`scale-out: 2 API processes and 2 worker processes (${process.env.DYI_T
           );
         }
       }
+      return runningJobs;
     };
+    const killed: number[] = [];
+    let caughtRunning = 0;
     for (let round = 1; round <= CRASH_ROUNDS; round++) {
       // Kills keep landing on a running export: the next one starts once the last is done.
       if (await api.isCompleted(exportIds.at(-1)!)) exportIds.push(await api.createExport());
       await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
       const victim = Math.floor(random() * cluster.workers().length);
-      await noteCompleted();
+      if ((await noteCompleted()) > 0) caughtRunning++;
+      killed.push(cluster.workers()[victim]!.pid);
       await cluster.killWorker(victim);
       await cluster.restartWorker(victim);
     }
@@ -398,7 +405,14 @@ describe(`scale-out: 2 API processes and 2 worker processes (${process.env.DYI_T
       expect(await storage!.blobKeysUnder(`exports/${exportId}/`)).toEqual(listed.sort());
       expect(digestOf(jobs)).toEqual(baseline);
     }
-    console.info(`crash matrix: ${exportIds.length} exports finished across the kills`);
+    // What the killed processes were writing was swept away when their successors started.
+    const abandoned = (await storage!.unfinishedWrites()).filter((name) =>
+      killed.some((pid) => name.includes(`-${pid}-`)),
+    );
+    expect(abandoned).toEqual([]);
+    console.info(
+      `crash matrix: ${exportIds.length} exports finished; ${caughtRunning} of ${CRASH_ROUNDS} kills came while jobs ran`,
+    );
   }, 240_000);
 });
 

@@ -21,7 +21,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { filesUnder } from './export-scenarios.js';
+import { filesUnder, tempBlobsOnDisk } from './export-scenarios.js';
 import { postgresOrSkip } from './postgres.js';
 
 export type ScaleOutKind = 'sqlite' | 'postgres';
@@ -39,6 +39,11 @@ export interface ClusterStorage {
   readonly env: Readonly<Record<string, string>>;
   /** The keys of every blob under `prefix` (such as `exports/<id>/`), relative to it, sorted. */
   blobKeysUnder(prefix: string): Promise<string[]>;
+  /**
+   * Writes begun and not finished: temp files in the blob dir (named with their writer's PID);
+   * on S3 none are listed (an unfinished multipart upload is no object).
+   */
+  unfinishedWrites(): Promise<string[]>;
   /** Removes the data dir, the database and the bucket. */
   remove(): Promise<void>;
 }
@@ -54,8 +59,16 @@ export async function clusterStorage(ctx: {
   const onDisk = (prefix: string): Promise<string[]> =>
     filesUnder(path.join(dataDir, 'blobs', prefix));
   const removeDir = (): Promise<void> => rm(dataDir, { recursive: true, force: true });
+  const tempOnDisk = (): Promise<string[]> => tempBlobsOnDisk(dataDir);
   if (SCALE_OUT === 'sqlite') {
-    return { description: 'sqlite', dataDir, env: {}, blobKeysUnder: onDisk, remove: removeDir };
+    return {
+      description: 'sqlite',
+      dataDir,
+      env: {},
+      blobKeysUnder: onDisk,
+      unfinishedWrites: tempOnDisk,
+      remove: removeDir,
+    };
   }
   const database = await postgresOrSkip(ctx);
   if (!database) {
@@ -68,6 +81,7 @@ export async function clusterStorage(ctx: {
     dataDir,
     env: { DYI_DATABASE_URL: database.url, ...bucket?.env },
     blobKeysUnder: bucket ? (prefix) => bucket.keysUnder(prefix) : onDisk,
+    unfinishedWrites: bucket ? () => Promise.resolve([]) : tempOnDisk,
     async remove() {
       await bucket?.remove();
       await database.drop();

@@ -42,8 +42,8 @@ import { startServer } from './support/server-process.js';
 
 const CRASH_ROUNDS = Number(process.env.DYI_CRASH_ROUNDS ?? 5);
 const CRASH_SEED = Number(process.env.DYI_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-/** Longest wait before a kill, after the previous worker restarted, in milliseconds. */
-const MAX_KILL_DELAY_MS = 2_000;
+/** Longest wait before a kill, once the export's jobs run, in milliseconds. */
+const MAX_KILL_DELAY_MS = 1_500;
 /** Settings of every process, the baseline's too: small parts, so that jobs store several. */
 const ENGINE_ENV = { DYI_MAX_PART_BYTES: String(256 * 1024) };
 const EXPORT_PARAMS = {
@@ -93,20 +93,27 @@ beforeAll(async () => {
   const at = ['--data-dir', seedDir];
   await dyi(['seed', '--users', '8', '--seed', '7', ...at]);
   const permissions = 'read_company_data_exports,manage_company_data_exports';
-  tokens = {
-    manage: await dyi(['token', 'create', '--permission', permissions, ...at]),
-    doomed: await dyi(['token', 'create', '--permission', 'read_company_data_exports', ...at]),
-  };
+  const [manage, doomed] = await Promise.all([
+    dyi(['token', 'create', '--permission', permissions, ...at]),
+    dyi(['token', 'create', '--permission', 'read_company_data_exports', ...at]),
+  ]);
+  tokens = { manage, doomed };
   storage = await clusterStorage({ skip: (why = '') => (skipReason = why) });
   if (!storage) return;
   await fillFrom(storage, seedDir);
-  baseline = await embeddedBaseline(seedDir);
-  cluster = await startCluster({
+  // The baseline's export runs while the cluster's processes start.
+  const started = startCluster({
     apis: 2,
     workers: 2,
     dataDir: storage.dataDir,
     env: { ...storage.env, ...ENGINE_ENV },
   });
+  const [ran, start] = await Promise.allSettled([embeddedBaseline(seedDir), started]);
+  // Kept before any throw, so that afterAll stops what did start.
+  if (start.status === 'fulfilled') cluster = start.value;
+  if (ran.status === 'rejected') throw ran.reason;
+  if (start.status === 'rejected') throw start.reason;
+  baseline = ran.value;
 }, 240_000);
 
 afterAll(async () => {
@@ -374,6 +381,15 @@ describe(`scale-out: 2 API processes and 2 worker processes (${process.env.DYI_T
     for (let round = 1; round <= CRASH_ROUNDS; round++) {
       // Kills keep landing on a running export: the next one starts once the last is done.
       if (await api.isCompleted(exportIds.at(-1)!)) exportIds.push(await api.createExport());
+      // The moment is counted from when the export's jobs are being run.
+      await waitFor(
+        'a job of the last export to run',
+        async () =>
+          (await noteCompleted()) > 0 || (await api.isCompleted(exportIds.at(-1)!))
+            ? true
+            : undefined,
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
       await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
       const victim = Math.floor(random() * cluster.workers().length);
       if ((await noteCompleted()) > 0) caughtRunning++;

@@ -34,7 +34,7 @@ import { GraphClient, downloadAll } from '../src/client/index.js';
 import { DATA_TYPES } from '../src/domain/index.js';
 import { LEASE_MS } from '../src/export/export-worker.js';
 import { type Cluster, startCluster } from './support/cluster.js';
-import { type ClusterStorage, clusterStorage } from './support/cluster-storage.js';
+import { type ClusterStorage, clusterStorage, SCALE_OUT } from './support/cluster-storage.js';
 import { runDyi } from './support/dyi-cli.js';
 import { waitFor } from './support/export-scenarios.js';
 import { BACKEND_HEADER } from './support/round-robin-balancer.js';
@@ -101,19 +101,13 @@ beforeAll(async () => {
   storage = await clusterStorage({ skip: (why = '') => (skipReason = why) });
   if (!storage) return;
   await fillFrom(storage, seedDir);
-  // The baseline's export runs while the cluster's processes start.
-  const started = startCluster({
+  baseline = await embeddedBaseline(seedDir);
+  cluster = await startCluster({
     apis: 2,
     workers: 2,
     dataDir: storage.dataDir,
     env: { ...storage.env, ...ENGINE_ENV },
   });
-  const [ran, start] = await Promise.allSettled([embeddedBaseline(seedDir), started]);
-  // Kept before any throw, so that afterAll stops what did start.
-  if (start.status === 'fulfilled') cluster = start.value;
-  if (ran.status === 'rejected') throw ran.reason;
-  if (start.status === 'rejected') throw start.reason;
-  baseline = ran.value;
 }, 240_000);
 
 afterAll(async () => {
@@ -136,6 +130,10 @@ async function fillFrom(target: ClusterStorage, from: string): Promise<void> {
   if (databaseUrl === undefined) {
     await cp(from, target.dataDir, { recursive: true });
     return;
+  }
+  // Blobs that stay on disk are shared through the data dir, as with SQLite.
+  if (blobStore === undefined) {
+    await cp(path.join(from, 'blobs'), path.join(target.dataDir, 'blobs'), { recursive: true });
   }
   await dyi(
     [
@@ -248,7 +246,7 @@ function running(ctx: { skip(note?: string): void }): Cluster {
   return cluster as Cluster;
 }
 
-describe(`scale-out: 2 API processes and 2 worker processes (${process.env.DYI_TEST_SCALE_OUT ?? 'sqlite'})`, () => {
+describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () => {
   it('runs an export in the workers, pages it over both APIs, and serves its files from both', async (ctx) => {
     const cluster = running(ctx);
     const api = graphAt(cluster.url);
@@ -351,85 +349,89 @@ describe(`scale-out: 2 API processes and 2 worker processes (${process.env.DYI_T
     for (const ms of refusedAfter) expect(ms).toBeLessThanOrEqual(1_000);
   }, 60_000);
 
-  it(`finishes every export, once and byte for byte, across ${CRASH_ROUNDS} worker crashes`, async (ctx) => {
-    const cluster = running(ctx);
-    const api = graphAt(cluster.url);
-    const random = mulberry32(CRASH_SEED);
-    console.info(
-      `crash matrix: ${CRASH_ROUNDS} kills (DYI_CRASH_ROUNDS), seed ${CRASH_SEED} (DYI_CRASH_SEED)`,
-    );
-    const exportIds = [await api.createExport()];
-    /** Job id → its file ids when it was first seen COMPLETED. */
-    const firstCompleted = new Map<string, string[]>();
-    /** Notes the jobs completed by now; returns how many are running. */
-    const noteCompleted = async (): Promise<number> => {
-      let runningJobs = 0;
-      for (const exportId of exportIds) {
-        for (const job of await api.jobsOf(exportId)) {
-          if (job.job_state === 'IN_PROGRESS') runningJobs++;
-          if (job.job_state !== 'COMPLETED' || firstCompleted.has(job.id)) continue;
-          firstCompleted.set(
-            job.id,
-            (job.files?.data ?? []).map((file) => file.id),
-          );
+  it(
+    `finishes every export, once and byte for byte, across ${CRASH_ROUNDS} worker crashes`,
+    async (ctx) => {
+      const cluster = running(ctx);
+      const api = graphAt(cluster.url);
+      const random = mulberry32(CRASH_SEED);
+      console.info(
+        `crash matrix: ${CRASH_ROUNDS} kills (DYI_CRASH_ROUNDS), seed ${CRASH_SEED} (DYI_CRASH_SEED)`,
+      );
+      const exportIds = [await api.createExport()];
+      /** Job id → its file ids when it was first seen COMPLETED. */
+      const firstCompleted = new Map<string, string[]>();
+      /** Notes the jobs completed by now; returns how many are running. */
+      const noteCompleted = async (): Promise<number> => {
+        let runningJobs = 0;
+        for (const exportId of exportIds) {
+          for (const job of await api.jobsOf(exportId)) {
+            if (job.job_state === 'IN_PROGRESS') runningJobs++;
+            if (job.job_state !== 'COMPLETED' || firstCompleted.has(job.id)) continue;
+            firstCompleted.set(
+              job.id,
+              (job.files?.data ?? []).map((file) => file.id),
+            );
+          }
         }
+        return runningJobs;
+      };
+      const killed: number[] = [];
+      let caughtRunning = 0;
+      for (let round = 1; round <= CRASH_ROUNDS; round++) {
+        // Kills keep landing on a running export: the next one starts once the last is done.
+        if (await api.isCompleted(exportIds.at(-1)!)) exportIds.push(await api.createExport());
+        // The moment is counted from when the export's jobs are being run.
+        await waitFor(
+          'a job of the last export to run',
+          async () =>
+            (await noteCompleted()) > 0 || (await api.isCompleted(exportIds.at(-1)!))
+              ? true
+              : undefined,
+          { timeoutMs: 30_000, intervalMs: 50 },
+        );
+        await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
+        const victim = Math.floor(random() * cluster.workers().length);
+        if ((await noteCompleted()) > 0) caughtRunning++;
+        killed.push(cluster.workers()[victim]!.pid);
+        await cluster.killWorker(victim);
+        await cluster.restartWorker(victim);
       }
-      return runningJobs;
-    };
-    const killed: number[] = [];
-    let caughtRunning = 0;
-    for (let round = 1; round <= CRASH_ROUNDS; round++) {
-      // Kills keep landing on a running export: the next one starts once the last is done.
-      if (await api.isCompleted(exportIds.at(-1)!)) exportIds.push(await api.createExport());
-      // The moment is counted from when the export's jobs are being run.
-      await waitFor(
-        'a job of the last export to run',
-        async () =>
-          (await noteCompleted()) > 0 || (await api.isCompleted(exportIds.at(-1)!))
-            ? true
-            : undefined,
-        { timeoutMs: 30_000, intervalMs: 50 },
-      );
-      await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
-      const victim = Math.floor(random() * cluster.workers().length);
-      if ((await noteCompleted()) > 0) caughtRunning++;
-      killed.push(cluster.workers()[victim]!.pid);
-      await cluster.killWorker(victim);
-      await cluster.restartWorker(victim);
-    }
-    for (const exportId of exportIds) {
-      // A killed worker's job is taken again once its lease runs out.
-      await api.waitForCompletion(exportId, LEASE_MS + 60_000);
-    }
-    await noteCompleted();
+      for (const exportId of exportIds) {
+        // A killed worker's job is taken again once its lease runs out.
+        await api.waitForCompletion(exportId, LEASE_MS + 60_000);
+      }
+      await noteCompleted();
 
-    const completions = completionsByJob(cluster.stderr());
-    for (const exportId of exportIds) {
-      const jobs = await api.jobsOf(exportId);
-      for (const job of jobs) {
-        // Never run to completion twice: one "COMPLETED" at most (a worker killed between
-        // completing and saying so says nothing), and the files first seen are the files kept.
-        expect(completions.get(job.id) ?? 0, cluster.stderr()).toBeLessThanOrEqual(1);
-        const files = job.files?.data ?? [];
-        expect(files.map((file) => file.id)).toEqual(firstCompleted.get(job.id));
-        expect(files.map((file) => file.part_number)).toEqual(files.map((_, i) => i + 1));
+      const completions = completionsByJob(cluster.stderr());
+      for (const exportId of exportIds) {
+        const jobs = await api.jobsOf(exportId);
+        for (const job of jobs) {
+          // Never run to completion twice: one "COMPLETED" at most (a worker killed between
+          // completing and saying so says nothing), and the files first seen are the files kept.
+          expect(completions.get(job.id) ?? 0, cluster.stderr()).toBeLessThanOrEqual(1);
+          const files = job.files?.data ?? [];
+          expect(files.map((file) => file.id)).toEqual(firstCompleted.get(job.id));
+          expect(files.map((file) => file.part_number)).toEqual(files.map((_, i) => i + 1));
+        }
+        // No blob under the export that no file row names.
+        const listed = jobs.flatMap((job) =>
+          (job.files?.data ?? []).map((file) => `${job.id}/${file.id}`),
+        );
+        expect(await storage!.blobKeysUnder(`exports/${exportId}/`)).toEqual(listed.sort());
+        expect(digestOf(jobs)).toEqual(baseline);
       }
-      // No blob under the export that no file row names.
-      const listed = jobs.flatMap((job) =>
-        (job.files?.data ?? []).map((file) => `${job.id}/${file.id}`),
+      // What the killed processes were writing was swept away when their successors started.
+      const abandoned = (await storage!.unfinishedWrites()).filter((name) =>
+        killed.some((pid) => name.includes(`-${pid}-`)),
       );
-      expect(await storage!.blobKeysUnder(`exports/${exportId}/`)).toEqual(listed.sort());
-      expect(digestOf(jobs)).toEqual(baseline);
-    }
-    // What the killed processes were writing was swept away when their successors started.
-    const abandoned = (await storage!.unfinishedWrites()).filter((name) =>
-      killed.some((pid) => name.includes(`-${pid}-`)),
-    );
-    expect(abandoned).toEqual([]);
-    console.info(
-      `crash matrix: ${exportIds.length} exports finished; ${caughtRunning} of ${CRASH_ROUNDS} kills came while jobs ran`,
-    );
-  }, 240_000);
+      expect(abandoned).toEqual([]);
+      console.info(
+        `crash matrix: ${exportIds.length} exports finished; ${caughtRunning} of ${CRASH_ROUNDS} kills came while jobs ran`,
+      );
+    },
+    LEASE_MS + 60_000 + CRASH_ROUNDS * 15_000,
+  );
 });
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same kills. */

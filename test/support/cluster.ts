@@ -14,6 +14,8 @@ import { type ServerProcess, startServer } from './server-process.js';
 import { startWorker, type WorkerProcess } from './worker-process.js';
 
 const HOST = '127.0.0.1';
+/** How long a process may take to stop after SIGTERM before it gets SIGKILL, in ms. */
+const STOP_TIMEOUT_MS = 15_000;
 
 export interface ClusterOptions {
   /** API processes (`dyi serve --no-workers`); default 2. */
@@ -40,7 +42,10 @@ export interface Cluster {
   restartWorker(i: number): Promise<void>;
   /** What every process (killed ones too) wrote on stderr, each under its name and PID. */
   stderr(): string;
-  /** Stops the balancer, then every process still running (SIGTERM, by PID). */
+  /**
+   * Stops the balancer, then every process still running: SIGTERM by PID, and SIGKILL for one
+   * still there after STOP_TIMEOUT_MS.
+   */
   stop(): Promise<void>;
 }
 
@@ -50,11 +55,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const balancer = await startBalancer();
   const apis: (ServerProcess & { directUrl: string })[] = [];
   const workers: WorkerProcess[] = [];
-  const everyWorker: { slot: number; process: WorkerProcess }[] = [];
+  const everyWorker: { slot: number; worker: WorkerProcess }[] = [];
   const startWorkerIn = async (slot: number): Promise<void> => {
     const worker = await startWorker(dataDir, ['--threads', '1'], env);
     workers[slot] = worker;
-    everyWorker.push({ slot, process: worker });
+    everyWorker.push({ slot, worker });
   };
   const cluster: Cluster = {
     url: balancer.url,
@@ -69,21 +74,22 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       [
         ...apis.map((api, i) => `--- api ${i} (PID ${api.pid}):\n${api.stderr()}`),
         ...everyWorker.map(
-          ({ slot, process }) => `--- worker ${slot} (PID ${process.pid}):\n${process.stderr()}`,
+          ({ slot, worker }) => `--- worker ${slot} (PID ${worker.pid}):\n${worker.stderr()}`,
         ),
       ].join('\n'),
     async stop() {
       await balancer.close();
-      await Promise.all([...apis, ...workers].map((each) => each.stop()));
+      await Promise.all([...apis, ...workers].map(stopOrKill));
     },
   };
   try {
-    const started = await Promise.all(
-      Array.from({ length: options.apis ?? 2 }, () => startApi(dataDir, balancer.url, env)),
-    );
-    apis.push(...started);
+    // One at a time: on two busy cores, processes started together can each miss their
+    // start-up deadline, and starting them in turn takes hardly longer.
+    for (let i = 0; i < (options.apis ?? 2); i++) {
+      apis.push(await startApi(dataDir, balancer.url, env));
+    }
     balancer.setBackends(apis.map((api) => api.directUrl));
-    await Promise.all(Array.from({ length: options.workers ?? 2 }, (_, i) => startWorkerIn(i)));
+    for (let i = 0; i < (options.workers ?? 2); i++) await startWorkerIn(i);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -105,6 +111,15 @@ async function startApi(
     env,
   );
   return Object.assign(server, { directUrl: `http://${HOST}:${port}` });
+}
+
+async function stopOrKill(child: ServerProcess | WorkerProcess): Promise<void> {
+  const timer = setTimeout(() => void child.kill(), STOP_TIMEOUT_MS);
+  try {
+    await child.stop();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function workerIn(workers: readonly WorkerProcess[], i: number): WorkerProcess {

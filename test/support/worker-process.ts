@@ -8,8 +8,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dyiArgs } from './dyi-cli.js';
 
-/** How long a worker may take to say it runs, in milliseconds. */
-const START_TIMEOUT_MS = 30_000;
+/** How long a worker may take to say it runs, in milliseconds (generous: CI machines are busy). */
+const START_TIMEOUT_MS = 60_000;
 
 export interface WorkerProcess {
   readonly pid: number;

@@ -36,9 +36,10 @@ import { LEASE_MS } from '../src/export/export-worker.js';
 import { type Cluster, startCluster } from './support/cluster.js';
 import { type ClusterStorage, clusterStorage, SCALE_OUT } from './support/cluster-storage.js';
 import { runDyi } from './support/dyi-cli.js';
+import { type ApiJob, digestOf, ExportCalls, filesOf } from './support/export-calls.js';
 import { waitFor } from './support/export-scenarios.js';
-import { BACKEND_HEADER } from './support/round-robin-balancer.js';
 import { startServer } from './support/server-process.js';
+import { completionsByJob } from './support/worker-process.js';
 
 const CRASH_ROUNDS = Number(process.env.DYI_CRASH_ROUNDS ?? 5);
 const CRASH_SEED = Number(process.env.DYI_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -53,21 +54,6 @@ const EXPORT_PARAMS = {
   start_time: '2024-01-01T00:00:00Z',
   end_time: '2026-01-01T00:00:00Z',
 };
-
-interface ApiFile {
-  readonly id: string;
-  readonly part_number: number;
-  readonly file_size: number;
-  readonly sha256: string;
-  readonly download_url: string;
-}
-
-interface ApiJob {
-  readonly id: string;
-  readonly job_state: string;
-  readonly user?: { readonly id: string };
-  readonly files?: { readonly data: ApiFile[] };
-}
 
 interface JobPage {
   readonly data: { readonly id: string }[];
@@ -85,7 +71,7 @@ let tokens: Tokens;
 let storage: ClusterStorage | undefined;
 let skipReason = '';
 let cluster: Cluster | undefined;
-/** (member id or "company") part n → sha256, of the export run by one embedded `dyi serve`. */
+/** The digest (`digestOf`) of the export run by one embedded `dyi serve`. */
 let baseline: Map<string, string>;
 
 beforeAll(async () => {
@@ -135,24 +121,15 @@ async function fillFrom(target: ClusterStorage, from: string): Promise<void> {
   if (blobStore === undefined) {
     await cp(path.join(from, 'blobs'), path.join(target.dataDir, 'blobs'), { recursive: true });
   }
-  await dyi(
-    [
-      'copy',
-      '--data-dir',
-      from,
-      '--to',
-      databaseUrl,
-      ...(blobStore === undefined ? [] : ['--to-blobs', blobStore]),
-    ],
-    s3,
-  );
+  const toBlobs = blobStore === undefined ? [] : ['--to-blobs', blobStore];
+  await dyi(['copy', '--data-dir', from, '--to', databaseUrl, ...toBlobs], s3);
 }
 
 /** The digest of the export made by one embedded `dyi serve` (two worker threads). */
 async function embeddedBaseline(dataDir: string): Promise<Map<string, string>> {
   const server = await startServer(dataDir, ['--workers', '2'], ENGINE_ENV);
   try {
-    const api = graphAt(server.baseUrl);
+    const api = callsTo(server.baseUrl);
     const exportId = await api.createExport();
     await api.waitForCompletion(exportId, 60_000);
     return digestOf(await api.jobsOf(exportId));
@@ -161,83 +138,12 @@ async function embeddedBaseline(dataDir: string): Promise<Map<string, string>> {
   }
 }
 
-/** The calls the tests make, against one origin (the balancer, or a server). */
-function graphAt(origin: string) {
-  const get = async <T>(
-    pathOrUrl: string,
-    token = tokens.manage,
-  ): Promise<{ body: T; backend: string | null; status: number }> => {
-    const url = new URL(pathOrUrl, origin);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await response.json()) as T;
-    return { body, backend: response.headers.get(BACKEND_HEADER), status: response.status };
-  };
-  const getOk = async <T>(pathOrUrl: string): Promise<T> => {
-    const { body, status } = await get<T>(pathOrUrl);
-    expect(status, JSON.stringify(body)).toBe(200);
-    return body;
-  };
-  const files = 'files.limit(100){id,part_number,file_size,sha256,download_url}';
-  return {
-    get,
-    async createExport(): Promise<string> {
-      const response = await fetch(new URL('/v19.0/community/work_dyi_jobs', origin), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tokens.manage}` },
-        body: new URLSearchParams(EXPORT_PARAMS),
-      });
-      const body = (await response.json()) as { id: string };
-      expect(response.status, JSON.stringify(body)).toBe(200);
-      return body.id;
-    },
-    async isCompleted(exportId: string): Promise<boolean> {
-      return (await getOk<{ is_completed: boolean }>(`/${exportId}?fields=is_completed`))
-        .is_completed;
-    },
-    async waitForCompletion(exportId: string, timeoutMs: number): Promise<void> {
-      await waitFor(
-        `export ${exportId} to complete`,
-        async () => ((await this.isCompleted(exportId)) ? true : undefined),
-        { timeoutMs, intervalMs: 200 },
-      );
-    },
-    /** Every job of the export (company job first) with its files. */
-    async jobsOf(exportId: string): Promise<ApiJob[]> {
-      const { company_job: company } = await getOk<{ company_job: ApiJob }>(
-        `/${exportId}?fields=company_job{id,job_state,${files}}`,
-      );
-      const users = await getOk<{ data: ApiJob[]; paging: { next?: string } }>(
-        `/${exportId}/user_dyi_jobs?fields=id,job_state,user,${files}&limit=100`,
-      );
-      expect(users.paging.next).toBeUndefined();
-      return [company, ...users.data];
-    },
-  };
-}
-
-/** (member id or "company") part n → sha256 of every file of a completed export's jobs. */
-function digestOf(jobs: readonly ApiJob[]): Map<string, string> {
-  const digest = new Map<string, string>();
-  for (const job of jobs) {
-    expect(job.job_state).toBe('COMPLETED');
-    for (const file of job.files?.data ?? []) {
-      digest.set(`${job.user?.id ?? 'company'} part ${file.part_number}`, file.sha256);
-    }
-  }
-  return digest;
+function callsTo(origin: string): ExportCalls {
+  return new ExportCalls(origin, tokens.manage, EXPORT_PARAMS);
 }
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Job id → how many times the worker processes said they completed it. */
-function completionsByJob(stderr: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const [, jobId] of stderr.matchAll(/^job (\d+) COMPLETED$/gm)) {
-    counts.set(jobId as string, (counts.get(jobId as string) ?? 0) + 1);
-  }
-  return counts;
 }
 
 /** The cluster, or the test skipped with the reason its storage is missing. */
@@ -246,82 +152,195 @@ function running(ctx: { skip(note?: string): void }): Cluster {
   return cluster as Cluster;
 }
 
+/**
+ * Walks the export's user jobs two a page, following `paging.next`: each page must come from
+ * the other API process than the page before (so each `after` cursor made by one is read by
+ * the other), and every job is listed once. Returns the job ids in order.
+ */
+async function pageOverBoth(cluster: Cluster, exportId: string): Promise<string[]> {
+  const api = callsTo(cluster.url);
+  const paged: string[] = [];
+  const backends: (string | null)[] = [];
+  let next: string | undefined = `/${exportId}/user_dyi_jobs?fields=id&limit=2`;
+  while (next !== undefined) {
+    const page: { body: JobPage; backend: string | null; status: number } =
+      await api.get<JobPage>(next);
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    paged.push(...page.body.data.map((job) => job.id));
+    backends.push(page.backend);
+    next = page.body.paging.next;
+    if (next !== undefined) {
+      expect(next.startsWith(`${cluster.url}/`), next).toBe(true);
+      expect(new URL(next).searchParams.get('after')).toBe(page.body.paging.cursors.after);
+    }
+  }
+  expect(backends.length).toBeGreaterThanOrEqual(3);
+  backends.slice(1).forEach((backend, i) => expect(backend).not.toBe(backends[i]));
+  return paged;
+}
+
+/**
+ * Downloads the export with the SDK's downloader through the balancer: every file arrives,
+ * with the size and SHA-256 the API gave, and both API processes served some; then one Range
+ * request, as a resuming downloader sends it, gets its 206 through the balancer.
+ */
+async function downloadThroughBoth(cluster: Cluster, exportId: string, jobs: ApiJob[]) {
+  const files = filesOf(jobs);
+  const outDir = await mkdtemp(path.join(tmpdir(), 'dyi-scale-out-download-'));
+  const client = new GraphClient({ token: tokens.manage, baseUrl: cluster.url });
+  try {
+    const before = cluster.balancer.served().length;
+    const pathOf = new Map<string, string>();
+    const summary = await downloadAll(client, {
+      outDir,
+      exportIds: [exportId],
+      onEvent: (event) => {
+        if (event.event === 'file-done') pathOf.set(event.file_id, event.path);
+      },
+    });
+    expect(summary).toMatchObject({ ok: true, done: files.length, failed: 0 });
+    const downloads = cluster.balancer
+      .served()
+      .slice(before)
+      .filter((request) => request.url.startsWith('/dyi-files/'));
+    expect(downloads).toHaveLength(files.length);
+    expect(new Set(downloads.map((request) => request.backend))).toEqual(new Set([0, 1]));
+    for (const file of files) {
+      const bytes = await readFile(path.join(outDir, pathOf.get(file.id) ?? `no ${file.id}`));
+      expect(bytes.length).toBe(file.file_size);
+      expect(sha256(bytes)).toBe(file.sha256);
+    }
+  } finally {
+    await client.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+  const [first] = files;
+  const ranged = await fetch(first!.download_url, { headers: { range: 'bytes=100-199' } });
+  expect(ranged.status).toBe(206);
+  expect(ranged.headers.get('content-range')).toBe(`bytes 100-199/${first!.file_size}`);
+  expect((await ranged.arrayBuffer()).byteLength).toBe(100);
+}
+
+/** Milliseconds until the API process at `origin` refuses `token` (Graph code 190). */
+async function msUntilRefused(origin: string, token: string, since: number): Promise<number> {
+  const api = callsTo(origin);
+  for (;;) {
+    const answer = await api.get<{ error?: { code: number } }>('/community', token);
+    if (answer.body.error?.code === 190) return Date.now() - since;
+    if (Date.now() - since > 5_000) return Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** What the crash rounds saw: the exports they made and the files of jobs seen completed. */
+interface CrashRecord {
+  readonly exportIds: string[];
+  /** Job id → its file ids when the job was first seen COMPLETED. */
+  readonly firstCompleted: Map<string, string[]>;
+  /** PIDs of the killed workers. */
+  readonly killed: number[];
+  /** Kills that came while some job was IN_PROGRESS. */
+  caughtRunning: number;
+}
+
+/** Notes the jobs completed by now in `record`; returns how many jobs are running. */
+async function noteCompleted(api: ExportCalls, record: CrashRecord): Promise<number> {
+  let runningJobs = 0;
+  for (const exportId of record.exportIds) {
+    for (const job of await api.jobsOf(exportId)) {
+      if (job.job_state === 'IN_PROGRESS') runningJobs++;
+      if (job.job_state !== 'COMPLETED' || record.firstCompleted.has(job.id)) continue;
+      record.firstCompleted.set(
+        job.id,
+        filesOf([job]).map((file) => file.id),
+      );
+    }
+  }
+  return runningJobs;
+}
+
+/**
+ * `rounds` times: once the last export's jobs run (a new export when it is done), waits a
+ * random moment, kills a random worker with SIGKILL and starts it again.
+ */
+async function crashRounds(cluster: Cluster, rounds: number, seed: number): Promise<CrashRecord> {
+  const api = callsTo(cluster.url);
+  const random = mulberry32(seed);
+  const record: CrashRecord = {
+    exportIds: [await api.createExport()],
+    firstCompleted: new Map(),
+    killed: [],
+    caughtRunning: 0,
+  };
+  const lastDone = (): Promise<boolean> => api.isCompleted(record.exportIds.at(-1)!);
+  for (let round = 1; round <= rounds; round++) {
+    if (await lastDone()) record.exportIds.push(await api.createExport());
+    await waitFor(
+      'a job of the last export to run',
+      async () => ((await noteCompleted(api, record)) > 0 || (await lastDone()) ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
+    const victim = Math.floor(random() * cluster.workers().length);
+    if ((await noteCompleted(api, record)) > 0) record.caughtRunning++;
+    record.killed.push(cluster.workers()[victim]!.pid);
+    await cluster.killWorker(victim);
+    await cluster.restartWorker(victim);
+  }
+  for (const exportId of record.exportIds) {
+    // A killed worker's job is taken again once its lease runs out.
+    await api.waitForCompletion(exportId, LEASE_MS + 60_000);
+  }
+  await noteCompleted(api, record);
+  return record;
+}
+
+/**
+ * A finished export after the crashes: no job run to completion twice (one "COMPLETED" line
+ * at most from the workers, and the files first seen are the files kept, parts 1..n), no blob
+ * under the export that no file row names, the embedded run's archives, and served bytes that
+ * hash as the API says.
+ */
+async function expectFinishedOnce(cluster: Cluster, exportId: string, record: CrashRecord) {
+  const jobs = await callsTo(cluster.url).jobsOf(exportId);
+  // A worker killed between completing a job and saying so says nothing: hence "at most".
+  const completions = completionsByJob(cluster.stderr());
+  for (const job of jobs) {
+    expect(completions.get(job.id) ?? 0, cluster.stderr()).toBeLessThanOrEqual(1);
+    const files = filesOf([job]);
+    expect(files.map((file) => file.id)).toEqual(record.firstCompleted.get(job.id));
+    expect(files.map((file) => file.part_number)).toEqual(files.map((_, i) => i + 1));
+  }
+  const listed = jobs.flatMap((job) => filesOf([job]).map((file) => `${job.id}/${file.id}`));
+  expect(await storage!.blobKeysUnder(`exports/${exportId}/`)).toEqual(listed.sort());
+  expect(digestOf(jobs)).toEqual(baseline);
+  for (const file of filesOf(jobs)) {
+    const bytes = new Uint8Array(await (await fetch(file.download_url)).arrayBuffer());
+    expect(sha256(bytes), file.download_url).toBe(file.sha256);
+  }
+}
+
 describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () => {
   it('runs an export in the workers, pages it over both APIs, and serves its files from both', async (ctx) => {
     const cluster = running(ctx);
-    const api = graphAt(cluster.url);
+    const api = callsTo(cluster.url);
     const exportId = await api.createExport();
     await api.waitForCompletion(exportId, 60_000);
     const jobs = await api.jobsOf(exportId);
 
-    // The worker processes ran every job (the API processes run no workers).
+    // The worker processes ran every job once (the API processes run no workers).
     const completions = completionsByJob(cluster.stderr());
+    const ranOnce = jobs.map(() => 1);
     expect(
       jobs.map((job) => completions.get(job.id)),
       cluster.stderr(),
-    ).toEqual(jobs.map(() => 1));
+    ).toEqual(ranOnce);
     for (const server of cluster.apis) {
       expect(server.banner).toContain('Export workers: none in this process');
     }
 
-    // Pages of two jobs: each page from the other API process than the one before, the
-    // `after` cursor of one used on the other, every job listed once.
-    const paged: string[] = [];
-    const backends: (string | null)[] = [];
-    let next: string | undefined = `/${exportId}/user_dyi_jobs?fields=id&limit=2`;
-    while (next !== undefined) {
-      const page: { body: JobPage; backend: string | null; status: number } =
-        await api.get<JobPage>(next);
-      expect(page.status, JSON.stringify(page.body)).toBe(200);
-      paged.push(...page.body.data.map((job) => job.id));
-      backends.push(page.backend);
-      next = page.body.paging.next;
-      if (next !== undefined) {
-        expect(next.startsWith(`${cluster.url}/`), next).toBe(true);
-        expect(new URL(next).searchParams.get('after')).toBe(page.body.paging.cursors.after);
-      }
-    }
-    expect(backends.length).toBeGreaterThanOrEqual(3);
-    backends.slice(1).forEach((backend, i) => expect(backend).not.toBe(backends[i]));
-    expect(paged).toEqual(jobs.slice(1).map((job) => job.id));
-
-    // The SDK's downloader, through the balancer, gets every file as the API describes it.
-    const outDir = await mkdtemp(path.join(tmpdir(), 'dyi-scale-out-download-'));
-    const client = new GraphClient({ token: tokens.manage, baseUrl: cluster.url });
-    try {
-      const before = cluster.balancer.served().length;
-      const pathOf = new Map<string, string>();
-      const summary = await downloadAll(client, {
-        outDir,
-        exportIds: [exportId],
-        onEvent: (event) => {
-          if (event.event === 'file-done') pathOf.set(event.file_id, event.path);
-        },
-      });
-      const files = jobs.flatMap((job) => job.files?.data ?? []);
-      expect(summary).toMatchObject({ ok: true, done: files.length, failed: 0 });
-      const downloads = cluster.balancer
-        .served()
-        .slice(before)
-        .filter((request) => request.url.startsWith('/dyi-files/'));
-      expect(downloads).toHaveLength(files.length);
-      expect(new Set(downloads.map((request) => request.backend))).toEqual(new Set([0, 1]));
-      for (const file of files) {
-        const bytes = await readFile(path.join(outDir, pathOf.get(file.id) ?? `no ${file.id}`));
-        expect(bytes.length).toBe(file.file_size);
-        expect(sha256(bytes)).toBe(file.sha256);
-      }
-      // A Range request through the balancer, as a resuming downloader sends it.
-      const [first] = files;
-      const ranged = await fetch(first!.download_url, { headers: { range: 'bytes=100-199' } });
-      expect(ranged.status).toBe(206);
-      expect(ranged.headers.get('content-range')).toBe(`bytes 100-199/${first!.file_size}`);
-      expect((await ranged.arrayBuffer()).byteLength).toBe(100);
-    } finally {
-      await client.close();
-      await rm(outDir, { recursive: true, force: true });
-    }
-
+    expect(await pageOverBoth(cluster, exportId)).toEqual(jobs.slice(1).map((job) => job.id));
+    await downloadThroughBoth(cluster, exportId, jobs);
     expect(digestOf(jobs)).toEqual(baseline);
   }, 120_000);
 
@@ -329,22 +348,13 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
     const cluster = running(ctx);
     // Each API process has checked (and may have cached) the token before it is revoked.
     for (const server of cluster.apis) {
-      expect((await graphAt(server.directUrl).get('/community', tokens.doomed)).status).toBe(200);
+      const answer = await callsTo(server.directUrl).get('/community', tokens.doomed);
+      expect(answer.status).toBe(200);
     }
     await dyi(['token', 'revoke', tokens.doomed, '--data-dir', storage!.dataDir], storage!.env);
     const revokedAt = Date.now();
     const refusedAfter = await Promise.all(
-      cluster.apis.map(async (server) => {
-        for (;;) {
-          const answer = await graphAt(server.directUrl).get<{ error?: { code: number } }>(
-            '/community',
-            tokens.doomed,
-          );
-          if (answer.body.error?.code === 190) return Date.now() - revokedAt;
-          if (Date.now() - revokedAt > 5_000) return Infinity;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }),
+      cluster.apis.map((server) => msUntilRefused(server.directUrl, tokens.doomed, revokedAt)),
     );
     for (const ms of refusedAfter) expect(ms).toBeLessThanOrEqual(1_000);
   }, 60_000);
@@ -353,81 +363,20 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
     `finishes every export, once and byte for byte, across ${CRASH_ROUNDS} worker crashes`,
     async (ctx) => {
       const cluster = running(ctx);
-      const api = graphAt(cluster.url);
-      const random = mulberry32(CRASH_SEED);
       console.info(
         `crash matrix: ${CRASH_ROUNDS} kills (DYI_CRASH_ROUNDS), seed ${CRASH_SEED} (DYI_CRASH_SEED)`,
       );
-      const exportIds = [await api.createExport()];
-      /** Job id → its file ids when it was first seen COMPLETED. */
-      const firstCompleted = new Map<string, string[]>();
-      /** Notes the jobs completed by now; returns how many are running. */
-      const noteCompleted = async (): Promise<number> => {
-        let runningJobs = 0;
-        for (const exportId of exportIds) {
-          for (const job of await api.jobsOf(exportId)) {
-            if (job.job_state === 'IN_PROGRESS') runningJobs++;
-            if (job.job_state !== 'COMPLETED' || firstCompleted.has(job.id)) continue;
-            firstCompleted.set(
-              job.id,
-              (job.files?.data ?? []).map((file) => file.id),
-            );
-          }
-        }
-        return runningJobs;
-      };
-      const killed: number[] = [];
-      let caughtRunning = 0;
-      for (let round = 1; round <= CRASH_ROUNDS; round++) {
-        // Kills keep landing on a running export: the next one starts once the last is done.
-        if (await api.isCompleted(exportIds.at(-1)!)) exportIds.push(await api.createExport());
-        // The moment is counted from when the export's jobs are being run.
-        await waitFor(
-          'a job of the last export to run',
-          async () =>
-            (await noteCompleted()) > 0 || (await api.isCompleted(exportIds.at(-1)!))
-              ? true
-              : undefined,
-          { timeoutMs: 30_000, intervalMs: 50 },
-        );
-        await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
-        const victim = Math.floor(random() * cluster.workers().length);
-        if ((await noteCompleted()) > 0) caughtRunning++;
-        killed.push(cluster.workers()[victim]!.pid);
-        await cluster.killWorker(victim);
-        await cluster.restartWorker(victim);
-      }
-      for (const exportId of exportIds) {
-        // A killed worker's job is taken again once its lease runs out.
-        await api.waitForCompletion(exportId, LEASE_MS + 60_000);
-      }
-      await noteCompleted();
-
-      const completions = completionsByJob(cluster.stderr());
-      for (const exportId of exportIds) {
-        const jobs = await api.jobsOf(exportId);
-        for (const job of jobs) {
-          // Never run to completion twice: one "COMPLETED" at most (a worker killed between
-          // completing and saying so says nothing), and the files first seen are the files kept.
-          expect(completions.get(job.id) ?? 0, cluster.stderr()).toBeLessThanOrEqual(1);
-          const files = job.files?.data ?? [];
-          expect(files.map((file) => file.id)).toEqual(firstCompleted.get(job.id));
-          expect(files.map((file) => file.part_number)).toEqual(files.map((_, i) => i + 1));
-        }
-        // No blob under the export that no file row names.
-        const listed = jobs.flatMap((job) =>
-          (job.files?.data ?? []).map((file) => `${job.id}/${file.id}`),
-        );
-        expect(await storage!.blobKeysUnder(`exports/${exportId}/`)).toEqual(listed.sort());
-        expect(digestOf(jobs)).toEqual(baseline);
+      const record = await crashRounds(cluster, CRASH_ROUNDS, CRASH_SEED);
+      for (const exportId of record.exportIds) {
+        await expectFinishedOnce(cluster, exportId, record);
       }
       // What the killed processes were writing was swept away when their successors started.
       const abandoned = (await storage!.unfinishedWrites()).filter((name) =>
-        killed.some((pid) => name.includes(`-${pid}-`)),
+        record.killed.some((pid) => name.includes(`-${pid}-`)),
       );
       expect(abandoned).toEqual([]);
       console.info(
-        `crash matrix: ${exportIds.length} exports finished; ${caughtRunning} of ${CRASH_ROUNDS} kills came while jobs ran`,
+        `crash matrix: ${record.exportIds.length} exports finished; ${record.caughtRunning} of ${CRASH_ROUNDS} kills came while jobs ran`,
       );
     },
     LEASE_MS + 60_000 + CRASH_ROUNDS * 15_000,

@@ -89,3 +89,13 @@ function workerOf(
 function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
+
+/** Job id → how many times workers said they completed it, read from their stderr. */
+export function completionsByJob(stderr: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const match of stderr.matchAll(/^job (\d+) COMPLETED$/gm)) {
+    const jobId = match[1] as string;
+    counts.set(jobId, (counts.get(jobId) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -7,7 +7,8 @@
  *   both API processes (a cursor from one is used on the other); the SDK's downloader fetches
  *   every file through the balancer, from both, with sizes and SHA-256 as the API says; and
  *   its archives are byte-identical to the same export run by one embedded `dyi serve`;
- * - a token revoked by `dyi token revoke` is refused by both API processes within 1 s;
+ * - a token revoked in the admin panel (signed in and posted through the balancer) is refused
+ *   by both API processes within 1 s;
  * - crash matrix: worker processes killed with SIGKILL at random moments across exports (and
  *   restarted) leave every job COMPLETED, none run to completion twice, no orphan blob, and
  *   archives byte-identical to the embedded run's.
@@ -38,6 +39,7 @@ import { type ClusterStorage, clusterStorage, SCALE_OUT } from './support/cluste
 import { runDyi } from './support/dyi-cli.js';
 import { type ApiJob, digestOf, ExportCalls, filesOf } from './support/export-calls.js';
 import { waitFor } from './support/export-scenarios.js';
+import { HttpPanelClient } from './support/http-panel-client.js';
 import { startServer } from './support/server-process.js';
 import { completionsByJob } from './support/worker-process.js';
 
@@ -54,6 +56,9 @@ const EXPORT_PARAMS = {
   start_time: '2024-01-01T00:00:00Z',
   end_time: '2026-01-01T00:00:00Z',
 };
+
+const ADMIN_EMAIL = 'admin@example.test';
+const ADMIN_PASSWORD = 'correct horse battery staple';
 
 interface JobPage {
   readonly data: { readonly id: string }[];
@@ -79,11 +84,17 @@ beforeAll(async () => {
   const at = ['--data-dir', seedDir];
   await dyi(['seed', '--users', '8', '--seed', '7', ...at]);
   const permissions = 'read_company_data_exports,manage_company_data_exports';
-  const [manage, doomed] = await Promise.all([
-    dyi(['token', 'create', '--permission', permissions, ...at]),
-    dyi(['token', 'create', '--permission', 'read_company_data_exports', ...at]),
-  ]);
-  tokens = { manage, doomed };
+  // Tokens one after the other: the first makes the "Command line" integration both share.
+  const tokensMade = (async () => ({
+    manage: await dyi(['token', 'create', '--permission', permissions, ...at]),
+    doomed: await dyi(['token', 'create', '--permission', 'read_company_data_exports', ...at]),
+  }))();
+  const adminMade = dyi(
+    ['admin', 'create', '--email', ADMIN_EMAIL, '--password-stdin', ...at],
+    {},
+    ADMIN_PASSWORD,
+  );
+  [tokens] = await Promise.all([tokensMade, adminMade]);
   storage = await clusterStorage({ skip: (why = '') => (skipReason = why) });
   if (!storage) return;
   await fillFrom(storage, seedDir);
@@ -103,9 +114,9 @@ afterAll(async () => {
   await rm(seedDir, { recursive: true, force: true });
 });
 
-/** Runs `dyi ...args` and returns its stdout's one line; throws with its stderr on failure. */
-async function dyi(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const run = await runDyi(args, { DYI_LOG_LEVEL: 'silent', ...env });
+/** Runs `dyi ...args` and returns its stdout, trimmed; throws with its stderr on failure. */
+async function dyi(args: string[], env: Record<string, string> = {}, input?: string) {
+  const run = await runDyi(args, { DYI_LOG_LEVEL: 'silent', ...env }, input);
   if (run.code !== 0) throw new Error(`dyi ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return run.stdout.trim();
 }
@@ -219,6 +230,13 @@ async function downloadThroughBoth(cluster: Cluster, exportId: string, jobs: Api
   expect(ranged.status).toBe(206);
   expect(ranged.headers.get('content-range')).toBe(`bytes 100-199/${first!.file_size}`);
   expect((await ranged.arrayBuffer()).byteLength).toBe(100);
+}
+
+/** The id of the doomed token, as `dyi token list` shows it. */
+async function doomedTokenId(): Promise<string> {
+  const list = await dyi(['token', 'list', '--data-dir', storage!.dataDir], storage!.env);
+  const line = list.split('\n').find((each) => each.endsWith(`ends in ${tokens.doomed.slice(-4)}`));
+  return line?.split('\t')[0] ?? `no token ending in ${tokens.doomed.slice(-4)}: ${list}`;
 }
 
 /** Milliseconds until the API process at `origin` refuses `token` (Graph code 190). */
@@ -344,14 +362,18 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
     expect(digestOf(jobs)).toEqual(baseline);
   }, 120_000);
 
-  it('refuses a revoked token on every API process within 1 s', async (ctx) => {
+  it('refuses a token revoked in the panel on every API process within 1 s', async (ctx) => {
     const cluster = running(ctx);
     // Each API process has checked (and may have cached) the token before it is revoked.
     for (const server of cluster.apis) {
       const answer = await callsTo(server.directUrl).get('/community', tokens.doomed);
       expect(answer.status).toBe(200);
     }
-    await dyi(['token', 'revoke', tokens.doomed, '--data-dir', storage!.dataDir], storage!.env);
+    // Signed in and revoked through the balancer: each form is posted to the other API
+    // process than the one that served its page.
+    const panel = await HttpPanelClient.signedIn(cluster.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const revoked = await panel.submit(`/admin/tokens/${await doomedTokenId()}/revoke`, {});
+    expect(revoked.status, revoked.body).toBe(303);
     const revokedAt = Date.now();
     const refusedAfter = await Promise.all(
       cluster.apis.map((server) => msUntilRefused(server.directUrl, tokens.doomed, revokedAt)),

@@ -232,11 +232,22 @@ async function downloadThroughBoth(cluster: Cluster, exportId: string, jobs: Api
   expect((await ranged.arrayBuffer()).byteLength).toBe(100);
 }
 
-/** The id of the doomed token, as `dyi token list` shows it. */
-async function doomedTokenId(): Promise<string> {
+/** The doomed token's line of `dyi token list` (id, community, integration, ...). */
+async function doomedTokenLine(): Promise<string> {
   const list = await dyi(['token', 'list', '--data-dir', storage!.dataDir], storage!.env);
-  const line = list.split('\n').find((each) => each.endsWith(`ends in ${tokens.doomed.slice(-4)}`));
-  return line?.split('\t')[0] ?? `no token ending in ${tokens.doomed.slice(-4)}: ${list}`;
+  const ending = `ends in ${tokens.doomed.slice(-4)}`;
+  const line = list.split('\n').find((each) => each.endsWith(ending));
+  if (line === undefined) throw new Error(`no token ${ending} in: ${list}`);
+  return line;
+}
+
+async function doomedTokenId(): Promise<string> {
+  return (await doomedTokenLine()).split('\t')[0] ?? '';
+}
+
+/** The id of the "Command line" integration that owns the CLI's tokens. */
+async function cliIntegrationId(): Promise<string> {
+  return /integration (\d+)/.exec(await doomedTokenLine())?.[1] ?? '';
 }
 
 /** Milliseconds until the API process at `origin` refuses `token` (Graph code 190). */
@@ -380,6 +391,34 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
     );
     for (const ms of refusedAfter) expect(ms).toBeLessThanOrEqual(1_000);
   }, 60_000);
+
+  // Known gap: the panel keeps a new secret for its one-time page in the memory of the process
+  // that made it (src/server/admin/one-time-reveals.ts), so when the redirect after "Create"
+  // lands on the other API process the page says it was shown already. `it.fails` keeps the
+  // run green while that is so, and turns red once the secret is shared across processes:
+  // then make it an `it`.
+  it.fails(
+    'shows a token made in the panel on the page its redirect leads to',
+    async (ctx) => {
+      const cluster = running(ctx);
+      const panel = await HttpPanelClient.signedIn(cluster.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+      const integration = `/admin/integrations/${await cliIntegrationId()}`;
+      const made = await panel.submit(
+        `${integration}/tokens`,
+        { permission: 'read_company_data_exports' },
+        integration,
+      );
+      expect(made.status, made.body).toBe(303);
+      const shown = await panel.request('GET', made.location ?? '/no-redirect');
+      expect(shown.backend).not.toBe(made.backend);
+      const token = /DYI1[A-Za-z0-9_-]{43}/.exec(shown.body)?.[0];
+      expect(token, shown.body).toBeDefined();
+      for (const server of cluster.apis) {
+        expect((await callsTo(server.directUrl).get('/community', token)).status).toBe(200);
+      }
+    },
+    60_000,
+  );
 
   it(
     `finishes every export, once and byte for byte, across ${CRASH_ROUNDS} worker crashes`,

@@ -69,6 +69,8 @@ interface Tokens {
   readonly manage: string;
   /** Revoked by the revocation test. */
   readonly doomed: string;
+  /** Used only by the usage test, so that its calls are the only ones counted. */
+  readonly metered: string;
 }
 
 let seedDir: string;
@@ -88,6 +90,7 @@ beforeAll(async () => {
   const tokensMade = (async () => ({
     manage: await dyi(['token', 'create', '--permission', permissions, ...at]),
     doomed: await dyi(['token', 'create', '--permission', 'read_company_data_exports', ...at]),
+    metered: await dyi(['token', 'create', '--permission', 'read_company_data_exports', ...at]),
   }))();
   const adminMade = dyi(
     ['admin', 'create', '--email', ADMIN_EMAIL, '--password-stdin', ...at],
@@ -416,6 +419,28 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
       for (const server of cluster.apis) {
         expect((await callsTo(server.directUrl).get('/community', token)).status).toBe(200);
       }
+    },
+    60_000,
+  );
+
+  // Known gap until the shared rate limits land: each API process counts a token's calls in
+  // its own memory (src/graph/usage-meter.ts), so each reports half. Make it an `it` then.
+  it.fails(
+    "counts a token's calls made on both API processes in X-App-Usage",
+    async (ctx) => {
+      const cluster = running(ctx);
+      // A fresh token's window starts with its first call; 3 % of the default 6000 a minute.
+      const calls = 180;
+      let usage = '';
+      for (let i = 0; i < calls; i++) {
+        const response = await fetch(`${cluster.url}/community`, {
+          headers: { authorization: `Bearer ${tokens.metered}` },
+        });
+        expect(response.status).toBe(200);
+        usage = response.headers.get('x-app-usage') ?? '';
+        await response.arrayBuffer();
+      }
+      expect(JSON.parse(usage)).toMatchObject({ call_count: 3 });
     },
     60_000,
   );

@@ -21,6 +21,7 @@ export class HttpPanelClient {
   readonly #origin: string;
   readonly #cookies = new Map<string, string>();
 
+  /** A client of the panel at `origin`; sign-in cookies and all stay with that origin. */
   constructor(origin: string) {
     this.#origin = origin;
   }
@@ -50,12 +51,20 @@ export class HttpPanelClient {
     return this.request('POST', action, { _csrf: token, ...form });
   }
 
+  /** A GET whose answer is left unread, for streams (`/admin/live`); abort it with `signal`. */
+  open(pathAndQuery: string, signal: AbortSignal): Promise<Response> {
+    return fetch(new URL(pathAndQuery, this.#origin), {
+      headers: { cookie: this.#cookieHeader() },
+      signal,
+    });
+  }
+
   async request(
     method: 'GET' | 'POST',
     pathAndQuery: string,
     form?: Record<string, string>,
   ): Promise<HttpPanelResponse> {
-    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = this.#cookieHeader();
     const response = await fetch(new URL(pathAndQuery, this.#origin), {
       method,
       redirect: 'manual',
@@ -72,6 +81,10 @@ export class HttpPanelClient {
       location: response.headers.get('location') ?? undefined,
       backend: response.headers.get(BACKEND_HEADER),
     };
+  }
+
+  #cookieHeader(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
   /** Keeps (or, when it is expired or emptied, forgets) one `set-cookie`. */

@@ -32,7 +32,7 @@ describe('loadConfig: where data lives', () => {
     expect(config.blobStore).toEqual({
       kind: 's3',
       bucket: 'dyi-archives',
-      prefix: 'prod/eu',
+      prefix: 'prod/eu/',
       endpoint: 'http://127.0.0.1:9000',
       region: 'us-east-1',
       forcePathStyle: true,
@@ -53,9 +53,9 @@ describe('loadConfig: where data lives', () => {
     [{ DYI_DATABASE_URL: 'mysql://root@h/db' }, /databaseUrl: expected a PostgreSQL URL/],
     [
       { DYI_BLOB_STORE: 's3://Bad_Bucket' },
-      /blobStore: expected s3:\/\/bucket or s3:\/\/bucket\/prefix/,
+      /DYI_BLOB_STORE='s3:\/\/Bad_Bucket' is not an S3 location: write s3:\/\/bucket or s3:\/\/bucket\/prefix/,
     ],
-    [{ DYI_BLOB_STORE: '/var/blobs' }, /blobStore: expected s3:\/\/bucket/],
+    [{ DYI_BLOB_STORE: '/var/blobs' }, /is not an S3 location/],
     [{ DYI_S3_FORCE_PATH_STYLE: 'maybe' }, /s3ForcePathStyle: expected true or false/],
     [{ DYI_DOWNLOAD_URLS: 'direct' }, /downloadUrls:/],
     [{ DYI_DOWNLOAD_URLS: 'presigned' }, /presigned download URLs need an S3 blob store/],

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseBlobStoreUrl } from './adapters/s3/blob-store-url.js';
 import { DEFAULT_DATA_DIR } from './client-settings.js';
 import { ConfigurationError } from './domain/index.js';
 
@@ -113,9 +114,6 @@ function isProxyEntry(entry: string): boolean {
   return more.length === 0 && isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
 }
 
-/** `s3://bucket` or `s3://bucket/prefix`, with S3's rules for bucket names. */
-const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([a-z0-9][a-z0-9._/-]*?))?\/?$/;
-
 /** A yes/no setting: `true`, `false`, `1`, `0`, `yes` or `no`. */
 const flag = z.preprocess(
   (value) => (typeof value === 'boolean' ? String(value) : value),
@@ -178,13 +176,7 @@ const schema = z.object({
       message: 'expected a PostgreSQL URL: postgres://user:password@host:5432/database',
     })
     .optional(),
-  blobStore: z
-    .string()
-    .regex(S3_URL, {
-      message:
-        'expected s3://bucket or s3://bucket/prefix (bucket: 3 to 63 lower-case letters, digits, dots and hyphens; prefix: lower-case letters, digits and . _ - /)',
-    })
-    .optional(),
+  blobStore: z.string().optional(),
   s3Endpoint: z.url({ message: 'expected a URL such as http://127.0.0.1:8080' }).optional(),
   s3Region: z.string().min(1),
   s3ForcePathStyle: flag,
@@ -199,7 +191,7 @@ export type BlobStoreLocation =
   | {
       readonly kind: 's3';
       readonly bucket: string;
-      /** Key prefix, without a trailing slash; '' for the bucket's root. */
+      /** Key prefix: '' for the bucket's root, else segments each followed by `/`. */
       readonly prefix: string;
       readonly endpoint: string | undefined;
       readonly region: string;
@@ -360,8 +352,10 @@ function blobStoreLocation(
   dataDir: string,
   s3: S3Settings,
 ): BlobStoreLocation {
-  const match = url === undefined ? null : S3_URL.exec(url);
-  if (!match) return Object.freeze({ kind: 'local-disk', root: path.join(dataDir, 'blobs') });
+  if (url === undefined) {
+    return Object.freeze({ kind: 'local-disk', root: path.join(dataDir, 'blobs') });
+  }
+  const { bucket, prefix } = parseBlobStoreUrl(url);
   if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
     throw new ConfigurationError(
       'Invalid configuration: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together; set both, or neither to use the AWS default credentials (instance role, shared files).',
@@ -369,8 +363,8 @@ function blobStoreLocation(
   }
   return Object.freeze({
     kind: 's3',
-    bucket: match[1] ?? '',
-    prefix: (match[2] ?? '').replace(/\/+$/, ''),
+    bucket,
+    prefix,
     endpoint: s3.endpoint?.replace(/\/+$/, ''),
     region: s3.region,
     forcePathStyle: s3.forcePathStyle,

@@ -1,11 +1,13 @@
 /**
  * @module
- * Per-key call accounting in fixed windows, for Graph's rate-limit headers and errors.
- * `X-App-Usage` reports integer percents of the window's budgets: calls against the configured
- * limit, and wall and CPU time spent serving the key as a share of the window's length.
+ * One budget of Graph's rate limits (a token's calls, a community's, a community's exports
+ * created), judged on a window's totals from the `UsageCounters` store. `X-App-Usage` reports
+ * integer percents of the window's budgets: calls against the configured limit, and wall and
+ * CPU time spent serving the key as a share of the window's length. The counting itself, and
+ * its sharing between processes, is the store's.
  */
 import { RateLimitedError } from '../domain/index.js';
-import type { Clock } from '../ports/clock.js';
+import type { UsageCount, UsageWindow } from '../ports/usage-counters.js';
 
 export interface UsageSnapshot {
   /** Percent of the call budget used in this window. */
@@ -19,121 +21,71 @@ export interface UsageSnapshot {
 }
 
 export interface UsageMeterOptions {
+  /** Names this budget's keys in the shared counters (`<name>:<id>`). */
+  readonly name: string;
   /** Calls allowed per window; 0 turns the limit off (usage is still reported). */
   readonly callsPerWindow: number;
   readonly windowSeconds: number;
-  readonly clock: Clock;
   /** Which Graph code the limit answers: 4 (per token) or 613 (per endpoint). */
   readonly scope: 'token' | 'endpoint';
 }
 
-interface Window {
-  start: number;
-  calls: number;
-  wallMs: number;
-  cpuMs: number;
-  /** Wall time not yet matched with CPU time by `chargeCpu`. */
-  unchargedWallMs: number;
-}
-
-/** Keys kept before stale windows are swept. */
-const SWEEP_THRESHOLD = 10_000;
+/** Ids whose keys are kept made; past it they are made again. */
+const KEYS_KEPT = 10_000;
 
 export class UsageMeter {
   readonly #options: UsageMeterOptions;
-  readonly #windows = new Map<string, Window>();
+  readonly #windowMs: number;
+  readonly #keys = new Map<string, string>();
 
   constructor(options: UsageMeterOptions) {
     this.#options = Object.freeze({ ...options });
+    this.#windowMs = options.windowSeconds * 1000;
   }
 
-  /** Counts one call for `key`; throws RateLimitedError when the window's budget is spent. */
-  admit(key: string): UsageSnapshot {
-    const window = this.#window(key);
-    const { callsPerWindow } = this.#options;
-    if (callsPerWindow > 0 && window.calls >= callsPerWindow) {
-      const wait = this.#secondsToReset(window);
-      throw new RateLimitedError(
-        this.#options.scope === 'token'
-          ? `Application request limit reached: ${callsPerWindow} calls per ${this.#options.windowSeconds} s for this access token; retry in ${wait} s.`
-          : `Calls to this endpoint have exceeded the rate limit of ${callsPerWindow} per ${this.#options.windowSeconds} s; retry in ${wait} s.`,
-        this.#options.scope,
-        wait,
-      );
+  /** What to add to `id`'s window: `calls` calls and the time spent serving it. */
+  count(id: string, calls: number, wallMs = 0, cpuMs = 0): UsageCount {
+    // Keys made once per id: a string built per call costs its hashing in the store's Map on
+    // every call, which was most of an in-memory admission's time.
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      if (this.#keys.size >= KEYS_KEPT) this.#keys.clear();
+      key = `${this.#options.name}:${id}`;
+      this.#keys.set(id, key);
     }
-    window.calls += 1;
-    return this.#snapshot(window);
+    return { key, windowMs: this.#windowMs, calls, wallMs, cpuMs };
   }
 
   /**
-   * Counts `calls` more calls for `key` without refusing: the extra cost of a request that
-   * was admitted as one call and turned out to weigh more. The next call pays for it.
+   * The refusal of a call already counted into `window`, when it went past the budget. Every
+   * call is counted, refused or not: a call is admitted exactly when the total before it was
+   * under the budget, which the total after it tells as well, in the same round trip.
    */
-  charge(key: string, calls: number): UsageSnapshot {
-    const window = this.#window(key);
-    window.calls += calls;
-    return this.#snapshot(window);
+  refusal(window: UsageWindow, nowMs: number): RateLimitedError | undefined {
+    const { callsPerWindow, windowSeconds, scope } = this.#options;
+    if (callsPerWindow <= 0 || window.calls <= callsPerWindow) return undefined;
+    const wait = secondsToReset(window, nowMs);
+    return new RateLimitedError(
+      scope === 'token'
+        ? `Application request limit reached: ${callsPerWindow} calls per ${windowSeconds} s for this access token; retry in ${wait} s.`
+        : `Calls to this endpoint have exceeded the rate limit of ${callsPerWindow} per ${windowSeconds} s; retry in ${wait} s.`,
+      scope,
+      wait,
+    );
   }
 
-  /** Adds the wall time spent serving one call of `key`. */
-  addTime(key: string, wallMs: number): void {
-    const window = this.#window(key);
-    window.wallMs += wallMs;
-    window.unchargedWallMs += wallMs;
-  }
-
-  /**
-   * Shares CPU time the process spent since the last call among the keys, in proportion to
-   * the wall time each was served since then. Measuring CPU per request would cost two
-   * system calls a request; sampling it once a second costs nothing that shows.
-   */
-  chargeCpu(cpuMs: number): void {
-    let wall = 0;
-    for (const window of this.#windows.values()) wall += window.unchargedWallMs;
-    if (wall <= 0) return;
-    for (const window of this.#windows.values()) {
-      window.cpuMs += (cpuMs * window.unchargedWallMs) / wall;
-      window.unchargedWallMs = 0;
-    }
-  }
-
-  snapshot(key: string): UsageSnapshot {
-    return this.#snapshot(this.#window(key));
-  }
-
-  #window(key: string): Window {
-    const now = this.#options.clock.now();
-    const length = this.#options.windowSeconds * 1000;
-    let window = this.#windows.get(key);
-    if (window === undefined || now - window.start >= length) {
-      if (this.#windows.size >= SWEEP_THRESHOLD) this.#sweep(now, length);
-      window = { start: now, calls: 0, wallMs: 0, cpuMs: 0, unchargedWallMs: 0 };
-      this.#windows.set(key, window);
-    }
-    return window;
-  }
-
-  #sweep(now: number, length: number): void {
-    for (const [key, window] of this.#windows) {
-      if (now - window.start >= length) this.#windows.delete(key);
-    }
-  }
-
-  #secondsToReset(window: Window): number {
-    const end = window.start + this.#options.windowSeconds * 1000;
-    return Math.max(1, Math.ceil((end - this.#options.clock.now()) / 1000));
-  }
-
-  #snapshot(window: Window): UsageSnapshot {
-    const { callsPerWindow, windowSeconds } = this.#options;
-    const windowMs = windowSeconds * 1000;
+  snapshot(window: UsageWindow, nowMs: number): UsageSnapshot {
     const percent = (used: number, budget: number): number =>
       budget > 0 ? Math.min(100, Math.floor((used / budget) * 100)) : 0;
     return {
-      callCount: percent(window.calls, callsPerWindow),
-      totalCputime: percent(window.cpuMs, windowMs),
-      totalTime: percent(window.wallMs, windowMs),
-      secondsToReset: this.#secondsToReset(window),
+      callCount: percent(window.calls, this.#options.callsPerWindow),
+      totalCputime: percent(window.cpuMs, this.#windowMs),
+      totalTime: percent(window.wallMs, this.#windowMs),
+      secondsToReset: secondsToReset(window, nowMs),
     };
   }
+}
+
+function secondsToReset(window: UsageWindow, nowMs: number): number {
+  return Math.max(1, Math.ceil((window.endsAt - nowMs) / 1000));
 }

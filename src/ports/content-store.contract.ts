@@ -1,7 +1,7 @@
 /**
  * @module
  * The behaviour every ContentStore adapter must show, as one vitest suite that each adapter's
- * test file runs against a real database (SQLite now, PostgreSQL later), next to the metadata
+ * test file runs against a real database (SQLite and PostgreSQL), next to the metadata
  * store of the same database: member records become members that exports plan jobs for. The
  * reads get the most attention, because their bugs are silent: a record skipped or repeated at
  * a page boundary, or one second off at a range boundary, still renders a plausible export.
@@ -18,13 +18,23 @@ import {
   type PostRecord,
 } from '../domain/index.js';
 import type { ContentQuery, ContentStore } from './content-store.js';
-import type { MetadataStore } from './metadata-store.js';
+import type { CommunityRepository, MemberRepository, MetadataStore } from './metadata-store.js';
+
+/** What this suite asks of the metadata store of the content store's database. */
+export interface ContentContractMetadata {
+  readonly communities: Pick<CommunityRepository, 'create'>;
+  readonly members: Pick<
+    MemberRepository,
+    'create' | 'get' | 'getMany' | 'listActiveIds' | 'setStatus'
+  >;
+  findObject: MetadataStore['findObject'];
+}
 
 export interface ContentStoreFixture {
   /** An initialised store over an empty database of its own. */
   readonly content: ContentStore;
   /** The metadata store of the same database, initialised. */
-  readonly metadata: MetadataStore;
+  readonly metadata: ContentContractMetadata;
   /** Resolves once the metadata store sees every content write (for stores that cache reads). */
   settle?(): Promise<void>;
   /** Closes both stores and removes their database. */
@@ -258,7 +268,7 @@ export function runContentStoreContract(
   describe(`ContentStore contract: ${name}`, () => {
     let fixture: ContentStoreFixture | undefined;
     let content: ContentStore;
-    let metadata: MetadataStore;
+    let metadata: ContentContractMetadata;
     let acme: Id;
 
     beforeEach(async () => {

@@ -3,8 +3,8 @@
  * The community content exports are made of (see `domain/content.ts` for the kinds and their
  * fields). Written in batches by `dyi import` and `dyi seed`, each batch one transaction;
  * read by the export engine as streams in a stable order, so that the same content always
- * renders the same bytes. Adapters: SQLite (embedded, in the metadata database) and, later,
- * PostgreSQL; both run the contract suite `content-store.contract.ts`.
+ * renders the same bytes. Adapters: SQLite (embedded) and PostgreSQL (scale-out), each in its
+ * metadata store's database; both run the contract suite `content-store.contract.ts`.
  */
 import type {
   ContentKind,

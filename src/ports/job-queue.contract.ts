@@ -10,8 +10,11 @@ import type { JobQueue } from './job-queue.js';
 
 export interface JobQueueFixture {
   readonly queue: JobQueue;
-  /** Moves the queue's clock forward. */
-  advance(ms: number): void;
+  /**
+   * Moves the queue's clock forward: a stepped Clock, or, for an adapter on the database's
+   * clock, that clock (a test-only `now()` the fixture steps).
+   */
+  advance(ms: number): void | Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -40,7 +43,9 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       fixture = undefined;
     });
 
-    const advance = (ms: number) => fixture?.advance(ms);
+    const advance = async (ms: number) => {
+      await fixture?.advance(ms);
+    };
 
     it('hands out tasks in the order queued, each to one worker', async () => {
       await queue.enqueue(['101', '102']);
@@ -57,7 +62,7 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       await queue.claim('a', LEASE);
       await queue.complete('201');
       await queue.enqueue(['201']);
-      advance(LEASE * 2);
+      await advance(LEASE * 2);
       expect(await queue.claim('a', LEASE)).toBeUndefined();
       expect(await queue.stats()).toEqual({ queued: 0, running: 0, done: 1 });
     });
@@ -65,9 +70,9 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
     it('gives a task whose lease ran out to the next worker, keeping its attempts', async () => {
       await queue.enqueue(['301']);
       await queue.claim('dead', LEASE);
-      advance(LEASE - 1);
+      await advance(LEASE - 1);
       expect(await queue.claim('b', LEASE)).toBeUndefined();
-      advance(1);
+      await advance(1);
       // The first worker's process died (kill -9): its run reached no verdict, so it is not
       // an attempt that failed.
       expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 1, lostRuns: 1 });
@@ -82,7 +87,7 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       await queue.claim('a', LEASE);
       await queue.retry('601', 'a', 0, 'failed once');
       expect(await queue.claim('b', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 0 });
-      advance(LEASE);
+      await advance(LEASE);
       expect(await queue.claim('c', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 1 });
       await queue.release('601', 'c');
       expect(await queue.claim('d', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 1 });
@@ -93,9 +98,9 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
     it('keeps a renewed lease', async () => {
       await queue.enqueue(['401']);
       await queue.claim('a', LEASE);
-      advance(LEASE - 1);
+      await advance(LEASE - 1);
       expect(await queue.renew('401', 'a', LEASE)).toBe(true);
-      advance(LEASE - 1);
+      await advance(LEASE - 1);
       expect(await queue.claim('b', LEASE)).toBeUndefined();
     });
 
@@ -104,9 +109,9 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       await queue.claim('a', LEASE);
       await queue.retry('501', 'a', 4000, 'disk full');
       expect(await queue.stats()).toEqual({ queued: 1, running: 0, done: 0 });
-      advance(3999);
+      await advance(3999);
       expect(await queue.claim('a', LEASE)).toBeUndefined();
-      advance(1);
+      await advance(1);
       expect(await queue.claim('a', LEASE)).toEqual({ jobId: '501', attempt: 2, lostRuns: 0 });
     });
   });

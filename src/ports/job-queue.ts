@@ -11,7 +11,7 @@
  *   up; a run lost with its worker (lease ran out, process killed) or given back at shutdown
  *   (`release`) does not, so a restart never brings a job closer to FAILED.
  *
- * Adapters: SQLite (a table in the metadata database, embedded) and, later, pg-boss. Both run
+ * Adapters: SQLite (a table in the metadata database, embedded) and pg-boss (PostgreSQL). Both run
  * the contract suite `job-queue.contract.ts`.
  */
 import type { Id } from '../domain/index.js';

@@ -1,7 +1,7 @@
 /**
  * @module
  * The behaviour every MetadataStore adapter must show, as one vitest suite that each adapter's
- * test file runs against a real database (SQLite now, PostgreSQL later): no adapter is tested
+ * test file runs against a real database (SQLite and PostgreSQL): no adapter is tested
  * against a mock, and no service may rely on a behaviour this suite does not pin down. Paging
  * gets the most attention because its bugs are silent: a skipped or repeated item, or an empty
  * page that still says `hasNext`, would pass any single-page check and break every downloader.
@@ -51,16 +51,21 @@ function nth<T>(items: readonly T[], index: number): T {
   return item;
 }
 
+/** What a fixture may do with the test it serves: skip it, saying why (no database server). */
+export interface FixtureContext {
+  skip(note?: string): void;
+}
+
 export function runMetadataStoreContract(
   name: string,
-  create: () => Promise<MetadataStoreFixture>,
+  create: (ctx: FixtureContext) => Promise<MetadataStoreFixture>,
 ): void {
   describe(`MetadataStore contract: ${name}`, () => {
     let fixture: MetadataStoreFixture | undefined;
     let store: MetadataStore;
 
-    beforeEach(async () => {
-      fixture = await create();
+    beforeEach(async (ctx) => {
+      fixture = await create(ctx);
       store = fixture.store;
     });
 
@@ -1016,6 +1021,12 @@ export function runMetadataStoreContract(
         const beforeRevoke = store.changeMark();
         await store.tokens.revoke(token.id, T0 + 1);
         expect(store.changeMark()).not.toBe(beforeRevoke);
+      });
+    });
+
+    describe('schemaVersion', () => {
+      it('names the latest migration applied', async () => {
+        expect(await store.schemaVersion()).toMatch(/^\d{4}_[a-z0-9_]+$/);
       });
     });
 

@@ -3,7 +3,7 @@
  * The metadata of dyi-export (communities, members, integrations, tokens, exports, jobs and
  * file records) behind one port, split into small repositories. Every method is atomic on its
  * own; methods that write several rows (an export with its jobs, a cancel) do so in one
- * transaction. Adapters: SQLite (embedded) and, later, PostgreSQL; both run the same contract
+ * transaction. Adapters: SQLite (embedded) and PostgreSQL (scale-out); both run the same contract
  * suite (`src/ports/metadata-store.contract.ts`).
  */
 import type {
@@ -45,6 +45,8 @@ export interface MetadataStore {
    * change notices it listens to).
    */
   changeMark(): number;
+  /** The name of the latest schema migration applied to the database (`dyi migrate` shows it). */
+  schemaVersion(): Promise<string>;
   /** The kind of object an id names and the community it belongs to. */
   findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined>;
   readonly communities: CommunityRepository;

@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
-import { type UsageSnapshot, UsageMeter } from '../graph/usage-meter.js';
+import { UsageLedger } from '../graph/usage-ledger.js';
 import type { Runtime } from '../runtime.js';
 import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
@@ -25,6 +25,7 @@ import { isBatchItem } from './batch.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import { newTraceId } from './trace-id.js';
+import { admitCall, chargeRead } from './usage-hooks.js';
 import { TextLogStream } from './text-log-stream.js';
 import {
   effectiveMethod,
@@ -130,40 +131,17 @@ export async function buildApp(
   });
   await app.register(formbody);
 
-  const tokenMeter = new UsageMeter({
-    callsPerWindow: config.rateLimitCalls,
-    windowSeconds: config.rateLimitWindowSeconds,
+  const usage = new UsageLedger({
+    counters: runtime.usageCounters,
     clock,
-    scope: 'token',
+    limits: {
+      tokenCalls: config.rateLimitCalls,
+      communityCalls: config.communityRateLimitCalls,
+      exportsCreated: config.createExportLimit,
+      windowSeconds: config.rateLimitWindowSeconds,
+    },
+    onWriteError: (error) => app.log.warn({ err: error }, 'usage time not written'),
   });
-  const communityMeter = new UsageMeter({
-    callsPerWindow: config.communityRateLimitCalls,
-    windowSeconds: config.rateLimitWindowSeconds,
-    clock,
-    scope: 'endpoint',
-  });
-  const createExportMeter = new UsageMeter({
-    callsPerWindow: config.createExportLimit,
-    windowSeconds: config.rateLimitWindowSeconds,
-    clock,
-    scope: 'endpoint',
-  });
-
-  const setUsageHeaders = (
-    reply: FastifyReply,
-    principal: Principal,
-    mine: Admission,
-    community: Admission,
-  ): void => {
-    reply.header('x-app-usage', `{${usageFields(mine.snapshot)}}`);
-    reply.header(
-      'x-business-use-case-usage',
-      // JSON.stringify of {[id]: [{type, ...usage, estimated_...}]}, spelled out: it shows.
-      `{${JSON.stringify(principal.communityId)}:[{"type":"pages",${usageFields(
-        community.snapshot,
-      )},"estimated_time_to_regain_access":${regainMinutes(community, createExportMeter, principal)}}]}`,
-    );
-  };
 
   // One onSend hook does what every answer needs; fewer hooks, less work per request.
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -179,16 +157,15 @@ export async function buildApp(
     }
     const { principal } = request;
     if (principal) {
-      tokenMeter.addTime(principal.tokenId, reply.elapsedTime);
+      usage.addTime(principal.tokenId, reply.elapsedTime);
       // A read admitted as one call pays for what it resolved (graphObjectsPerCall objects a call).
       const extra = (request.graphBudget?.calls ?? 1) - 1;
       if (extra > 0) {
-        setUsageHeaders(
-          reply,
-          principal,
-          { snapshot: tokenMeter.charge(principal.tokenId, extra) },
-          { snapshot: communityMeter.charge(principal.communityId, extra) },
-        );
+        chargeRead(usage, principal, extra, reply, (error) => {
+          if (error !== undefined) request.log.warn({ err: error }, 'read not charged');
+          done(null, payload);
+        });
+        return;
       }
     }
     done(null, payload);
@@ -231,7 +208,7 @@ export async function buildApp(
   const cpuSampler = setInterval(() => {
     const used = process.cpuUsage(cpuMark);
     cpuMark = process.cpuUsage();
-    tokenMeter.chargeCpu((used.user + used.system) / 1000);
+    usage.chargeCpu((used.user + used.system) / 1000);
   }, CPU_SAMPLE_MS);
   cpuSampler.unref();
   app.addHook('onClose', (_instance, done) => {
@@ -277,10 +254,7 @@ export async function buildApp(
       }
       const admit = (principal: Principal): void => {
         request.principal = principal;
-        const mine = safeAdmit(tokenMeter, principal.tokenId);
-        const community = safeAdmit(communityMeter, principal.communityId);
-        setUsageHeaders(reply, principal, mine, community);
-        done(mine.error ?? community.error);
+        admitCall(usage, principal, reply, done);
       };
       let authenticated: Principal | Promise<Principal>;
       try {
@@ -298,7 +272,7 @@ export async function buildApp(
         if (!request.principal) throw new Error('Graph route reached without authentication');
         return request.principal;
       },
-      createExportMeter,
+      usage,
     });
     done();
   });
@@ -321,39 +295,4 @@ function suppressesHttpCode(request: FastifyRequest): boolean {
   const raw = (request.query as Record<string, unknown>).suppress_http_code;
   const values = Array.isArray(raw) ? raw : [raw];
   return values.length > 0 && values.every((value) => value === '1' || value === 'true');
-}
-
-interface Admission {
-  readonly snapshot: UsageSnapshot;
-  readonly error?: Error;
-}
-
-/** Admits a call, keeping the refusal to throw after the usage headers are set. */
-function safeAdmit(meter: UsageMeter, key: string): Admission {
-  try {
-    return { snapshot: meter.admit(key) };
-  } catch (error) {
-    if (!(error instanceof Error)) throw error;
-    return { snapshot: meter.snapshot(key), error };
-  }
-}
-
-/** `"call_count":N,"total_cputime":N,"total_time":N`, the body of an X-App-Usage object. */
-function usageFields(snapshot: UsageSnapshot): string {
-  return `"call_count":${snapshot.callCount},"total_cputime":${snapshot.totalCputime},"total_time":${snapshot.totalTime}`;
-}
-
-/** Minutes until the community may call (or create exports) again; 0 when not throttled. */
-function regainMinutes(
-  community: Admission,
-  createMeter: UsageMeter,
-  principal: Principal,
-): number {
-  const created = createMeter.snapshot(principal.communityId);
-  const wait = Math.max(
-    // Spent, whether by this call's refusal or by an expensive read charged after it.
-    community.snapshot.callCount >= 100 ? community.snapshot.secondsToReset : 0,
-    created.callCount >= 100 ? created.secondsToReset : 0,
-  );
-  return Math.ceil(wait / 60);
 }

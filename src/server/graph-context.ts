@@ -21,7 +21,7 @@ export type EdgeLinkBuilder = (
 export class GraphContext {
   readonly #exports = new Memo<ExportJob>();
   readonly #statuses = new Memo<ExportStatus>();
-  readonly #urls = new Map<Id, SignedDownloadUrl>();
+  readonly #urls = new Map<Id, SignedDownloadUrl | Promise<SignedDownloadUrl>>();
 
   constructor(
     readonly runtime: Runtime,
@@ -66,10 +66,10 @@ export class GraphContext {
   }
 
   /** One signed URL per file per request, so `download_url` and `expires_time` agree. */
-  downloadUrl(file: DyiFile): SignedDownloadUrl {
+  downloadUrl(file: DyiFile): SignedDownloadUrl | Promise<SignedDownloadUrl> {
     let signed = this.#urls.get(file.id);
     if (!signed) {
-      signed = this.runtime.downloads.sign(file);
+      signed = this.runtime.downloadLinks.sign(file);
       this.#urls.set(file.id, signed);
     }
     return signed;

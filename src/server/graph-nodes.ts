@@ -7,6 +7,7 @@
 import type { DyiFile, DyiJob, ExportJob, Member } from '../domain/index.js';
 import type { Community } from '../domain/index.js';
 import type { Page, PageRequest } from '../ports/paging.js';
+import type { SignedDownloadUrl } from '../services/download-url-signer.js';
 import type { GraphContext } from './graph-context.js';
 
 export type FieldDefinition<T> =
@@ -42,6 +43,14 @@ function defineNode<T>(type: NodeType<T>): NodeType {
   return type;
 }
 
+/** `pick` of a download URL, synchronously when it is made synchronously (the default). */
+function signedThen<R>(
+  signed: SignedDownloadUrl | Promise<SignedDownloadUrl>,
+  pick: (signed: SignedDownloadUrl) => R,
+): R | Promise<R> {
+  return signed instanceof Promise ? signed.then(pick) : pick(signed);
+}
+
 const value = <T>(get: (node: T, ctx: GraphContext) => unknown): FieldDefinition<T> => ({
   kind: 'value',
   get,
@@ -68,14 +77,16 @@ export const fileNode: NodeType = defineNode<DyiFile>({
   id: (file) => file.id,
   fields: {
     id: value((f) => f.id),
-    download_url: value((f, ctx) => ctx.downloadUrl(f).url),
+    download_url: value((f, ctx) => signedThen(ctx.downloadUrl(f), (signed) => signed.url)),
     file_size: value((f) => f.size),
     name: value((f) => f.name),
     sha256: value((f) => f.sha256),
     content_type: value((f) => f.contentType),
     part_number: value((f) => f.partNumber),
     left_out_count: value((f) => f.leftOutCount),
-    expires_time: value((f, ctx) => ctx.date(ctx.downloadUrl(f).expiresTime)),
+    expires_time: value((f, ctx) =>
+      signedThen(ctx.downloadUrl(f), (signed) => ctx.date(signed.expiresTime)),
+    ),
     create_time: value((f, ctx) => ctx.date(f.createTime)),
     dyi_job: {
       kind: 'object',

@@ -17,7 +17,7 @@ import {
 } from '../domain/index.js';
 import { type FieldSelection, parseFields } from '../graph/fields-parser.js';
 import { type CostEstimate, RequestBudget } from '../graph/request-budget.js';
-import type { UsageMeter } from '../graph/usage-meter.js';
+import type { UsageLedger } from '../graph/usage-ledger.js';
 import type { Runtime } from '../runtime.js';
 import { batchBudgetOf, runBatch } from './batch.js';
 import { GraphContext } from './graph-context.js';
@@ -50,7 +50,8 @@ export interface GraphRouteDeps {
   readonly runtime: Runtime;
   /** Resolves and meters the caller; set by the app's authentication hook. */
   readonly principalOf: (request: FastifyRequest) => Principal;
-  readonly createExportMeter: UsageMeter;
+  /** Rate limits: exports created per community are counted here. */
+  readonly usage: UsageLedger;
 }
 
 /** Query parameters that belong to the request, not to the list, and so stay out of links. */
@@ -278,7 +279,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     const ctx = contextFor(request);
     const { type } = await loadNode(ctx, id, 'post');
     if (type === communityNode && edge === 'work_dyi_jobs') {
-      deps.createExportMeter.admit(principal.communityId);
+      await deps.usage.admitExport(principal.communityId);
       const created = await runtime.exports.create(principal.communityId, params);
       return { id: created.id };
     }

@@ -1,13 +1,23 @@
 /**
  * @module
  * The PostgreSQL connection pool of a store and what every repository needs from it: Kysely's
- * PostgresDialect over `pg`, write transactions, and PostgreSQL's failures turned into ours.
+ * PostgresDialect over `pg`, write transactions, fixed-SQL reads, and PostgreSQL's failures
+ * turned into ours (every statement's, not only a transaction's).
  *
  * Numbers: `pg` hands 64-bit integers (ids, `count(*)`) back as strings, since they may exceed
  * 2^53. Our ids start at 15 digits and stay far below 2^53, and counts of rows do too, so this
  * pool parses them as numbers, as the SQLite adapters get them; row types can be shared.
  */
-import { type Kysely as KyselyType, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  type Kysely as KyselyType,
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type QueryResult,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { StorageFullError, TransientError } from '../../domain/index.js';
 
@@ -21,6 +31,12 @@ export interface PostgresPoolOptions {
   readonly maxConnections?: number;
   /** The name PostgreSQL shows for these connections in `pg_stat_activity`. */
   readonly applicationName?: string;
+  /**
+   * Called after every statement that may have changed data has completed: an INSERT, UPDATE,
+   * DELETE, MERGE, TRUNCATE or COPY, and a COMMIT (so, for a transaction, once more when it is
+   * visible to others).
+   */
+  readonly onWrite?: () => void;
 }
 
 /** pg's type parsers, with `int8` read as a number (see the module comment). */
@@ -43,9 +59,59 @@ export function openPool(options: PostgresPoolOptions): pg.Pool {
   return pool;
 }
 
-/** Kysely over a pool from `openPool`. Destroying it ends the pool. */
+/**
+ * Kysely over a pool from `openPool`, whose every failure comes out as ours
+ * (`fromPostgresError`). Destroying it ends the pool.
+ */
 export function openPostgres<DB>(options: PostgresPoolOptions): KyselyType<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: openPool(options) }) });
+  const pool = translatedPool(openPool(options), describeDatabaseUrl(options.url), options.onWrite);
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Commands after which data may have changed (see `onWrite`). */
+const WRITE_COMMANDS: ReadonlySet<string> = new Set([
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'TRUNCATE',
+  'COPY',
+  'COMMIT',
+]);
+
+/** The pool as Kysely sees it, with failures turned into ours and writes reported. */
+function translatedPool(pool: pg.Pool, location: string, onWrite?: () => void): PostgresPool {
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const translate = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: (async (text: string, parameters: readonly unknown[]) => {
+      try {
+        const result = await client.query(text, [...parameters]);
+        if (onWrite && WRITE_COMMANDS.has(result.command)) onWrite();
+        return result;
+      } catch (error) {
+        throw fromPostgresError(error, location);
+      }
+    }) as unknown as PostgresPoolClient['query'],
+    release: (destroy) => client.release(destroy),
+  });
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw fromPostgresError(error, location);
+      }
+      // Kysely keeps its connection objects by client: give it the same one each time.
+      let translated = clients.get(client);
+      if (!translated) {
+        translated = translate(client);
+        clients.set(client, translated);
+      }
+      return translated;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** SQLSTATE codes (and classes, by their first two characters) worth retrying. */
@@ -110,6 +176,55 @@ export async function inTransaction<DB, T>(
   } catch (error) {
     throw fromPostgresError(error, location);
   }
+}
+
+/** SQL texts with `?` placeholders and the same texts numbered for PostgreSQL (`$1`, `$2`...). */
+const numberedTexts = new Map<string, string>();
+
+/** Distinct SQL texts kept numbered; the adapters' texts are a few dozen. */
+const NUMBERED_TEXTS_KEPT = 500;
+
+/**
+ * `text` with its `?` placeholders numbered, so that SQL written for both engines (no `?`
+ * other than placeholders: no string literals holding one, no jsonb `?` operators) runs here.
+ */
+export function numberPlaceholders(text: string): string {
+  let numbered = numberedTexts.get(text);
+  if (numbered === undefined) {
+    let n = 0;
+    numbered = text.replace(/\?/g, () => `$${++n}`);
+    if (numberedTexts.size >= NUMBERED_TEXTS_KEPT) numberedTexts.clear();
+    numberedTexts.set(text, numbered);
+  }
+  return numbered;
+}
+
+/** A Kysely instance or transaction, as far as fixed SQL needs one. */
+export interface QueryExecutor {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
+/**
+ * Runs a fixed SQL text with `?` placeholders and returns its rows, skipping the query
+ * builder (reads are the API's hot path); inside a transaction when `db` is one.
+ */
+export async function query<R>(
+  db: QueryExecutor,
+  text: string,
+  parameters: readonly unknown[],
+): Promise<R[]> {
+  const result = await db.executeQuery<R>(
+    CompiledQuery.raw(numberPlaceholders(text), [...parameters]),
+  );
+  return result.rows;
+}
+
+export async function queryOne<R>(
+  db: QueryExecutor,
+  text: string,
+  parameters: readonly unknown[],
+): Promise<R | undefined> {
+  return (await query<R>(db, text, parameters))[0];
 }
 
 /** Where a database URL points, with its password left out (for messages and logs). */

@@ -4,33 +4,19 @@
  * are stored only as SHA-256 hashes; one joined read gives authentication all it needs.
  */
 import type { Kysely } from 'kysely';
-import type { AccessTokenRecord, Id, Integration, Permission } from '../../domain/index.js';
+import type { AccessTokenRecord, Id, Integration } from '../../domain/index.js';
 import type {
   IntegrationRepository,
   NewAccessToken,
   TokenCredential,
   TokenRepository,
 } from '../../ports/metadata-store.js';
-import {
-  deleteObjects,
-  inTransaction,
-  newObjectId,
-  query,
-  queryOne,
-  toRowId,
-} from './sqlite-database.js';
-import type { AccessTokensTable, IntegrationsTable, SqliteDatabase } from './sqlite-schema.js';
-
-function toIntegration(row: IntegrationsTable): Integration {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    name: row.name,
-    appSecret: row.app_secret,
-    requireAppsecretProof: row.require_appsecret_proof === 1,
-    createTime: row.create_time,
-  };
-}
+import { integrationReads, tokenReads } from '../sql/metadata-reads.js';
+import type { AccessTokensTable, IntegrationsTable } from '../sql/metadata-tables.js';
+import { type CredentialRow, toCredential, toIntegration, toToken } from '../sql/metadata-rows.js';
+import { toRowId } from '../sql/object-ids.js';
+import { deleteObjects, inTransaction, newObjectId, query, queryOne } from './sqlite-database.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteIntegrationRepository implements IntegrationRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -54,20 +40,14 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
   async get(id: Id): Promise<Integration | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<IntegrationsTable>(
-      this.db(),
-      'SELECT * FROM integrations WHERE id = ?',
-      [rowId],
-    );
+    const row = await queryOne<IntegrationsTable>(this.db(), integrationReads.byId, [rowId]);
     return row && toIntegration(row);
   }
 
   async list(communityId: Id): Promise<readonly Integration[]> {
-    const rows = await query<IntegrationsTable>(
-      this.db(),
-      'SELECT * FROM integrations WHERE community_id = ? ORDER BY id',
-      [Number(communityId)],
-    );
+    const rows = await query<IntegrationsTable>(this.db(), integrationReads.ofCommunity, [
+      Number(communityId),
+    ]);
     return rows.map(toIntegration);
   }
 
@@ -118,33 +98,6 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
   }
 }
 
-function toToken(row: AccessTokensTable): AccessTokenRecord {
-  return {
-    id: String(row.id),
-    integrationId: String(row.integration_id),
-    communityId: String(row.community_id),
-    hint: row.hint,
-    permissions: row.permissions.split(',').filter(Boolean) as Permission[],
-    createTime: row.create_time,
-    revokeTime: row.revoke_time,
-    lastUseTime: row.last_use_time,
-  };
-}
-
-/** Columns of a token joined with its integration's, renamed where the two would clash. */
-const CREDENTIAL_SQL = `
-  SELECT t.*, i.name AS i_name, i.app_secret AS i_app_secret,
-         i.require_appsecret_proof AS i_require_appsecret_proof, i.create_time AS i_create_time
-  FROM access_tokens t JOIN integrations i ON i.id = t.integration_id
-  WHERE t.token_hash = ?`;
-
-interface CredentialRow extends AccessTokensTable {
-  i_name: string;
-  i_app_secret: string;
-  i_require_appsecret_proof: number;
-  i_create_time: number;
-}
-
 export class SqliteTokenRepository implements TokenRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
 
@@ -168,39 +121,21 @@ export class SqliteTokenRepository implements TokenRepository {
   }
 
   async findByHash(tokenHash: string): Promise<TokenCredential | undefined> {
-    const row = await queryOne<CredentialRow>(this.db(), CREDENTIAL_SQL, [tokenHash]);
-    if (!row) return undefined;
-    return {
-      ...toToken(row),
-      tokenHash: row.token_hash,
-      integration: toIntegration({
-        id: row.integration_id,
-        community_id: row.community_id,
-        name: row.i_name,
-        app_secret: row.i_app_secret,
-        require_appsecret_proof: row.i_require_appsecret_proof,
-        create_time: row.i_create_time,
-      }),
-    };
+    const row = await queryOne<CredentialRow>(this.db(), tokenReads.credentialByHash, [tokenHash]);
+    return row && toCredential(row);
   }
 
   async get(id: Id): Promise<AccessTokenRecord | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<AccessTokensTable>(
-      this.db(),
-      'SELECT * FROM access_tokens WHERE id = ?',
-      [rowId],
-    );
+    const row = await queryOne<AccessTokensTable>(this.db(), tokenReads.byId, [rowId]);
     return row && toToken(row);
   }
 
   async list(integrationId: Id): Promise<readonly AccessTokenRecord[]> {
-    const rows = await query<AccessTokensTable>(
-      this.db(),
-      'SELECT * FROM access_tokens WHERE integration_id = ? ORDER BY id',
-      [Number(integrationId)],
-    );
+    const rows = await query<AccessTokensTable>(this.db(), tokenReads.ofIntegration, [
+      Number(integrationId),
+    ]);
     return rows.map(toToken);
   }
 

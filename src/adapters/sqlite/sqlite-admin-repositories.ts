@@ -11,25 +11,12 @@ import type {
   AdminSessionRecord,
   AdminSessionRepository,
 } from '../../ports/metadata-store.js';
-import { isUniqueViolation, query, queryOne, toRowId } from './sqlite-database.js';
-import type { AdminSessionsTable, AdminsTable, SqliteDatabase } from './sqlite-schema.js';
-
-type AdminRow = {
-  [K in keyof AdminsTable]: K extends 'id' ? number : AdminsTable[K];
-};
-
-function toAdmin(row: AdminRow): Admin {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    email: row.email,
-    createTime: row.create_time,
-  };
-}
-
-function toCredential(row: AdminRow): AdminCredential {
-  return { ...toAdmin(row), passwordHash: row.password_hash };
-}
+import { adminReads, sessionReads } from '../sql/metadata-reads.js';
+import type { AdminSessionsTable } from '../sql/metadata-tables.js';
+import { type AdminRow, toAdmin, toAdminCredential, toSession } from '../sql/metadata-rows.js';
+import { toRowId } from '../sql/object-ids.js';
+import { isUniqueViolation, query, queryOne } from './sqlite-database.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteAdminRepository implements AdminRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -63,25 +50,19 @@ export class SqliteAdminRepository implements AdminRepository {
   }
 
   async findByEmail(email: string): Promise<AdminCredential | undefined> {
-    const row = await queryOne<AdminRow>(this.db(), 'SELECT * FROM admins WHERE email = ?', [
-      email,
-    ]);
-    return row && toCredential(row);
+    const row = await queryOne<AdminRow>(this.db(), adminReads.byEmail, [email]);
+    return row && toAdminCredential(row);
   }
 
   async get(id: Id): Promise<Admin | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<AdminRow>(this.db(), 'SELECT * FROM admins WHERE id = ?', [rowId]);
+    const row = await queryOne<AdminRow>(this.db(), adminReads.byId, [rowId]);
     return row && toAdmin(row);
   }
 
   async list(communityId: Id): Promise<readonly Admin[]> {
-    const rows = await query<AdminRow>(
-      this.db(),
-      'SELECT * FROM admins WHERE community_id = ? ORDER BY id',
-      [Number(communityId)],
-    );
+    const rows = await query<AdminRow>(this.db(), adminReads.ofCommunity, [Number(communityId)]);
     return rows.map(toAdmin);
   }
 
@@ -92,16 +73,6 @@ export class SqliteAdminRepository implements AdminRepository {
       .where('id', '=', Number(id))
       .execute();
   }
-}
-
-function toSession(row: AdminSessionsTable): AdminSessionRecord {
-  return {
-    idHash: row.id_hash,
-    adminId: String(row.admin_id),
-    csrfToken: row.csrf_token,
-    createTime: row.create_time,
-    expireTime: row.expire_time,
-  };
 }
 
 export class SqliteAdminSessionRepository implements AdminSessionRepository {
@@ -121,11 +92,7 @@ export class SqliteAdminSessionRepository implements AdminSessionRepository {
   }
 
   async find(idHash: string, now: number): Promise<AdminSessionRecord | undefined> {
-    const row = await queryOne<AdminSessionsTable>(
-      this.db(),
-      'SELECT * FROM admin_sessions WHERE id_hash = ? AND expire_time > ?',
-      [idHash, now],
-    );
+    const row = await queryOne<AdminSessionsTable>(this.db(), sessionReads.live, [idHash, now]);
     return row && toSession(row);
   }
 

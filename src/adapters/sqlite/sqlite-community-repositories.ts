@@ -9,19 +9,12 @@ import type {
   MemberRepository,
   NewMember,
 } from '../../ports/metadata-store.js';
-import {
-  INSERT_CHUNK,
-  inTransaction,
-  newObjectId,
-  query,
-  queryOne,
-  toRowId,
-} from './sqlite-database.js';
-import type { CommunitiesTable, MembersTable, SqliteDatabase } from './sqlite-schema.js';
-
-function toCommunity(row: CommunitiesTable): Community {
-  return { id: String(row.id), name: row.name, createTime: row.create_time };
-}
+import { communityReads, memberReads } from '../sql/metadata-reads.js';
+import type { CommunitiesTable, MembersTable } from '../sql/metadata-tables.js';
+import { toCommunity, toMember } from '../sql/metadata-rows.js';
+import { toRowId } from '../sql/object-ids.js';
+import { INSERT_CHUNK, inTransaction, newObjectId, query, queryOne } from './sqlite-database.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteCommunityRepository implements CommunityRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -41,36 +34,18 @@ export class SqliteCommunityRepository implements CommunityRepository {
   async get(id: Id): Promise<Community | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<CommunitiesTable>(
-      this.db(),
-      'SELECT * FROM communities WHERE id = ?',
-      [rowId],
-    );
+    const row = await queryOne<CommunitiesTable>(this.db(), communityReads.byId, [rowId]);
     return row && toCommunity(row);
   }
 
   async list(): Promise<readonly Community[]> {
-    const rows = await query<CommunitiesTable>(
-      this.db(),
-      'SELECT * FROM communities ORDER BY id',
-      [],
-    );
+    const rows = await query<CommunitiesTable>(this.db(), communityReads.all, []);
     return rows.map(toCommunity);
   }
 }
 
 /** Text SQLite's lower() and LIKE fold completely. */
 const ASCII = /^\p{ASCII}*$/u;
-
-function toMember(row: MembersTable): Member {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    name: row.name,
-    email: row.email,
-    status: row.status as MemberStatus,
-  };
-}
 
 export class SqliteMemberRepository implements MemberRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -87,9 +62,7 @@ export class SqliteMemberRepository implements MemberRepository {
   async get(id: Id): Promise<Member | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<MembersTable>(this.db(), 'SELECT * FROM members WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<MembersTable>(this.db(), memberReads.byId, [rowId]);
     return row && toMember(row);
   }
 
@@ -110,11 +83,9 @@ export class SqliteMemberRepository implements MemberRepository {
   }
 
   async listActiveIds(communityId: Id): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(
-      this.db(),
-      "SELECT id FROM members WHERE community_id = ? AND status = 'active' ORDER BY id",
-      [Number(communityId)],
-    );
+    const rows = await query<{ id: number }>(this.db(), memberReads.activeIds, [
+      Number(communityId),
+    ]);
     return rows.map((row) => String(row.id));
   }
 
@@ -158,7 +129,7 @@ export class SqliteMemberRepository implements MemberRepository {
   async countByStatus(communityId: Id): Promise<Record<MemberStatus, number>> {
     const rows = await query<{ status: MemberStatus; n: number }>(
       this.db(),
-      'SELECT status, count(*) AS n FROM members WHERE community_id = ? GROUP BY status',
+      memberReads.countByStatus,
       [Number(communityId)],
     );
     const counts: Record<MemberStatus, number> = { active: 0, deactivated: 0, deleted: 0 };

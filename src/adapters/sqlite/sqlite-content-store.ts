@@ -22,7 +22,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import {
-  CONTENT_KINDS,
   type ContentKind,
   type ContentMember,
   type ContentRecord,
@@ -31,10 +30,26 @@ import {
   type MemberRecord,
   type MemberStatus,
   ValidationError,
-  linksOf,
 } from '../../domain/index.js';
 import type { ContentQuery, ContentStore, WriteSummary } from '../../ports/content-store.js';
-import { BUSY_TIMEOUT_MS, toRowId } from './sqlite-database.js';
+import {
+  contentMemberOf,
+  contentRowOf,
+  countsOf,
+  describeFailedRecord,
+  recordOf,
+} from '../sql/content-rows.js';
+import {
+  CONTENT_PAGE_SIZE,
+  type ContentSqlDialect,
+  contentCountSql,
+  contentPageParameters,
+  contentPageSql,
+  contentSelections,
+  existingIdsSql,
+} from '../sql/content-selections.js';
+import { BUSY_TIMEOUT_MS } from './sqlite-database.js';
+import { toRowId } from '../sql/object-ids.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { migrateToLatest } from './sqlite-migrations.js';
 
@@ -43,10 +58,17 @@ export interface SqliteContentStoreOptions {
   readonly filename: string;
 }
 
-/** Records per read: bounds memory however many records a query matches. */
-const PAGE_SIZE = 500;
-
-const KNOWN_KINDS: ReadonlySet<string> = new Set(CONTENT_KINDS);
+/**
+ * Lists are bound as one JSON array: no limit of 32,766 bound values to chunk by. Without
+ * statistics SQLite would rather walk the time index than sort, which for a list of ids or
+ * parents reads the whole kind; CROSS JOIN makes the list drive index lookups instead.
+ */
+const DIALECT: ContentSqlDialect = {
+  listTable: 'json_each(?)',
+  bindList: (values) => JSON.stringify(values),
+  keysJoin: 'CROSS JOIN',
+  recordsJoin: 'CROSS JOIN content_records r ON r.community_id = ? AND r.kind = ? AND r.id = k.id',
+};
 
 const WRITE_SQL = {
   community: 'SELECT 1 FROM communities WHERE id = ?',
@@ -116,13 +138,7 @@ export class SqliteContentStore implements ContentStore {
       } catch (error) {
         throw asDomainError(
           error,
-          () => {
-            const record = records[position.index];
-            const which = record
-              ? `record ${position.index + 1} (${record.type} ${record.id})`
-              : 'a record';
-            return `The database refused ${which} of a batch of ${records.length}; nothing of the batch was written. Fix that record and write the batch again.`;
-          },
+          () => describeFailedRecord(records, position.index),
           this.#filename,
         );
       }
@@ -133,11 +149,11 @@ export class SqliteContentStore implements ContentStore {
     return this.#settle(() => {
       const community = toRowId(communityId);
       if (community === undefined || ids.length === 0) return new Set<string>();
-      // One JSON array parameter: no limit of 32,766 bound values to chunk the ids by.
-      const rows = this.#read(
-        `SELECT id FROM content_records
-         WHERE community_id = ? AND kind = ? AND id IN (SELECT value FROM json_each(?))`,
-      ).all(community, kind, JSON.stringify(ids)) as unknown[][];
+      const rows = this.#read(existingIdsSql(DIALECT)).all(
+        community,
+        kind,
+        DIALECT.bindList(ids),
+      ) as unknown[][];
       return new Set(rows.map((row) => row[0] as string));
     });
   }
@@ -148,22 +164,20 @@ export class SqliteContentStore implements ContentStore {
   ): AsyncIterable<ContentRecordOf<K>> {
     const community = toRowId(communityId);
     if (community === undefined) return;
-    const selections = selectionsOf(community, query, true);
-    const first = pageSql(selections, true);
-    const next = pageSql(selections, false);
+    const selections = contentSelections(DIALECT, community, query, true);
+    const first = contentPageSql(DIALECT, selections, true);
+    const next = contentPageSql(DIALECT, selections, false);
     let from: [number, string] = [query.range?.start ?? Number.MIN_SAFE_INTEGER, ''];
     for (let sql = first; ; sql = next) {
       const rows = await this.#settle(
         () =>
           this.#read(sql).all(
-            ...selections.flatMap((selection) => [...selection.parameters, ...from]),
-            community,
-            query.kind,
+            ...contentPageParameters(selections, from, community, query.kind),
           ) as [number, string, string][],
       );
-      for (const [, , data] of rows) yield JSON.parse(data) as ContentRecordOf<K>;
+      for (const [, , data] of rows) yield recordOf<K>(data);
       const last = rows.at(-1);
-      if (last === undefined || rows.length < PAGE_SIZE) return;
+      if (last === undefined || rows.length < CONTENT_PAGE_SIZE) return;
       from = [last[0], last[1]];
     }
   }
@@ -172,31 +186,22 @@ export class SqliteContentStore implements ContentStore {
     return this.#settle(() => {
       const community = toRowId(communityId);
       if (community === undefined) return 0;
-      const selections = selectionsOf(community, query, false);
-      // UNION, not UNION ALL: a record may involve a member twice over (as owner and listed).
-      const union = selections.map((selection) => selection.sql).join(' UNION ');
-      const row = this.#read(`SELECT count(*) FROM (${union})`).get(
-        ...selections.flatMap((selection) => selection.parameters),
-      ) as unknown[];
+      const { sql, parameters } = contentCountSql(
+        contentSelections(DIALECT, community, query, false),
+      );
+      const row = this.#read(sql).get(...parameters) as unknown[];
       return row[0] as number;
     });
   }
 
   counts(communityId: Id): Promise<Record<ContentKind, number>> {
     return this.#settle(() => {
-      const counts = Object.fromEntries(CONTENT_KINDS.map((kind) => [kind, 0])) as Record<
-        ContentKind,
-        number
-      >;
       const community = toRowId(communityId);
-      if (community === undefined) return counts;
+      if (community === undefined) return countsOf([]);
       const rows = this.#read(
         'SELECT kind, count(*) FROM content_records WHERE community_id = ? GROUP BY kind',
       ).all(community) as [string, number][];
-      for (const [kind, n] of rows) {
-        if (KNOWN_KINDS.has(kind)) counts[kind as ContentKind] = n;
-      }
-      return counts;
+      return countsOf(rows);
     });
   }
 
@@ -208,8 +213,7 @@ export class SqliteContentStore implements ContentStore {
       const row = this.#read(
         'SELECT source_id, status FROM members WHERE id = ? AND community_id = ?',
       ).get(id, community) as [string | null, MemberStatus] | undefined;
-      // Members made by the CLI or the services have no content id: records name them by theirs.
-      return row && { memberId, sourceId: row[0] ?? memberId, status: row[1] };
+      return row && contentMemberOf(memberId, row[0], row[1]);
     });
   }
 
@@ -296,25 +300,14 @@ function writeRecords(
   const written: Partial<Record<ContentKind, number>> = {};
   for (const [index, record] of records.entries()) {
     position.index = index;
-    const kind = record.type;
-    if (!KNOWN_KINDS.has(kind)) {
-      throw new ValidationError(
-        'type',
-        `Record ${index + 1} has type ${JSON.stringify(kind)}; expected one of ${CONTENT_KINDS.join(', ')}.`,
-      );
-    }
-    const { owner, parent, involves } = linksOf(record);
-    const data = JSON.stringify(record);
-    const time = record.created_time;
+    const { kind, owner, parent, createdTime: time, data, others } = contentRowOf(record, index);
     const isNew =
       statements.insert.run(community, kind, record.id, owner, parent, time, data).changes > 0;
     if (!isNew) {
       statements.replace.run(owner, parent, time, data, community, kind, record.id);
       statements.forgetInvolved.run(community, kind, record.id);
     }
-    for (const member of involves) {
-      if (member !== owner) statements.involve.run(community, kind, record.id, member, time);
-    }
+    for (const member of others) statements.involve.run(community, kind, record.id, member, time);
     if (record.type === 'member') writeMember(statements, community, record);
     written[kind] = (written[kind] ?? 0) + 1;
   }
@@ -333,102 +326,7 @@ function writeMember(statements: WriteStatements, community: number, record: Mem
   statements.insertMember.run(id, community, record.name, record.email, record.status, record.id);
 }
 
-/**
- * One SELECT of the (created_time, id) keys of matching records. A query is one selection, or
- * two with `involving`: the records the member owns, and those that list it besides an owner.
- */
-interface Selection {
-  readonly sql: string;
-  /** The alias whose (created_time, id) an index holds, to page and order by. */
-  readonly keys: 'r' | 'i';
-  readonly parameters: readonly unknown[];
-}
-
-/** A list condition, bound as one JSON array: no limit of 32,766 bound values to chunk by. */
-interface ListCondition {
-  readonly column: 'id' | 'parent';
-  readonly values: string;
-}
-
-function selectionsOf(community: number, query: ContentQuery, paged: boolean): Selection[] {
-  const conditions = ['r.community_id = ?', 'r.kind = ?'];
-  const parameters: unknown[] = [community, query.kind];
-  if (query.owner !== undefined) {
-    conditions.push('r.owner = ?');
-    parameters.push(query.owner);
-  }
-  if (query.range !== undefined) {
-    // A page starts at its keyset, the first at the range's start: given as a condition too,
-    // SQLite would seek every page from the range's start.
-    conditions.push(paged ? 'r.created_time < ?' : 'r.created_time >= ? AND r.created_time < ?');
-    parameters.push(...(paged ? [] : [query.range.start]), query.range.end);
-  }
-  const lists: ListCondition[] = [];
-  if (query.ids) lists.push({ column: 'id', values: JSON.stringify(query.ids) });
-  if (query.parents) lists.push({ column: 'parent', values: JSON.stringify(query.parents) });
-  const inLists = (of: readonly ListCondition[]): string =>
-    of.map(({ column }) => ` AND r.${column} IN (SELECT value FROM json_each(?))`).join('');
-  const where = conditions.join(' AND ');
-
-  // Without statistics SQLite would rather walk the time index than sort, which for a list of
-  // ids or parents reads the whole kind; CROSS JOIN makes the list drive index lookups instead.
-  const [driver, ...others] = lists;
-  const records: Selection = driver
-    ? {
-        sql: `SELECT r.created_time, r.id
-              FROM (SELECT DISTINCT value FROM json_each(?)) AS v CROSS JOIN content_records r
-              WHERE r.${driver.column} = v.value AND ${where}${inLists(others)}`,
-        keys: 'r',
-        parameters: [driver.values, ...parameters, ...others.map((list) => list.values)],
-      }
-    : {
-        sql: `SELECT r.created_time, r.id FROM content_records r WHERE ${where}`,
-        keys: 'r',
-        parameters,
-      };
-  if (query.involving === undefined) return [records];
-  return [
-    {
-      ...records,
-      sql: `${records.sql} AND r.owner = ?`,
-      parameters: [...records.parameters, query.involving],
-    },
-    {
-      sql: `SELECT i.created_time, i.id FROM content_involves i
-              CROSS JOIN content_records r
-                ON r.community_id = i.community_id AND r.kind = i.kind AND r.id = i.id
-            WHERE i.community_id = ? AND i.kind = ? AND i.member = ? AND ${where}${inLists(lists)}`,
-      keys: 'i',
-      parameters: [
-        community,
-        query.kind,
-        query.involving,
-        ...parameters,
-        ...lists.map((list) => list.values),
-      ],
-    },
-  ];
-}
-
-/**
- * A page of records from a (created_time, id) key on: the first page from (start, '') on,
- * which every id follows, the next ones after the last key read. Each selection finds its first
- * keys in index order, mostly from the index alone; only the page's rows are then read whole.
- */
-function pageSql(selections: readonly Selection[], isFirst: boolean): string {
-  const pages = selections.map(
-    ({ sql, keys }) =>
-      `SELECT * FROM (${sql} AND (${keys}.created_time, ${keys}.id) ${isFirst ? '>=' : '>'} (?, ?)
-         ORDER BY ${keys}.created_time, ${keys}.id LIMIT ${PAGE_SIZE})`,
-  );
-  return `SELECT r.created_time, r.id, r.data
-    FROM (SELECT * FROM (${pages.join(' UNION ')}) ORDER BY created_time, id LIMIT ${PAGE_SIZE}) AS k
-      CROSS JOIN content_records r ON r.community_id = ? AND r.kind = ? AND r.id = k.id
-    ORDER BY k.created_time, k.id`;
-}
-
-/** Runs synchronous database work as a promise, with SQLite's failures turned into ours. */
-
+/** Our error for a failure of a write or read, a refused constraint as a validation error. */
 function asDomainError(error: unknown, describe: () => string, location: string): Error {
   if (!(error instanceof Error)) return new Error(String(error));
   if (!(error instanceof Database.SqliteError)) return error;

@@ -31,7 +31,7 @@ import {
   type SqliteStatement,
   type Transaction,
 } from 'kysely';
-import type { Id, ObjectKind } from '../../domain/index.js';
+import type { ObjectKind, Id } from '../../domain/index.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
@@ -330,14 +330,6 @@ export async function queryOne<R>(
   parameters: readonly unknown[],
 ): Promise<R | undefined> {
   return (await query<R>(db, sql, parameters))[0];
-}
-
-/** A numeric row id for an id string, or undefined when it cannot name a row. */
-export function toRowId(id: Id): number | undefined {
-  // Only the canonical spelling names a row: `0123` is not `123`.
-  if (!/^[1-9]\d{0,15}$/.test(id)) return undefined;
-  const n = Number(id);
-  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 export async function newObjectId(

@@ -8,15 +8,18 @@ import {
   type AbortReason,
   ConflictError,
   StorageFullError,
-  type DataType,
   type ExportJob,
   type ExportJobCounts,
   type Id,
 } from '../../domain/index.js';
 import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { keysetPage } from './keyset-page.js';
-import { keysetParameters, keysetSql } from './keyset-sql.js';
+import { exportReads } from '../sql/metadata-reads.js';
+import type { DyiJobsTable, ExportJobCountsTable, ExportsTable } from '../sql/metadata-tables.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { toExport as exportFromRow, toJobCounts } from '../sql/metadata-rows.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
+import { toRowId } from '../sql/object-ids.js';
 import {
   deleteObjects,
   INSERT_CHUNK,
@@ -26,29 +29,12 @@ import {
   newObjectIds,
   query,
   queryOne,
-  toRowId,
   mappedOnce,
 } from './sqlite-database.js';
-import type {
-  DyiJobsTable,
-  ExportJobCountsTable,
-  ExportsTable,
-  SqliteDatabase,
-} from './sqlite-schema.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 import type { SpaceReserve } from './space-reserve.js';
 
-const toExport = mappedOnce((row: ExportsTable): ExportJob => ({
-  id: String(row.id),
-  communityId: String(row.community_id),
-  createTime: row.create_time,
-  dataTypes: JSON.parse(row.data_types) as DataType[],
-  dyiFormat: row.dyi_format as ExportJob['dyiFormat'],
-  mediaQuality: row.media_quality as ExportJob['mediaQuality'],
-  startTime: row.start_time,
-  endTime: row.end_time,
-  idempotencyKey: row.idempotency_key,
-  cancelRequested: row.cancel_requested === 1,
-}));
+const toExport = mappedOnce(exportFromRow);
 
 export class SqliteExportRepository implements ExportRepository {
   constructor(
@@ -112,23 +98,20 @@ export class SqliteExportRepository implements ExportRepository {
   async get(id: Id): Promise<ExportJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<ExportsTable>(this.db(), 'SELECT * FROM exports WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<ExportsTable>(this.db(), exportReads.byId, [rowId]);
     return row && toExport(row);
   }
 
   async findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined> {
-    const row = await queryOne<ExportsTable>(
-      this.db(),
-      'SELECT * FROM exports WHERE community_id = ? AND idempotency_key = ?',
-      [Number(communityId), key],
-    );
+    const row = await queryOne<ExportsTable>(this.db(), exportReads.byIdempotencyKey, [
+      Number(communityId),
+      key,
+    ]);
     return row && toExport(row);
   }
 
   async list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>> {
-    const base = 'SELECT * FROM exports WHERE community_id = ?';
+    const base = exportReads.ofCommunity;
     const result = await keysetPage('desc', page, (direction, position, limit) =>
       query<ExportsTable>(
         this.db(),
@@ -140,47 +123,23 @@ export class SqliteExportRepository implements ExportRepository {
   }
 
   async count(communityId: Id): Promise<number> {
-    const row = await queryOne<{ n: number }>(
-      this.db(),
-      'SELECT count(*) AS n FROM exports WHERE community_id = ?',
-      [Number(communityId)],
-    );
+    const row = await queryOne<{ n: number }>(this.db(), exportReads.countOfCommunity, [
+      Number(communityId),
+    ]);
     return row?.n ?? 0;
   }
 
   async countJobs(exportId: Id): Promise<ExportJobCounts> {
-    const row = await queryOne<ExportJobCountsTable>(
-      this.db(),
-      'SELECT * FROM export_job_counts WHERE export_id = ?',
-      [Number(exportId)],
-    );
-    const counts = row ?? {
-      pending: 0,
-      in_progress: 0,
-      completed: 0,
-      aborted: 0,
-      failed: 0,
-      running_progress: 0,
-      left_out: 0,
-    };
-    return {
-      total:
-        counts.pending + counts.in_progress + counts.completed + counts.aborted + counts.failed,
-      pending: counts.pending,
-      inProgress: counts.in_progress,
-      completed: counts.completed,
-      aborted: counts.aborted,
-      failed: counts.failed,
-      // Sums of fractions drift by a few ulps over many updates.
-      runningProgress: Math.max(0, counts.running_progress),
-      leftOut: counts.left_out,
-    };
+    const row = await queryOne<ExportJobCountsTable>(this.db(), exportReads.jobCounts, [
+      Number(exportId),
+    ]);
+    return toJobCounts(row);
   }
 
   async firstAbortReason(exportId: Id): Promise<AbortReason | null> {
     const row = await queryOne<{ abort_reason: AbortReason | null }>(
       this.db(),
-      "SELECT abort_reason FROM dyi_jobs WHERE export_id = ? AND state = 'ABORTED' ORDER BY id LIMIT 1",
+      exportReads.firstAbortReason,
       [Number(exportId)],
     );
     return row?.abort_reason ?? null;

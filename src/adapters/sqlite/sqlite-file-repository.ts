@@ -6,8 +6,12 @@ import type { Kysely } from 'kysely';
 import type { DyiFile, Id } from '../../domain/index.js';
 import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { keysetPage } from './keyset-page.js';
-import { keysetParameters, keysetSql } from './keyset-sql.js';
+import { fileReads } from '../sql/metadata-reads.js';
+import type { DyiFilesTable } from '../sql/metadata-tables.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { toFile as fileFromRow } from '../sql/metadata-rows.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
+import { toRowId } from '../sql/object-ids.js';
 import {
   deleteObjects,
   inTransaction,
@@ -15,23 +19,10 @@ import {
   newObjectId,
   query,
   queryOne,
-  toRowId,
 } from './sqlite-database.js';
-import type { DyiFilesTable, SqliteDatabase } from './sqlite-schema.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
-const toFile = mappedOnce((row: DyiFilesTable): DyiFile => ({
-  id: String(row.id),
-  jobId: String(row.job_id),
-  communityId: String(row.community_id),
-  name: row.name,
-  size: row.size,
-  sha256: row.sha256,
-  contentType: row.content_type,
-  partNumber: row.part_number,
-  leftOutCount: row.left_out_count,
-  blobKey: row.blob_key,
-  createTime: row.create_time,
-}));
+const toFile = mappedOnce(fileFromRow);
 
 export class SqliteFileRepository implements FileRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -61,14 +52,12 @@ export class SqliteFileRepository implements FileRepository {
   async get(id: Id): Promise<DyiFile | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<DyiFilesTable>(this.db(), 'SELECT * FROM dyi_files WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<DyiFilesTable>(this.db(), fileReads.byId, [rowId]);
     return row && toFile(row);
   }
 
   async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
-    const base = 'SELECT * FROM dyi_files WHERE job_id = ?';
+    const base = fileReads.ofJob;
     const result = await keysetPage('asc', page, (direction, position, limit) =>
       query<DyiFilesTable>(
         this.db(),
@@ -80,11 +69,7 @@ export class SqliteFileRepository implements FileRepository {
   }
 
   async countByJob(jobId: Id): Promise<number> {
-    const row = await queryOne<{ n: number }>(
-      this.db(),
-      'SELECT count(*) AS n FROM dyi_files WHERE job_id = ?',
-      [Number(jobId)],
-    );
+    const row = await queryOne<{ n: number }>(this.db(), fileReads.countOfJob, [Number(jobId)]);
     return row?.n ?? 0;
   }
 

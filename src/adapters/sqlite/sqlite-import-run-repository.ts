@@ -6,23 +6,10 @@
 import type { Kysely } from 'kysely';
 import type { Id, ImportRun } from '../../domain/index.js';
 import type { ImportRunRepository } from '../../ports/metadata-store.js';
+import { importRunReads } from '../sql/metadata-reads.js';
+import { type ImportRunRow, toImportRun } from '../sql/metadata-rows.js';
 import { query } from './sqlite-database.js';
-import type { ImportRunsTable, SqliteDatabase } from './sqlite-schema.js';
-
-type ImportRunRow = Omit<ImportRunsTable, 'id'> & { id: number };
-
-function toImportRun(row: ImportRunRow): ImportRun {
-  return {
-    id: String(row.id),
-    communityId: String(row.community_id),
-    source: row.source,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    succeeded: row.succeeded === 1,
-    records: JSON.parse(row.records) as Record<string, number>,
-    error: row.error,
-  };
-}
+import type { SqliteDatabase } from './sqlite-schema.js';
 
 export class SqliteImportRunRepository implements ImportRunRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -46,11 +33,10 @@ export class SqliteImportRunRepository implements ImportRunRepository {
   }
 
   async latest(communityId: Id, limit: number): Promise<readonly ImportRun[]> {
-    const rows = await query<ImportRunRow>(
-      this.db(),
-      'SELECT * FROM import_runs WHERE community_id = ? ORDER BY id DESC LIMIT ?',
-      [Number(communityId), limit],
-    );
+    const rows = await query<ImportRunRow>(this.db(), importRunReads.latest, [
+      Number(communityId),
+      limit,
+    ]);
     return rows.map(toImportRun);
   }
 }

@@ -40,7 +40,13 @@ runJobQueueContract('SqliteJobQueue on a temporary file', async () => {
   const opened = await openQueues(1, clock);
   const [queue] = opened.queues;
   if (!queue) throw new Error('no queue');
-  return { queue, advance: (ms) => (clock.time += ms), cleanup: () => opened.cleanup() };
+  return {
+    queue,
+    advance: (ms) => {
+      clock.time += ms;
+    },
+    cleanup: () => opened.cleanup(),
+  };
 });
 
 describe('SqliteJobQueue on two connections', () => {

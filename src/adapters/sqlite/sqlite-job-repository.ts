@@ -4,29 +4,19 @@
  * cancel and a finishing worker cannot both win.
  */
 import type { Kysely } from 'kysely';
-import type { AbortReason, DataType, DyiJob, Id, JobState } from '../../domain/index.js';
+import type { DyiJob, Id, JobState } from '../../domain/index.js';
 import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { keysetPage } from './keyset-page.js';
-import { keysetParameters, keysetSql } from './keyset-sql.js';
-import { queryOne, query, toRowId, mappedOnce } from './sqlite-database.js';
-import type { DyiJobsTable, SqliteDatabase } from './sqlite-schema.js';
+import { jobReads } from '../sql/metadata-reads.js';
+import type { DyiJobsTable } from '../sql/metadata-tables.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { toJob as jobFromRow } from '../sql/metadata-rows.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
+import { toRowId } from '../sql/object-ids.js';
+import { queryOne, query, mappedOnce } from './sqlite-database.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
 
-const toJob = mappedOnce((row: DyiJobsTable): DyiJob => ({
-  id: String(row.id),
-  exportId: String(row.export_id),
-  communityId: String(row.community_id),
-  jobType: row.job_type as DyiJob['jobType'],
-  userId: row.user_id === null ? null : String(row.user_id),
-  dataTypes: JSON.parse(row.data_types) as DataType[],
-  state: row.state as JobState,
-  abortReason: row.abort_reason as AbortReason | null,
-  stateMessage: row.state_message,
-  progress: row.progress,
-  leftOutCount: row.left_out_count,
-  createTime: row.create_time,
-  updateTime: row.update_time,
-}));
+const toJob = mappedOnce(jobFromRow);
 
 export class SqliteJobRepository implements JobRepository {
   constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
@@ -34,26 +24,18 @@ export class SqliteJobRepository implements JobRepository {
   async get(id: Id): Promise<DyiJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<DyiJobsTable>(this.db(), 'SELECT * FROM dyi_jobs WHERE id = ?', [
-      rowId,
-    ]);
+    const row = await queryOne<DyiJobsTable>(this.db(), jobReads.byId, [rowId]);
     return row && toJob(row);
   }
 
   async companyJob(exportId: Id): Promise<DyiJob> {
-    const row = await queryOne<DyiJobsTable>(
-      this.db(),
-      "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'COMPANY'",
-      [Number(exportId)],
-    );
+    const row = await queryOne<DyiJobsTable>(this.db(), jobReads.companyJob, [Number(exportId)]);
     if (!row) throw new Error(`Export ${exportId} has no company job; its rows are inconsistent.`);
     return toJob(row);
   }
 
   async listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
-    const base =
-      "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'USER'" +
-      (state === undefined ? '' : ' AND state = ?');
+    const base = jobReads.userJobsOfExport + (state === undefined ? '' : ' AND state = ?');
     const filters = state === undefined ? [Number(exportId)] : [Number(exportId), state];
     const result = await keysetPage('asc', page, (direction, position, limit) =>
       query<DyiJobsTable>(
@@ -91,20 +73,12 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async idsOfExport(exportId: Id): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(
-      this.db(),
-      'SELECT id FROM dyi_jobs WHERE export_id = ? ORDER BY id',
-      [Number(exportId)],
-    );
+    const rows = await query<{ id: number }>(this.db(), jobReads.idsOfExport, [Number(exportId)]);
     return rows.map((row) => String(row.id));
   }
 
   async unfinishedIds(): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(
-      this.db(),
-      "SELECT id FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') ORDER BY id",
-      [],
-    );
+    const rows = await query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
     return rows.map((row) => String(row.id));
   }
 }

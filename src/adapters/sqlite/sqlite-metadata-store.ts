@@ -26,6 +26,10 @@ import type {
   SignInCounterRepository,
   TokenRepository,
 } from '../../ports/metadata-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import { objectReads } from '../sql/metadata-reads.js';
+import { toRowId } from '../sql/object-ids.js';
 import {
   SqliteIntegrationRepository,
   SqliteTokenRepository,
@@ -38,15 +42,13 @@ import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
-import type { Clock } from '../../ports/clock.js';
-import type { JobQueue } from '../../ports/job-queue.js';
-import { dataVersion, openSqlite, queryOne, toRowId } from './sqlite-database.js';
+import { dataVersion, openSqlite, queryOne } from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
 import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
-import { migrateToLatest } from './sqlite-migrations.js';
+import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
 import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
@@ -118,12 +120,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return dataVersion(this.#database());
   }
 
+  schemaVersion(): Promise<string> {
+    return schemaVersion(this.#database() as unknown as Kysely<unknown>);
+  }
+
   async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
     const row = await queryOne<{ kind: ObjectKind; community_id: number }>(
       this.#database(),
-      'SELECT kind, community_id FROM objects WHERE id = ?',
+      objectReads.byId,
       [rowId],
     );
     return row && { kind: row.kind, communityId: String(row.community_id) };

@@ -5,10 +5,8 @@
  * migration this code does not know was written by a newer dyi-export and is refused.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { DatabaseTooNewError } from '../../domain/index.js';
-
-/** First id handed out: ids look like Graph ids (15 digits) and never collide across types. */
-export const FIRST_OBJECT_ID = 100_000_000_000_001;
+import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
+import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -328,7 +326,6 @@ const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migra
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */
 export async function migrateToLatest(db: Kysely<unknown>, location: string): Promise<void> {
   const migrator = new Migrator({ db, provider });
-  const known = new Set(Object.keys(migrations));
   // Kysely lists only the migrations it knows; ask the table for the rest.
   const tableExists = await sql<{ n: number }>`
     SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'`
@@ -336,22 +333,22 @@ export async function migrateToLatest(db: Kysely<unknown>, location: string): Pr
     .then((r) => (r.rows[0]?.n ?? 0) > 0);
   if (tableExists) {
     const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
-    const unknown = rows.rows.map((r) => r.name).filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      throw new DatabaseTooNewError(
-        `The database at ${location} was written by a newer version of dyi-export ` +
-          `(it has migration ${unknown.join(', ')}, this version knows up to ` +
-          `${[...known].at(-1)}). Upgrade dyi-export, or point --data-dir at another directory.`,
-      );
-    }
-  }
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error !== undefined) {
-    throw new Error(
-      `Migrating the database at ${location} failed${failed ? ` in ${failed.migrationName}` : ''}; ` +
-        'the database was left as it was before that migration.',
-      { cause: error },
+    refuseUnknownMigrations(
+      rows.rows.map((r) => r.name),
+      Object.keys(migrations),
+      location,
+      'point --data-dir at another directory',
     );
   }
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) throw migrationFailure(location, error, results);
+}
+
+/** The name of the latest migration applied to the database: its schema version. */
+export async function schemaVersion(db: Kysely<unknown>): Promise<string> {
+  const rows = await sql<{ name: string }>`
+    SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`.execute(db);
+  const latest = rows.rows[0]?.name;
+  if (latest === undefined) throw new Error('The database has no schema yet; run dyi migrate.');
+  return latest;
 }

@@ -16,6 +16,6 @@ export function registerFileDownload(panel: FastifyInstance, runtime: Runtime): 
     const { id } = request.params as { id: string };
     if (!/^\d{1,20}$/.test(id)) throw new NotFoundError(id);
     const file = await runtime.jobs.getFile(session.community.id, id);
-    return reply.redirect(runtime.downloads.sign(file).url, 303);
+    return reply.redirect((await runtime.downloadLinks.sign(file)).url, 303);
   });
 }

@@ -1,8 +1,8 @@
 /**
  * @module
  * The SQL of one keyset page fetch: `base` (a SELECT with its WHERE filters) continued past a
- * position in a direction. The texts repeat exactly, so the statement cache prepares each
- * variant once.
+ * position in a direction, with `?` placeholders (the PostgreSQL adapter numbers them). The
+ * texts repeat exactly, so a statement cache prepares each variant once.
  */
 import type { ListOrder } from './keyset-page.js';
 

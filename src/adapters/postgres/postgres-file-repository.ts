@@ -1,0 +1,86 @@
+/**
+ * @module
+ * File records in PostgreSQL (table `dyi_files`); the bytes are in the BlobStore under
+ * `blob_key`.
+ */
+import type { Kysely } from 'kysely';
+import type { DyiFile, Id } from '../../domain/index.js';
+import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
+import type { Page, PageRequest } from '../../ports/paging.js';
+import { fileReads } from '../sql/metadata-reads.js';
+import { keysetPage } from '../sql/keyset-page.js';
+import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
+import type { DyiFilesTable } from '../sql/metadata-tables.js';
+import { toFile } from '../sql/metadata-rows.js';
+import { toRowId } from '../sql/object-ids.js';
+import { query, queryOne } from './postgres-database.js';
+import { deleteObjects, newObjectId } from './postgres-object-ids.js';
+import type { PostgresDatabase } from './postgres-schema.js';
+
+export class PostgresFileRepository implements FileRepository {
+  constructor(private readonly db: () => Kysely<PostgresDatabase>) {}
+
+  async allocateId(communityId: Id): Promise<Id> {
+    return String(await newObjectId(this.db(), 'dyi_file', communityId));
+  }
+
+  async create(id: Id, file: NewFile): Promise<DyiFile> {
+    const row: DyiFilesTable = {
+      id: Number(id),
+      job_id: Number(file.jobId),
+      community_id: Number(file.communityId),
+      name: file.name,
+      size: file.size,
+      sha256: file.sha256,
+      content_type: file.contentType,
+      part_number: file.partNumber,
+      blob_key: file.blobKey,
+      create_time: file.createTime,
+      left_out_count: file.leftOutCount,
+    };
+    await this.db().insertInto('dyi_files').values(row).execute();
+    return toFile(row);
+  }
+
+  async get(id: Id): Promise<DyiFile | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<DyiFilesTable>(this.db(), fileReads.byId, [rowId]);
+    return row && toFile(row);
+  }
+
+  async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
+    const base = fileReads.ofJob;
+    const result = await keysetPage('asc', page, (direction, position, limit) =>
+      query<DyiFilesTable>(
+        this.db(),
+        keysetSql(base, direction, position !== undefined),
+        keysetParameters([Number(jobId)], position, limit),
+      ),
+    );
+    return { ...result, items: result.items.map(toFile) };
+  }
+
+  async countByJob(jobId: Id): Promise<number> {
+    const row = await queryOne<{ n: number }>(this.db(), fileReads.countOfJob, [Number(jobId)]);
+    return row?.n ?? 0;
+  }
+
+  deleteByJob(jobId: Id): Promise<readonly string[]> {
+    return this.db()
+      .transaction()
+      .execute(async (trx) => {
+        const files = await trx
+          .deleteFrom('dyi_files')
+          .where('job_id', '=', Number(jobId))
+          .returning(['id', 'blob_key'])
+          .execute();
+        files.sort((a, b) => a.id - b.id);
+        await deleteObjects(
+          trx,
+          files.map((file) => file.id),
+        );
+        return files.map((file) => file.blob_key);
+      });
+  }
+}

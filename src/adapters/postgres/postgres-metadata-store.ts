@@ -1,0 +1,168 @@
+/**
+ * @module
+ * MetadataStore on PostgreSQL through Kysely and `pg`, for the scale-out deployment: any
+ * number of processes share one database.
+ *
+ * Writes: the tables of `postgres-migrations.ts` in the database `url` names (its default
+ * schema), with Kysely's `kysely_migration` tables beside them. Every object gets its id from
+ * the `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
+ * "what is this id" in one indexed read. The repositories sit one per file beside this one,
+ * as the SQLite store's do; reads are the fixed SQL texts both engines share, and rows map
+ * through the same functions (`../sql/`).
+ *
+ * The change mark counts the notifications on `dyi_changes` that triggers send at every commit
+ * writing a metadata table, and this process's own writes as soon as they complete
+ * (`postgres-change-notices.ts`).
+ *
+ * What the SQLite store has and this one leaves out, and why: no space reserve (the database's
+ * disk is not this process's to manage; a PostgreSQL out of space is its operator's to fix,
+ * and its refusals come out as StorageFullError); no `data_version` polling (notifications
+ * instead); no read cache (it would need the same notifications to stay true, and the services
+ * above keep what they must answer fast); no BEGIN IMMEDIATE (PostgreSQL locks rows, not the
+ * database, and compare-and-set updates order the writers that race).
+ */
+import type { Kysely } from 'kysely';
+import type { Id, ObjectKind } from '../../domain/index.js';
+import type {
+  AdminRepository,
+  AdminSessionRepository,
+  CommunityRepository,
+  ExportRepository,
+  FileRepository,
+  ImportRunRepository,
+  IntegrationRepository,
+  JobRepository,
+  MemberRepository,
+  MetadataStore,
+  SettingsRepository,
+  SignInCounterRepository,
+  TokenRepository,
+} from '../../ports/metadata-store.js';
+import { objectReads } from '../sql/metadata-reads.js';
+import { toRowId } from '../sql/object-ids.js';
+import {
+  PostgresIntegrationRepository,
+  PostgresTokenRepository,
+} from './postgres-access-repositories.js';
+import {
+  PostgresAdminRepository,
+  PostgresAdminSessionRepository,
+} from './postgres-admin-repositories.js';
+import { ChangeNotices } from './postgres-change-notices.js';
+import {
+  PostgresCommunityRepository,
+  PostgresMemberRepository,
+} from './postgres-community-repositories.js';
+import {
+  describeDatabaseUrl,
+  fromPostgresError,
+  openPostgres,
+  queryOne,
+} from './postgres-database.js';
+import { PostgresExportRepository } from './postgres-export-repository.js';
+import { PostgresFileRepository } from './postgres-file-repository.js';
+import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
+import { PostgresJobRepository } from './postgres-job-repository.js';
+import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
+import type { PostgresDatabase } from './postgres-schema.js';
+import { PostgresSettingsRepository } from './postgres-settings-repository.js';
+import { PostgresSignInCounterRepository } from './postgres-sign-in-counter-repository.js';
+
+export interface PostgresMetadataStoreOptions {
+  /** `postgres://user:password@host:port/database` */
+  readonly url: string;
+  /** Pooled connections kept open at most, besides the one that listens (pg's default: 10). */
+  readonly maxConnections?: number;
+}
+
+export class PostgresMetadataStore implements MetadataStore {
+  readonly #options: PostgresMetadataStoreOptions;
+  readonly #notices: ChangeNotices;
+  #db: Kysely<PostgresDatabase> | undefined;
+
+  readonly communities: CommunityRepository;
+  readonly members: MemberRepository;
+  readonly integrations: IntegrationRepository;
+  readonly tokens: TokenRepository;
+  readonly exports: ExportRepository;
+  readonly jobs: JobRepository;
+  readonly files: FileRepository;
+  readonly settings: SettingsRepository;
+  readonly admins: AdminRepository;
+  readonly adminSessions: AdminSessionRepository;
+  readonly signInCounters: SignInCounterRepository;
+  readonly imports: ImportRunRepository;
+
+  constructor(options: PostgresMetadataStoreOptions) {
+    this.#options = Object.freeze({ ...options });
+    this.#notices = new ChangeNotices({
+      url: options.url,
+      applicationName: 'dyi-export changes',
+    });
+    const db = (): Kysely<PostgresDatabase> => this.#database();
+    this.communities = new PostgresCommunityRepository(db);
+    this.members = new PostgresMemberRepository(db);
+    this.integrations = new PostgresIntegrationRepository(db);
+    this.tokens = new PostgresTokenRepository(db);
+    this.exports = new PostgresExportRepository(db);
+    this.jobs = new PostgresJobRepository(db);
+    this.files = new PostgresFileRepository(db);
+    this.settings = new PostgresSettingsRepository(db);
+    this.admins = new PostgresAdminRepository(db);
+    this.adminSessions = new PostgresAdminSessionRepository(db);
+    this.signInCounters = new PostgresSignInCounterRepository(db);
+    this.imports = new PostgresImportRunRepository(db);
+  }
+
+  async init(): Promise<void> {
+    if (this.#db) return;
+    const db = openPostgres<PostgresDatabase>({
+      url: this.#options.url,
+      maxConnections: this.#options.maxConnections,
+      onWrite: () => this.#notices.bump(),
+    });
+    const location = describeDatabaseUrl(this.#options.url);
+    try {
+      await migrateToLatest(db as unknown as Kysely<unknown>, location);
+      await this.#notices.start();
+    } catch (error) {
+      await this.#notices.stop();
+      await db.destroy();
+      // The listening connection is not the pool's: its failures are translated here.
+      throw fromPostgresError(error, location);
+    }
+    this.#db = db;
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    await this.#notices.stop();
+    await db?.destroy();
+  }
+
+  changeMark(): number {
+    this.#database();
+    return this.#notices.mark();
+  }
+
+  schemaVersion(): Promise<string> {
+    return schemaVersion(this.#database() as unknown as Kysely<unknown>);
+  }
+
+  async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {
+    const rowId = toRowId(id);
+    if (rowId === undefined) return undefined;
+    const row = await queryOne<{ kind: ObjectKind; community_id: number }>(
+      this.#database(),
+      objectReads.byId,
+      [rowId],
+    );
+    return row && { kind: row.kind, communityId: String(row.community_id) };
+  }
+
+  #database(): Kysely<PostgresDatabase> {
+    if (!this.#db) throw new Error('PostgresMetadataStore used before init() or after close()');
+    return this.#db;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * @module
+ * The metadata reads both engines run as written: fixed SQL texts with `?` placeholders
+ * (SQLite binds them; the PostgreSQL adapter numbers them), grouped by table, each giving rows
+ * that `metadata-rows.ts` maps. Keyset lists give the base their pages continue
+ * (`keyset-sql.ts`). What differs per engine (writes, member search, lookups of many ids)
+ * stays in the engine's own files.
+ */
+
+export const objectReads = {
+  byId: 'SELECT kind, community_id FROM objects WHERE id = ?',
+} as const;
+
+export const communityReads = {
+  byId: 'SELECT * FROM communities WHERE id = ?',
+  all: 'SELECT * FROM communities ORDER BY id',
+} as const;
+
+export const memberReads = {
+  byId: 'SELECT * FROM members WHERE id = ?',
+  activeIds: "SELECT id FROM members WHERE community_id = ? AND status = 'active' ORDER BY id",
+  countByStatus: 'SELECT status, count(*) AS n FROM members WHERE community_id = ? GROUP BY status',
+} as const;
+
+export const integrationReads = {
+  byId: 'SELECT * FROM integrations WHERE id = ?',
+  ofCommunity: 'SELECT * FROM integrations WHERE community_id = ? ORDER BY id',
+} as const;
+
+export const tokenReads = {
+  byId: 'SELECT * FROM access_tokens WHERE id = ?',
+  ofIntegration: 'SELECT * FROM access_tokens WHERE integration_id = ? ORDER BY id',
+  /** A token joined with its integration's columns, renamed where the two would clash. */
+  credentialByHash: `
+    SELECT t.*, i.name AS i_name, i.app_secret AS i_app_secret,
+           i.require_appsecret_proof AS i_require_appsecret_proof, i.create_time AS i_create_time
+    FROM access_tokens t JOIN integrations i ON i.id = t.integration_id
+    WHERE t.token_hash = ?`,
+} as const;
+
+export const exportReads = {
+  byId: 'SELECT * FROM exports WHERE id = ?',
+  byIdempotencyKey: 'SELECT * FROM exports WHERE community_id = ? AND idempotency_key = ?',
+  /** Keyset base. */
+  ofCommunity: 'SELECT * FROM exports WHERE community_id = ?',
+  countOfCommunity: 'SELECT count(*) AS n FROM exports WHERE community_id = ?',
+  jobCounts: 'SELECT * FROM export_job_counts WHERE export_id = ?',
+  firstAbortReason:
+    "SELECT abort_reason FROM dyi_jobs WHERE export_id = ? AND state = 'ABORTED' ORDER BY id LIMIT 1",
+} as const;
+
+export const jobReads = {
+  byId: 'SELECT * FROM dyi_jobs WHERE id = ?',
+  companyJob: "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'COMPANY'",
+  /** Keyset base; `AND state = ?` narrows it to one state. */
+  userJobsOfExport: "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'USER'",
+  idsOfExport: 'SELECT id FROM dyi_jobs WHERE export_id = ? ORDER BY id',
+  unfinishedIds: "SELECT id FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') ORDER BY id",
+} as const;
+
+export const fileReads = {
+  byId: 'SELECT * FROM dyi_files WHERE id = ?',
+  /** Keyset base. */
+  ofJob: 'SELECT * FROM dyi_files WHERE job_id = ?',
+  countOfJob: 'SELECT count(*) AS n FROM dyi_files WHERE job_id = ?',
+} as const;
+
+export const settingReads = {
+  value: 'SELECT value FROM settings WHERE key = ?',
+} as const;
+
+export const adminReads = {
+  byEmail: 'SELECT * FROM admins WHERE email = ?',
+  byId: 'SELECT * FROM admins WHERE id = ?',
+  ofCommunity: 'SELECT * FROM admins WHERE community_id = ? ORDER BY id',
+} as const;
+
+export const sessionReads = {
+  live: 'SELECT * FROM admin_sessions WHERE id_hash = ? AND expire_time > ?',
+} as const;
+
+export const importRunReads = {
+  latest: 'SELECT * FROM import_runs WHERE community_id = ? ORDER BY id DESC LIMIT ?',
+} as const;

@@ -1,0 +1,97 @@
+/**
+ * @module
+ * Rate limits and usage headers on the request path: admitting a Graph call (its usage headers
+ * set, then refused or let through), and charging a read that resolved more than one call's
+ * objects, its headers set again from the totals after. With the in-memory usage counters both
+ * run synchronously; with a shared store, each waits for its one round trip.
+ */
+import type { FastifyReply } from 'fastify';
+import type { Principal } from '../domain/index.js';
+import type { UsageAdmission, UsageLedger } from '../graph/usage-ledger.js';
+import type { UsageSnapshot } from '../graph/usage-meter.js';
+
+/**
+ * Counts a call of `principal`, sets the usage headers, and calls `done` with the refusal
+ * when a budget is spent (the headers still say how spent).
+ */
+export function admitCall(
+  usage: UsageLedger,
+  principal: Principal,
+  reply: FastifyReply,
+  done: (error?: Error) => void,
+): void {
+  const admitted = (admission: UsageAdmission): void => {
+    setUsageHeaders(reply, principal, admission);
+    done(admission.refusal);
+  };
+  let admission: UsageAdmission | Promise<UsageAdmission>;
+  try {
+    admission = usage.admit(principal);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  if (admission instanceof Promise) admission.then(admitted, done);
+  else admitted(admission);
+}
+
+/** Sets the usage headers of an answer from its call's standing. */
+function setUsageHeaders(
+  reply: FastifyReply,
+  principal: Principal,
+  admission: UsageAdmission,
+): void {
+  reply.header('x-app-usage', `{${usageFields(admission.token)}}`);
+  reply.header(
+    'x-business-use-case-usage',
+    // JSON.stringify of {[id]: [{type, ...usage, estimated_...}]}, spelled out: it shows.
+    `{${JSON.stringify(principal.communityId)}:[{"type":"pages",${usageFields(
+      admission.community,
+    )},"estimated_time_to_regain_access":${regainMinutes(admission)}}]}`,
+  );
+}
+
+/**
+ * Charges a read's extra calls and sets the usage headers from the totals after it; `then` is
+ * told of a failure (the answer keeps the headers set when the call was admitted).
+ */
+export function chargeRead(
+  usage: UsageLedger,
+  principal: Principal,
+  extra: number,
+  reply: FastifyReply,
+  then: (error?: unknown) => void,
+): void {
+  let charged: UsageAdmission | Promise<UsageAdmission>;
+  try {
+    charged = usage.charge(principal, extra);
+  } catch (error) {
+    then(error);
+    return;
+  }
+  if (charged instanceof Promise) {
+    charged.then((admission) => {
+      setUsageHeaders(reply, principal, admission);
+      then();
+    }, then);
+  } else {
+    setUsageHeaders(reply, principal, charged);
+    then();
+  }
+}
+
+/** `"call_count":N,"total_cputime":N,"total_time":N`, the body of an X-App-Usage object. */
+function usageFields(snapshot: UsageSnapshot): string {
+  return `"call_count":${snapshot.callCount},"total_cputime":${snapshot.totalCputime},"total_time":${snapshot.totalTime}`;
+}
+
+/** Minutes until the community may call (or create exports) again; 0 when not throttled. */
+function regainMinutes(admission: UsageAdmission): number {
+  const { community, exportsCreated } = admission;
+  const wait = Math.max(
+    // Spent, whether by this call's refusal or by an expensive read charged after it.
+    community.callCount >= 100 ? community.secondsToReset : 0,
+    exportsCreated.callCount >= 100 ? exportsCreated.secondsToReset : 0,
+  );
+  return Math.ceil(wait / 60);
+}

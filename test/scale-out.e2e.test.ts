@@ -19,9 +19,10 @@
  * Settings (environment of the test run):
  * - `DYI_CRASH_ROUNDS` (default 5): kills in the crash matrix; the issue's run uses 20.
  * - `DYI_CRASH_SEED`: seed of the kills' moments and victims (random by default; printed).
- * - `DYI_TEST_SCALE_OUT=postgres`: the cluster runs on a fresh PostgreSQL database (a copy of
- *   the seeded data dir made with `dyi copy`) instead of a shared SQLite data dir; with
- *   `DYI_TEST_S3_ENDPOINT` also on a fresh S3 bucket there (see `support/cluster-storage.ts`).
+ * - `DYI_TEST_SCALE_OUT`: where the cluster's data lives (`support/cluster-storage.ts`):
+ *   `sqlite` (default) one SQLite data dir shared by all processes; `s3` that, with blobs in a
+ *   fresh S3 bucket (OpenStack Swift, started by the run unless DYI_TEST_S3_ENDPOINT names
+ *   one); `postgres` a fresh PostgreSQL database and a fresh bucket, filled with `dyi copy`.
  *
  * "Byte-identical" compares, for every job (keyed by its member's id, or "company") and part
  * number, the SHA-256 the API gives with the baseline's; the bytes downloaded are checked
@@ -30,7 +31,7 @@
  * times are not in the archives, which is what lets whole files compare equal.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +104,7 @@ beforeAll(async () => {
   [tokens] = await Promise.all([tokensMade, adminMade]);
   storage = await clusterStorage({ skip: (why = '') => (skipReason = why) });
   if (!storage) return;
-  await fillFrom(storage, seedDir);
+  await storage.fill(seedDir);
   baseline = await embeddedBaseline(seedDir);
   cluster = await startCluster({
     apis: 2,
@@ -125,21 +126,6 @@ async function dyi(args: string[], env: Record<string, string> = {}, input?: str
   const run = await runDyi(args, { DYI_LOG_LEVEL: 'silent', ...env }, input);
   if (run.code !== 0) throw new Error(`dyi ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return run.stdout.trim();
-}
-
-/** Puts the seeded data where the cluster reads it: a copy of the dir, or `dyi copy`. */
-async function fillFrom(target: ClusterStorage, from: string): Promise<void> {
-  const { DYI_DATABASE_URL: databaseUrl, DYI_BLOB_STORE: blobStore, ...s3 } = target.env;
-  if (databaseUrl === undefined) {
-    await cp(from, target.dataDir, { recursive: true });
-    return;
-  }
-  // Blobs that stay on disk are shared through the data dir, as with SQLite.
-  if (blobStore === undefined) {
-    await cp(path.join(from, 'blobs'), path.join(target.dataDir, 'blobs'), { recursive: true });
-  }
-  const toBlobs = blobStore === undefined ? [] : ['--to-blobs', blobStore];
-  await dyi(['copy', '--data-dir', from, '--to', databaseUrl, ...toBlobs], s3);
 }
 
 /** The digest of the export made by one embedded `dyi serve` (two worker threads). */

@@ -1,42 +1,44 @@
 /**
  * @module
  * Where a test cluster keeps its data, chosen by `DYI_TEST_SCALE_OUT`:
- * - unset (the default): one SQLite data dir shared by every process (WAL, busy timeout), blobs
- *   in its `blobs/` folder;
- * - `postgres`: a fresh PostgreSQL database (`test/support/postgres.ts`; skipped without a
- *   server, failing under DYI_REQUIRE_SERVICES=1), and, when `DYI_TEST_S3_ENDPOINT` is set, a
- *   fresh bucket on that S3 endpoint (path style; credentials `DYI_TEST_S3_ACCESS_KEY_ID` and
- *   `DYI_TEST_S3_SECRET_ACCESS_KEY`, by default Swift's `test:tester` / `testing`); blobs stay in
- *   the data dir otherwise.
- * Every process of the cluster (and the CLI commands that seed it) gets `env` and `dataDir`.
+ * - unset or `sqlite` (the default): one SQLite data dir shared by every process (WAL, busy
+ *   timeout), blobs in its `blobs/` folder;
+ * - `s3`: the same shared SQLite data dir, blobs in a fresh bucket of the run's S3 store;
+ * - `postgres`: a fresh PostgreSQL database (`postgres.ts`) and a fresh bucket: the issue's
+ *   deployment.
+ * The S3 store is OpenStack Swift (`swift.ts`: DYI_TEST_S3_ENDPOINT names a running one,
+ * otherwise the run starts one). A missing service skips the tests with the reason, and fails
+ * them under DYI_REQUIRE_SERVICES=1. Every process of the cluster, and every CLI command run on
+ * its data, gets `dataDir` and `env`; `fill` puts a seeded embedded data dir's content there.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjects } from '../../src/adapters/s3/s3-listing.js';
+import { runDyi } from './dyi-cli.js';
 import { filesUnder, tempBlobsOnDisk } from './export-scenarios.js';
-import { postgresOrSkip } from './postgres.js';
+import { postgresOrSkip, type TestDatabase } from './postgres.js';
+import { swiftSkipReason, testSwift } from './swift.js';
 
-export type ScaleOutKind = 'sqlite' | 'postgres';
+export type ScaleOutKind = 'sqlite' | 's3' | 'postgres';
 
 /** The kind of storage `DYI_TEST_SCALE_OUT` asks for. */
-export const SCALE_OUT: ScaleOutKind =
-  process.env.DYI_TEST_SCALE_OUT === 'postgres' ? 'postgres' : 'sqlite';
+export const SCALE_OUT: ScaleOutKind = scaleOutKind(process.env.DYI_TEST_SCALE_OUT);
+
+function scaleOutKind(value: string | undefined): ScaleOutKind {
+  if (value === undefined || value === '' || value === 'sqlite') return 'sqlite';
+  if (value === 's3' || value === 'postgres') return value;
+  throw new Error(`DYI_TEST_SCALE_OUT is sqlite (the default), s3 or postgres, not "${value}"`);
+}
 
 export interface ClusterStorage {
-  /** What it is, for test names and messages: `sqlite`, `postgres + local disk`, `postgres + s3`. */
-  readonly description: string;
   /** `--data-dir` of every process: the SQLite file and blobs, or a scratch dir. */
   readonly dataDir: string;
   /** Environment of every process: `DYI_DATABASE_URL`, `DYI_BLOB_STORE` and the S3 settings. */
   readonly env: Readonly<Record<string, string>>;
+  /** Puts the content of the embedded data dir `from` here (ids kept). */
+  fill(from: string): Promise<void>;
   /** The keys of every blob under `prefix` (such as `exports/<id>/`), relative to it, sorted. */
   blobKeysUnder(prefix: string): Promise<string[]>;
   /**
@@ -55,39 +57,46 @@ export interface ClusterStorage {
 export async function clusterStorage(ctx: {
   skip(note?: string): void;
 }): Promise<ClusterStorage | undefined> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-cluster-'));
-  const onDisk = (prefix: string): Promise<string[]> =>
-    filesUnder(path.join(dataDir, 'blobs', prefix));
-  const removeDir = (): Promise<void> => rm(dataDir, { recursive: true, force: true });
-  const tempOnDisk = (): Promise<string[]> => tempBlobsOnDisk(dataDir);
-  if (SCALE_OUT === 'sqlite') {
-    return {
-      description: 'sqlite',
-      dataDir,
-      env: {},
-      blobKeysUnder: onDisk,
-      unfinishedWrites: tempOnDisk,
-      remove: removeDir,
-    };
-  }
-  const database = await postgresOrSkip(ctx);
-  if (!database) {
-    await removeDir();
+  const noSwift = SCALE_OUT === 'sqlite' ? undefined : await swiftSkipReason();
+  if (noSwift !== undefined) {
+    ctx.skip(noSwift);
     return undefined;
   }
-  const bucket = process.env.DYI_TEST_S3_ENDPOINT ? await testBucket() : undefined;
+  const database = SCALE_OUT === 'postgres' ? await postgresOrSkip(ctx) : undefined;
+  if (SCALE_OUT === 'postgres' && !database) return undefined;
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-cluster-'));
+  const bucket = SCALE_OUT === 'sqlite' ? undefined : await testBucket();
+  const env = { ...(database && { DYI_DATABASE_URL: database.url }), ...bucket?.env };
   return {
-    description: `postgres + ${bucket ? 's3' : 'local disk'}`,
     dataDir,
-    env: { DYI_DATABASE_URL: database.url, ...bucket?.env },
-    blobKeysUnder: bucket ? (prefix) => bucket.keysUnder(prefix) : onDisk,
-    unfinishedWrites: bucket ? () => Promise.resolve([]) : tempOnDisk,
+    env,
+    fill: (from) => fill(from, { dataDir, database, bucket }),
+    blobKeysUnder: (prefix) =>
+      bucket ? bucket.keysUnder(prefix) : filesUnder(path.join(dataDir, 'blobs', prefix)),
+    unfinishedWrites: () => (bucket ? Promise.resolve([]) : tempBlobsOnDisk(dataDir)),
     async remove() {
       await bucket?.remove();
-      await database.drop();
-      await removeDir();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** SQLite: a copy of the data dir (and its blobs uploaded to S3); PostgreSQL: `dyi copy`. */
+async function fill(
+  from: string,
+  to: { dataDir: string; database: TestDatabase | undefined; bucket: TestBucket | undefined },
+): Promise<void> {
+  const { dataDir, database, bucket } = to;
+  if (!database) {
+    await cp(from, dataDir, { recursive: true });
+    await bucket?.upload(path.join(from, 'blobs'));
+    return;
+  }
+  const { DYI_BLOB_STORE: blobStore = '', ...s3 } = bucket?.env ?? {};
+  const args = ['copy', '--data-dir', from, '--to', database.url, '--to-blobs', blobStore];
+  const run = await runDyi(args, { DYI_LOG_LEVEL: 'silent', ...s3 });
+  if (run.code !== 0) throw new Error(`dyi ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
 }
 
 /** The prefix of every key the cluster writes in its bucket. */
@@ -96,56 +105,51 @@ const BUCKET_PREFIX = 'dyi';
 interface TestBucket {
   readonly env: Record<string, string>;
   keysUnder(prefix: string): Promise<string[]>;
+  /** Puts every blob of a data dir's `blobs/` folder (temp files left out) in the bucket. */
+  upload(blobDir: string): Promise<void>;
   remove(): Promise<void>;
 }
 
-/** A new bucket on `DYI_TEST_S3_ENDPOINT`, and the settings that make processes use it. */
+/** A new bucket on the run's S3 store, and the settings that make processes use it. */
 async function testBucket(): Promise<TestBucket> {
-  const endpoint = process.env.DYI_TEST_S3_ENDPOINT as string;
-  const accessKeyId = process.env.DYI_TEST_S3_ACCESS_KEY_ID ?? 'test:tester';
-  const secretAccessKey = process.env.DYI_TEST_S3_SECRET_ACCESS_KEY ?? 'testing';
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId, secretAccessKey },
-    // Swift answers 501 to aws-chunked uploads.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const bucket = `dyi-test-${randomBytes(6).toString('hex')}`;
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  const keysUnder = async (prefix: string): Promise<string[]> => {
-    const full = `${BUCKET_PREFIX}/${prefix}`;
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: full, ContinuationToken: token }),
-      );
-      for (const object of page.Contents ?? []) keys.push((object.Key ?? '').slice(full.length));
-      token = page.NextContinuationToken;
-    } while (token !== undefined);
-    return keys.sort();
+  const s3 = await testSwift();
+  const bucket = await s3.createBucket();
+  const withClient = async <T>(work: (client: S3Client) => Promise<T>): Promise<T> => {
+    const client = s3.client();
+    try {
+      return await work(client);
+    } finally {
+      client.destroy();
+    }
   };
   return {
     env: {
       DYI_BLOB_STORE: `s3://${bucket}/${BUCKET_PREFIX}`,
-      DYI_S3_ENDPOINT: endpoint,
+      DYI_S3_ENDPOINT: s3.endpoint,
+      DYI_S3_REGION: s3.region,
       DYI_S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     },
-    keysUnder,
-    async remove() {
-      // One by one: Swift's DeleteObjects wants a Content-MD5 the SDK no longer sends.
-      for (const key of await keysUnder('')) {
-        await client.send(
-          new DeleteObjectCommand({ Bucket: bucket, Key: `${BUCKET_PREFIX}/${key}` }),
-        );
-      }
-      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-      client.destroy();
-    },
+    keysUnder: (prefix) =>
+      withClient(async (client) => {
+        const full = `${BUCKET_PREFIX}/${prefix}`;
+        const keys: string[] = [];
+        for await (const object of listObjects(client, bucket, full)) {
+          keys.push(object.key.slice(full.length));
+        }
+        return keys.sort();
+      }),
+    upload: (blobDir) =>
+      withClient(async (client) => {
+        for (const key of await filesUnder(blobDir)) {
+          if (key.startsWith('.')) continue;
+          const body = await readFile(path.join(blobDir, key));
+          await client.send(
+            new PutObjectCommand({ Bucket: bucket, Key: `${BUCKET_PREFIX}/${key}`, Body: body }),
+          );
+        }
+      }),
+    remove: () => s3.removeBucket(bucket),
   };
 }

@@ -16,6 +16,7 @@ import { EXIT_CODES_HELP, EXIT_USER_ERROR, reportError } from './report-error.js
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   serve: async () => (await import('./serve-command.js')).serveCommand(),
   worker: async () => (await import('./worker-command.js')).workerCommand(),
+  migrate: async () => (await import('./migrate-command.js')).migrateCommand(),
   community: async () => (await import('./community-command.js')).communityCommand(),
   integration: async () => (await import('./integration-command.js')).integrationCommand(),
   token: async () => (await import('./token-command.js')).tokenCommand(),

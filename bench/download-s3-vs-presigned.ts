@@ -9,13 +9,17 @@
  * through the runtime (`JobService.storeFile`, so `S3BlobStore.put`'s multipart upload), starts
  * the compiled `dyi serve --no-workers` on that bucket in a child process, and a Node http
  * client in another child downloads the file alternately from each URL (order reversed every
- * other run), discarding the bytes: one warm-up each, then N runs each. It prints MB/s (10^6
- * bytes/s) per run, the medians, the ratio ours/direct (goal: at least 0.8) and the CPU per GiB
- * of our server and of Swift's servers. Run: `npm run bench:download-s3` (builds first) or
+ * other run), discarding the bytes: one warm-up each, then N runs each. A third line, for
+ * reference only, is the least any proxy in Node costs: a bare `http` server that pipes a GET of
+ * the presigned URL into its response. It prints MB/s (10^6 bytes/s) per run, the medians, the
+ * ratio ours/direct (goal: at least 0.8), and the CPU per GiB of the process in the middle (our
+ * server, the bare proxy) and of Swift's servers. Run: `npm run bench:download-s3` (builds first) or
  * `npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024]`.
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -47,12 +51,27 @@ const SWIFT_SERVERS = ['account', 'container', 'object', 'proxy'] as const;
 /** The one account of the Swift that `swift-server.sh` configures. */
 const SWIFT_CREDENTIALS = { accessKeyId: 'test:tester', secretAccessKey: 'testing' };
 const SWIFT_START_TIMEOUT_MS = 180_000;
+/**
+ * The reference proxy, as plain JavaScript for `node -e`: every request GETs the URL given and
+ * pipes the answer into the response, with nothing else (no routing, checks or byte counting).
+ */
+const BARE_PROXY_SOURCE = `
+const http = require('node:http');
+const [target] = process.argv.slice(1);
+http.createServer((request, response) => {
+  http.get(target, { agent: false }, (answer) => {
+    response.writeHead(answer.statusCode, { 'content-length': answer.headers['content-length'] });
+    answer.pipe(response);
+  }).on('error', () => response.destroy());
+}).listen(0, '127.0.0.1', function () { process.send(this.address().port); });
+process.on('disconnect', () => process.exit(0));
+`;
 
 interface Run {
   readonly bytes: number;
   readonly seconds: number;
-  /** CPU (user + system) our API server spent during the download. */
-  readonly apiCpuSeconds: number;
+  /** CPU (user + system) the process between client and Swift spent (our server, the proxy). */
+  readonly hopCpuSeconds: number;
   /** CPU Swift's servers (proxy, object, account, container) spent during the download. */
   readonly swiftCpuSeconds: number;
 }
@@ -60,6 +79,8 @@ interface Run {
 interface Contender {
   readonly name: string;
   readonly url: string;
+  /** The process between the client and Swift, if any. */
+  readonly hopPid?: number;
   readonly runs: Run[];
 }
 
@@ -71,8 +92,8 @@ interface Seeded {
   readonly size: number;
 }
 
-/** CPU seconds so far of our server and of Swift. */
-type CpuProbe = () => Promise<{ api: number; swift: number }>;
+/** CPU seconds so far of a process between client and Swift, and of Swift. */
+type CpuProbe = (hopPid: number | undefined) => Promise<{ hop: number; swift: number }>;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -113,11 +134,19 @@ async function main(): Promise<void> {
     atCleanUp(() => stopChild(server.child));
     const client = startDownloadClient();
     atCleanUp(() => client.stop());
-    const cpu = await cpuProbe(server.child.pid, swiftDir);
+    const proxy = await startBareProxy(seeded.presignedUrl);
+    atCleanUp(() => stopChild(proxy.child));
+    const cpu = await cpuProbe(swiftDir);
 
     const contenders: Contender[] = [
-      { name: 'ours (API from S3)', url: await apiDownloadUrl(server.origin, seeded), runs: [] },
+      {
+        name: 'ours (API from S3)',
+        url: await apiDownloadUrl(server.origin, seeded),
+        hopPid: server.child.pid,
+        runs: [],
+      },
       { name: 'direct (presigned GET)', url: seeded.presignedUrl, runs: [] },
+      { name: 'bare Node proxy (ref.)', url: proxy.url, hopPid: proxy.child.pid, runs: [] },
     ];
     console.log(
       `${runs} downloads from each, alternating, after one warm-up each; ` +
@@ -135,11 +164,15 @@ async function main(): Promise<void> {
     for (const contender of contenders) {
       console.log(`median ${describe(contender.name, contender.runs)}`);
     }
-    const [ours, direct] = contenders.map((contender) => median(contender.runs.map(mbPerSecond)));
-    if (ours !== undefined && direct !== undefined) {
+    const [ours, direct, bare] = contenders.map((each) => median(each.runs.map(mbPerSecond)));
+    if (ours !== undefined && direct !== undefined && bare !== undefined) {
       const ratio = ours / direct;
       const verdict = ratio >= GOAL_RATIO ? 'meets' : 'MISSES';
       console.log(`ratio ours/direct: ${ratio.toFixed(2)} (${verdict} the goal of ${GOAL_RATIO})`);
+      console.log(
+        `for reference: bare proxy/direct ${(bare / direct).toFixed(2)}, ` +
+          `ours/bare proxy ${(ours / bare).toFixed(2)}`,
+      );
     }
     console.log(`load average at the end: ${loadAverage()}`);
   });
@@ -240,16 +273,24 @@ async function apiDownloadUrl(origin: string, seeded: Seeded): Promise<string> {
   return url;
 }
 
-/** Reads our server's and Swift's CPU time; Swift's pids are those its script wrote. */
-async function cpuProbe(apiPid: number | undefined, swiftDir: string): Promise<CpuProbe> {
-  if (apiPid === undefined) throw new Error('the API server has no pid');
+/** The reference proxy in a child process, once it listens on 127.0.0.1. */
+async function startBareProxy(target: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', BARE_PROXY_SOURCE, target], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [port] = (await once(child, 'message')) as [number];
+  return { child, url: `http://127.0.0.1:${port}/` };
+}
+
+/** Reads CPU times from /proc; Swift's pids are those its script wrote. */
+async function cpuProbe(swiftDir: string): Promise<CpuProbe> {
   const swiftPids = await Promise.all(
     SWIFT_SERVERS.map(async (server) =>
       Number(await readFile(path.join(swiftDir, `${server}.pid`), 'utf8')),
     ),
   );
-  return async () => ({
-    api: await processTreeCpuSeconds([apiPid]),
+  return async (hopPid) => ({
+    hop: hopPid === undefined ? 0 : await processTreeCpuSeconds([hopPid]),
     swift: await processTreeCpuSeconds(swiftPids),
   });
 }
@@ -260,9 +301,9 @@ async function download(
   size: number,
   cpu: CpuProbe,
 ): Promise<Run> {
-  const before = await cpu();
+  const before = await cpu(contender.hopPid);
   const fetched = await client.get(contender.url);
-  const after = await cpu();
+  const after = await cpu(contender.hopPid);
   if (fetched.status !== 200 || fetched.bytes !== size) {
     throw new Error(
       `${contender.name} answered ${fetched.status} with ${fetched.bytes} of ${size} bytes`,
@@ -271,19 +312,19 @@ async function download(
   return {
     bytes: fetched.bytes,
     seconds: fetched.seconds,
-    apiCpuSeconds: after.api - before.api,
+    hopCpuSeconds: after.hop - before.hop,
     swiftCpuSeconds: after.swift - before.swift,
   };
 }
 
-/** Median MB/s (10^6 bytes) and CPU seconds per GiB of our server and of Swift. */
+/** Median MB/s (10^6 bytes) and CPU seconds per GiB of the process in the middle and of Swift. */
 function describe(name: string, runs: readonly Run[]): string {
   const speed = median(runs.map(mbPerSecond));
   const perGib = (seconds: (run: Run) => number): string =>
     median(runs.map((run) => seconds(run) / (run.bytes / GIB))).toFixed(2);
   return (
     `${name.padEnd(24)} ${speed.toFixed(0).padStart(6)} MB/s   CPU s/GiB: ` +
-    `API ${perGib((run) => run.apiCpuSeconds)}, Swift ${perGib((run) => run.swiftCpuSeconds)}`
+    `middle ${perGib((run) => run.hopCpuSeconds)}, Swift ${perGib((run) => run.swiftCpuSeconds)}`
   );
 }
 

@@ -26,7 +26,9 @@ import { registerDownloadRoute } from '../src/server/download-route.js';
 import { freePort } from '../src/server/free-port.js';
 import { DownloadUrlSigner } from '../src/services/download-url-signer.js';
 import { loadAverage } from './support/child-process.js';
+import { type DownloadClient, startDownloadClient } from './support/download-client.js';
 import { median } from './support/measure-load.js';
+import { processTreeCpuSeconds } from './support/process-cpu.js';
 import { withScratchDir } from './support/scratch-dir.js';
 
 const NGINX = '/usr/sbin/nginx';
@@ -48,25 +50,6 @@ interface Contender {
   readonly runs: Run[];
 }
 
-/**
- * The client, as plain JavaScript for `node -e`: one GET per IPC message, counting and dropping
- * the bytes, answering with the status, byte count and elapsed time.
- */
-const CLIENT_SOURCE = `
-const http = require('node:http');
-process.on('message', (url) => {
-  const started = process.hrtime.bigint();
-  http.get(url, { agent: false }, (response) => {
-    let bytes = 0;
-    response.on('data', (chunk) => { bytes += chunk.length; });
-    response.on('end', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      process.send({ status: response.statusCode, bytes, seconds });
-    });
-  }).on('error', (error) => process.send({ error: String(error) }));
-});
-`;
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -85,10 +68,8 @@ async function main(): Promise<void> {
   await withScratchDir('dyi-bench-download-', async ({ dir, atCleanUp }) => {
     // nginx's workers run as an unprivileged user when started by root; they must read the blob.
     await chmod(dir, 0o755);
-    const client = spawn(process.execPath, ['-e', CLIENT_SOURCE], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    atCleanUp(() => stopProcess(client, 'SIGTERM'));
+    const client = startDownloadClient();
+    atCleanUp(() => client.stop());
     const blobs = new LocalDiskBlobStore({ root: path.join(dir, 'blobs') });
     atCleanUp(() => blobs.close());
     await blobs.init();
@@ -125,7 +106,7 @@ async function main(): Promise<void> {
       contenders.push({
         name: 'nginx (sendfile on)',
         url: `http://127.0.0.1:${port}/${file.blobKey}`,
-        cpuSeconds: () => nginxCpuSeconds(started),
+        cpuSeconds: () => processTreeCpuSeconds([started.pid ?? 0]),
         runs: [],
       });
     }
@@ -231,20 +212,16 @@ async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signa
   await exited;
 }
 
-async function download(client: ChildProcess, contender: Contender, size: number): Promise<Run> {
+async function download(client: DownloadClient, contender: Contender, size: number): Promise<Run> {
   const cpuBefore = await contender.cpuSeconds();
-  client.send(contender.url);
-  const [reply] = (await once(client, 'message')) as [
-    { status?: number; bytes?: number; seconds?: number; error?: string },
-  ];
+  const reply = await client.get(contender.url);
   const cpuSeconds = (await contender.cpuSeconds()) - cpuBefore;
-  if (reply.error !== undefined) throw new Error(`GET ${contender.url} failed: ${reply.error}`);
   if (reply.status !== 200 || reply.bytes !== size) {
     throw new Error(
       `GET ${contender.url} answered ${reply.status} with ${reply.bytes} of ${size} bytes`,
     );
   }
-  return { bytes: reply.bytes, seconds: reply.seconds ?? Number.NaN, cpuSeconds };
+  return { bytes: reply.bytes, seconds: reply.seconds, cpuSeconds };
 }
 
 /** Median MB/s (10^6 bytes) and server CPU seconds per GiB of the runs. */
@@ -257,20 +234,6 @@ function describe(name: string, runs: readonly Run[]): string {
 function processCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
-}
-
-/** CPU time of nginx's master and workers, from /proc (Linux clock ticks of 1/100 s). */
-async function nginxCpuSeconds(master: ChildProcess): Promise<number> {
-  const pid = String(master.pid);
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-  let ticks = 0;
-  for (const each of [pid, ...children.split(' ').filter((child) => child.trim() !== '')]) {
-    const stat = await readFile(`/proc/${each.trim()}/stat`, 'utf8');
-    // Fields after the command name, which may itself hold spaces: utime and stime are 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / 100;
 }
 
 function mbPerSecond(run: Run): number {

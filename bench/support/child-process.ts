@@ -91,12 +91,14 @@ export interface BuiltServer {
 
 /**
  * The compiled `dyi serve --no-demo` on a free loopback port of 127.0.0.1, with rate limits
- * off, once it has printed its banner; `args` add flags (e.g. `--no-workers`).
+ * off, once it has printed its banner; `args` add flags (e.g. `--no-workers`), `env` settings
+ * (e.g. `DYI_BLOB_STORE`).
  */
 export async function startBuiltServer(
   dataDir: string,
   args: readonly string[] = [],
   timeoutMs = 30_000,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<BuiltServer> {
   const port = await freePort('127.0.0.1');
   const origin = `http://127.0.0.1:${port}`;
@@ -104,6 +106,7 @@ export async function startBuiltServer(
   const child = spawn(process.execPath, [BUILT_CLI, ...serve, '--no-demo', ...args], {
     env: {
       ...process.env,
+      ...env,
       DYI_PUBLIC_URL: origin,
       DYI_LOG_LEVEL: 'silent',
       DYI_RATE_LIMIT_CALLS: '0',

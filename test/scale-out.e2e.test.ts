@@ -10,8 +10,10 @@
  * - a token revoked in the admin panel (signed in and posted through the balancer) is refused
  *   by both API processes within 1 s, and a panel page open on one API process hears of an
  *   export made on the other;
- * - known gaps, kept as `it.fails` until fixed: the panel's one-time page of a new token, and
- *   X-App-Usage counting one token's calls on both processes;
+ * - the panel's one-time page of a new token shows it when the redirect lands on the other
+ *   API process;
+ * - known gap, kept as `it.fails` until fixed: X-App-Usage counting one token's calls on both
+ *   processes;
  * - crash matrix: worker processes killed with SIGKILL at random moments across exports (and
  *   restarted) leave every job COMPLETED, none run to completion twice, no orphan blob, and
  *   archives byte-identical to the embedded run's.
@@ -418,13 +420,11 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
     }
   }, 60_000);
 
-  // Known gap: the panel keeps a new secret for its one-time page in the memory of the process
-  // that made it (src/server/admin/one-time-reveals.ts), so when the redirect after "Create"
-  // lands on the other API process the page says it was shown already. `it.fails` keeps the
-  // run green while that is so, and turns red once the secret is shared across processes:
-  // then make it an `it`.
-  it.fails(
-    'shows a token made in the panel on the page its redirect leads to',
+  // The panel keeps a new secret for its one-time page in the shared database, encrypted
+  // (src/server/admin/one-time-reveals.ts), so the redirect after "Create" may land on the
+  // other API process.
+  it(
+    'shows a token made in the panel on the page its redirect leads to, served by the other process',
     async (ctx) => {
       const cluster = running(ctx);
       const panel = await HttpPanelClient.signedIn(cluster.url, ADMIN_EMAIL, ADMIN_PASSWORD);

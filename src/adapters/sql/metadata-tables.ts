@@ -160,7 +160,7 @@ export interface ImportRunsTable {
 export interface PendingRevealsTable {
   id: string;
   owner_hash: string;
-  /** base64url of IV, GCM tag and AES-256-GCM ciphertext. */
+  /** Text the store does not read into (`server/admin/one-time-reveals.ts` makes it). */
   ciphertext: string;
   /** Unix milliseconds. */
   expire_time_ms: number;

@@ -17,7 +17,8 @@
  *   only in the URL, so a dump of the database alone reveals nothing; the URL alone is
  *   useless to another session, and to anyone once taken or expired (the row is gone). Logs
  *   never hold the key: `reveal` is redacted as the other secret parameters are (`app.ts`).
- *   A tampered key or ciphertext fails GCM's check and shows nothing.
+ *   A tampered key or ciphertext fails GCM's check and shows nothing (the row is gone all
+ *   the same: the session's one take was spent).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../../ports/clock.js';

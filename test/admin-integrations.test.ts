@@ -46,7 +46,7 @@ async function createIntegration(
 ): Promise<{ page: PanelResponse; appId: string; secret: string }> {
   const created = await browser.submit('/admin/integrations', { name, ...form });
   expect(created.status, created.body).toBe(303);
-  expect(created.location).toMatch(/^\/admin\/integrations\/created\/[\w-]{24}$/);
+  expect(created.location).toMatch(/^\/admin\/integrations\/created\?reveal=[\w-]{24}\.[\w-]{43}$/);
   const page = await browser.get(created.location ?? '');
   expect(page.status, page.body).toBe(200);
   return { page, appId: textOf(page, 'new-app-id'), secret: textOf(page, 'new-app-secret') };
@@ -62,7 +62,7 @@ async function createToken(
     `/admin/integrations/${appId}`,
   );
   expect(created.status, created.body).toBe(303);
-  expect(created.location).toMatch(/^\/admin\/tokens\/created\/[\w-]{24}$/);
+  expect(created.location).toMatch(/^\/admin\/tokens\/created\?reveal=[\w-]{24}\.[\w-]{43}$/);
   const page = await browser.get(created.location ?? '');
   expect(page.status, page.body).toBe(200);
   return { page, token: textOf(page, 'new-token') };

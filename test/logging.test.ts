@@ -1,6 +1,7 @@
 /**
  * What the server log holds: every request with its trace id, never an access token, an
- * appsecret_proof or a download signature; the stack of a bug, which the client never sees.
+ * appsecret_proof, a download signature or the key of a panel's one-time page; the stack of a
+ * bug, which the client never sees.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,8 @@ it('logs requests with their trace id and without secrets', async () => {
   );
   const download = await app.inject({ url: downloadUrl });
   expect(download.statusCode).toBe(200);
+  const revealKey = 'k'.repeat(43);
+  await app.inject({ url: `/admin/tokens/created?reveal=${'i'.repeat(24)}.${revealKey}` });
   await app.close();
 
   const text = lines.join('\n');
@@ -60,6 +63,8 @@ it('logs requests with their trace id and without secrets', async () => {
   expect(text).not.toContain('ab'.repeat(32));
   expect(text).not.toContain(new URL(downloadUrl, 'http://x').searchParams.get('signature'));
   expect(text).toContain('access_token=[redacted]');
+  expect(text).not.toContain(revealKey);
+  expect(text).toContain('reveal=[redacted]');
   const traced = lines
     .map((line) => JSON.parse(line) as { reqId?: string })
     .filter((l) => l.reqId === traceId);

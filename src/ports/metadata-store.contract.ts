@@ -23,6 +23,7 @@ import {
 import { blobKeyForFile } from './blob-store.js';
 import type { AdminSessionRecord, MetadataStore, NewExport, PlannedJob } from './metadata-store.js';
 import type { Page, PageRequest } from './paging.js';
+import { describePendingReveals } from './pending-reveals.contract.js';
 import { describeSignInCounters } from './sign-in-counters.contract.js';
 
 export interface MetadataStoreFixture {
@@ -1084,6 +1085,7 @@ export function runMetadataStoreContract(
     });
 
     describeSignInCounters(() => store);
+    describePendingReveals(() => store);
 
     describe('adminSessions', () => {
       async function session(idHash: string, expireTime: number): Promise<AdminSessionRecord> {

@@ -61,6 +61,7 @@ export interface MetadataStore {
   readonly adminSessions: AdminSessionRepository;
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
+  readonly pendingReveals: PendingRevealRepository;
 }
 
 export interface CommunityRepository {
@@ -288,6 +289,38 @@ export interface AdminSessionRepository {
   deleteByAdmin(adminId: Id): Promise<void>;
   /** Deletes every session that expired before `now`; returns how many. */
   deleteExpired(now: UnixSeconds): Promise<number>;
+}
+
+/**
+ * A secret waiting for the one page that shows it (see `server/admin/one-time-reveals.ts`),
+ * stored only encrypted, under a key the store never sees.
+ */
+export interface PendingReveal {
+  /** Random, unguessable. */
+  readonly id: string;
+  /** Who may take it: a hash of its session's CSRF token. */
+  readonly ownerHash: string;
+  /** The encrypted secret, opaque to the store. */
+  readonly ciphertext: string;
+  /** Unix milliseconds from which it can no longer be taken. */
+  readonly expireTimeMs: number;
+}
+
+/** Secrets waiting for their page, shared by every process on the database. */
+export interface PendingRevealRepository {
+  /**
+   * Stores the reveal; then, so that no owner keeps more than `maxPerOwner` waiting, deletes
+   * that owner's earliest-expiring ones beyond it (a flood loses only its own).
+   */
+  put(reveal: PendingReveal, maxPerOwner: number): Promise<void>;
+  /**
+   * Deletes the reveal `id` if `ownerHash` owns it and it has not expired at `nowMs`, and
+   * answers its ciphertext; undefined otherwise (and for everyone after). Atomic: of several
+   * takes at once, in any processes, at most one gets it.
+   */
+  take(id: string, ownerHash: string, nowMs: number): Promise<string | undefined>;
+  /** Deletes every reveal expired at `nowMs`; returns how many. */
+  deleteExpired(nowMs: number): Promise<number>;
 }
 
 export interface ImportRunRepository {

@@ -54,7 +54,8 @@ declare module 'fastify' {
 }
 
 /** Query parameters that must never reach a log line. */
-const SECRET_PARAMS = /([?&](?:access_token|appsecret_proof|signature)=)[^&]*/g;
+// `reveal`: the key of a secret waiting for its one-time panel page (one-time-reveals.ts).
+const SECRET_PARAMS = /([?&](?:access_token|appsecret_proof|signature|reveal)=)[^&]*/g;
 
 /** Largest request body, in bytes (a user_ids list of 100,000 ids fits). */
 const BODY_LIMIT = 4 * 1024 * 1024;

@@ -145,6 +145,43 @@ describe('PostgresMetadataStore on a server', () => {
     );
   });
 
+  it('runs a metadata migration numbered below content migrations already applied', async (ctx) => {
+    const { url, sql } = await shared(ctx);
+    const first = open(url);
+    await first.init();
+    await first.close();
+    // A database migrated before 0002 existed: it has 0101 and 0201, not 0002.
+    await sql.query('DROP TABLE pending_reveals');
+    await sql.query("DELETE FROM kysely_migration WHERE name = '0002_pending_reveals'");
+    const second = open(url);
+    await second.init();
+    await second.pendingReveals.put(
+      { id: 'r', ownerHash: 'o', ciphertext: 'c', expireTimeMs: T0 * 1000 + 1 },
+      1,
+    );
+    expect(await second.pendingReveals.take('r', 'o', T0 * 1000)).toBe('c');
+  });
+
+  it('gives a reveal to one of two stores taking it at once', async (ctx) => {
+    const { url, sql } = await shared(ctx);
+    const [first, second] = [open(url), open(url)];
+    await Promise.all([first.init(), second.init()]);
+    await emptyTables(sql);
+    for (let n = 0; n < 10; n++) {
+      const id = `r${n}`;
+      await first.pendingReveals.put(
+        { id, ownerHash: 'o', ciphertext: id, expireTimeMs: T0 * 1000 + 1 },
+        10,
+      );
+      const answers = await Promise.all(
+        [first, second, first, second].map((store) =>
+          store.pendingReveals.take(id, 'o', T0 * 1000),
+        ),
+      );
+      expect(answers.filter((answer) => answer !== undefined)).toEqual([id]);
+    }
+  });
+
   it("sees another store's revoke within a second through its change mark", async (ctx) => {
     const { url, sql } = await shared(ctx);
     const writer = open(url);

@@ -34,6 +34,7 @@ import type {
   JobRepository,
   MemberRepository,
   MetadataStore,
+  PendingRevealRepository,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -64,6 +65,7 @@ import { PostgresFileRepository } from './postgres-file-repository.js';
 import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
 import { PostgresJobRepository } from './postgres-job-repository.js';
 import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
+import { PostgresPendingRevealRepository } from './postgres-pending-reveal-repository.js';
 import type { PostgresDatabase } from './postgres-schema.js';
 import { PostgresSettingsRepository } from './postgres-settings-repository.js';
 import { PostgresSignInCounterRepository } from './postgres-sign-in-counter-repository.js';
@@ -92,6 +94,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly adminSessions: AdminSessionRepository;
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
+  readonly pendingReveals: PendingRevealRepository;
 
   constructor(options: PostgresMetadataStoreOptions) {
     this.#options = Object.freeze({ ...options });
@@ -112,6 +115,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.adminSessions = new PostgresAdminSessionRepository(db);
     this.signInCounters = new PostgresSignInCounterRepository(db);
     this.imports = new PostgresImportRunRepository(db);
+    this.pendingReveals = new PostgresPendingRevealRepository(db);
   }
 
   async init(): Promise<void> {

@@ -20,6 +20,8 @@
  *   do: deleting an object row would then check all seven of them, one query each (measured:
  *   4.5 s of a 50,000-job export's delete). The store writes and deletes both rows in one
  *   transaction, as it must on SQLite too.
+ *
+ * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
@@ -243,6 +245,26 @@ const migrations: Record<string, Migration> = {
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  '0002_pending_reveals': {
+    // SQLite's 0010: secrets the admin panel shows once, waiting between a form's POST and the
+    // page it redirects to, which another process may serve; encrypted, under a key that only
+    // the redirect's URL holds (see server/admin/one-time-reveals.ts). UNLOGGED: a reveal
+    // lives minutes at most, and one lost to a crash or a failover is what a restart did to it
+    // when it lived in memory (the page says "already shown"); in return the ciphertext never
+    // goes to the WAL, its archives or standbys. No change notices: no cache reads this table.
+    async up(db: Kysely<unknown>): Promise<void> {
+      const statements = [
+        `CREATE UNLOGGED TABLE pending_reveals (
+           id TEXT PRIMARY KEY,
+           owner_hash TEXT NOT NULL,
+           ciphertext TEXT NOT NULL,
+           expire_time_ms BIGINT NOT NULL)`,
+        `CREATE INDEX pending_reveals_by_owner ON pending_reveals (owner_hash, expire_time_ms)`,
+        `CREATE INDEX pending_reveals_by_expiry ON pending_reveals (expire_time_ms)`,
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 };
 
 /** Every migration this code knows, in the order they run. */
@@ -275,7 +297,10 @@ export async function migrateToLatest(db: Kysely<unknown>, location: string): Pr
   refuseUnknownMigrations(applied, known, location, 'point --database-url at another database');
   // Most starts find nothing to do: they skip the Migrator's catalog reads and its lock.
   if (known.every((name) => applied.includes(name))) return;
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  // Each store's migrations are numbered in a range of their own (metadata 00xx, content 01xx,
+  // usage 02xx), so a database that has run 0101 may still lack a later 0002: it runs then.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) throw migrationFailure(location, error, results);
 }
 

@@ -153,6 +153,19 @@ export interface ImportRunsTable {
   error: string | null;
 }
 
+/**
+ * Secrets waiting for their one-time page (SQLite migration 0010, PostgreSQL 0002): short-lived,
+ * encrypted under keys kept only in the page's URL; see `PendingRevealRepository`.
+ */
+export interface PendingRevealsTable {
+  id: string;
+  owner_hash: string;
+  /** Text the store does not read into (`server/admin/one-time-reveals.ts` makes it). */
+  ciphertext: string;
+  /** Unix milliseconds. */
+  expire_time_ms: number;
+}
+
 /** The metadata tables, by name; each engine's database type adds what it has besides. */
 export interface MetadataTables {
   objects: ObjectsTable;
@@ -169,4 +182,5 @@ export interface MetadataTables {
   admin_sessions: AdminSessionsTable;
   sign_in_counters: SignInCountersTable;
   import_runs: ImportRunsTable;
+  pending_reveals: PendingRevealsTable;
 }

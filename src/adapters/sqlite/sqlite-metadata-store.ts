@@ -22,6 +22,7 @@ import type {
   JobRepository,
   MemberRepository,
   MetadataStore,
+  PendingRevealRepository,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -49,6 +50,7 @@ import { SqliteFileRepository } from './sqlite-file-repository.js';
 import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
+import { SqlitePendingRevealRepository } from './sqlite-pending-reveal-repository.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
 import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
@@ -77,6 +79,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly adminSessions: AdminSessionRepository;
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
+  readonly pendingReveals: PendingRevealRepository;
 
   constructor(options: SqliteMetadataStoreOptions) {
     this.#filename = options.filename;
@@ -95,6 +98,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.adminSessions = new SqliteAdminSessionRepository(db);
     this.signInCounters = new SqliteSignInCounterRepository(db);
     this.imports = new SqliteImportRunRepository(db);
+    this.pendingReveals = new SqlitePendingRevealRepository(db);
   }
 
   async init(): Promise<void> {

@@ -321,6 +321,24 @@ migrations['0009_token_last_use'] = {
   },
 };
 
+migrations['0010_pending_reveals'] = {
+  // Secrets the admin panel shows once, waiting between a form's POST and the page it
+  // redirects to, which another process may serve: encrypted, under a key that only the
+  // redirect's URL holds (see server/admin/one-time-reveals.ts), and gone once shown.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE pending_reveals (
+         id TEXT PRIMARY KEY,
+         owner_hash TEXT NOT NULL,
+         ciphertext TEXT NOT NULL,
+         expire_time_ms INTEGER NOT NULL)`,
+      `CREATE INDEX pending_reveals_by_owner ON pending_reveals (owner_hash, expire_time_ms)`,
+      `CREATE INDEX pending_reveals_by_expiry ON pending_reveals (expire_time_ms)`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

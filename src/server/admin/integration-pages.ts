@@ -54,7 +54,7 @@ function secretHint(integration: Integration): string {
 }
 
 export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtime): void {
-  const reveals = new OneTimeReveals<SecretReveal>();
+  const reveals = new OneTimeReveals<SecretReveal>(runtime.metadata.pendingReveals, runtime.clock);
   registerSecretRevealPages(panel, runtime, reveals);
   panel.get('/integrations', async (request, reply) => {
     const session = sessionOf(request);
@@ -77,7 +77,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
       const form = { name, requireAppsecretProof, error: error.message };
       return sendPage(reply, await listPage(runtime, session, form), 400);
     }
-    const revealAt = keepForReveal(reveals, session, {
+    const revealAt = await keepForReveal(reveals, session, {
       kind: 'app-secret',
       integrationId: integration.id,
     });

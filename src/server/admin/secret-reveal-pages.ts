@@ -2,8 +2,9 @@
  * @module
  * The pages that show a new secret once: "Integration created" with its app secret, and
  * "Access token created" with its token. The forms that create them redirect here
- * (post-redirect-get, through `OneTimeReveals`), so reloading one of these pages shows
- * "already shown" and creates nothing, and the secret is in no URL and no form resubmission.
+ * (post-redirect-get, through `OneTimeReveals`, which any API process can take it from), so
+ * reloading one of these pages shows "already shown" and creates nothing, and the secret is in
+ * no URL and no form resubmission: the URL's `reveal` holds only the id and key of what waits.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AccessTokenRecord, Id, Integration } from '../../domain/index.js';
@@ -19,20 +20,31 @@ export type SecretReveal =
   | { readonly kind: 'app-secret'; readonly integrationId: Id }
   | { readonly kind: 'token'; readonly tokenId: Id; readonly token: string };
 
-/** Where the page of a kept secret is. */
-export function revealPath(reveal: SecretReveal, id: string): string {
-  return reveal.kind === 'app-secret'
-    ? `/admin/integrations/created/${id}`
-    : `/admin/tokens/created/${id}`;
+/** Where the page of a kept secret is (`handle`: what `OneTimeReveals.put` answered). */
+export function revealPath(reveal: SecretReveal, handle: string): string {
+  const page = reveal.kind === 'app-secret' ? 'integrations' : 'tokens';
+  return `/admin/${page}/created?reveal=${handle}`;
 }
 
 /** Keeps the secret for this session; the URL to redirect the form's POST to. */
-export function keepForReveal(
+export async function keepForReveal(
   reveals: OneTimeReveals<SecretReveal>,
   session: PanelSession,
   reveal: SecretReveal,
-): string {
-  return revealPath(reveal, reveals.put(session.csrfToken, reveal));
+): Promise<string> {
+  return revealPath(reveal, await reveals.put(session.csrfToken, reveal));
+}
+
+/** The secret the request's `reveal` names, taken for its session (see OneTimeReveals). */
+function takeReveal(
+  reveals: OneTimeReveals<SecretReveal>,
+  session: PanelSession,
+  query: unknown,
+): Promise<SecretReveal | undefined> {
+  const handle = (query as { reveal?: unknown }).reveal;
+  return typeof handle === 'string'
+    ? reveals.take(session.csrfToken, handle)
+    : Promise.resolve(undefined);
 }
 
 export function registerSecretRevealPages(
@@ -40,20 +52,17 @@ export function registerSecretRevealPages(
   runtime: Runtime,
   reveals: OneTimeReveals<SecretReveal>,
 ): void {
-  panel.get<{ Params: { reveal: string } }>(
-    '/integrations/created/:reveal',
-    async (request, reply) => {
-      const session = sessionOf(request);
-      const reveal = reveals.take(session.csrfToken, request.params.reveal);
-      if (reveal?.kind !== 'app-secret') return sendAlreadyShown(reply, session, 'app secret');
-      const integration = await ownIntegration(runtime, session, reveal.integrationId);
-      return sendPage(reply, integrationCreatedPage(session, integration), 200);
-    },
-  );
-
-  panel.get<{ Params: { reveal: string } }>('/tokens/created/:reveal', async (request, reply) => {
+  panel.get('/integrations/created', async (request, reply) => {
     const session = sessionOf(request);
-    const reveal = reveals.take(session.csrfToken, request.params.reveal);
+    const reveal = await takeReveal(reveals, session, request.query);
+    if (reveal?.kind !== 'app-secret') return sendAlreadyShown(reply, session, 'app secret');
+    const integration = await ownIntegration(runtime, session, reveal.integrationId);
+    return sendPage(reply, integrationCreatedPage(session, integration), 200);
+  });
+
+  panel.get('/tokens/created', async (request, reply) => {
+    const session = sessionOf(request);
+    const reveal = await takeReveal(reveals, session, request.query);
     if (reveal?.kind !== 'token') return sendAlreadyShown(reply, session, 'access token');
     const record = await ownToken(runtime, session, reveal.tokenId);
     const integration = await ownIntegration(runtime, session, record.integrationId);

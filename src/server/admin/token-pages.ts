@@ -2,9 +2,9 @@
  * @module
  * An integration's access tokens in the panel: the table and the "Create an access token" form
  * that its page shows, and the routes behind them. A new token is shown once, on the page the
- * form redirects to (`secret-reveal-pages.ts`: kept in memory until then, never in a URL; a
- * reload shows "already shown"); the store keeps only its hash and its last four characters,
- * which is all any later page can show.
+ * form redirects to (`secret-reveal-pages.ts`: kept encrypted until then, never in plain in a
+ * URL or the database; a reload shows "already shown"); the store keeps only its hash and its
+ * last four characters, which is all any later page can show.
  * Revoking asks first, on a page of its own, and says so when the token is revoked already.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -138,7 +138,7 @@ export function registerTokenPages(
         400,
       );
     }
-    const revealAt = keepForReveal(reveals, session, {
+    const revealAt = await keepForReveal(reveals, session, {
       kind: 'token',
       tokenId: created.record.id,
       token: created.token,

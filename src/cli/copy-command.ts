@@ -40,7 +40,7 @@ export function copyCommand(): Command {
     )
     .option(
       '--to-blobs <url>',
-      "copy the blobs too, into s3://bucket/prefix (S3 settings: DYI_S3_ENDPOINT, DYI_S3_REGION, DYI_S3_FORCE_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); without it the blobs stay where they are",
+      'copy the blobs too, into s3://bucket/prefix (S3 settings: DYI_S3_ENDPOINT, DYI_S3_REGION, DYI_S3_FORCE_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); without it the blobs stay where they are',
     )
     .action(async (options: CopyOptions) => {
       const overrides = { ...(options.dataDir !== undefined && { dataDir: options.dataDir }) };
@@ -86,7 +86,8 @@ function progressPrinter(stream: NodeJS.WriteStream): (progress: CopyProgress) =
       return;
     }
     // Off a terminal: a line per tenth of the blobs, otherwise every few seconds.
-    const tenth = progress.kind === 'blobs' ? Math.floor((progress.done * 10) / progress.total) : -1;
+    const tenth =
+      progress.kind === 'blobs' ? Math.floor((progress.done * 10) / progress.total) : -1;
     const now = Date.now();
     if (tenth === lastTenth && now - lastTime < LOG_INTERVAL_MS) return;
     lastTenth = tenth;
@@ -106,7 +107,7 @@ function summary(
   for (const table of report.tables) {
     const already = table.rows - table.written;
     lines.push(
-      `  ${table.table}: ${table.rows} rows, ${table.written} copied${already > 0 ? `, ${already} already there` : ''}`,
+      `  ${table.table}: ${table.rows} row${table.rows === 1 ? '' : 's'}, ${table.written} copied${already > 0 ? `, ${already} already there` : ''}`,
     );
   }
   const { blobs } = report;

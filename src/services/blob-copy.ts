@@ -72,7 +72,14 @@ export async function copyBlobs(
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, work));
   const bytes = blobs.reduce((sum, blob) => sum + blob.size, 0);
-  return { blobs: blobs.length, bytes, copied, copiedBytes, present: blobs.length - copied, hashes };
+  return {
+    blobs: blobs.length,
+    bytes,
+    copied,
+    copiedBytes,
+    present: blobs.length - copied,
+    hashes,
+  };
 }
 
 async function copyBlob(

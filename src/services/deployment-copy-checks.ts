@@ -40,8 +40,10 @@ export async function refuseOtherDeployment(
     }
   }
   const top = async (db: AnyDb) =>
-    Number((await sql<{ top: number | null }>`SELECT max(id) AS top FROM objects`.execute(db))
-      .rows[0]?.top ?? 0);
+    Number(
+      (await sql<{ top: number | null }>`SELECT max(id) AS top FROM objects`.execute(db)).rows[0]
+        ?.top ?? 0,
+    );
   const [sourceTop, targetTop] = [await top(source), await top(target)];
   if (targetTop > sourceTop) {
     throw new ConfigurationError(
@@ -71,9 +73,15 @@ async function jobCounts(db: AnyDb): Promise<string> {
   return rows
     .map((row) =>
       [
-        ...['export_id', 'pending', 'in_progress', 'completed', 'aborted', 'failed', 'left_out'].map(
-          (column) => Number(row[column]),
-        ),
+        ...[
+          'export_id',
+          'pending',
+          'in_progress',
+          'completed',
+          'aborted',
+          'failed',
+          'left_out',
+        ].map((column) => Number(row[column])),
         Number(row.running_progress).toFixed(6),
       ].join(' '),
     )
@@ -88,9 +96,9 @@ export interface FileRow {
 }
 
 export async function fileRows(db: AnyDb): Promise<FileRow[]> {
-  return (await sql<FileRow>`SELECT id, blob_key, size, sha256 FROM dyi_files ORDER BY id`.execute(
-    db,
-  )).rows;
+  return (
+    await sql<FileRow>`SELECT id, blob_key, size, sha256 FROM dyi_files ORDER BY id`.execute(db)
+  ).rows;
 }
 
 /**

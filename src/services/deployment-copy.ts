@@ -58,7 +58,9 @@ export interface DeploymentCopyReport {
   readonly files: number;
 }
 
-export async function copyDeployment(options: DeploymentCopyOptions): Promise<DeploymentCopyReport> {
+export async function copyDeployment(
+  options: DeploymentCopyOptions,
+): Promise<DeploymentCopyReport> {
   const filename = path.join(options.dataDir, 'dyi.sqlite');
   await refuseUnfitSource(options.dataDir, filename);
   const location = describeDatabaseUrl(options.databaseUrl);
@@ -109,7 +111,12 @@ export class CopyNotVerifiedError extends Error {
 }
 
 async function refuseUnfitSource(dataDir: string, filename: string): Promise<void> {
-  if (!(await access(filename).then(() => true, () => false))) {
+  if (
+    !(await access(filename).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new ConfigurationError(
       `No embedded deployment in ${dataDir} (no dyi.sqlite there): name its directory with --data-dir DIR.`,
     );

@@ -58,8 +58,9 @@ async function readChunk(db: Kysely<any>, table: CopiedTable, after?: unknown[])
   const where =
     after === undefined ? sql`` : sql`WHERE (${key}) > (${sql.join(after.map((v) => sql.val(v)))})`;
   const { rows } = await sql<Row>`
-    SELECT * FROM ${sql.table(table.name)} ${where} ORDER BY ${key} LIMIT ${sql.lit(MAX_ROWS)}`
-    .execute(db);
+    SELECT * FROM ${sql.table(table.name)} ${where} ORDER BY ${key} LIMIT ${sql.lit(MAX_ROWS)}`.execute(
+    db,
+  );
   return rows;
 }
 

@@ -5,8 +5,9 @@
  * pending. The copy is killed halfway through its blobs and run again; the second run finishes,
  * says what it found already there, and verifies. Then a runtime on PostgreSQL and S3 answers
  * the Graph API as the embedded one did (download links aside: they are signed per request),
- * and every file downloaded from it hashes to its `sha256`. A target holding another
- * deployment, and a data dir whose server runs, are refused with exit code 2.
+ * and every file downloaded from it hashes to its `sha256`; its workers finish the pending
+ * export. A target holding another deployment, and a data dir whose server runs, are refused
+ * with exit code 2.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,11 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES } from '../src/domain/index.js';
+import { type PoolLog, WorkerPool } from '../src/export/worker-pool.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/server/app.js';
 import { runExport } from './support/archives.js';
 import { runDyi, spawnDyi } from './support/dyi-cli.js';
-import { tokensFor } from './support/export-scenarios.js';
+import { tokensFor, waitFor } from './support/export-scenarios.js';
 import {
   createTestDatabase,
   requireServices,
@@ -36,6 +38,8 @@ const EXPORT_PARAMS = {
   start_time: '2024-01-01T00:00:00Z',
   end_time: '2026-01-01T00:00:00Z',
 };
+
+const silent: PoolLog = { warn: () => undefined, error: () => undefined, info: () => undefined };
 
 let dataDir: string;
 let scratchDir: string;
@@ -77,8 +81,10 @@ beforeAll(async () => {
     readToken = tokens.readToken;
     const done = await runtime.exports.create(communityId, EXPORT_PARAMS);
     await runExport(runtime, done.id);
+    // Small, so that the workers on PostgreSQL finish it quickly.
     const pending = await runtime.exports.create(communityId, {
       ...EXPORT_PARAMS,
+      data_types: 'WORKPLACE_COMPANY_METADATA_USER_PROFILE',
       dyi_format: 'JSON',
     });
     paths = await graphPaths(runtime, [done.id, pending.id]);
@@ -180,18 +186,31 @@ describe.skipIf(skipReason !== undefined)('dyi copy', () => {
     try {
       const answers = await answersOf(runtime, paths);
       for (const at of paths) expect(answers.get(at), at).toEqual(embeddedAnswers.get(at));
-      expect(await runtime.metadata.jobs.unfinishedIds()).not.toHaveLength(0);
       await expectFilesHashRight(runtime);
+      // The export left pending goes on: a worker pool queues every unfinished job at start.
+      expect(await runtime.metadata.jobs.unfinishedIds()).not.toHaveLength(0);
+      const pool = new WorkerPool({ ...runtime, threads: 1, log: silent });
+      await pool.start();
+      try {
+        await waitFor(
+          'the pending export to finish on PostgreSQL',
+          async () =>
+            (await runtime.metadata.jobs.unfinishedIds()).length === 0 ? true : undefined,
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
+      } finally {
+        await pool.stop();
+      }
     } finally {
       await runtime.close();
     }
-  }, 60_000);
+  }, 90_000);
 
   it('refuses a database holding another deployment, and a data dir being served', async () => {
     const other = await mkdtemp(path.join(tmpdir(), 'dyi-copy-other-'));
     try {
-      const seeded = await runDyi(['seed', '--users', '1', '--data-dir', other]);
-      expect(seeded.code).toBe(0);
+      const runtime = await openRuntime(loadConfig({}, { dataDir: other, logLevel: 'silent' }));
+      await seedCommunity(runtime, { users: 1, seed: 4 }).finally(() => runtime.close());
       const refused = await runDyi(copyArgs(other, database?.url ?? ''), s3Env);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/holds another deployment's data/);

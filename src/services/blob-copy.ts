@@ -57,9 +57,13 @@ export async function copyBlobs(
   let copied = 0;
   let copiedBytes = 0;
   onProgress({ done, total: blobs.length, bytes: 0 });
+  let failed = false;
   const work = async (): Promise<void> => {
-    for (let blob = blobs[next++]; blob !== undefined; blob = blobs[next++]) {
-      const outcome = await copyBlob(from, to, blob);
+    for (let blob = blobs[next++]; blob !== undefined && !failed; blob = blobs[next++]) {
+      const outcome = await copyBlob(from, to, blob).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
       hashes.set(blob.key, outcome.sha256);
       if (outcome.copied) {
         copied += 1;
@@ -70,7 +74,10 @@ export async function copyBlobs(
       onProgress({ done, total: blobs.length, bytes: doneBytes });
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, work));
+  // Every worker ends before this returns or throws: the caller closes the stores next.
+  const ends = await Promise.allSettled(Array.from({ length: CONCURRENCY }, work));
+  const failure = ends.find((end) => end.status === 'rejected');
+  if (failure) throw failure.reason;
   const bytes = blobs.reduce((sum, blob) => sum + blob.size, 0);
   return {
     blobs: blobs.length,

@@ -118,7 +118,7 @@ export async function blobProblems(
     const bytes = (blobs: typeof here) => blobs.reduce((sum, blob) => sum + blob.size, 0);
     if (here.length !== there.length || bytes(here) !== bytes(there)) {
       problems.push(
-        `blobs: ${here.length} (${bytes(here)} bytes) in the source, ${there.length} (${bytes(there)} bytes) in the target`,
+        `blobs: ${here.length} (${bytes(here)} bytes) in the source, ${there.length} (${bytes(there)} bytes) in the target${there.length > here.length ? ' (blobs the source lacks: copy into an empty bucket or prefix)' : ''}`,
       );
     }
   }

@@ -96,7 +96,8 @@ function storesFor(config: Config, clock: Clock, usageCounters?: UsageCounters):
   };
 }
 
-function blobStoreAt(location: BlobStoreLocation): BlobStore {
+/** The blob store at `location`, not yet opened. */
+export function blobStoreAt(location: BlobStoreLocation): BlobStore {
   switch (location.kind) {
     case 'local-disk':
       return new LocalDiskBlobStore({ root: location.root });

@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   seed: async () => (await import('./seed-command.js')).seedCommand(),
   list: async () => (await import('./list-command.js')).listCommand(),
   download: async () => (await import('./download-command.js')).downloadCommand(),
+  copy: async () => (await import('./copy-command.js')).copyCommand(),
 };
 
 /** The package's version; package.json is two folders up from both src/cli and dist/cli. */

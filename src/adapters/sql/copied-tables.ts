@@ -14,6 +14,8 @@
  * - `job_tasks`: SQLite's embedded queue. On PostgreSQL the queue is pg-boss, and every worker
  *   pool enqueues the unfinished jobs (`jobs.unfinishedIds()`) when it starts.
  * - `usage_windows`: rate-limit windows, which an embedded deployment keeps in memory only.
+ * - `pending_reveals`: secrets waiting minutes at most for the page a form redirects to; their
+ *   keys live only in those redirect URLs, so a copied row could never be opened.
  * - `kysely_migration`, `kysely_migration_lock`, `sqlite_sequence`: each engine's own
  *   bookkeeping; opening the PostgreSQL store runs its migrations, and identity sequences are
  *   moved past the copied ids instead.

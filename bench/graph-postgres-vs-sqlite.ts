@@ -51,11 +51,12 @@ async function main(): Promise<void> {
   const settings = loadSettingsFromArguments();
 
   await withScratchDir('dyi-bench-graph-pg-', async ({ dir, atCleanUp }) => {
+    // Clean-up runs last-added first: the servers stop before their database is dropped.
+    const databaseUrl = await benchDatabase(atCleanUp);
     const servers: ForkedServer[] = [];
     atCleanUp(async () => {
       await Promise.all(servers.splice(0).map((server) => server.stop()));
     });
-    const databaseUrl = await benchDatabase(atCleanUp);
     const targets = [];
     for (const engine of ENGINES) {
       const dataDir = path.join(dir, engine);

@@ -28,6 +28,8 @@ export interface TimedOptions {
   /** Killed (SIGKILL, by pid) when still running after this many milliseconds. */
   readonly timeoutMs: number;
   readonly cwd?: string;
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Told the whole stdout so far, after each chunk. */
   readonly onStdout?: (text: string) => void;
 }
@@ -44,7 +46,7 @@ export function timed(
       ...(options.cwd !== undefined && { cwd: options.cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
       // curl and requests honour proxy settings; the servers are on loopback, never proxied.
-      env: { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
+      env: { ...process.env, ...options.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
     });
     let stdout = '';
     let stderr = '';

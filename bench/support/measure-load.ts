@@ -20,19 +20,34 @@ export interface LoadSettings {
 
 /** Load settings from `--rounds`, `--duration` (s), `--connections` and `--warmup` (s). */
 export function loadSettingsFromArguments(): LoadSettings {
+  return loadSettingsAnd({}).settings;
+}
+
+/**
+ * The load settings, and the values of a bench's own `extra` options (string options, each
+ * with a default) beside them.
+ */
+export function loadSettingsAnd<K extends string>(
+  extra: Record<K, { readonly type: 'string'; readonly default: string }>,
+): { readonly settings: LoadSettings; readonly values: Record<K, string> } {
   const { values } = parseArgs({
     options: {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
       warmup: { type: 'string', default: '2' },
+      ...extra,
     },
   });
+  const all = values as Record<string, string>;
   return {
-    rounds: Number(values.rounds),
-    duration: Number(values.duration),
-    connections: Number(values.connections),
-    warmup: Number(values.warmup),
+    settings: {
+      rounds: Number(all.rounds),
+      duration: Number(all.duration),
+      connections: Number(all.connections),
+      warmup: Number(all.warmup),
+    },
+    values: all,
   };
 }
 

@@ -280,6 +280,45 @@ describe('PostgresMetadataStore on a server', () => {
     });
   });
 
+  it("plans a large export's first page of jobs as an index read, without waiting for autovacuum", async (ctx) => {
+    const { url, sql } = await shared(ctx);
+    const store = open(url);
+    await store.init();
+    const community = await store.communities.create({ name: 'Acme', createTime: T0 });
+    const users = 20_000;
+    const made = await store.exports.create(
+      {
+        communityId: community.id,
+        createTime: T0,
+        dataTypes: ['POSTS_YOUR_ACTIVITY'],
+        dyiFormat: 'JSON',
+        mediaQuality: 'HIGH',
+        startTime: 0,
+        endTime: T0,
+        idempotencyKey: null,
+      },
+      [
+        { jobType: 'COMPANY', userId: null, dataTypes: [] },
+        ...Array.from({ length: users }, (_, i) => ({
+          jobType: 'USER' as const,
+          userId: String(i + 1),
+          dataTypes: ['POSTS_YOUR_ACTIVITY' as const],
+        })),
+      ],
+    );
+    // With stale statistics the planner takes the new export for a few rows, and answers its
+    // first page with a bitmap scan of all its jobs and a sort (2 s at 1,000,000 jobs) instead
+    // of reading the first 101 index entries.
+    const { rows } = await sql.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      "EXPLAIN (FORMAT JSON) SELECT * FROM dyi_jobs WHERE export_id = $1 AND job_type = 'USER'",
+      [Number(made.id)],
+    );
+    expect(rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows']).toBeGreaterThan(users / 2);
+    const page = await store.jobs.listUserJobs(made.id, { limit: 100 });
+    expect(page.items).toHaveLength(100);
+    expect(page.hasNext).toBe(true);
+  });
+
   it('refuses a database written by a newer version, naming it without its password', async (ctx) => {
     const { url, sql } = await shared(ctx);
     const first = open(url);

@@ -41,14 +41,13 @@ import type {
 } from '../../ports/metadata-store.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
+import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
+import type { SqlEngine } from '../sql/sql-engine.js';
+import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import {
   PostgresIntegrationRepository,
   PostgresTokenRepository,
 } from './postgres-access-repositories.js';
-import {
-  PostgresAdminRepository,
-  PostgresAdminSessionRepository,
-} from './postgres-admin-repositories.js';
 import { ChangeNotices } from './postgres-change-notices.js';
 import {
   PostgresCommunityRepository,
@@ -57,7 +56,9 @@ import {
 import {
   describeDatabaseUrl,
   fromPostgresError,
+  isUniqueViolation,
   openPostgres,
+  query,
   queryOne,
 } from './postgres-database.js';
 import { PostgresExportRepository } from './postgres-export-repository.js';
@@ -65,7 +66,6 @@ import { PostgresFileRepository } from './postgres-file-repository.js';
 import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
 import { PostgresJobRepository } from './postgres-job-repository.js';
 import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
-import { PostgresPendingRevealRepository } from './postgres-pending-reveal-repository.js';
 import type { PostgresDatabase } from './postgres-schema.js';
 import { PostgresSettingsRepository } from './postgres-settings-repository.js';
 import { PostgresSignInCounterRepository } from './postgres-sign-in-counter-repository.js';
@@ -76,6 +76,9 @@ export interface PostgresMetadataStoreOptions {
   /** Pooled connections kept open at most, besides the one that listens (pg's default: 10). */
   readonly maxConnections?: number;
 }
+
+/** The reads and errors of this engine, for the repositories shared with SQLite. */
+const POSTGRES_ENGINE: SqlEngine = { query, queryOne, isUniqueViolation };
 
 export class PostgresMetadataStore implements MetadataStore {
   readonly #options: PostgresMetadataStoreOptions;
@@ -111,11 +114,11 @@ export class PostgresMetadataStore implements MetadataStore {
     this.jobs = new PostgresJobRepository(db);
     this.files = new PostgresFileRepository(db);
     this.settings = new PostgresSettingsRepository(db);
-    this.admins = new PostgresAdminRepository(db);
-    this.adminSessions = new PostgresAdminSessionRepository(db);
+    this.admins = new SqlAdminRepository(db, POSTGRES_ENGINE);
+    this.adminSessions = new SqlAdminSessionRepository(db, POSTGRES_ENGINE);
     this.signInCounters = new PostgresSignInCounterRepository(db);
     this.imports = new PostgresImportRunRepository(db);
-    this.pendingReveals = new PostgresPendingRevealRepository(db);
+    this.pendingReveals = new SqlPendingRevealRepository(db);
   }
 
   async init(): Promise<void> {

@@ -31,26 +31,25 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
+import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
+import type { MetadataTables } from '../sql/metadata-tables.js';
+import type { SqlEngine } from '../sql/sql-engine.js';
+import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import {
   SqliteIntegrationRepository,
   SqliteTokenRepository,
 } from './sqlite-access-repositories.js';
 import {
-  SqliteAdminRepository,
-  SqliteAdminSessionRepository,
-} from './sqlite-admin-repositories.js';
-import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
-import { dataVersion, openSqlite, queryOne } from './sqlite-database.js';
+import { dataVersion, isUniqueViolation, openSqlite, query, queryOne } from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
 import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
 import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
-import { SqlitePendingRevealRepository } from './sqlite-pending-reveal-repository.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
 import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
@@ -60,6 +59,23 @@ export interface SqliteMetadataStoreOptions {
   /** Path of the database file, or `:memory:`. */
   readonly filename: string;
 }
+
+/**
+ * The file's connection seen as its metadata tables only, for the repositories shared with
+ * PostgreSQL. The same object at run time (the read cache finds it by identity); the cast is
+ * needed because Kysely's type is invariant in its tables, and the file also has the content's.
+ */
+const asMetadata = (db: Kysely<SqliteDatabase>): Kysely<MetadataTables> =>
+  db as unknown as Kysely<MetadataTables>;
+const asFile = (db: Kysely<MetadataTables>): Kysely<SqliteDatabase> =>
+  db as unknown as Kysely<SqliteDatabase>;
+
+/** The reads and errors of this engine, for the repositories shared with PostgreSQL. */
+const SQLITE_ENGINE: SqlEngine = {
+  query: (db, sql, parameters) => query(asFile(db), sql, parameters),
+  queryOne: (db, sql, parameters) => queryOne(asFile(db), sql, parameters),
+  isUniqueViolation,
+};
 
 export class SqliteMetadataStore implements MetadataStore {
   readonly #filename: string;
@@ -94,11 +110,12 @@ export class SqliteMetadataStore implements MetadataStore {
     this.jobs = new SqliteJobRepository(db);
     this.files = new SqliteFileRepository(db);
     this.settings = new SqliteSettingsRepository(db);
-    this.admins = new SqliteAdminRepository(db);
-    this.adminSessions = new SqliteAdminSessionRepository(db);
+    const tables = (): Kysely<MetadataTables> => asMetadata(this.#database());
+    this.admins = new SqlAdminRepository(tables, SQLITE_ENGINE);
+    this.adminSessions = new SqlAdminSessionRepository(tables, SQLITE_ENGINE);
     this.signInCounters = new SqliteSignInCounterRepository(db);
     this.imports = new SqliteImportRunRepository(db);
-    this.pendingReveals = new SqlitePendingRevealRepository(db);
+    this.pendingReveals = new SqlPendingRevealRepository(tables);
   }
 
   async init(): Promise<void> {

@@ -1,16 +1,17 @@
 /**
  * @module
- * Secrets waiting for the admin panel's one-time page, in SQLite (table `pending_reveals`):
- * ciphertext only, whose key this store never sees (`server/admin/one-time-reveals.ts`).
- * A take is one `DELETE … RETURNING`: SQLite runs one write at a time on the file, so of two
- * takes at once, from any processes, only the first finds the row.
+ * Secrets waiting for the admin panel's one-time page (table `pending_reveals`), the same on
+ * SQLite and PostgreSQL: ciphertext only, whose key this store never sees
+ * (`server/admin/one-time-reveals.ts`). A take is one `DELETE … RETURNING`, so of two takes at
+ * once, from any processes, only one finds the row: SQLite runs one write at a time on the
+ * file; on PostgreSQL the first locks the row and the second, waiting for it, finds it gone.
  */
 import type { Kysely } from 'kysely';
 import type { PendingReveal, PendingRevealRepository } from '../../ports/metadata-store.js';
-import type { SqliteDatabase } from './sqlite-schema.js';
+import type { MetadataTables } from './metadata-tables.js';
 
-export class SqlitePendingRevealRepository implements PendingRevealRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+export class SqlPendingRevealRepository implements PendingRevealRepository {
+  constructor(private readonly db: () => Kysely<MetadataTables>) {}
 
   async put(reveal: PendingReveal, maxPerOwner: number): Promise<void> {
     const db = this.db();

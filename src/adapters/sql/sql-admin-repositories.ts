@@ -1,7 +1,8 @@
 /**
  * @module
- * Admin panel accounts and sessions in SQLite (tables `admins`, `admin_sessions`). Passwords
- * are stored only as scrypt hashes and sessions only as SHA-256 hashes of their cookie values.
+ * Admin panel accounts and sessions (tables `admins`, `admin_sessions`), the same on SQLite and
+ * PostgreSQL (`SqlEngine` gives the engine's reads). Passwords are stored only as scrypt hashes
+ * and sessions only as SHA-256 hashes of their cookie values.
  */
 import type { Kysely } from 'kysely';
 import { type Admin, ConflictError, type Id } from '../../domain/index.js';
@@ -11,15 +12,17 @@ import type {
   AdminSessionRecord,
   AdminSessionRepository,
 } from '../../ports/metadata-store.js';
-import { adminReads, sessionReads } from '../sql/metadata-reads.js';
-import type { AdminSessionsTable } from '../sql/metadata-tables.js';
-import { type AdminRow, toAdmin, toAdminCredential, toSession } from '../sql/metadata-rows.js';
-import { toRowId } from '../sql/object-ids.js';
-import { isUniqueViolation, query, queryOne } from './sqlite-database.js';
-import type { SqliteDatabase } from './sqlite-schema.js';
+import { adminReads, sessionReads } from './metadata-reads.js';
+import type { AdminSessionsTable, MetadataTables } from './metadata-tables.js';
+import { type AdminRow, toAdmin, toAdminCredential, toSession } from './metadata-rows.js';
+import { toRowId } from './object-ids.js';
+import type { SqlEngine } from './sql-engine.js';
 
-export class SqliteAdminRepository implements AdminRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+export class SqlAdminRepository implements AdminRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   async create(input: Omit<AdminCredential, 'id'>): Promise<Admin> {
     try {
@@ -40,7 +43,7 @@ export class SqliteAdminRepository implements AdminRepository {
         createTime: input.createTime,
       };
     } catch (error) {
-      if (isUniqueViolation(error)) {
+      if (this.engine.isUniqueViolation(error)) {
         throw new ConflictError(`An admin with the email ${input.email} exists already.`, {
           cause: error,
         });
@@ -50,19 +53,21 @@ export class SqliteAdminRepository implements AdminRepository {
   }
 
   async findByEmail(email: string): Promise<AdminCredential | undefined> {
-    const row = await queryOne<AdminRow>(this.db(), adminReads.byEmail, [email]);
+    const row = await this.engine.queryOne<AdminRow>(this.db(), adminReads.byEmail, [email]);
     return row && toAdminCredential(row);
   }
 
   async get(id: Id): Promise<Admin | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<AdminRow>(this.db(), adminReads.byId, [rowId]);
+    const row = await this.engine.queryOne<AdminRow>(this.db(), adminReads.byId, [rowId]);
     return row && toAdmin(row);
   }
 
   async list(communityId: Id): Promise<readonly Admin[]> {
-    const rows = await query<AdminRow>(this.db(), adminReads.ofCommunity, [Number(communityId)]);
+    const rows = await this.engine.query<AdminRow>(this.db(), adminReads.ofCommunity, [
+      Number(communityId),
+    ]);
     return rows.map(toAdmin);
   }
 
@@ -75,8 +80,11 @@ export class SqliteAdminRepository implements AdminRepository {
   }
 }
 
-export class SqliteAdminSessionRepository implements AdminSessionRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+export class SqlAdminSessionRepository implements AdminSessionRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   async create(session: AdminSessionRecord): Promise<void> {
     await this.db()
@@ -92,7 +100,10 @@ export class SqliteAdminSessionRepository implements AdminSessionRepository {
   }
 
   async find(idHash: string, now: number): Promise<AdminSessionRecord | undefined> {
-    const row = await queryOne<AdminSessionsTable>(this.db(), sessionReads.live, [idHash, now]);
+    const row = await this.engine.queryOne<AdminSessionsTable>(this.db(), sessionReads.live, [
+      idHash,
+      now,
+    ]);
     return row && toSession(row);
   }
 

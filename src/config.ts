@@ -247,7 +247,7 @@ export interface Config {
 }
 
 /** Environment variables and the setting each one sets. */
-const ENVIRONMENT: Record<string, keyof z.input<typeof schema>> = {
+export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>> = {
   PORT: 'port',
   DYI_HOST: 'host',
   DYI_DATA_DIR: 'dataDir',

@@ -10,9 +10,11 @@ import { join, relative, sep } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
-import type { DyiFile, DyiJob } from '../../src/domain/index.js';
+import { type DyiFile, type DyiJob, isFinalJobState } from '../../src/domain/index.js';
 import { JobRunner, type JobOutcome, jobRunnerDeps } from '../../src/export/job-runner.js';
 import type { Runtime } from '../../src/runtime.js';
+import type { Cluster } from './cluster.js';
+import { clusterWithWorkers } from './cluster-fixture.js';
 
 const run = promisify(execFile);
 
@@ -125,11 +127,16 @@ export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Runs every job of the export in this process, in id order; returns each job's outcome. */
+/**
+ * Runs every job of the export in this process, in id order; returns each job's outcome. On a
+ * cluster fixture (`cluster-fixture.ts`), the cluster's worker processes run them instead.
+ */
 export async function runExport(
   runtime: Runtime,
   exportId: string,
 ): Promise<Map<string, JobOutcome>> {
+  const cluster = await clusterWithWorkers(runtime);
+  if (cluster) return outcomesOnCluster(runtime, exportId, cluster);
   const runner = new JobRunner(jobRunnerDeps(runtime));
   const outcomes = new Map<string, JobOutcome>();
   for (const jobId of await runtime.metadata.jobs.idsOfExport(exportId)) {
@@ -157,4 +164,38 @@ export async function filesOfExport(runtime: Runtime, exportId: string): Promise
     result.push({ job, files });
   }
   return result;
+}
+
+/** How long the cluster's workers may take to finish an export's jobs, in milliseconds. */
+const CLUSTER_EXPORT_TIMEOUT_MS = 120_000;
+
+/**
+ * Waits for the cluster's workers to end every job of the export; returns each job's outcome,
+ * and throws, as the in-process runner does, for a job that FAILED.
+ */
+async function outcomesOnCluster(
+  runtime: Runtime,
+  exportId: string,
+  cluster: Cluster,
+): Promise<Map<string, JobOutcome>> {
+  const deadline = Date.now() + CLUSTER_EXPORT_TIMEOUT_MS;
+  for (;;) {
+    const jobs = await Promise.all(
+      (await runtime.metadata.jobs.idsOfExport(exportId)).map((id) =>
+        runtime.metadata.jobs.get(id),
+      ),
+    );
+    if (jobs.every((job) => job !== undefined && isFinalJobState(job.state))) {
+      const failed = jobs.find((job) => job?.state === 'FAILED');
+      if (failed) throw new Error(`job ${failed.id} FAILED: ${failed.stateMessage ?? ''}`);
+      return new Map(jobs.map((job) => [job!.id, job!.state as JobOutcome]));
+    }
+    if (Date.now() > deadline) {
+      const states = jobs.map((job) => `${job?.id} ${job?.state}`).join(', ');
+      throw new Error(
+        `the cluster left export ${exportId} unfinished: ${states}\n${cluster.stderr()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -26,6 +26,11 @@ export interface ClusterOptions {
   readonly dataDir: string;
   /** Added to every process's environment: the database, the blob store, engine settings. */
   readonly env?: Record<string, string>;
+  /**
+   * A balancer already started (its URL known before the processes are), which the cluster
+   * then owns and closes; by default the cluster starts its own.
+   */
+  readonly balancer?: RoundRobinBalancer;
 }
 
 export interface Cluster {
@@ -52,7 +57,7 @@ export interface Cluster {
 /** Starts the balancer, the API processes and the workers; resolves once all serve. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { dataDir, env = {} } = options;
-  const balancer = await startBalancer();
+  const balancer = options.balancer ?? (await startBalancer());
   const apis: (ServerProcess & { directUrl: string })[] = [];
   const workers: WorkerProcess[] = [];
   const everyWorker: { slot: number; worker: WorkerProcess }[] = [];

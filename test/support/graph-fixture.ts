@@ -23,6 +23,7 @@ import type { Clock } from '../../src/ports/clock.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import type { RawExportInput } from '../../src/services/export-input.js';
+import { clusterCanRun, startClusterFixture } from './cluster-fixture.js';
 
 export interface GraphFixture {
   readonly app: FastifyInstance;
@@ -43,10 +44,15 @@ export class ManualClock implements Clock {
   }
 }
 
+/**
+ * A fresh data directory with the real runtime and app in this process; in the scale-out run
+ * (`cluster-fixture.ts`), the same backed by a cluster unless `clock` is set.
+ */
 export async function startGraphFixture(
   overrides: ConfigOverrides = {},
   clock?: Clock,
 ): Promise<GraphFixture> {
+  if (clusterCanRun(clock)) return startClusterFixture(overrides);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-test-'));
   const config = loadConfig({}, { dataDir, logLevel: 'silent', ...overrides });
   const runtime = await openRuntime(config, clock ? { clock } : {});
@@ -161,6 +167,7 @@ export async function startListeningFixture(
   overrides: ConfigOverrides = {},
   clock?: Clock,
 ): Promise<ListeningFixture> {
+  if (clusterCanRun(clock)) return startClusterFixture(overrides);
   // The port is free when probed but could be taken before listen(): try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort('127.0.0.1');

@@ -25,7 +25,7 @@ import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { type Cluster, startCluster } from './cluster.js';
 import { clusterStorage, type ClusterStorage } from './cluster-storage.js';
-import { startBalancer } from './round-robin-balancer.js';
+import { BACKEND_HEADER, startBalancer } from './round-robin-balancer.js';
 
 /** Whether this run backs the fixtures with a cluster (the `scale-out` project). */
 export const ON_CLUSTER = process.env.DYI_TEST_ON_CLUSTER === '1';
@@ -189,6 +189,9 @@ async function send(origin: string, injected: InjectOptions | string): Promise<I
     headers,
     ...(body !== undefined && { body: body as string | Buffer }),
   });
+  // What `inject` would not show: the socket's keep-alive and the balancer's own header.
+  delete answer.headers['keep-alive'];
+  delete answer.headers[BACKEND_HEADER];
   const rawPayload = Buffer.from(await answer.body.arrayBuffer());
   const payload = rawPayload.toString('utf8');
   return {

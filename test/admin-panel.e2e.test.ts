@@ -3,6 +3,10 @@
  * workers in a `dyi worker` process of their own (started and stopped by the test, so that an
  * export waits for a cancel deterministically), and headless Chromium clicking through the
  * pages by their labels. Screenshots of every page land in `test-results/screenshots/`.
+ *
+ * With `DYI_TEST_ON_CLUSTER=1` the seeded data is served by 2 API processes behind a
+ * round-robin balancer instead (`support/deployment.ts`), on the storage `DYI_TEST_SCALE_OUT`
+ * names, so each page load and form post is served by the other process than the one before.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,15 +15,17 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.js';
+import { type Deployment, serveSeeded } from './support/deployment.js';
 import { runDyi, spawnDyi } from './support/dyi-cli.js';
-import { type ServerProcess, startServer } from './support/server-process.js';
+import { BACKEND_HEADER } from './support/round-robin-balancer.js';
 
 const EMAIL = 'e2e@acme.test';
 const PASSWORD = 'browser test password';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 
+/** The seeded data dir, made with the CLI on the embedded engine. */
 let dataDir: string;
-let server: ServerProcess;
+let deployment: Deployment;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
@@ -59,12 +65,12 @@ beforeAll(async () => {
     `${PASSWORD}\n`,
   );
   expect(admin.code, admin.stderr).toBe(0);
-  server = await startServer(dataDir, ['--no-workers'], { DYI_SIGN_IN_FAILURE_DELAY_MS: '100' });
+  deployment = await serveSeeded(dataDir, { DYI_SIGN_IN_FAILURE_DELAY_MS: '100' });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
+  await deployment?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -96,7 +102,7 @@ async function newPage(
 }
 
 async function signIn(page: Page): Promise<void> {
-  await page.goto(`${server.baseUrl}/admin`);
+  await page.goto(`${deployment.baseUrl}/admin`);
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -105,7 +111,8 @@ async function signIn(page: Page): Promise<void> {
 
 /** Runs `dyi worker` until `done()` holds, then stops it (SIGTERM) and waits for its exit. */
 async function withWorker(done: () => Promise<boolean>): Promise<void> {
-  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', dataDir], {
+  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', deployment.dataDir], {
+    ...deployment.env,
     DYI_LOG_LEVEL: 'silent',
   });
   const exited = new Promise((resolve) => worker.once('exit', resolve));
@@ -122,7 +129,7 @@ async function withWorker(done: () => Promise<boolean>): Promise<void> {
 }
 
 async function graph(pathAndQuery: string, token: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.baseUrl}${pathAndQuery}`, {
+  const response = await fetch(`${deployment.baseUrl}${pathAndQuery}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   return { status: response.status, body: await response.json() };
@@ -133,6 +140,12 @@ describe('the admin panel in Chromium', () => {
 
   it('creates an integration and a token that the Graph API accepts', async (ctx) => {
     const page = await newPage(ctx);
+    // The API process behind each page (on a cluster, the balancer names it).
+    const servedBy = new Set<string>();
+    page.on('response', (response) => {
+      if (!response.request().isNavigationRequest()) return;
+      servedBy.add(response.headers()[BACKEND_HEADER] ?? 'the one server');
+    });
     await signIn(page);
     await page.getByRole('link', { name: 'Integrations' }).click();
     await screenshot(page, '01-integrations');
@@ -165,6 +178,8 @@ describe('the admin panel in Chromium', () => {
     const community = await graph('/community', token);
     expect(community.status).toBe(200);
     expect(community.body.name).toBe('Browser Co');
+    // Every API process served some of these pages and the forms posted from them.
+    expect(servedBy.size).toBe(deployment.apiProcesses);
     await page.context().close();
   }, 60_000);
 
@@ -267,7 +282,7 @@ describe('the admin panel in Chromium', () => {
     expect(await members.innerText()).not.toContain('find them by name');
     await screenshot(page, '04b-export-form-no-script');
     // Her id, as an admin would read it from the community's data.
-    const found = await page.request.get(`${server.baseUrl}/admin/members.json?q=zo`, {
+    const found = await page.request.get(`${deployment.baseUrl}/admin/members.json?q=zo`, {
       headers: { accept: 'application/json' },
     });
     const zoe = ((await found.json()) as { members: { id: string; name: string }[] }).members.find(
@@ -356,7 +371,7 @@ describe('the admin panel in Chromium', () => {
     await page.getByText('Connection lost, reconnecting…').waitFor({ timeout: 10_000 });
     // The session ends (signed out in another tab); this page must not stay stale.
     const other = await page.context().newPage();
-    await other.goto(`${server.baseUrl}/admin/integrations`);
+    await other.goto(`${deployment.baseUrl}/admin/integrations`);
     await other.getByRole('button', { name: 'Sign out' }).click();
     await other.waitForURL(/\/admin\/sign-in/);
     await page.waitForURL(/\/admin\/sign-in/, { timeout: 20_000 });
@@ -437,7 +452,7 @@ describe('the admin panel in Chromium', () => {
     page.on('request', (request) => {
       if (new URL(request.url()).pathname === '/favicon.ico') problems.push(request.url());
     });
-    await page.goto(`${server.baseUrl}/admin/exports`);
+    await page.goto(`${deployment.baseUrl}/admin/exports`);
     await page.getByLabel('Email').focus();
     await page.keyboard.type(EMAIL);
     await page.keyboard.press('Tab');

@@ -4,17 +4,25 @@
  * Debian's `chromium` (installed by `.ci/run`), started with the flags this machine needs (no
  * sandbox as root; no background connections, which its closed network would refuse). Tests
  * skip without it, but fail under DYI_REQUIRE_SERVICES=1, as CI sets. Screenshots go to
- * `test-results/` (ignored by git) for people to look at.
+ * `test-results/screenshots/` (ignored by git) for people to look at; those of a run on a
+ * cluster (`DYI_TEST_ON_CLUSTER=1`) to its `cluster-<storage>/` folder, beside and not over
+ * the embedded run's.
  */
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { ON_CLUSTER } from './cluster-fixture.js';
+import { SCALE_OUT } from './cluster-storage.js';
 
 /** Where Debian puts Chromium; DYI_CHROMIUM points elsewhere. */
 const CHROMIUM = process.env.DYI_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRE_SERVICES = process.env.DYI_REQUIRE_SERVICES === '1';
 
-export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
+export const SCREENSHOT_DIR = path.resolve(
+  import.meta.dirname,
+  '../../test-results/screenshots',
+  ON_CLUSTER ? `cluster-${SCALE_OUT}` : '',
+);
 
 const FLAGS = [
   '--headless',
@@ -42,7 +50,7 @@ export async function launchBrowser(ctx: {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
 }
 
-/** Saves a full-page screenshot as `test-results/screenshots/<name>.png`. */
+/** Saves a full-page screenshot as `<name>.png` in SCREENSHOT_DIR. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });

@@ -30,8 +30,8 @@ import { BACKEND_HEADER, startBalancer } from './round-robin-balancer.js';
 /** Whether this run backs the fixtures with a cluster (the `scale-out` project). */
 export const ON_CLUSTER = process.env.DYI_TEST_ON_CLUSTER === '1';
 
-/** API and worker processes of every fixture's cluster. */
-const API_PROCESSES = 2;
+/** API and worker processes of every fixture's cluster; `deployment.ts` runs as many APIs. */
+export const API_PROCESSES = 2;
 const WORKER_PROCESSES = 2;
 
 export interface ClusterFixture {

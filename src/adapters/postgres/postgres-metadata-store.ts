@@ -21,7 +21,7 @@
  * above keep what they must answer fast); no BEGIN IMMEDIATE (PostgreSQL locks rows, not the
  * database, and compare-and-set updates order the writers that race).
  */
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
 import type {
   AdminRepository,
@@ -41,13 +41,10 @@ import type {
 } from '../../ports/metadata-store.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
+import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-repositories.js';
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
-import {
-  PostgresIntegrationRepository,
-  PostgresTokenRepository,
-} from './postgres-access-repositories.js';
 import { ChangeNotices } from './postgres-change-notices.js';
 import {
   PostgresCommunityRepository,
@@ -63,6 +60,7 @@ import {
 } from './postgres-database.js';
 import { PostgresExportRepository } from './postgres-export-repository.js';
 import { PostgresFileRepository } from './postgres-file-repository.js';
+import { deleteObjects, newObjectId, newObjectIds } from './postgres-object-ids.js';
 import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
 import { PostgresJobRepository } from './postgres-job-repository.js';
 import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
@@ -78,7 +76,20 @@ export interface PostgresMetadataStoreOptions {
 }
 
 /** The reads and errors of this engine, for the repositories shared with SQLite. */
-const POSTGRES_ENGINE: SqlEngine = { query, queryOne, isUniqueViolation };
+const POSTGRES_ENGINE: SqlEngine = {
+  query,
+  queryOne,
+  isUniqueViolation,
+  // Every read makes new row objects.
+  mapRows: (map) => map,
+  newObjectId,
+  newObjectIds,
+  deleteObjects,
+  forUpdate: (select) => select.forUpdate(),
+  lockTable: async (trx, table) => {
+    await trx.executeQuery(CompiledQuery.raw(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`));
+  },
+};
 
 export class PostgresMetadataStore implements MetadataStore {
   readonly #options: PostgresMetadataStoreOptions;
@@ -108,8 +119,8 @@ export class PostgresMetadataStore implements MetadataStore {
     const db = (): Kysely<PostgresDatabase> => this.#database();
     this.communities = new PostgresCommunityRepository(db);
     this.members = new PostgresMemberRepository(db);
-    this.integrations = new PostgresIntegrationRepository(db);
-    this.tokens = new PostgresTokenRepository(db);
+    this.integrations = new SqlIntegrationRepository(db, POSTGRES_ENGINE);
+    this.tokens = new SqlTokenRepository(db, POSTGRES_ENGINE);
     this.exports = new PostgresExportRepository(db);
     this.jobs = new PostgresJobRepository(db);
     this.files = new PostgresFileRepository(db);

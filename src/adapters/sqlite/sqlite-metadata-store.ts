@@ -9,7 +9,7 @@
  * sit one per file beside this one. Beside the file: `dyi.sqlite-reserve`, space kept so that
  * exports can be deleted on a full disk (`space-reserve.ts`).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
 import type {
   AdminRepository,
@@ -31,19 +31,26 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
+import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-repositories.js';
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { MetadataTables } from '../sql/metadata-tables.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import {
-  SqliteIntegrationRepository,
-  SqliteTokenRepository,
-} from './sqlite-access-repositories.js';
-import {
   SqliteCommunityRepository,
   SqliteMemberRepository,
 } from './sqlite-community-repositories.js';
-import { dataVersion, isUniqueViolation, openSqlite, query, queryOne } from './sqlite-database.js';
+import {
+  dataVersion,
+  deleteObjects,
+  isUniqueViolation,
+  mappedOnce,
+  newObjectId,
+  newObjectIds,
+  openSqlite,
+  query,
+  queryOne,
+} from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
 import { SqliteFileRepository } from './sqlite-file-repository.js';
@@ -75,6 +82,14 @@ const SQLITE_ENGINE: SqlEngine = {
   query: (db, sql, parameters) => query(asFile(db), sql, parameters),
   queryOne: (db, sql, parameters) => queryOne(asFile(db), sql, parameters),
   isUniqueViolation,
+  mapRows: mappedOnce,
+  newObjectId: (db, kind, communityId) => newObjectId(asFile(db), kind, communityId),
+  newObjectIds: (trx, kind, communityId, count) =>
+    newObjectIds(trx as unknown as Transaction<SqliteDatabase>, kind, communityId, count),
+  deleteObjects: (db, ids) => deleteObjects(asFile(db), ids),
+  // A write transaction (BEGIN IMMEDIATE) holds the whole file from its first statement.
+  forUpdate: (select) => select,
+  lockTable: () => Promise.resolve(),
 };
 
 export class SqliteMetadataStore implements MetadataStore {
@@ -102,15 +117,15 @@ export class SqliteMetadataStore implements MetadataStore {
     this.#reserve =
       options.filename === ':memory:' ? undefined : new SpaceReserve(`${options.filename}-reserve`);
     const db = (): Kysely<SqliteDatabase> => this.#database();
+    const tables = (): Kysely<MetadataTables> => asMetadata(this.#database());
     this.communities = new SqliteCommunityRepository(db);
     this.members = new SqliteMemberRepository(db);
-    this.integrations = new SqliteIntegrationRepository(db);
-    this.tokens = new SqliteTokenRepository(db);
+    this.integrations = new SqlIntegrationRepository(tables, SQLITE_ENGINE);
+    this.tokens = new SqlTokenRepository(tables, SQLITE_ENGINE);
     this.exports = new SqliteExportRepository(db, this.#reserve);
     this.jobs = new SqliteJobRepository(db);
     this.files = new SqliteFileRepository(db);
     this.settings = new SqliteSettingsRepository(db);
-    const tables = (): Kysely<MetadataTables> => asMetadata(this.#database());
     this.admins = new SqlAdminRepository(tables, SQLITE_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(tables, SQLITE_ENGINE);
     this.signInCounters = new SqliteSignInCounterRepository(db);

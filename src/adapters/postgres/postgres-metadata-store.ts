@@ -44,6 +44,7 @@ import { toRowId } from '../sql/object-ids.js';
 import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-repositories.js';
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
+import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { ChangeNotices } from './postgres-change-notices.js';
 import {
@@ -66,7 +67,6 @@ import { PostgresJobRepository } from './postgres-job-repository.js';
 import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
 import type { PostgresDatabase } from './postgres-schema.js';
 import { PostgresSettingsRepository } from './postgres-settings-repository.js';
-import { PostgresSignInCounterRepository } from './postgres-sign-in-counter-repository.js';
 
 export interface PostgresMetadataStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -127,7 +127,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.settings = new PostgresSettingsRepository(db);
     this.admins = new SqlAdminRepository(db, POSTGRES_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(db, POSTGRES_ENGINE);
-    this.signInCounters = new PostgresSignInCounterRepository(db);
+    this.signInCounters = new SqlSignInCounterRepository(db, POSTGRES_ENGINE);
     this.imports = new PostgresImportRunRepository(db);
     this.pendingReveals = new SqlPendingRevealRepository(db);
   }

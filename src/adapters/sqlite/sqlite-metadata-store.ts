@@ -35,6 +35,7 @@ import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { MetadataTables } from '../sql/metadata-tables.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
+import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import {
   SqliteCommunityRepository,
@@ -59,7 +60,6 @@ import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
-import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
 import { SpaceReserve } from './space-reserve.js';
 
 export interface SqliteMetadataStoreOptions {
@@ -128,7 +128,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.settings = new SqliteSettingsRepository(db);
     this.admins = new SqlAdminRepository(tables, SQLITE_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(tables, SQLITE_ENGINE);
-    this.signInCounters = new SqliteSignInCounterRepository(db);
+    this.signInCounters = new SqlSignInCounterRepository(tables, SQLITE_ENGINE);
     this.imports = new SqliteImportRunRepository(db);
     this.pendingReveals = new SqlPendingRevealRepository(tables);
   }

@@ -45,6 +45,10 @@ import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
 import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
+import { SqlJobRepository } from '../sql/sql-job-repository.js';
+import { SqlFileRepository } from '../sql/sql-file-repository.js';
+import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
+import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { ChangeNotices } from './postgres-change-notices.js';
 import {
@@ -60,13 +64,9 @@ import {
   queryOne,
 } from './postgres-database.js';
 import { PostgresExportRepository } from './postgres-export-repository.js';
-import { PostgresFileRepository } from './postgres-file-repository.js';
 import { deleteObjects, newObjectId, newObjectIds } from './postgres-object-ids.js';
-import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
-import { PostgresJobRepository } from './postgres-job-repository.js';
 import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
 import type { PostgresDatabase } from './postgres-schema.js';
-import { PostgresSettingsRepository } from './postgres-settings-repository.js';
 
 export interface PostgresMetadataStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -122,13 +122,13 @@ export class PostgresMetadataStore implements MetadataStore {
     this.integrations = new SqlIntegrationRepository(db, POSTGRES_ENGINE);
     this.tokens = new SqlTokenRepository(db, POSTGRES_ENGINE);
     this.exports = new PostgresExportRepository(db);
-    this.jobs = new PostgresJobRepository(db);
-    this.files = new PostgresFileRepository(db);
-    this.settings = new PostgresSettingsRepository(db);
+    this.jobs = new SqlJobRepository(db, POSTGRES_ENGINE);
+    this.files = new SqlFileRepository(db, POSTGRES_ENGINE);
+    this.settings = new SqlSettingsRepository(db, POSTGRES_ENGINE);
     this.admins = new SqlAdminRepository(db, POSTGRES_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(db, POSTGRES_ENGINE);
     this.signInCounters = new SqlSignInCounterRepository(db, POSTGRES_ENGINE);
-    this.imports = new PostgresImportRunRepository(db);
+    this.imports = new SqlImportRunRepository(db, POSTGRES_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(db);
   }
 

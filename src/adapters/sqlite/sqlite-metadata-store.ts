@@ -36,6 +36,10 @@ import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-
 import type { MetadataTables } from '../sql/metadata-tables.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
 import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
+import { SqlJobRepository } from '../sql/sql-job-repository.js';
+import { SqlFileRepository } from '../sql/sql-file-repository.js';
+import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
+import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import {
   SqliteCommunityRepository,
@@ -54,12 +58,8 @@ import {
 } from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
-import { SqliteFileRepository } from './sqlite-file-repository.js';
-import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
-import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
-import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
 import { SpaceReserve } from './space-reserve.js';
 
 export interface SqliteMetadataStoreOptions {
@@ -123,13 +123,13 @@ export class SqliteMetadataStore implements MetadataStore {
     this.integrations = new SqlIntegrationRepository(tables, SQLITE_ENGINE);
     this.tokens = new SqlTokenRepository(tables, SQLITE_ENGINE);
     this.exports = new SqliteExportRepository(db, this.#reserve);
-    this.jobs = new SqliteJobRepository(db);
-    this.files = new SqliteFileRepository(db);
-    this.settings = new SqliteSettingsRepository(db);
+    this.jobs = new SqlJobRepository(tables, SQLITE_ENGINE);
+    this.files = new SqlFileRepository(tables, SQLITE_ENGINE);
+    this.settings = new SqlSettingsRepository(tables, SQLITE_ENGINE);
     this.admins = new SqlAdminRepository(tables, SQLITE_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(tables, SQLITE_ENGINE);
     this.signInCounters = new SqlSignInCounterRepository(tables, SQLITE_ENGINE);
-    this.imports = new SqliteImportRunRepository(db);
+    this.imports = new SqlImportRunRepository(tables, SQLITE_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(tables);
   }
 

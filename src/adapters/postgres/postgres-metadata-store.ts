@@ -121,7 +121,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.members = new PostgresMemberRepository(db);
     this.integrations = new SqlIntegrationRepository(db, POSTGRES_ENGINE);
     this.tokens = new SqlTokenRepository(db, POSTGRES_ENGINE);
-    this.exports = new PostgresExportRepository(db);
+    this.exports = new PostgresExportRepository(db, POSTGRES_ENGINE);
     this.jobs = new SqlJobRepository(db, POSTGRES_ENGINE);
     this.files = new SqlFileRepository(db, POSTGRES_ENGINE);
     this.settings = new SqlSettingsRepository(db, POSTGRES_ENGINE);

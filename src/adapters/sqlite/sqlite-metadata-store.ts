@@ -122,7 +122,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.members = new SqliteMemberRepository(db);
     this.integrations = new SqlIntegrationRepository(tables, SQLITE_ENGINE);
     this.tokens = new SqlTokenRepository(tables, SQLITE_ENGINE);
-    this.exports = new SqliteExportRepository(db, this.#reserve);
+    this.exports = new SqliteExportRepository(tables, SQLITE_ENGINE, this.#reserve);
     this.jobs = new SqlJobRepository(tables, SQLITE_ENGINE);
     this.files = new SqlFileRepository(tables, SQLITE_ENGINE);
     this.settings = new SqlSettingsRepository(tables, SQLITE_ENGINE);

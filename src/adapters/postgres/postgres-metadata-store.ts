@@ -6,9 +6,9 @@
  * Writes: the tables of `postgres-migrations.ts` in the database `url` names (its default
  * schema), with Kysely's `kysely_migration` tables beside them. Every object gets its id from
  * the `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
- * "what is this id" in one indexed read. The repositories sit one per file beside this one,
- * as the SQLite store's do; reads are the fixed SQL texts both engines share, and rows map
- * through the same functions (`../sql/`).
+ * "what is this id" in one indexed read. The repositories are the ones SQLite uses too
+ * (`../sql/`, over POSTGRES_ENGINE), but for exports and members, whose engine-specific
+ * writes and searches extend the shared ones beside this file.
  *
  * The change mark counts the notifications on `dyi_changes` that triggers send at every commit
  * writing a metadata table, and this process's own writes as soon as they complete
@@ -49,12 +49,10 @@ import { SqlJobRepository } from '../sql/sql-job-repository.js';
 import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
+import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { ChangeNotices } from './postgres-change-notices.js';
-import {
-  PostgresCommunityRepository,
-  PostgresMemberRepository,
-} from './postgres-community-repositories.js';
+import { PostgresMemberRepository } from './postgres-member-repository.js';
 import {
   describeDatabaseUrl,
   fromPostgresError,
@@ -117,8 +115,8 @@ export class PostgresMetadataStore implements MetadataStore {
       applicationName: 'dyi-export changes',
     });
     const db = (): Kysely<PostgresDatabase> => this.#database();
-    this.communities = new PostgresCommunityRepository(db);
-    this.members = new PostgresMemberRepository(db);
+    this.communities = new SqlCommunityRepository(db, POSTGRES_ENGINE);
+    this.members = new PostgresMemberRepository(db, POSTGRES_ENGINE);
     this.integrations = new SqlIntegrationRepository(db, POSTGRES_ENGINE);
     this.tokens = new SqlTokenRepository(db, POSTGRES_ENGINE);
     this.exports = new PostgresExportRepository(db, POSTGRES_ENGINE);

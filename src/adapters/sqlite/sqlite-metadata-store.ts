@@ -6,7 +6,9 @@
  * `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
  * "what is this id" for `GET /{id}` in one indexed read. Several processes may share the file:
  * WAL mode with a busy timeout; writes that span rows run in one transaction. The repositories
- * sit one per file beside this one. Beside the file: `dyi.sqlite-reserve`, space kept so that
+ * are the ones PostgreSQL uses too (`../sql/`, over SQLITE_ENGINE), but for exports and
+ * members, whose engine-specific writes and searches extend the shared ones beside this file.
+ * Beside the file: `dyi.sqlite-reserve`, space kept so that
  * exports can be deleted on a full disk (`space-reserve.ts`).
  */
 import type { Kysely, Transaction } from 'kysely';
@@ -40,11 +42,9 @@ import { SqlJobRepository } from '../sql/sql-job-repository.js';
 import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
+import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
-import {
-  SqliteCommunityRepository,
-  SqliteMemberRepository,
-} from './sqlite-community-repositories.js';
+import { SqliteMemberRepository } from './sqlite-member-repository.js';
 import {
   dataVersion,
   deleteObjects,
@@ -116,10 +116,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.#filename = options.filename;
     this.#reserve =
       options.filename === ':memory:' ? undefined : new SpaceReserve(`${options.filename}-reserve`);
-    const db = (): Kysely<SqliteDatabase> => this.#database();
     const tables = (): Kysely<MetadataTables> => asMetadata(this.#database());
-    this.communities = new SqliteCommunityRepository(db);
-    this.members = new SqliteMemberRepository(db);
+    this.communities = new SqlCommunityRepository(tables, SQLITE_ENGINE);
+    this.members = new SqliteMemberRepository(tables, SQLITE_ENGINE);
     this.integrations = new SqlIntegrationRepository(tables, SQLITE_ENGINE);
     this.tokens = new SqlTokenRepository(tables, SQLITE_ENGINE);
     this.exports = new SqliteExportRepository(tables, SQLITE_ENGINE, this.#reserve);

@@ -73,7 +73,7 @@ export interface PostgresMetadataStoreOptions {
   readonly maxConnections?: number;
 }
 
-/** The reads and errors of this engine, for the repositories shared with SQLite. */
+/** What the repositories shared with SQLite need of this engine (see SqlEngine). */
 const POSTGRES_ENGINE: SqlEngine = {
   query,
   queryOne,

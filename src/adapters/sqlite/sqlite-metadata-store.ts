@@ -77,7 +77,7 @@ const asMetadata = (db: Kysely<SqliteDatabase>): Kysely<MetadataTables> =>
 const asFile = (db: Kysely<MetadataTables>): Kysely<SqliteDatabase> =>
   db as unknown as Kysely<SqliteDatabase>;
 
-/** The reads and errors of this engine, for the repositories shared with PostgreSQL. */
+/** What the repositories shared with PostgreSQL need of this engine (see SqlEngine). */
 const SQLITE_ENGINE: SqlEngine = {
   query: (db, sql, parameters) => query(asFile(db), sql, parameters),
   queryOne: (db, sql, parameters) => queryOne(asFile(db), sql, parameters),

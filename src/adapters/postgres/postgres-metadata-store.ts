@@ -6,9 +6,9 @@
  * Writes: the tables of `postgres-migrations.ts` in the database `url` names (its default
  * schema), with Kysely's `kysely_migration` tables beside them. Every object gets its id from
  * the `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
- * "what is this id" in one indexed read. The repositories sit one per file beside this one,
- * as the SQLite store's do; reads are the fixed SQL texts both engines share, and rows map
- * through the same functions (`../sql/`).
+ * "what is this id" in one indexed read. The repositories are the ones SQLite uses too
+ * (`../sql/`, over POSTGRES_ENGINE), but for exports and members, whose engine-specific
+ * writes and searches extend the shared ones beside this file.
  *
  * The change mark counts the notifications on `dyi_changes` that triggers send at every commit
  * writing a metadata table, and this process's own writes as soon as they complete
@@ -21,7 +21,7 @@
  * above keep what they must answer fast); no BEGIN IMMEDIATE (PostgreSQL locks rows, not the
  * database, and compare-and-set updates order the writers that race).
  */
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
 import type {
   AdminRepository,
@@ -41,18 +41,18 @@ import type {
 } from '../../ports/metadata-store.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
+import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-repositories.js';
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
+import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
+import { SqlJobRepository } from '../sql/sql-job-repository.js';
+import { SqlFileRepository } from '../sql/sql-file-repository.js';
+import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
+import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
+import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
-import {
-  PostgresIntegrationRepository,
-  PostgresTokenRepository,
-} from './postgres-access-repositories.js';
 import { ChangeNotices } from './postgres-change-notices.js';
-import {
-  PostgresCommunityRepository,
-  PostgresMemberRepository,
-} from './postgres-community-repositories.js';
+import { PostgresMemberRepository } from './postgres-member-repository.js';
 import {
   describeDatabaseUrl,
   fromPostgresError,
@@ -62,13 +62,9 @@ import {
   queryOne,
 } from './postgres-database.js';
 import { PostgresExportRepository } from './postgres-export-repository.js';
-import { PostgresFileRepository } from './postgres-file-repository.js';
-import { PostgresImportRunRepository } from './postgres-import-run-repository.js';
-import { PostgresJobRepository } from './postgres-job-repository.js';
+import { deleteObjects, newObjectId, newObjectIds } from './postgres-object-ids.js';
 import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
 import type { PostgresDatabase } from './postgres-schema.js';
-import { PostgresSettingsRepository } from './postgres-settings-repository.js';
-import { PostgresSignInCounterRepository } from './postgres-sign-in-counter-repository.js';
 
 export interface PostgresMetadataStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -77,8 +73,21 @@ export interface PostgresMetadataStoreOptions {
   readonly maxConnections?: number;
 }
 
-/** The reads and errors of this engine, for the repositories shared with SQLite. */
-const POSTGRES_ENGINE: SqlEngine = { query, queryOne, isUniqueViolation };
+/** What the repositories shared with SQLite need of this engine (see SqlEngine). */
+const POSTGRES_ENGINE: SqlEngine = {
+  query,
+  queryOne,
+  isUniqueViolation,
+  // Every read makes new row objects.
+  mapRows: (map) => map,
+  newObjectId,
+  newObjectIds,
+  deleteObjects,
+  forUpdate: (select) => select.forUpdate(),
+  lockTable: async (trx, table) => {
+    await trx.executeQuery(CompiledQuery.raw(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`));
+  },
+};
 
 export class PostgresMetadataStore implements MetadataStore {
   readonly #options: PostgresMetadataStoreOptions;
@@ -106,18 +115,18 @@ export class PostgresMetadataStore implements MetadataStore {
       applicationName: 'dyi-export changes',
     });
     const db = (): Kysely<PostgresDatabase> => this.#database();
-    this.communities = new PostgresCommunityRepository(db);
-    this.members = new PostgresMemberRepository(db);
-    this.integrations = new PostgresIntegrationRepository(db);
-    this.tokens = new PostgresTokenRepository(db);
-    this.exports = new PostgresExportRepository(db);
-    this.jobs = new PostgresJobRepository(db);
-    this.files = new PostgresFileRepository(db);
-    this.settings = new PostgresSettingsRepository(db);
+    this.communities = new SqlCommunityRepository(db, POSTGRES_ENGINE);
+    this.members = new PostgresMemberRepository(db, POSTGRES_ENGINE);
+    this.integrations = new SqlIntegrationRepository(db, POSTGRES_ENGINE);
+    this.tokens = new SqlTokenRepository(db, POSTGRES_ENGINE);
+    this.exports = new PostgresExportRepository(db, POSTGRES_ENGINE);
+    this.jobs = new SqlJobRepository(db, POSTGRES_ENGINE);
+    this.files = new SqlFileRepository(db, POSTGRES_ENGINE);
+    this.settings = new SqlSettingsRepository(db, POSTGRES_ENGINE);
     this.admins = new SqlAdminRepository(db, POSTGRES_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(db, POSTGRES_ENGINE);
-    this.signInCounters = new PostgresSignInCounterRepository(db);
-    this.imports = new PostgresImportRunRepository(db);
+    this.signInCounters = new SqlSignInCounterRepository(db, POSTGRES_ENGINE);
+    this.imports = new SqlImportRunRepository(db, POSTGRES_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(db);
   }
 

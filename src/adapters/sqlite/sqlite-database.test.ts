@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { StorageFullError } from '../../domain/index.js';
-import { inTransaction, openSqlite } from './sqlite-database.js';
+import { openSqlite } from './sqlite-database.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
 let dir: string;
@@ -36,16 +36,19 @@ async function capAtCurrentSize(): Promise<void> {
 
 it('fails a transaction that finds no room with StorageFullError, not a failed ROLLBACK', async () => {
   await capAtCurrentSize();
-  const failure = await inTransaction(db, async (trx) => {
-    await sql`INSERT INTO t (x) VALUES (zeroblob(1000000))`.execute(trx);
-  }).catch((error: unknown) => error);
+  const failure = await db
+    .transaction()
+    .execute(async (trx) => {
+      await sql`INSERT INTO t (x) VALUES (zeroblob(1000000))`.execute(trx);
+    })
+    .catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(StorageFullError);
   expect((failure as StorageFullError).message).toMatch(/^Storage is full: /);
   expect((failure as StorageFullError).message).not.toContain('cannot rollback');
   expect(((failure as StorageFullError).cause as { code: string }).code).toBe('SQLITE_FULL');
   // Nothing was written, and the connection takes the next transaction.
   await sql.raw('PRAGMA max_page_count = 1000000').execute(db);
-  await inTransaction(db, async (trx) => {
+  await db.transaction().execute(async (trx) => {
     await sql`INSERT INTO t (x) VALUES (1)`.execute(trx);
   });
   const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db);

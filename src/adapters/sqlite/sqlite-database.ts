@@ -113,6 +113,9 @@ class WriterDialect extends SqliteDialect {
  * a transaction that is still open: on SQLITE_FULL, an I/O error or SQLITE_BUSY mid-statement
  * SQLite may roll the transaction back by itself, and a ROLLBACK then fails with "cannot
  * rollback - no transaction is active", an error that would replace the one that mattered.
+ * A transaction's failures thus come out as ours (the statements throw them): SQLITE_BUSY
+ * after the busy timeout a TransientError, a full disk a StorageFullError, whatever SQLite did
+ * to the transaction meanwhile.
  */
 class ImmediateDriver extends SqliteDriver {
   readonly #writer: Database.Database;
@@ -373,18 +376,6 @@ export async function deleteObjects(db: Db, ids: readonly number[]): Promise<voi
       .where('id', 'in', ids.slice(start, start + INSERT_CHUNK))
       .execute();
   }
-}
-
-/**
- * Runs `fn` in a write transaction (BEGIN IMMEDIATE, see ImmediateDriver). Its failures are
- * ours already: SQLITE_BUSY after the busy timeout is a TransientError, a full disk a
- * StorageFullError, whatever SQLite did to the transaction meanwhile.
- */
-export function inTransaction<T>(
-  db: Kysely<SqliteDatabase>,
-  fn: (trx: Transaction<SqliteDatabase>) => Promise<T>,
-): Promise<T> {
-  return db.transaction().execute(fn);
 }
 
 export function isUniqueViolation(error: unknown): boolean {

@@ -6,10 +6,12 @@
  * `objects` table (one sequence for all kinds, starting at 15 digits), which also answers
  * "what is this id" for `GET /{id}` in one indexed read. Several processes may share the file:
  * WAL mode with a busy timeout; writes that span rows run in one transaction. The repositories
- * sit one per file beside this one. Beside the file: `dyi.sqlite-reserve`, space kept so that
+ * are the ones PostgreSQL uses too (`../sql/`, over SQLITE_ENGINE), but for exports and
+ * members, whose engine-specific writes and searches extend the shared ones beside this file.
+ * Beside the file: `dyi.sqlite-reserve`, space kept so that
  * exports can be deleted on a full disk (`space-reserve.ts`).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
 import type {
   AdminRepository,
@@ -31,28 +33,33 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
+import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-repositories.js';
 import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-repositories.js';
 import type { MetadataTables } from '../sql/metadata-tables.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
+import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
+import { SqlJobRepository } from '../sql/sql-job-repository.js';
+import { SqlFileRepository } from '../sql/sql-file-repository.js';
+import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
+import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
+import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
+import { SqliteMemberRepository } from './sqlite-member-repository.js';
 import {
-  SqliteIntegrationRepository,
-  SqliteTokenRepository,
-} from './sqlite-access-repositories.js';
-import {
-  SqliteCommunityRepository,
-  SqliteMemberRepository,
-} from './sqlite-community-repositories.js';
-import { dataVersion, isUniqueViolation, openSqlite, query, queryOne } from './sqlite-database.js';
+  dataVersion,
+  deleteObjects,
+  isUniqueViolation,
+  mappedOnce,
+  newObjectId,
+  newObjectIds,
+  openSqlite,
+  query,
+  queryOne,
+} from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
-import { SqliteFileRepository } from './sqlite-file-repository.js';
-import { SqliteImportRunRepository } from './sqlite-import-run-repository.js';
-import { SqliteJobRepository } from './sqlite-job-repository.js';
 import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
-import { SqliteSettingsRepository } from './sqlite-settings-repository.js';
-import { SqliteSignInCounterRepository } from './sqlite-sign-in-counter-repository.js';
 import { SpaceReserve } from './space-reserve.js';
 
 export interface SqliteMetadataStoreOptions {
@@ -70,11 +77,19 @@ const asMetadata = (db: Kysely<SqliteDatabase>): Kysely<MetadataTables> =>
 const asFile = (db: Kysely<MetadataTables>): Kysely<SqliteDatabase> =>
   db as unknown as Kysely<SqliteDatabase>;
 
-/** The reads and errors of this engine, for the repositories shared with PostgreSQL. */
+/** What the repositories shared with PostgreSQL need of this engine (see SqlEngine). */
 const SQLITE_ENGINE: SqlEngine = {
   query: (db, sql, parameters) => query(asFile(db), sql, parameters),
   queryOne: (db, sql, parameters) => queryOne(asFile(db), sql, parameters),
   isUniqueViolation,
+  mapRows: mappedOnce,
+  newObjectId: (db, kind, communityId) => newObjectId(asFile(db), kind, communityId),
+  newObjectIds: (trx, kind, communityId, count) =>
+    newObjectIds(trx as unknown as Transaction<SqliteDatabase>, kind, communityId, count),
+  deleteObjects: (db, ids) => deleteObjects(asFile(db), ids),
+  // A write transaction (BEGIN IMMEDIATE) holds the whole file from its first statement.
+  forUpdate: (select) => select,
+  lockTable: () => Promise.resolve(),
 };
 
 export class SqliteMetadataStore implements MetadataStore {
@@ -101,20 +116,19 @@ export class SqliteMetadataStore implements MetadataStore {
     this.#filename = options.filename;
     this.#reserve =
       options.filename === ':memory:' ? undefined : new SpaceReserve(`${options.filename}-reserve`);
-    const db = (): Kysely<SqliteDatabase> => this.#database();
-    this.communities = new SqliteCommunityRepository(db);
-    this.members = new SqliteMemberRepository(db);
-    this.integrations = new SqliteIntegrationRepository(db);
-    this.tokens = new SqliteTokenRepository(db);
-    this.exports = new SqliteExportRepository(db, this.#reserve);
-    this.jobs = new SqliteJobRepository(db);
-    this.files = new SqliteFileRepository(db);
-    this.settings = new SqliteSettingsRepository(db);
     const tables = (): Kysely<MetadataTables> => asMetadata(this.#database());
+    this.communities = new SqlCommunityRepository(tables, SQLITE_ENGINE);
+    this.members = new SqliteMemberRepository(tables, SQLITE_ENGINE);
+    this.integrations = new SqlIntegrationRepository(tables, SQLITE_ENGINE);
+    this.tokens = new SqlTokenRepository(tables, SQLITE_ENGINE);
+    this.exports = new SqliteExportRepository(tables, SQLITE_ENGINE, this.#reserve);
+    this.jobs = new SqlJobRepository(tables, SQLITE_ENGINE);
+    this.files = new SqlFileRepository(tables, SQLITE_ENGINE);
+    this.settings = new SqlSettingsRepository(tables, SQLITE_ENGINE);
     this.admins = new SqlAdminRepository(tables, SQLITE_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(tables, SQLITE_ENGINE);
-    this.signInCounters = new SqliteSignInCounterRepository(db);
-    this.imports = new SqliteImportRunRepository(db);
+    this.signInCounters = new SqlSignInCounterRepository(tables, SQLITE_ENGINE);
+    this.imports = new SqlImportRunRepository(tables, SQLITE_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(tables);
   }
 

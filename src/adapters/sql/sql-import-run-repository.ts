@@ -1,18 +1,21 @@
 /**
  * @module
- * The log of imports in SQLite (table `import_runs`): one row per `dyi import` or seed, with
- * the records it wrote per kind as JSON, or why it failed.
+ * The log of imports (table `import_runs`), the same on SQLite and PostgreSQL: one row per
+ * `dyi import` or seed, with the records it wrote per kind as JSON, or why it failed.
  */
 import type { Kysely } from 'kysely';
 import type { Id, ImportRun } from '../../domain/index.js';
 import type { ImportRunRepository } from '../../ports/metadata-store.js';
-import { importRunReads } from '../sql/metadata-reads.js';
-import { type ImportRunRow, toImportRun } from '../sql/metadata-rows.js';
-import { query } from './sqlite-database.js';
-import type { SqliteDatabase } from './sqlite-schema.js';
+import { importRunReads } from './metadata-reads.js';
+import { type ImportRunRow, toImportRun } from './metadata-rows.js';
+import type { MetadataTables } from './metadata-tables.js';
+import type { SqlEngine } from './sql-engine.js';
 
-export class SqliteImportRunRepository implements ImportRunRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+export class SqlImportRunRepository implements ImportRunRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   async record(run: Omit<ImportRun, 'id'>): Promise<ImportRun> {
     const row = {
@@ -33,7 +36,7 @@ export class SqliteImportRunRepository implements ImportRunRepository {
   }
 
   async latest(communityId: Id, limit: number): Promise<readonly ImportRun[]> {
-    const rows = await query<ImportRunRow>(this.db(), importRunReads.latest, [
+    const rows = await this.engine.query<ImportRunRow>(this.db(), importRunReads.latest, [
       Number(communityId),
       limit,
     ]);

@@ -1,18 +1,24 @@
 /**
  * @module
- * Server-wide settings in SQLite (table `settings`), shared by every process on the file.
+ * Server-wide settings (table `settings`), the same on SQLite and PostgreSQL, shared by every
+ * process on the database.
  */
 import type { Kysely } from 'kysely';
 import type { SettingsRepository } from '../../ports/metadata-store.js';
-import { settingReads } from '../sql/metadata-reads.js';
-import { queryOne } from './sqlite-database.js';
-import type { SqliteDatabase } from './sqlite-schema.js';
+import { settingReads } from './metadata-reads.js';
+import type { MetadataTables } from './metadata-tables.js';
+import type { SqlEngine } from './sql-engine.js';
 
-export class SqliteSettingsRepository implements SettingsRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+export class SqlSettingsRepository implements SettingsRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   async getOrCreate(key: string, create: () => string): Promise<string> {
-    const existing = await queryOne<{ value: string }>(this.db(), settingReads.value, [key]);
+    const existing = await this.engine.queryOne<{ value: string }>(this.db(), settingReads.value, [
+      key,
+    ]);
     if (existing) return existing.value;
     // Another process may insert first; whichever row won is the value for everyone.
     await this.db()
@@ -20,7 +26,7 @@ export class SqliteSettingsRepository implements SettingsRepository {
       .values({ key, value: create() })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    const row = await queryOne<{ value: string }>(this.db(), settingReads.value, [key]);
+    const row = await this.engine.queryOne<{ value: string }>(this.db(), settingReads.value, [key]);
     if (!row) throw new Error(`Setting ${key} vanished right after it was written.`);
     return row.value;
   }

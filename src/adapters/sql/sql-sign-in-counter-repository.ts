@@ -1,23 +1,28 @@
 /**
  * @module
- * The admin panel's counters of wrong passwords in PostgreSQL (table `sign_in_counters`, one
- * row per counter: its account key, client address, failures and the time of the last one).
- * An attempt is counted in one transaction that first locks the table against other counting
- * transactions (SHARE ROW EXCLUSIVE conflicts with itself, not with reads): attempts from every
- * process are judged one after another, and none is let through on a count that another is
- * changing. Row locks would not do: a counter that does not exist yet has no row to lock.
+ * The admin panel's counters of wrong passwords (table `sign_in_counters`, one row per counter:
+ * its account key, client address, failures and the time of the last one), the same on SQLite
+ * and PostgreSQL. An attempt is counted in one transaction that first locks the table against
+ * other counting transactions (`SqlEngine.lockTable`: SQLite's write transaction holds the
+ * file, PostgreSQL's SHARE ROW EXCLUSIVE conflicts with itself, not with reads): attempts from
+ * every process are judged one after another, and none is let through on a count that another
+ * is changing. Row locks would not do: a counter that does not exist yet has no row to lock.
  */
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { lockedForMs, type SignInLockPolicy } from '../../domain/index.js';
 import type {
   SignInCounterKey,
   SignInCounterRepository,
   SignInCounterRule,
 } from '../../ports/metadata-store.js';
-import type { PostgresDatabase } from './postgres-schema.js';
+import type { MetadataTables } from './metadata-tables.js';
+import type { SqlEngine } from './sql-engine.js';
 
-export class PostgresSignInCounterRepository implements SignInCounterRepository {
-  constructor(private readonly db: () => Kysely<PostgresDatabase>) {}
+export class SqlSignInCounterRepository implements SignInCounterRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   async reserve(
     rules: readonly SignInCounterRule[],
@@ -27,9 +32,7 @@ export class PostgresSignInCounterRepository implements SignInCounterRepository 
     return this.db()
       .transaction()
       .execute(async (trx) => {
-        await trx.executeQuery(
-          CompiledQuery.raw('LOCK TABLE sign_in_counters IN SHARE ROW EXCLUSIVE MODE'),
-        );
+        await this.engine.lockTable(trx, 'sign_in_counters');
         // Keeps the table small: unknown emails add rows.
         await trx
           .deleteFrom('sign_in_counters')
@@ -101,7 +104,7 @@ export class PostgresSignInCounterRepository implements SignInCounterRepository 
   }
 }
 
-function counter(trx: Transaction<PostgresDatabase>, key: SignInCounterKey) {
+function counter(trx: Transaction<MetadataTables>, key: SignInCounterKey) {
   return trx
     .selectFrom('sign_in_counters')
     .select(['failures', 'last_failure'])

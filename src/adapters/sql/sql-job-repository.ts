@@ -1,50 +1,59 @@
 /**
  * @module
- * DYI jobs in SQLite (table `dyi_jobs`). State changes are compare-and-set updates, so a
- * cancel and a finishing worker cannot both win.
+ * DYI jobs (table `dyi_jobs`), the same on SQLite and PostgreSQL (`SqlEngine` gives the
+ * engine's reads). State changes are compare-and-set updates, so a cancel and a finishing
+ * worker cannot both win: SQLite runs one write at a time; under PostgreSQL's READ COMMITTED a
+ * second UPDATE of the same row waits for the first to commit and then checks its WHERE again
+ * on the new row.
  */
 import type { Kysely } from 'kysely';
 import type { DyiJob, Id, JobState } from '../../domain/index.js';
 import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { jobReads } from '../sql/metadata-reads.js';
-import type { DyiJobsTable } from '../sql/metadata-tables.js';
-import { keysetPage } from '../sql/keyset-page.js';
-import { toJob as jobFromRow } from '../sql/metadata-rows.js';
-import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
-import { toRowId } from '../sql/object-ids.js';
-import { queryOne, query, mappedOnce } from './sqlite-database.js';
-import type { SqliteDatabase } from './sqlite-schema.js';
+import { jobReads } from './metadata-reads.js';
+import { keysetPage } from './keyset-page.js';
+import { keysetParameters, keysetSql } from './keyset-sql.js';
+import type { DyiJobsTable, MetadataTables } from './metadata-tables.js';
+import { toJob } from './metadata-rows.js';
+import { toRowId } from './object-ids.js';
+import type { SqlEngine } from './sql-engine.js';
 
-const toJob = mappedOnce(jobFromRow);
+export class SqlJobRepository implements JobRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {
+    this.#toJob = engine.mapRows(toJob);
+  }
 
-export class SqliteJobRepository implements JobRepository {
-  constructor(private readonly db: () => Kysely<SqliteDatabase>) {}
+  readonly #toJob: (row: DyiJobsTable) => DyiJob;
 
   async get(id: Id): Promise<DyiJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<DyiJobsTable>(this.db(), jobReads.byId, [rowId]);
-    return row && toJob(row);
+    const row = await this.engine.queryOne<DyiJobsTable>(this.db(), jobReads.byId, [rowId]);
+    return row && this.#toJob(row);
   }
 
   async companyJob(exportId: Id): Promise<DyiJob> {
-    const row = await queryOne<DyiJobsTable>(this.db(), jobReads.companyJob, [Number(exportId)]);
+    const row = await this.engine.queryOne<DyiJobsTable>(this.db(), jobReads.companyJob, [
+      Number(exportId),
+    ]);
     if (!row) throw new Error(`Export ${exportId} has no company job; its rows are inconsistent.`);
-    return toJob(row);
+    return this.#toJob(row);
   }
 
   async listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
     const base = jobReads.userJobsOfExport + (state === undefined ? '' : ' AND state = ?');
     const filters = state === undefined ? [Number(exportId)] : [Number(exportId), state];
     const result = await keysetPage('asc', page, (direction, position, limit) =>
-      query<DyiJobsTable>(
+      this.engine.query<DyiJobsTable>(
         this.db(),
         keysetSql(base, direction, position !== undefined),
         keysetParameters(filters, position, limit),
       ),
     );
-    return { ...result, items: result.items.map(toJob) };
+    return { ...result, items: result.items.map(this.#toJob) };
   }
 
   async transition(id: Id, from: readonly JobState[], change: JobStateChange): Promise<boolean> {
@@ -73,12 +82,14 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async idsOfExport(exportId: Id): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(this.db(), jobReads.idsOfExport, [Number(exportId)]);
+    const rows = await this.engine.query<{ id: number }>(this.db(), jobReads.idsOfExport, [
+      Number(exportId),
+    ]);
     return rows.map((row) => String(row.id));
   }
 
   async unfinishedIds(): Promise<readonly Id[]> {
-    const rows = await query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
+    const rows = await this.engine.query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
     return rows.map((row) => String(row.id));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * @module
- * Integrations and access tokens in PostgreSQL (tables `integrations`, `access_tokens`).
- * Tokens are stored only as SHA-256 hashes; one joined read gives authentication all it needs.
+ * Integrations and access tokens (tables `integrations`, `access_tokens`), the same on SQLite
+ * and PostgreSQL (`SqlEngine` gives the engine's reads, ids and locks). Tokens are stored only
+ * as SHA-256 hashes; one joined read gives authentication all it needs.
  */
 import type { Kysely } from 'kysely';
 import type { AccessTokenRecord, Id, Integration } from '../../domain/index.js';
@@ -11,22 +12,23 @@ import type {
   TokenCredential,
   TokenRepository,
 } from '../../ports/metadata-store.js';
-import { integrationReads, tokenReads } from '../sql/metadata-reads.js';
-import type { AccessTokensTable, IntegrationsTable } from '../sql/metadata-tables.js';
-import { type CredentialRow, toCredential, toIntegration, toToken } from '../sql/metadata-rows.js';
-import { toRowId } from '../sql/object-ids.js';
-import { query, queryOne } from './postgres-database.js';
-import { deleteObjects, newObjectId } from './postgres-object-ids.js';
-import type { PostgresDatabase } from './postgres-schema.js';
+import { integrationReads, tokenReads } from './metadata-reads.js';
+import type { AccessTokensTable, IntegrationsTable, MetadataTables } from './metadata-tables.js';
+import { type CredentialRow, toCredential, toIntegration, toToken } from './metadata-rows.js';
+import { toRowId } from './object-ids.js';
+import type { SqlEngine } from './sql-engine.js';
 
-export class PostgresIntegrationRepository implements IntegrationRepository {
-  constructor(private readonly db: () => Kysely<PostgresDatabase>) {}
+export class SqlIntegrationRepository implements IntegrationRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   create(input: Omit<Integration, 'id'>): Promise<Integration> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
-        const id = await newObjectId(trx, 'integration', input.communityId);
+        const id = await this.engine.newObjectId(trx, 'integration', input.communityId);
         const row: IntegrationsTable = {
           id,
           community_id: Number(input.communityId),
@@ -43,14 +45,18 @@ export class PostgresIntegrationRepository implements IntegrationRepository {
   async get(id: Id): Promise<Integration | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<IntegrationsTable>(this.db(), integrationReads.byId, [rowId]);
+    const row = await this.engine.queryOne<IntegrationsTable>(this.db(), integrationReads.byId, [
+      rowId,
+    ]);
     return row && toIntegration(row);
   }
 
   async list(communityId: Id): Promise<readonly Integration[]> {
-    const rows = await query<IntegrationsTable>(this.db(), integrationReads.ofCommunity, [
-      Number(communityId),
-    ]);
+    const rows = await this.engine.query<IntegrationsTable>(
+      this.db(),
+      integrationReads.ofCommunity,
+      [Number(communityId)],
+    );
     return rows.map(toIntegration);
   }
 
@@ -80,37 +86,38 @@ export class PostgresIntegrationRepository implements IntegrationRepository {
       .transaction()
       .execute(async (trx) => {
         // Locks the integration first: a token created for it meanwhile waits, then fails.
-        const integration = await trx
-          .selectFrom('integrations')
-          .select('id')
-          .where('id', '=', rowId)
-          .forUpdate()
+        const integration = await this.engine
+          .forUpdate(trx.selectFrom('integrations').select('id').where('id', '=', rowId))
           .executeTakeFirst();
         if (!integration) return undefined;
+        // Rows go before the objects rows they reference (foreign keys).
         const tokens = await trx
           .deleteFrom('access_tokens')
           .where('integration_id', '=', rowId)
           .returning(['id', 'revoke_time'])
           .execute();
-        await deleteObjects(
+        await this.engine.deleteObjects(
           trx,
           tokens.map((token) => token.id),
         );
         await trx.deleteFrom('integrations').where('id', '=', rowId).execute();
-        await deleteObjects(trx, [rowId]);
+        await this.engine.deleteObjects(trx, [rowId]);
         return tokens.filter((token) => token.revoke_time === null).length;
       });
   }
 }
 
-export class PostgresTokenRepository implements TokenRepository {
-  constructor(private readonly db: () => Kysely<PostgresDatabase>) {}
+export class SqlTokenRepository implements TokenRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {}
 
   create(token: NewAccessToken): Promise<AccessTokenRecord> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
-        const id = await newObjectId(trx, 'access_token', token.communityId);
+        const id = await this.engine.newObjectId(trx, 'access_token', token.communityId);
         const row: AccessTokensTable = {
           id,
           integration_id: Number(token.integrationId),
@@ -128,19 +135,21 @@ export class PostgresTokenRepository implements TokenRepository {
   }
 
   async findByHash(tokenHash: string): Promise<TokenCredential | undefined> {
-    const row = await queryOne<CredentialRow>(this.db(), tokenReads.credentialByHash, [tokenHash]);
+    const row = await this.engine.queryOne<CredentialRow>(this.db(), tokenReads.credentialByHash, [
+      tokenHash,
+    ]);
     return row && toCredential(row);
   }
 
   async get(id: Id): Promise<AccessTokenRecord | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<AccessTokensTable>(this.db(), tokenReads.byId, [rowId]);
+    const row = await this.engine.queryOne<AccessTokensTable>(this.db(), tokenReads.byId, [rowId]);
     return row && toToken(row);
   }
 
   async list(integrationId: Id): Promise<readonly AccessTokenRecord[]> {
-    const rows = await query<AccessTokensTable>(this.db(), tokenReads.ofIntegration, [
+    const rows = await this.engine.query<AccessTokensTable>(this.db(), tokenReads.ofIntegration, [
       Number(integrationId),
     ]);
     return rows.map(toToken);

@@ -1,27 +1,32 @@
 /**
  * @module
- * File records in PostgreSQL (table `dyi_files`); the bytes are in the BlobStore under
- * `blob_key`.
+ * File records (table `dyi_files`), the same on SQLite and PostgreSQL (`SqlEngine` gives the
+ * engine's reads and ids); the bytes are in the BlobStore under `blob_key`.
  */
 import type { Kysely } from 'kysely';
 import type { DyiFile, Id } from '../../domain/index.js';
 import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
-import { fileReads } from '../sql/metadata-reads.js';
-import { keysetPage } from '../sql/keyset-page.js';
-import { keysetParameters, keysetSql } from '../sql/keyset-sql.js';
-import type { DyiFilesTable } from '../sql/metadata-tables.js';
-import { toFile } from '../sql/metadata-rows.js';
-import { toRowId } from '../sql/object-ids.js';
-import { query, queryOne } from './postgres-database.js';
-import { deleteObjects, newObjectId } from './postgres-object-ids.js';
-import type { PostgresDatabase } from './postgres-schema.js';
+import { fileReads } from './metadata-reads.js';
+import { keysetPage } from './keyset-page.js';
+import { keysetParameters, keysetSql } from './keyset-sql.js';
+import type { DyiFilesTable, MetadataTables } from './metadata-tables.js';
+import { toFile } from './metadata-rows.js';
+import { toRowId } from './object-ids.js';
+import type { SqlEngine } from './sql-engine.js';
 
-export class PostgresFileRepository implements FileRepository {
-  constructor(private readonly db: () => Kysely<PostgresDatabase>) {}
+export class SqlFileRepository implements FileRepository {
+  constructor(
+    private readonly db: () => Kysely<MetadataTables>,
+    private readonly engine: SqlEngine,
+  ) {
+    this.#toFile = engine.mapRows(toFile);
+  }
+
+  readonly #toFile: (row: DyiFilesTable) => DyiFile;
 
   async allocateId(communityId: Id): Promise<Id> {
-    return String(await newObjectId(this.db(), 'dyi_file', communityId));
+    return String(await this.engine.newObjectId(this.db(), 'dyi_file', communityId));
   }
 
   async create(id: Id, file: NewFile): Promise<DyiFile> {
@@ -39,30 +44,32 @@ export class PostgresFileRepository implements FileRepository {
       left_out_count: file.leftOutCount,
     };
     await this.db().insertInto('dyi_files').values(row).execute();
-    return toFile(row);
+    return this.#toFile(row);
   }
 
   async get(id: Id): Promise<DyiFile | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<DyiFilesTable>(this.db(), fileReads.byId, [rowId]);
-    return row && toFile(row);
+    const row = await this.engine.queryOne<DyiFilesTable>(this.db(), fileReads.byId, [rowId]);
+    return row && this.#toFile(row);
   }
 
   async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
     const base = fileReads.ofJob;
     const result = await keysetPage('asc', page, (direction, position, limit) =>
-      query<DyiFilesTable>(
+      this.engine.query<DyiFilesTable>(
         this.db(),
         keysetSql(base, direction, position !== undefined),
         keysetParameters([Number(jobId)], position, limit),
       ),
     );
-    return { ...result, items: result.items.map(toFile) };
+    return { ...result, items: result.items.map(this.#toFile) };
   }
 
   async countByJob(jobId: Id): Promise<number> {
-    const row = await queryOne<{ n: number }>(this.db(), fileReads.countOfJob, [Number(jobId)]);
+    const row = await this.engine.queryOne<{ n: number }>(this.db(), fileReads.countOfJob, [
+      Number(jobId),
+    ]);
     return row?.n ?? 0;
   }
 
@@ -76,7 +83,7 @@ export class PostgresFileRepository implements FileRepository {
           .returning(['id', 'blob_key'])
           .execute();
         files.sort((a, b) => a.id - b.id);
-        await deleteObjects(
+        await this.engine.deleteObjects(
           trx,
           files.map((file) => file.id),
         );

@@ -1,13 +1,54 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The end-to-end tests that run a second time on a scale-out deployment (the `scale-out`
+ * project): the Graph API, the engine, the downloader and the admin panel, each against 2 API
+ * processes behind a round-robin balancer and 2 worker processes (test/support/cluster-fixture.ts),
+ * on the storage DYI_TEST_SCALE_OUT names (PostgreSQL and S3 in CI).
+ */
+export const SCALE_OUT_SUITE = [
+  'test/graph-paging.test.ts',
+  'test/graph-protocol.test.ts',
+  'test/graph-objects.test.ts',
+  'test/graph-budget.test.ts',
+  'test/export-engine.test.ts',
+  'test/export-small-parts.test.ts',
+  'test/admin-exports.test.ts',
+  'test/admin-integrations.test.ts',
+  'test/admin-signed-out.test.ts',
+  'test/admin-community.test.ts',
+  'test/admin-panel.e2e.test.ts',
+  'test/downloader-sdk.test.ts',
+  'test/python-sample.e2e.test.ts',
+  'test/python-sample-export.e2e.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Starts nothing by itself: OpenStack Swift is started by the first test file that needs
-    // it, and stopped here when the run ends (test/support/swift.ts).
-    globalSetup: ['test/support/swift-global-setup.ts'],
+    // The product compiled once for the processes tests start (test/support/dyi-cli.ts); and
+    // OpenStack Swift, started by the first test file that needs it and stopped here when the
+    // run ends (test/support/swift.ts).
+    globalSetup: ['test/support/cli-build-global-setup.ts', 'test/support/swift-global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'embedded', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'scale-out',
+          include: SCALE_OUT_SUITE,
+          env: { DYI_TEST_ON_CLUSTER: '1' },
+          // After the embedded project, not beside it: each file here starts 4 processes.
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -1,7 +1,8 @@
 /**
  * @module
- * The `dyi` command line in a real process, from the TypeScript sources (through tsx), as the
- * end-to-end tests run it.
+ * The `dyi` command line in a real process, as the end-to-end tests run it: compiled once per
+ * test run (`DYI_TEST_CLI`, set by `cli-build-global-setup.ts`), or from the TypeScript sources
+ * through tsx where no build is there (a test file run outside Vitest's global setup).
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -12,7 +13,8 @@ export const DYI_MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts
 
 /** Node's arguments that run `dyi ...args`. */
 export function dyiArgs(args: readonly string[]): string[] {
-  return ['--import', 'tsx', DYI_MAIN, ...args];
+  const compiled = process.env.DYI_TEST_CLI;
+  return compiled ? [compiled, ...args] : ['--import', 'tsx', DYI_MAIN, ...args];
 }
 
 /** Starts `dyi ...args` with `env` on top of this process's environment; stdin is closed. */

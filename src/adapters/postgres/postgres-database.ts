@@ -16,7 +16,6 @@ import {
   type PostgresPool,
   type PostgresPoolClient,
   type QueryResult,
-  type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import { StorageFullError, TransientError } from '../../domain/index.js';
@@ -163,19 +162,6 @@ export function fromPostgresError(error: unknown, location: string): unknown {
 /** PostgreSQL's unique_violation (23505). */
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505';
-}
-
-/** Runs `fn` in one transaction; its failures come out as ours (`fromPostgresError`). */
-export async function inTransaction<DB, T>(
-  db: KyselyType<DB>,
-  location: string,
-  fn: (trx: Transaction<DB>) => Promise<T>,
-): Promise<T> {
-  try {
-    return await db.transaction().execute(fn);
-  } catch (error) {
-    throw fromPostgresError(error, location);
-  }
 }
 
 /** SQL texts with `?` placeholders and the same texts numbered for PostgreSQL (`$1`, `$2`...). */

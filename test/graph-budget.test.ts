@@ -12,6 +12,7 @@ import {
   seedCommunity,
   startGraphFixture,
 } from './support/graph-fixture.js';
+import { UNSHARED_USAGE } from './support/cluster-fixture.js';
 
 const TOO_MUCH = "Please reduce the amount of data you're asking for, then retry your request";
 
@@ -155,7 +156,8 @@ describe('cost in the usage headers and rate limits', () => {
   });
   afterAll(() => fixture.close());
 
-  it('counts an expensive read as many calls, and limits the token by it', async () => {
+  it('counts an expensive read as many calls, and limits the token by it', async (ctx) => {
+    if (UNSHARED_USAGE) ctx.skip(UNSHARED_USAGE);
     const cheap = await graph(fixture.app, 'GET', `/${exportId}`, { token: acme.readToken });
     expect(callPercent(cheap)).toBe(1);
     // 100 jobs × (job + export + 30 jobs) = 3,200 objects: 32 calls of 100 objects.
@@ -202,7 +204,8 @@ describe("a community's budget spent by one read", () => {
   });
   afterAll(() => fixture.close());
 
-  it('says so in X-Business-Use-Case-Usage, and the next call is refused', async () => {
+  it('says so in X-Business-Use-Case-Usage, and the next call is refused', async (ctx) => {
+    if (UNSHARED_USAGE) ctx.skip(UNSHARED_USAGE);
     // 100 jobs × (job + export + 98 jobs) = 10,000 objects: the community's 100 calls.
     const expensive = await graph(
       fixture.app,

@@ -24,11 +24,21 @@ import type { Clock } from '../../src/ports/clock.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { type Cluster, startCluster } from './cluster.js';
-import { clusterStorage, type ClusterStorage } from './cluster-storage.js';
+import { clusterStorage, type ClusterStorage, SCALE_OUT } from './cluster-storage.js';
 import { BACKEND_HEADER, startBalancer } from './round-robin-balancer.js';
 
 /** Whether this run backs the fixtures with a cluster (the `scale-out` project). */
 export const ON_CLUSTER = process.env.DYI_TEST_ON_CLUSTER === '1';
+
+/**
+ * Why this run's API processes cannot share rate limits and usage counts, or undefined when
+ * they share them (one process, or a cluster on PostgreSQL). A cluster on one SQLite data dir
+ * counts in each process's memory, as docs/deployment.md says.
+ */
+export const UNSHARED_USAGE: string | undefined =
+  ON_CLUSTER && SCALE_OUT !== 'postgres'
+    ? `the API processes count usage each in its own memory on ${SCALE_OUT} storage (docs/deployment.md); DYI_TEST_SCALE_OUT=postgres shares it`
+    : undefined;
 
 /** API and worker processes of every fixture's cluster; `deployment.ts` runs as many APIs. */
 export const API_PROCESSES = 2;

@@ -1,6 +1,8 @@
 /**
  * Every row of the error table in GRAPH-API.md, over HTTP: status, code, subcode, type,
- * is_transient, the trace id in body and header, and the extra headers some rows carry.
+ * is_transient, the trace id in body and header, and the extra headers some rows carry. The
+ * tests with the default settings share one server; those with settings, a clock or a process
+ * of their own start their own.
  */
 import { createHmac } from 'node:crypto';
 import Database from 'better-sqlite3';

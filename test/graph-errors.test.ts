@@ -1,12 +1,15 @@
 /**
  * Every row of the error table in GRAPH-API.md, over HTTP: status, code, subcode, type,
- * is_transient, the trace id in body and header, and the extra headers some rows carry.
+ * is_transient, the trace id in body and header, and the extra headers some rows carry. The
+ * tests with the default settings share one server; those with settings, a clock or a process
+ * of their own start their own.
  */
 import { createHmac } from 'node:crypto';
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ON_CLUSTER } from './support/cluster-fixture.js';
 import {
   createExport,
   type GraphAnswer,
@@ -15,21 +18,54 @@ import {
   ManualClock,
   seedCommunity,
   startGraphFixture,
+  startInProcessFixture,
 } from './support/graph-fixture.js';
 
-let fixture: GraphFixture | undefined;
+/** The fixture of the tests with the default settings, started by the first that needs it. */
+let shared: Promise<GraphFixture> | undefined;
+/** The fixture of the test running now, when it needs settings or a process of its own. */
+let own: GraphFixture | undefined;
 
 afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
+  await own?.close();
+  own = undefined;
 });
 
-async function start(
-  overrides: Parameters<typeof startGraphFixture>[0] = {},
+afterAll(async () => {
+  await (await shared)?.close();
+});
+
+/**
+ * A server with the default settings, shared by the tests that use one: each makes its own
+ * community, tokens and exports, so none sees what another did.
+ */
+function start(): Promise<GraphFixture> {
+  return (shared ??= startGraphFixture());
+}
+
+/** A server of the test's own, with its settings and clock. */
+async function startOwn(
+  overrides: Parameters<typeof startGraphFixture>[0],
   clock?: ManualClock,
 ): Promise<GraphFixture> {
-  fixture = await startGraphFixture(overrides, clock);
-  return fixture;
+  own = await startGraphFixture(overrides, clock);
+  return own;
+}
+
+/**
+ * The answer to `call` once a revocation made just before has reached the server: at once in
+ * one process; on a cluster, a token revoked through one process is refused by every other
+ * within a second (docs/deployment.md), so the call is repeated, as a client would, until it
+ * is refused or that second has passed.
+ */
+async function afterRevocation(call: () => Promise<GraphAnswer>): Promise<GraphAnswer> {
+  const deadline = Date.now() + 1_000;
+  let answer = await call();
+  while (ON_CLUSTER && answer.status === 200 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    answer = await call();
+  }
+  return answer;
 }
 
 function expectGraphError(
@@ -73,7 +109,9 @@ describe('error table', () => {
     const acme = await seedCommunity(runtime, 'Acme');
     expect((await graph(app, 'GET', '/community', { token: acme.readToken })).status).toBe(200);
     await runtime.access.revokeToken(acme.readToken);
-    const answer = await graph(app, 'GET', '/community', { token: acme.readToken });
+    const answer = await afterRevocation(() =>
+      graph(app, 'GET', '/community', { token: acme.readToken }),
+    );
     expectGraphError(answer, { status: 400, code: 190, subcode: 452, type: 'OAuthException' });
     expect(answer.body.error.message).toMatch(/revoked/);
     expect(answer.headers['www-authenticate']).toContain('invalid_token');
@@ -134,7 +172,7 @@ describe('error table', () => {
 
   it('bad appsecret_proof: 400, code 100; a right one passes, plain and timed', async () => {
     const clock = new ManualClock();
-    const { app, runtime } = await start({}, clock);
+    const { app, runtime } = await startOwn({}, clock);
     const acme = await seedCommunity(runtime, 'Acme');
     const integration = await runtime.metadata.integrations.get(acme.integrationId);
     const secret = integration?.appSecret ?? '';
@@ -227,7 +265,10 @@ describe('error table', () => {
 
   it('rate limit per token: 403, code 4, transient, until the window passes', async () => {
     const clock = new ManualClock();
-    const { app, runtime } = await start({ rateLimitCalls: 3, rateLimitWindowSeconds: 60 }, clock);
+    const { app, runtime } = await startOwn(
+      { rateLimitCalls: 3, rateLimitWindowSeconds: 60 },
+      clock,
+    );
     const acme = await seedCommunity(runtime, 'Acme');
     const usages: unknown[] = [];
     for (let i = 0; i < 3; i++) {
@@ -247,7 +288,7 @@ describe('error table', () => {
 
   it('rate limit per endpoint: 403, code 613 for too many exports created', async () => {
     const clock = new ManualClock();
-    const { app, runtime } = await start({ createExportLimit: 1 }, clock);
+    const { app, runtime } = await startOwn({ createExportLimit: 1 }, clock);
     const acme = await seedCommunity(runtime, 'Acme');
     const create = (): Promise<GraphAnswer> =>
       graph(app, 'POST', '/community/work_dyi_jobs', {
@@ -265,8 +306,10 @@ describe('error table', () => {
     expect(await runtime.exports.count(acme.community.id)).toBe(1);
   });
 
+  // In this process on every run: the lock is taken on this process's own SQLite file.
   it('transient server fault: 503, code 2, when the database stays locked', async () => {
-    const { app, runtime, dataDir } = await start();
+    own = await startInProcessFixture();
+    const { app, runtime, dataDir } = own;
     const acme = await seedCommunity(runtime, 'Acme');
     const other = new Database(path.join(dataDir, 'dyi.sqlite'));
     try {
@@ -283,8 +326,10 @@ describe('error table', () => {
     expect(await runtime.exports.count(acme.community.id)).toBe(0);
   }, 20_000);
 
+  // In this process on every run: the store that fails is the one this process closes.
   it('bug: 500, code 1, no detail for the client', async () => {
-    const { app, runtime } = await start();
+    own = await startInProcessFixture();
+    const { app, runtime } = own;
     const acme = await seedCommunity(runtime, 'Acme');
     await runtime.metadata.close();
     const answer = await graph(app, 'GET', '/community', { token: acme.readToken });

@@ -2,8 +2,6 @@
  * Writes through the Graph API: creating exports (every parameter validated, the plan of one
  * company job and one job per member), idempotency, cancel and delete.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_TYPES } from '../src/domain/index.js';
 import {
@@ -246,12 +244,13 @@ describe('DELETE /{id}', () => {
       token: acme.readToken,
     });
     const url = localPath(listed.body.data[0].download_url as string);
-    const blobPath = path.join(fixture.dataDir, 'blobs', file?.blobKey ?? 'missing');
-    expect(existsSync(blobPath)).toBe(true);
+    // The blob store the server uses: the data dir's blobs/, or the cluster's bucket.
+    const blobKey = file?.blobKey ?? 'missing';
+    expect(await fixture.runtime.blobs.stat(blobKey)).toEqual({ size: 13 });
 
     const answer = await graph(fixture.app, 'DELETE', `/${made.id}`, { token: acme.manageToken });
     expect(answer.body).toEqual({ success: true });
-    expect(existsSync(blobPath)).toBe(false);
+    expect(await fixture.runtime.blobs.stat(blobKey)).toBeUndefined();
     for (const id of [made.id, company.id, file?.id]) {
       const gone = await graph(fixture.app, 'GET', `/${id}`, { token: acme.readToken });
       expect(gone.body.error.error_subcode).toBe(33);

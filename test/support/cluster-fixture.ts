@@ -13,12 +13,14 @@
  * make communities, tokens and exports with it as before, and the cluster sees them. The
  * fixture's `app` is the in-process app except for `inject`, which sends the request over HTTP
  * through the balancer and answers in `inject`'s shape, so every `inject` of a test is served
- * by the cluster. A test that sets its own clock (a `ManualClock`) cannot share it with other
- * processes; such fixtures stay in-process (`clusterCanRun`).
+ * by the cluster (but for a request HTTP cannot carry, see `send`). A test that sets its own
+ * clock (a `ManualClock`) cannot share it with other processes; such fixtures stay in-process
+ * (`clusterCanRun`), as do those of `startInProcessFixture`, for what only one process's own
+ * stores can show.
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { request } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import { ENVIRONMENT, loadConfig, type ConfigOverrides, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
@@ -163,15 +165,25 @@ function environmentOf(overrides: ConfigOverrides): Record<string, string> {
 function withInjectOver(app: FastifyInstance, origin: string): FastifyInstance {
   return new Proxy(app, {
     get(target, property) {
-      if (property === 'inject') return (options: InjectOptions | string) => send(origin, options);
+      if (property === 'inject') {
+        return (options: InjectOptions | string) => send(origin, options, target);
+      }
       const value: unknown = Reflect.get(target, property);
       return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
     },
   });
 }
 
-/** One `inject` request sent over HTTP; the answer in `inject`'s shape. */
-async function send(origin: string, injected: InjectOptions | string): Promise<InjectResponse> {
+/**
+ * One `inject` request sent over HTTP; the answer in `inject`'s shape. A request that HTTP
+ * cannot carry at all (a header value with control characters or characters beyond Latin-1,
+ * which the client refuses to send) is injected into `app`, this process's own, instead.
+ */
+async function send(
+  origin: string,
+  injected: InjectOptions | string,
+  app: FastifyInstance,
+): Promise<InjectResponse> {
   const options: InjectOptions = typeof injected === 'string' ? { url: injected } : injected;
   const target = new URL(urlOf(options), origin);
   const query = options.query;
@@ -194,15 +206,29 @@ async function send(origin: string, injected: InjectOptions | string): Promise<I
     body = JSON.stringify(body);
     headers['content-type'] ??= 'application/json';
   }
-  const answer = await request(target, {
-    method: (options.method ?? 'GET') as 'GET',
-    headers,
-    ...(body !== undefined && { body: body as string | Buffer }),
-  });
+  // A connection of its own, as each `inject` stands alone: no request goes out on a socket
+  // that an earlier one left mid-way (a refused body the server did not read to the end).
+  const connection = new Client(origin);
+  let answer: Dispatcher.ResponseData;
+  let rawPayload: Buffer;
+  try {
+    answer = await connection.request({
+      origin,
+      path: target.pathname + target.search,
+      method: options.method ?? 'GET',
+      headers,
+      ...(body !== undefined && { body: body as string | Buffer }),
+    });
+    rawPayload = Buffer.from(await answer.body.arrayBuffer());
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') return app.inject(options);
+    throw error;
+  } finally {
+    await connection.destroy();
+  }
   // What `inject` would not show: the socket's keep-alive and the balancer's own header.
   delete answer.headers['keep-alive'];
   delete answer.headers[BACKEND_HEADER];
-  const rawPayload = Buffer.from(await answer.body.arrayBuffer());
   const payload = rawPayload.toString('utf8');
   return {
     statusCode: answer.statusCode,

@@ -53,6 +53,18 @@ export async function startGraphFixture(
   clock?: Clock,
 ): Promise<GraphFixture> {
   if (clusterCanRun(clock)) return startClusterFixture(overrides);
+  return startInProcessFixture(overrides, clock);
+}
+
+/**
+ * The fixture in this process in every run, the scale-out one included: for a test about what
+ * only one process's own stores can show (a lock held on its SQLite file, a store it closes),
+ * which a cluster's processes, on their own connections, never see.
+ */
+export async function startInProcessFixture(
+  overrides: ConfigOverrides = {},
+  clock?: Clock,
+): Promise<GraphFixture> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-test-'));
   const config = loadConfig({}, { dataDir, logLevel: 'silent', ...overrides });
   const runtime = await openRuntime(config, clock ? { clock } : {});

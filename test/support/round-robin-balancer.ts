@@ -52,7 +52,9 @@ export async function startBalancer(): Promise<RoundRobinBalancer> {
   let next = 0;
   const served: ServedRequest[] = [];
 
-  const server = http.createServer((incoming, outgoing) => {
+  // Room for request lines and headers past the API processes' own limit (16 kB), so that
+  // they, not the balancer, refuse those too long, with their Graph error.
+  const server = http.createServer({ maxHeaderSize: 64 * 1024 }, (incoming, outgoing) => {
     if (backends.length === 0) {
       outgoing.writeHead(503, { 'content-type': 'text/plain' }).end('no backends yet');
       return;

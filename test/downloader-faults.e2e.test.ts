@@ -63,6 +63,16 @@ beforeAll(async () => {
   });
   token = (await runtime.access.createToken(integration.id, ['read_company_data_exports'])).token;
 
+  // One large company file to catch mid-download, small user files around it. Made before any
+  // worker runs (the scale-out run's start with runExport below), so that none takes these jobs.
+  const forKill = await createExport(runtime, seeded.communityId);
+  for (const job of await jobsOf(runtime, forKill.id)) {
+    const contents =
+      job.jobType === 'COMPANY' ? [randomBytes(BIG_FILE_BYTES)] : [randomBytes(9000)];
+    await completeJobWithFiles(runtime, job, contents);
+  }
+  killExportId = forKill.id;
+
   const engineMade = await runtime.exports.create(seeded.communityId, {
     data_types: DATA_TYPES.join(','),
     dyi_format: 'JSON',
@@ -72,16 +82,7 @@ beforeAll(async () => {
   });
   await runExport(runtime, engineMade.id);
   faultsExportId = engineMade.id;
-
-  // One large company file to catch mid-download, small user files around it.
-  const forKill = await createExport(runtime, seeded.communityId);
-  for (const job of await jobsOf(runtime, forKill.id)) {
-    const contents =
-      job.jobType === 'COMPANY' ? [randomBytes(BIG_FILE_BYTES)] : [randomBytes(9000)];
-    await completeJobWithFiles(runtime, job, contents);
-  }
-  killExportId = forKill.id;
-}, 60_000);
+});
 
 afterAll(async () => {
   await fixture?.close();

@@ -76,7 +76,7 @@ describe('dyi download at a terminal', () => {
     ).id;
     await runExport(runtime, exportId);
     out = await mkdtemp(path.join(tmpdir(), 'dyi-terminal-'));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fixture?.close();

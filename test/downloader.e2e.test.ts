@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunity as seedSynthetic } from '../src/content/seed-community.js';
 import { filesOfExport, type JobFiles, runExport } from './support/archives.js';
+import { type ClusterFixture, ON_CLUSTER } from './support/cluster-fixture.js';
 import { tokensFor } from './support/export-scenarios.js';
 import {
   completeJobWithFiles,
@@ -43,13 +44,32 @@ function layoutPath(out: string, exportId: string, job: JobFiles['job'], name: s
   return path.join(out, exportId, owner, name);
 }
 
+/**
+ * How many GETs of download URLs the fixture's server has been sent so far: counted by the
+ * in-process server, or by the cluster's balancer that every request of the scale-out run
+ * passes.
+ */
+function fileRequestCounter(fixture: ListeningFixture): () => number {
+  const isFileGet = (request: { method?: string; url?: string }): boolean =>
+    request.method === 'GET' && (request.url?.startsWith('/dyi-files/') ?? false);
+  if (ON_CLUSTER) {
+    const { balancer } = (fixture as ClusterFixture).cluster;
+    return () => balancer.served().filter(isFileGet).length;
+  }
+  let count = 0;
+  fixture.app.server.on('request', (request: { method?: string; url?: string }) => {
+    if (isFileGet(request)) count++;
+  });
+  return () => count;
+}
+
 describe('dyi download and dyi list against a seeded community', () => {
   let fixture: ListeningFixture;
   let token: string;
   let exportId: string;
   let out: string;
-  /** GETs of download URLs the server has answered. */
-  let fileRequests = 0;
+  /** GETs of download URLs the server (the cluster's balancer, in the scale-out run) answered. */
+  let fileRequests: () => number;
 
   beforeAll(async () => {
     fixture = await startListeningFixture({ maxPartBytes: 64 * 1024 });
@@ -63,9 +83,7 @@ describe('dyi download and dyi list against a seeded community', () => {
       })
     ).id;
     await runExport(runtime, exportId);
-    fixture.app.server.on('request', (request: { method?: string; url?: string }) => {
-      if (request.method === 'GET' && request.url?.startsWith('/dyi-files/')) fileRequests++;
-    });
+    fileRequests = fileRequestCounter(fixture);
     out = await mkdtemp(path.join(tmpdir(), 'dyi-download-'));
   });
 
@@ -96,7 +114,7 @@ describe('dyi download and dyi list against a seeded community', () => {
     expect(all[0]).toMatchObject({ event: 'start', files: expected.length });
     expect(all.filter((e) => e.event === 'file-done')).toHaveLength(expected.length);
     expect(all.at(-1)).toMatchObject({ event: 'summary', ok: true, failed: 0 });
-    expect(fileRequests).toBe(expected.length);
+    expect(fileRequests()).toBe(expected.length);
     const state = await readFile(path.join(out, '.dyi-download-state.json'), 'utf8');
     expect(state).not.toContain(token);
     expect(Object.keys(JSON.parse(state).files)).toHaveLength(expected.length);
@@ -130,13 +148,13 @@ describe('dyi download and dyi list against a seeded community', () => {
       files.map(({ file }) => layoutPath(out, exportId, job, file.name)),
     );
     const mtimes = await Promise.all(paths.map(async (p) => (await stat(p)).mtimeMs));
-    const before = fileRequests;
+    const before = fileRequests();
     const run = await runDyi(['download', '--out', out, '--json', '--token', token, ...common()]);
     expect(run.code).toBe(0);
     const all = events(run);
     expect(all.filter((e) => e.event === 'file-skipped')).toHaveLength(paths.length);
     expect(all.at(-1)).toMatchObject({ event: 'summary', ok: true, done: 0, bytes_transferred: 0 });
-    expect(fileRequests).toBe(before);
+    expect(fileRequests()).toBe(before);
     expect(await Promise.all(paths.map(async (p) => (await stat(p)).mtimeMs))).toEqual(mtimes);
   }, 30_000);
 
@@ -157,14 +175,14 @@ describe('dyi download and dyi list against a seeded community', () => {
     await runExport(fixture.runtime, added.id);
     const addedFiles = (await filesOfExport(fixture.runtime, added.id)).flatMap((j) => j.files);
 
-    const before = fileRequests;
+    const before = fileRequests();
     const run = await runDyi(['download', '--out', out, '--json', '--token', token, ...common()]);
     expect(run.code).toBe(0);
     const done = events(run).filter((e) => e.event === 'file-done');
     expect(done.map((e) => e.file_id).sort()).toEqual(
       [damaged.file.id, ...addedFiles.map((f) => f.file.id)].sort(),
     );
-    expect(fileRequests - before).toBe(done.length);
+    expect(fileRequests() - before).toBe(done.length);
     expect(sha256(await readFile(local))).toBe(damaged.file.sha256);
   }, 30_000);
 
@@ -214,6 +232,7 @@ describe('dyi download and dyi list against a seeded community', () => {
 
 describe('paging at depth', () => {
   const USERS = 250;
+  const JOBS_AT_ONCE = 10;
   let fixture: ListeningFixture;
   let token: string;
   const expected = new Set<string>();
@@ -225,16 +244,20 @@ describe('paging at depth', () => {
     token = seeded.readToken;
     for (let e = 0; e < 3; e++) {
       const made = await createExport(runtime, seeded.community.id);
-      const jobs = await jobsOf(runtime, made.id);
-      for (const [index, job] of jobs.entries()) {
-        // The company job of the first export, and one user job of the second, have more files
-        // than a page holds (the user job's first page comes expanded with the job).
-        const many = (job.jobType === 'COMPANY' && e === 0) || (e === 1 && index === 7);
-        const count = many ? 30 : 1;
-        const contents = Array.from({ length: count }, (_, i) => `${job.id}:${i}`);
-        for (const file of await completeJobWithFiles(runtime, job, contents)) {
-          expected.add(file.id);
-        }
+      const jobs = [...(await jobsOf(runtime, made.id)).entries()];
+      // Several jobs at a time: on S3 each file is a round trip of its own.
+      for (let from = 0; from < jobs.length; from += JOBS_AT_ONCE) {
+        const batch = jobs.slice(from, from + JOBS_AT_ONCE).map(async ([index, job]) => {
+          // The company job of the first export, and one user job of the second, have more
+          // files than a page holds (the user job's first page comes expanded with the job).
+          const many = (job.jobType === 'COMPANY' && e === 0) || (e === 1 && index === 7);
+          const count = many ? 30 : 1;
+          const contents = Array.from({ length: count }, (_, i) => `${job.id}:${i}`);
+          for (const file of await completeJobWithFiles(runtime, job, contents)) {
+            expected.add(file.id);
+          }
+        });
+        await Promise.all(batch);
       }
     }
   }, 120_000);

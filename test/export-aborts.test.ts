@@ -10,7 +10,6 @@
  * - FAILED: a job whose media file is missing throws on every attempt; the worker retries it
  *   after 1 s, then 4 s (on the queue's clock, which the test holds), then marks it FAILED.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES, type DyiFile } from '../src/domain/index.js';
@@ -19,12 +18,11 @@ import type { JobOutcome } from '../src/export/job-runner.js';
 import { runExport } from './support/archives.js';
 import {
   addBulkyMember,
-  filesUnder,
-  jobBlobsOnDisk,
+  blobsUnder,
   memberRecordOf,
   recordingRunner,
-  tempBlobsOnDisk,
   tokensFor,
+  unfinishedBlobWrites,
   waitFor,
 } from './support/export-scenarios.js';
 import {
@@ -144,7 +142,10 @@ class ExportApi {
   }
 }
 
-/** Asserts that a job has no file rows and no bytes on disk, and that no upload is half done. */
+/**
+ * Asserts that a job has no file rows and no bytes in the blob store (the blob directory, or
+ * the cluster's bucket), and that no upload is half done.
+ */
 async function expectNothingLeft(
   fixture: GraphFixture,
   api: ExportApi,
@@ -153,8 +154,8 @@ async function expectNothingLeft(
   stored: readonly DyiFile[] = [],
 ): Promise<void> {
   expect(await api.files(jobId)).toEqual([]);
-  expect(await jobBlobsOnDisk(fixture.dataDir, exportId, jobId)).toEqual([]);
-  expect(await tempBlobsOnDisk(fixture.dataDir)).toEqual([]);
+  expect(await blobsUnder(fixture, `exports/${exportId}/${jobId}/`)).toEqual([]);
+  expect(await unfinishedBlobWrites(fixture)).toEqual([]);
   for (const file of stored.filter((file) => file.jobId === jobId)) {
     expect(await api.exists(file.id), `file ${file.id} was removed`).toBe(false);
     expect(await fixture.runtime.blobs.stat(file.blobKey)).toBeUndefined();
@@ -171,7 +172,7 @@ describe('with the default job size limit', () => {
     fixture = await startGraphFixture({ maxPartBytes: 1.5 * MIB });
     communityId = (await seedCommunity(fixture.runtime, { users: 4, seed: 21 })).communityId;
     api = new ExportApi(fixture, await tokensFor(fixture.runtime, communityId));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fixture?.close();
@@ -203,6 +204,25 @@ describe('with the default job size limit', () => {
       is_completed: true,
       abort_reason: 'TARGET_NOT_VISIBLE',
     });
+  });
+});
+
+// A fixture of its own, on which no worker runs (in the scale-out run, the first describe's
+// runExport started the cluster's workers, which would take this job too): the job runs here,
+// in the test's own runner, and the cancel reaches it from an API process through the store.
+describe('cancelling an export while its job runs', () => {
+  let fixture: GraphFixture;
+  let api: ExportApi;
+  let communityId: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: 1.5 * MIB });
+    communityId = (await fixture.runtime.communities.create('Cancelled While Running')).id;
+    api = new ExportApi(fixture, await tokensFor(fixture.runtime, communityId));
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
   });
 
   it('stops a running job within 2 s of a cancel through the API and removes its parts', async () => {
@@ -322,8 +342,8 @@ describe('deleting an export while its job runs', () => {
       expect(await api.exists(file.id), `file ${file.id}`).toBe(false);
       expect(await fixture.runtime.blobs.stat(file.blobKey)).toBeUndefined();
     }
-    expect(await filesUnder(path.join(fixture.dataDir, 'blobs', 'exports', exportId))).toEqual([]);
-    expect(await tempBlobsOnDisk(fixture.dataDir)).toEqual([]);
+    expect(await blobsUnder(fixture, `exports/${exportId}/`)).toEqual([]);
+    expect(await unfinishedBlobWrites(fixture)).toEqual([]);
   });
 });
 

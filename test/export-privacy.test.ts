@@ -59,7 +59,7 @@ describe('a phone photo in an export', () => {
       contentType: 'image/jpeg',
       file: photo,
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fixture.close();

@@ -51,10 +51,12 @@ export interface ClusterFixture {
   readonly runtime: Runtime;
   readonly config: Config;
   readonly dataDir: string;
-  /** The balancer's origin, also every API process's public URL. */
+  /** The balancer's origin, also every API process's public URL unless `publicUrl` is set. */
   readonly baseUrl: string;
   readonly port: number;
   readonly cluster: Cluster;
+  /** Where the cluster keeps its data: what a test reads to see which blobs are left. */
+  readonly storage: ClusterStorage;
   close(): Promise<void>;
 }
 
@@ -100,13 +102,14 @@ export async function startClusterFixture(
       ...overrides,
       dataDir: storage.dataDir,
       logLevel: 'silent',
-      publicUrl: balancer.url,
+      publicUrl: overrides.publicUrl ?? balancer.url,
     });
     runtime = await openRuntime(config);
     cluster = await startCluster({
       apis: API_PROCESSES,
       workers: 0,
       balancer,
+      publicUrl: config.publicUrl,
       dataDir: storage.dataDir,
       env: { ...storage.env, ...environmentOf(overrides) },
     });
@@ -142,6 +145,7 @@ async function fixtureOver(
     baseUrl: cluster.url,
     port: Number(new URL(cluster.url).port),
     cluster,
+    storage,
     async close() {
       await cluster.stop();
       await app.close();

@@ -31,6 +31,11 @@ export interface ClusterOptions {
    * then owns and closes; by default the cluster starts its own.
    */
   readonly balancer?: RoundRobinBalancer;
+  /**
+   * The API processes' public URL (in their `download_url` and paging links): the balancer's
+   * unless set, as by a test that puts a proxy of its own in front of the balancer.
+   */
+  readonly publicUrl?: string;
 }
 
 export interface Cluster {
@@ -91,7 +96,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     // One at a time: on two busy cores, processes started together can each miss their
     // start-up deadline, and starting them in turn takes hardly longer.
     for (let i = 0; i < (options.apis ?? 2); i++) {
-      apis.push(await startApi(dataDir, balancer.url, env));
+      apis.push(await startApi(dataDir, options.publicUrl ?? balancer.url, env));
     }
     balancer.setBackends(apis.map((api) => api.directUrl));
     for (let i = 0; i < (options.workers ?? 2); i++) await startWorkerIn(i);
@@ -102,7 +107,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   return cluster;
 }
 
-/** `dyi serve --no-workers` on a port of its own, with the balancer as its public URL. */
+/** `dyi serve --no-workers` on a port of its own, with `publicUrl` (the balancer's, or a proxy's). */
 async function startApi(
   dataDir: string,
   publicUrl: string,

@@ -3,8 +3,8 @@
  * Building blocks of the engine's end-to-end tests: tokens for a community made by
  * `seedCommunity`, a member whose job is large enough to be caught mid-run, a JobRunner that
  * lists the files it stored (to check they are gone after an abort), a member with many text
- * posts (for small parts), what a job left in the blob
- * directory, and polling a condition with a deadline instead of sleeping.
+ * posts (for small parts), what a job left in the blob store (the blob directory, or a
+ * cluster's bucket), and polling a condition with a deadline instead of sleeping.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { JobRunner, jobRunnerDeps } from '../../src/export/job-runner.js';
 import { blobKeyForMedia } from '../../src/ports/blob-store.js';
 import type { Runtime } from '../../src/runtime.js';
 import { JobService, type NewFileContent } from '../../src/services/job-service.js';
+import type { ClusterStorage } from './cluster-storage.js';
 
 export interface CommunityTokens {
   /** read_company_data_exports only. */
@@ -217,13 +218,25 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** What a job has on disk: its blobs (under `exports/<export>/<job>/`) in the blob directory. */
-export function jobBlobsOnDisk(
-  dataDir: string,
-  exportId: string,
-  jobId: string,
-): Promise<string[]> {
-  return filesUnder(path.join(dataDir, 'blobs', 'exports', exportId, jobId));
+/** A test fixture's blob store: its data dir's `blobs/` folder, or its cluster's storage. */
+export interface FixtureBlobs {
+  readonly dataDir: string;
+  readonly storage?: Pick<ClusterStorage, 'blobKeysUnder' | 'unfinishedWrites'>;
+}
+
+/**
+ * The keys of the fixture's blobs under `prefix` (such as `exports/<export>/`), relative to
+ * it: files in the blob directory, or objects in the cluster's storage.
+ */
+export function blobsUnder(fixture: FixtureBlobs, prefix: string): Promise<string[]> {
+  return fixture.storage
+    ? fixture.storage.blobKeysUnder(prefix)
+    : filesUnder(path.join(fixture.dataDir, 'blobs', prefix));
+}
+
+/** Writes to the fixture's blob store begun and not finished (see `unfinishedWrites`). */
+export function unfinishedBlobWrites(fixture: FixtureBlobs): Promise<string[]> {
+  return fixture.storage ? fixture.storage.unfinishedWrites() : tempBlobsOnDisk(fixture.dataDir);
 }
 
 /** Uploads in progress (or left by a failed one) in the blob directory's temp folder. */

@@ -49,7 +49,13 @@ describe('loadConfig: where data lives', () => {
     expect(config.databaseUrl).toBe('postgresql://b@h/two');
   });
 
+  it("takes the workers' job lease in milliseconds, 10 s by default", () => {
+    expect(loadConfig({}).jobLeaseMs).toBe(10_000);
+    expect(loadConfig({ DYI_JOB_LEASE_MS: '3000' }).jobLeaseMs).toBe(3_000);
+  });
+
   it.each([
+    [{ DYI_JOB_LEASE_MS: '500' }, /jobLeaseMs:/],
     [{ DYI_DATABASE_URL: 'mysql://root@h/db' }, /databaseUrl: expected a PostgreSQL URL/],
     [
       { DYI_BLOB_STORE: 's3://Bad_Bucket' },

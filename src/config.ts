@@ -72,6 +72,11 @@ export const DEFAULTS = {
   jobAttempts: 3,
   /** Wait before the first rerun of a failed job, in milliseconds; each next one is 4 times longer. */
   jobRetryDelayMs: 1000,
+  /**
+   * How long a worker's claim of a job lasts without a renewal, in milliseconds (renewed every
+   * quarter of it): a job whose worker died runs again elsewhere this long after.
+   */
+  jobLeaseMs: 10_000,
   /** How long the admin panel waits before answering a wrong password, in milliseconds. */
   signInFailureDelayMs: 1000,
   /** Wrong passwords one client address may give for one account before it is locked out of it. */
@@ -152,6 +157,7 @@ const schema = z.object({
   workers: z.coerce.number().int().min(0).max(256),
   jobAttempts: z.coerce.number().int().min(1).max(100),
   jobRetryDelayMs: z.coerce.number().int().min(0).max(3_600_000),
+  jobLeaseMs: z.coerce.number().int().min(1000).max(3_600_000),
   signInFailureDelayMs: z.coerce.number().int().min(0).max(60_000),
   signInAccountFailures: z.coerce.number().int().min(1).max(1000),
   signInAddressFailures: z.coerce.number().int().min(1).max(100_000),
@@ -229,6 +235,7 @@ export interface Config {
   readonly workers: number;
   readonly jobAttempts: number;
   readonly jobRetryDelayMs: number;
+  readonly jobLeaseMs: number;
   readonly signInFailureDelayMs: number;
   readonly signInAccountFailures: number;
   readonly signInAddressFailures: number;
@@ -269,6 +276,7 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   DYI_WORKERS: 'workers',
   DYI_JOB_ATTEMPTS: 'jobAttempts',
   DYI_JOB_RETRY_DELAY_MS: 'jobRetryDelayMs',
+  DYI_JOB_LEASE_MS: 'jobLeaseMs',
   DYI_SIGN_IN_FAILURE_DELAY_MS: 'signInFailureDelayMs',
   DYI_SIGN_IN_ACCOUNT_FAILURES: 'signInAccountFailures',
   DYI_SIGN_IN_ADDRESS_FAILURES: 'signInAddressFailures',

@@ -13,10 +13,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { DEFAULTS, loadConfig } from '../src/config.js';
 import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES } from '../src/domain/index.js';
-import { LEASE_MS } from '../src/export/export-worker.js';
 import { openRuntime } from '../src/runtime.js';
 import { filesUnder, tempBlobsOnDisk, tokensFor, waitFor } from './support/export-scenarios.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
@@ -125,7 +124,11 @@ async function waitForCompletion(server: ServerProcess, exportId: string): Promi
       return (last as { is_completed: boolean }).is_completed ? true : undefined;
     },
     // The killed process's leases must run out first.
-    { timeoutMs: LEASE_MS + 20_000, intervalMs: 100, describe: () => JSON.stringify(last) },
+    {
+      timeoutMs: DEFAULTS.jobLeaseMs + 20_000,
+      intervalMs: 100,
+      describe: () => JSON.stringify(last),
+    },
   );
 }
 

@@ -13,12 +13,13 @@
  * - the panel's one-time page of a new token shows it when the redirect lands on the other
  *   API process;
  * - on PostgreSQL, X-App-Usage counts one token's calls made on both API processes;
- * - crash matrix: worker processes killed with SIGKILL at random moments across exports (and
- *   restarted) leave every job COMPLETED, none run to completion twice, no orphan blob, and
- *   archives byte-identical to the embedded run's.
+ * - crash matrix: worker processes killed with SIGKILL at random moments across exports (each
+ *   started again while the rounds go on) leave every job COMPLETED, none run to completion
+ *   twice, no orphan blob, and archives byte-identical to the embedded run's. The processes
+ *   run with a short job lease (`DYI_JOB_LEASE_MS`), so a killed worker's job runs again soon.
  *
  * Settings (environment of the test run):
- * - `DYI_CRASH_ROUNDS` (default 5): kills in the crash matrix; the issue's run uses 20.
+ * - `DYI_CRASH_ROUNDS` (default 20, the issue's figure): kills in the crash matrix.
  * - `DYI_CRASH_SEED`: seed of the kills' moments and victims (random by default; printed).
  * - `DYI_TEST_SCALE_OUT`: where the cluster's data lives (`support/cluster-storage.ts`):
  *   `sqlite` (default) one SQLite data dir shared by all processes; `s3` that, with blobs in a
@@ -38,7 +39,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphClient, downloadAll } from '../src/client/index.js';
 import { DATA_TYPES } from '../src/domain/index.js';
-import { LEASE_MS } from '../src/export/export-worker.js';
 import { type Cluster, startCluster } from './support/cluster.js';
 import { type ClusterStorage, clusterStorage, SCALE_OUT } from './support/cluster-storage.js';
 import { runDyi } from './support/dyi-cli.js';
@@ -48,12 +48,23 @@ import { HttpPanelClient } from './support/http-panel-client.js';
 import { startServer } from './support/server-process.js';
 import { completionsByJob } from './support/worker-process.js';
 
-const CRASH_ROUNDS = Number(process.env.DYI_CRASH_ROUNDS ?? 5);
+const CRASH_ROUNDS = Number(process.env.DYI_CRASH_ROUNDS ?? 20);
 const CRASH_SEED = Number(process.env.DYI_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Longest wait before a kill, once the export's jobs run, in milliseconds. */
 const MAX_KILL_DELAY_MS = 1_500;
-/** Settings of every process, the baseline's too: small parts, so that jobs store several. */
-const ENGINE_ENV = { DYI_MAX_PART_BYTES: String(256 * 1024) };
+/**
+ * Lease of a job claimed by a worker, in milliseconds: shorter than the default 10 s, so that
+ * a killed worker's job runs again while the next kills come.
+ */
+const JOB_LEASE_MS = 5_000;
+/**
+ * Settings of every process, the baseline's too: small parts, so that jobs store several; and
+ * the lease.
+ */
+const ENGINE_ENV = {
+  DYI_MAX_PART_BYTES: String(256 * 1024),
+  DYI_JOB_LEASE_MS: String(JOB_LEASE_MS),
+};
 const EXPORT_PARAMS = {
   data_types: DATA_TYPES.join(','),
   dyi_format: 'HTML_AND_JSON',
@@ -288,8 +299,13 @@ async function noteCompleted(api: ExportCalls, record: CrashRecord): Promise<num
 }
 
 /**
- * `rounds` times: once the last export's jobs run (a new export when it is done), waits a
- * random moment, kills a random worker with SIGKILL and starts it again.
+ * `rounds` times: once a job has completed since the last kill (or the last export is done:
+ * then a new export is made), and the last export's jobs run, waits a random moment and kills
+ * a random running worker with SIGKILL. Waiting for a completion spreads the kills over jobs and exports: kills coming
+ * faster than jobs complete would lose one job's runs until it ends FAILED (MAX_LOST_RUNS), as
+ * designed. The killed worker is started again while the rounds go on, as a supervisor
+ * restarts a crashed process while the others work; when every worker is restarting, the next
+ * round waits for the first one back.
  */
 async function crashRounds(cluster: Cluster, rounds: number, seed: number): Promise<CrashRecord> {
   const api = callsTo(cluster.url);
@@ -300,24 +316,65 @@ async function crashRounds(cluster: Cluster, rounds: number, seed: number): Prom
     killed: [],
     caughtRunning: 0,
   };
+  /** Slot → the start of its new worker, while it starts. */
+  const restarts = new Map<number, Promise<void>>();
+  const failedStarts: unknown[] = [];
+  const restart = (slot: number): void => {
+    const started = cluster
+      .restartWorker(slot)
+      .catch((error: unknown) => void failedStarts.push(error))
+      .finally(() => restarts.delete(slot));
+    restarts.set(slot, started);
+  };
+  /** The slots whose worker runs, once one does; throws if a worker failed to start. */
+  const runningSlots = async (): Promise<number[]> => {
+    for (;;) {
+      if (failedStarts.length > 0) throw failedStarts[0];
+      const running = cluster.workers().flatMap((_, slot) => (restarts.has(slot) ? [] : [slot]));
+      if (running.length > 0) return running;
+      await Promise.race(restarts.values());
+    }
+  };
   const lastDone = (): Promise<boolean> => api.isCompleted(record.exportIds.at(-1)!);
-  for (let round = 1; round <= rounds; round++) {
-    if (await lastDone()) record.exportIds.push(await api.createExport());
-    await waitFor(
-      'a job of the last export to run',
-      async () => ((await noteCompleted(api, record)) > 0 || (await lastDone()) ? true : undefined),
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
-    await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
-    const victim = Math.floor(random() * cluster.workers().length);
-    if ((await noteCompleted(api, record)) > 0) record.caughtRunning++;
-    record.killed.push(cluster.workers()[victim]!.pid);
-    await cluster.killWorker(victim);
-    await cluster.restartWorker(victim);
+  let completedAtKill = 0;
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      if (round > 1) {
+        await waitFor(
+          'a job to complete since the last kill (or the last export to be done)',
+          async () => {
+            await noteCompleted(api, record);
+            const progressed = record.firstCompleted.size > completedAtKill;
+            return progressed || (await lastDone()) || undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 50 },
+        );
+      }
+      if (await lastDone()) record.exportIds.push(await api.createExport());
+      await runningSlots();
+      await waitFor(
+        'a job of the last export to run',
+        async () =>
+          (await noteCompleted(api, record)) > 0 || (await lastDone()) ? true : undefined,
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, random() * MAX_KILL_DELAY_MS));
+      const candidates = await runningSlots();
+      const victim = candidates[Math.floor(random() * candidates.length)]!;
+      if ((await noteCompleted(api, record)) > 0) record.caughtRunning++;
+      completedAtKill = record.firstCompleted.size;
+      record.killed.push(cluster.workers()[victim]!.pid);
+      await cluster.killWorker(victim);
+      restart(victim);
+    }
+  } finally {
+    // Every worker started runs (and is stopped with the cluster) before the test goes on.
+    await Promise.all(restarts.values());
   }
+  if (failedStarts.length > 0) throw failedStarts[0];
   for (const exportId of record.exportIds) {
     // A killed worker's job is taken again once its lease runs out.
-    await api.waitForCompletion(exportId, LEASE_MS + 60_000);
+    await api.waitForCompletion(exportId, JOB_LEASE_MS + 60_000);
   }
   await noteCompleted(api, record);
   return record;
@@ -334,6 +391,7 @@ async function expectFinishedOnce(cluster: Cluster, exportId: string, record: Cr
   // A worker killed between completing a job and saying so says nothing: hence "at most".
   const completions = completionsByJob(cluster.stderr());
   for (const job of jobs) {
+    expect(job.job_state, cluster.stderr()).toBe('COMPLETED');
     expect(completions.get(job.id) ?? 0, cluster.stderr()).toBeLessThanOrEqual(1);
     const files = filesOf([job]);
     expect(files.map((file) => file.id)).toEqual(record.firstCompleted.get(job.id));
@@ -488,7 +546,7 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
         `crash matrix: ${record.exportIds.length} exports finished; ${record.caughtRunning} of ${CRASH_ROUNDS} kills came while jobs ran`,
       );
     },
-    LEASE_MS + 60_000 + CRASH_ROUNDS * 15_000,
+    JOB_LEASE_MS + 60_000 + CRASH_ROUNDS * 15_000,
   );
 });
 

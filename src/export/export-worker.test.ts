@@ -15,7 +15,7 @@ import {
   startGraphFixture,
 } from '../../test/support/graph-fixture.js';
 import { waitFor } from '../../test/support/export-scenarios.js';
-import { ExportWorker, LEASE_MS, MAX_LOST_RUNS, type WorkerEvent } from './export-worker.js';
+import { ExportWorker, MAX_LOST_RUNS, type WorkerEvent } from './export-worker.js';
 
 let fixture: GraphFixture;
 let clock: ManualClock;
@@ -31,9 +31,10 @@ afterEach(async () => {
 
 /** Claims the job's task as a worker that then dies, `times` times over. */
 async function loseRuns(times: number): Promise<void> {
+  const { jobLeaseMs } = fixture.runtime.config;
   for (let i = 0; i < times; i++) {
-    expect(await fixture.runtime.queue.claim(`killed-${i}`, LEASE_MS)).toBeDefined();
-    clock.advance(LEASE_MS);
+    expect(await fixture.runtime.queue.claim(`killed-${i}`, jobLeaseMs)).toBeDefined();
+    clock.advance(jobLeaseMs);
   }
 }
 

@@ -8,7 +8,7 @@
  * Failures: a run that throws is retried with exponential backoff (`jobRetryDelayMs`, then 4
  * times longer each time) up to `jobAttempts` runs; then the job ends FAILED with the last
  * error's message (for a full disk, one that says so and what to do). A worker that dies mid-job
- * stops renewing its lease, so the task becomes ready again and another worker re-runs the job
+ * stops renewing its lease (`jobLeaseMs`), so the task becomes ready again and another worker re-runs the job
  * from its start (the runner removes the earlier run's files first); that lost run uses up no
  * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. When the queue itself
  * cannot be written (the disk is full, the database stays locked), the worker reports it, waits
@@ -23,8 +23,6 @@ import { StorageFullError } from '../domain/index.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
-/** How long a claimed task stays a worker's without a renewal, in milliseconds. */
-export const LEASE_MS = 10_000;
 /** Nice value of a worker thread (0 normal, 19 lowest). */
 const WORKER_NICENESS = 19;
 /** How often an idle worker looks for work, in milliseconds. */
@@ -105,7 +103,7 @@ export class ExportWorker {
     let troubles = 0;
     while (!this.#stop.signal.aborted) {
       try {
-        const task = await queue.claim(this.#name, LEASE_MS);
+        const task = await queue.claim(this.#name, config.jobLeaseMs);
         if (!task) {
           await this.#idle(IDLE_POLL_MS);
           continue;
@@ -131,10 +129,10 @@ export class ExportWorker {
   }
 
   async #runTask(jobId: string, attempt: number): Promise<void> {
-    const { queue } = this.#runtime;
+    const { queue, config } = this.#runtime;
     const renewal = setInterval(() => {
-      void queue.renew(jobId, this.#name, LEASE_MS).catch(() => undefined);
-    }, LEASE_MS / 4);
+      void queue.renew(jobId, this.#name, config.jobLeaseMs).catch(() => undefined);
+    }, config.jobLeaseMs / 4);
     try {
       const outcome = await this.#runner.run(jobId, this.#stop.signal);
       await queue.complete(jobId);

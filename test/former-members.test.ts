@@ -149,3 +149,76 @@ describe('exports of former members', () => {
     expect(userIds).toEqual([null, ...acme.members.map((m) => m.id)]);
   });
 });
+
+describe('GET /community/members', () => {
+  let fixture: GraphFixture;
+  let acme: SeededCommunity;
+  let other: SeededCommunity;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture();
+    acme = await seedCommunity(fixture.runtime, 'Acme', 1);
+    other = await seedCommunity(fixture.runtime, 'Other', 1);
+    const [record] = memberWithPost('former', 'Fran Former', 'deactivated');
+    await fixture.runtime.content.write(acme.community.id, [
+      { ...record, email: 'Fran.Former@Acme.example' },
+    ]);
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  const members = (query: string, token = acme.readToken) =>
+    graph(fixture.app, 'GET', `/v22.0/community/members?${query}`, { token });
+
+  it('finds a deactivated member by email in any case, and by import id', async () => {
+    const fields = 'fields=id,name,email,status,import_id';
+    const byEmail = await members(`email=fran.former%40ACME.example&${fields}`);
+    expect(byEmail.status, JSON.stringify(byEmail.body)).toBe(200);
+    expect(byEmail.body.data).toEqual([
+      {
+        id: expect.stringMatching(/^\d+$/),
+        name: 'Fran Former',
+        email: 'Fran.Former@Acme.example',
+        status: 'deactivated',
+        import_id: 'former',
+      },
+    ]);
+    const byImportId = await members(`import_id=former&${fields}`);
+    expect(byImportId.body).toEqual(byEmail.body);
+
+    // The id found is what user_ids takes.
+    const created = await graph(fixture.app, 'POST', '/v22.0/community/work_dyi_jobs', {
+      token: acme.manageToken,
+      form: { data_types: 'POSTS_YOUR_ACTIVITY', user_ids: byEmail.body.data[0].id },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+  });
+
+  it('answers the default User fields, and a member made without an import record by its id', async () => {
+    const [first] = acme.members;
+    const answer = await members(`email=${encodeURIComponent(first?.email ?? '')}`);
+    expect(answer.body).toEqual({ data: [{ id: first?.id, name: first?.name }] });
+    const byId = await members(`import_id=${first?.id}&fields=import_id`);
+    expect(byId.body).toEqual({ data: [{ id: first?.id, import_id: first?.id }] });
+  });
+
+  it('answers an empty list for an unknown email, or a member of another community', async () => {
+    expect((await members('email=nobody%40acme.example')).body).toEqual({ data: [] });
+    const foreign = other.members[0]?.email ?? '';
+    expect((await members(`email=${encodeURIComponent(foreign)}`)).body).toEqual({ data: [] });
+    expect((await members('email=fran.former%40acme.example', other.readToken)).body).toEqual({
+      data: [],
+    });
+  });
+
+  it('refuses a lookup without exactly one of email and import_id', async () => {
+    for (const query of ['', 'email=a%40b.example&import_id=x', 'email=%20']) {
+      const answer = await members(query);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: 100, type: 'OAuthException' });
+      expect(answer.body.error.message).toContain('exactly one of email or import_id');
+    }
+  });
+});

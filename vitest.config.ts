@@ -19,6 +19,7 @@ export const SCALE_OUT_SUITE = [
   'test/export-engine.test.ts',
   'test/export-small-parts.test.ts',
   'test/export-aborts.test.ts',
+  'test/former-members.test.ts',
   'test/export-privacy.test.ts',
   'test/admin-exports.test.ts',
   'test/admin-integrations.test.ts',

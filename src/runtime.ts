@@ -84,7 +84,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     content,
     queue,
     usageCounters,
-    communities: new CommunityService(metadata, clock),
+    communities: new CommunityService(metadata, content, clock),
     access: new AccessService(metadata, clock),
     admins: new AdminService(metadata, clock, {
       failureDelayMs: config.signInFailureDelayMs,

@@ -435,7 +435,7 @@ describe('an export run to the end', () => {
 
 describe('jobs filtered by state', () => {
   it('shows only the jobs in the chosen state, and why they aborted', async () => {
-    // A member deactivated after the export started: their job aborts, the others complete.
+    // A member deleted after the export started: their job aborts, the others complete.
     const leaving = await fixture.runtime.communities.addMember(communityId, {
       name: 'Leaving Member',
       email: null,
@@ -444,7 +444,7 @@ describe('jobs filtered by state', () => {
     const members = await fixture.runtime.metadata.members.listActiveIds(communityId);
     const answer = await startExport({ data_types: 'POSTS_YOUR_ACTIVITY', members: 'all' });
     const exportId = exportIdOf(answer.location);
-    await fixture.runtime.communities.setMemberStatus(communityId, leaving.id, 'deactivated');
+    await fixture.runtime.communities.setMemberStatus(communityId, leaving.id, 'deleted');
     await runExport(fixture.runtime, exportId);
 
     const all = await memberJobsOf(exportId);
@@ -454,7 +454,7 @@ describe('jobs filtered by state', () => {
     expect(aborted).toContain('Leaving Member');
     for (const row of rowsOf(aborted)) {
       expect(row).toContain('<span class="state state-ABORTED">Aborted</span>');
-      expect(row).toContain('Member was deleted, deactivated or hidden');
+      expect(row).toContain('Member was deleted or is gone');
     }
     const completed = await memberJobsOf(exportId, '?state=COMPLETED');
     expect(rowsOf(completed)).toHaveLength(members.length - 1);

@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   admin: async () => (await import('./admin-command.js')).adminCommand(),
   export: async () => (await import('./export-command.js')).exportCommand(),
   import: async () => (await import('./import-command.js')).importCommand(),
+  member: async () => (await import('./member-command.js')).memberCommand(),
   seed: async () => (await import('./seed-command.js')).seedCommand(),
   list: async () => (await import('./list-command.js')).listCommand(),
   download: async () => (await import('./download-command.js')).downloadCommand(),

@@ -148,11 +148,14 @@ export class JobRunner {
     }
   }
 
-  /** The member a user job exports, or 'hidden' after aborting it TARGET_NOT_VISIBLE. */
+  /**
+   * The member a user job exports, or 'hidden' after aborting it TARGET_NOT_VISIBLE. Active and
+   * deactivated members (former employees) are exported; deleted or unknown ones are not.
+   */
   async #visibleMember(job: DyiJob): Promise<ContentMember | null | 'hidden'> {
     if (job.userId === null) return null;
     const member = await this.#deps.content.member(job.communityId, job.userId);
-    if (member?.status === 'active') return member;
+    if (member && member.status !== 'deleted') return member;
     const why = member ? `is ${member.status}` : 'no longer exists';
     await this.#deps.jobs.abort(
       job.id,

@@ -631,6 +631,24 @@ export function runContentStoreContract(
         expect(await content.member(acme, 'alice')).toBeUndefined();
         expect(await content.member(acme, acme)).toBeUndefined();
       });
+
+      it('finds a member of any status by import id, in its own community only', async () => {
+        await content.write(acme, [member('alice', 'active')]);
+        const alice = await graphIdOf('alice');
+        await content.write(acme, [member('alice', 'deactivated')]);
+        const made = await metadata.members.create(acme, {
+          name: 'Dana',
+          email: null,
+          status: 'active',
+        });
+        const other = (await metadata.communities.create({ name: 'Other', createTime: T0 })).id;
+        await content.write(other, [member('bob', 'active')]);
+        expect(await content.memberIdOf(acme, 'alice')).toBe(alice);
+        expect(await content.memberIdOf(acme, made.id)).toBe(made.id);
+        expect(await content.memberIdOf(acme, alice)).toBeUndefined();
+        expect(await content.memberIdOf(acme, 'bob')).toBeUndefined();
+        expect(await content.memberIdOf(acme, 'nobody')).toBeUndefined();
+      });
     });
 
     it('keeps communities apart', async () => {

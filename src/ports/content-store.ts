@@ -60,4 +60,9 @@ export interface ContentStore {
   counts(communityId: Id): Promise<Record<ContentKind, number>>;
   /** The content side of a member, by its Graph id. */
   member(communityId: Id, memberId: Id): Promise<ContentMember | undefined>;
+  /**
+   * The Graph id of the member whose content id is `sourceId` (the `id` of its imported member
+   * record, or the Graph id itself for a member made without one), any status.
+   */
+  memberIdOf(communityId: Id, sourceId: string): Promise<Id | undefined>;
 }

@@ -286,6 +286,23 @@ export function runMetadataStoreContract(
         expect(await store.members.get(member.id)).toEqual(member);
       });
 
+      it('findByEmail finds members of any status by email, whatever its case, in one community', async () => {
+        const communityId = await community();
+        const otherId = await community('Other');
+        const add = (id: string, name: string, email: string | null, status: MemberStatus) =>
+          store.members.create(id, { name, email, status });
+        const ann = await add(communityId, 'Ann', 'Ann.Lee@Acme.example', 'deactivated');
+        const twin = await add(communityId, 'Ann too', 'ann.lee@acme.example', 'active');
+        await add(communityId, 'Nobody', null, 'active');
+        await add(otherId, 'Foreign Ann', 'ann.lee@acme.example', 'active');
+        expect(await store.members.findByEmail(communityId, 'ANN.LEE@acme.EXAMPLE')).toEqual([
+          ann,
+          twin,
+        ]);
+        expect(await store.members.findByEmail(communityId, 'ann@acme.example')).toEqual([]);
+        expect(await store.members.findByEmail(communityId, '')).toEqual([]);
+      });
+
       it("getMany returns the community's members among the ids and leaves out the rest", async () => {
         const communityId = await community();
         const otherId = await community('Other');

@@ -85,6 +85,11 @@ export interface MemberRepository {
   listActiveIds(communityId: Id): Promise<readonly Id[]>;
   setStatus(id: Id, status: MemberStatus): Promise<void>;
   /**
+   * Members of the community with this email, any status, in id order; case is folded as the
+   * database's `lower()` folds it (ASCII letters at least).
+   */
+  findByEmail(communityId: Id, email: string): Promise<readonly Member[]>;
+  /**
    * Members of the community whose name contains `text` (case-insensitive, any status), in
    * name order, at most `limit`.
    */

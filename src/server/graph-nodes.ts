@@ -68,6 +68,8 @@ export const userNode: NodeType = defineNode<Member>({
     id: value((m) => m.id),
     name: value((m) => m.name),
     email: value((m) => m.email),
+    status: value((m) => m.status),
+    import_id: value((m, ctx) => ctx.runtime.communities.importIdOf(m.communityId, m.id)),
   },
 });
 

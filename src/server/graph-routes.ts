@@ -28,6 +28,7 @@ import {
   fileNode,
   jobNode,
   type NodeType,
+  userNode,
 } from './graph-nodes.js';
 import { effectiveMethod, graphParams, requestedVersion, stringParam } from './graph-request.js';
 import {
@@ -227,6 +228,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       need(request, 'read_company_data_exports');
       const ctx = contextFor(request);
       const { type, node } = await loadNode(ctx, id, 'get');
+      if (type === communityNode && edge === 'members') return findMembers(ctx, params);
       const field = fieldOf(type, edge);
       if (field?.kind !== 'edge') throw new UnknownPathError(`/${edge}`);
       const fieldsText = stringParam(params, 'fields');
@@ -258,6 +260,34 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       });
     },
   });
+
+  /**
+   * `GET /community/members?email=...` or `?import_id=...`: the members it names, any status,
+   * as `{data: [...]}` (empty when none matches). A lookup, not a list of every member.
+   */
+  const findMembers = async (
+    ctx: GraphContext,
+    params: Record<string, unknown>,
+  ): Promise<{ data: unknown[] }> => {
+    const email = stringParam(params, 'email');
+    const importId = stringParam(params, 'import_id');
+    if ((email === undefined) === (importId === undefined) || (email ?? importId)?.trim() === '') {
+      throw new ValidationError(
+        'email',
+        '/community/members finds members by exactly one of email or import_id, e.g. ?email=ann@acme.example.',
+      );
+    }
+    const selections = parseFields(stringParam(params, 'fields'));
+    const found = await runtime.communities.findMembers(
+      ctx.communityId,
+      email === undefined ? { importId: importId ?? '' } : { email },
+    );
+    plan(ctx, [listEstimate(userNode, selections, found.length)]);
+    const data = [];
+    for (const member of found)
+      data.push(await resolveNode(userNode, member, selections, ctx, sizes));
+    return { data };
+  };
 
   /** A page of `limit` items of `type`, each resolving `selections`. */
   const listEstimate = (

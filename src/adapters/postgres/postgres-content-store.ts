@@ -177,6 +177,16 @@ export class PostgresContentStore implements ContentStore {
     return row && contentMemberOf(memberId, row.source_id, row.status);
   }
 
+  async memberIdOf(communityId: Id, sourceId: string): Promise<Id | undefined> {
+    const community = toRowId(communityId);
+    if (community === undefined) return undefined;
+    const [row] = await this.#rows<{ id: number | string }>(
+      'SELECT id FROM members WHERE community_id = ? AND (source_id = ? OR (source_id IS NULL AND id = ?))',
+      [community, sourceId, toRowId(sourceId) ?? null],
+    );
+    return row && String(row.id);
+  }
+
   /** Rows of one read, its `?` placeholders numbered, PostgreSQL's failures turned into ours. */
   async #rows<R>(sql: string, parameters: readonly unknown[]): Promise<R[]> {
     const db = this.#open();

@@ -19,6 +19,7 @@ export const communityReads = {
 export const memberReads = {
   byId: 'SELECT * FROM members WHERE id = ?',
   activeIds: "SELECT id FROM members WHERE community_id = ? AND status = 'active' ORDER BY id",
+  byEmail: 'SELECT * FROM members WHERE community_id = ? AND lower(email) = lower(?) ORDER BY id',
   countByStatus: 'SELECT status, count(*) AS n FROM members WHERE community_id = ? GROUP BY status',
 } as const;
 

@@ -80,6 +80,14 @@ export abstract class SqlMemberRepository implements MemberRepository {
     return rows.map((row) => String(row.id));
   }
 
+  async findByEmail(communityId: Id, email: string): Promise<readonly Member[]> {
+    const rows = await this.engine.query<MembersTable>(this.db(), memberReads.byEmail, [
+      Number(communityId),
+      email,
+    ]);
+    return rows.map(toMember);
+  }
+
   async setStatus(id: Id, status: MemberStatus): Promise<void> {
     await this.db().updateTable('members').set({ status }).where('id', '=', Number(id)).execute();
   }

@@ -217,6 +217,17 @@ export class SqliteContentStore implements ContentStore {
     });
   }
 
+  memberIdOf(communityId: Id, sourceId: string): Promise<Id | undefined> {
+    return this.#settle(() => {
+      const community = toRowId(communityId);
+      if (community === undefined) return undefined;
+      const row = this.#read(
+        'SELECT id FROM members WHERE community_id = ? AND (source_id = ? OR (source_id IS NULL AND id = ?))',
+      ).get(community, sourceId, toRowId(sourceId) ?? null) as [number] | undefined;
+      return row && String(row[0]);
+    });
+  }
+
   /** Runs synchronous work as a promise, its failures turned into ours. */
   #settle<T>(work: () => T): Promise<T> {
     try {

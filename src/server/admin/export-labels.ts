@@ -65,7 +65,7 @@ export const JOB_STATE_LABELS: Readonly<Record<JobState, string>> = {
 
 export const ABORT_REASON_LABELS: Readonly<Record<AbortReason, string>> = {
   CANCELLED_BY_USER: 'Cancelled by an admin',
-  TARGET_NOT_VISIBLE: 'Member was deleted, deactivated or hidden',
+  TARGET_NOT_VISIBLE: 'Member was deleted or is gone',
   ARCHIVE_TOO_BIG: 'Archive too big',
 };
 

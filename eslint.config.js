@@ -4,7 +4,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', '.test-build/', 'node_modules/', 'coverage/', 'test-results/', '.dyi/', 'eslint.config.js'],
+    ignores: [
+      'dist/',
+      '.test-build/',
+      'node_modules/',
+      'coverage/',
+      'test-results/',
+      '.dyi/',
+      'eslint.config.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -7,7 +7,7 @@
  * content always gives the same bytes.
  */
 import type { ContentMember, DataType, Id, MediaRecord } from '../domain/index.js';
-import type { ContentStore } from '../ports/content-store.js';
+import type { ContentReader } from './replayed-content.js';
 import { TEXT_CHUNK_BYTES, type TextEntry } from './archive-entry.js';
 import { dataTypeFolder } from './archive-paths.js';
 import { CsvWriter } from './csv-renderer.js';
@@ -23,7 +23,7 @@ export { renderHtmlIndex, type HtmlIndexJob } from './html-index.js';
 export type RenderFormat = 'JSON' | 'CSV' | 'HTML' | 'NONE';
 
 export interface RenderScope {
-  readonly content: ContentStore;
+  readonly content: ContentReader;
   readonly communityId: Id;
   /** The member of a user job; null for the company job. */
   readonly member: ContentMember | null;

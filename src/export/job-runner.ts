@@ -6,7 +6,8 @@
  *
  * Two passes over the content: the first only counts items and collects media (cheap reads),
  * so that every part's manifest carries the job's whole item counts; the second renders, in
- * text files small enough for one part each. What still has to be left out (media larger than a
+ * text files small enough for one part each (once per format). The passes after the first
+ * replay the first one's reads from memory where they fit (`replayed-content.ts`). What still has to be left out (media larger than a
  * part, an image that cannot be decoded) is counted on the job when it completes and named on
  * its `index.html`, so that an incomplete archive is never a silent COMPLETED.
  * A run is idempotent: files of an earlier, interrupted run are removed before it starts, and an
@@ -33,6 +34,7 @@ import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { INDEX_LEFT_OUT_LISTED } from './html-index.js';
 import { prepareMedia } from './media-quality.js';
+import { ReplayedContent } from './replayed-content.js';
 import { ZipPartWriter } from './zip-part-writer.js';
 
 export interface JobRunnerDeps {
@@ -174,7 +176,7 @@ export class JobRunner {
   ): Promise<number> {
     const { content, jobs, limits } = this.#deps;
     const scope: RenderScope = {
-      content,
+      content: new ReplayedContent(content),
       communityId: job.communityId,
       member,
       range: { start: exportJob.startTime, end: exportJob.endTime },

@@ -14,7 +14,7 @@ import type {
   Id,
   MediaRecord,
 } from '../domain/index.js';
-import type { ContentStore } from '../ports/content-store.js';
+import type { ContentReader } from './replayed-content.js';
 import {
   DATA_TYPE_SECTIONS,
   type Related,
@@ -27,7 +27,7 @@ import {
 export const ROW_BATCH_SIZE = 500;
 
 export interface RowSourceScope extends SectionScope {
-  readonly content: ContentStore;
+  readonly content: ContentReader;
   readonly communityId: Id;
   readonly signal?: AbortSignal;
 }

@@ -127,6 +127,30 @@ export function runBlobStoreContract(name: string, create: () => Promise<BlobSto
       await expect(store.deletePrefix('exports/1/')).resolves.toBeUndefined();
     });
 
+    it('deletes a prefix while blobs are still being written under it', async () => {
+      // A job still writing its parts when its export is deleted: the delete must not fail
+      // because a new blob appeared while it ran. (What a writer gets then is its own affair.)
+      for (let i = 0; i < 50; i++) {
+        await store.put(`exports/1/2/${i}`, Readable.from([Buffer.from('old')]));
+      }
+      let deleted = false;
+      const writer = (async () => {
+        for (let i = 0; !deleted && i < 10_000; i++) {
+          await store
+            .put(`exports/1/${3 + (i % 5)}/${i}`, Readable.from([Buffer.from('new')]))
+            .catch(() => undefined);
+        }
+      })();
+      try {
+        for (let round = 0; round < 20; round++) {
+          await expect(store.deletePrefix('exports/1/')).resolves.toBeUndefined();
+        }
+      } finally {
+        deleted = true;
+        await writer;
+      }
+    });
+
     it('rejects a prefix that does not end with a slash', async () => {
       await store.put('exports/1/2/3', Readable.from([Buffer.from('x')]));
       await expect(store.deletePrefix('exports/1')).rejects.toMatchObject({ code: 'validation' });

@@ -6,8 +6,8 @@
  * - `<root>/<key>`: the complete bytes of the blob under `key` (for example
  *   `<root>/exports/12/34/56`), with the key's `/` segments as directories. A file appears there
  *   only by an atomic `rename`, after every byte has been written, hashed and fsynced.
- * - `<root>/.tmp/<scope>-<pid>-<uuid>`: a `put` in progress, or a blob `deleteIfUnusedSince`
- *   is about to remove. It is removed when the put fails or is aborted; a process killed
+ * - `<root>/.tmp/<scope>-<pid>-<uuid>`: a `put` in progress, a blob `deleteIfUnusedSince`
+ *   is about to remove, or a directory `deletePrefix` is removing. It is removed when the put fails or is aborted; a process killed
  *   mid-put leaves it behind, and `removeAbandonedWrites` removes it once its writer is gone
  *   (`temp-file-owners.ts`). Keys can never start with `.`, so `.tmp` cannot collide with a blob.
  * Nothing else is written: no sidecar metadata, since size and SHA-256 live in the metadata
@@ -157,7 +157,18 @@ export class LocalDiskBlobStore implements BlobStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     this.#assertPrefix(prefix);
-    await rm(path.join(this.#root, prefix), { recursive: true, force: true });
+    // Moved aside in one rename, then removed: a put that lands under the prefix meanwhile makes
+    // a new directory (and stays, as a put after the delete would on S3) instead of making the
+    // removal fail with ENOTEMPTY. A process killed in between leaves it for
+    // removeAbandonedWrites.
+    const aside = this.#newTempPath();
+    try {
+      await rename(path.join(this.#root, prefix.slice(0, -1)), aside);
+    } catch (error) {
+      if (hasCode(error, 'ENOENT')) return;
+      throw this.#fromFsError(error);
+    }
+    await rm(aside, { recursive: true, force: true });
   }
 
   /** No space (ENOSPC) or no quota (EDQUOT) left becomes StorageFullError; others pass. */

@@ -6,7 +6,7 @@
  * community's objects. Real stores and the real app over inject().
  */
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Community } from '../src/domain/index.js';
 import {
   type GraphFixture,
@@ -19,18 +19,24 @@ import { createPanelAdmin, PanelClient, type PanelResponse } from './support/pan
 let fixture: GraphFixture;
 let community: Community;
 let browser: PanelClient;
+let admins = 0;
+
+// One server for the file (on the scale-out run, a cluster); each test gets a community of its
+// own, with its own admin, so that what one test makes is not on the pages of the next.
+beforeAll(async () => {
+  fixture = await startGraphFixture();
+});
+
+afterAll(async () => {
+  await fixture.close();
+});
 
 beforeEach(async () => {
-  fixture = await startGraphFixture();
   community = await fixture.runtime.communities.create('Acme');
   browser = await PanelClient.signedIn(
     fixture.app,
-    await createPanelAdmin(fixture.runtime, community.id),
+    await createPanelAdmin(fixture.runtime, community.id, `admin-${++admins}@example.test`),
   );
-});
-
-afterEach(async () => {
-  await fixture.close();
 });
 
 /** The text of the element with this id on a page (no nested markup expected). */

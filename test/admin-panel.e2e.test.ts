@@ -320,6 +320,8 @@ describe('the admin panel in Chromium', () => {
     const userData = page.getByRole('group', { name: 'User data' });
     const button = userData.locator('button[data-select-all]');
     const boxes = userData.getByRole('checkbox');
+    // The button shows once the page's script has run and given it its words.
+    await button.waitFor();
     expect(await button.innerText()).toBe('Select all');
     await button.click();
     expect(await button.innerText()).toBe('Select none');

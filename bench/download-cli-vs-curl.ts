@@ -18,11 +18,11 @@ import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
+import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -134,25 +134,9 @@ async function seedOneFile(dataDir: string, size: number): Promise<Seeded> {
   const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
   try {
     const community = await runtime.communities.create('Bench Co');
-    const integration = await runtime.access.createIntegration(community.id, { name: 'Bench' });
-    const { token } = await runtime.access.createToken(integration.id, [
-      'read_company_data_exports',
-    ]);
-    const exportJob = await runtime.exports.create(community.id, {
-      data_types: 'POSTS_YOUR_ACTIVITY',
-      dyi_format: 'JSON',
-      media_quality: 'HIGH',
-      start_time: '2026-01-01T00:00:00Z',
-    });
+    const { token, exportJob } = await tokenAndExport(runtime, community.id);
     const job = await runtime.exports.companyJob(exportJob.id);
-    await runtime.jobs.start(job.id);
-    const file = await runtime.jobs.storeFile(job, {
-      name: 'company-part-1.zip',
-      contentType: 'application/zip',
-      partNumber: 1,
-      body: Readable.from(patternBytes(size)),
-    });
-    await runtime.jobs.complete(job.id);
+    const file = await completeWithOnePart(runtime, job, patternBytes(size));
     return { token, exportId: exportJob.id, fileName: file.name, size: file.size };
   } finally {
     await runtime.close();

@@ -25,11 +25,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
+import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -194,16 +194,7 @@ async function seedManyJobs(dataDir: string, users: number): Promise<Seeded> {
         status: 'active',
       });
     }
-    const integration = await runtime.access.createIntegration(community.id, { name: 'Bench' });
-    const { token } = await runtime.access.createToken(integration.id, [
-      'read_company_data_exports',
-    ]);
-    const exportJob = await runtime.exports.create(community.id, {
-      data_types: 'POSTS_YOUR_ACTIVITY',
-      dyi_format: 'JSON',
-      media_quality: 'HIGH',
-      start_time: '2026-01-01T00:00:00Z',
-    });
+    const { token, exportJob } = await tokenAndExport(runtime, community.id);
     const jobs = [
       await runtime.exports.companyJob(exportJob.id),
       ...(await runtime.jobs.listUserJobs(exportJob.id, { limit: users + 1 })).items,
@@ -214,14 +205,7 @@ async function seedManyJobs(dataDir: string, users: number): Promise<Seeded> {
       // A linear congruential sequence: the same sizes every run.
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       const size = 1024 + (seed % (15 * 1024));
-      await runtime.jobs.start(job.id);
-      const file = await runtime.jobs.storeFile(job, {
-        name: `${job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`}-part-1.zip`,
-        contentType: 'application/zip',
-        partNumber: 1,
-        body: Readable.from([Buffer.alloc(size, seed & 0xff)]),
-      });
-      await runtime.jobs.complete(job.id);
+      const file = await completeWithOnePart(runtime, job, [Buffer.alloc(size, seed & 0xff)]);
       bytes += file.size;
     }
     return { token, exportId: exportJob.id, files: jobs.length, bytes };

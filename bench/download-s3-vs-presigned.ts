@@ -24,7 +24,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
@@ -36,6 +35,7 @@ import {
   stopChild,
   timed,
 } from './support/child-process.js';
+import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { type DownloadClient, startDownloadClient } from './support/download-client.js';
 import { median } from './support/measure-load.js';
 import { processTreeCpuSeconds } from './support/process-cpu.js';
@@ -228,25 +228,9 @@ async function seedOneFile(
   const runtime = await openRuntime(config);
   try {
     const community = await runtime.communities.create('Bench Co');
-    const integration = await runtime.access.createIntegration(community.id, { name: 'Bench' });
-    const { token } = await runtime.access.createToken(integration.id, [
-      'read_company_data_exports',
-    ]);
-    const exportJob = await runtime.exports.create(community.id, {
-      data_types: 'POSTS_YOUR_ACTIVITY',
-      dyi_format: 'JSON',
-      media_quality: 'HIGH',
-      start_time: '2026-01-01T00:00:00Z',
-    });
+    const { token, exportJob } = await tokenAndExport(runtime, community.id);
     const job = await runtime.exports.companyJob(exportJob.id);
-    await runtime.jobs.start(job.id);
-    const file = await runtime.jobs.storeFile(job, {
-      name: 'company-part-1.zip',
-      contentType: 'application/zip',
-      partNumber: 1,
-      body: Readable.from(randomChunks(size)),
-    });
-    await runtime.jobs.complete(job.id);
+    const file = await completeWithOnePart(runtime, job, randomChunks(size));
     const { url } = await runtime.downloadLinks.sign(file);
     return { token, companyJobId: job.id, presignedUrl: url, size: file.size };
   } finally {

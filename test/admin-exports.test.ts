@@ -348,8 +348,8 @@ describe('the list of exports', () => {
 
     // A job finishes: the fragment says so.
     const [company] = await jobsOf(fixture.runtime, exportJob.id);
-    await fixture.runtime.jobs.start(company?.id ?? '');
-    await fixture.runtime.jobs.complete(company?.id ?? '');
+    await fixture.runtime.jobs.start(company?.id ?? '', 'test-run');
+    await fixture.runtime.jobs.complete(company?.id ?? '', 'test-run');
     const after = await browser.get(url ?? '');
     const changed = after.body.split('<tr>').find((each) => each.includes(`>${exportJob.id}</a>`));
     expect(changed).toContain('In progress');

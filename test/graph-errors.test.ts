@@ -371,8 +371,8 @@ describe('suppress_http_code on a download', () => {
     const acme = await seedCommunity(runtime, 'Acme', 1);
     const made = await createExport(runtime, acme.community.id);
     const company = await runtime.exports.companyJob(made.id);
-    await runtime.jobs.start(company.id);
-    const file = await runtime.jobs.storeFile(company, {
+    await runtime.jobs.start(company.id, 'test-run');
+    const file = await runtime.jobs.storeFile(company, 'test-run', {
       name: 'part-1.zip',
       contentType: 'application/zip',
       partNumber: 1,

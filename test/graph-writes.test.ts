@@ -189,7 +189,7 @@ describe('POST /{id}/cancel', () => {
     const [company, firstUser, secondUser] = await jobsOf(fixture.runtime, made.id);
     if (!company || !firstUser || !secondUser) throw new Error('expected three jobs');
     const kept = await completeJobWithFiles(fixture.runtime, company, ['company bytes']);
-    await fixture.runtime.jobs.start(firstUser.id);
+    await fixture.runtime.jobs.start(firstUser.id, 'test-run');
     const answer = await graph(fixture.app, 'POST', `/${made.id}/cancel`, {
       token: acme.manageToken,
     });

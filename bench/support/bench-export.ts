@@ -30,13 +30,13 @@ export async function completeWithOnePart(
   job: DyiJob,
   body: Iterable<Buffer> | AsyncIterable<Buffer>,
 ): Promise<DyiFile> {
-  await runtime.jobs.start(job.id);
-  const file = await runtime.jobs.storeFile(job, {
+  await runtime.jobs.start(job.id, 'bench-run');
+  const file = await runtime.jobs.storeFile(job, 'bench-run', {
     name: `${job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`}-part-1.zip`,
     contentType: 'application/zip',
     partNumber: 1,
     body: Readable.from(body),
   });
-  await runtime.jobs.complete(job.id);
+  await runtime.jobs.complete(job.id, 'bench-run');
   return file;
 }

@@ -224,3 +224,16 @@ export class TooMuchDataError extends DyiError {
     super("Please reduce the amount of data you're asking for, then retry your request");
   }
 }
+
+/**
+ * A run of a job tried to record something after another run took the job over: its worker's
+ * lease ran out (a long pause, a lost connection) and another worker started the job again.
+ * The newer run owns the job and its files; the older one stops and records nothing.
+ */
+export class RunSupersededError extends Error {
+  constructor(readonly jobId: string) {
+    super(
+      `Job ${jobId} was taken over by another run after this worker's lease ran out; this run stops without recording anything.`,
+    );
+  }
+}

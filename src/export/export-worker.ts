@@ -10,7 +10,10 @@
  * error's message (for a full disk, one that says so and what to do). A worker that dies mid-job
  * stops renewing its lease (`jobLeaseMs`), so the task becomes ready again and another worker re-runs the job
  * from its start (the runner removes the earlier run's files first); that lost run uses up no
- * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. When the queue itself
+ * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. A worker that was
+ * only paused (not dead) past its lease learns it at its next renewal, or when the runner is
+ * refused a write (each run fences the job, see JobRunner.run), and stops the run without
+ * touching the task: it is the newer run's. When the queue itself
  * cannot be written (the disk is full, the database stays locked), the worker reports it, waits
  * (longer each time, up to MAX_TROUBLE_PAUSE_MS) and tries again: ending the thread would only
  * restart it into the same trouble.
@@ -19,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
-import { StorageFullError } from '../domain/index.js';
+import { RunSupersededError, StorageFullError } from '../domain/index.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
@@ -56,7 +59,8 @@ export type WorkerEvent =
   | {
       readonly type: 'job';
       readonly jobId: string;
-      readonly outcome: JobOutcome | 'RETRY' | 'FAILED';
+      /** SUPERSEDED: the worker's lease ran out and the run stopped, leaving the job to another. */
+      readonly outcome: JobOutcome | 'RETRY' | 'FAILED' | 'SUPERSEDED';
       readonly message?: string;
       readonly storageFull?: StorageFull;
     }
@@ -130,15 +134,26 @@ export class ExportWorker {
 
   async #runTask(jobId: string, attempt: number): Promise<void> {
     const { queue, config } = this.#runtime;
+    const lease = new AbortController();
     const renewal = setInterval(() => {
-      void queue.renew(jobId, this.#name, config.jobLeaseMs).catch(() => undefined);
+      void queue.renew(jobId, this.#name, config.jobLeaseMs).then(
+        (renewed) => {
+          if (!renewed) lease.abort(new LeaseLostError(jobId));
+        },
+        () => undefined,
+      );
     }, config.jobLeaseMs / 4);
     try {
-      const outcome = await this.#runner.run(jobId, this.#stop.signal);
+      const outcome = await this.#runner.run(
+        jobId,
+        AbortSignal.any([this.#stop.signal, lease.signal]),
+      );
       await queue.complete(jobId);
       this.#post({ type: 'job', jobId, outcome });
     } catch (error) {
-      if (this.#stop.signal.aborted) await queue.release(jobId, this.#name);
+      if (lease.signal.aborted || error instanceof RunSupersededError) {
+        this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message: messageOf(error) });
+      } else if (this.#stop.signal.aborted) await queue.release(jobId, this.#name);
       else await this.#failed(jobId, attempt, error);
     } finally {
       clearInterval(renewal);
@@ -150,6 +165,11 @@ export class ExportWorker {
     const { queue, jobs, config } = this.#runtime;
     const message = messageOf(error);
     const full = storageFullOf(error);
+    // Only the worker holding the task decides: one whose lease ran out leaves it to the next.
+    if (!(await queue.renew(jobId, this.#name, config.jobLeaseMs))) {
+      this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message });
+      return;
+    }
     if (attempt < config.jobAttempts) {
       const delayMs = config.jobRetryDelayMs * 4 ** (attempt - 1);
       await queue.retry(jobId, this.#name, delayMs, message);
@@ -180,6 +200,13 @@ export class ExportWorker {
       const timer = setTimeout(done, ms);
       this.#wake = done;
     });
+  }
+}
+
+/** The worker could not renew its lease: the task ran out and may be another worker's now. */
+class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`The lease on job ${jobId} ran out before this worker renewed it; the run stops.`);
   }
 }
 

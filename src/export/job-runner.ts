@@ -13,6 +13,7 @@
  * A run is idempotent: files of an earlier, interrupted run are removed before it starts, and an
  * aborted or cancelled run removes what it stored, so a job ends with all its files or none.
  */
+import { randomUUID } from 'node:crypto';
 import {
   ArchiveTooBigError,
   type ContentMember,
@@ -22,6 +23,7 @@ import {
   type DyiJob,
   type ExportJob,
   type MediaRecord,
+  RunSupersededError,
   StorageFullError,
 } from '../domain/index.js';
 import { type BlobStore, blobPrefixForJob } from '../ports/blob-store.js';
@@ -98,8 +100,14 @@ export class JobRunner {
   }
 
   /**
-   * Runs the job. `signal` is the worker's own (shutdown): when it aborts, the run stops, removes
-   * its files and rejects, leaving the job IN_PROGRESS for the next worker to run again.
+   * Runs the job. `signal` is the worker's own (shutdown, or its lease lost): when it aborts,
+   * the run stops, removes its files and rejects, leaving the job IN_PROGRESS for the next
+   * worker to run again.
+   *
+   * Each run has an id of its own and takes the job over with it (`jobs.start`); from then on
+   * the job's files, progress and final state are recorded only for that run. A worker that
+   * paused past its lease and woke up to find the job started again by another is refused
+   * everything (RunSupersededError): it removes only the bytes it stored and stops.
    */
   async run(jobId: string, signal?: AbortSignal): Promise<JobOutcome> {
     const { metadata, jobs } = this.#deps;
@@ -107,8 +115,9 @@ export class JobRunner {
     if (!job || (job.state !== 'PENDING' && job.state !== 'IN_PROGRESS')) return 'SKIPPED';
     const exportJob = await metadata.exports.get(job.exportId);
     if (!exportJob) return 'SKIPPED';
-    await this.#removeFiles(job);
-    if (!(await jobs.start(job.id))) return 'SKIPPED';
+    const run = randomUUID();
+    if (!(await jobs.start(job.id, run))) return 'SKIPPED';
+    await this.#removeEarlierRuns(job, run);
 
     const cancel = new AbortController();
     const stop = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
@@ -120,30 +129,27 @@ export class JobRunner {
         () => undefined,
       );
     }, CANCEL_POLL_MS);
+    const stored: string[] = [];
     try {
-      const member = await this.#visibleMember(job);
+      const member = await this.#visibleMember(job, run);
       if (member === 'hidden') return 'ABORTED';
-      const leftOut = await this.#write(job, exportJob, member, stop);
-      if (await jobs.complete(job.id, leftOut)) return 'COMPLETED';
-      await this.#removeFiles(job);
-      return 'ABORTED';
+      const leftOut = await this.#write({ job, run, exportJob, member, stored }, stop);
+      if (await jobs.complete(job.id, run, leftOut)) return 'COMPLETED';
+      await this.#removeOwnFiles(job, run, stored);
+      return await this.#refused(job);
     } catch (error) {
-      await this.#removeFiles(job);
+      await this.#removeOwnFiles(job, run, stored);
+      if (error instanceof ArchiveTooBigError) {
+        if (await jobs.abort(job.id, 'ARCHIVE_TOO_BIG', error.message, run)) return 'ABORTED';
+        return await this.#refused(job);
+      }
+      // Cancelled (seen by the poll, or a file record refused since): the export says which.
+      if (error instanceof RunSupersededError || (cancel.signal.aborted && !signal?.aborted)) {
+        return await this.#refused(job);
+      }
       // The export was deleted while this job ran (its file rows could no longer be made):
       // there is nothing left to record, and nothing to run again.
       if (!(await metadata.jobs.get(job.id))) return 'SKIPPED';
-      if (error instanceof ArchiveTooBigError) {
-        await jobs.abort(job.id, 'ARCHIVE_TOO_BIG', error.message);
-        return 'ABORTED';
-      }
-      if (cancel.signal.aborted && !signal?.aborted) {
-        await jobs.abort(
-          job.id,
-          'CANCELLED_BY_USER',
-          'The export was cancelled while this job ran.',
-        );
-        return 'ABORTED';
-      }
       throw error;
     } finally {
       clearInterval(poll);
@@ -151,29 +157,38 @@ export class JobRunner {
   }
 
   /**
+   * How a run ends whose final write was refused, or which saw its job leave IN_PROGRESS: the
+   * export was cancelled (its jobs are ABORTED) or deleted; otherwise another run has taken the
+   * job over, which RunSupersededError says.
+   */
+  async #refused(job: DyiJob): Promise<'ABORTED' | 'SKIPPED'> {
+    const current = await this.#deps.metadata.jobs.get(job.id);
+    if (!current) return 'SKIPPED';
+    if (current.state === 'ABORTED' && current.abortReason === 'CANCELLED_BY_USER') {
+      return 'ABORTED';
+    }
+    throw new RunSupersededError(job.id);
+  }
+
+  /**
    * The member a user job exports, or 'hidden' after aborting it TARGET_NOT_VISIBLE. Active and
    * deactivated members (former employees) are exported; deleted or unknown ones are not.
    */
-  async #visibleMember(job: DyiJob): Promise<ContentMember | null | 'hidden'> {
+  async #visibleMember(job: DyiJob, run: string): Promise<ContentMember | null | 'hidden'> {
     if (job.userId === null) return null;
     const member = await this.#deps.content.member(job.communityId, job.userId);
     if (member && member.status !== 'deleted') return member;
     const why = member ? `is ${member.status}` : 'no longer exists';
-    await this.#deps.jobs.abort(
-      job.id,
-      'TARGET_NOT_VISIBLE',
-      `Member ${job.userId} ${why}, so their data is not visible to export.`,
-    );
+    const message = `Member ${job.userId} ${why}, so their data is not visible to export.`;
+    if (!(await this.#deps.jobs.abort(job.id, 'TARGET_NOT_VISIBLE', message, run))) {
+      await this.#refused(job);
+    }
     return 'hidden';
   }
 
   /** Renders and stores the job's archive; returns how many things it had to leave out. */
-  async #write(
-    job: DyiJob,
-    exportJob: ExportJob,
-    member: ContentMember | null,
-    signal: AbortSignal,
-  ): Promise<number> {
+  async #write(run: RunOf, signal: AbortSignal): Promise<number> {
+    const { job, exportJob, member } = run;
     const { content, jobs, limits } = this.#deps;
     const scope: RenderScope = {
       content: new ReplayedContent(content),
@@ -193,8 +208,9 @@ export class JobRunner {
       signal,
       manifest: manifestOf(job, exportJob, dataTypes, counts),
       storePart: async (partNumber, body, leftOutCount) => {
-        await jobs.storeFile(
+        const file = await jobs.storeFile(
           job,
+          run.run,
           {
             name: partFileName(job, partNumber),
             contentType: 'application/zip',
@@ -204,6 +220,7 @@ export class JobRunner {
           },
           signal,
         );
+        run.stored.push(file.blobKey);
       },
       partFileName: (partNumber) => partFileName(job, partNumber),
       onLeaveOut: (item) => {
@@ -214,8 +231,8 @@ export class JobRunner {
     try {
       // Text files small enough for an empty part, so that splitting never leaves text out.
       const chunkBytes = Math.min(TEXT_CHUNK_BYTES, writer.textChunkBytes);
-      const run = { job, exportJob, member, dataTypes, counts, media, writer, leftOut };
-      await this.#writeEntries({ ...run, scope: { ...scope, chunkBytes, missingMedia } });
+      const archive = { ...run, dataTypes, counts, media, writer, leftOut };
+      await this.#writeEntries({ ...archive, scope: { ...scope, chunkBytes, missingMedia } });
       return (await writer.finish({ atLeastOnePart: dataTypes.length > 0 })).leftOut;
     } catch (error) {
       await writer.abort(error);
@@ -233,7 +250,7 @@ export class JobRunner {
     const { job, exportJob, member, dataTypes, counts, writer, scope } = run;
     const formats = FORMATS[exportJob.dyiFormat];
     const ordered = [...run.media.values()].sort((a, b) => compare(mediaPath(a), mediaPath(b)));
-    const progress = new ProgressReporter(this.#deps, job.id);
+    const progress = new ProgressReporter(this.#deps, job.id, run.run);
     const steps = dataTypes.length * formats.length + ordered.length;
     let done = 0;
     const quiet = { media: () => undefined, items: () => undefined };
@@ -272,29 +289,56 @@ export class JobRunner {
   }
 
   /**
-   * Removes the job's file rows, then every blob under the job's prefix: a run killed between
-   * storing a blob and writing its row leaves a blob no row names, and this finds it too.
-   * On a full disk (often filled by this very run) the database may have no room to record
-   * the delete: then the blobs go first, to make that room, and the rows follow.
+   * Removes what earlier runs of the job stored, once this run owns it: the file rows, then
+   * every blob under the job's prefix (a run killed between storing a blob and writing its row
+   * leaves a blob no row names, and this finds it too). On a full disk (often filled by an
+   * earlier run) the database may have no room to record the delete: then the blobs go first,
+   * to make that room, and the rows follow. A run taken over in the moment between its start
+   * and this clean-up would remove the newer run's blobs; that needs a pause longer than the
+   * lease right here, and the newer run's own start clean-up comes after it in any case.
    */
-  async #removeFiles(job: DyiJob): Promise<void> {
+  async #removeEarlierRuns(job: DyiJob, run: string): Promise<void> {
     const prefix = blobPrefixForJob(job.exportId, job.id);
     try {
-      await this.#deps.metadata.files.deleteByJob(job.id);
+      await this.#deps.metadata.files.deleteByJob(job.id, run);
     } catch (error) {
       if (!(error instanceof StorageFullError)) throw error;
       await this.#deps.blobs.deletePrefix(prefix);
-      await this.#deps.metadata.files.deleteByJob(job.id);
+      await this.#deps.metadata.files.deleteByJob(job.id, run);
     }
     await this.#deps.blobs.deletePrefix(prefix);
   }
+
+  /**
+   * Removes what this run stored (`stored`: its blobs' keys): the rows while the job is still
+   * this run's, then the blobs. A run that was taken over finds its rows already removed by the
+   * newer run, and never touches the newer run's files. On a full disk the blobs go first.
+   */
+  async #removeOwnFiles(job: DyiJob, run: string, stored: readonly string[]): Promise<void> {
+    const { metadata, blobs } = this.#deps;
+    let recorded: readonly string[];
+    try {
+      recorded = await metadata.files.deleteByJob(job.id, run);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) throw error;
+      for (const key of stored) await blobs.delete(key);
+      recorded = await metadata.files.deleteByJob(job.id, run);
+    }
+    for (const key of new Set([...stored, ...recorded])) await blobs.delete(key);
+  }
+}
+
+/** One run of a job: the job, the id that fences it, and the blobs it stored so far. */
+interface RunOf {
+  readonly job: DyiJob;
+  readonly run: string;
+  readonly exportJob: ExportJob;
+  readonly member: ContentMember | null;
+  readonly stored: string[];
 }
 
 /** What one run of a job writes into its archive, passed between the steps of `#write`. */
-interface ArchiveRun {
-  readonly job: DyiJob;
-  readonly exportJob: ExportJob;
-  readonly member: ContentMember | null;
+interface ArchiveRun extends RunOf {
   readonly dataTypes: readonly DataType[];
   readonly counts: ReadonlyMap<DataType, number>;
   readonly media: ReadonlyMap<string, MediaRecord>;
@@ -348,17 +392,19 @@ function compare(a: string, b: string): number {
 class ProgressReporter {
   readonly #deps: JobRunnerDeps;
   readonly #jobId: string;
+  readonly #run: string;
   #last = 0;
 
-  constructor(deps: JobRunnerDeps, jobId: string) {
+  constructor(deps: JobRunnerDeps, jobId: string, run: string) {
     this.#deps = deps;
     this.#jobId = jobId;
+    this.#run = run;
   }
 
   async report(fraction: number): Promise<void> {
     const now = this.#deps.clock.now();
     if (now - this.#last < PROGRESS_EVERY_MS || fraction >= 1) return;
     this.#last = now;
-    await this.#deps.jobs.setProgress(this.#jobId, fraction);
+    await this.#deps.jobs.setProgress(this.#jobId, this.#run, fraction);
   }
 }

@@ -19,6 +19,7 @@ import {
   type JobState,
   type MemberStatus,
   type ObjectKind,
+  RunSupersededError,
 } from '../domain/index.js';
 import { blobKeyForFile } from './blob-store.js';
 import type { AdminSessionRecord, MetadataStore, NewExport, PlannedJob } from './metadata-store.js';
@@ -157,20 +158,24 @@ export function runMetadataStoreContract(
       return [...(await store.jobs.listUserJobs(exportId, { limit: 100_000 }, state)).items];
     }
 
-    async function addFile(job: DyiJob, partNumber: number): Promise<Id> {
+    async function addFile(job: DyiJob, partNumber: number, ownRun?: string): Promise<Id> {
       const id = await store.files.allocateId(job.communityId);
-      await store.files.create(id, {
-        jobId: job.id,
-        communityId: job.communityId,
-        name: `part-${partNumber}.zip`,
-        size: 1000 + partNumber,
-        sha256: 'ab'.repeat(32),
-        contentType: 'application/zip',
-        partNumber,
-        leftOutCount: 0,
-        blobKey: blobKeyForFile(job.exportId, job.id, id),
-        createTime: T0 + partNumber,
-      });
+      await store.files.create(
+        id,
+        {
+          jobId: job.id,
+          communityId: job.communityId,
+          name: `part-${partNumber}.zip`,
+          size: 1000 + partNumber,
+          sha256: 'ab'.repeat(32),
+          contentType: 'application/zip',
+          partNumber,
+          leftOutCount: 0,
+          blobKey: blobKeyForFile(job.exportId, job.id, id),
+          createTime: T0 + partNumber,
+        },
+        ownRun,
+      );
       return id;
     }
 
@@ -950,6 +955,80 @@ export function runMetadataStoreContract(
           }),
         ]);
         expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      describe('runs', () => {
+        /** Starts `job` (again) for `run`, as the runner does. */
+        function startRun(job: DyiJob, run: string, time = T0 + 1): Promise<boolean> {
+          return store.jobs.transition(job.id, ['PENDING', 'IN_PROGRESS'], {
+            state: 'IN_PROGRESS',
+            progress: 0,
+            startsRun: run,
+            time,
+          });
+        }
+
+        it('records files, progress and a final state only for the run that owns the job', async () => {
+          const communityId = await community();
+          const { company } = await exportWithJobs(communityId, 0);
+          expect(await startRun(company, 'first')).toBe(true);
+          const first = await addFile(company, 1, 'first');
+          // The first run's worker pauses past its lease; a second run takes the job over.
+          expect(await startRun(company, 'second', T0 + 2)).toBe(true);
+          await expect(addFile(company, 2, 'first')).rejects.toThrow(RunSupersededError);
+          await store.jobs.setProgress(company.id, 0.9, T0 + 3, 'first');
+          const done = { state: 'COMPLETED' as const, progress: 1, time: T0 + 4 };
+          expect(await store.jobs.transition(company.id, ['IN_PROGRESS'], done, 'first')).toBe(
+            false,
+          );
+          expect(await store.files.deleteByJob(company.id, 'first')).toEqual([]);
+          expect(await store.files.countByJob(company.id)).toBe(1);
+          expect(await store.jobs.get(company.id)).toMatchObject({
+            state: 'IN_PROGRESS',
+            progress: 0,
+            updateTime: T0 + 2,
+          });
+
+          // The second run owns it: it removes the first run's file and records its own.
+          const removed = await store.files.deleteByJob(company.id, 'second');
+          expect(removed).toEqual([blobKeyForFile(company.exportId, company.id, first)]);
+          const second = await addFile(company, 1, 'second');
+          await store.jobs.setProgress(company.id, 0.5, T0 + 5, 'second');
+          expect(await store.jobs.get(company.id)).toMatchObject({ progress: 0.5 });
+          expect(await store.jobs.transition(company.id, ['IN_PROGRESS'], done, 'second')).toBe(
+            true,
+          );
+          const files = await store.files.listByJob(company.id, { limit: 10 });
+          expect(files.items.map((file) => file.id)).toEqual([second]);
+          // A run records no file once its job has ended, even its own run.
+          await expect(addFile(company, 2, 'second')).rejects.toThrow(RunSupersededError);
+        });
+
+        it('lets a run remove its files after its job was cancelled', async () => {
+          const communityId = await community();
+          const { company } = await exportWithJobs(communityId, 0);
+          await startRun(company, 'only');
+          const file = await addFile(company, 1, 'only');
+          await store.exports.cancel(company.exportId, T0 + 2);
+          expect(await store.files.deleteByJob(company.id, 'only')).toEqual([
+            blobKeyForFile(company.exportId, company.id, file),
+          ]);
+        });
+
+        it('lets exactly one of a file record and a takeover come first', async () => {
+          const communityId = await community();
+          const { company } = await exportWithJobs(communityId, 0);
+          await startRun(company, 'first');
+          const [recorded, takeover] = await Promise.allSettled([
+            addFile(company, 1, 'first'),
+            startRun(company, 'second', T0 + 2),
+          ]);
+          expect(takeover).toEqual({ status: 'fulfilled', value: true });
+          // Whichever came first, the second run's clean-up finds the file if it was recorded.
+          const removed = await store.files.deleteByJob(company.id, 'second');
+          expect(removed).toHaveLength(recorded.status === 'fulfilled' ? 1 : 0);
+          expect(await store.files.countByJob(company.id)).toBe(0);
+        });
       });
 
       it('lists user jobs of one export, optionally in one state', async () => {

@@ -182,6 +182,8 @@ export interface JobStateChange {
   readonly progress?: number;
   /** Set when a job completes: how many things its archive had to leave out. */
   readonly leftOutCount?: number;
+  /** Set when a run starts: the job belongs to this run from now on (see `ownRun` below). */
+  readonly startsRun?: string;
   readonly time: UnixSeconds;
 }
 
@@ -191,11 +193,18 @@ export interface JobRepository {
   /** The export's user jobs in id order, optionally only those in one state. */
   listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>>;
   /**
-   * Moves a job to a new state only if it is in one of `from`; returns whether it moved.
-   * This compare-and-set is what keeps a cancel and a finishing worker from both winning.
+   * Moves a job to a new state only if it is in one of `from` (and, given `ownRun`, still
+   * belongs to that run); returns whether it moved. This compare-and-set is what keeps a cancel
+   * and a finishing worker, or two runs of one job, from both winning.
    */
-  transition(id: Id, from: readonly JobState[], change: JobStateChange): Promise<boolean>;
-  setProgress(id: Id, progress: number, time: UnixSeconds): Promise<void>;
+  transition(
+    id: Id,
+    from: readonly JobState[],
+    change: JobStateChange,
+    ownRun?: string,
+  ): Promise<boolean>;
+  /** Sets the progress; given `ownRun`, only while the job belongs to that run. */
+  setProgress(id: Id, progress: number, time: UnixSeconds, ownRun?: string): Promise<void>;
   /** Ids of the export's jobs (the company job first), in id order. */
   idsOfExport(exportId: Id): Promise<readonly Id[]>;
   /** Ids of every job not yet in a final state (PENDING or IN_PROGRESS), in id order. */
@@ -207,13 +216,21 @@ export type NewFile = Omit<DyiFile, 'id'>;
 export interface FileRepository {
   /** Allocates the id a file will have, so its blob key can be made before its row exists. */
   allocateId(communityId: Id): Promise<Id>;
-  /** Records a file whose blob is completely stored, under an id from `allocateId`. */
-  create(id: Id, file: NewFile): Promise<DyiFile>;
+  /**
+   * Records a file whose blob is completely stored, under an id from `allocateId`. Given
+   * `ownRun`, only while its job is IN_PROGRESS and belongs to that run, atomically with
+   * that check: otherwise RunSupersededError, and nothing is recorded.
+   */
+  create(id: Id, file: NewFile, ownRun?: string): Promise<DyiFile>;
   get(id: Id): Promise<DyiFile | undefined>;
   listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>>;
   countByJob(jobId: Id): Promise<number>;
-  /** Deletes the job's file records; returns their blob keys, for the caller to delete. */
-  deleteByJob(jobId: Id): Promise<readonly string[]>;
+  /**
+   * Deletes the job's file records; returns their blob keys, for the caller to delete. Given
+   * `ownRun`, only while the job belongs to that run (otherwise deletes nothing): a run that
+   * was taken over must not delete the files of the run that took over.
+   */
+  deleteByJob(jobId: Id, ownRun?: string): Promise<readonly string[]>;
 }
 
 /** Small server-wide values that every process sharing the database must agree on. */

@@ -12,6 +12,7 @@ import {
   type Id,
   type JobState,
   NotFoundError,
+  RunSupersededError,
 } from '../domain/index.js';
 import { type BlobStore, blobKeyForFile } from '../ports/blob-store.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
@@ -67,29 +68,43 @@ export class JobService {
     return file;
   }
 
-  /** PENDING → IN_PROGRESS; false when the job was already taken or ended (e.g. cancelled). */
-  start(jobId: Id): Promise<boolean> {
+  /**
+   * PENDING → IN_PROGRESS, for the run `run` (a new id per run): from now on only that run can
+   * record files, progress or a final state (an IN_PROGRESS job is started again when its
+   * earlier run was lost). False when the job ended meanwhile (e.g. cancelled).
+   */
+  start(jobId: Id, run: string): Promise<boolean> {
     return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
       state: 'IN_PROGRESS',
       progress: 0,
+      startsRun: run,
       time: unixSeconds(this.#clock),
     });
   }
 
-  setProgress(jobId: Id, progress: number): Promise<void> {
+  setProgress(jobId: Id, run: string, progress: number): Promise<void> {
     return this.#store.jobs.setProgress(
       jobId,
       Math.min(1, Math.max(0, progress)),
       unixSeconds(this.#clock),
+      run,
     );
   }
 
-  /** Stores the bytes, then records the file. */
-  async storeFile(job: DyiJob, content: NewFileContent, signal?: AbortSignal): Promise<DyiFile> {
+  /**
+   * Stores the bytes, then records the file, if the job still belongs to `run`; otherwise
+   * removes the bytes again and throws RunSupersededError.
+   */
+  async storeFile(
+    job: DyiJob,
+    run: string,
+    content: NewFileContent,
+    signal?: AbortSignal,
+  ): Promise<DyiFile> {
     const id = await this.#store.files.allocateId(job.communityId);
     const blobKey = blobKeyForFile(job.exportId, job.id, id);
     const stored = await this.#blobs.put(blobKey, content.body, signal ? { signal } : {});
-    return this.#store.files.create(id, {
+    const file = {
       jobId: job.id,
       communityId: job.communityId,
       name: content.name,
@@ -100,31 +115,51 @@ export class JobService {
       leftOutCount: content.leftOutCount?.() ?? 0,
       blobKey,
       createTime: unixSeconds(this.#clock),
-    });
+    };
+    try {
+      return await this.#store.files.create(id, file, run);
+    } catch (error) {
+      if (error instanceof RunSupersededError) await this.#blobs.delete(blobKey);
+      throw error;
+    }
   }
 
   /**
-   * IN_PROGRESS → COMPLETED; false when the job was cancelled meanwhile. A job that had to leave
-   * things out of its archive says so in its `state_message` as well as its count.
+   * IN_PROGRESS → COMPLETED, by the run that owns the job; false when it was cancelled or taken
+   * over meanwhile. A job that had to leave things out of its archive says so in its
+   * `state_message` as well as its count.
    */
-  complete(jobId: Id, leftOutCount = 0): Promise<boolean> {
-    return this.#store.jobs.transition(jobId, ['IN_PROGRESS'], {
-      state: 'COMPLETED',
-      progress: 1,
-      leftOutCount,
-      stateMessage: leftOutCount === 0 ? null : leftOutMessage(leftOutCount),
-      time: unixSeconds(this.#clock),
-    });
+  complete(jobId: Id, run: string, leftOutCount = 0): Promise<boolean> {
+    return this.#store.jobs.transition(
+      jobId,
+      ['IN_PROGRESS'],
+      {
+        state: 'COMPLETED',
+        progress: 1,
+        leftOutCount,
+        stateMessage: leftOutCount === 0 ? null : leftOutMessage(leftOutCount),
+        time: unixSeconds(this.#clock),
+      },
+      run,
+    );
   }
 
-  /** Ends an unfinished job ABORTED; the caller removes any files it stored. */
-  abort(jobId: Id, reason: AbortReason, message: string): Promise<boolean> {
-    return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
-      state: 'ABORTED',
-      abortReason: reason,
-      stateMessage: message,
-      time: unixSeconds(this.#clock),
-    });
+  /**
+   * Ends an unfinished job ABORTED (given `run`, only while that run owns it); the caller
+   * removes any files it stored.
+   */
+  abort(jobId: Id, reason: AbortReason, message: string, run?: string): Promise<boolean> {
+    return this.#store.jobs.transition(
+      jobId,
+      ['PENDING', 'IN_PROGRESS'],
+      {
+        state: 'ABORTED',
+        abortReason: reason,
+        stateMessage: message,
+        time: unixSeconds(this.#clock),
+      },
+      run,
+    );
   }
 
   fail(jobId: Id, message: string): Promise<boolean> {

@@ -182,10 +182,11 @@ class RecordingJobService extends JobService {
 
   override async storeFile(
     job: DyiJob,
+    run: string,
     content: NewFileContent,
     signal?: AbortSignal,
   ): Promise<DyiFile> {
-    const file = await super.storeFile(job, content, signal);
+    const file = await super.storeFile(job, run, content, signal);
     this.stored.push(file);
     return file;
   }

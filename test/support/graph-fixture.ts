@@ -141,11 +141,11 @@ export async function completeJobWithFiles(
   job: DyiJob,
   contents: readonly (string | Buffer)[],
 ): Promise<DyiFile[]> {
-  await runtime.jobs.start(job.id);
+  await runtime.jobs.start(job.id, 'test-run');
   const files: DyiFile[] = [];
   for (const [index, content] of contents.entries()) {
     files.push(
-      await runtime.jobs.storeFile(job, {
+      await runtime.jobs.storeFile(job, 'test-run', {
         name: `${job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`}-part-${index + 1}.zip`,
         contentType: 'application/zip',
         partNumber: index + 1,
@@ -153,7 +153,7 @@ export async function completeJobWithFiles(
       }),
     );
   }
-  await runtime.jobs.complete(job.id);
+  await runtime.jobs.complete(job.id, 'test-run');
   return files;
 }
 

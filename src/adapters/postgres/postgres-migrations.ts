@@ -265,6 +265,12 @@ const migrations: Record<string, Migration> = {
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  '0003_job_runs': {
+    // SQLite's 0011: the run that owns each job, which fences off a worker that lost its lease.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql.raw('ALTER TABLE dyi_jobs ADD COLUMN run_id TEXT').execute(db);
+    },
+  },
 };
 
 /** Every migration this code knows, in the order they run. */

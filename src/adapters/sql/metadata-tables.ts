@@ -79,6 +79,8 @@ export interface DyiJobsTable {
   left_out_count: number;
   create_time: number;
   update_time: number;
+  /** The run that owns the job (SQLite migration 0011, PostgreSQL 0003); null before its first. */
+  run_id: string | null;
 }
 
 export interface DyiFilesTable {

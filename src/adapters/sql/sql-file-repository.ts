@@ -4,7 +4,7 @@
  * engine's reads and ids); the bytes are in the BlobStore under `blob_key`.
  */
 import type { Kysely } from 'kysely';
-import type { DyiFile, Id } from '../../domain/index.js';
+import { type DyiFile, type Id, RunSupersededError } from '../../domain/index.js';
 import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { fileReads } from './metadata-reads.js';
@@ -13,6 +13,7 @@ import { keysetParameters, keysetSql } from './keyset-sql.js';
 import type { DyiFilesTable, MetadataTables } from './metadata-tables.js';
 import { toFile } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
+import { holdsRun } from './sql-job-repository.js';
 import type { SqlEngine } from './sql-engine.js';
 
 export class SqlFileRepository implements FileRepository {
@@ -29,7 +30,7 @@ export class SqlFileRepository implements FileRepository {
     return String(await this.engine.newObjectId(this.db(), 'dyi_file', communityId));
   }
 
-  async create(id: Id, file: NewFile): Promise<DyiFile> {
+  async create(id: Id, file: NewFile, ownRun?: string): Promise<DyiFile> {
     const row: DyiFilesTable = {
       id: Number(id),
       job_id: Number(file.jobId),
@@ -43,7 +44,16 @@ export class SqlFileRepository implements FileRepository {
       create_time: file.createTime,
       left_out_count: file.leftOutCount,
     };
-    await this.db().insertInto('dyi_files').values(row).execute();
+    if (ownRun === undefined) await this.db().insertInto('dyi_files').values(row).execute();
+    else {
+      await this.db()
+        .transaction()
+        .execute(async (trx) => {
+          if (!(await holdsRun(trx, file.jobId, ownRun, ['IN_PROGRESS'])))
+            throw new RunSupersededError(file.jobId);
+          await trx.insertInto('dyi_files').values(row).execute();
+        });
+    }
     return this.#toFile(row);
   }
 
@@ -73,10 +83,11 @@ export class SqlFileRepository implements FileRepository {
     return row?.n ?? 0;
   }
 
-  deleteByJob(jobId: Id): Promise<readonly string[]> {
+  deleteByJob(jobId: Id, ownRun?: string): Promise<readonly string[]> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
+        if (ownRun !== undefined && !(await holdsRun(trx, jobId, ownRun))) return [];
         const files = await trx
           .deleteFrom('dyi_files')
           .where('job_id', '=', Number(jobId))

@@ -6,7 +6,7 @@
  * second UPDATE of the same row waits for the first to commit and then checks its WHERE again
  * on the new row.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DyiJob, Id, JobState } from '../../domain/index.js';
 import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
@@ -56,8 +56,13 @@ export class SqlJobRepository implements JobRepository {
     return { ...result, items: result.items.map(this.#toJob) };
   }
 
-  async transition(id: Id, from: readonly JobState[], change: JobStateChange): Promise<boolean> {
-    const result = await this.db()
+  async transition(
+    id: Id,
+    from: readonly JobState[],
+    change: JobStateChange,
+    ownRun?: string,
+  ): Promise<boolean> {
+    let update = this.db()
       .updateTable('dyi_jobs')
       .set({
         state: change.state,
@@ -66,19 +71,22 @@ export class SqlJobRepository implements JobRepository {
         ...(change.stateMessage !== undefined && { state_message: change.stateMessage }),
         ...(change.progress !== undefined && { progress: change.progress }),
         ...(change.leftOutCount !== undefined && { left_out_count: change.leftOutCount }),
+        ...(change.startsRun !== undefined && { run_id: change.startsRun }),
       })
       .where('id', '=', Number(id))
-      .where('state', 'in', [...from])
-      .executeTakeFirst();
+      .where('state', 'in', [...from]);
+    if (ownRun !== undefined) update = update.where('run_id', '=', ownRun);
+    const result = await update.executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  async setProgress(id: Id, progress: number, time: number): Promise<void> {
-    await this.db()
+  async setProgress(id: Id, progress: number, time: number, ownRun?: string): Promise<void> {
+    let update = this.db()
       .updateTable('dyi_jobs')
       .set({ progress, update_time: time })
-      .where('id', '=', Number(id))
-      .execute();
+      .where('id', '=', Number(id));
+    if (ownRun !== undefined) update = update.where('run_id', '=', ownRun);
+    await update.execute();
   }
 
   async idsOfExport(exportId: Id): Promise<readonly Id[]> {
@@ -92,4 +100,27 @@ export class SqlJobRepository implements JobRepository {
     const rows = await this.engine.query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
     return rows.map((row) => String(row.id));
   }
+}
+
+/**
+ * Whether the job belongs to `run` (and, given `states`, is in one of them), checked inside a
+ * write transaction so that the answer holds until it commits: the check is an UPDATE that
+ * changes nothing, which takes the row's lock on PostgreSQL (a run starting meanwhile waits for
+ * the commit, then sees what this transaction wrote) and runs under SQLite's one writer at a
+ * time.
+ */
+export async function holdsRun(
+  trx: Transaction<MetadataTables>,
+  jobId: Id,
+  run: string,
+  states?: readonly JobState[],
+): Promise<boolean> {
+  let check = trx
+    .updateTable('dyi_jobs')
+    .set((eb) => ({ run_id: eb.ref('run_id') }))
+    .where('id', '=', Number(jobId))
+    .where('run_id', '=', run);
+  if (states) check = check.where('state', 'in', [...states]);
+  const result = await check.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

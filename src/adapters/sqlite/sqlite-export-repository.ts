@@ -44,6 +44,7 @@ export class SqliteExportRepository extends SqlExportRepository {
       left_out_count: 0,
       create_time: input.createTime,
       update_time: input.createTime,
+      run_id: null,
     }));
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       await trx

@@ -339,6 +339,15 @@ migrations['0010_pending_reveals'] = {
   },
 };
 
+migrations['0011_job_runs'] = {
+  // The run that owns each job: a worker that lost its lease (a long pause) and still runs is
+  // fenced off by it, so that only the run that started the job last records files and a final
+  // state (see JobRepository's `ownRun`).
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql.raw('ALTER TABLE dyi_jobs ADD COLUMN run_id TEXT').execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

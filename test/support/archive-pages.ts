@@ -25,6 +25,8 @@ export interface PageVisit {
   readonly links: readonly string[];
   /** Every `id` (and `<a name>`) on the page: what `#fragment` links can reach. */
   readonly anchors: readonly string[];
+  /** The text the page shows, as the browser lays it out in lines (`innerText`). */
+  readonly shownText: string;
   /** `document.documentElement.scrollWidth`, in CSS pixels. */
   readonly scrollWidth: number;
 }
@@ -83,6 +85,7 @@ export async function visitPage(
         anchors: [...document.querySelectorAll('[id], a[name]')].map(
           (element) => element.id || (element.getAttribute('name') ?? ''),
         ),
+        shownText: document.body.innerText,
         scrollWidth: document.documentElement.scrollWidth,
       };
     });
@@ -260,7 +263,7 @@ interface PageGlobals {
   readonly document: {
     readonly images: ArrayLike<PageImage> & Iterable<PageImage>;
     readonly documentElement: { readonly scrollWidth: number };
-    readonly body: PageNode;
+    readonly body: PageNode & { readonly innerText: string };
     querySelectorAll(selector: string): Iterable<PageElement>;
     createRange(): {
       setStart(node: PageNode, offset: number): void;

@@ -87,6 +87,7 @@ export function serveCommand(): Command {
                 metadata: runtime.metadata,
                 queue: runtime.queue,
                 log: app.log,
+                yieldToApi: true,
               });
         await pool?.start();
         const cleanup = runtime.cleanup.start(

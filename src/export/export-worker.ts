@@ -45,6 +45,8 @@ export interface WorkerStart {
   readonly config: Config;
   /** Worker number within its pool, for names in logs and leases. */
   readonly index: number;
+  /** Lower the thread's priority, so that the API of the same process is served first. */
+  readonly yieldToApi: boolean;
 }
 
 /** What is full, when a failure was a full disk (errors do not cross threads as classes). */
@@ -220,9 +222,11 @@ function storageFullOf(error: unknown): { storageFull?: StorageFull } {
 }
 
 /**
- * Export work yields the CPU to the API: on Linux a nice value belongs to a thread, and threads
- * this one starts (sharp's) inherit it, so a busy export barely moves the API's latency. Where
- * the system refuses, the worker runs at normal priority.
+ * Export work in `dyi serve` yields the CPU to the API: on Linux a nice value belongs to a
+ * thread, and threads this one starts (sharp's) inherit it, so a busy export barely moves the
+ * API's latency. Where the system refuses, the worker runs at normal priority. `dyi worker`
+ * has no API to yield to, and its workers run at normal priority: at nice 19 they would get
+ * the CPU last on a machine shared with anything else, the database included.
  */
 function lowerPriority(): void {
   try {
@@ -237,7 +241,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   const start = workerData as WorkerStart | undefined;
   if (!port || start?.kind !== 'dyi-export-worker') return;
-  lowerPriority();
+  if (start.yieldToApi) lowerPriority();
   const runtime = await openRuntime(start.config);
   const worker = new ExportWorker(runtime, start.index, (event) => port.postMessage(event));
   port.on('message', (command: PoolCommand) => {

@@ -42,6 +42,11 @@ export interface WorkerPoolOptions {
   readonly stopTimeoutMs?: number;
   /** Where storage episodes and thread crashes are logged (default: stderr). */
   readonly log?: PoolLog;
+  /**
+   * Whether the threads yield the CPU to an API served by the same process (nice 19, see
+   * `export-worker.ts`); a process that only runs workers (`dyi worker`) has nothing to yield to.
+   */
+  readonly yieldToApi?: boolean;
 }
 
 /** Emits `job` with each WorkerEvent of type `job` (for logs and tests). */
@@ -95,7 +100,12 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
   }
 
   #spawn(index: number): Promise<void> {
-    const data: WorkerStart = { kind: 'dyi-export-worker', config: this.#options.config, index };
+    const data: WorkerStart = {
+      kind: 'dyi-export-worker',
+      config: this.#options.config,
+      index,
+      yieldToApi: this.#options.yieldToApi ?? false,
+    };
     // From the TypeScript sources (tests, tsx), the thread registers tsx's loader first.
     const worker = WORKER_URL.pathname.endsWith('.ts')
       ? new Worker(

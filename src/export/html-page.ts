@@ -35,9 +35,12 @@ dt { font-weight: 600; } dd { margin: 0; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .scroll:focus { outline: 2px solid #1b4fbb; }
 table { border-collapse: collapse; min-width: 100%; }
-caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+caption { text-align: left; padding: .25rem 0; }
 th, td { border: 1px solid #dadde1; padding: .35rem .5rem; text-align: left; vertical-align: top; min-width: 6rem; max-width: 32rem; }
-th { background: #f0f2f5; }
+th { background: #f0f2f5; overflow-wrap: normal; }
+td.long { min-width: min(18rem, 70vw); }
+time { white-space: nowrap; }
+caption { color: #5f6368; font-size: .9em; }
 td { white-space: pre-wrap; overflow-wrap: anywhere; }
 td ul { margin: 0; padding-left: 1.1rem; }
 pre { margin: 0; white-space: pre-wrap; font-size: .85em; }

@@ -65,8 +65,8 @@ export class HtmlWriter implements FormatWriter {
 
   writeRow(row: Row): TextEntry[] {
     const section = this.#current();
-    const cells = section.columns.map(
-      (column) => `<td>${htmlCell(column, row[column] ?? null, this.#missing)}</td>`,
+    const cells = section.columns.map((column) =>
+      cellHtml(column, row[column] ?? null, this.#missing),
     );
     const html = `<tr>${cells.join('')}</tr>\n`;
     const done: TextEntry[] = [];
@@ -161,6 +161,20 @@ function tableStart(section: Section, isContinued: boolean): string {
     `<table>\n<caption id="${captionId}">${caption}</caption>\n` +
     `<thead><tr>${headers}</tr></thead>\n<tbody>\n`
   );
+}
+
+/** Longest text, in characters, that still reads well in a narrow column. */
+const SHORT_TEXT_CHARS = 40;
+
+/**
+ * A `<td>`: one holding long text is marked `long`, so that its column keeps a readable width
+ * (the table scrolls sideways instead of squeezing the text into a column of a few letters).
+ */
+function cellHtml(column: string, value: JsonValue, missing: ReadonlyMap<string, string>): string {
+  const isLong =
+    (typeof value === 'string' && value.length > SHORT_TEXT_CHARS) ||
+    (typeof value === 'object' && value !== null && !Array.isArray(value));
+  return `<td${isLong ? ' class="long"' : ''}>${htmlCell(column, value, missing)}</td>`;
 }
 
 /** One cell's HTML; see `data-type-sections.ts` for the `attachments` and `url` columns. */

@@ -153,3 +153,43 @@ function withPlaceholders(data: Buffer, identity: ExportIdentity): Buffer {
     );
   return Buffer.from(text);
 }
+
+/** A job as the Graph API lists it, with its files' names and download URLs. */
+export interface ServedJob {
+  readonly user?: { readonly id: string };
+  readonly files: readonly {
+    readonly part_number: number;
+    readonly name: string;
+    readonly download_url: string;
+  }[];
+}
+
+/**
+ * The digest of a whole export as a server serves it: every part of every job downloaded and
+ * described by `archiveDigest`, keyed by the job's member id (or "company").
+ */
+export async function servedExportDigest(
+  jobs: readonly ServedJob[],
+  identity: ExportIdentity,
+): Promise<Map<string, string>> {
+  const digest = new Map<string, string>();
+  for (const job of jobs) {
+    const parts: StoredPart[] = [];
+    for (const file of job.files) {
+      const response = await fetch(file.download_url);
+      if (response.status !== 200) throw new Error(`${file.download_url}: ${response.status}`);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      parts.push({ partNumber: file.part_number, name: file.name, bytes });
+    }
+    for (const entry of await archiveDigest(job.user?.id ?? 'company', parts, identity)) {
+      digest.set(...entry);
+    }
+  }
+  return digest;
+}
+
+/** An export's identity from the Graph API's `id` and `create_time` (a date or Unix seconds). */
+export function identityOf(exportId: string, createTime: string | number): ExportIdentity {
+  const requestedTime = typeof createTime === 'number' ? createTime : Date.parse(createTime) / 1000;
+  return { exportId, requestedTime };
+}

@@ -529,7 +529,7 @@ describe(`scale-out: 2 API processes and 2 worker processes (${SCALE_OUT})`, () 
   }, 60_000);
 
   it(
-    `finishes every export, once and byte for byte, across ${CRASH_ROUNDS} worker crashes`,
+    `finishes every export, once and with the embedded run's archives, across ${CRASH_ROUNDS} worker crashes`,
     async (ctx) => {
       const cluster = running(ctx);
       console.info(

@@ -30,8 +30,8 @@ a { color: #1b4fbb; }
 .skip { position: absolute; left: -100vw; }
 .skip:focus { position: static; }
 nav ul, .pager { display: flex; flex-wrap: wrap; gap: .5rem 1rem; margin: 1rem 0; padding: 0; list-style: none; }
-dl { display: grid; grid-template-columns: minmax(6rem, max-content) 1fr; gap: .25rem 1rem; }
-dt { font-weight: 600; } dd { margin: 0; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dt { font-weight: 600; overflow-wrap: normal; } dd { margin: 0; min-width: 0; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .scroll:focus { outline: 2px solid #1b4fbb; }
 table { border-collapse: collapse; min-width: 100%; }
@@ -39,7 +39,7 @@ caption { text-align: left; padding: .25rem 0; }
 th, td { border: 1px solid #dadde1; padding: .35rem .5rem; text-align: left; vertical-align: top; min-width: 6rem; max-width: 32rem; }
 th { background: #f0f2f5; overflow-wrap: normal; }
 td.long { min-width: min(18rem, 70vw); }
-time { white-space: nowrap; }
+td time { white-space: nowrap; }
 caption { color: #5f6368; font-size: .9em; }
 td { white-space: pre-wrap; overflow-wrap: anywhere; }
 td ul { margin: 0; padding-left: 1.1rem; }

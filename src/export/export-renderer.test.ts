@@ -23,12 +23,7 @@ import {
 import { openRuntime, type Runtime } from '../runtime.js';
 import type { TextEntry } from './archive-entry.js';
 import { DATA_TYPE_SECTIONS } from './data-type-sections.js';
-import {
-  renderDataType,
-  renderHtmlIndex,
-  type RenderFormat,
-  type RenderScope,
-} from './export-renderer.js';
+import { renderDataType, type RenderFormat, type RenderScope } from './export-renderer.js';
 
 const START = Date.UTC(2024, 0, 1) / 1000;
 const END = Date.UTC(2024, 6, 1) / 1000;

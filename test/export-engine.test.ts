@@ -18,6 +18,8 @@ import {
   type MediaQuality,
 } from '../src/domain/index.js';
 import { dataTypeFolder } from '../src/export/archive-paths.js';
+import { escapeHtml, timeHtml } from '../src/export/html-page.js';
+import { JobRunner, jobRunnerDeps } from '../src/export/job-runner.js';
 import { seedCommunity } from '../src/content/seed-community.js';
 import type { ContentQuery } from '../src/ports/content-store.js';
 import {
@@ -28,6 +30,7 @@ import {
   sha256,
   unzipTest,
 } from './support/archives.js';
+import { archiveDigest } from './support/archive-compare.js';
 import { type GraphFixture, startGraphFixture } from './support/graph-fixture.js';
 
 const PART_BYTES = 512 * 1024;
@@ -119,6 +122,23 @@ async function openJob(
   return { entries, manifest };
 }
 
+/** Every part of every job, entry by entry, with the export's id and time as placeholders. */
+async function digestOf(result: { exportJob: ExportJob; jobs: JobFiles[] }) {
+  const identity = { exportId: result.exportJob.id, requestedTime: result.exportJob.createTime };
+  const digest = new Map<string, string>();
+  for (const { job, files } of result.jobs) {
+    const parts = files.map(({ file, bytes }) => ({
+      partNumber: file.partNumber,
+      name: file.name,
+      bytes,
+    }));
+    for (const entry of await archiveDigest(job.userId ?? 'company', parts, identity)) {
+      digest.set(...entry);
+    }
+  }
+  return digest;
+}
+
 /** The number of source records of a kind a user job should show, asked of the store itself. */
 async function sourceCount(query: ContentQuery): Promise<number> {
   return fixture.runtime.content.count(communityId, query);
@@ -188,24 +208,78 @@ describe('JSON', () => {
     );
   });
 
-  it('gives identical bytes when the same export runs again', async () => {
+  it('gives identical bytes when the same job runs again', async () => {
+    const [company, user] = result.jobs;
+    for (const job of [company, user]) {
+      if (!job) throw new Error('no job to run again');
+      const before = job.files.map(({ file }) => [file.name, file.sha256]);
+      // As when a worker dies after completing: the job is taken and run from its start.
+      const taken = await fixture.runtime.metadata.jobs.transition(job.job.id, ['COMPLETED'], {
+        state: 'IN_PROGRESS',
+        time: job.job.updateTime,
+      });
+      expect(taken).toBe(true);
+      expect(await new JobRunner(jobRunnerDeps(fixture.runtime)).run(job.job.id)).toBe('COMPLETED');
+      const [again] = (await filesOfExport(fixture.runtime, result.exportJob.id)).filter(
+        (other) => other.job.id === job.job.id,
+      );
+      expect(again?.files.map(({ file }) => [file.name, file.sha256])).toEqual(before);
+    }
+  }, 120_000);
+
+  it('gives the same archives when the same export runs again, but for its id and time', async () => {
     const again = await exportOf('JSON');
-    const digest = (jobs: JobFiles[]) =>
-      jobs.map((job) => ({
-        user: job.job.userId,
-        files: job.files.map(({ file }) => [file.name, file.sha256]),
-      }));
-    expect(digest(again.jobs)).toEqual(digest(result.jobs));
+    expect(again.exportJob.id).not.toBe(result.exportJob.id);
+    expect(await digestOf(again)).toEqual(await digestOf(result));
   }, 120_000);
 });
 
 describe('HTML_AND_JSON', () => {
-  it('escapes user text in every page and links media relatively', async () => {
-    const { jobs } = await exportOf('HTML_AND_JSON', 'VERY_HIGH', [
+  let result: Awaited<ReturnType<typeof exportOf>>;
+  beforeAll(async () => {
+    result = await exportOf('HTML_AND_JSON', 'VERY_HIGH', [
       'POSTS_YOUR_ACTIVITY',
       'MESSENGER_V2',
       'WORKPLACE_COMPANY_METADATA_COMPANY_INFO',
     ]);
+  }, 120_000);
+
+  it('says whose archive it is and which export made it, on the index and in every manifest', async () => {
+    const { exportJob, jobs } = result;
+    const community = await fixture.runtime.metadata.communities.get(communityId);
+    for (const { job, files } of jobs) {
+      const member =
+        job.userId === null ? null : await fixture.runtime.metadata.members.get(job.userId);
+      const { entries } = await openJob({ job, files });
+      const index = entries.get('index.html')?.toString('utf8') ?? '';
+      const title = member
+        ? `Your information: ${member.name}`
+        : `Company information: ${community?.name}`;
+      expect(index).toContain(`<title>${escapeHtml(title)}</title>`);
+      expect(index).toContain(`<dt>Export ID</dt><dd>${exportJob.id}</dd>`);
+      expect(index).toContain(`<dt>Requested on</dt><dd>${timeHtml(exportJob.createTime)}</dd>`);
+      if (member) {
+        expect(index).toContain(`<dt>Member ID</dt><dd>${member.id}</dd>`);
+        expect(index).toContain(
+          `<dt>Email</dt><dd><bdi>${escapeHtml(member.email ?? '')}</bdi></dd>`,
+        );
+      }
+      for (const { file, bytes } of files) {
+        const manifest = JSON.parse(
+          (await readZip(bytes)).get(`manifest-part-${file.partNumber}.json`)?.toString() ?? '{}',
+        ) as Record<string, unknown>;
+        expect(manifest).toMatchObject({
+          export_id: exportJob.id,
+          requested_time: new Date(exportJob.createTime * 1000).toISOString().replace('.000Z', 'Z'),
+          community: { id: communityId, name: community?.name },
+          member: member && { id: member.id, name: member.name, email: member.email },
+        });
+      }
+    }
+  });
+
+  it('escapes user text in every page and links media relatively', async () => {
+    const { jobs } = result;
     let sawHostilePost = false;
     for (const job of jobs) {
       const { entries } = await openJob(job);
@@ -228,7 +302,7 @@ describe('HTML_AND_JSON', () => {
       }
     }
     expect(sawHostilePost).toBe(true);
-  }, 120_000);
+  });
 });
 
 describe('CSV', () => {

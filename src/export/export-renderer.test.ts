@@ -23,12 +23,7 @@ import {
 import { openRuntime, type Runtime } from '../runtime.js';
 import type { TextEntry } from './archive-entry.js';
 import { DATA_TYPE_SECTIONS } from './data-type-sections.js';
-import {
-  renderDataType,
-  renderHtmlIndex,
-  type RenderFormat,
-  type RenderScope,
-} from './export-renderer.js';
+import { renderDataType, type RenderFormat, type RenderScope } from './export-renderer.js';
 
 const START = Date.UTC(2024, 0, 1) / 1000;
 const END = Date.UTC(2024, 6, 1) / 1000;
@@ -547,28 +542,6 @@ describe('HTML', () => {
     }
     const all = entries.map(text).join('');
     expect(all.match(/<tr><td/g)).toHaveLength(BULK);
-  });
-
-  it('makes an index linking each page with its item count', () => {
-    const index = renderHtmlIndex({
-      title: 'Alice <Admin>',
-      dataTypes: [
-        {
-          dataType: 'POSTS_YOUR_ACTIVITY',
-          items: 40,
-          pages: ['html/posts_your_activity.html', 'html/posts_your_activity_2.html'],
-        },
-        { dataType: 'WORKPLACE_NOTES', items: 1, pages: ['html/workplace_notes.html'] },
-        { dataType: 'FRIENDS_V2', items: 0, pages: [] },
-      ],
-    });
-    const html = text(index);
-    expect(index.path).toBe('index.html');
-    expect(html).toContain('<h1>Alice &lt;Admin&gt;</h1>');
-    expect(html).toContain('40 items');
-    expect(html).toContain('href="html/posts_your_activity_2.html"');
-    expect(html).toContain('<a href="html/workplace_notes.html">Your notes</a>: 1 item');
-    expect(html).toContain('Your connections: 0 items');
   });
 });
 

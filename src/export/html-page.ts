@@ -3,7 +3,11 @@
  * The frame every HTML page of an archive shares: escaping, the document head with its only
  * stylesheet (inline: the archive must read offline, with nothing fetched) and a policy that
  * forbids scripts, so that even a missed escape could not run code from imported content.
- * Tables turn into labelled cards on narrow screens, without any script.
+ * Each page has the same landmarks (a skip link, a header with the page links, the main
+ * content, a footer), so that a screen reader finds its way the same on every page. On a
+ * narrow screen (360 px) the page never scrolls sideways: a wide table scrolls inside its own
+ * box, which can take the keyboard focus for that. Times are written the same way everywhere,
+ * in UTC and without the reader's locale, so that the same job always gives the same bytes.
  */
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -20,37 +24,83 @@ export function escapeHtml(text: string): string {
 }
 
 const STYLE = `
-body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #1c1e21; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 72rem; color: #1c1e21; overflow-wrap: anywhere; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-nav { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #dadde1; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f0f2f5; }
+a { color: #1b4fbb; }
+.skip { position: absolute; left: -100vw; }
+.skip:focus { position: static; }
+nav ul, .pager { display: flex; flex-wrap: wrap; gap: .5rem 1rem; margin: 1rem 0; padding: 0; list-style: none; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dt { font-weight: 600; overflow-wrap: normal; } dd { margin: 0; min-width: 0; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll:focus { outline: 2px solid #1b4fbb; }
+table { border-collapse: collapse; min-width: 100%; }
+caption { text-align: left; padding: .25rem 0; }
+th, td { border: 1px solid #dadde1; padding: .35rem .5rem; text-align: left; vertical-align: top; min-width: 6rem; max-width: 32rem; }
+th { background: #f0f2f5; overflow-wrap: normal; }
+td.long { min-width: min(18rem, 70vw); }
+td time { white-space: nowrap; }
+caption { color: #5f6368; font-size: .9em; }
 td { white-space: pre-wrap; overflow-wrap: anywhere; }
 td ul { margin: 0; padding-left: 1.1rem; }
 pre { margin: 0; white-space: pre-wrap; font-size: .85em; }
-img { max-width: 16rem; max-height: 16rem; height: auto; display: block; margin: .2rem 0; }
-.empty { color: #65676b; }
-.missing { color: #65676b; font-style: italic; }
-@media (max-width: 40rem) {
-  table, tbody, tr, td { display: block; width: auto; }
-  thead { display: none; }
-  tr { border: 1px solid #dadde1; margin-bottom: .75rem; }
-  td { border: 0; border-bottom: 1px solid #f0f2f5; }
-  td::before { content: attr(data-label); display: block; font-weight: 600; color: #65676b; }
-  img { max-width: 100%; }
-}
+img { max-width: min(16rem, 100%); max-height: 16rem; height: auto; display: block; margin: .2rem 0; }
+.empty, .missing { color: #5f6368; }
+.missing { font-style: italic; }
 `;
 
-/** Everything before a page's content, ending inside `<body>`. */
-export function pageStart(title: string): string {
+/**
+ * Everything before a page's own content: the head, the skip link, the header with `nav`
+ * (links to other pages, or nothing), and the opening of `<main>`.
+ */
+export function pageStart(title: string, nav = ''): string {
   return (
     '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
     `<meta http-equiv="Content-Security-Policy" content="script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'">\n` +
-    `<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`
+    `<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n` +
+    '<a class="skip" href="#main">Skip to the content</a>\n' +
+    `${nav === '' ? '' : `<header>\n${nav}</header>\n`}<main id="main">\n`
   );
 }
 
-export const PAGE_END = '</body>\n</html>\n';
+/** Everything after a page's own content: `<main>` closed, then `footer` (or nothing). */
+export function pageEnd(footer = ''): string {
+  return `</main>\n${footer === '' ? '' : `<footer>\n${footer}</footer>\n`}</body>\n</html>\n`;
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+/** "1 May 2024, 10:00 UTC": the same words whatever the machine's locale or time zone. */
+export function readableTime(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  const two = (value: number) => String(value).padStart(2, '0');
+  const month = MONTHS[date.getUTCMonth()] ?? '';
+  return (
+    `${date.getUTCDate()} ${month} ${date.getUTCFullYear()}, ` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())} UTC`
+  );
+}
+
+/** ISO 8601 in UTC, whole seconds: `2024-05-01T10:00:00Z`. */
+export function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** A `<time>` a machine reads (ISO, in `datetime`) and a person reads (its text). */
+export function timeHtml(seconds: number): string {
+  return `<time datetime="${isoSeconds(seconds)}">${readableTime(seconds)}</time>`;
+}

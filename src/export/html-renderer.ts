@@ -1,16 +1,22 @@
 /**
  * @module
- * HTML output: one page per data type, `html/<folder>.html`, with a table per section. Every
- * string from the content is escaped and isolated in a `<bdi>` (so right-to-left text or a
- * stray bidi override stays inside its own text); attachments point at `../media/...` (images shown
- * inline, other files linked), so the pages work offline straight out of the unzipped
- * archive. A page that would pass the chunk limit is closed and the data type continues in
- * `html/<folder>_2.html` ..., the pieces linked to each other and to `../index.html`.
+ * HTML output: one page per data type, `html/<folder>.html`, with a captioned table per
+ * section whose columns carry words (`column-labels.ts`), not row keys. Every string from the
+ * content is escaped and isolated in a `<bdi>` (so right-to-left text or a stray bidi override
+ * stays inside its own text); times show in words with their ISO form in `<time datetime>`;
+ * attachments point at `../media/...` (images shown inline, other files linked), so the pages
+ * work offline straight out of the unzipped archive. No page is enormous: one that reaches
+ * `rowsPerPage` rows, or would pass the chunk limit, is closed and the data type continues in
+ * `html/<folder>_2.html` ..., each page linked to its neighbours and to `../index.html`.
  */
 import type { TextEntry } from './archive-entry.js';
+import { columnLabel } from './column-labels.js';
 import type { JsonValue, Row, Section } from './data-type-sections.js';
 import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
-import { escapeHtml, PAGE_END, pageStart } from './html-page.js';
+import { escapeHtml, isoSeconds, pageEnd, pageStart, timeHtml } from './html-page.js';
+
+/** Most rows on one page: a long section reads page by page instead of in one huge page. */
+export const ROWS_PER_PAGE = 500;
 
 const TABLE_END = '</tbody>\n</table>\n</div>\n</section>\n';
 
@@ -21,6 +27,7 @@ export class HtmlWriter implements FormatWriter {
   readonly #title: string;
   readonly #chunkBytes: number;
   readonly #missing: ReadonlyMap<string, string>;
+  readonly #rowsPerPage: number;
   readonly #text = new TextBuilder();
   #section: Section | undefined;
   #pageNumber = 0;
@@ -37,11 +44,13 @@ export class HtmlWriter implements FormatWriter {
     title: string,
     chunkBytes: number,
     missing: ReadonlyMap<string, string> = new Map(),
+    rowsPerPage = ROWS_PER_PAGE,
   ) {
     this.#folder = folder;
     this.#title = title;
     this.#chunkBytes = chunkBytes;
     this.#missing = missing;
+    this.#rowsPerPage = rowsPerPage;
   }
 
   startSection(section: Section): TextEntry[] {
@@ -56,22 +65,21 @@ export class HtmlWriter implements FormatWriter {
 
   writeRow(row: Row): TextEntry[] {
     const section = this.#current();
-    const cells = section.columns.map(
-      (column) =>
-        `<td data-label="${escapeHtml(column)}">${htmlCell(column, row[column] ?? null, this.#missing)}</td>`,
+    const cells = section.columns.map((column) =>
+      cellHtml(column, row[column] ?? null, this.#missing),
     );
     const html = `<tr>${cells.join('')}</tr>\n`;
     const done: TextEntry[] = [];
-    let opening = this.#isTableOpen ? '' : tableStart(section);
-    const tail = TABLE_END + this.#nav(true) + PAGE_END;
-    if (
-      this.#rowsOnPage > 0 &&
-      this.#text.bytes + Buffer.byteLength(opening + html + tail) > this.#chunkBytes
-    ) {
+    let opening = this.#isTableOpen ? '' : tableStart(section, false);
+    const tail = TABLE_END + pageEnd(this.#pager(true));
+    const isPageFull =
+      this.#rowsOnPage >= this.#rowsPerPage ||
+      this.#text.bytes + Buffer.byteLength(opening + html + tail) > this.#chunkBytes;
+    if (this.#rowsOnPage > 0 && isPageFull) {
       done.push(this.#close(true));
       this.#open();
       this.#text.append(sectionStart(section, true));
-      opening = tableStart(section);
+      opening = tableStart(section, true);
     }
     this.#text.append(opening + html);
     this.#isTableOpen = true;
@@ -87,20 +95,15 @@ export class HtmlWriter implements FormatWriter {
   #open(): void {
     this.#pageNumber++;
     this.#rowsOnPage = 0;
-    const part = this.#pageNumber === 1 ? '' : ` (part ${this.#pageNumber})`;
-    this.#text.append(
-      `${pageStart(this.#title + part)}${this.#nav(false)}<h1>${escapeHtml(this.#title + part)}</h1>\n`,
-    );
+    const title = this.#title + (this.#pageNumber === 1 ? '' : `, page ${this.#pageNumber}`);
+    const nav = `<nav aria-label="Archive pages">\n${this.#pager(false)}</nav>\n`;
+    this.#text.append(`${pageStart(title, nav)}<h1>${escapeHtml(title)}</h1>\n`);
   }
 
   #close(hasNext: boolean): TextEntry {
-    this.#text.append(this.#tail(hasNext));
+    this.#text.append(`${this.#closeSection()}${pageEnd(this.#pager(hasNext))}`);
     this.#isTableOpen = false;
     return this.#text.take(chunkPath(`html/${this.#folder}`, 'html', this.#pageNumber));
-  }
-
-  #tail(hasNext: boolean): string {
-    return `${this.#closeSection()}${this.#nav(hasNext)}${PAGE_END}`;
   }
 
   #closeSection(): string {
@@ -110,18 +113,26 @@ export class HtmlWriter implements FormatWriter {
       : '</section>\n';
   }
 
-  /** Links to the index and to the neighbouring pieces of this data type. */
-  #nav(hasNext: boolean): string {
-    const link = (href: string, label: string): string =>
-      `<a href="${escapeHtml(href)}">${label}</a>`;
+  /** Links to the index and to the neighbouring pages of this data type. */
+  #pager(hasNext: boolean): string {
+    const link = (href: string, label: string, rel = ''): string =>
+      `<li><a href="${escapeHtml(href)}"${rel}>${label}</a></li>`;
     const links = [link('../index.html', 'All data types')];
     if (this.#pageNumber > 1) {
-      links.push(link(chunkPath(this.#folder, 'html', this.#pageNumber - 1), 'Previous part'));
+      const previous = this.#pageNumber - 1;
+      links.push(
+        link(
+          chunkPath(this.#folder, 'html', previous),
+          `Previous page (${previous})`,
+          ' rel="prev"',
+        ),
+      );
     }
     if (hasNext) {
-      links.push(link(chunkPath(this.#folder, 'html', this.#pageNumber + 1), 'Next part'));
+      const next = this.#pageNumber + 1;
+      links.push(link(chunkPath(this.#folder, 'html', next), `Next page (${next})`, ' rel="next"'));
     }
-    return `<nav>${links.join('')}</nav>\n`;
+    return `<ul class="pager">${links.join('')}</ul>\n`;
   }
 
   #current(): Section {
@@ -135,9 +146,35 @@ function sectionStart(section: Section, isContinued: boolean): string {
   return `<section id="${escapeHtml(section.name)}">\n<h2>${heading}</h2>\n`;
 }
 
-function tableStart(section: Section): string {
-  const headers = section.columns.map((column) => `<th>${escapeHtml(column)}</th>`).join('');
-  return `<div class="scroll">\n<table>\n<thead><tr>${headers}</tr></thead>\n<tbody>\n`;
+/**
+ * A table in a box of its own that scrolls sideways when the table is wider than the screen
+ * (the page itself never does); the box can take the focus, so a keyboard can scroll it too.
+ */
+function tableStart(section: Section, isContinued: boolean): string {
+  const captionId = escapeHtml(`${section.name}-table`);
+  const caption = escapeHtml(section.title) + (isContinued ? ' (continued)' : '');
+  const headers = section.columns
+    .map((column) => `<th scope="col">${escapeHtml(columnLabel(column))}</th>`)
+    .join('');
+  return (
+    `<div class="scroll" role="region" tabindex="0" aria-labelledby="${captionId}">\n` +
+    `<table>\n<caption id="${captionId}">${caption}</caption>\n` +
+    `<thead><tr>${headers}</tr></thead>\n<tbody>\n`
+  );
+}
+
+/** Longest text, in characters, that still reads well in a narrow column. */
+const SHORT_TEXT_CHARS = 40;
+
+/**
+ * A `<td>`: one holding long text is marked `long`, so that its column keeps a readable width
+ * (the table scrolls sideways instead of squeezing the text into a column of a few letters).
+ */
+function cellHtml(column: string, value: JsonValue, missing: ReadonlyMap<string, string>): string {
+  const isLong =
+    (typeof value === 'string' && value.length > SHORT_TEXT_CHARS) ||
+    (typeof value === 'object' && value !== null && !Array.isArray(value));
+  return `<td${isLong ? ' class="long"' : ''}>${htmlCell(column, value, missing)}</td>`;
 }
 
 /** One cell's HTML; see `data-type-sections.ts` for the `attachments` and `url` columns. */
@@ -153,7 +190,7 @@ export function htmlCell(
   if (column === 'url' && typeof value === 'string' && /^https?:\/\//i.test(value)) {
     return `<a href="${escapeHtml(value)}" rel="noreferrer">${escapeHtml(value)}</a>`;
   }
-  if (typeof value === 'string') return isolated(value);
+  if (typeof value === 'string') return isTimeColumn(column) ? timeOrText(value) : isolated(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (isTextList(value)) {
     return value.length === 0
@@ -170,6 +207,19 @@ export function htmlCell(
  */
 function isolated(text: string): string {
   return text === '' ? '' : `<bdi>${escapeHtml(text)}</bdi>`;
+}
+
+/** Columns of times: `created_time`, `start_time` ... (rows hold them as ISO 8601 UTC). */
+function isTimeColumn(column: string): boolean {
+  return /(^|_)time$/.test(column);
+}
+
+/** A row's ISO time as a `<time>`; anything else in a time column stays text. */
+function timeOrText(value: string): string {
+  const seconds = Date.parse(value) / 1000;
+  return Number.isInteger(seconds) && isoSeconds(seconds) === value
+    ? timeHtml(seconds)
+    : isolated(value);
 }
 
 function isTextList(value: JsonValue): value is readonly string[] {

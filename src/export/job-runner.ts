@@ -34,7 +34,8 @@ import type { JobService } from '../services/job-service.js';
 import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
 import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
-import { INDEX_LEFT_OUT_LISTED } from './html-index.js';
+import { type ArchiveIdentity, type DataTypeFiles, INDEX_LEFT_OUT_LISTED } from './html-index.js';
+import { isoSeconds } from './html-page.js';
 import { prepareMedia } from './media-quality.js';
 import { ReplayedContent } from './replayed-content.js';
 import { ZipPartWriter } from './zip-part-writer.js';
@@ -87,6 +88,13 @@ const FORMATS: Readonly<Record<DyiFormat, readonly TextFormat[]>> = {
   HTML: ['HTML'],
   HTML_AND_JSON: ['HTML', 'JSON'],
   NONE: [],
+};
+
+/** Where each format's files go in the index's list of a data type's files. */
+const FILE_LISTS: Readonly<Record<TextFormat, keyof DataTypeFiles>> = {
+  HTML: 'html',
+  JSON: 'json',
+  CSV: 'csv',
 };
 
 /** Thrown inside a run when its job was cancelled; never leaves the runner. */
@@ -199,6 +207,7 @@ export class JobRunner {
     };
     const dataTypes = DATA_TYPES.filter((type) => job.dataTypes.includes(type));
     const { counts, media } = await collect(dataTypes, scope);
+    const identity = await this.#identity(job, exportJob);
     const leftOut: LeftOut[] = [];
     /** Every medium left out, by path: the HTML pages, rendered after the media, mark them. */
     const missingMedia = new Map<string, string>();
@@ -206,7 +215,7 @@ export class JobRunner {
       maxPartBytes: limits.maxPartBytes,
       maxJobBytes: limits.maxJobBytes,
       signal,
-      manifest: manifestOf(job, exportJob, dataTypes, counts),
+      manifest: manifestOf(job, exportJob, identity, dataTypes, counts),
       storePart: async (partNumber, body, leftOutCount) => {
         const file = await jobs.storeFile(
           job,
@@ -231,7 +240,7 @@ export class JobRunner {
     try {
       // Text files small enough for an empty part, so that splitting never leaves text out.
       const chunkBytes = Math.min(TEXT_CHUNK_BYTES, writer.textChunkBytes);
-      const archive = { ...run, dataTypes, counts, media, writer, leftOut };
+      const archive = { ...run, identity, dataTypes, counts, media, writer, leftOut };
       await this.#writeEntries({ ...archive, scope: { ...scope, chunkBytes, missingMedia } });
       return (await writer.finish({ atLeastOnePart: dataTypes.length > 0 })).leftOut;
     } catch (error) {
@@ -247,14 +256,14 @@ export class JobRunner {
    * say what was left out.
    */
   async #writeEntries(run: ArchiveRun): Promise<void> {
-    const { job, exportJob, member, dataTypes, counts, writer, scope } = run;
+    const { job, exportJob, dataTypes, counts, writer, scope } = run;
     const formats = FORMATS[exportJob.dyiFormat];
     const ordered = [...run.media.values()].sort((a, b) => compare(mediaPath(a), mediaPath(b)));
     const progress = new ProgressReporter(this.#deps, job.id, run.run);
     const steps = dataTypes.length * formats.length + ordered.length;
     let done = 0;
     const quiet = { media: () => undefined, items: () => undefined };
-    const pages = new Map<DataType, string[]>();
+    const files = new Map<DataType, Record<keyof DataTypeFiles, string[]>>();
     for (const record of ordered) {
       const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
         this.#deps.blobs.openRead(record.blob_key),
@@ -266,7 +275,9 @@ export class JobRunner {
     for (const format of formats) {
       for (const dataType of dataTypes) {
         for await (const entry of renderDataType(dataType, format, scope, quiet)) {
-          if (format === 'HTML') pages.set(dataType, [...(pages.get(dataType) ?? []), entry.path]);
+          const ofType = files.get(dataType) ?? { html: [], json: [], csv: [] };
+          files.set(dataType, ofType);
+          ofType[FILE_LISTS[format]].push(entry.path);
           await writer.add(entry);
         }
         await progress.report(++done / steps);
@@ -276,16 +287,41 @@ export class JobRunner {
     if (formats.includes('HTML') && dataTypes.length > 0) {
       await writer.add(
         renderHtmlIndex({
-          title: member ? `Your information (member ${job.userId ?? ''})` : 'Company information',
+          identity: run.identity,
           dataTypes: dataTypes.map((dataType) => ({
             dataType,
             items: counts.get(dataType) ?? 0,
-            pages: pages.get(dataType) ?? [],
+            files: files.get(dataType) ?? { html: [], json: [], csv: [] },
           })),
           leftOut: { count: writer.leftOutCount, listed: run.leftOut },
         }),
       );
     }
+  }
+
+  /**
+   * Whose archive this is and which export made it. The names are read when the job runs (a
+   * member renamed since the export was requested shows with the new name); the member's name
+   * and email come from the community's member list, which imports keep up to date.
+   */
+  async #identity(job: DyiJob, exportJob: ExportJob): Promise<ArchiveIdentity> {
+    const { metadata } = this.#deps;
+    const community = await metadata.communities.get(job.communityId);
+    const member = job.userId === null ? undefined : await metadata.members.get(job.userId);
+    return {
+      exportId: exportJob.id,
+      requestedTime: exportJob.createTime,
+      community: { id: job.communityId, name: community?.name ?? `community ${job.communityId}` },
+      member:
+        job.userId === null
+          ? null
+          : {
+              id: job.userId,
+              name: member?.name ?? `member ${job.userId}`,
+              email: member?.email ?? null,
+            },
+      range: { start: exportJob.startTime, end: exportJob.endTime },
+    };
   }
 
   /**
@@ -339,6 +375,7 @@ interface RunOf {
 
 /** What one run of a job writes into its archive, passed between the steps of `#write`. */
 interface ArchiveRun extends RunOf {
+  readonly identity: ArchiveIdentity;
   readonly dataTypes: readonly DataType[];
   readonly counts: ReadonlyMap<DataType, number>;
   readonly media: ReadonlyMap<string, MediaRecord>;
@@ -365,21 +402,30 @@ async function collect(
   return { counts, media };
 }
 
-/** The job-level part of every manifest: nothing that differs between two equal exports. */
+/**
+ * The job-level part of every manifest: which job, whose archive, which export. Nothing in it
+ * changes when the same job runs again; two exports of the same content differ only in
+ * `export_id` and `requested_time`.
+ */
 function manifestOf(
   job: DyiJob,
   exportJob: ExportJob,
+  identity: ArchiveIdentity,
   dataTypes: readonly DataType[],
   counts: ReadonlyMap<DataType, number>,
 ): Record<string, unknown> {
   return {
     job_type: job.jobType,
     user_id: job.userId,
+    export_id: identity.exportId,
+    requested_time: isoSeconds(identity.requestedTime),
+    community: identity.community,
+    member: identity.member,
     data_types: dataTypes,
     dyi_format: exportJob.dyiFormat,
     media_quality: exportJob.mediaQuality,
-    start_time: new Date(exportJob.startTime * 1000).toISOString().replace('.000Z', 'Z'),
-    end_time: new Date(exportJob.endTime * 1000).toISOString().replace('.000Z', 'Z'),
+    start_time: isoSeconds(exportJob.startTime),
+    end_time: isoSeconds(exportJob.endTime),
     item_counts: Object.fromEntries(dataTypes.map((type) => [type, counts.get(type) ?? 0])),
   };
 }

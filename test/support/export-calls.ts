@@ -2,16 +2,18 @@
  * @module
  * The Graph calls the scale-out tests make, over plain `fetch` against one origin (the
  * balancer, one API process, or an embedded server): create an export, wait for it, and read
- * every job with its files in two requests; plus the digest that compares two exports'
- * archives by member and part number.
+ * every job with its files in two requests; and the digest that compares two exports'
+ * archives entry by entry (`archive-compare.ts`).
  */
 import { expect } from 'vitest';
+import { identityOf, servedExportDigest } from './archive-compare.js';
 import { waitFor } from './export-scenarios.js';
 import { BACKEND_HEADER } from './round-robin-balancer.js';
 
 export interface ApiFile {
   readonly id: string;
   readonly part_number: number;
+  readonly name: string;
   readonly file_size: number;
   readonly sha256: string;
   readonly download_url: string;
@@ -31,7 +33,7 @@ export interface Answer<T> {
   readonly backend: string | null;
 }
 
-const FILE_FIELDS = 'files.limit(100){id,part_number,file_size,sha256,download_url}';
+const FILE_FIELDS = 'files.limit(100){id,part_number,name,file_size,sha256,download_url}';
 
 export class ExportCalls {
   readonly #origin: string;
@@ -90,26 +92,26 @@ export class ExportCalls {
     return [company, ...users.data];
   }
 
+  /**
+   * Every archive of a completed export, downloaded and described entry by entry with its
+   * export's id and create time as placeholders (`archive-compare.ts`): equal for two exports of
+   * the same content and parameters.
+   */
+  async archiveDigest(exportId: string): Promise<Map<string, string>> {
+    const { create_time } = await this.#getOk<{ create_time: string | number }>(
+      `/${exportId}?fields=create_time`,
+    );
+    const jobs = await this.jobsOf(exportId);
+    for (const job of jobs) expect(job.job_state).toBe('COMPLETED');
+    const served = jobs.map((job) => ({ ...job, files: job.files?.data ?? [] }));
+    return servedExportDigest(served, identityOf(exportId, create_time));
+  }
+
   async #getOk<T>(pathOrUrl: string): Promise<T> {
     const { body, status } = await this.get<T>(pathOrUrl);
     expect(status, JSON.stringify(body)).toBe(200);
     return body;
   }
-}
-
-/**
- * `<member id or "company"> part <n>` → sha256 of every file of a completed export: what
- * says two exports' archives are the same bytes (export and job ids differ between them).
- */
-export function digestOf(jobs: readonly ApiJob[]): Map<string, string> {
-  const digest = new Map<string, string>();
-  for (const job of jobs) {
-    expect(job.job_state).toBe('COMPLETED');
-    for (const file of job.files?.data ?? []) {
-      digest.set(`${job.user?.id ?? 'company'} part ${file.part_number}`, file.sha256);
-    }
-  }
-  return digest;
 }
 
 export function filesOf(jobs: readonly ApiJob[]): ApiFile[] {

@@ -59,13 +59,6 @@ const POST_TEXT = 'Quokka sighting on the roof terrace';
 const CORRUPT_MEDIA = 'reader-corrupt';
 const PHONE_WIDTH = 360;
 const DESKTOP_WIDTH = 1280;
-/**
- * axe-core rules today's pages still break, all three best practices about landmarks, for the
- * page work of issue 13 to fix: no `<main>` (landmark-one-main), content outside any landmark
- * (region), and two unnamed `<nav>`s on a data type's page (landmark-unique). The test fails
- * on any other violation, and on one of these once the pages keep it: then take it out.
- */
-const PENDING_AXE_RULES: readonly string[] = ['landmark-one-main', 'region', 'landmark-unique'];
 
 let fixture: GraphFixture;
 let folder: string;
@@ -275,26 +268,18 @@ describe('the archive in Chromium', () => {
 
   it('breaks no axe-core rule on the index, a conversation and a posts page', async (ctx) => {
     const context = await contextAt(ctx, DESKTOP_WIDTH, { bypassCSP: true });
-    const broken = new Set<string>();
     const report: string[] = [];
     try {
       for (const page of ['index.html', conversationPage, postsPage]) {
         const tab = await context.newPage();
         await tab.goto(urlOf(page));
-        for (const { rule, report: text } of await axeViolations(tab)) {
-          broken.add(rule);
-          if (!PENDING_AXE_RULES.includes(rule)) report.push(`${page}: ${text}`);
-        }
+        for (const { report: text } of await axeViolations(tab)) report.push(`${page}: ${text}`);
         await tab.close();
       }
     } finally {
       await context.close();
     }
     expect(report.join('\n\n'), 'axe-core violations').toBe('');
-    const kept = PENDING_AXE_RULES.filter((rule) => broken.has(rule));
-    expect(kept, 'pending rules now kept: take them out of PENDING_AXE_RULES').toEqual(
-      PENDING_AXE_RULES,
-    );
   });
 
   it('keeps a right-to-left override inside the message that carries it', async (ctx) => {

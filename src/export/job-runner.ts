@@ -33,7 +33,7 @@ import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
 import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { INDEX_LEFT_OUT_LISTED } from './html-index.js';
-import { prepareMedia } from './media-quality.js';
+import { mediaTreatmentOf, prepareMedia } from './media-quality.js';
 import { ReplayedContent } from './replayed-content.js';
 import { ZipPartWriter } from './zip-part-writer.js';
 
@@ -238,12 +238,17 @@ export class JobRunner {
     let done = 0;
     const quiet = { media: () => undefined, items: () => undefined };
     const pages = new Map<DataType, string[]>();
+    const treatment = mediaTreatmentOf(exportJob);
     for (const record of ordered) {
-      const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
-        this.#deps.blobs.openRead(record.blob_key),
-      );
-      if ('entry' in prepared) await writer.add(prepared.entry);
-      else writer.leaveOut(prepared.leftOut);
+      if (isWithheld(record, exportJob, member)) {
+        writer.leaveOut({ item: mediaPath(record), reason: WITHHELD_REASON });
+      } else {
+        const prepared = await prepareMedia(record, treatment, () =>
+          this.#deps.blobs.openRead(record.blob_key),
+        );
+        if ('entry' in prepared) await writer.add(prepared.entry);
+        else writer.leaveOut(prepared.leftOut);
+      }
       await progress.report(++done / steps);
     }
     for (const format of formats) {
@@ -304,6 +309,22 @@ interface ArchiveRun {
   readonly scope: RenderScope;
 }
 
+/** Why a medium another person posted is not in a member's archive (`withhold_others_media`). */
+export const WITHHELD_REASON = 'withheld: posted by another person';
+
+/**
+ * With `withhold_others_media`, a member's archive keeps only the media the member posted:
+ * a photo someone else sent to a shared chat stays theirs to give. The company job is not a
+ * person's archive and keeps everything.
+ */
+function isWithheld(
+  record: MediaRecord,
+  exportJob: ExportJob,
+  member: ContentMember | null,
+): boolean {
+  return exportJob.withholdOthersMedia && member !== null && record.owner !== member.sourceId;
+}
+
 /** Pass 1: item counts and the media the selected content refers to (cheap reads, no text). */
 async function collect(
   dataTypes: readonly DataType[],
@@ -334,6 +355,8 @@ function manifestOf(
     data_types: dataTypes,
     dyi_format: exportJob.dyiFormat,
     media_quality: exportJob.mediaQuality,
+    keep_original_media: exportJob.keepOriginalMedia,
+    withhold_others_media: exportJob.withholdOthersMedia,
     start_time: new Date(exportJob.startTime * 1000).toISOString().replace('.000Z', 'Z'),
     end_time: new Date(exportJob.endTime * 1000).toISOString().replace('.000Z', 'Z'),
     item_counts: Object.fromEntries(dataTypes.map((type) => [type, counts.get(type) ?? 0])),

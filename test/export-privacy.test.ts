@@ -6,7 +6,8 @@
  * within the quality's longest edge. `VERY_HIGH` keeps the photo's pixels; only with
  * `keep_original_media` does it keep the file itself, metadata included. With
  * `withhold_others_media`, a photo another person sent to a shared chat is not in a member's
- * archive, and the archive says it was withheld.
+ * archive, and the archive says it was withheld. Each member's archive files carry their id
+ * and a slug of their name.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,18 +178,18 @@ describe('a shared chat exported with withhold_others_media', () => {
   let fixture: GraphFixture;
   let communityId: string;
   let ann: string;
-  let bo: string;
+  let zoe: string;
   const ANN_PHOTO = 'media/ann-photo.jpg';
-  const BO_PHOTO = 'media/bo-photo.jpg';
+  const ZOE_PHOTO = 'media/zoe-photo.jpg';
 
   beforeAll(async () => {
     fixture = await startGraphFixture();
     communityId = (await fixture.runtime.communities.create('Shared chat')).id;
     const senders = [
       { sourceId: 'ann', name: 'Ann Archer', photo: await phonePhoto('AnnCam') },
-      { sourceId: 'bo', name: 'Bo Bright', photo: await phonePhoto('BoCam') },
+      { sourceId: 'zoe', name: 'Zoë Ölund', photo: await phonePhoto('ZoeCam') },
     ];
-    [ann = '', bo = ''] = await addPhotoChat(fixture.runtime, communityId, senders, POST_TIME);
+    [ann = '', zoe = ''] = await addPhotoChat(fixture.runtime, communityId, senders, POST_TIME);
   });
 
   afterAll(async () => {
@@ -210,21 +211,38 @@ describe('a shared chat exported with withhold_others_media', () => {
 
   it('gives each member both photos without the option', async () => {
     const exportId = await exportChat({});
-    for (const member of [ann, bo]) {
+    for (const member of [ann, zoe]) {
       const parts = await userArchive(fixture, exportId, member);
       expect(entryOf(parts, ANN_PHOTO)).toBeDefined();
-      expect(entryOf(parts, BO_PHOTO)).toBeDefined();
+      expect(entryOf(parts, ZOE_PHOTO)).toBeDefined();
+    }
+  }, 60_000);
+
+  it("names each member's archive by id and a slug of the name, in the API and the parts index", async () => {
+    const exportId = await exportChat({});
+    const jobs = await filesOfExport(fixture.runtime, exportId);
+    for (const [member, slug] of [
+      [ann, 'ann-archer'],
+      [zoe, 'zoe-olund'],
+    ] as const) {
+      const files = jobs.find((job) => job.job.userId === member)?.files ?? [];
+      expect(files.length).toBeGreaterThan(0);
+      const names = files.map(({ file }) => file.name);
+      expect(names).toEqual(files.map((_, i) => `user-${member}-${slug}-part-${i + 1}.zip`));
+      const last = await readZip(files.at(-1)?.bytes ?? Buffer.alloc(0));
+      const index = JSON.parse(last.get('parts-index.json')?.toString() ?? '{}');
+      expect(index.parts.map((part: { file_name: string }) => part.file_name)).toEqual(names);
     }
   }, 60_000);
 
   it.each([
-    ['Ann', ANN_PHOTO, BO_PHOTO],
-    ['Bo', BO_PHOTO, ANN_PHOTO],
+    ['Ann', ANN_PHOTO, ZOE_PHOTO],
+    ['Zoë', ZOE_PHOTO, ANN_PHOTO],
   ])(
     "gives %s their own photo only; the other's stays referenced, marked as withheld",
     async (who, own, others) => {
       const exportId = await exportChat({ withhold_others_media: 'true' });
-      const member = who === 'Ann' ? ann : bo;
+      const member = who === 'Ann' ? ann : zoe;
       const parts = await userArchive(fixture, exportId, member);
       expect(entryOf(parts, own)).toBeDefined();
       expect(entryOf(parts, others)).toBeUndefined();

@@ -175,6 +175,7 @@ export class JobRunner {
     signal: AbortSignal,
   ): Promise<number> {
     const { content, jobs, limits } = this.#deps;
+    const fileName = await this.#partFileNames(job);
     const scope: RenderScope = {
       content: new ReplayedContent(content),
       communityId: job.communityId,
@@ -196,7 +197,7 @@ export class JobRunner {
         await jobs.storeFile(
           job,
           {
-            name: partFileName(job, partNumber),
+            name: fileName(partNumber),
             contentType: 'application/zip',
             partNumber,
             body,
@@ -205,7 +206,7 @@ export class JobRunner {
           signal,
         );
       },
-      partFileName: (partNumber) => partFileName(job, partNumber),
+      partFileName: fileName,
       onLeaveOut: (item) => {
         if (item.item.startsWith('media/')) missingMedia.set(item.item, item.reason);
         if (leftOut.length < INDEX_LEFT_OUT_LISTED) leftOut.push(item);
@@ -221,6 +222,17 @@ export class JobRunner {
       await writer.abort(error);
       throw error;
     }
+  }
+
+  /**
+   * The file name of each part of the job, with the member's name as the members table has it
+   * when the job runs (a renamed member's next export shows the new name).
+   */
+  async #partFileNames(job: DyiJob): Promise<(partNumber: number) => string> {
+    const { userId } = job;
+    const memberName =
+      userId === null ? null : (await this.#deps.metadata.members.get(userId))?.name;
+    return (partNumber) => partFileName({ userId, memberName }, partNumber);
   }
 
   /**

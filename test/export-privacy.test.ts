@@ -7,7 +7,8 @@
  * `keep_original_media` does it keep the file itself, metadata included. With
  * `withhold_others_media`, a photo another person sent to a shared chat is not in a member's
  * archive, and the archive says it was withheld. Each member's archive files carry their id
- * and a slug of their name.
+ * and a slug of their name. Videos are copied as they are, location included, and count at
+ * their full size towards the part and job limits.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -270,4 +271,106 @@ describe('a shared chat exported with withhold_others_media', () => {
     },
     60_000,
   );
+});
+
+/** An MP4 as a phone writes it: its header, a user-data box with the place it was filmed, data. */
+function phoneVideo(bytes: number): Buffer {
+  const box = (type: string, body: Buffer) => {
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(8 + body.length, 0);
+    header.write(type, 4, 'latin1');
+    return Buffer.concat([header, body]);
+  };
+  const head = Buffer.concat([
+    box('ftyp', Buffer.from('mp42\0\0\0\0mp42isom', 'latin1')),
+    box('udta', box('\xa9xyz', Buffer.from('+48.8584+002.2945/', 'latin1'))),
+  ]);
+  const data = Buffer.alloc(bytes - head.length - 8);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  return Buffer.concat([head, box('mdat', data)]);
+}
+
+describe('videos in an export', () => {
+  const PART_BYTES = 256 * 1024;
+  const JOB_BYTES = 1024 * 1024;
+  const VIDEO_BYTES = 100 * 1024;
+  let fixture: GraphFixture;
+  let communityId: string;
+
+  beforeAll(async () => {
+    fixture = await startGraphFixture({ maxPartBytes: PART_BYTES, maxJobBytes: JOB_BYTES });
+    communityId = (await fixture.runtime.communities.create('Videos')).id;
+  });
+
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  /** A member with `posts` posts, each attaching the video; their export at VERY_LOW. */
+  async function exportVideos(sourceId: string, posts: number, video: Buffer) {
+    const { memberId } = await addBulkyMember(fixture.runtime, communityId, {
+      sourceId,
+      posts,
+      fileBytes: video.length,
+      time: POST_TIME,
+      contentType: 'video/mp4',
+      file: video,
+    });
+    const exportJob = await fixture.runtime.exports.create(communityId, {
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      dyi_format: 'JSON',
+      media_quality: 'VERY_LOW',
+      user_ids: memberId,
+      start_time: '2025-01-01T00:00:00Z',
+      end_time: '2026-01-01T00:00:00Z',
+    });
+    const outcomes = await runExport(fixture.runtime, exportJob.id);
+    const jobs = await filesOfExport(fixture.runtime, exportJob.id);
+    const job = jobs.find((each) => each.job.userId === memberId);
+    if (!job) throw new Error(`no job for ${sourceId}`);
+    return { outcome: outcomes.get(job.job.id), job };
+  }
+
+  it('copies each video byte for byte at the lowest quality, location included, across parts', async () => {
+    const video = phoneVideo(VIDEO_BYTES);
+    const { outcome, job } = await exportVideos('filmmaker', 4, video);
+    expect(outcome).toBe('COMPLETED');
+    const parts = await Promise.all(job.files.map(({ bytes }) => readZip(bytes)));
+    for (let i = 1; i <= 4; i++) {
+      const copy = entryOf(parts, `media/filmmaker-file-${i}.mp4`);
+      expect(copy?.equals(video)).toBe(true);
+      expect(copy?.includes('+48.8584+002.2945/')).toBe(true);
+    }
+    // Four videos of 100 KiB do not fit in parts of 256 KiB: their size counts.
+    expect(job.files.length).toBeGreaterThanOrEqual(2);
+    for (const { file } of job.files) expect(file.size).toBeLessThanOrEqual(PART_BYTES);
+  }, 60_000);
+
+  it('leaves out a video larger than a whole part, saying why', async () => {
+    const { outcome, job } = await exportVideos('longtake', 1, phoneVideo(PART_BYTES + 1024));
+    expect(outcome).toBe('COMPLETED');
+    expect(job.job.leftOutCount).toBe(1);
+    const parts = await Promise.all(job.files.map(({ bytes }) => readZip(bytes)));
+    expect(entryOf(parts, 'media/longtake-file-1.mp4')).toBeUndefined();
+    const manifest = JSON.parse(entryOf(parts, 'manifest-part-1.json')?.toString() ?? '{}');
+    expect(manifest.left_out).toEqual([
+      {
+        item: 'media/longtake-file-1.mp4',
+        reason: expect.stringContaining(
+          `(${(PART_BYTES + 1024).toLocaleString('en-US')} bytes) does not fit in one part`,
+        ),
+      },
+    ]);
+  }, 60_000);
+
+  it('aborts ARCHIVE_TOO_BIG when the videos pass the job limit', async () => {
+    const { outcome, job } = await exportVideos('marathon', 12, phoneVideo(VIDEO_BYTES));
+    expect(outcome).toBe('ABORTED');
+    const aborted = await fixture.runtime.metadata.jobs.get(job.job.id);
+    expect(aborted?.abortReason).toBe('ARCHIVE_TOO_BIG');
+    expect(aborted?.stateMessage).toContain(
+      `above the limit of 1 MiB (${JOB_BYTES.toLocaleString('en-US')} bytes) set by DYI_MAX_JOB_BYTES`,
+    );
+    expect(job.files).toEqual([]);
+  }, 60_000);
 });

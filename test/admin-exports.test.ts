@@ -188,6 +188,40 @@ describe('starting an export', () => {
     expect(created).toMatchObject({ dyiFormat: 'JSON', mediaQuality: 'HIGH' });
   });
 
+  it('keeps original files only at Very high, and withholds media others posted when ticked', async () => {
+    const before = await fixture.runtime.exports.count(communityId);
+    const options = { keep_original_media: 'true', withhold_others_media: 'true' };
+    const form = { data_types: 'MESSENGER_V2', members: 'all', ...options };
+    const refused = await startExport({ ...form, media_quality: 'HIGH' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(
+      /role="alert"[^>]*>[\s\S]*“Keep original files” needs Media quality “Very high”/,
+    );
+    expect(inputTag(refused.body, 'keep_original_media', 'true')).toMatch(/\schecked/);
+    expect(inputTag(refused.body, 'withhold_others_media', 'true')).toMatch(/\schecked/);
+    expect(await fixture.runtime.exports.count(communityId)).toBe(before);
+
+    const started = await startExport({ ...form, media_quality: 'VERY_HIGH' });
+    expect(started.status).toBe(303);
+    const id = exportIdOf(started.location);
+    expect(await fixture.runtime.exports.get(communityId, id)).toMatchObject({
+      mediaQuality: 'VERY_HIGH',
+      keepOriginalMedia: true,
+      withholdOthersMedia: true,
+    });
+    const page = await browser.get(`/admin/exports/${id}`);
+    expect(page.body).toContain(
+      'original files kept, with their metadata; media other people posted withheld',
+    );
+
+    const plain = await startExport({ data_types: 'MESSENGER_V2', members: 'all' });
+    const plainPage = await browser.get(`/admin/exports/${exportIdOf(plain.location)}`);
+    expect(plainPage.body).toContain('None: images without metadata');
+    expect(
+      inputTag((await browser.get('/admin/exports/new')).body, 'keep_original_media', 'true'),
+    ).not.toMatch(/\schecked/);
+  });
+
   it('shows what is wrong and keeps every choice', async () => {
     const before = await fixture.runtime.exports.count(communityId);
     const none = await startExport({

@@ -85,6 +85,19 @@ describe('dyi', () => {
     ]);
     expect(made.code).toBe(0);
     const exportId = made.stdout.trim();
+    const withOptions = await runDyi([
+      'export',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--data-types',
+      'MESSENGER_V2',
+      '--media-quality',
+      'VERY_HIGH',
+      '--keep-original-media',
+      '--withhold-others-media',
+    ]);
+    expect(withOptions.code).toBe(0);
 
     const { child, banner } = await serve(['--data-dir', dataDir]);
     try {
@@ -98,6 +111,15 @@ describe('dyi', () => {
       const body = (await response.json()) as { dyi_format: string; data_types: string[] };
       expect(body.dyi_format).toBe('CSV');
       expect(body.data_types).toHaveLength(18);
+      const options = await fetch(
+        `${base}/${withOptions.stdout.trim()}?fields=media_quality,keep_original_media,withhold_others_media`,
+        { headers: { authorization: `Bearer ${secret}` } },
+      );
+      expect(await options.json()).toMatchObject({
+        media_quality: 'VERY_HIGH',
+        keep_original_media: true,
+        withhold_others_media: true,
+      });
       const community = await fetch(`${base}/community?access_token=${secret}`);
       expect(((await community.json()) as { id: string }).id).toBe(communityId);
 
@@ -269,6 +291,22 @@ describe('dyi', () => {
     expect(badFormat.stderr).toContain(
       'dyi_format must be one of JSON, HTML, NONE, HTML_AND_JSON, CSV',
     );
+    const originalsAtHigh = await runDyi([
+      'export',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--data-types',
+      'POSTS_YOUR_ACTIVITY',
+      '--keep-original-media',
+    ]);
+    expect(originalsAtHigh.code).toBe(2);
+    expect(originalsAtHigh.stderr).toContain(
+      'needs media_quality=VERY_HIGH; got media_quality=HIGH',
+    );
+    const createHelp = await runDyi(['export', 'create', '--help']);
+    expect(createHelp.stdout).toMatch(/--keep-original-media[\s\S]*VERY_HIGH/);
+    expect(createHelp.stdout).toContain('--withhold-others-media');
     const help = await runDyi(['--help']);
     expect(help.stdout).toContain('serve');
     expect(help.stdout).toContain('export');

@@ -81,11 +81,15 @@ beforeAll(async () => {
     readToken = tokens.readToken;
     const done = await runtime.exports.create(communityId, EXPORT_PARAMS);
     await runExport(runtime, done.id);
-    // Small, so that the workers on PostgreSQL finish it quickly.
+    // Small, so that the workers on PostgreSQL finish it quickly; with both media options on,
+    // so that the copy is seen to keep them.
     const pending = await runtime.exports.create(communityId, {
       ...EXPORT_PARAMS,
       data_types: 'WORKPLACE_COMPANY_METADATA_USER_PROFILE',
       dyi_format: 'JSON',
+      media_quality: 'VERY_HIGH',
+      keep_original_media: 'true',
+      withhold_others_media: 'true',
     });
     paths = await graphPaths(runtime, [done.id, pending.id]);
     for (const [at, answer] of await answersOf(runtime, paths)) embeddedAnswers.set(at, answer);
@@ -106,6 +110,7 @@ async function graphPaths(runtime: Runtime, exportIds: readonly string[]): Promi
   const found: string[] = [];
   for (const exportId of exportIds) {
     found.push(`/${exportId}`, `/${exportId}?fields=company_job`);
+    found.push(`/${exportId}?fields=media_quality,keep_original_media,withhold_others_media`);
     found.push(`/${exportId}/user_dyi_jobs?limit=100`);
     for (const jobId of await runtime.metadata.jobs.idsOfExport(exportId)) {
       found.push(`/${jobId}`);

@@ -117,6 +117,26 @@ describe('POST /community/work_dyi_jobs', () => {
       'idempotency_key',
       'printable',
     ],
+    [
+      { data_types: 'POSTS_YOUR_ACTIVITY', keep_original_media: 'true' },
+      'keep_original_media',
+      'media_quality=VERY_HIGH; got media_quality=HIGH',
+    ],
+    [
+      { data_types: 'POSTS_YOUR_ACTIVITY', media_quality: 'LOW', keep_original_media: '1' },
+      'keep_original_media',
+      'media_quality=VERY_HIGH; got media_quality=LOW',
+    ],
+    [
+      { data_types: 'POSTS_YOUR_ACTIVITY', media_quality: 'VERY_HIGH', keep_original_media: 'yes' },
+      'keep_original_media',
+      'true or false',
+    ],
+    [
+      { data_types: 'POSTS_YOUR_ACTIVITY', withhold_others_media: 'others' },
+      'withhold_others_media',
+      'true or false',
+    ],
   ])('refuses %j naming %s and what is allowed', async (form, parameter, allowed) => {
     const before = await fixture.runtime.exports.count(acme.community.id);
     const answer = await create(form);
@@ -125,6 +145,40 @@ describe('POST /community/work_dyi_jobs', () => {
     expect(answer.body.error.message).toContain(parameter);
     expect(answer.body.error.message).toContain(allowed);
     expect(await fixture.runtime.exports.count(acme.community.id)).toBe(before);
+  });
+
+  it('keeps the media options it was created with, and returns them as fields (false by default)', async () => {
+    const fields = 'fields=media_quality,keep_original_media,withhold_others_media';
+    const read = async (id: unknown) =>
+      (await graph(fixture.app, 'GET', `/${String(id)}?${fields}`, { token: acme.readToken })).body;
+    const plain = await create({ data_types: 'POSTS_YOUR_ACTIVITY' });
+    expect(await read(plain.body.id)).toEqual({
+      id: plain.body.id,
+      media_quality: 'HIGH',
+      keep_original_media: false,
+      withhold_others_media: false,
+    });
+    const both = await fixture.app.inject({
+      method: 'POST',
+      url: `/community/work_dyi_jobs?access_token=${acme.manageToken}`,
+      payload: {
+        data_types: ['MESSENGER_V2'],
+        media_quality: 'VERY_HIGH',
+        keep_original_media: true,
+        withhold_others_media: true,
+      },
+    });
+    expect(both.statusCode).toBe(200);
+    expect(await read(both.json<{ id: string }>().id)).toMatchObject({
+      media_quality: 'VERY_HIGH',
+      keep_original_media: true,
+      withhold_others_media: true,
+    });
+    const withheld = await create({ data_types: 'MESSENGER_V2', withhold_others_media: 'true' });
+    expect(await read(withheld.body.id)).toMatchObject({
+      keep_original_media: false,
+      withhold_others_media: true,
+    });
   });
 
   it('includes deactivated members only when named, and members of another community never', async () => {
@@ -180,6 +234,9 @@ describe('POST /community/work_dyi_jobs', () => {
     const different = await create({ ...form, dyi_format: 'HTML' });
     expect(different.status).toBe(400);
     expect(different.body.error.message).toContain('idempotency_key');
+    const withheld = await create({ ...form, withhold_others_media: 'true' });
+    expect(withheld.status).toBe(400);
+    expect(withheld.body.error.message).toContain('idempotency_key');
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { DyiFile, DyiJob, ExportJob } from '../../src/domain/index.js';
+import { partFileName } from '../../src/export/archive-paths.js';
 import type { Runtime } from '../../src/runtime.js';
 
 /** A read token of a new integration, and an export (posts, JSON) of the community. */
@@ -32,7 +33,7 @@ export async function completeWithOnePart(
 ): Promise<DyiFile> {
   await runtime.jobs.start(job.id, 'bench-run');
   const file = await runtime.jobs.storeFile(job, 'bench-run', {
-    name: `${job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`}-part-1.zip`,
+    name: partFileName(job, 1),
     contentType: 'application/zip',
     partNumber: 1,
     body: Readable.from(body),

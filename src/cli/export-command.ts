@@ -21,6 +21,8 @@ interface CreateOptions extends DataDirOptions {
   readonly endTime?: string;
   readonly userIds?: string;
   readonly idempotencyKey?: string;
+  readonly keepOriginalMedia?: boolean;
+  readonly withholdOthersMedia?: boolean;
 }
 
 export function exportCommand(): Command {
@@ -44,7 +46,15 @@ export function exportCommand(): Command {
       )
       .option('--end-time <time>', 'end of the range, exclusive (default: now)')
       .option('--user-ids <list>', 'comma list of member ids (default: every active member)')
-      .option('--idempotency-key <key>', 'repeat-safe key: the same key returns the same export'),
+      .option('--idempotency-key <key>', 'repeat-safe key: the same key returns the same export')
+      .option(
+        '--keep-original-media',
+        'ship images as uploaded, with their metadata (camera, time, GPS); only with --media-quality VERY_HIGH (default: every image without metadata)',
+      )
+      .option(
+        '--withhold-others-media',
+        "leave media other people posted (e.g. photos in a shared chat) out of each member's archive, marked as withheld",
+      ),
   ).action(async (options: CreateOptions) => {
     await withRuntime(options, async (runtime) => {
       const communityId = await resolveCommunityId(runtime, options.community);
@@ -56,6 +66,8 @@ export function exportCommand(): Command {
         end_time: options.endTime,
         user_ids: options.userIds,
         idempotency_key: options.idempotencyKey,
+        keep_original_media: options.keepOriginalMedia,
+        withhold_others_media: options.withholdOthersMedia,
       });
       process.stdout.write(`${created.id}\n`);
     });

@@ -69,6 +69,13 @@ export interface ExportParameters {
   readonly mediaQuality: MediaQuality;
   readonly startTime: UnixSeconds;
   readonly endTime: UnixSeconds;
+  /**
+   * Ship images as they were uploaded, metadata (EXIF, GPS) included; only with `VERY_HIGH`.
+   * Off by default: every image leaves without its metadata.
+   */
+  readonly keepOriginalMedia: boolean;
+  /** Leave the media other people posted out of each member's archive, marked as withheld. */
+  readonly withholdOthersMedia: boolean;
 }
 
 /** An export job (`work_dyi_job` on the wire). */

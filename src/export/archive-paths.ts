@@ -1,10 +1,11 @@
 /**
  * @module
  * Paths inside DYI archives, made in one place so that the HTML pages, the JSON files and the
- * media entries agree. Ids come from imported content, so every segment is reduced to a safe
+ * media entries agree, and the archives' own file names. Ids come from imported content, so every segment is reduced to a safe
  * set of characters: no `..`, no separators, nothing a zip tool could misread.
  */
 import type { DataType, MediaRecord } from '../domain/index.js';
+import { nameSlug } from './name-slug.js';
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/jpeg': '.jpg',
@@ -41,7 +42,21 @@ export function mediaPath(media: Pick<MediaRecord, 'id' | 'name' | 'content_type
   return `media/${base}${base.endsWith(extension) ? '' : extension}`;
 }
 
-/** The file name of a job's part, e.g. `user-100000000000002-part-1.zip`. */
-export function partFileName(job: { userId: string | null }, partNumber: number): string {
-  return `${job.userId === null ? 'company' : `user-${job.userId}`}-part-${partNumber}.zip`;
+/** Whose archive a part is: the company's (no user), or a member's, by id and name. */
+export interface PartOwner {
+  readonly userId: string | null;
+  /** The member's name; a slug of it follows the id (`nameSlug`). */
+  readonly memberName?: string | null;
+}
+
+/**
+ * The file name of a job's part: `company-part-1.zip`, or for a member
+ * `user-100000000000002-zoe-olund-part-1.zip` (id, then a slug of the name, which is left out
+ * when the name gives none, e.g. `user-100000000000002-part-1.zip` for `山田太郎`).
+ */
+export function partFileName(owner: PartOwner, partNumber: number): string {
+  if (owner.userId === null) return `company-part-${partNumber}.zip`;
+  const slug = nameSlug(owner.memberName ?? '');
+  const who = `user-${safeSegment(owner.userId)}${slug === '' ? '' : `-${slug}`}`;
+  return `${who}-part-${partNumber}.zip`;
 }

@@ -36,7 +36,7 @@ import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { type ArchiveIdentity, type DataTypeFiles, INDEX_LEFT_OUT_LISTED } from './html-index.js';
 import { isoSeconds } from './html-page.js';
-import { prepareMedia } from './media-quality.js';
+import { mediaTreatmentOf, prepareMedia } from './media-quality.js';
 import { ReplayedContent } from './replayed-content.js';
 import { ZipPartWriter } from './zip-part-writer.js';
 
@@ -198,6 +198,9 @@ export class JobRunner {
   async #write(run: RunOf, signal: AbortSignal): Promise<number> {
     const { job, exportJob, member } = run;
     const { content, jobs, limits } = this.#deps;
+    const identity = await this.#identity(job, exportJob);
+    const fileName = (partNumber: number): string =>
+      partFileName({ userId: job.userId, memberName: identity.member?.name ?? null }, partNumber);
     const scope: RenderScope = {
       content: new ReplayedContent(content),
       communityId: job.communityId,
@@ -207,7 +210,6 @@ export class JobRunner {
     };
     const dataTypes = DATA_TYPES.filter((type) => job.dataTypes.includes(type));
     const { counts, media } = await collect(dataTypes, scope);
-    const identity = await this.#identity(job, exportJob);
     const leftOut: LeftOut[] = [];
     /** Every medium left out, by path: the HTML pages, rendered after the media, mark them. */
     const missingMedia = new Map<string, string>();
@@ -221,7 +223,7 @@ export class JobRunner {
           job,
           run.run,
           {
-            name: partFileName(job, partNumber),
+            name: fileName(partNumber),
             contentType: 'application/zip',
             partNumber,
             body,
@@ -231,7 +233,7 @@ export class JobRunner {
         );
         run.stored.push(file.blobKey);
       },
-      partFileName: (partNumber) => partFileName(job, partNumber),
+      partFileName: fileName,
       onLeaveOut: (item) => {
         if (item.item.startsWith('media/')) missingMedia.set(item.item, item.reason);
         if (leftOut.length < INDEX_LEFT_OUT_LISTED) leftOut.push(item);
@@ -256,7 +258,7 @@ export class JobRunner {
    * say what was left out.
    */
   async #writeEntries(run: ArchiveRun): Promise<void> {
-    const { job, exportJob, dataTypes, counts, writer, scope } = run;
+    const { job, exportJob, member, dataTypes, counts, writer, scope } = run;
     const formats = FORMATS[exportJob.dyiFormat];
     const ordered = [...run.media.values()].sort((a, b) => compare(mediaPath(a), mediaPath(b)));
     const progress = new ProgressReporter(this.#deps, job.id, run.run);
@@ -264,12 +266,17 @@ export class JobRunner {
     let done = 0;
     const quiet = { media: () => undefined, items: () => undefined };
     const files = new Map<DataType, Record<keyof DataTypeFiles, string[]>>();
+    const treatment = mediaTreatmentOf(exportJob);
     for (const record of ordered) {
-      const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
-        this.#deps.blobs.openRead(record.blob_key),
-      );
-      if ('entry' in prepared) await writer.add(prepared.entry);
-      else writer.leaveOut(prepared.leftOut);
+      if (isWithheld(record, exportJob, member)) {
+        writer.leaveOut({ item: mediaPath(record), reason: WITHHELD_REASON });
+      } else {
+        const prepared = await prepareMedia(record, treatment, () =>
+          this.#deps.blobs.openRead(record.blob_key),
+        );
+        if ('entry' in prepared) await writer.add(prepared.entry);
+        else writer.leaveOut(prepared.leftOut);
+      }
       await progress.report(++done / steps);
     }
     for (const format of formats) {
@@ -385,6 +392,22 @@ interface ArchiveRun extends RunOf {
   readonly scope: RenderScope;
 }
 
+/** Why a medium another person posted is not in a member's archive (`withhold_others_media`). */
+export const WITHHELD_REASON = 'withheld: posted by another person';
+
+/**
+ * With `withhold_others_media`, a member's archive keeps only the media the member posted:
+ * a photo someone else sent to a shared chat stays theirs to give. The company job is not a
+ * person's archive and keeps everything.
+ */
+function isWithheld(
+  record: MediaRecord,
+  exportJob: ExportJob,
+  member: ContentMember | null,
+): boolean {
+  return exportJob.withholdOthersMedia && member !== null && record.owner !== member.sourceId;
+}
+
 /** Pass 1: item counts and the media the selected content refers to (cheap reads, no text). */
 async function collect(
   dataTypes: readonly DataType[],
@@ -424,6 +447,8 @@ function manifestOf(
     data_types: dataTypes,
     dyi_format: exportJob.dyiFormat,
     media_quality: exportJob.mediaQuality,
+    keep_original_media: exportJob.keepOriginalMedia,
+    withhold_others_media: exportJob.withholdOthersMedia,
     start_time: isoSeconds(exportJob.startTime),
     end_time: isoSeconds(exportJob.endTime),
     item_counts: Object.fromEntries(dataTypes.map((type) => [type, counts.get(type) ?? 0])),

@@ -7,6 +7,8 @@
  * block (`image-metadata.ts`: same pixels, same format); a larger one is turned upright by its
  * EXIF orientation, scaled with sharp and re-encoded in its own format. The result is one Buffer
  * of exact size. Video, PDF and every other kind of media keep their original bytes, streamed.
+ * The one exception is `ORIGINAL` (an export created with `keep_original_media`, which only
+ * `VERY_HIGH` allows): then images too are streamed as uploaded, metadata included.
  *
  * Choices:
  * - An image already within the limit is cleaned, not re-encoded: re-encoding could only lose
@@ -22,7 +24,7 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import type { MediaQuality, MediaRecord } from '../domain/index.js';
+import type { ExportParameters, MediaQuality, MediaRecord } from '../domain/index.js';
 import type { LeftOut, MediaEntry } from './archive-entry.js';
 import { mediaPath } from './archive-paths.js';
 import { stripImageMetadata } from './image-metadata.js';
@@ -38,6 +40,21 @@ export const LONGEST_EDGE_PX: Readonly<Record<Exclude<MediaQuality, 'VERY_HIGH'>
 
 /** Largest image read into memory to be cleaned or resized, in bytes; larger ones are left out. */
 export const MAX_RESIZE_INPUT_BYTES = 100 * 1024 * 1024;
+
+/**
+ * What the step does to images: a quality, or `ORIGINAL`, the uploaded file with its metadata
+ * (an export at `VERY_HIGH` created with `keep_original_media`).
+ */
+export type MediaTreatment = MediaQuality | 'ORIGINAL';
+
+/** The treatment an export's media get. */
+export function mediaTreatmentOf(
+  exportJob: Pick<ExportParameters, 'mediaQuality' | 'keepOriginalMedia'>,
+): MediaTreatment {
+  return exportJob.keepOriginalMedia && exportJob.mediaQuality === 'VERY_HIGH'
+    ? 'ORIGINAL'
+    : exportJob.mediaQuality;
+}
 
 /** The entry to write, or why the media is left out of the archive. */
 export type PreparedMedia = { readonly entry: MediaEntry } | { readonly leftOut: LeftOut };
@@ -66,12 +83,12 @@ const ENCODERS: Readonly<Record<string, (image: Sharp) => Sharp>> = {
 
 export async function prepareMedia(
   media: MediaRecord,
-  quality: MediaQuality,
+  treatment: MediaTreatment,
   openOriginal: () => Promise<Readable>,
 ): Promise<PreparedMedia> {
   const path = mediaPath(media);
   const encode = ENCODERS[media.content_type];
-  if (encode === undefined) {
+  if (encode === undefined || treatment === 'ORIGINAL') {
     return { entry: { kind: 'media', path, size: media.size, open: openOriginal } };
   }
   if (media.size > MAX_RESIZE_INPUT_BYTES) {
@@ -84,7 +101,7 @@ export async function prepareMedia(
   }
   // The record's sha256 is the hash we computed when the bytes were stored: a safe key.
   const key = /^[0-9a-f]{64}$/.test(media.sha256)
-    ? `${media.sha256}:${media.content_type}:${quality}`
+    ? `${media.sha256}:${media.content_type}:${treatment}`
     : undefined;
   const kept = key === undefined ? undefined : renditions.get(key);
   if (kept) return { entry: inMemory(path, kept) };
@@ -94,7 +111,7 @@ export async function prepareMedia(
       `Media ${media.id} has ${original.length} bytes in the blob store, not the ${media.size} of its record`,
     );
   }
-  const edge = quality === 'VERY_HIGH' ? Infinity : LONGEST_EDGE_PX[quality];
+  const edge = treatment === 'VERY_HIGH' ? Infinity : LONGEST_EDGE_PX[treatment];
   try {
     const rendition = await renderImage(original, media.content_type, edge, encode);
     if (key !== undefined) renditions.set(key, rendition);
@@ -106,7 +123,7 @@ export async function prepareMedia(
     return {
       leftOut: {
         item: path,
-        reason: `the image could not be decoded to ${goal} for ${quality} quality (${message})`,
+        reason: `the image could not be decoded to ${goal} for ${treatment} quality (${message})`,
       },
     };
   }

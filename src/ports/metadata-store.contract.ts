@@ -130,6 +130,8 @@ export function runMetadataStoreContract(
         mediaQuality: 'MEDIUM',
         startTime: T0 - 86_400,
         endTime: T0,
+        keepOriginalMedia: false,
+        withholdOthersMedia: false,
         ...overrides,
       };
     }
@@ -621,6 +623,8 @@ export function runMetadataStoreContract(
           mediaQuality: 'MEDIUM',
           startTime: input.startTime,
           endTime: input.endTime,
+          keepOriginalMedia: false,
+          withholdOthersMedia: false,
           idempotencyKey: 'key-1',
           cancelRequested: false,
         });
@@ -666,6 +670,19 @@ export function runMetadataStoreContract(
           runningProgress: 0,
           leftOut: 0,
         });
+      });
+
+      it('keeps each of the export media options as it was created', async () => {
+        const communityId = await community();
+        const options = [
+          { keepOriginalMedia: true, withholdOthersMedia: false },
+          { keepOriginalMedia: false, withholdOthersMedia: true },
+        ];
+        for (const option of options) {
+          const made = await store.exports.create(newExport(communityId, option), plan([]));
+          expect(await store.exports.get(made.id)).toMatchObject(option);
+          expect(made).toMatchObject(option);
+        }
       });
 
       it('creates an export with thousands of user jobs in one call', async () => {

@@ -59,6 +59,8 @@ beforeEach(async () => {
       dataTypes: ['WORKPLACE_COMPANY_METADATA_GROUPS'],
       dyiFormat: 'JSON',
       mediaQuality: 'VERY_HIGH',
+      keepOriginalMedia: false,
+      withholdOthersMedia: false,
       startTime: 0,
       endTime: CREATE_TIME,
     },

@@ -160,6 +160,7 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     dyi_format: value((e) => e.dyiFormat),
     end_time: value((e, ctx) => ctx.date(e.endTime)),
     is_completed: value((e, ctx) => ctx.withStatus(e, (s) => s.isCompleted)),
+    keep_original_media: value((e) => e.keepOriginalMedia),
     media_quality: value((e) => e.mediaQuality),
     start_time: value((e, ctx) => ctx.date(e.startTime)),
     total_number_of_completed_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.completed)),
@@ -169,6 +170,7 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     progress: value((e, ctx) => percent(ctx, e)),
     is_cancelled: value((e) => e.cancelRequested),
     left_out_count: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.leftOut)),
+    withhold_others_media: value((e) => e.withholdOthersMedia),
     user_dyi_jobs: {
       kind: 'edge',
       type: () => jobNode,

@@ -10,6 +10,7 @@ import {
   type ExportParameters,
   type Id,
   MEDIA_QUALITIES,
+  type MediaQuality,
   ValidationError,
 } from '../domain/index.js';
 import { parseDateInput } from '../graph/graph-date.js';
@@ -23,6 +24,8 @@ export interface RawExportInput {
   readonly end_time?: unknown;
   readonly user_ids?: unknown;
   readonly idempotency_key?: unknown;
+  readonly keep_original_media?: unknown;
+  readonly withhold_others_media?: unknown;
 }
 
 export interface ExportRequest extends ExportParameters {
@@ -62,6 +65,8 @@ export function parseExportInput(input: RawExportInput, now: number): ExportRequ
     mediaQuality,
     startTime,
     endTime,
+    keepOriginalMedia: parseKeepOriginalMedia(input.keep_original_media, mediaQuality),
+    withholdOthersMedia: parseBoolean('withhold_others_media', input.withhold_others_media),
     userIds: parseUserIds(input.user_ids),
     idempotencyKey: parseIdempotencyKey(input.idempotency_key),
     endTimeDefaulted: isAbsent(input.end_time),
@@ -135,6 +140,32 @@ function parseEnum<T extends string>(
     );
   }
   return value as T;
+}
+
+/** A yes/no parameter: `true`/`false` as a form or query sends them, `1`/`0`, or JSON booleans. */
+function parseBoolean(parameter: string, value: unknown): boolean {
+  if (isAbsent(value)) return false;
+  if (value === true || value === 'true' || value === 1 || value === '1') return true;
+  if (value === false || value === 'false' || value === 0 || value === '0') return false;
+  throw new ValidationError(
+    parameter,
+    `${parameter} must be true or false (or 1 or 0); got ${JSON.stringify(value)}.`,
+  );
+}
+
+/**
+ * `keep_original_media`: original files carry their metadata (camera, time, GPS), so they are
+ * shipped only when asked for, and only at the quality that keeps originals.
+ */
+function parseKeepOriginalMedia(value: unknown, mediaQuality: MediaQuality): boolean {
+  const keep = parseBoolean('keep_original_media', value);
+  if (keep && mediaQuality !== 'VERY_HIGH') {
+    throw new ValidationError(
+      'keep_original_media',
+      `keep_original_media=true ships the original files with their metadata (EXIF, GPS), so it needs media_quality=VERY_HIGH; got media_quality=${mediaQuality}, which resizes images and always removes their metadata. Use media_quality=VERY_HIGH, or leave keep_original_media out.`,
+    );
+  }
+  return keep;
 }
 
 function parseUserIds(value: unknown): Id[] | undefined {

@@ -74,6 +74,8 @@ export class ExportService {
           mediaQuality: request.mediaQuality,
           startTime: request.startTime,
           endTime: request.endTime,
+          keepOriginalMedia: request.keepOriginalMedia,
+          withholdOthersMedia: request.withholdOthersMedia,
           idempotencyKey: request.idempotencyKey,
         },
         jobs,
@@ -183,6 +185,8 @@ function sameRequest(existing: ExportJob, request: ExportRequest): ExportJob {
   const same =
     existing.dyiFormat === request.dyiFormat &&
     existing.mediaQuality === request.mediaQuality &&
+    existing.keepOriginalMedia === request.keepOriginalMedia &&
+    existing.withholdOthersMedia === request.withholdOthersMedia &&
     existing.startTime === request.startTime &&
     (request.endTimeDefaulted || existing.endTime === request.endTime) &&
     existing.dataTypes.join(',') === request.dataTypes.join(',');

@@ -175,7 +175,8 @@ export class JobService {
 function leftOutMessage(count: number): string {
   const what = count === 1 ? '1 item was left out' : `${count} items were left out`;
   return (
-    `Completed, but ${what} of the archive (a file larger than one part, or media that could ` +
-    'not be read); the manifest of each part (manifest-part-N.json) lists every one with its reason.'
+    `Completed, but ${what} of the archive (a file larger than one part, media that could ` +
+    'not be read, or media withheld because another person posted them); the manifest of ' +
+    'each part (manifest-part-N.json) lists every one with its reason.'
   );
 }

@@ -3,7 +3,8 @@
  * Building blocks of the engine's end-to-end tests: tokens for a community made by
  * `seedCommunity`, a member whose job is large enough to be caught mid-run, a JobRunner that
  * lists the files it stored (to check they are gone after an abort), a member with many text
- * posts (for small parts), what a job left in the blob store (the blob directory, or a
+ * posts (for small parts), a chat where each member sends a photo of their own (for the
+ * media options), what a job left in the blob store (the blob directory, or a
  * cluster's bucket), and polling a condition with a deadline instead of sleeping.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,6 +12,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type {
+  ChatMessageRecord,
+  ChatThreadRecord,
   DyiFile,
   DyiJob,
   MediaRecord,
@@ -133,6 +136,62 @@ export async function addBulkyMember(
   }
   await runtime.content.write(communityId, records);
   return { memberId: await memberIdOf(runtime, communityId, sourceId), blobKey };
+}
+
+export interface PhotoChatSender {
+  /** Content id of the member; their photo is the media `<sourceId>-photo` (a JPEG). */
+  readonly sourceId: string;
+  readonly name: string;
+  readonly photo: Buffer;
+}
+
+/**
+ * Writes one chat thread in which each sender, an active member, sends one message with a
+ * photo they posted (each photo stored once, `owner` its sender). Returns the senders'
+ * Graph ids, in order.
+ */
+export async function addPhotoChat(
+  runtime: Runtime,
+  communityId: string,
+  senders: readonly PhotoChatSender[],
+  time: number,
+): Promise<string[]> {
+  const thread: ChatThreadRecord = {
+    type: 'chat_thread',
+    id: 'photo-chat',
+    name: 'Photos',
+    participants: senders.map((sender) => sender.sourceId),
+    created_time: time,
+  };
+  const people: (MemberRecord | MediaRecord)[] = [];
+  const messages: ChatMessageRecord[] = [];
+  for (const [i, { sourceId, name, photo }] of senders.entries()) {
+    const sha256 = createHash('sha256').update(photo).digest('hex');
+    const blobKey = blobKeyForMedia(communityId, sha256);
+    await runtime.blobs.put(blobKey, Readable.from([photo]));
+    people.push(activeMember(sourceId, name, 'photos.example', time), {
+      type: 'media',
+      id: `${sourceId}-photo`,
+      owner: sourceId,
+      name: `${name}'s photo.jpg`,
+      content_type: 'image/jpeg',
+      size: photo.length,
+      sha256,
+      blob_key: blobKey,
+      created_time: time,
+    });
+    messages.push({
+      type: 'chat_message',
+      id: `photo-chat-${i + 1}`,
+      thread: thread.id,
+      author: sourceId,
+      text: `A photo from ${name}`,
+      attachments: [`${sourceId}-photo`],
+      created_time: time + i,
+    });
+  }
+  await runtime.content.write(communityId, [...people, thread, ...messages]);
+  return Promise.all(senders.map(({ sourceId }) => memberIdOf(runtime, communityId, sourceId)));
 }
 
 export interface ChattyMemberOptions {

@@ -19,6 +19,7 @@ import type {
   Member,
   Permission,
 } from '../../src/domain/index.js';
+import { partFileName } from '../../src/export/archive-paths.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { buildApp } from '../../src/server/app.js';
@@ -146,7 +147,7 @@ export async function completeJobWithFiles(
   for (const [index, content] of contents.entries()) {
     files.push(
       await runtime.jobs.storeFile(job, 'test-run', {
-        name: `${job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`}-part-${index + 1}.zip`,
+        name: partFileName(job, index + 1),
         contentType: 'application/zip',
         partNumber: index + 1,
         body: Readable.from([Buffer.from(content)]),

@@ -28,6 +28,8 @@ for (let round = 0; round < data.rounds; round++) {
         dataTypes: ['POSTS_YOUR_ACTIVITY'],
         dyiFormat: 'JSON',
         mediaQuality: 'HIGH',
+        keepOriginalMedia: false,
+        withholdOthersMedia: false,
         startTime: 0,
         endTime: 1,
         idempotencyKey: null,

@@ -271,6 +271,17 @@ const migrations: Record<string, Migration> = {
       await sql.raw('ALTER TABLE dyi_jobs ADD COLUMN run_id TEXT').execute(db);
     },
   },
+  '0004_export_media_options': {
+    // SQLite's 0012: the export's media options (ship original images with their metadata,
+    // withhold other people's media); exports made before it had neither.
+    async up(db: Kysely<unknown>): Promise<void> {
+      const statements = [
+        'ALTER TABLE exports ADD COLUMN keep_original_media SMALLINT NOT NULL DEFAULT 0',
+        'ALTER TABLE exports ADD COLUMN withhold_others_media SMALLINT NOT NULL DEFAULT 0',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 };
 
 /** Every migration this code knows, in the order they run. */

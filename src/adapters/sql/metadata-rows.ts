@@ -112,6 +112,8 @@ export function toExport(row: ExportsTable): ExportJob {
     endTime: row.end_time,
     idempotencyKey: row.idempotency_key,
     cancelRequested: row.cancel_requested === 1,
+    keepOriginalMedia: row.keep_original_media === 1,
+    withholdOthersMedia: row.withhold_others_media === 1,
   };
 }
 

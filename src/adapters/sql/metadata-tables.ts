@@ -62,6 +62,10 @@ export interface ExportsTable {
   end_time: number;
   idempotency_key: string | null;
   cancel_requested: number;
+  /** Migration 0012 (PostgreSQL 0004): 1 to ship original images with their metadata. */
+  keep_original_media: number;
+  /** Migration 0012 (PostgreSQL 0004): 1 to leave other people's media out of user jobs. */
+  withhold_others_media: number;
 }
 
 export interface DyiJobsTable {

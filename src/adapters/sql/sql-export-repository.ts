@@ -61,6 +61,8 @@ export abstract class SqlExportRepository implements ExportRepository {
           end_time: input.endTime,
           idempotency_key: input.idempotencyKey,
           cancel_requested: 0,
+          keep_original_media: input.keepOriginalMedia ? 1 : 0,
+          withhold_others_media: input.withholdOthersMedia ? 1 : 0,
         };
         try {
           await trx.insertInto('exports').values(row).execute();

@@ -115,6 +115,8 @@ describe('SqliteMetadataStore on disk', () => {
         dataTypes: ['POSTS_YOUR_ACTIVITY'],
         dyiFormat: 'JSON',
         mediaQuality: 'HIGH',
+        keepOriginalMedia: false,
+        withholdOthersMedia: false,
         startTime: 0,
         endTime: 2,
         idempotencyKey: null,

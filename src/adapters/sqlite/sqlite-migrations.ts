@@ -348,6 +348,19 @@ migrations['0011_job_runs'] = {
   },
 };
 
+migrations['0012_export_media_options'] = {
+  // The export's media options (issue 13): ship original images with their metadata (only
+  // with VERY_HIGH), and leave other people's media out of each member's archive. Exports made
+  // before this migration had neither: 0.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      'ALTER TABLE exports ADD COLUMN keep_original_media INTEGER NOT NULL DEFAULT 0',
+      'ALTER TABLE exports ADD COLUMN withhold_others_media INTEGER NOT NULL DEFAULT 0',
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

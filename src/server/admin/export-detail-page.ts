@@ -209,6 +209,15 @@ async function summary(view: ExportView): Promise<Html> {
     </p>`;
 }
 
+/** The export's media options in words; what happens by default when none is chosen. */
+function mediaOptionsWords(exportJob: ExportJob): string {
+  const chosen = [
+    exportJob.keepOriginalMedia && 'original files kept, with their metadata',
+    exportJob.withholdOthersMedia && 'media other people posted withheld',
+  ].filter((words) => words !== false);
+  return chosen.length === 0 ? 'None: images without metadata' : chosen.join('; ');
+}
+
 function parameters(exportJob: ExportJob): Html {
   return html`<dl class="facts">
     <div>
@@ -222,6 +231,10 @@ function parameters(exportJob: ExportJob): Html {
     <div>
       <dt>Media quality</dt>
       <dd>${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</dd>
+    </div>
+    <div>
+      <dt>Media options</dt>
+      <dd>${mediaOptionsWords(exportJob)}</dd>
     </div>
     <div>
       <dt>Time range</dt>

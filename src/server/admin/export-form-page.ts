@@ -30,6 +30,8 @@ const EMPTY_FORM: Omit<ExportForm, 'idempotencyKey'> = {
   dataTypes: [],
   format: 'JSON',
   quality: 'HIGH',
+  keepOriginalMedia: false,
+  withholdOthersMedia: false,
   from: '',
   until: '',
   members: 'all',
@@ -59,6 +61,8 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
       dataTypes,
       format: field('dyi_format'),
       quality: field('media_quality'),
+      keepOriginalMedia: field('keep_original_media') === 'true',
+      withholdOthersMedia: field('withhold_others_media') === 'true',
       from: field('from'),
       until: field('until'),
       members,
@@ -73,6 +77,11 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
       errors.push('Choose at least one data type, under “Company data” or “User data”.');
     }
     const range = timeRangeOf(form, Math.floor(runtime.clock.now() / 1000), errors);
+    if (form.keepOriginalMedia && form.quality !== 'VERY_HIGH') {
+      errors.push(
+        '“Keep original files” needs Media quality “Very high”: the other qualities resize images and always remove their camera details and GPS position. Choose Very high, or untick Keep original files.',
+      );
+    }
     checkMembers(members, pickedIds, found, errors);
     if (errors.length > 0) return sendForm(reply, session, { ...form, errors }, 400);
 
@@ -81,6 +90,8 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
         data_types: dataTypes,
         dyi_format: form.format,
         media_quality: form.quality,
+        keep_original_media: form.keepOriginalMedia,
+        withhold_others_media: form.withholdOthersMedia,
         start_time: range.start,
         end_time: range.end,
         user_ids: members === 'chosen' ? pickedIds : undefined,

@@ -1,8 +1,9 @@
 /**
  * @module
  * The export form as HTML: data types grouped as company and user data (each group with a
- * "Select all" button for the script), format and media quality, the time range in days, and
- * the members, all or chosen with the finder (or, without script, typed ids). Rendered from
+ * "Select all" button for the script), format and media quality with the media options (keep
+ * original files, withhold other people's media), the time range in days, and the members,
+ * all or chosen with the finder (or, without script, typed ids). Rendered from
  * an `ExportForm`, so a refused form comes back exactly as the admin left it.
  */
 import {
@@ -23,6 +24,10 @@ export interface ExportForm {
   readonly dataTypes: readonly string[];
   readonly format: string;
   readonly quality: string;
+  /** "Keep original files": images as uploaded, with their metadata (Very high only). */
+  readonly keepOriginalMedia: boolean;
+  /** "Withhold media other people posted" from each member's archive. */
+  readonly withholdOthersMedia: boolean;
   readonly from: string;
   readonly until: string;
   readonly members: 'all' | 'chosen';
@@ -83,6 +88,18 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
             </select>
           </div>
         </div>
+        ${mediaOptionChoice(
+          'keep_original_media',
+          form.keepOriginalMedia,
+          'Keep original files',
+          'Only with Very high quality: images are shipped as they were uploaded, with their camera details, time and GPS position. Otherwise every image leaves without them.',
+        )}
+        ${mediaOptionChoice(
+          'withhold_others_media',
+          form.withholdOthersMedia,
+          'Withhold media other people posted',
+          'A member’s archive leaves out photos and files that others posted (in a shared chat, say); the pages mark them as withheld.',
+        )}
       </fieldset>
       <fieldset>
         <legend>Time range</legend>
@@ -123,6 +140,25 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
 
 function option(value: string, label: string, chosen: string): Html {
   return html`<option value="${value}" ${value === chosen ? html`selected` : ''}>${label}</option>`;
+}
+
+/** A media option's checkbox, with a hint the checkbox is described by. */
+function mediaOptionChoice(name: string, isChecked: boolean, label: string, hint: string): Html {
+  const id = name.replaceAll('_', '-');
+  return html`<div class="choice">
+    <label
+      ><input
+        type="checkbox"
+        id="${id}"
+        name="${name}"
+        value="true"
+        aria-describedby="${id}-hint"
+        ${isChecked ? html`checked` : ''}
+      />
+      ${label}</label
+    >
+    <small class="muted" id="${id}-hint">${hint}</small>
+  </div>`;
 }
 
 function dataTypeFieldset(

@@ -52,7 +52,7 @@ export const MEDIA_QUALITY_LABELS: Readonly<Record<MediaQuality, string>> = {
   LOW: 'Low',
   MEDIUM: 'Medium',
   HIGH: 'High',
-  VERY_HIGH: 'Very high (original files)',
+  VERY_HIGH: 'Very high (original size)',
 };
 
 export const JOB_STATE_LABELS: Readonly<Record<JobState, string>> = {

@@ -72,6 +72,21 @@ async function userArchive(
   return Promise.all(user.files.map(({ bytes }) => readZip(bytes)));
 }
 
+/** Creates an export of the test content's year (2025) and runs it; answers its id. */
+async function runYearExport(
+  fixture: GraphFixture,
+  communityId: string,
+  input: RawExportInput,
+): Promise<string> {
+  const exportJob = await fixture.runtime.exports.create(communityId, {
+    start_time: '2025-01-01T00:00:00Z',
+    end_time: '2026-01-01T00:00:00Z',
+    ...input,
+  });
+  await runExport(fixture.runtime, exportJob.id);
+  return exportJob.id;
+}
+
 /** The entry at `path` in whichever part holds it. */
 function entryOf(parts: readonly Map<string, Buffer>[], path: string): Buffer | undefined {
   return parts.map((part) => part.get(path)).find(Boolean);
@@ -107,15 +122,12 @@ describe('a phone photo in an export', () => {
   it.each(MEDIA_QUALITIES)(
     'leaves the archive at %s without EXIF, GPS or XMP',
     async (quality) => {
-      const exportJob = await fixture.runtime.exports.create(communityId, {
+      const exportId = await runYearExport(fixture, communityId, {
         data_types: 'POSTS_YOUR_ACTIVITY',
         dyi_format: 'JSON',
         media_quality: quality,
-        start_time: '2025-01-01T00:00:00Z',
-        end_time: '2026-01-01T00:00:00Z',
       });
-      await runExport(fixture.runtime, exportJob.id);
-      const parts = await userArchive(fixture, exportJob.id);
+      const parts = await userArchive(fixture, exportId);
       const image = entryOf(parts, 'media/photographer-file-1.jpg');
       if (!image) throw new Error('the photo is not in the archive');
       const meta = await sharp(image).metadata();
@@ -138,16 +150,13 @@ describe('a phone photo in an export', () => {
   );
 
   it('ships the original file, EXIF and GPS included, at VERY_HIGH with keep_original_media', async () => {
-    const exportJob = await fixture.runtime.exports.create(communityId, {
+    const exportId = await runYearExport(fixture, communityId, {
       data_types: 'POSTS_YOUR_ACTIVITY',
       dyi_format: 'JSON',
       media_quality: 'VERY_HIGH',
       keep_original_media: true,
-      start_time: '2025-01-01T00:00:00Z',
-      end_time: '2026-01-01T00:00:00Z',
     });
-    await runExport(fixture.runtime, exportJob.id);
-    const parts = await userArchive(fixture, exportJob.id);
+    const parts = await userArchive(fixture, exportId);
     const image = entryOf(parts, 'media/photographer-file-1.jpg');
     if (!image) throw new Error('the photo is not in the archive');
     expect(image.equals(photo)).toBe(true);
@@ -197,17 +206,13 @@ describe('a shared chat exported with withhold_others_media', () => {
     await fixture.close();
   });
 
-  async function exportChat(options: RawExportInput): Promise<string> {
-    const exportJob = await fixture.runtime.exports.create(communityId, {
+  function exportChat(options: RawExportInput): Promise<string> {
+    return runYearExport(fixture, communityId, {
       data_types: 'MESSENGER_V2',
       dyi_format: 'HTML_AND_JSON',
       media_quality: 'MEDIUM',
-      start_time: '2025-01-01T00:00:00Z',
-      end_time: '2026-01-01T00:00:00Z',
       ...options,
     });
-    await runExport(fixture.runtime, exportJob.id);
-    return exportJob.id;
   }
 
   it('gives each member both photos without the option', async () => {

@@ -11,7 +11,7 @@ import type { ContentReader } from './replayed-content.js';
 import { TEXT_CHUNK_BYTES, type TextEntry } from './archive-entry.js';
 import { dataTypeFolder } from './archive-paths.js';
 import { CsvWriter } from './csv-renderer.js';
-import { DATA_TYPE_SECTIONS, type Section } from './data-type-sections.js';
+import { DATA_TYPE_SECTIONS, type Section, type StoredFile } from './data-type-sections.js';
 import type { FormatWriter } from './format-writer.js';
 import { HtmlWriter } from './html-renderer.js';
 import { JsonWriter } from './json-renderer.js';
@@ -38,9 +38,11 @@ export interface RenderScope {
   readonly chunkBytes?: number;
   /**
    * Media left out of the archive, by archive path, with the reason: the HTML pages mark them
-   * as missing instead of pointing at a file that is not there.
+   * as missing instead of pointing at a file that is not there, the JSON says `missing: true`.
    */
   readonly missingMedia?: ReadonlyMap<string, string>;
+  /** Size and SHA-256 of the media written into the archive, by archive path. */
+  readonly storedMedia?: ReadonlyMap<string, StoredFile>;
 }
 
 export interface RenderSink {
@@ -65,7 +67,7 @@ export async function* renderDataType(
       yield* writer?.startSection(current) ?? [];
     }
     for (const row of batch.rows) yield* writer?.writeRow(row) ?? [];
-    items += batch.rows.length;
+    if (batch.section.detailOf === undefined) items += batch.rows.length;
   }
   yield* writer?.finish() ?? [];
   sink.items(dataType, items);

@@ -13,6 +13,8 @@
  * A run is idempotent: files of an earlier, interrupted run are removed before it starts, and an
  * aborted or cancelled run removes what it stored, so a job ends with all its files or none.
  */
+import { createHash } from 'node:crypto';
+import { pipeline, Transform } from 'node:stream';
 import {
   ArchiveTooBigError,
   type ContentMember,
@@ -29,7 +31,8 @@ import type { Clock } from '../ports/clock.js';
 import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { JobService } from '../services/job-service.js';
-import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
+import { TEXT_CHUNK_BYTES, type LeftOut, type MediaEntry } from './archive-entry.js';
+import type { StoredFile } from './data-type-sections.js';
 import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { INDEX_LEFT_OUT_LISTED } from './html-index.js';
@@ -185,8 +188,10 @@ export class JobRunner {
     const dataTypes = DATA_TYPES.filter((type) => job.dataTypes.includes(type));
     const { counts, media } = await collect(dataTypes, scope);
     const leftOut: LeftOut[] = [];
-    /** Every medium left out, by path: the HTML pages, rendered after the media, mark them. */
+    /** Every medium left out, by path: the pages and JSON, rendered after the media, mark them. */
     const missingMedia = new Map<string, string>();
+    /** Size and SHA-256 of every medium written, by path: the JSON media objects carry them. */
+    const storedMedia = new Map<string, StoredFile>();
     const writer = new ZipPartWriter({
       maxPartBytes: limits.maxPartBytes,
       maxJobBytes: limits.maxJobBytes,
@@ -215,7 +220,11 @@ export class JobRunner {
       // Text files small enough for an empty part, so that splitting never leaves text out.
       const chunkBytes = Math.min(TEXT_CHUNK_BYTES, writer.textChunkBytes);
       const run = { job, exportJob, member, dataTypes, counts, media, writer, leftOut };
-      await this.#writeEntries({ ...run, scope: { ...scope, chunkBytes, missingMedia } });
+      await this.#writeEntries({
+        ...run,
+        scope: { ...scope, chunkBytes, missingMedia, storedMedia },
+        storedMedia,
+      });
       return (await writer.finish({ atLeastOnePart: dataTypes.length > 0 })).leftOut;
     } catch (error) {
       await writer.abort(error);
@@ -242,7 +251,7 @@ export class JobRunner {
       const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
         this.#deps.blobs.openRead(record.blob_key),
       );
-      if ('entry' in prepared) await writer.add(prepared.entry);
+      if ('entry' in prepared) await writer.add(hashed(prepared.entry, run.storedMedia));
       else writer.leaveOut(prepared.leftOut);
       await progress.report(++done / steps);
     }
@@ -302,6 +311,30 @@ interface ArchiveRun {
   /** The first things left out, as the writer reported them (the index page names them). */
   readonly leftOut: readonly LeftOut[];
   readonly scope: RenderScope;
+  /** Filled as media are written, before any text is rendered. */
+  readonly storedMedia: Map<string, StoredFile>;
+}
+
+/** The entry, its SHA-256 and size recorded in `stored` once the writer has read it all. */
+function hashed(entry: MediaEntry, stored: Map<string, StoredFile>): MediaEntry {
+  return {
+    ...entry,
+    open: async () => {
+      const hash = createHash('sha256');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+        flush(callback) {
+          stored.set(entry.path, { size: entry.size, sha256: hash.digest('hex') });
+          callback();
+        },
+      });
+      // pipeline passes a read error on to `hashing`, so that the writer sees it.
+      return pipeline(await entry.open(), hashing, () => undefined);
+    },
+  };
 }
 
 /** Pass 1: item counts and the media the selected content refers to (cheap reads, no text). */

@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ZodType, z } from 'zod';
 import {
   DATA_TYPES,
   type DataType,
@@ -18,7 +19,15 @@ import {
   type MediaQuality,
 } from '../src/domain/index.js';
 import { dataTypeFolder } from '../src/export/archive-paths.js';
+import {
+  dataTypeDocument,
+  partManifest,
+  partsIndex,
+  schemaEntry,
+  schemaPath,
+} from '../src/export/archive-schema.js';
 import { DATA_TYPE_SECTIONS } from '../src/export/data-type-sections.js';
+import type { MediaObject } from '../src/export/section-model.js';
 import { seedCommunity } from '../src/content/seed-community.js';
 import type { ContentQuery } from '../src/ports/content-store.js';
 import {
@@ -140,6 +149,25 @@ function itemsIn(dataType: DataType, document: Record<string, Row[]>): number {
   return items;
 }
 
+/** The zod schema an archive's JSON file must match, by its path. */
+function schemaOf(name: string, dataTypes: readonly DataType[]): ZodType | undefined {
+  if (/^manifest-part-\d+\.json$/.test(name)) return partManifest;
+  if (name === 'parts-index.json') return partsIndex;
+  if (name.startsWith('schema/')) return z.unknown();
+  const type = dataTypes.find((each) =>
+    new RegExp(`^json/${dataTypeFolder(each)}(_\\d+)?\\.json$`).test(name),
+  );
+  return type && dataTypeDocument(type);
+}
+
+/** Every attachment anywhere in a JSON document. */
+function mediaObjectsIn(json: unknown): MediaObject[] {
+  if (Array.isArray(json)) return json.flatMap(mediaObjectsIn);
+  if (json === null || typeof json !== 'object') return [];
+  const attachments = (json as { attachments?: MediaObject[] }).attachments ?? [];
+  return [...attachments, ...Object.values(json).flatMap(mediaObjectsIn)];
+}
+
 /** The number of source records of a kind a user job should show, asked of the store itself. */
 async function sourceCount(query: ContentQuery): Promise<number> {
   return fixture.runtime.content.count(communityId, query);
@@ -197,6 +225,37 @@ describe('JSON', () => {
         }
       }
     }
+  });
+
+  it('parses every JSON file against its schema, and the schema in the archive is that one', async () => {
+    let documents = 0;
+    let attachments = 0;
+    for (const job of result.jobs) {
+      const { entries } = await openJob(job);
+      const jsonPaths = [...entries.keys()].filter((name) => name.endsWith('.json'));
+      for (const name of jsonPaths) {
+        const json = JSON.parse(entries.get(name)?.toString('utf8') ?? '') as unknown;
+        const schema = schemaOf(name, job.job.dataTypes);
+        expect(schema, name).toBeDefined();
+        if (name.startsWith('schema/')) {
+          const type = job.job.dataTypes.find((each) => schemaPath(each) === name);
+          expect(entries.get(name)).toEqual(type && schemaEntry(type).data);
+          continue;
+        }
+        const parsed = schema?.safeParse(json);
+        expect(parsed?.error, name).toBeUndefined();
+        if (name.startsWith('json/')) documents++;
+        for (const media of mediaObjectsIn(json)) {
+          attachments++;
+          if ('missing' in media) continue;
+          const bytes = entries.get(media.uri);
+          expect(bytes && sha256(bytes), media.uri).toBe(media.sha256);
+          expect(bytes?.length).toBe(media.size);
+        }
+      }
+    }
+    expect(documents).toBeGreaterThan(DATA_TYPES.length);
+    expect(attachments).toBeGreaterThan(0);
   });
 
   it('lists every member in the company profile data', async () => {

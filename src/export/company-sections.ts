@@ -245,6 +245,7 @@ export const COMPANY_SECTIONS = {
           response: field.id,
           survey: field.id,
           respondent: field.id,
+          respondent_name: field.optionalText,
           question: field.id,
           question_text: field.optionalText,
           /** Text, one choice, several choices, or a rating, as the question asked. */
@@ -252,13 +253,17 @@ export const COMPANY_SECTIONS = {
         }),
         parentsFrom: 'surveys',
         query: childrenInRange('survey_response'),
-        references: (record) => referencesTo('survey', record.survey),
+        references: (record) => [
+          ...referencesTo('survey', record.survey),
+          ...referencesTo('member', record.respondent),
+        ],
         rows: (record, related) => {
           const questions = related.get('survey', record.survey)?.questions ?? [];
           return record.answers.map((answer) => ({
             response: record.id,
             survey: record.survey,
             respondent: record.respondent,
+            respondent_name: nameOf(related, 'member', record.respondent),
             question: answer.question,
             question_text:
               questions.find((question) => question.id === answer.question)?.text ?? null,

@@ -28,6 +28,7 @@ import type { DataTypeSections } from './section-model.js';
 
 export type {
   DataTypeSections,
+  JsonNesting,
   JsonValue,
   Reference,
   Related,

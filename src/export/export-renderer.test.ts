@@ -22,6 +22,7 @@ import {
 } from '../domain/index.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import type { TextEntry } from './archive-entry.js';
+import { dataTypeDocument, schemaPath } from './archive-schema.js';
 import { DATA_TYPE_SECTIONS } from './data-type-sections.js';
 import {
   renderDataType,
@@ -250,7 +251,10 @@ afterAll(async () => {
 });
 
 interface Rendered {
+  /** The data type's files, without its schema. */
   readonly entries: TextEntry[];
+  /** `schema/...` entries: the JSON format's, after its files. */
+  readonly schemas: TextEntry[];
   readonly media: string[];
   readonly items: number | undefined;
 }
@@ -278,8 +282,15 @@ async function render(
       items = count;
     },
   };
-  for await (const entry of renderDataType(dataType, format, scope, sink)) entries.push(entry);
-  return { entries, media, items };
+  const schemas: TextEntry[] = [];
+  for await (const entry of renderDataType(dataType, format, scope, sink)) {
+    if (entry.path.startsWith('schema/')) schemas.push(entry);
+    else {
+      expect(schemas).toEqual([]);
+      entries.push(entry);
+    }
+  }
+  return { entries, schemas, media, items };
 }
 
 const text = (entry: TextEntry | undefined): string => entry?.data.toString('utf8') ?? '';
@@ -358,11 +369,13 @@ describe('JSON', () => {
   it('writes one document per data type whose rows have the section columns in order', async () => {
     for (const dataType of DATA_TYPES) {
       for (const member of [ALICE, null]) {
-        const { entries, items } = await render(dataType, 'JSON', { member });
+        const { entries, schemas, items } = await render(dataType, 'JSON', { member });
         expect(entries.map((entry) => entry.path)).toEqual([`json/${dataType.toLowerCase()}.json`]);
+        expect(schemas.map((entry) => entry.path)).toEqual([schemaPath(dataType)]);
         const json = text(entries[0]);
         const document = JSON.parse(json) as Record<string, Record<string, unknown>[]>;
         expect(json).toBe(`${JSON.stringify(document, null, 2)}\n`);
+        expect(dataTypeDocument(dataType).safeParse(document).error).toBeUndefined();
         const { sections } = DATA_TYPE_SECTIONS[dataType];
         const keyed = sections.filter((section) => section.jsonNesting === undefined);
         expect(Object.keys(document)).toEqual(keyed.map((section) => section.name));
@@ -524,6 +537,7 @@ describe('JSON', () => {
         response: 'sr1',
         survey: 'sv1',
         respondent: 'u1',
+        respondent_name: 'Alice',
         question: 'q',
         question_text: 'How?',
         answer: 4,
@@ -532,6 +546,7 @@ describe('JSON', () => {
         response: 'sr2',
         survey: 'sv1',
         respondent: 'u1',
+        respondent_name: 'Alice',
         question: 'q',
         question_text: 'How?',
         answer: 5,
@@ -540,32 +555,36 @@ describe('JSON', () => {
   });
 
   it('groups messages by thread, and a thread split between files goes on in the next', async () => {
-    const chunkBytes = 1500;
-    const { entries } = await render('MESSENGER_V2', 'JSON', { member: CAROL, chunkBytes });
-    expect(entries.length).toBeGreaterThan(3);
-    const seen: { thread: string; messages: string[] }[] = [];
-    for (const entry of entries) {
-      expect(entry.data.length).toBeLessThanOrEqual(chunkBytes);
-      const json = text(entry);
-      const document = JSON.parse(json) as {
-        threads: { id: string; messages: { id: string; thread: string }[] }[];
-      };
-      expect(json).toBe(`${JSON.stringify(document, null, 2)}\n`);
-      for (const thread of document.threads) {
-        for (const message of thread.messages) expect(message.thread).toBe(thread.id);
-        seen.push({ thread: thread.id, messages: thread.messages.map((m) => m.id) });
+    // Limits from a few messages per file to many: every place a file can end.
+    for (let chunkBytes = 1200; chunkBytes <= 2400; chunkBytes += 97) {
+      const { entries } = await render('MESSENGER_V2', 'JSON', { member: CAROL, chunkBytes });
+      expect(entries.length).toBeGreaterThan(2);
+      const seen: { thread: string; messages: string[] }[] = [];
+      for (const entry of entries) {
+        expect(entry.data.length).toBeLessThanOrEqual(chunkBytes);
+        const json = text(entry);
+        const document = JSON.parse(json) as {
+          threads: { id: string; messages: { id: string; thread: string }[] }[];
+        };
+        expect(json).toBe(`${JSON.stringify(document, null, 2)}\n`);
+        for (const thread of document.threads) {
+          for (const message of thread.messages) expect(message.thread).toBe(thread.id);
+          seen.push({ thread: thread.id, messages: thread.messages.map((m) => m.id) });
+        }
       }
+      // A thread appears once per file it has messages in, and only the empty one without.
+      expect(seen.filter((piece) => piece.messages.length === 0)).toEqual([
+        { thread: 't4', messages: [] },
+      ]);
+      expect([...new Set(seen.map((piece) => piece.thread))]).toEqual(['t2', 't3', 't4']);
+      const messagesOf = (thread: string): string[] =>
+        seen.filter((piece) => piece.thread === thread).flatMap((piece) => piece.messages);
+      const bulkOf = (thread: string): string[] =>
+        bulk.filter((r) => r.type === 'chat_message' && r.thread === thread).map((r) => r.id);
+      expect(messagesOf('t2')).toEqual(['msg3', ...bulkOf('t2')]);
+      expect(messagesOf('t3')).toEqual(bulkOf('t3'));
+      expect(seen.filter((piece) => piece.thread === 't2').length).toBeGreaterThan(1);
     }
-    const threadOrder = [...new Set(seen.map((piece) => piece.thread))];
-    expect(threadOrder).toEqual(['t2', 't3', 't4']);
-    const messagesOf = (thread: string): string[] =>
-      seen.filter((piece) => piece.thread === thread).flatMap((piece) => piece.messages);
-    const bulkOf = (thread: string): string[] =>
-      bulk.filter((r) => r.type === 'chat_message' && r.thread === thread).map((r) => r.id);
-    expect(messagesOf('t2')).toEqual(['msg3', ...bulkOf('t2')]);
-    expect(messagesOf('t3')).toEqual(bulkOf('t3'));
-    expect(messagesOf('t4')).toEqual([]);
-    expect(seen.filter((piece) => piece.thread === 't2').length).toBeGreaterThan(1);
   });
 
   it('splits into complete documents of the same shape above the chunk limit', async () => {
@@ -625,7 +644,7 @@ describe('CSV', () => {
       ['survey', 'survey_title', 'position', 'question', 'text', 'kind', 'options'],
       ['sv1', 'Mood', '1', 'q', 'How?', 'RATING', '[]'],
     ]);
-    expect(parseCsv(text(entries[3]))[1]).toEqual(['sr1', 'sv1', 'u1', 'q', 'How?', '4']);
+    expect(parseCsv(text(entries[3]))[1]).toEqual(['sr1', 'sv1', 'u1', 'Alice', 'q', 'How?', '4']);
     const empty = await render('WORKPLACE_NOTES', 'CSV', { member: CAROL });
     expect(parseCsv(text(empty.entries[0]))).toEqual([
       ['id', 'title', 'body', 'created_time', 'updated_time'],

@@ -12,7 +12,7 @@
  * whose nested rows go on in the next file appears there again, with the rest of them.
  */
 import type { TextEntry } from './archive-entry.js';
-import type { JsonValue, Row, Section } from './data-type-sections.js';
+import type { JsonNesting, JsonValue, Row, Section } from './data-type-sections.js';
 import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
 
 /** Closes the nested list and the object of a parent row (a row of the document's arrays). */
@@ -35,8 +35,8 @@ export class JsonWriter implements FormatWriter {
   #rowsInArray = 0;
   /** Rows of a parent section not written yet: they wait for their nested rows. */
   #held: Row[] = [];
-  /** The parent row whose object is open in the current file, and its nested rows there. */
-  #openParent: { readonly row: Row; nestedRows: number } | undefined;
+  /** The parent row whose object is open in the current file. */
+  #openParent: Row | undefined;
 
   /** `folder` as made by `dataTypeFolder`; `sections` all of the data type's, in order. */
   constructor(folder: string, sections: readonly Section[], chunkBytes: number) {
@@ -71,7 +71,8 @@ export class JsonWriter implements FormatWriter {
   }
 
   writeRow(row: Row): TextEntry[] {
-    if (this.#nested?.jsonNesting !== undefined) return this.#writeNested(row, this.#nested);
+    const nesting = this.#nested?.jsonNesting;
+    if (nesting !== undefined) return this.#writeNested(row, nesting);
     if (this.#nestedIn.has(this.#keyed[this.#current]?.name ?? '')) {
       this.#held.push(row);
       return [];
@@ -103,50 +104,49 @@ export class JsonWriter implements FormatWriter {
     return done;
   }
 
-  /** A nested row, inside its parent's object (opened here, after the parents before it). */
-  #writeNested(row: Row, section: Section): TextEntry[] {
-    const nesting = section.jsonNesting;
-    if (nesting === undefined) return [];
-    const done: TextEntry[] = [];
+  /**
+   * A nested row, inside its parent's object. A parent is opened together with its first
+   * nested row, so that no file holds a parent with an empty list that goes on elsewhere.
+   */
+  #writeNested(row: Row, nesting: JsonNesting): TextEntry[] {
     const parentId = row[nesting.parentColumn] ?? null;
-    if (this.#openParent?.row.id !== parentId) {
-      if (this.#openParent !== undefined) this.#text.append(PARENT_CLOSE);
-      this.#openParent = undefined;
-      done.push(...this.#writeHeldUntil(parentId, nesting.key));
-    }
-    const parent = this.#openParent;
-    if (parent === undefined) {
-      throw new Error(`JsonWriter: a row of ${section.name} has no parent row before it`);
-    }
     const text = indented(row, 8);
-    const size = Buffer.byteLength(text) + 2;
-    if (
-      this.#rowsInChunk > 0 &&
-      this.#text.bytes + size + Buffer.byteLength(this.#tail()) > this.#chunkBytes
-    ) {
-      done.push(this.#close());
-      this.#open();
-      this.#text.append(`\n${openedParent(parent.row, nesting.key)}`);
-      this.#rowsInArray = 1;
-      parent.nestedRows = 0;
+    const open = this.#openParent;
+    if (open?.id === parentId) {
+      const done: TextEntry[] = [];
+      const size = Buffer.byteLength(text) + 2;
+      if (this.#text.bytes + size + Buffer.byteLength(this.#tail()) > this.#chunkBytes) {
+        done.push(this.#close());
+        this.#open();
+        this.#text.append(`\n${openedParent(open, nesting.key)}\n${text}`);
+        this.#rowsInArray = 1;
+        this.#rowsInChunk = 1;
+        return done;
+      }
+      this.#text.append(`,\n${text}`);
+      this.#rowsInChunk++;
+      return done;
     }
-    this.#text.append(`${parent.nestedRows === 0 ? '\n' : ',\n'}${text}`);
-    parent.nestedRows++;
-    this.#rowsInChunk++;
+    if (open !== undefined) this.#text.append(PARENT_CLOSE);
+    this.#openParent = undefined;
+    const done = this.#writeHeldBefore(parentId, nesting.key);
+    const parent = this.#held.shift();
+    if (parent?.id !== parentId) {
+      throw new Error(
+        `JsonWriter: ${JSON.stringify(parentId)} is not a parent row waiting to be written`,
+      );
+    }
+    done.push(...this.#writeItem(`${openedParent(parent, nesting.key)}\n${text}`, PARENT_CLOSE));
+    this.#openParent = parent;
     return done;
   }
 
-  /** Writes the held rows before the parent `id` with empty lists, then opens that parent. */
-  #writeHeldUntil(id: JsonValue, nestedKey: string): TextEntry[] {
+  /** Writes, with empty lists, the held rows that come before the parent `id`. */
+  #writeHeldBefore(id: JsonValue, nestedKey: string): TextEntry[] {
     const done: TextEntry[] = [];
-    for (let row = this.#held.shift(); row !== undefined; row = this.#held.shift()) {
-      if (row.id !== id) {
-        done.push(...this.#writeItem(indented({ ...row, [nestedKey]: [] }, 4)));
-        continue;
-      }
-      done.push(...this.#writeItem(openedParent(row, nestedKey), PARENT_CLOSE));
-      this.#openParent = { row, nestedRows: 0 };
-      break;
+    while (this.#held[0] !== undefined && this.#held[0].id !== id) {
+      const row = this.#held.shift() ?? {};
+      done.push(...this.#writeItem(indented({ ...row, [nestedKey]: [] }, 4)));
     }
     return done;
   }

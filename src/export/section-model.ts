@@ -214,23 +214,31 @@ export function mediaOf(attachments: readonly string[]): Reference[] {
 }
 
 const mediaFields = {
-  /** Path of the file inside the archive, `/`-separated. */
-  uri: z.string(),
-  /** The file's name as its owner uploaded it. */
-  original_name: z.string(),
+  uri: z.string().describe('Path of the file inside the archive, /-separated'),
+  original_name: z.string().describe('The file name it was uploaded with'),
   content_type: z.string(),
 };
 
 /** An attachment: the file in the archive, or why it is not there. */
 export const mediaObject = z.union([
-  z.object({
-    ...mediaFields,
-    /** Bytes of the file in the archive (an image is the rendition of the export's quality). */
-    size: z.int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    created_time: field.time,
-  }),
-  z.object({ ...mediaFields, missing: z.literal(true), reason: z.string() }),
+  z
+    .object({
+      ...mediaFields,
+      size: z.int().nonnegative().describe('Bytes of the file as it is in the archive'),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .describe('SHA-256 of the file as it is in the archive, lower-case hex'),
+      created_time: field.time,
+    })
+    .describe('A file in the archive'),
+  z
+    .object({
+      ...mediaFields,
+      missing: z.literal(true),
+      reason: z.string().describe('Why the file is not in the archive'),
+    })
+    .describe('A file left out of the archive: nothing is at its uri'),
 ]);
 export type MediaObject = z.infer<typeof mediaObject>;
 

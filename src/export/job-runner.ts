@@ -13,8 +13,6 @@
  * A run is idempotent: files of an earlier, interrupted run are removed before it starts, and an
  * aborted or cancelled run removes what it stored, so a job ends with all its files or none.
  */
-import { createHash } from 'node:crypto';
-import { pipeline, Transform } from 'node:stream';
 import {
   ArchiveTooBigError,
   type ContentMember,
@@ -31,7 +29,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { JobService } from '../services/job-service.js';
-import { TEXT_CHUNK_BYTES, type LeftOut, type MediaEntry } from './archive-entry.js';
+import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
 import type { StoredFile } from './data-type-sections.js';
 import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
@@ -251,8 +249,10 @@ export class JobRunner {
       const prepared = await prepareMedia(record, exportJob.mediaQuality, () =>
         this.#deps.blobs.openRead(record.blob_key),
       );
-      if ('entry' in prepared) await writer.add(hashed(prepared.entry, run.storedMedia));
-      else writer.leaveOut(prepared.leftOut);
+      if ('entry' in prepared) {
+        const written = await writer.add(prepared.entry);
+        if (written) run.storedMedia.set(written.path, written);
+      } else writer.leaveOut(prepared.leftOut);
       await progress.report(++done / steps);
     }
     for (const format of formats) {
@@ -313,28 +313,6 @@ interface ArchiveRun {
   readonly scope: RenderScope;
   /** Filled as media are written, before any text is rendered. */
   readonly storedMedia: Map<string, StoredFile>;
-}
-
-/** The entry, its SHA-256 and size recorded in `stored` once the writer has read it all. */
-function hashed(entry: MediaEntry, stored: Map<string, StoredFile>): MediaEntry {
-  return {
-    ...entry,
-    open: async () => {
-      const hash = createHash('sha256');
-      const hashing = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          callback(null, chunk);
-        },
-        flush(callback) {
-          stored.set(entry.path, { size: entry.size, sha256: hash.digest('hex') });
-          callback();
-        },
-      });
-      // pipeline passes a read error on to `hashing`, so that the writer sees it.
-      return pipeline(await entry.open(), hashing, () => undefined);
-    },
-  };
 }
 
 /** Pass 1: item counts and the media the selected content refers to (cheap reads, no text). */

@@ -299,4 +299,22 @@ describe('an image that cannot be read', () => {
       /<span class="missing"><bdi>broken-file-1\.jpg<\/bdi>: not in this archive \(<bdi>the image could not be decoded/,
     );
   }, 60_000);
+
+  it('is a media object marked missing in the JSON, with the reason the manifest gives', async () => {
+    const { archive } = await exportOf(fixture, communityId, 'JSON');
+    const [leftOut] = archive.leftOut;
+    const posts = JSON.parse(
+      archive.files.get('json/posts_your_activity.json')?.toString() ?? '{}',
+    ) as { your_posts: { attachments: unknown[] }[] };
+    expect(posts.your_posts[0]?.attachments).toEqual([
+      {
+        uri: 'media/broken-file-1.jpg',
+        original_name: expect.any(String),
+        content_type: 'image/jpeg',
+        missing: true,
+        reason: leftOut?.reason,
+      },
+    ]);
+    expect(leftOut?.reason).toMatch(/could not be decoded/);
+  }, 60_000);
 });

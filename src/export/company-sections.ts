@@ -3,18 +3,25 @@
  * Sections of the data types the company job renders once per export: the company, every
  * member's profile, groups and their members, the knowledge library and surveys. Profile-like
  * kinds are exported whole; articles, surveys and their responses by the time range (the
- * responses of the surveys in range only).
+ * responses of the surveys in range only). A survey's questions and a response's answers are
+ * sections of their own, one row each, so that every format shows them as data (a table, CSV
+ * rows, JSON objects) rather than as JSON inside a cell.
  */
-import type { DataType } from '../domain/index.js';
+import { z } from 'zod';
+import { type DataType, GROUP_PRIVACIES, SURVEY_QUESTION_KINDS } from '../domain/index.js';
 import {
   type DataTypeSections,
   defineSection,
   childrenInRange,
+  field,
   groupMembershipSection,
   inRange,
   isoTime,
-  memberColumns,
+  memberFields,
+  memberReferences,
   memberRow,
+  nameOf,
+  referencesTo,
   whole,
 } from './section-model.js';
 
@@ -26,7 +33,13 @@ export const COMPANY_SECTIONS = {
         name: 'company',
         title: 'Company',
         kind: 'company',
-        columns: ['name', 'description', 'website', 'industry', 'created_time'],
+        fields: z.object({
+          name: field.text,
+          description: field.optionalText,
+          website: field.optionalText,
+          industry: field.optionalText,
+          created_time: field.time,
+        }),
         query: whole('company'),
         row: (record) => ({
           name: record.name,
@@ -45,8 +58,9 @@ export const COMPANY_SECTIONS = {
         name: 'members',
         title: 'Members',
         kind: 'member',
-        columns: memberColumns,
+        fields: memberFields,
         query: whole('member'),
+        references: memberReferences,
         row: memberRow,
       }),
     ],
@@ -58,14 +72,24 @@ export const COMPANY_SECTIONS = {
         name: 'groups',
         title: 'Groups',
         kind: 'group',
-        columns: ['id', 'name', 'description', 'privacy', 'creator', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          name: field.text,
+          description: field.optionalText,
+          privacy: z.enum(GROUP_PRIVACIES),
+          creator: field.optionalId,
+          creator_name: field.optionalText,
+          created_time: field.time,
+        }),
         query: whole('group'),
-        row: (record) => ({
+        references: (record) => referencesTo('member', record.creator),
+        row: (record, related) => ({
           id: record.id,
           name: record.name,
           description: record.description,
           privacy: record.privacy,
           creator: record.creator,
+          creator_name: nameOf(related, 'member', record.creator),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -79,12 +103,23 @@ export const COMPANY_SECTIONS = {
         name: 'categories',
         title: 'Categories',
         kind: 'kl_category',
-        columns: ['id', 'title', 'parent', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          title: field.text,
+          parent: field.optionalId,
+          parent_title: field.optionalText,
+          created_time: field.time,
+        }),
         query: whole('kl_category'),
-        row: (record) => ({
+        references: (record) => referencesTo('kl_category', record.parent),
+        row: (record, related) => ({
           id: record.id,
           title: record.title,
           parent: record.parent,
+          parent_title:
+            record.parent === null
+              ? null
+              : (related.get('kl_category', record.parent)?.title ?? null),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -92,14 +127,30 @@ export const COMPANY_SECTIONS = {
         name: 'articles',
         title: 'Articles',
         kind: 'kl_article',
-        columns: ['id', 'category', 'title', 'body', 'author', 'created_time', 'updated_time'],
+        fields: z.object({
+          id: field.id,
+          category: field.id,
+          category_title: field.optionalText,
+          title: field.text,
+          body: field.text,
+          author: field.id,
+          author_name: field.optionalText,
+          created_time: field.time,
+          updated_time: field.optionalTime,
+        }),
         query: inRange('kl_article'),
-        row: (record) => ({
+        references: (record) => [
+          ...referencesTo('kl_category', record.category),
+          ...referencesTo('member', record.author),
+        ],
+        row: (record, related) => ({
           id: record.id,
           category: record.category,
+          category_title: related.get('kl_category', record.category)?.title ?? null,
           title: record.title,
           body: record.body,
           author: record.author,
+          author_name: nameOf(related, 'member', record.author),
           created_time: isoTime(record.created_time),
           updated_time: isoTime(record.updated_time),
         }),
@@ -113,38 +164,112 @@ export const COMPANY_SECTIONS = {
         name: 'surveys',
         title: 'Surveys',
         kind: 'survey',
-        columns: ['id', 'title', 'creator', 'questions', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          title: field.text,
+          creator: field.id,
+          creator_name: field.optionalText,
+          question_count: z.int().nonnegative(),
+          created_time: field.time,
+        }),
         query: inRange('survey'),
-        row: (record) => ({
+        references: (record) => referencesTo('member', record.creator),
+        row: (record, related) => ({
           id: record.id,
           title: record.title,
           creator: record.creator,
-          questions: record.questions.map((question) => ({
-            id: question.id,
-            text: question.text,
-            kind: question.kind,
-            options: question.options,
-          })),
+          creator_name: nameOf(related, 'member', record.creator),
+          question_count: record.questions.length,
           created_time: isoTime(record.created_time),
         }),
+      }),
+      defineSection({
+        name: 'survey_questions',
+        title: 'Survey questions',
+        kind: 'survey',
+        detailOf: 'surveys',
+        fields: z.object({
+          survey: field.id,
+          survey_title: field.text,
+          position: z.int().positive(),
+          question: field.id,
+          text: field.text,
+          kind: z.enum(SURVEY_QUESTION_KINDS),
+          options: field.texts,
+        }),
+        query: inRange('survey'),
+        rows: (record) =>
+          record.questions.map((question, index) => ({
+            survey: record.id,
+            survey_title: record.title,
+            position: index + 1,
+            question: question.id,
+            text: question.text,
+            kind: question.kind,
+            options: [...question.options],
+          })),
       }),
       defineSection({
         name: 'survey_responses',
         title: 'Survey responses',
         kind: 'survey_response',
-        columns: ['id', 'survey', 'respondent', 'answers', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          survey: field.id,
+          survey_title: field.optionalText,
+          respondent: field.id,
+          respondent_name: field.optionalText,
+          created_time: field.time,
+        }),
         parentsFrom: 'surveys',
         query: childrenInRange('survey_response'),
-        row: (record) => ({
+        references: (record) => [
+          ...referencesTo('survey', record.survey),
+          ...referencesTo('member', record.respondent),
+        ],
+        row: (record, related) => ({
           id: record.id,
           survey: record.survey,
+          survey_title: related.get('survey', record.survey)?.title ?? null,
           respondent: record.respondent,
-          answers: record.answers.map((answer) => ({
-            question: answer.question,
-            value: answer.value,
-          })),
+          respondent_name: nameOf(related, 'member', record.respondent),
           created_time: isoTime(record.created_time),
         }),
+      }),
+      defineSection({
+        name: 'survey_answers',
+        title: 'Survey answers',
+        kind: 'survey_response',
+        detailOf: 'survey_responses',
+        fields: z.object({
+          response: field.id,
+          survey: field.id,
+          respondent: field.id,
+          respondent_name: field.optionalText,
+          question: field.id,
+          question_text: field.optionalText,
+          /** Text, one choice, several choices, or a rating, as the question asked. */
+          answer: z.union([z.string(), z.number(), field.texts]),
+        }),
+        parentsFrom: 'surveys',
+        query: childrenInRange('survey_response'),
+        references: (record) => [
+          ...referencesTo('survey', record.survey),
+          ...referencesTo('member', record.respondent),
+        ],
+        rows: (record, related) => {
+          const questions = related.get('survey', record.survey)?.questions ?? [];
+          return record.answers.map((answer) => ({
+            response: record.id,
+            survey: record.survey,
+            respondent: record.respondent,
+            respondent_name: nameOf(related, 'member', record.respondent),
+            question: answer.question,
+            question_text:
+              questions.find((question) => question.id === answer.question)?.text ?? null,
+            answer: typeof answer.value === 'object' ? [...answer.value] : answer.value,
+          }));
+        },
       }),
     ],
   },

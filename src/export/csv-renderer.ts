@@ -5,10 +5,14 @@
  * with a UTF-8 byte order mark: without it Excel, where most people open these files, reads
  * them as a legacy code page and garbles every non-ASCII name; other readers skip it.
  *
- * Cells: null is empty, lists of text are joined by `; ` (attachments become archive paths),
- * nested values (survey questions and answers, poll options) are compact JSON. A cell that
- * starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` so that a
- * spreadsheet shows it as text instead of running it as a formula (CSV injection).
+ * Cells keep values as data, by three rules (docs/archive-format.md states them for readers):
+ * - null is an empty cell; text, numbers and booleans are written as they are;
+ * - a list or an object (attachments, participants, poll options) is compact JSON, so `[]`,
+ *   `["Ana; Bo"]` and an empty cell never read the same;
+ * - a cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, so that
+ *   a spreadsheet shows it as text instead of running it as a formula (CSV injection); so does
+ *   a cell that starts with `'` itself. A reader gets every value back exactly by removing
+ *   the first character of each cell that starts with `'` (`'+1 555` is `+1 555`).
  * A file that would pass the chunk limit continues in `<section>_2.csv`, with its own header.
  */
 import { stringify } from 'csv-stringify/sync';
@@ -18,7 +22,8 @@ import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
 
 const BOM = '\uFEFF';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** What a spreadsheet runs as a formula, and the mark itself (so that removing it round-trips). */
+const NEUTRALISED_START = /^[=+\-@\t\r']/;
 
 export class CsvWriter implements FormatWriter {
   readonly #folder: string;
@@ -86,15 +91,12 @@ function csvLine(cells: readonly string[]): string {
 /** The text of one cell, neutralised when a spreadsheet would read it as a formula. */
 export function csvCell(value: JsonValue): string {
   const text = cellText(value);
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return NEUTRALISED_START.test(text) ? `'${text}` : text;
 }
 
 function cellText(value: JsonValue): string {
   if (value === null) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return value.join('; ');
-  }
   return JSON.stringify(value);
 }

@@ -8,10 +8,14 @@
  * Rows follow a few conventions the renderers rely on:
  * - keys come in the order of `columns` (the JSON key order and the CSV/HTML columns);
  * - times are ISO 8601 UTC strings without fractions (`2024-05-01T09:30:00Z`);
- * - a column named `attachments` holds archive paths of media (`media/...`), which HTML shows
- *   as images or links; a column named `url` holds a web address, linked when it is http(s);
- * - nested values (survey questions and answers, poll options) stay structured: JSON keeps
- *   them, CSV writes them as compact JSON, HTML as a list.
+ * - every id of another record comes with what a person knows it by, in the next column:
+ *   `group` and `group_name`, `post` and `post_excerpt`, `author` and `author_name` ...;
+ * - a column named `attachments` holds media objects (`{uri, original_name, content_type,
+ *   size, sha256, created_time}`, or `{uri, ..., missing: true, reason}` for media left out),
+ *   which HTML shows as images or links; a column named `url` holds a web address, linked
+ *   when it is http(s);
+ * - a survey's questions and a response's answers are detail sections, one row each;
+ *   other lists (participants, poll options) are lists of text.
  *
  * Company job (no member): profile-like kinds whole, the rest in the range. User job: the
  * member's own records in the range, its profile whole. A user section asked for a company
@@ -24,12 +28,14 @@ import type { DataTypeSections } from './section-model.js';
 
 export type {
   DataTypeSections,
+  JsonNesting,
   JsonValue,
   Reference,
   Related,
   Row,
   Section,
   SectionScope,
+  StoredFile,
 } from './section-model.js';
 export { isoTime } from './section-model.js';
 

@@ -22,6 +22,7 @@ import {
 } from '../domain/index.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import type { TextEntry } from './archive-entry.js';
+import { dataTypeDocument, schemaPath } from './archive-schema.js';
 import { DATA_TYPE_SECTIONS } from './data-type-sections.js';
 import { renderDataType, type RenderFormat, type RenderScope } from './export-renderer.js';
 
@@ -103,6 +104,7 @@ const bulk: ContentRecord[] = Array.from({ length: BULK }, (_, i) => [
   post(`bulk-p${padded(i)}`, 'u3', day(30) + i, `bulk post number ${i}`),
   comment(`bulk-c${padded(i)}`, 'u3', day(30) + i, `bulk comment ${i}`),
   reaction(`bulk-r${padded(i)}`, 'u3', day(31) + i),
+  message(`bulk-m${padded(i)}`, i % 2 === 0 ? 't2' : 't3', 'u3', day(32) + i),
 ]).flat();
 
 const RECORDS: ContentRecord[] = [
@@ -137,6 +139,8 @@ const RECORDS: ContentRecord[] = [
   reaction('r-old', 'u1', day(-5)),
   record('chat_thread', 't1', day(-100), { name: 'Lunch', participants: ['u2', 'u1'] }),
   record('chat_thread', 't2', day(1), { name: null, participants: ['u2', 'u3'] }),
+  record('chat_thread', 't3', day(1), { name: 'Quiet', participants: ['u3'] }),
+  record('chat_thread', 't4', day(2), { name: 'Empty', participants: ['u3'] }),
   message('msg1', 't1', 'u2', day(8)),
   message('msg2', 't1', 'u1', day(9), ['m2']),
   message('msg-old', 't1', 'u1', day(-50)),
@@ -242,7 +246,10 @@ afterAll(async () => {
 });
 
 interface Rendered {
+  /** The data type's files, without its schema. */
   readonly entries: TextEntry[];
+  /** `schema/...` entries: the JSON format's, after its files. */
+  readonly schemas: TextEntry[];
   readonly media: string[];
   readonly items: number | undefined;
 }
@@ -270,8 +277,15 @@ async function render(
       items = count;
     },
   };
-  for await (const entry of renderDataType(dataType, format, scope, sink)) entries.push(entry);
-  return { entries, media, items };
+  const schemas: TextEntry[] = [];
+  for await (const entry of renderDataType(dataType, format, scope, sink)) {
+    if (entry.path.startsWith('schema/')) schemas.push(entry);
+    else {
+      expect(schemas).toEqual([]);
+      entries.push(entry);
+    }
+  }
+  return { entries, schemas, media, items };
 }
 
 const text = (entry: TextEntry | undefined): string => entry?.data.toString('utf8') ?? '';
@@ -350,18 +364,28 @@ describe('JSON', () => {
   it('writes one document per data type whose rows have the section columns in order', async () => {
     for (const dataType of DATA_TYPES) {
       for (const member of [ALICE, null]) {
-        const { entries, items } = await render(dataType, 'JSON', { member });
+        const { entries, schemas, items } = await render(dataType, 'JSON', { member });
         expect(entries.map((entry) => entry.path)).toEqual([`json/${dataType.toLowerCase()}.json`]);
+        expect(schemas.map((entry) => entry.path)).toEqual([schemaPath(dataType)]);
         const json = text(entries[0]);
         const document = JSON.parse(json) as Record<string, Record<string, unknown>[]>;
         expect(json).toBe(`${JSON.stringify(document, null, 2)}\n`);
+        expect(dataTypeDocument(dataType).safeParse(document).error).toBeUndefined();
         const { sections } = DATA_TYPE_SECTIONS[dataType];
-        expect(Object.keys(document)).toEqual(sections.map((section) => section.name));
+        const keyed = sections.filter((section) => section.jsonNesting === undefined);
+        expect(Object.keys(document)).toEqual(keyed.map((section) => section.name));
         let rows = 0;
-        for (const section of sections) {
+        for (const section of keyed) {
+          const nested = sections.find((other) => other.parentsFrom === section.name)?.jsonNesting;
+          const nestedColumns = sections.find((other) => other.jsonNesting === nested)?.columns;
           for (const row of document[section.name] ?? []) {
-            expect(Object.keys(row)).toEqual(section.columns);
-            rows++;
+            const own = nested === undefined ? [] : [nested.key];
+            expect(Object.keys(row)).toEqual([...section.columns, ...own]);
+            for (const child of nested === undefined ? [] : (row[nested.key] as object[])) {
+              expect(Object.keys(child)).toEqual(nestedColumns);
+              rows++;
+            }
+            if (section.detailOf === undefined) rows++;
           }
         }
         expect(rows).toBe(items);
@@ -379,24 +403,102 @@ describe('JSON', () => {
       group: 'g1',
       group_name: 'Engineering',
       message: 'first day',
-      attachments: ['media/m1.jpg', 'media/m2.pdf'],
+      attachments: [
+        {
+          uri: 'media/m1.jpg',
+          original_name: 'photo.jpg',
+          content_type: 'image/jpeg',
+          size: 10,
+          sha256: '0'.repeat(64),
+          created_time: '2024-01-02T00:00:00Z',
+        },
+        {
+          uri: 'media/m2.pdf',
+          original_name: 'report.pdf',
+          content_type: 'application/pdf',
+          size: 10,
+          sha256: '0'.repeat(64),
+          created_time: '2024-01-02T00:00:00Z',
+        },
+      ],
       created_time: '2024-01-01T00:00:00Z',
+    });
+  });
+
+  it('describes each attachment as stored in the archive, or why it is missing', async () => {
+    const stored = { size: 7, sha256: 'a'.repeat(64) };
+    const { entries } = await render('POSTS_YOUR_ACTIVITY', 'JSON', {
+      storedMedia: new Map([['media/m1.jpg', stored]]),
+      missingMedia: new Map([['media/m2.pdf', 'too large']]),
+    });
+    const [first] = (JSON.parse(text(entries[0])) as { your_posts: { attachments: unknown }[] })
+      .your_posts;
+    expect(first?.attachments).toEqual([
+      {
+        uri: 'media/m1.jpg',
+        original_name: 'photo.jpg',
+        content_type: 'image/jpeg',
+        ...stored,
+        created_time: '2024-01-02T00:00:00Z',
+      },
+      {
+        uri: 'media/m2.pdf',
+        original_name: 'report.pdf',
+        content_type: 'application/pdf',
+        missing: true,
+        reason: 'too large',
+      },
+    ]);
+  });
+
+  it('names the post, its author and the group instead of showing ids alone', async () => {
+    const activity = JSON.parse(
+      text((await render('COMMENTS_REACTIONS_YOUR_ACTIVITY', 'JSON')).entries[0]),
+    );
+    const bobsPost = {
+      post_excerpt: 'not Alice',
+      post_author: 'u2',
+      post_author_name: 'Bob',
+    };
+    expect(activity.comments[0]).toMatchObject({ id: 'c1', post: 'p-bob', ...bobsPost });
+    expect(activity.reactions[0]).toMatchObject({
+      id: 'r1',
+      target: 'p-bob',
+      target_excerpt: 'not Alice',
+      target_author: 'u2',
+      target_author_name: 'Bob',
+    });
+    const groups = JSON.parse(text((await render('GROUPS_YOUR_ACTIVITY', 'JSON')).entries[0]));
+    expect(groups.your_group_memberships[0]).toMatchObject({
+      group: 'g2',
+      group_name: 'Design',
+      member: 'u1',
+      member_name: 'Alice',
     });
   });
 
   it('shows conversations whole, every participant’s messages in range, friends from the member’s side', async () => {
     const chats = JSON.parse(text((await render('MESSENGER_V2', 'JSON')).entries[0]));
-    expect(chats.threads).toEqual([
+    expect(Object.keys(chats)).toEqual(['threads']);
+    expect(chats.threads).toMatchObject([
       {
         id: 't1',
         name: 'Lunch',
         participants: ['u2', 'u1'],
         participant_names: ['Bob', 'Alice'],
         created_time: '2023-09-23T00:00:00Z',
+        messages: [
+          { id: 'msg1', thread: 't1', author: 'u2', author_name: 'Bob', attachments: [] },
+          {
+            id: 'msg2',
+            thread_name: 'Lunch',
+            author_name: 'Alice',
+            attachments: [{ uri: 'media/m2.pdf' }],
+          },
+        ],
       },
     ]);
-    expect(chats.messages.map((row: { id: string }) => row.id)).toEqual(['msg1', 'msg2']);
-    expect(chats.messages[1].attachments).toEqual(['media/m2.pdf']);
+    expect(chats.threads[0].messages).toHaveLength(2);
     const friends = JSON.parse(text((await render('FRIENDS_V2', 'JSON')).entries[0]));
     expect(friends.connections).toEqual([
       { id: 'u2:u1', friend: 'u2', friend_name: 'Bob', created_time: '2024-01-20T00:00:00Z' },
@@ -410,7 +512,74 @@ describe('JSON', () => {
     const surveys = JSON.parse(text(entries[0]));
     expect(surveys.surveys.map((row: { id: string }) => row.id)).toEqual(['sv1']);
     expect(surveys.survey_responses.map((row: { id: string }) => row.id)).toEqual(['sr1', 'sr2']);
-    expect(surveys.survey_responses[0].answers).toEqual([{ question: 'q', value: 4 }]);
+    expect(surveys.survey_responses[0]).toMatchObject({
+      survey_title: 'Mood',
+      respondent_name: 'Alice',
+    });
+    expect(surveys.survey_questions).toEqual([
+      {
+        survey: 'sv1',
+        survey_title: 'Mood',
+        position: 1,
+        question: 'q',
+        text: 'How?',
+        kind: 'RATING',
+        options: [],
+      },
+    ]);
+    expect(surveys.survey_answers).toEqual([
+      {
+        response: 'sr1',
+        survey: 'sv1',
+        respondent: 'u1',
+        respondent_name: 'Alice',
+        question: 'q',
+        question_text: 'How?',
+        answer: 4,
+      },
+      {
+        response: 'sr2',
+        survey: 'sv1',
+        respondent: 'u1',
+        respondent_name: 'Alice',
+        question: 'q',
+        question_text: 'How?',
+        answer: 5,
+      },
+    ]);
+  });
+
+  it('groups messages by thread, and a thread split between files goes on in the next', async () => {
+    // Limits from a few messages per file to many: every place a file can end.
+    for (let chunkBytes = 1200; chunkBytes <= 2400; chunkBytes += 97) {
+      const { entries } = await render('MESSENGER_V2', 'JSON', { member: CAROL, chunkBytes });
+      expect(entries.length).toBeGreaterThan(2);
+      const seen: { thread: string; messages: string[] }[] = [];
+      for (const entry of entries) {
+        expect(entry.data.length).toBeLessThanOrEqual(chunkBytes);
+        const json = text(entry);
+        const document = JSON.parse(json) as {
+          threads: { id: string; messages: { id: string; thread: string }[] }[];
+        };
+        expect(json).toBe(`${JSON.stringify(document, null, 2)}\n`);
+        for (const thread of document.threads) {
+          for (const message of thread.messages) expect(message.thread).toBe(thread.id);
+          seen.push({ thread: thread.id, messages: thread.messages.map((m) => m.id) });
+        }
+      }
+      // A thread appears once per file it has messages in, and only the empty one without.
+      expect(seen.filter((piece) => piece.messages.length === 0)).toEqual([
+        { thread: 't4', messages: [] },
+      ]);
+      expect([...new Set(seen.map((piece) => piece.thread))]).toEqual(['t2', 't3', 't4']);
+      const messagesOf = (thread: string): string[] =>
+        seen.filter((piece) => piece.thread === thread).flatMap((piece) => piece.messages);
+      const bulkOf = (thread: string): string[] =>
+        bulk.filter((r) => r.type === 'chat_message' && r.thread === thread).map((r) => r.id);
+      expect(messagesOf('t2')).toEqual(['msg3', ...bulkOf('t2')]);
+      expect(messagesOf('t3')).toEqual(bulkOf('t3'));
+      expect(seen.filter((piece) => piece.thread === 't2').length).toBeGreaterThan(1);
+    }
   });
 
   it('splits into complete documents of the same shape above the chunk limit', async () => {
@@ -447,32 +616,30 @@ describe('CSV', () => {
     const [header, ...rows] = parseCsv(text(entries[0]));
     expect(header).toEqual(['id', 'group', 'group_name', 'message', 'attachments', 'created_time']);
     expect(rows).toEqual([
-      [
-        'p-start',
-        'g1',
-        'Engineering',
-        'first day',
-        'media/m1.jpg; media/m2.pdf',
-        '2024-01-01T00:00:00Z',
-      ],
-      ['p-script', '', '', '<script>alert(1)</script>', '', '2024-01-04T00:00:00Z'],
-      ['p-formula', '', '', `'=HYPERLINK("http://x")`, '', '2024-01-05T00:00:00Z'],
-      ['p-multi', '', '', 'line one\nline "two", with comma', '', '2024-01-06T00:00:00Z'],
+      ['p-start', 'g1', 'Engineering', 'first day', rows[0]?.[4], '2024-01-01T00:00:00Z'],
+      ['p-script', '', '', '<script>alert(1)</script>', '[]', '2024-01-04T00:00:00Z'],
+      ['p-formula', '', '', `'=HYPERLINK("http://x")`, '[]', '2024-01-05T00:00:00Z'],
+      ['p-multi', '', '', 'line one\nline "two", with comma', '[]', '2024-01-06T00:00:00Z'],
     ]);
+    const attachments = JSON.parse(rows[0]?.[4] ?? '') as { uri: string }[];
+    expect(attachments.map((media) => media.uri)).toEqual(['media/m1.jpg', 'media/m2.pdf']);
     const searches = parseCsv(text((await render('SEARCH_LOGGED_INFO', 'CSV')).entries[0]));
     expect(searches[1]?.[1]).toBe(`'+cmd`);
   });
 
-  it('writes a file per section, empty sections with their header, nested values as JSON', async () => {
+  it('writes a file per section, empty sections with their header, questions as rows', async () => {
     const { entries } = await render('WORKPLACE_SURVEYS', 'CSV', { member: null });
     expect(entries.map((entry) => entry.path)).toEqual([
       'csv/workplace_surveys/surveys.csv',
+      'csv/workplace_surveys/survey_questions.csv',
       'csv/workplace_surveys/survey_responses.csv',
+      'csv/workplace_surveys/survey_answers.csv',
     ]);
-    const surveys = parseCsv(text(entries[0]));
-    expect(JSON.parse(surveys[1]?.[3] ?? '')).toEqual([
-      { id: 'q', text: 'How?', kind: 'RATING', options: [] },
+    expect(parseCsv(text(entries[1]))).toEqual([
+      ['survey', 'survey_title', 'position', 'question', 'text', 'kind', 'options'],
+      ['sv1', 'Mood', '1', 'q', 'How?', 'RATING', '[]'],
     ]);
+    expect(parseCsv(text(entries[3]))[1]).toEqual(['sr1', 'sv1', 'u1', 'Alice', 'q', 'How?', '4']);
     const empty = await render('WORKPLACE_NOTES', 'CSV', { member: CAROL });
     expect(parseCsv(text(empty.entries[0]))).toEqual([
       ['id', 'title', 'body', 'created_time', 'updated_time'],

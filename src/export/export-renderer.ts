@@ -1,8 +1,9 @@
 /**
  * @module
- * Renders one data type of one DYI job into the text entries of its archive: JSON, CSV or
- * HTML (see the writer of each format), or nothing at all for format NONE, which still
- * reports the media to add and the item count for the manifest. Entries are yielded as soon
+ * Renders one data type of one DYI job into the text entries of its archive: JSON (followed
+ * by the data type's `schema/<folder>.schema.json`), CSV or HTML (see the writer of each
+ * format), or nothing at all for format NONE, which still reports the media to add and the
+ * item count for the manifest. Entries are yielded as soon
  * as each file is complete, so a large data type never sits in memory whole; the same
  * content always gives the same bytes.
  */
@@ -10,8 +11,9 @@ import type { ContentMember, DataType, Id, MediaRecord } from '../domain/index.j
 import type { ContentReader } from './replayed-content.js';
 import { TEXT_CHUNK_BYTES, type TextEntry } from './archive-entry.js';
 import { dataTypeFolder } from './archive-paths.js';
+import { schemaEntry } from './archive-schema.js';
 import { CsvWriter } from './csv-renderer.js';
-import { DATA_TYPE_SECTIONS, type Section } from './data-type-sections.js';
+import { DATA_TYPE_SECTIONS, type Section, type StoredFile } from './data-type-sections.js';
 import type { FormatWriter } from './format-writer.js';
 import { HtmlWriter } from './html-renderer.js';
 import { JsonWriter } from './json-renderer.js';
@@ -38,9 +40,11 @@ export interface RenderScope {
   readonly chunkBytes?: number;
   /**
    * Media left out of the archive, by archive path, with the reason: the HTML pages mark them
-   * as missing instead of pointing at a file that is not there.
+   * as missing instead of pointing at a file that is not there, the JSON says `missing: true`.
    */
   readonly missingMedia?: ReadonlyMap<string, string>;
+  /** Size and SHA-256 of the media written into the archive, by archive path. */
+  readonly storedMedia?: ReadonlyMap<string, StoredFile>;
 }
 
 export interface RenderSink {
@@ -65,9 +69,10 @@ export async function* renderDataType(
       yield* writer?.startSection(current) ?? [];
     }
     for (const row of batch.rows) yield* writer?.writeRow(row) ?? [];
-    items += batch.rows.length;
+    if (batch.section.detailOf === undefined) items += batch.rows.length;
   }
   yield* writer?.finish() ?? [];
+  if (format === 'JSON') yield schemaEntry(dataType);
   sink.items(dataType, items);
 }
 

@@ -6,7 +6,9 @@
  * the pages.
  */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { Row, Section } from './data-type-sections.js';
+import { defineSection, field } from './section-model.js';
 import { HtmlWriter, htmlCell, ROWS_PER_PAGE } from './html-renderer.js';
 import { escapeHtml } from './html-page.js';
 
@@ -79,14 +81,19 @@ describe('times', () => {
   });
 });
 
-const POSTS: Section = {
+const POSTS: Section = defineSection({
   name: 'your_posts',
   title: 'Your posts',
   kind: 'post',
-  columns: ['id', 'message', 'created_time', 'reaction_count'],
+  fields: z.object({
+    id: field.id,
+    message: field.text,
+    created_time: field.time,
+    reaction_count: z.number(),
+  }),
   query: () => null,
-  row: () => ({}),
-};
+  row: () => ({ id: '', message: '', created_time: '', reaction_count: 0 }),
+});
 
 function row(i: number): Row {
   return {

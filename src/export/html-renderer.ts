@@ -184,8 +184,8 @@ export function htmlCell(
   missing: ReadonlyMap<string, string> = new Map(),
 ): string {
   if (value === null) return '';
-  if (column === 'attachments' && isTextList(value)) {
-    return value.map((path) => mediaHtml(path, missing.get(path))).join('');
+  if (column === 'attachments' && isList(value)) {
+    return value.map((media) => attachmentHtml(media, missing)).join('');
   }
   if (column === 'url' && typeof value === 'string' && /^https?:\/\//i.test(value)) {
     return `<a href="${escapeHtml(value)}" rel="noreferrer">${escapeHtml(value)}</a>`;
@@ -222,8 +222,21 @@ function timeOrText(value: string): string {
     : isolated(value);
 }
 
+function isList(value: JsonValue): value is readonly JsonValue[] {
+  return Array.isArray(value);
+}
+
 function isTextList(value: JsonValue): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** A media object of `data-type-sections.ts` (or, from older callers, a bare archive path). */
+function attachmentHtml(media: JsonValue, missing: ReadonlyMap<string, string>): string {
+  if (typeof media === 'string') return mediaHtml(media, missing.get(media));
+  if (media === null || typeof media !== 'object' || Array.isArray(media)) return '';
+  const { uri, reason } = media as { readonly [key: string]: JsonValue };
+  if (typeof uri !== 'string') return '';
+  return mediaHtml(uri, typeof reason === 'string' ? reason : missing.get(uri));
 }
 
 /**

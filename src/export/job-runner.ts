@@ -32,6 +32,7 @@ import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { JobService } from '../services/job-service.js';
 import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
+import type { StoredFile } from './data-type-sections.js';
 import { mediaPath, partFileName } from './archive-paths.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { type ArchiveIdentity, type DataTypeFiles, INDEX_LEFT_OUT_LISTED } from './html-index.js';
@@ -211,8 +212,10 @@ export class JobRunner {
     const dataTypes = DATA_TYPES.filter((type) => job.dataTypes.includes(type));
     const { counts, media } = await collect(dataTypes, scope);
     const leftOut: LeftOut[] = [];
-    /** Every medium left out, by path: the HTML pages, rendered after the media, mark them. */
+    /** Every medium left out, by path: the pages and JSON, rendered after the media, mark them. */
     const missingMedia = new Map<string, string>();
+    /** Size and SHA-256 of every medium written, by path: the JSON media objects carry them. */
+    const storedMedia = new Map<string, StoredFile>();
     const writer = new ZipPartWriter({
       maxPartBytes: limits.maxPartBytes,
       maxJobBytes: limits.maxJobBytes,
@@ -243,7 +246,11 @@ export class JobRunner {
       // Text files small enough for an empty part, so that splitting never leaves text out.
       const chunkBytes = Math.min(TEXT_CHUNK_BYTES, writer.textChunkBytes);
       const archive = { ...run, identity, dataTypes, counts, media, writer, leftOut };
-      await this.#writeEntries({ ...archive, scope: { ...scope, chunkBytes, missingMedia } });
+      await this.#writeEntries({
+        ...archive,
+        scope: { ...scope, chunkBytes, missingMedia, storedMedia },
+        storedMedia,
+      });
       return (await writer.finish({ atLeastOnePart: dataTypes.length > 0 })).leftOut;
     } catch (error) {
       await writer.abort(error);
@@ -274,8 +281,10 @@ export class JobRunner {
         const prepared = await prepareMedia(record, treatment, () =>
           this.#deps.blobs.openRead(record.blob_key),
         );
-        if ('entry' in prepared) await writer.add(prepared.entry);
-        else writer.leaveOut(prepared.leftOut);
+        if ('entry' in prepared) {
+          const written = await writer.add(prepared.entry);
+          if (written) run.storedMedia.set(written.path, written);
+        } else writer.leaveOut(prepared.leftOut);
       }
       await progress.report(++done / steps);
     }
@@ -390,6 +399,8 @@ interface ArchiveRun extends RunOf {
   /** The first things left out, as the writer reported them (the index page names them). */
   readonly leftOut: readonly LeftOut[];
   readonly scope: RenderScope;
+  /** Filled as media are written, before any text is rendered. */
+  readonly storedMedia: Map<string, StoredFile>;
 }
 
 /** Why a medium another person posted is not in a member's archive (`withhold_others_media`). */

@@ -4,22 +4,37 @@
  * comments, reactions, events, saved items, reports, groups, polls, notes, searches and
  * logins in the time range; the member's conversations (every participant's messages in the
  * range); its connections, seen from its side; and its profile, whole. With no member (the
- * company job) these sections have no rows.
+ * company job) these sections have no rows. Every id of another record comes with what a
+ * person recognises it by: a name, a title or a short excerpt.
  */
-import type { ContentRecordOf, DataType } from '../domain/index.js';
+import { z } from 'zod';
+import {
+  type ContentRecordOf,
+  type DataType,
+  RSVP_RESPONSES,
+  PROBLEM_STATUSES,
+  REACTION_TARGETS,
+  REACTION_TYPES,
+  SAVED_ITEM_TYPES,
+} from '../domain/index.js';
 import {
   type DataTypeSections,
   defineSection,
   type SectionScope,
-  attachmentPaths,
+  attachmentObjects,
+  attachmentsField,
   childrenInRange,
+  field,
   groupMembershipSection,
   isoTime,
   mediaOf,
-  memberColumns,
+  memberFields,
+  memberReferences,
   memberRow,
   nameOf,
   ownedInRange,
+  referencesTo,
+  targetOf,
 } from './section-model.js';
 
 /** The member a connection links the exported member to. */
@@ -35,18 +50,25 @@ export const MEMBER_SECTIONS = {
         name: 'your_posts',
         title: 'Posts',
         kind: 'post',
-        columns: ['id', 'group', 'group_name', 'message', 'attachments', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          group: field.optionalId,
+          group_name: field.optionalText,
+          message: field.text,
+          attachments: attachmentsField,
+          created_time: field.time,
+        }),
         query: ownedInRange('post'),
         references: (record) => [
-          ...(record.group === null ? [] : [{ kind: 'group' as const, id: record.group }]),
+          ...referencesTo('group', record.group),
           ...mediaOf(record.attachments),
         ],
-        row: (record, related) => ({
+        row: (record, related, scope) => ({
           id: record.id,
           group: record.group,
           group_name: nameOf(related, 'group', record.group),
           message: record.message,
-          attachments: attachmentPaths(record.attachments, related),
+          attachments: attachmentObjects(record.attachments, related, scope),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -59,30 +81,64 @@ export const MEMBER_SECTIONS = {
         name: 'comments',
         title: 'Comments',
         kind: 'comment',
-        columns: ['id', 'post', 'message', 'attachments', 'created_time'],
-        query: ownedInRange('comment'),
-        references: (record) => mediaOf(record.attachments),
-        row: (record, related) => ({
-          id: record.id,
-          post: record.post,
-          message: record.message,
-          attachments: attachmentPaths(record.attachments, related),
-          created_time: isoTime(record.created_time),
+        fields: z.object({
+          id: field.id,
+          post: field.id,
+          post_excerpt: field.optionalText,
+          post_author: field.optionalId,
+          post_author_name: field.optionalText,
+          message: field.text,
+          attachments: attachmentsField,
+          created_time: field.time,
         }),
+        query: ownedInRange('comment'),
+        references: (record) => [
+          ...referencesTo('post', record.post),
+          ...mediaOf(record.attachments),
+        ],
+        row: (record, related, scope) => {
+          const post = targetOf(related, 'post', record.post);
+          return {
+            id: record.id,
+            post: record.post,
+            post_excerpt: post.excerpt,
+            post_author: post.author,
+            post_author_name: post.author_name,
+            message: record.message,
+            attachments: attachmentObjects(record.attachments, related, scope),
+            created_time: isoTime(record.created_time),
+          };
+        },
       }),
       defineSection({
         name: 'reactions',
         title: 'Reactions',
         kind: 'reaction',
-        columns: ['id', 'target_type', 'target', 'reaction', 'created_time'],
-        query: ownedInRange('reaction'),
-        row: (record) => ({
-          id: record.id,
-          target_type: record.target_type,
-          target: record.target,
-          reaction: record.reaction,
-          created_time: isoTime(record.created_time),
+        fields: z.object({
+          id: field.id,
+          target_type: z.enum(REACTION_TARGETS),
+          target: field.id,
+          target_excerpt: field.optionalText,
+          target_author: field.optionalId,
+          target_author_name: field.optionalText,
+          reaction: z.enum(REACTION_TYPES),
+          created_time: field.time,
         }),
+        query: ownedInRange('reaction'),
+        references: (record) => referencesTo(record.target_type, record.target),
+        row: (record, related) => {
+          const target = targetOf(related, record.target_type, record.target);
+          return {
+            id: record.id,
+            target_type: record.target_type,
+            target: record.target,
+            target_excerpt: target.excerpt,
+            target_author: target.author,
+            target_author_name: target.author_name,
+            reaction: record.reaction,
+            created_time: isoTime(record.created_time),
+          };
+        },
       }),
     ],
   },
@@ -93,16 +149,22 @@ export const MEMBER_SECTIONS = {
         name: 'threads',
         title: 'Conversations',
         kind: 'chat_thread',
-        columns: ['id', 'name', 'participants', 'participant_names', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          name: field.optionalText,
+          participants: field.texts,
+          participant_names: z.array(z.string().nullable()),
+          created_time: field.time,
+        }),
         // A conversation is shown whole (its name and people), whenever it started.
         query: (scope) =>
           scope.member === null ? null : { kind: 'chat_thread', involving: scope.member.sourceId },
-        references: (record) => record.participants.map((id) => ({ kind: 'member', id })),
+        references: (record) => referencesTo('member', ...record.participants),
         row: (record, related) => ({
           id: record.id,
           name: record.name,
-          participants: record.participants,
-          participant_names: record.participants.map((id) => nameOf(related, 'member', id) ?? id),
+          participants: [...record.participants],
+          participant_names: record.participants.map((id) => nameOf(related, 'member', id)),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -110,21 +172,33 @@ export const MEMBER_SECTIONS = {
         name: 'messages',
         title: 'Messages',
         kind: 'chat_message',
-        columns: ['id', 'thread', 'author', 'author_name', 'text', 'attachments', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          thread: field.id,
+          thread_name: field.optionalText,
+          author: field.id,
+          author_name: field.optionalText,
+          text: field.text,
+          attachments: attachmentsField,
+          created_time: field.time,
+        }),
         parentsFrom: 'threads',
+        jsonNesting: { key: 'messages', parentColumn: 'thread' },
         // Every participant's messages: the member's conversations, not only its own lines.
         query: childrenInRange('chat_message'),
         references: (record) => [
-          { kind: 'member', id: record.author },
+          ...referencesTo('chat_thread', record.thread),
+          ...referencesTo('member', record.author),
           ...mediaOf(record.attachments),
         ],
-        row: (record, related) => ({
+        row: (record, related, scope) => ({
           id: record.id,
           thread: record.thread,
+          thread_name: related.get('chat_thread', record.thread)?.name ?? null,
           author: record.author,
           author_name: nameOf(related, 'member', record.author),
           text: record.text,
-          attachments: attachmentPaths(record.attachments, related),
+          attachments: attachmentObjects(record.attachments, related, scope),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -137,18 +211,20 @@ export const MEMBER_SECTIONS = {
         name: 'your_events',
         title: 'Events you created',
         kind: 'event',
-        columns: [
-          'id',
-          'title',
-          'description',
-          'location',
-          'start_time',
-          'end_time',
-          'group',
-          'created_time',
-        ],
+        fields: z.object({
+          id: field.id,
+          title: field.text,
+          description: field.optionalText,
+          location: field.optionalText,
+          start_time: field.time,
+          end_time: field.optionalTime,
+          group: field.optionalId,
+          group_name: field.optionalText,
+          created_time: field.time,
+        }),
         query: ownedInRange('event'),
-        row: (record) => ({
+        references: (record) => referencesTo('group', record.group),
+        row: (record, related) => ({
           id: record.id,
           title: record.title,
           description: record.description,
@@ -156,6 +232,7 @@ export const MEMBER_SECTIONS = {
           start_time: isoTime(record.start_time),
           end_time: isoTime(record.end_time),
           group: record.group,
+          group_name: nameOf(related, 'group', record.group),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -163,9 +240,15 @@ export const MEMBER_SECTIONS = {
         name: 'event_responses',
         title: 'Your responses to events',
         kind: 'event_rsvp',
-        columns: ['id', 'event', 'event_title', 'response', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          event: field.id,
+          event_title: field.optionalText,
+          response: z.enum(RSVP_RESPONSES),
+          created_time: field.time,
+        }),
         query: ownedInRange('event_rsvp'),
-        references: (record) => [{ kind: 'event', id: record.event }],
+        references: (record) => referencesTo('event', record.event),
         row: (record, related) => ({
           id: record.id,
           event: record.event,
@@ -183,7 +266,13 @@ export const MEMBER_SECTIONS = {
         name: 'saved_items',
         title: 'Saved items',
         kind: 'saved_item',
-        columns: ['id', 'item_type', 'title', 'url', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          item_type: z.enum(SAVED_ITEM_TYPES),
+          title: field.text,
+          url: field.optionalText,
+          created_time: field.time,
+        }),
         query: ownedInRange('saved_item'),
         row: (record) => ({
           id: record.id,
@@ -202,7 +291,12 @@ export const MEMBER_SECTIONS = {
         name: 'reported_problems',
         title: 'Reported problems',
         kind: 'reported_problem',
-        columns: ['id', 'description', 'status', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          description: field.text,
+          status: z.enum(PROBLEM_STATUSES),
+          created_time: field.time,
+        }),
         query: ownedInRange('reported_problem'),
         row: (record) => ({
           id: record.id,
@@ -224,13 +318,24 @@ export const MEMBER_SECTIONS = {
         name: 'your_polls',
         title: 'Polls you created',
         kind: 'poll',
-        columns: ['id', 'question', 'options', 'group', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          question: field.text,
+          options: field.texts,
+          option_ids: field.texts,
+          group: field.optionalId,
+          group_name: field.optionalText,
+          created_time: field.time,
+        }),
         query: ownedInRange('poll'),
-        row: (record) => ({
+        references: (record) => referencesTo('group', record.group),
+        row: (record, related) => ({
           id: record.id,
           question: record.question,
-          options: record.options.map((option) => ({ id: option.id, text: option.text })),
+          options: record.options.map((option) => option.text),
+          option_ids: record.options.map((option) => option.id),
           group: record.group,
+          group_name: nameOf(related, 'group', record.group),
           created_time: isoTime(record.created_time),
         }),
       }),
@@ -238,9 +343,16 @@ export const MEMBER_SECTIONS = {
         name: 'poll_votes',
         title: 'Your votes',
         kind: 'poll_vote',
-        columns: ['id', 'poll', 'poll_question', 'option', 'option_text', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          poll: field.id,
+          poll_question: field.optionalText,
+          option: field.id,
+          option_text: field.optionalText,
+          created_time: field.time,
+        }),
         query: ownedInRange('poll_vote'),
-        references: (record) => [{ kind: 'poll', id: record.poll }],
+        references: (record) => referencesTo('poll', record.poll),
         row: (record, related) => {
           const poll = related.get('poll', record.poll);
           return {
@@ -262,7 +374,13 @@ export const MEMBER_SECTIONS = {
         name: 'notes',
         title: 'Notes',
         kind: 'note',
-        columns: ['id', 'title', 'body', 'created_time', 'updated_time'],
+        fields: z.object({
+          id: field.id,
+          title: field.text,
+          body: field.text,
+          created_time: field.time,
+          updated_time: field.optionalTime,
+        }),
         query: ownedInRange('note'),
         row: (record) => ({
           id: record.id,
@@ -281,7 +399,7 @@ export const MEMBER_SECTIONS = {
         name: 'searches',
         title: 'Searches',
         kind: 'search',
-        columns: ['id', 'query', 'created_time'],
+        fields: z.object({ id: field.id, query: field.text, created_time: field.time }),
         query: ownedInRange('search'),
         row: (record) => ({
           id: record.id,
@@ -298,7 +416,13 @@ export const MEMBER_SECTIONS = {
         name: 'logins',
         title: 'Logins',
         kind: 'login',
-        columns: ['id', 'ip_address', 'user_agent', 'place', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          ip_address: field.text,
+          user_agent: field.text,
+          place: field.optionalText,
+          created_time: field.time,
+        }),
         query: ownedInRange('login'),
         row: (record) => ({
           id: record.id,
@@ -317,13 +441,18 @@ export const MEMBER_SECTIONS = {
         name: 'connections',
         title: 'Connections',
         kind: 'connection',
-        columns: ['id', 'friend', 'friend_name', 'created_time'],
+        fields: z.object({
+          id: field.id,
+          friend: field.id,
+          friend_name: field.optionalText,
+          created_time: field.time,
+        }),
         // A connection is stored once for both sides: shown from the exported member's side.
         query: (scope) =>
           scope.member === null
             ? null
             : { kind: 'connection', involving: scope.member.sourceId, range: scope.range },
-        references: (record, scope) => [{ kind: 'member', id: otherSide(record, scope) }],
+        references: (record, scope) => referencesTo('member', otherSide(record, scope)),
         row: (record, related, scope) => {
           const friend = otherSide(record, scope);
           return {
@@ -343,9 +472,10 @@ export const MEMBER_SECTIONS = {
         name: 'profile',
         title: 'Profile',
         kind: 'member',
-        columns: memberColumns,
+        fields: memberFields,
         query: (scope) =>
           scope.member === null ? null : { kind: 'member', ids: [scope.member.sourceId] },
+        references: memberReferences,
         row: memberRow,
       }),
     ],

@@ -2,9 +2,12 @@
  * @module
  * The format-independent half of rendering: reads a data type's sections from the content
  * store for one job scope and turns records into rows, batch by batch. Each batch loads the
- * records its rows refer to (media, group and member names) with one query per kind, never
- * one per row, and the abort signal is checked between batches. Rows come out in the store's
- * order (created_time, then id), so the same content always gives the same rows.
+ * records its rows refer to (media, group and member names, the posts a comment is about)
+ * with one query per kind, never one per row, then the authors of the posts, comments and
+ * messages found, so that a row can name them; the abort signal is checked between batches.
+ * Rows come out in the store's order (created_time, then id), so the same content always gives
+ * the same rows; a section nested in JSON (`jsonNesting`) is read parent by parent instead, in
+ * the order of its parents, so that a thread's messages come together.
  */
 import type {
   ContentKind,
@@ -64,13 +67,19 @@ export async function* sectionRows(
     if (query === null) continue;
     const keptIds: string[] | undefined = parentSections.has(section.name) ? [] : undefined;
     if (keptIds) idsBySection.set(section.name, keptIds);
+    const queries =
+      section.jsonNesting === undefined
+        ? [query]
+        : parents.flatMap((parent) => section.query(scope, [parent]) ?? []);
     let batch: ContentRecord[] = [];
-    for await (const record of scope.content.query(scope.communityId, query)) {
-      keptIds?.push(record.id);
-      batch.push(record);
-      if (batch.length >= ROW_BATCH_SIZE) {
-        yield { section, rows: await rowsOf(section, batch, scope, onMedia) };
-        batch = [];
+    for (const each of queries) {
+      for await (const record of scope.content.query(scope.communityId, each)) {
+        keptIds?.push(record.id);
+        batch.push(record);
+        if (batch.length >= ROW_BATCH_SIZE) {
+          yield { section, rows: await rowsOf(section, batch, scope, onMedia) };
+          batch = [];
+        }
       }
     }
     if (batch.length > 0) yield { section, rows: await rowsOf(section, batch, scope, onMedia) };
@@ -92,7 +101,7 @@ async function rowsOf(
       const media = related.get('media', reference.id);
       if (media !== undefined) onMedia(media);
     }
-    rows.push(inColumnOrder(section, section.row(record, related, scope)));
+    for (const row of section.rows(record, related, scope)) rows.push(inColumnOrder(section, row));
   }
   return rows;
 }
@@ -112,16 +121,36 @@ async function loadReferences(
     }
   }
   const found = new Map<string, ContentRecord>();
-  for (const [kind, ids] of wanted) {
-    for await (const record of scope.content.query(scope.communityId, { kind, ids: [...ids] })) {
-      found.set(`${kind}\u0000${record.id}`, record);
+  await loadInto(found, wanted, scope);
+  const authors = new Set<string>();
+  for (const record of found.values()) {
+    if ('author' in record && !found.has(relatedKey('member', record.author))) {
+      authors.add(record.author);
     }
   }
+  await loadInto(found, new Map([['member', authors]]), scope);
   return {
     get<K extends ContentKind>(kind: K, id: string) {
-      return found.get(`${kind}\u0000${id}`) as ContentRecordOf<K> | undefined;
+      return found.get(relatedKey(kind, id)) as ContentRecordOf<K> | undefined;
     },
   };
+}
+
+async function loadInto(
+  found: Map<string, ContentRecord>,
+  wanted: ReadonlyMap<ContentKind, ReadonlySet<string>>,
+  scope: RowSourceScope,
+): Promise<void> {
+  for (const [kind, ids] of wanted) {
+    if (ids.size === 0) continue;
+    for await (const record of scope.content.query(scope.communityId, { kind, ids: [...ids] })) {
+      found.set(relatedKey(kind, record.id), record);
+    }
+  }
+}
+
+function relatedKey(kind: ContentKind, id: string): string {
+  return `${kind}\u0000${id}`;
 }
 
 /** A row with exactly its section's columns, in their order (missing ones as null). */

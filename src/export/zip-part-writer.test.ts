@@ -341,12 +341,22 @@ describe('ZipPartWriter', () => {
     writer.leaveOut({ item: 'media:early', reason: 'corrupt image' });
     await writer.add({ kind: 'text', path: 'a.json', data: text(1, 100) });
     writer.leaveOut({ item: 'media:during', reason: 'corrupt image' });
-    await writer.add({
+    const big = await writer.add({
       kind: 'media',
       path: 'media/big.mp4',
       size: 70 * KiB,
       open: () => Promise.reject(new Error('never opened')),
     });
+    // What add() answers: nothing for the media left out, the manifest's entry for the rest.
+    expect(big).toBeUndefined();
+    const photo = noise('photo', 3 * KiB);
+    expect(await writer.add(toEntry({ path: 'media/p.jpg', kind: 'media', bytes: photo }))).toEqual(
+      {
+        path: 'media/p.jpg',
+        size: photo.length,
+        sha256: createHash('sha256').update(photo).digest('hex'),
+      },
+    );
     writer.leaveOut({ item: 'media:late', reason: 'corrupt image' });
     expect(await writer.finish()).toMatchObject({ parts: 1 });
     const { manifest } = await checkPart(stored.files[0] ?? '', 1);

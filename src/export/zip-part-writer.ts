@@ -96,7 +96,8 @@ interface YazlInternals {
 }
 const YAZL_ENTRY_DONE = 3;
 
-interface ManifestEntry {
+/** An entry as its part's manifest lists it: path, size and SHA-256 of its bytes. */
+export interface ManifestEntry {
   readonly path: string;
   readonly size: number;
   readonly sha256: string;
@@ -221,8 +222,11 @@ export class ZipPartWriter {
     return this.#leftOutCount;
   }
 
-  /** Adds one entry; resolves when the writer can take the next one. */
-  add(entry: ArchiveEntry): Promise<void> {
+  /**
+   * Adds one entry; resolves when the writer can take the next one, with the entry as its
+   * manifest lists it, or undefined when it was left out.
+   */
+  add(entry: ArchiveEntry): Promise<ManifestEntry | undefined> {
     return this.#enqueue(() => this.#add(entry));
   }
 
@@ -351,7 +355,7 @@ export class ZipPartWriter {
     return next;
   }
 
-  async #add(entry: ArchiveEntry): Promise<void> {
+  async #add(entry: ArchiveEntry): Promise<ManifestEntry | undefined> {
     if (this.#finished) throw new Error('add() called after finish()');
     if (MANIFEST_PATH_PATTERN.test(entry.path) || entry.path === PART_INDEX_PATH)
       throw new Error(`${entry.path} is written by the zip part writer`);
@@ -373,7 +377,7 @@ export class ZipPartWriter {
         item: entry.path,
         reason: `${describeBytes(size)} does not fit in one part of at most ${describeBytes(this.#options.maxPartBytes)} (DYI_MAX_PART_BYTES)`,
       });
-      return;
+      return undefined;
     }
     const part = await this.#partWithRoom(zipBytes, manifestBytes);
     part.budget.zipBytes += zipBytes;
@@ -383,7 +387,9 @@ export class ZipPartWriter {
         ? () => Promise.resolve(Readable.from([entry.data], { objectMode: false }))
         : () => entry.open();
     const sha256 = await this.#write(part, entry.path, size, entry.kind === 'text', open);
-    part.entries.push({ path: entry.path, size, sha256 });
+    const written = { path: entry.path, size, sha256 };
+    part.entries.push(written);
+    return written;
   }
 
   /** The open part if the entry fits in it, else a new one (after the ones filled by left-outs). */

@@ -10,8 +10,9 @@
  * export) is created through ExportService, and the wall time runs from its creation until
  * every job is completed (polled every 100 ms); then the workers are stopped (SIGTERM).
  * jobs/s = jobs / wall time. The CPU each process group used during the run is read from
- * /proc: the worker processes, Swift's four servers, and the PostgreSQL backends of the
- * bench's database (pids from pg_stat_activity), against the whole machine's busy time.
+ * /proc: the worker processes, Swift's four servers with the worker each forks, the
+ * PostgreSQL backends of the bench's database (pids from pg_stat_activity) and the bench's own
+ * process (which creates the export and polls it), against the whole machine's busy time.
  * Goal: 2 workers reach at least 1.6x the jobs/s of 1.
  * Run: `npx tsx bench/export-workers-postgres.ts [--users 60]`.
  */
@@ -38,7 +39,7 @@ interface Run {
   readonly jobs: number;
   readonly seconds: number;
   /** CPU seconds used during the run, by group. */
-  readonly cpu: Readonly<Record<'workers' | 'swift' | 'postgres' | 'machine', number>>;
+  readonly cpu: Readonly<Record<'workers' | 'swift' | 'postgres' | 'bench' | 'machine', number>>;
 }
 
 async function main(): Promise<void> {
@@ -168,7 +169,7 @@ async function startWorker(dataDir: string, env: Readonly<Record<string, string>
 }
 
 type CpuSample = Readonly<
-  Record<'workers' | 'swift' | 'postgres' | 'machine', Map<number, number>>
+  Record<'workers' | 'swift' | 'postgres' | 'bench' | 'machine', Map<number, number>>
 >;
 
 /** CPU ticks so far of each process of each group, and of the whole machine (pid 0). */
@@ -185,10 +186,13 @@ async function sampleCpu(setup: RunSetup, workerPids: readonly number[]): Promis
     await client.end();
   }
   const machine = new Map([[0, await machineTicks()]]);
+  const { user, system } = process.cpuUsage();
   return {
     workers: await ticksOf(workerPids),
-    swift: await ticksOf(setup.swiftPids),
+    // Each Swift server forks its worker (`workers = 1`), which does the work.
+    swift: await ticksOf(await withDescendants(setup.swiftPids)),
     postgres: await ticksOf(backends),
+    bench: new Map([[0, ((user + system) / 1e6) * TICKS_PER_SECOND]]),
     machine,
   };
 }
@@ -204,8 +208,24 @@ function cpuUsed(before: CpuSample, after: CpuSample): Run['cpu'] {
     workers: used('workers'),
     swift: used('swift'),
     postgres: used('postgres'),
+    bench: used('bench'),
     machine: used('machine'),
   };
+}
+
+/** The processes and all their descendants (from /proc/<pid>/task/<tid>/children). */
+async function withDescendants(pids: readonly number[]): Promise<number[]> {
+  const all: number[] = [];
+  const pending = [...pids];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    all.push(pid);
+    const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    for (const tid of tasks) {
+      const children = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+      pending.push(...children.split(' ').filter(Boolean).map(Number));
+    }
+  }
+  return all;
 }
 
 /** Linux's USER_HZ, the unit of /proc's CPU times. */
@@ -252,6 +272,7 @@ function report(runs: readonly Run[]): void {
       'CPU s: workers',
       'PostgreSQL',
       'Swift',
+      'bench',
       'machine (2 cores)',
     ],
     runs.map((run) => [
@@ -262,6 +283,7 @@ function report(runs: readonly Run[]): void {
       run.cpu.workers.toFixed(1),
       run.cpu.postgres.toFixed(1),
       run.cpu.swift.toFixed(1),
+      run.cpu.bench.toFixed(1),
       `${run.cpu.machine.toFixed(1)} of ${(2 * run.seconds).toFixed(1)}`,
     ]),
   );

@@ -23,6 +23,8 @@ import {
 import { openRuntime, type Runtime } from '../runtime.js';
 import type { TextEntry } from './archive-entry.js';
 import { dataTypeDocument, schemaPath } from './archive-schema.js';
+import { dataTypeFolder } from './archive-paths.js';
+import { isConversationPage } from './conversation-pages.js';
 import { DATA_TYPE_SECTIONS } from './data-type-sections.js';
 import { renderDataType, type RenderFormat, type RenderScope } from './export-renderer.js';
 
@@ -670,7 +672,8 @@ describe('HTML', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('<img src="../media/m1.jpg"');
-    expect(html).toContain('<a href="../media/m2.pdf">m2.pdf</a>');
+    // Named as it was uploaded, not by its path in the archive.
+    expect(html).toContain('<a href="../media/m2.pdf">report.pdf</a>');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
     expect(html).toContain('<a href="../index.html">');
   });
@@ -687,9 +690,76 @@ describe('HTML', () => {
     expect(text(empty.entries[0])).toContain('<p class="empty">No items.</p>');
     for (const dataType of DATA_TYPES) {
       const { entries } = await render(dataType, 'HTML');
-      expect(entries).toHaveLength(1);
-      expect(text(entries[0])).not.toMatch(/<script/i);
+      // Chats have a page per conversation besides their list (see conversation-pages.ts).
+      const pages = entries.filter((entry) => !isConversationPage(entry.path));
+      expect(pages.map((entry) => entry.path)).toEqual([`html/${dataTypeFolder(dataType)}.html`]);
+      for (const entry of entries) expect(text(entry)).not.toMatch(/<script/i);
     }
+  });
+
+  it('gives each conversation a page of its own, its messages in order with their senders', async () => {
+    const pages = new Map(
+      (await render('MESSENGER_V2', 'HTML')).entries.map((entry) => [entry.path, text(entry)]),
+    );
+    expect([...pages.keys()]).toEqual([
+      'html/messenger_v2.html',
+      'html/conversations/1-lunch.html',
+    ]);
+    expect(pages.get('html/messenger_v2.html')).toContain(
+      '<a href="conversations/1-lunch.html"><bdi>Lunch</bdi></a>',
+    );
+    const lunch = pages.get('html/conversations/1-lunch.html') ?? '';
+    expect(lunch).toContain('<h1><bdi>Lunch</bdi></h1>');
+    expect(lunch).toContain('<p>With <bdi>Bob</bdi>, <bdi>Alice</bdi></p>');
+    expect(lunch).toContain('<a href="../messenger_v2.html">All conversations</a>');
+    const senders = [
+      ...lunch.matchAll(/<p class="meta"><b><bdi>([^<]+)<\/bdi><\/b> · <time datetime="([^"]+)">/g),
+    ];
+    // msg-old is before the time range; msg1 (Bob) comes before msg2 (Alice).
+    expect(senders.map(([, name, time]) => [name, time])).toEqual([
+      ['Bob', '2024-01-09T00:00:00Z'],
+      ['Alice', '2024-01-10T00:00:00Z'],
+    ]);
+    expect(lunch).toContain('<a href="../../media/m2.pdf">report.pdf</a>');
+    expect(lunch).not.toMatch(/<script/i);
+  });
+
+  it('gives a conversation with no message in the time range a page that says so', async () => {
+    const pages = new Map(
+      (await render('MESSENGER_V2', 'HTML', { member: CAROL })).entries.map((entry) => [
+        entry.path,
+        text(entry),
+      ]),
+    );
+    const list = pages.get('html/messenger_v2.html') ?? '';
+    const links = [...list.matchAll(/<a href="conversations\/([^"]+)"><bdi>([^<]+)<\/bdi>/g)];
+    expect(links.map(([, href, title]) => [href, title])).toEqual([
+      ['1.html', 'Conversation with Bob, Carol'],
+      ['2-quiet.html', 'Quiet'],
+      ['3-empty.html', 'Empty'],
+    ]);
+    for (const [, href] of links) expect(pages.has(`html/conversations/${href}`)).toBe(true);
+    expect(pages.get('html/conversations/1.html')).toContain('<b><bdi>Carol</bdi></b>');
+    expect(pages.get('html/conversations/3-empty.html')).toContain(
+      '<p class="empty">No messages in the exported time range.</p>',
+    );
+  });
+
+  it('splits a long conversation into linked pages that each fit the limit', async () => {
+    const whole = (await render('MESSENGER_V2', 'HTML')).entries;
+    // One byte less than the whole conversation's page: its two messages no longer fit one.
+    const chunkBytes =
+      (whole.find((entry) => entry.path.includes('1-lunch'))?.data.length ?? 0) - 1;
+    const { entries } = await render('MESSENGER_V2', 'HTML', { chunkBytes });
+    const lunch = entries.filter((entry) => entry.path.startsWith('html/conversations/1-lunch'));
+    expect(lunch.map((entry) => entry.path)).toEqual([
+      'html/conversations/1-lunch.html',
+      'html/conversations/1-lunch_2.html',
+    ]);
+    for (const entry of entries) expect(entry.data.length).toBeLessThanOrEqual(chunkBytes);
+    expect(text(lunch[0])).toContain('<a href="1-lunch_2.html" rel="next">');
+    expect(text(lunch[1])).toContain('<a href="1-lunch.html" rel="prev">');
+    expect(text(lunch[1])).toContain('<h1><bdi>Lunch, page 2</bdi></h1>');
   });
 
   it('splits a large page into linked parts', async () => {

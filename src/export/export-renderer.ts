@@ -15,6 +15,7 @@ import { schemaEntry } from './archive-schema.js';
 import { CsvWriter } from './csv-renderer.js';
 import { DATA_TYPE_SECTIONS, type Section, type StoredFile } from './data-type-sections.js';
 import type { FormatWriter } from './format-writer.js';
+import { ConversationHtmlWriter } from './conversation-pages.js';
 import { HtmlWriter } from './html-renderer.js';
 import { JsonWriter } from './json-renderer.js';
 import { sectionRows } from './section-rows.js';
@@ -90,7 +91,9 @@ function writerFor(
     case 'CSV':
       return new CsvWriter(folder, chunkBytes);
     case 'HTML':
-      return new HtmlWriter(folder, title, chunkBytes, scope.missingMedia);
+      return dataType === 'MESSENGER_V2'
+        ? new ConversationHtmlWriter(folder, title, chunkBytes, scope.missingMedia)
+        : new HtmlWriter(folder, title, chunkBytes, scope.missingMedia);
     case 'NONE':
       return null;
   }

@@ -46,6 +46,11 @@ td ul { margin: 0; padding-left: 1.1rem; }
 pre { margin: 0; white-space: pre-wrap; font-size: .85em; }
 img { max-width: min(16rem, 100%); max-height: 16rem; height: auto; display: block; margin: .2rem 0; }
 .empty, .missing { color: #5f6368; }
+ol.messages, ol.conversations { list-style: none; margin: 0; padding: 0; }
+ol.messages > li, ol.conversations > li { border-bottom: 1px solid #dadde1; padding: .6rem 0; }
+.meta { color: #5f6368; font-size: .9em; margin: 0; }
+.meta b { color: #1c1e21; }
+p.text { white-space: pre-wrap; margin: .3rem 0; }
 .missing { font-style: italic; }
 `;
 

@@ -184,9 +184,7 @@ export function htmlCell(
   missing: ReadonlyMap<string, string> = new Map(),
 ): string {
   if (value === null) return '';
-  if (column === 'attachments' && isList(value)) {
-    return value.map((media) => attachmentHtml(media, missing)).join('');
-  }
+  if (column === 'attachments' && isList(value)) return attachmentsHtml(value, missing);
   if (column === 'url' && typeof value === 'string' && /^https?:\/\//i.test(value)) {
     return `<a href="${escapeHtml(value)}" rel="noreferrer">${escapeHtml(value)}</a>`;
   }
@@ -230,29 +228,51 @@ function isTextList(value: JsonValue): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-/** A media object of `data-type-sections.ts` (or, from older callers, a bare archive path). */
-function attachmentHtml(media: JsonValue, missing: ReadonlyMap<string, string>): string {
-  if (typeof media === 'string') return mediaHtml(media, missing.get(media));
+/**
+ * The attachments of a row (media objects of `data-type-sections.ts`, or bare archive paths)
+ * on a page `root` away from the archive's root: `../` for `html/`.
+ */
+export function attachmentsHtml(
+  value: JsonValue,
+  missing: ReadonlyMap<string, string>,
+  root = '../',
+): string {
+  return isList(value) ? value.map((media) => attachmentHtml(media, missing, root)).join('') : '';
+}
+
+function attachmentHtml(
+  media: JsonValue,
+  missing: ReadonlyMap<string, string>,
+  root: string,
+): string {
+  if (typeof media === 'string') return mediaHtml(root + media, media, missing.get(media));
   if (media === null || typeof media !== 'object' || Array.isArray(media)) return '';
-  const { uri, reason } = media as { readonly [key: string]: JsonValue };
+  const { uri, reason, original_name: name } = media as { readonly [key: string]: JsonValue };
   if (typeof uri !== 'string') return '';
-  return mediaHtml(uri, typeof reason === 'string' ? reason : missing.get(uri));
+  const why = typeof reason === 'string' ? reason : missing.get(uri);
+  return mediaHtml(root + uri, uri, why, typeof name === 'string' ? name : undefined);
 }
 
 /**
- * An archive media path seen from `html/`: images inline, other files as links, and what was
- * left out marked as missing, with why, and pointing at nothing.
+ * A medium of the archive (`path`, at `href` from the page), named by the name it was uploaded
+ * with where known: images inline, other files as links, and what was left out marked as
+ * missing, with why, and pointing at nothing.
  */
-function mediaHtml(path: string, missingReason: string | undefined): string {
-  const href = escapeHtml(`../${path}`);
-  const name = escapeHtml(path.slice(path.lastIndexOf('/') + 1));
+function mediaHtml(
+  href: string,
+  path: string,
+  missingReason: string | undefined,
+  originalName?: string,
+): string {
+  const name = escapeHtml(originalName ?? path.slice(path.lastIndexOf('/') + 1));
   if (missingReason !== undefined) {
     return (
       `<span class="missing"><bdi>${name}</bdi>: not in this archive ` +
       `(<bdi>${escapeHtml(missingReason)}</bdi>)</span><br>`
     );
   }
+  const link = escapeHtml(href);
   return IMAGE_PATH.test(path)
-    ? `<a href="${href}"><img src="${href}" alt="${name}" loading="lazy"></a>`
-    : `<a href="${href}">${name}</a><br>`;
+    ? `<a href="${link}"><img src="${link}" alt="${name}" loading="lazy"></a>`
+    : `<a href="${link}">${name}</a><br>`;
 }

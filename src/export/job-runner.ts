@@ -34,6 +34,7 @@ import type { JobService } from '../services/job-service.js';
 import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
 import type { StoredFile } from './data-type-sections.js';
 import { mediaPath, partFileName } from './archive-paths.js';
+import { isConversationPage } from './conversation-pages.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { type ArchiveIdentity, type DataTypeFiles, INDEX_LEFT_OUT_LISTED } from './html-index.js';
 import { isoSeconds } from './html-page.js';
@@ -293,7 +294,8 @@ export class JobRunner {
         for await (const entry of renderDataType(dataType, format, scope, quiet)) {
           const ofType = files.get(dataType) ?? { html: [], json: [], csv: [] };
           files.set(dataType, ofType);
-          ofType[FILE_LISTS[format]].push(entry.path);
+          // A conversation's page is reached from its data type's list of conversations.
+          if (!isConversationPage(entry.path)) ofType[FILE_LISTS[format]].push(entry.path);
           await writer.add(entry);
         }
         await progress.report(++done / steps);

@@ -23,6 +23,7 @@ import {
 } from '../domain/index.js';
 import type { ContentQuery } from '../ports/content-store.js';
 import { mediaPath } from './archive-paths.js';
+import { isoSeconds } from './html-page.js';
 
 export type JsonValue =
   string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -157,7 +158,7 @@ export const field = {
 export function isoTime(seconds: UnixSeconds): string;
 export function isoTime(seconds: UnixSeconds | null): string | null;
 export function isoTime(seconds: UnixSeconds | null): string | null {
-  return seconds === null ? null : new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return seconds === null ? null : isoSeconds(seconds);
 }
 
 /** Longest excerpt of a post or comment, in characters (user-perceived, not code units). */

@@ -49,8 +49,20 @@ function rowOf(section: Section, sections: readonly Section[]): z.ZodObject {
   });
 }
 
+/** Schema entries made so far: each is the same for every job, and costly to make. */
+const schemaEntries = new Map<DataType, TextEntry>();
+
 /** `schema/<folder>.schema.json`: the JSON Schema (draft 2020-12) of the data type's JSON. */
 export function schemaEntry(dataType: DataType): TextEntry {
+  let entry = schemaEntries.get(dataType);
+  if (!entry) {
+    entry = makeSchemaEntry(dataType);
+    schemaEntries.set(dataType, entry);
+  }
+  return entry;
+}
+
+function makeSchemaEntry(dataType: DataType): TextEntry {
   const document = dataTypeDocument(dataType).meta({
     title: `${DATA_TYPE_SECTIONS[dataType].title} (${dataType})`,
     description: `The shape of json/${dataTypeFolder(dataType)}.json and of its numbered pieces.`,

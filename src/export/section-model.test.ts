@@ -33,4 +33,14 @@ describe('excerpt', () => {
       }
     }
   });
+
+  it('keeps an accent that follows the 80th letter with it, or cuts before both', () => {
+    const letters = 'x'.repeat(EXCERPT_CHARACTERS - 1);
+    // The 80th character is é (a letter and its combining accent): kept whole.
+    expect(excerpt(`${letters}e\u0301 and more`)).toBe(`${letters}e\u0301…`);
+    // The 81st is é: cut before it, accent included.
+    expect(excerpt(`${letters}xe\u0301 and more`)).toBe(`${letters}x…`);
+    // Trailing spaces before the cut go.
+    expect(excerpt(`${letters} word`)).toBe(`${letters}…`);
+  });
 });

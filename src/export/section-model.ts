@@ -165,6 +165,7 @@ export function isoTime(seconds: UnixSeconds | null): string | null {
 export const EXCERPT_CHARACTERS = 80;
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * The start of a text as one line of at most `EXCERPT_CHARACTERS` characters, followed by `…`
@@ -173,6 +174,11 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  */
 export function excerpt(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
+  // Printable ASCII is one character per code unit, and nothing after it can join it.
+  const start = line.slice(0, EXCERPT_CHARACTERS + 1);
+  if (PRINTABLE_ASCII.test(start)) {
+    return line.length <= EXCERPT_CHARACTERS ? line : `${start.slice(0, -1).trimEnd()}…`;
+  }
   let end = 0;
   let count = 0;
   for (const { segment } of graphemes.segment(line)) {

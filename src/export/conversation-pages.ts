@@ -16,7 +16,7 @@
 import type { TextEntry } from './archive-entry.js';
 import type { JsonValue, Row, Section } from './data-type-sections.js';
 import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
-import { escapeHtml, pageEnd, pageStart } from './html-page.js';
+import { escapeHtml, pageEnd, pagerHtml, pageStart } from './html-page.js';
 import { attachmentsHtml, htmlCell, ROWS_PER_PAGE } from './html-renderer.js';
 import { nameSlug } from './name-slug.js';
 
@@ -202,22 +202,8 @@ export class ConversationHtmlWriter implements FormatWriter {
   /** Links back (to the index, or to the list), and to the neighbouring pages. */
   #pager(page: OpenPage, hasNext: boolean): string {
     const name = page.base.slice(page.base.lastIndexOf('/') + 1);
-    const link = (href: string, label: string, rel = ''): string =>
-      `<li><a href="${escapeHtml(href)}"${rel}>${label}</a></li>`;
-    const links = [
-      link(page.back, page.back === '../index.html' ? 'All data types' : 'All conversations'),
-    ];
-    if (page.number > 1) {
-      const previous = page.number - 1;
-      links.push(
-        link(chunkPath(name, 'html', previous), `Previous page (${previous})`, ' rel="prev"'),
-      );
-    }
-    if (hasNext) {
-      const next = page.number + 1;
-      links.push(link(chunkPath(name, 'html', next), `Next page (${next})`, ' rel="next"'));
-    }
-    return `<ul class="pager">${links.join('')}</ul>\n`;
+    const label = page.back === '../index.html' ? 'All data types' : 'All conversations';
+    return pagerHtml({ href: page.back, label }, name, page.number, hasNext);
   }
 }
 

@@ -10,6 +10,8 @@
  * in UTC and without the reader's locale, so that the same job always gives the same bytes.
  */
 
+import { chunkPath } from './format-writer.js';
+
 const ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -67,6 +69,32 @@ export function pageStart(title: string, nav = ''): string {
     '<a class="skip" href="#main">Skip to the content</a>\n' +
     `${nav === '' ? '' : `<header>\n${nav}</header>\n`}<main id="main">\n`
   );
+}
+
+/**
+ * The links of a page that is one of a numbered series (`name.html`, `name_2.html` ...): back
+ * (to the index, or to a list), then to the previous page and, when there is one, the next.
+ */
+export function pagerHtml(
+  back: { readonly href: string; readonly label: string },
+  name: string,
+  pageNumber: number,
+  hasNext: boolean,
+): string {
+  const link = (href: string, label: string, rel = ''): string =>
+    `<li><a href="${escapeHtml(href)}"${rel}>${label}</a></li>`;
+  const links = [link(back.href, back.label)];
+  if (pageNumber > 1) {
+    const previous = pageNumber - 1;
+    links.push(
+      link(chunkPath(name, 'html', previous), `Previous page (${previous})`, ' rel="prev"'),
+    );
+  }
+  if (hasNext) {
+    const next = pageNumber + 1;
+    links.push(link(chunkPath(name, 'html', next), `Next page (${next})`, ' rel="next"'));
+  }
+  return `<ul class="pager">${links.join('')}</ul>\n`;
 }
 
 /** Everything after a page's own content: `<main>` closed, then `footer` (or nothing). */

@@ -13,7 +13,7 @@ import type { TextEntry } from './archive-entry.js';
 import { columnLabel } from './column-labels.js';
 import type { JsonValue, Row, Section } from './data-type-sections.js';
 import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
-import { escapeHtml, isoSeconds, pageEnd, pageStart, timeHtml } from './html-page.js';
+import { escapeHtml, isoSeconds, pageEnd, pagerHtml, pageStart, timeHtml } from './html-page.js';
 
 /** Most rows on one page: a long section reads page by page instead of in one huge page. */
 export const ROWS_PER_PAGE = 500;
@@ -115,24 +115,8 @@ export class HtmlWriter implements FormatWriter {
 
   /** Links to the index and to the neighbouring pages of this data type. */
   #pager(hasNext: boolean): string {
-    const link = (href: string, label: string, rel = ''): string =>
-      `<li><a href="${escapeHtml(href)}"${rel}>${label}</a></li>`;
-    const links = [link('../index.html', 'All data types')];
-    if (this.#pageNumber > 1) {
-      const previous = this.#pageNumber - 1;
-      links.push(
-        link(
-          chunkPath(this.#folder, 'html', previous),
-          `Previous page (${previous})`,
-          ' rel="prev"',
-        ),
-      );
-    }
-    if (hasNext) {
-      const next = this.#pageNumber + 1;
-      links.push(link(chunkPath(this.#folder, 'html', next), `Next page (${next})`, ' rel="next"'));
-    }
-    return `<ul class="pager">${links.join('')}</ul>\n`;
+    const back = { href: '../index.html', label: 'All data types' };
+    return pagerHtml(back, this.#folder, this.#pageNumber, hasNext);
   }
 
   #current(): Section {

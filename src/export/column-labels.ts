@@ -47,6 +47,16 @@ const LABELS: Readonly<Record<string, string>> = {
   user_agent: 'Browser or app',
 };
 
+/**
+ * The order in which a page shows a section's columns: what a person reads first (names, text,
+ * times, attachments) in the section's order, then the ids (columns labelled "… ID", and the
+ * lists of ids), which are there for cross-reference. The JSON and CSV keep the section's order.
+ */
+export function readingOrder(columns: readonly string[]): string[] {
+  const isId = (column: string): boolean => /(^| )IDs?$/.test(columnLabel(column));
+  return [...columns.filter((column) => !isId(column)), ...columns.filter(isId)];
+}
+
 /** The label of a column: its own, or the key made into words ("start_time" → "Start time"). */
 export function columnLabel(column: string): string {
   return LABELS[column] ?? humanised(column);

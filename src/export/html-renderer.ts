@@ -10,7 +10,7 @@
  * `html/<folder>_2.html` ..., each page linked to its neighbours and to `../index.html`.
  */
 import type { TextEntry } from './archive-entry.js';
-import { columnLabel } from './column-labels.js';
+import { columnLabel, readingOrder } from './column-labels.js';
 import type { JsonValue, Row, Section } from './data-type-sections.js';
 import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
 import { escapeHtml, isoSeconds, pageEnd, pagerHtml, pageStart, timeHtml } from './html-page.js';
@@ -30,6 +30,8 @@ export class HtmlWriter implements FormatWriter {
   readonly #rowsPerPage: number;
   readonly #text = new TextBuilder();
   #section: Section | undefined;
+  /** The section's columns in the order the page shows them (`readingOrder`). */
+  #columns: readonly string[] = [];
   #pageNumber = 0;
   #rowsOnPage = 0;
   #rowsInSection = 0;
@@ -58,6 +60,7 @@ export class HtmlWriter implements FormatWriter {
     else this.#text.append(this.#closeSection());
     this.#isTableOpen = false;
     this.#section = section;
+    this.#columns = readingOrder(section.columns);
     this.#rowsInSection = 0;
     this.#text.append(sectionStart(section, false));
     return [];
@@ -65,7 +68,7 @@ export class HtmlWriter implements FormatWriter {
 
   writeRow(row: Row): TextEntry[] {
     const section = this.#current();
-    const cells = section.columns.map((column) =>
+    const cells = this.#columns.map((column) =>
       cellHtml(column, row[column] ?? null, this.#missing),
     );
     const html = `<tr>${cells.join('')}</tr>\n`;
@@ -137,7 +140,7 @@ function sectionStart(section: Section, isContinued: boolean): string {
 function tableStart(section: Section, isContinued: boolean): string {
   const captionId = escapeHtml(`${section.name}-table`);
   const caption = escapeHtml(section.title) + (isContinued ? ' (continued)' : '');
-  const headers = section.columns
+  const headers = readingOrder(section.columns)
     .map((column) => `<th scope="col">${escapeHtml(columnLabel(column))}</th>`)
     .join('');
   return (

@@ -135,7 +135,9 @@ function htmlPostIds(files: Map<string, Buffer>): string[] {
     expect(html.startsWith('<!DOCTYPE html>'), name).toBe(true);
     expect(html.endsWith('</body>\n</html>\n'), name).toBe(true);
     expect(html.split('<table>').length, name).toBe(html.split('</table>').length);
-    return [...html.matchAll(/<tr><td><bdi>([^<]*)<\/bdi><\/td>/g)].map((match) => match[1] ?? '');
+    return [...html.matchAll(/<td><bdi>(chatty-post-\d+)<\/bdi><\/td>/g)].map(
+      (match) => match[1] ?? '',
+    );
   });
 }
 

@@ -98,7 +98,7 @@ export class ConversationHtmlWriter implements FormatWriter {
     for (const [id, conversation] of this.#conversations) {
       if (this.#written.has(id)) continue;
       this.#openConversation(conversation);
-      this.#text.append('<p class="empty">No messages in the exported time range.</p>\n');
+      this.#text.append('<li class="empty">No messages in the exported time range.</li>\n');
       done.push(...this.#closePage(false));
     }
     return done;
@@ -115,7 +115,7 @@ export class ConversationHtmlWriter implements FormatWriter {
     const href = `${CONVERSATIONS_FOLDER}/${base.slice(base.lastIndexOf('/') + 1)}.html`;
     const html =
       `<li><a href="${escapeHtml(href)}"><bdi>${escapeHtml(title)}</bdi></a>` +
-      `<br><span class="meta">${participants.length} people · started ` +
+      `<br><span class="meta">${peopleCount(participants.length)} · started ` +
       `${htmlCell('created_time', row.created_time ?? null)}</span></li>\n`;
     return this.#append(html);
   }
@@ -205,6 +205,10 @@ export class ConversationHtmlWriter implements FormatWriter {
     const label = page.back === '../index.html' ? 'All data types' : 'All conversations';
     return pagerHtml({ href: page.back, label }, name, page.number, hasNext);
   }
+}
+
+function peopleCount(count: number): string {
+  return `${count} ${count === 1 ? 'person' : 'people'}`;
 }
 
 function text(value: JsonValue | undefined): string {

@@ -739,9 +739,14 @@ describe('HTML', () => {
       ['3-empty.html', 'Empty'],
     ]);
     for (const [, href] of links) expect(pages.has(`html/conversations/${href}`)).toBe(true);
+    expect([...list.matchAll(/<span class="meta">(\d+ \w+) · /g)].map(([, n]) => n)).toEqual([
+      '2 people',
+      '1 person',
+      '1 person',
+    ]);
     expect(pages.get('html/conversations/1.html')).toContain('<b><bdi>Carol</bdi></b>');
     expect(pages.get('html/conversations/3-empty.html')).toContain(
-      '<p class="empty">No messages in the exported time range.</p>',
+      '<li class="empty">No messages in the exported time range.</li>',
     );
   });
 

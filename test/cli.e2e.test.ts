@@ -184,6 +184,22 @@ describe('dyi', () => {
     }
   }, 180_000);
 
+  it('stops gracefully on a Ctrl-C that arrives twice (as under npm start)', async () => {
+    const { child } = await serve(['--no-demo', '--data-dir', dataDir]);
+    let log = '';
+    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.removeAllListeners('exit');
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.on('exit', (code, signal) => resolve([code, signal])),
+    );
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGINT');
+    expect(await exited).toEqual([0, null]);
+    expect(log).toContain('SIGINT: finishing work in flight, then stopping');
+    expect(log).toMatch(/\nStopped\.\n$/);
+  }, 60_000);
+
   it('runs a waiting export with `dyi worker`, and stops on SIGTERM', async () => {
     const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-worker-'));
     try {

@@ -139,6 +139,8 @@ describe('npm start', () => {
         expect(await isListening(start.port)).toBe(false);
         expect(start.output()).toMatch(/SIG(TERM|INT): finishing work in flight, then stopping/);
         expect(start.output()).not.toContain('did not finish in time');
+        // Printed only once its clean-up finished: the signal npm forwards did not cut it short.
+        expect(start.output()).toMatch(/\nStopped\.\n/);
       } finally {
         if (isAlive(start.serverPid)) process.kill(start.serverPid, 'SIGKILL');
       }

@@ -97,7 +97,7 @@ describe('dyi serve at a terminal', () => {
     expect(lines.filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
     expect(screen).not.toContain('/community');
     expect(screen).not.toContain('Server listening');
-    expect(screen).toContain('SIGINT: finishing work in flight, then stopping.');
+    expect(screen).toContain('SIGINT: finishing work in flight, then stopping');
   }, 120_000);
 
   it('shows one line per request with DYI_LOG_LEVEL=debug, secrets redacted', async () => {

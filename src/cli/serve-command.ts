@@ -47,7 +47,8 @@ export function serveCommand(): Command {
         'after',
         '\nLogs go to stdout: short text lines at a terminal (warnings and errors; with\n' +
           'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
-          'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight.',
+          'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight\n' +
+          '(at most 10 s); a second Ctrl-C a second or more later stops at once.',
       ),
   ).action(async (options: ServeOptions) => {
     // Links and download URLs carry the port, so a free one is chosen before they are made.

@@ -119,7 +119,8 @@ async function signedEntries(
     path: paths[index] ?? '',
     sha256: file.sha256,
   }));
-  const expiresTime = signed.length === 0 ? undefined : Math.min(...signed.map((s) => s.expiresTime));
+  const expiresTime =
+    signed.length === 0 ? undefined : Math.min(...signed.map((s) => s.expiresTime));
   return { entries, expiresTime };
 }
 

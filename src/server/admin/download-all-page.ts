@@ -119,8 +119,11 @@ async function signedEntries(
     path: paths[index] ?? '',
     sha256: file.sha256,
   }));
-  const expiresTime =
-    signed.length === 0 ? undefined : Math.min(...signed.map((s) => s.expiresTime));
+  // A loop, not Math.min(...all): an export may have more files than a call takes arguments.
+  const expiresTime = signed.reduce<number | undefined>(
+    (first, each) => (first === undefined ? each.expiresTime : Math.min(first, each.expiresTime)),
+    undefined,
+  );
   return { entries, expiresTime };
 }
 

@@ -148,6 +148,10 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 describe('Download all in Chromium', () => {
   it('lists every file, and curl (and wget) fetch them all with the hashes the page and API give', async (ctx) => {
     const page = await newPage(ctx, 1280);
+    // The list offers it on the export's row; the export's page, as a button.
+    const fromList = page.getByRole('link', { name: `Download all of export ${exportId}` });
+    expect(await fromList.getAttribute('href')).toBe(`/admin/exports/${exportId}/download-all`);
+    await screenshot(page, '19-export-list');
     await page.getByRole('link', { name: exportId, exact: true }).click();
     await page.getByRole('link', { name: 'Download all' }).click();
     await page.getByRole('heading', { name: `Download all of export ${exportId}` }).waitFor();

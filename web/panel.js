@@ -9,6 +9,8 @@
  * - "select all" buttons: `[data-select-all]` checks every checkbox of its fieldset, or none
  *   when all are checked, and says which it will do;
  * - a lost event stream: the page says so, keeps re-reading, and goes to sign-in once signed out;
+ * - copy buttons: `button[data-copy="<id>"]` copies that element's text; shown only where the
+ *   browser lets a page write to the clipboard (a secure context);
  * - elements marked `data-needs-script` are hidden until this script runs.
  * User text is only ever put in with textContent, never as markup.
  */
@@ -234,4 +236,29 @@ for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
   });
   group.addEventListener('change', label);
   label();
+}
+
+// ---- copy buttons --------------------------------------------------------------------------
+
+// Left hidden where the clipboard cannot be written (plain http to another host): a button
+// that does nothing would be worse than none.
+if (window.isSecureContext && navigator.clipboard) {
+  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
+    document.querySelectorAll('button[data-copy]')
+  )) {
+    const source = document.getElementById(button.dataset.copy ?? '');
+    if (!source) continue;
+    const words = button.textContent;
+    button.hidden = false;
+    const copy = async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent ?? '');
+        button.textContent = 'Copied';
+      } catch {
+        button.textContent = 'Could not copy: select the text instead';
+      }
+      setTimeout(() => (button.textContent = words), 3000);
+    };
+    button.addEventListener('click', () => void copy());
+  }
 }

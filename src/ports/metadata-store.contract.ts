@@ -1094,6 +1094,42 @@ export function runMetadataStoreContract(
         expect(await store.findObject(id)).toEqual({ kind: 'dyi_file', communityId });
       });
 
+      it("lists an export's files of completed jobs with their members, and totals them", async () => {
+        const communityId = await community();
+        const { exportJob, company, users } = await exportWithJobs(communityId, 3);
+        const [done, running, other] = [nth(users, 0), nth(users, 1), nth(users, 2)];
+        const elsewhere = await exportWithJobs(communityId, [other.userId ?? '']);
+        await moveFromPending(company, 'IN_PROGRESS');
+        await moveFromPending(done, 'IN_PROGRESS');
+        await moveFromPending(running, 'IN_PROGRESS');
+        await moveFromPending(elsewhere.company, 'IN_PROGRESS');
+        const companyFiles = [await addFile(company, 1), await addFile(company, 2)];
+        const doneFile = await addFile(done, 1);
+        await addFile(running, 1);
+        await addFile(elsewhere.company, 1);
+        for (const job of [company, done, elsewhere.company]) {
+          expect(
+            await store.jobs.transition(job.id, ['IN_PROGRESS'], {
+              state: 'COMPLETED',
+              time: T0 + 2,
+            }),
+          ).toBe(true);
+        }
+        const page = await store.files.listByExport(exportJob.id, { limit: 25 });
+        expect(page.items.map((file) => [file.id, file.jobId, file.userId])).toEqual([
+          [companyFiles[0], company.id, null],
+          [companyFiles[1], company.id, null],
+          [doneFile, done.id, done.userId],
+        ]);
+        expect(page.items[2]).toMatchObject({ name: 'part-1.zip', size: 1001, partNumber: 1 });
+        expect(await store.files.totalsOfExport(exportJob.id)).toEqual({
+          files: 3,
+          bytes: 1001 + 1002 + 1001,
+        });
+        expect(await store.files.totalsOfExport(HIGHEST_ID)).toEqual({ files: 0, bytes: 0 });
+        expect((await store.files.listByExport(HIGHEST_ID, { limit: 25 })).items).toEqual([]);
+      });
+
       it('deletes the files of one job and returns their blob keys', async () => {
         const communityId = await community();
         const { company, users } = await exportWithJobs(communityId, 1);
@@ -1396,6 +1432,28 @@ export function runMetadataStoreContract(
           }
           await addFile(neighbour, size + 1);
           await checkPaging((page) => store.files.listByJob(company.id, page), fileIds, 'asc');
+        });
+      });
+
+      describe.each(SIZES)('files.listByExport over %i items', (size) => {
+        it('pages forward and backward without gaps or repeats', async () => {
+          const communityId = await community();
+          const { company, users } = await exportWithJobs(communityId, 2);
+          const [member, running] = [nth(users, 0), nth(users, 1)];
+          for (const job of [company, member, running]) await moveFromPending(job, 'IN_PROGRESS');
+          const fileIds: Id[] = [];
+          for (let part = 1; part <= size; part++) {
+            await addFile(running, part);
+            fileIds.push(await addFile(part % 2 === 0 ? company : member, part));
+          }
+          for (const job of [company, member]) {
+            await store.jobs.transition(job.id, ['IN_PROGRESS'], { state: 'COMPLETED', time: T0 });
+          }
+          await checkPaging(
+            (page) => store.files.listByExport(company.exportId, page),
+            fileIds,
+            'asc',
+          );
         });
       });
 

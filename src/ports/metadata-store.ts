@@ -213,6 +213,17 @@ export interface JobRepository {
 
 export type NewFile = Omit<DyiFile, 'id'>;
 
+/** A file of an export with the member its job exports (null: the company job). */
+export interface ExportFileRecord extends DyiFile {
+  readonly userId: Id | null;
+}
+
+/** How many files, and their bytes in all. */
+export interface FileTotals {
+  readonly files: number;
+  readonly bytes: number;
+}
+
 export interface FileRepository {
   /** Allocates the id a file will have, so its blob key can be made before its row exists. */
   allocateId(communityId: Id): Promise<Id>;
@@ -225,6 +236,13 @@ export interface FileRepository {
   get(id: Id): Promise<DyiFile | undefined>;
   listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>>;
   countByJob(jobId: Id): Promise<number>;
+  /**
+   * The files of the export's COMPLETED jobs, in id order. A job still running is left out:
+   * a rerun of it may yet replace the files it has recorded so far.
+   */
+  listByExport(exportId: Id, page: PageRequest): Promise<Page<ExportFileRecord>>;
+  /** How many files `listByExport` lists in all, and their bytes. */
+  totalsOfExport(exportId: Id): Promise<FileTotals>;
   /**
    * Deletes the job's file records; returns their blob keys, for the caller to delete. Given
    * `ownRun`, only while the job belongs to that run (otherwise deletes nothing): a run that

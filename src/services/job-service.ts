@@ -16,7 +16,7 @@ import {
 } from '../domain/index.js';
 import { type BlobStore, blobKeyForFile } from '../ports/blob-store.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ExportFileRecord, FileTotals, MetadataStore } from '../ports/metadata-store.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 
 export interface NewFileContent {
@@ -59,6 +59,16 @@ export class JobService {
 
   countFiles(jobId: Id): Promise<number> {
     return this.#store.files.countByJob(jobId);
+  }
+
+  /** The files of the export's completed jobs, in id order (see `FileRepository`). */
+  listExportFiles(exportId: Id, page: PageRequest): Promise<Page<ExportFileRecord>> {
+    return this.#store.files.listByExport(exportId, page);
+  }
+
+  /** How many files `listExportFiles` lists in all, and their bytes. */
+  exportFileTotals(exportId: Id): Promise<FileTotals> {
+    return this.#store.files.totalsOfExport(exportId);
   }
 
   /** The file, if it exists in this community; otherwise NotFoundError. */

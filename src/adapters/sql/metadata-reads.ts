@@ -64,6 +64,14 @@ export const fileReads = {
   /** Keyset base. */
   ofJob: 'SELECT * FROM dyi_files WHERE job_id = ?',
   countOfJob: 'SELECT count(*) AS n FROM dyi_files WHERE job_id = ?',
+  /** Keyset base: the files of an export's completed jobs, each with its job's member. */
+  ofExport:
+    'SELECT * FROM (SELECT f.*, j.user_id AS job_user_id FROM dyi_files f' +
+    " JOIN dyi_jobs j ON j.id = f.job_id WHERE j.export_id = ? AND j.state = 'COMPLETED')" +
+    ' AS export_files WHERE 1 = 1',
+  totalsOfExport:
+    'SELECT count(*) AS files, CAST(coalesce(sum(f.size), 0) AS BIGINT) AS bytes' +
+    " FROM dyi_files f JOIN dyi_jobs j ON j.id = f.job_id WHERE j.export_id = ? AND j.state = 'COMPLETED'",
 } as const;
 
 export const settingReads = {

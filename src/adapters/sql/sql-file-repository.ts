@@ -5,7 +5,12 @@
  */
 import type { Kysely } from 'kysely';
 import { type DyiFile, type Id, RunSupersededError } from '../../domain/index.js';
-import type { FileRepository, NewFile } from '../../ports/metadata-store.js';
+import type {
+  ExportFileRecord,
+  FileRepository,
+  FileTotals,
+  NewFile,
+} from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { fileReads } from './metadata-reads.js';
 import { keysetPage } from './keyset-page.js';
@@ -81,6 +86,30 @@ export class SqlFileRepository implements FileRepository {
       Number(jobId),
     ]);
     return row?.n ?? 0;
+  }
+
+  async listByExport(exportId: Id, page: PageRequest): Promise<Page<ExportFileRecord>> {
+    const result = await keysetPage('asc', page, (direction, position, limit) =>
+      this.engine.query<DyiFilesTable & { job_user_id: number | null }>(
+        this.db(),
+        keysetSql(fileReads.ofExport, direction, position !== undefined),
+        keysetParameters([Number(exportId)], position, limit),
+      ),
+    );
+    return {
+      ...result,
+      items: result.items.map((row) => ({
+        ...this.#toFile(row),
+        userId: row.job_user_id === null ? null : String(row.job_user_id),
+      })),
+    };
+  }
+
+  async totalsOfExport(exportId: Id): Promise<FileTotals> {
+    const row = await this.engine.queryOne<FileTotals>(this.db(), fileReads.totalsOfExport, [
+      Number(exportId),
+    ]);
+    return { files: Number(row?.files ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
   deleteByJob(jobId: Id, ownRun?: string): Promise<readonly string[]> {

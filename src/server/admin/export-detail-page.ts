@@ -199,6 +199,7 @@ async function summary(view: ExportView): Promise<Html> {
       </div>
     </dl>
     <p class="actions">
+      <a class="button" id="download-all" href="${exportPath(id)}/download-all">Download all</a>
       ${
         !status.isCompleted &&
         html`<a class="button secondary" id="cancel-export" href="${exportPath(id)}/cancel"

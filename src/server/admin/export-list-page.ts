@@ -94,7 +94,18 @@ function exportRow(status: ExportStatus): Html {
   const { export: exportJob, counts } = status;
   const state = exportStateOf(status);
   return html`<tr>
-    <td data-label="Export"><a href="/admin/exports/${exportJob.id}">${exportJob.id}</a></td>
+    <td data-label="Export">
+      <a href="/admin/exports/${exportJob.id}">${exportJob.id}</a>
+      ${
+        counts.completed > 0 &&
+        html`<br /><a
+            class="download-all"
+            href="/admin/exports/${exportJob.id}/download-all"
+            aria-label="Download all of export ${exportJob.id}"
+            >Download all</a
+          >`
+      }
+    </td>
     <td data-label="Created">${timeElement(exportJob.createTime)}</td>
     <td data-label="Data">${dataTypesInShort(exportJob.dataTypes, DATA_TYPES.length)}</td>
     <td data-label="Format">${FORMAT_LABELS[exportJob.dyiFormat]}</td>

@@ -1,10 +1,11 @@
 /**
  * @module
  * The panel's "Download data" tab: the list of exports, the form that starts one, each
- * export's page with its jobs and files, cancel and delete behind a confirmation, and the
- * download link of a file. One entry for the panel's page list.
+ * export's page with its jobs and files, cancel and delete behind a confirmation, the
+ * download link of a file, and "Download all" of an export. One entry for the panel's page list.
  */
 import type { PanelPages } from './admin-panel.js';
+import { registerDownloadAll } from './download-all-page.js';
 import { registerExportConfirmPages } from './export-confirm-pages.js';
 import { registerExportDetail } from './export-detail-page.js';
 import { registerExportForm } from './export-form-page.js';
@@ -17,4 +18,5 @@ export const registerExportPages: PanelPages = (panel, runtime) => {
   registerExportDetail(panel, runtime);
   registerExportConfirmPages(panel, runtime);
   registerFileDownload(panel, runtime);
+  registerDownloadAll(panel, runtime);
 };

@@ -41,7 +41,9 @@ const FIRST = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Emeka', 'Fatima', 'Goran', '
 const LAST = ['Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Silva', 'Novak', 'Haddad', 'Kowalski'];
 
 async function dyi(args: readonly string[], input?: string): Promise<string> {
-  const run = await runDyi([...args, '--data-dir', dataDir], deployment?.env ?? {}, input);
+  // Once served, the served data (on a cluster, a copy of the seeded data dir in its storage).
+  const dir = deployment?.dataDir ?? dataDir;
+  const run = await runDyi([...args, '--data-dir', dir], deployment?.env ?? {}, input);
   expect(run.code, run.stderr).toBe(0);
   return run.stdout.trim();
 }
@@ -68,7 +70,7 @@ async function signIn(page: Page): Promise<void> {
 
 /** Runs `dyi worker` until the export has completed, then stops it by its PID. */
 async function runToTheEnd(page: Page, exportId: string): Promise<void> {
-  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', dataDir], {
+  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', deployment.dataDir], {
     ...deployment.env,
     DYI_LOG_LEVEL: 'silent',
   });
@@ -313,6 +315,16 @@ describe.each([DESKTOP, PHONE])('every panel page at %i px', (width) => {
     expect(await page.getByRole('navigation', { name: 'Pages of member jobs' }).innerText()).toBe(
       'Next',
     );
+    expect(await page.locator('dt:text-is("Files") + dd').innerText()).toBe('0');
+    expect(await page.locator('dt:text-is("Size") + dd').innerText()).toBe('0 bytes');
+    expect(await page.locator('dt:text-is("Running for")').count()).toBe(1);
+    // The finished export: as many files as download links, their sizes summed, and its time.
+    await page.goto(`${deployment.baseUrl}/admin/exports/${exports.done}`);
+    const links = await page.locator('a[href^="/admin/files/"]').count();
+    expect(links).toBeGreaterThan(0);
+    expect(await page.locator('dt:text-is("Files") + dd').innerText()).toBe(String(links));
+    expect(await page.locator('dt:text-is("Size") + dd').innerText()).toMatch(/^[\d.]+ (KB|MB)$/);
+    expect(await page.locator('dt:text-is("Time taken") + dd').innerText()).toMatch(/\d (s|min)/);
     await page.goto(`${deployment.baseUrl}/admin/exports`);
     const row = page.locator('tr', { hasText: exports.large });
     expect(await row.locator('td.counts').innerText()).toBe('0 / 2,004 completed');

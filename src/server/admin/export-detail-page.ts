@@ -38,6 +38,7 @@ import {
 } from './export-labels.js';
 import { cardTable } from './card-table.js';
 import { countText } from './community-labels.js';
+import { durationWords } from './duration-words.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, queryText, renderPager, urlWith } from './keyset-pager.js';
 
@@ -175,14 +176,36 @@ function renderPart(view: ExportView, part: LivePart): Promise<Html> {
 }
 
 async function summary(view: ExportView): Promise<Html> {
-  const status = await view.runtime.exports.status(view.exportJob);
+  const { runtime, exportJob } = view;
+  const [status, totals] = await Promise.all([
+    runtime.exports.status(exportJob),
+    runtime.metadata.exports.fileTotals(exportJob.id),
+  ]);
   const { counts } = status;
   const state = exportStateOf(status);
-  const id = view.exportJob.id;
+  const id = exportJob.id;
+  // Once ended, from its start to its last job's end; until then, from its start to now.
+  const end = status.isCompleted
+    ? (totals.lastJobUpdate ?? exportJob.createTime)
+    : Math.floor(runtime.clock.now() / 1000);
   return html`<div class="summary-head">
       <span class="state ${state.className}">${state.words}</span>
       <span class="summary-progress">${exportProgress(`Export ${id}`, status)}</span>
     </div>
+    <dl class="facts summary-meta">
+      <div>
+        <dt>Files</dt>
+        <dd>${countText(totals.files)}</dd>
+      </div>
+      <div>
+        <dt>Size</dt>
+        <dd title="${totals.bytes} bytes">${humanSize(totals.bytes)}</dd>
+      </div>
+      <div>
+        <dt>${status.isCompleted ? 'Time taken' : 'Running for'}</dt>
+        <dd>${durationWords(end - exportJob.createTime)}</dd>
+      </div>
+    </dl>
     <dl class="facts stats">
       ${stat('Completed jobs', counts.completed)} ${stat('Aborted jobs', counts.aborted)}
       ${stat('Failed jobs', counts.failed)} ${stat('Jobs in progress', counts.inProgress)}

@@ -223,7 +223,9 @@ describe('access tokens', () => {
     expect((await listExports(token)).status).toBe(200);
 
     const own = await browser.get(`/admin/integrations/${appId}`);
-    expect(own.body).toContain(`<a class="button danger" href="/admin/tokens/${tokenId}/revoke"`);
+    expect(own.body).toContain(
+      `<a class="button danger-outline small" href="/admin/tokens/${tokenId}/revoke"`,
+    );
     const ask = await browser.get(`/admin/tokens/${tokenId}/revoke`);
     expect(ask.status).toBe(200);
     expect(ask.body).toContain(`<h1>Revoke token ${hint}?</h1>`);

@@ -13,7 +13,12 @@ import {
   type ExportJobCounts,
   type Id,
 } from '../../domain/index.js';
-import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
+import type {
+  ExportFileTotals,
+  ExportRepository,
+  NewExport,
+  PlannedJob,
+} from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { exportReads } from './metadata-reads.js';
 import { keysetPage } from './keyset-page.js';
@@ -22,6 +27,12 @@ import type { ExportJobCountsTable, ExportsTable, MetadataTables } from './metad
 import { toExport, toJobCounts } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
 import type { SqlEngine } from './sql-engine.js';
+
+interface FileTotalsRow {
+  readonly files: number | string;
+  readonly bytes: number | string;
+  readonly last_update: number | string | null;
+}
 
 export abstract class SqlExportRepository implements ExportRepository {
   readonly #toExport: (row: ExportsTable) => ExportJob;
@@ -120,6 +131,21 @@ export abstract class SqlExportRepository implements ExportRepository {
       Number(exportId),
     ]);
     return toJobCounts(row);
+  }
+
+  async fileTotals(exportId: Id): Promise<ExportFileTotals> {
+    const row = await this.engine.queryOne<FileTotalsRow>(this.db(), exportReads.fileTotals, [
+      Number(exportId),
+    ]);
+    // PostgreSQL answers count and SUM of bigint as text.
+    return {
+      files: Number(row?.files ?? 0),
+      bytes: Number(row?.bytes ?? 0),
+      lastJobUpdate:
+        row?.last_update === null || row?.last_update === undefined
+          ? null
+          : Number(row.last_update),
+    };
   }
 
   async firstAbortReason(exportId: Id): Promise<AbortReason | null> {

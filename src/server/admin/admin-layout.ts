@@ -65,7 +65,7 @@ export function renderPage(options: PageOptions): string {
             ${session && signOutForm(session)}
           </header>
           ${session && navigation(options.section)}
-          <main id="main">
+          <main id="main" ${session ? '' : html`class="signed-out"`}>
             ${options.notice && html`<p class="notice" role="status">${options.notice}</p>`}
             ${options.body}
           </main>
@@ -81,7 +81,7 @@ function navigation(active: PanelSection | undefined): Html {
         <a href="${href}" ${section === active ? html` aria-current="page"` : ''}>${label}</a>
       </li>`,
   );
-  return html`<nav aria-label="Sections">
+  return html`<nav aria-label="Sections" class="tabs">
     <ul>
       ${links}
     </ul>
@@ -91,8 +91,8 @@ function navigation(active: PanelSection | undefined): Html {
 function signOutForm(session: PanelSession): Html {
   return html`<form method="post" action="/admin/sign-out" class="sign-out">
     ${csrfField(session)}
-    <span>${session.admin.email}</span>
-    <button type="submit">Sign out</button>
+    <span class="who">${session.admin.email}</span>
+    <button type="submit" class="link">Sign out</button>
   </form>`;
 }
 

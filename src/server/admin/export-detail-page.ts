@@ -37,6 +37,8 @@ import {
   timeRange,
 } from './export-labels.js';
 import { cardTable } from './card-table.js';
+import { countText } from './community-labels.js';
+import { durationWords } from './duration-words.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, queryText, renderPager, urlWith } from './keyset-pager.js';
 
@@ -45,7 +47,7 @@ const JOBS_PER_PAGE = 25;
 /** Files listed per job; the downloader and the API list them all. */
 const FILES_PER_JOB = 100;
 
-const LIVE_PARTS = ['summary', 'company-job', 'jobs'] as const;
+const LIVE_PARTS = ['summary', 'company-job', 'jobs', 'danger-zone'] as const;
 type LivePart = (typeof LIVE_PARTS)[number];
 
 /** What one view of the page shows: the export, and which member jobs. */
@@ -63,22 +65,27 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     const view = await viewOf(runtime, session.community.id, request.params, request.query);
     const { exportJob } = view;
     const path = exportPath(exportJob.id);
-    const [summary, companyJob, memberJobs] = await Promise.all(
+    const [summary, companyJob, memberJobs, dangerZone] = await Promise.all(
       LIVE_PARTS.map((part) => renderPart(view, part)),
     );
+    // An export's jobs are all made when it starts: their number never changes.
+    const { counts } = await runtime.exports.status(exportJob);
     return sendPage(reply, {
       title: `Export ${exportJob.id}`,
       session,
       section: 'exports',
       notice: noticeOf(request.query),
-      body: html`<p><a href="/admin/exports">All exports</a></p>
+      body: html`<p class="breadcrumb"><a href="/admin/exports">All exports</a></p>
           <h1>Export ${exportJob.id}</h1>
-          <div data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
+          <div class="card summary" data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
           <h2>Parameters</h2>
           ${parameters(exportJob)}
           <h2 id="company-job-heading">Company job</h2>
           <div data-live="${fragmentUrl(view, 'company-job')}">${companyJob}</div>
           <h2 id="member-jobs-heading">Member jobs</h2>
+          <p class="muted table-note">
+            ${memberJobsInWords(Math.max(0, counts.total - 1))}, ${JOBS_PER_PAGE} a page.
+          </p>
           <form method="get" action="${path}" class="row filter">
             <div>
               <label for="job-state">State</label>
@@ -94,7 +101,8 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
             </div>
             <button type="submit" class="secondary">Filter</button>
           </form>
-          <div data-live="${fragmentUrl(view, 'jobs')}">${memberJobs}</div>`,
+          <div data-live="${fragmentUrl(view, 'jobs')}">${memberJobs}</div>
+          <div data-live="${fragmentUrl(view, 'danger-zone')}">${dangerZone}</div>`,
     });
   });
 
@@ -162,52 +170,87 @@ function renderPart(view: ExportView, part: LivePart): Promise<Html> {
       return companyJob(view);
     case 'jobs':
       return memberJobs(view);
+    case 'danger-zone':
+      return dangerZone(view);
   }
 }
 
 async function summary(view: ExportView): Promise<Html> {
-  const status = await view.runtime.exports.status(view.exportJob);
+  const { runtime, exportJob } = view;
+  const [status, totals] = await Promise.all([
+    runtime.exports.status(exportJob),
+    runtime.metadata.exports.fileTotals(exportJob.id),
+  ]);
   const { counts } = status;
   const state = exportStateOf(status);
-  const id = view.exportJob.id;
-  return html`<p><span class="state ${state.className}">${state.words}</span></p>
-    <p>${exportProgress(`Export ${id}`, status)}</p>
-    <dl class="facts">
+  const id = exportJob.id;
+  // Once ended, from its start to its last job's end; until then, from its start to now.
+  const end = status.isCompleted
+    ? (totals.lastJobUpdate ?? exportJob.createTime)
+    : Math.floor(runtime.clock.now() / 1000);
+  return html`<div class="summary-head">
+      <span class="state ${state.className}">${state.words}</span>
+      <span class="summary-progress">${exportProgress(`Export ${id}`, status)}</span>
+    </div>
+    <dl class="facts summary-meta">
       <div>
-        <dt>Completed jobs</dt>
-        <dd>${counts.completed}</dd>
+        <dt>Files</dt>
+        <dd>${countText(totals.files)}</dd>
       </div>
       <div>
-        <dt>Aborted jobs</dt>
-        <dd>${counts.aborted}</dd>
+        <dt>Size</dt>
+        <dd title="${totals.bytes} bytes">${humanSize(totals.bytes)}</dd>
       </div>
       <div>
-        <dt>Failed jobs</dt>
-        <dd>${counts.failed}</dd>
+        <dt>${status.isCompleted ? 'Time taken' : 'Running for'}</dt>
+        <dd>${durationWords(end - exportJob.createTime)}</dd>
       </div>
-      <div>
-        <dt>Jobs in progress</dt>
-        <dd>${counts.inProgress}</dd>
-      </div>
-      <div>
-        <dt>Waiting jobs</dt>
-        <dd>${counts.pending}</dd>
-      </div>
-      <div>
-        <dt>Jobs in all</dt>
-        <dd>${counts.total}</dd>
-      </div>
+    </dl>
+    <dl class="facts stats">
+      ${stat('Completed jobs', counts.completed)} ${stat('Aborted jobs', counts.aborted)}
+      ${stat('Failed jobs', counts.failed)} ${stat('Jobs in progress', counts.inProgress)}
+      ${stat('Waiting jobs', counts.pending)} ${stat('Jobs in all', counts.total)}
     </dl>
     <p class="actions">
       <a class="button" id="download-all" href="${exportPath(id)}/download-all">Download all</a>
-      ${
-        !status.isCompleted &&
-        html`<a class="button secondary" id="cancel-export" href="${exportPath(id)}/cancel"
-          >Cancel export</a
-        >`
-      }
-      <a class="button danger" id="delete-export" href="${exportPath(id)}/delete">Delete export</a>
     </p>`;
+}
+
+function memberJobsInWords(count: number): string {
+  return `${countText(count)} member ${count === 1 ? 'job' : 'jobs'}`;
+}
+
+function stat(label: string, count: number): Html {
+  return html`<div>
+    <dt>${label}</dt>
+    <dd>${countText(count)}</dd>
+  </div>`;
+}
+
+/** The bottom of the page: what cannot be undone (cancelling only while the export runs). */
+async function dangerZone(view: ExportView): Promise<Html> {
+  const status = await view.runtime.exports.status(view.exportJob);
+  const path = exportPath(view.exportJob.id);
+  return html`<section class="danger-zone" aria-labelledby="danger-zone">
+    <h2 id="danger-zone">Danger zone</h2>
+    ${
+      !status.isCompleted &&
+      html`<div class="danger-row">
+        <p>
+          <strong>Cancel the export.</strong> Unfinished jobs stop and make no files; finished
+          jobs keep theirs.
+        </p>
+        <a class="button danger-outline" id="cancel-export" href="${path}/cancel">Cancel export</a>
+      </div>`
+    }
+    <div class="danger-row">
+      <p>
+        <strong>Delete the export.</strong> Its jobs and all their files are removed, and their
+        download links stop working.
+      </p>
+      <a class="button danger-outline" id="delete-export" href="${path}/delete">Delete export</a>
+    </div>
+  </section>`;
 }
 
 /** The export's media options in words; what happens by default when none is chosen. */

@@ -6,7 +6,7 @@
  * panel script swaps it in whenever data changed.
  */
 import type { FastifyInstance } from 'fastify';
-import { DATA_TYPES } from '../../domain/index.js';
+import { DATA_TYPES, type ExportJobCounts } from '../../domain/index.js';
 import type { PageRequest } from '../../ports/paging.js';
 import type { Runtime } from '../../runtime.js';
 import type { ExportStatus } from '../../services/export-service.js';
@@ -23,6 +23,7 @@ import {
   timeRange,
 } from './export-labels.js';
 import { cardTable } from './card-table.js';
+import { countText } from './community-labels.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, renderPager, urlWith } from './keyset-pager.js';
 
@@ -90,6 +91,13 @@ async function renderExportList(
     })}`;
 }
 
+/** "8 / 50 completed" on one line, and badges for the jobs that aborted or failed, if any. */
+function jobCounts(counts: ExportJobCounts): Html {
+  return html`<span class="nowrap">${countText(counts.completed)} / ${countText(counts.total)} completed</span>
+    ${counts.aborted > 0 && html`<span class="badge badge-danger">${countText(counts.aborted)} aborted</span>`}
+    ${counts.failed > 0 && html`<span class="badge badge-danger">${countText(counts.failed)} failed</span>`}`;
+}
+
 function exportRow(status: ExportStatus): Html {
   const { export: exportJob, counts } = status;
   const state = exportStateOf(status);
@@ -115,11 +123,6 @@ function exportRow(status: ExportStatus): Html {
     <td data-label="Progress" class="nowrap">
       ${exportProgress(`Export ${exportJob.id}`, status)}
     </td>
-    <td data-label="Jobs" class="counts">
-      <span>${counts.completed} completed</span>
-      <span>${counts.aborted} aborted</span>
-      <span>${counts.failed} failed</span>
-      <span>${counts.total} in all</span>
-    </td>
+    <td data-label="Jobs" class="counts">${jobCounts(counts)}</td>
   </tr>`;
 }

@@ -95,7 +95,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         session,
         section: 'integrations',
         notice: noticeOf(request.query),
-        body: html`<p><a href="/admin/integrations">All integrations</a></p>
+        body: html`<p class="breadcrumb"><a href="/admin/integrations">All integrations</a></p>
         <h1>${integration.name}</h1>
         <ul>
           <li>App ID: <span id="app-id">${integration.id}</span></li>

@@ -43,13 +43,15 @@ export function renameForm(
 export function dangerZone(integration: Integration): Html {
   return html`<section class="danger-zone" aria-labelledby="danger-zone">
     <h2 id="danger-zone">Danger zone</h2>
-    <p>
-      Deleting the integration revokes all its access tokens: programs using them are refused at
-      once. This cannot be undone.
-    </p>
-    <a class="button danger" href="/admin/integrations/${integration.id}/delete"
-      >Delete integration</a
-    >
+    <div class="danger-row">
+      <p>
+        <strong>Delete the integration.</strong> All its access tokens are revoked: programs using
+        them are refused at once. This cannot be undone.
+      </p>
+      <a class="button danger-outline" href="/admin/integrations/${integration.id}/delete"
+        >Delete integration</a
+      >
+    </div>
   </section>`;
 }
 

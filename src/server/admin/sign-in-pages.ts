@@ -47,9 +47,10 @@ function sendSignInPage(
     reply,
     {
       title: 'Sign in',
-      body: html`<h1>Sign in</h1>
+      body: html`<div class="card sign-in">
+          <h1>Sign in</h1>
           ${form.error && html`<p class="error" role="alert" id="sign-in-error">${form.error}</p>`}
-          <form method="post" action="/admin/sign-in" class="stack narrow">
+          <form method="post" action="/admin/sign-in" class="stack">
             <input type="hidden" name="_csrf" value="${token}" />
             <input type="hidden" name="next" value="${destination(form.next)}" />
             <label for="email">Email</label>
@@ -71,7 +72,8 @@ function sendSignInPage(
               required
             />
             <button type="submit">Sign in</button>
-          </form>`,
+          </form>
+        </div>`,
     },
     status,
   );

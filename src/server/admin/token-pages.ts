@@ -60,7 +60,9 @@ export function tokenTable(tokens: readonly AccessTokenRecord[]): Html {
         <td data-label="Actions">
           ${
             token.revokeTime === null &&
-            html`<a class="button danger" href="/admin/tokens/${token.id}/revoke">Revoke</a>`
+            html`<a class="button danger-outline small" href="/admin/tokens/${token.id}/revoke"
+              >Revoke</a
+            >`
           }
         </td>
       </tr>`,

@@ -155,15 +155,6 @@ export interface PlannedJob {
   readonly dataTypes: readonly DataType[];
 }
 
-/** What an export has made so far, for its summary. */
-export interface ExportFileTotals {
-  readonly files: number;
-  /** Sum of the files' sizes, in bytes. */
-  readonly bytes: number;
-  /** The latest `updateTime` of its jobs; null when it has none (no such export). */
-  readonly lastJobUpdate: UnixSeconds | null;
-}
-
 export interface ExportRepository {
   /** Creates the export and all its jobs (all PENDING) in one transaction. */
   create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob>;
@@ -173,8 +164,8 @@ export interface ExportRepository {
   list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>>;
   count(communityId: Id): Promise<number>;
   countJobs(exportId: Id): Promise<ExportJobCounts>;
-  /** The export's files in all and the last change of any of its jobs (its end, once ended). */
-  fileTotals(exportId: Id): Promise<ExportFileTotals>;
+  /** The last change of any of the export's jobs (its end, once ended); null without jobs. */
+  lastJobUpdate(exportId: Id): Promise<UnixSeconds | null>;
   /** The reason of the first aborted job (by id), or null when none aborted. */
   firstAbortReason(exportId: Id): Promise<AbortReason | null>;
   /**

@@ -47,10 +47,7 @@ export const exportReads = {
   countOfCommunity: 'SELECT count(*) AS n FROM exports WHERE community_id = ?',
   jobCounts: 'SELECT * FROM export_job_counts WHERE export_id = ?',
   /** Over the indexes dyi_jobs_by_export and dyi_files_by_job. */
-  fileTotals: `
-    SELECT count(f.id) AS files, COALESCE(SUM(f.size), 0) AS bytes, MAX(j.update_time) AS last_update
-    FROM dyi_jobs j LEFT JOIN dyi_files f ON f.job_id = j.id
-    WHERE j.export_id = ?`,
+  lastJobUpdate: 'SELECT MAX(update_time) AS last_update FROM dyi_jobs WHERE export_id = ?',
   firstAbortReason:
     "SELECT abort_reason FROM dyi_jobs WHERE export_id = ? AND state = 'ABORTED' ORDER BY id LIMIT 1",
 } as const;

@@ -12,13 +12,9 @@ import {
   type ExportJob,
   type ExportJobCounts,
   type Id,
+  type UnixSeconds,
 } from '../../domain/index.js';
-import type {
-  ExportFileTotals,
-  ExportRepository,
-  NewExport,
-  PlannedJob,
-} from '../../ports/metadata-store.js';
+import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
 import { exportReads } from './metadata-reads.js';
 import { keysetPage } from './keyset-page.js';
@@ -27,12 +23,6 @@ import type { ExportJobCountsTable, ExportsTable, MetadataTables } from './metad
 import { toExport, toJobCounts } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
 import type { SqlEngine } from './sql-engine.js';
-
-interface FileTotalsRow {
-  readonly files: number | string;
-  readonly bytes: number | string;
-  readonly last_update: number | string | null;
-}
 
 export abstract class SqlExportRepository implements ExportRepository {
   readonly #toExport: (row: ExportsTable) => ExportJob;
@@ -133,19 +123,16 @@ export abstract class SqlExportRepository implements ExportRepository {
     return toJobCounts(row);
   }
 
-  async fileTotals(exportId: Id): Promise<ExportFileTotals> {
-    const row = await this.engine.queryOne<FileTotalsRow>(this.db(), exportReads.fileTotals, [
-      Number(exportId),
-    ]);
-    // PostgreSQL answers count and SUM of bigint as text.
-    return {
-      files: Number(row?.files ?? 0),
-      bytes: Number(row?.bytes ?? 0),
-      lastJobUpdate:
-        row?.last_update === null || row?.last_update === undefined
-          ? null
-          : Number(row.last_update),
-    };
+  async lastJobUpdate(exportId: Id): Promise<UnixSeconds | null> {
+    const row = await this.engine.queryOne<{ last_update: number | string | null }>(
+      this.db(),
+      exportReads.lastJobUpdate,
+      [Number(exportId)],
+    );
+    // PostgreSQL answers MAX of a bigint as text.
+    return row?.last_update === null || row?.last_update === undefined
+      ? null
+      : Number(row.last_update);
   }
 
   async firstAbortReason(exportId: Id): Promise<AbortReason | null> {

@@ -177,16 +177,17 @@ function renderPart(view: ExportView, part: LivePart): Promise<Html> {
 
 async function summary(view: ExportView): Promise<Html> {
   const { runtime, exportJob } = view;
-  const [status, totals] = await Promise.all([
+  const [status, totals, lastJobUpdate] = await Promise.all([
     runtime.exports.status(exportJob),
-    runtime.metadata.exports.fileTotals(exportJob.id),
+    runtime.jobs.exportFileTotals(exportJob.id),
+    runtime.metadata.exports.lastJobUpdate(exportJob.id),
   ]);
   const { counts } = status;
   const state = exportStateOf(status);
   const id = exportJob.id;
   // Once ended, from its start to its last job's end; until then, from its start to now.
   const end = status.isCompleted
-    ? (totals.lastJobUpdate ?? exportJob.createTime)
+    ? (lastJobUpdate ?? exportJob.createTime)
     : Math.floor(runtime.clock.now() / 1000);
   return html`<div class="summary-head">
       <span class="state ${state.className}">${state.words}</span>

@@ -29,8 +29,12 @@ import {
   humanSize,
   JOB_STATE_LABELS,
   jobOutcomeWords,
+  EXPORT_NOTICES,
+  exportLabel,
+  exportTitle,
   MEDIA_QUALITY_LABELS,
-  noticeOf,
+  MEMBERS_NAMED,
+  memberScopeWords,
   exportProgress,
   progressBar,
   timeElement,
@@ -39,6 +43,7 @@ import {
 import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, queryText, renderPager, urlWith } from './keyset-pager.js';
+import { takeNotice } from './one-time-notices.js';
 
 /** Member jobs per page. */
 const JOBS_PER_PAGE = 25;
@@ -66,16 +71,17 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     const [summary, companyJob, memberJobs] = await Promise.all(
       LIVE_PARTS.map((part) => renderPart(view, part)),
     );
+    const members = await memberScope(view);
     return sendPage(reply, {
-      title: `Export ${exportJob.id}`,
+      title: `${exportLabel(exportJob)} (export ${exportJob.id})`,
       session,
       section: 'exports',
-      notice: noticeOf(request.query),
+      notice: takeNotice(request, reply, runtime, EXPORT_NOTICES),
       body: html`<p><a href="/admin/exports">All exports</a></p>
-          <h1>Export ${exportJob.id}</h1>
+          <h1 class="export-title">${exportTitle(exportJob)}</h1>
           <div data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
           <h2>Parameters</h2>
-          ${parameters(exportJob)}
+          ${parameters(exportJob, members)}
           <h2 id="company-job-heading">Company job</h2>
           <div data-live="${fragmentUrl(view, 'company-job')}">${companyJob}</div>
           <h2 id="member-jobs-heading">Member jobs</h2>
@@ -218,11 +224,30 @@ function mediaOptionsWords(exportJob: ExportJob): string {
   return chosen.length === 0 ? 'None: images without metadata' : chosen.join('; ');
 }
 
-function parameters(exportJob: ExportJob): Html {
+/** The export's member scope in words, with the names of its first members. */
+async function memberScope(view: ExportView): Promise<string> {
+  const { runtime, exportJob } = view;
+  if (exportJob.memberScope === 'all') return memberScopeWords('all', 0, []);
+  const [status, first] = await Promise.all([
+    runtime.exports.status(exportJob),
+    runtime.jobs.listUserJobs(exportJob.id, { limit: MEMBERS_NAMED }),
+  ]);
+  const ids = first.items.flatMap((job) => (job.userId === null ? [] : [job.userId]));
+  const found = await runtime.metadata.members.getMany(view.communityId, ids);
+  const names = new Map(found.map((member) => [member.id, member.name]));
+  const named = ids.map((id) => names.get(id) ?? `Unknown member ${id}`);
+  return memberScopeWords(exportJob.memberScope, status.counts.total - 1, named);
+}
+
+function parameters(exportJob: ExportJob, members: string): Html {
   return html`<dl class="facts">
     <div>
       <dt>Created</dt>
       <dd>${timeElement(exportJob.createTime)}</dd>
+    </div>
+    <div>
+      <dt>Members</dt>
+      <dd id="member-scope">${members}</dd>
     </div>
     <div>
       <dt>Format</dt>

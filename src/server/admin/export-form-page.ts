@@ -15,6 +15,7 @@ import { type PanelSession, sendPage } from './admin-layout.js';
 import { formField, formValues, sessionOf } from './admin-session.js';
 import { type ExportForm, renderForm } from './export-form-view.js';
 import { queryText } from './keyset-pager.js';
+import { redirectWithNotice } from './one-time-notices.js';
 
 /** Most members the finder lists for one search. */
 const MEMBER_SEARCH_LIMIT = 20;
@@ -97,7 +98,7 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
         user_ids: members === 'chosen' ? pickedIds : undefined,
         idempotency_key: idempotencyKey,
       });
-      return await reply.redirect(`/admin/exports/${created.id}?notice=started`, 303);
+      return await redirectWithNotice(reply, runtime, `/admin/exports/${created.id}`, 'started');
     } catch (error) {
       if (error instanceof ValidationError) {
         return sendForm(reply, session, { ...form, errors: [error.message] }, 400);

@@ -16,8 +16,9 @@ import {
   dataTypesInShort,
   exportStateOf,
   FORMAT_LABELS,
+  EXPORT_NOTICES,
+  exportTitle,
   MEDIA_QUALITY_LABELS,
-  noticeOf,
   exportProgress,
   timeElement,
   timeRange,
@@ -25,6 +26,7 @@ import {
 import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, renderPager, urlWith } from './keyset-pager.js';
+import { takeNotice } from './one-time-notices.js';
 
 /** Exports per page of the list. */
 const EXPORTS_PER_PAGE = 20;
@@ -40,7 +42,7 @@ export function registerExportList(panel: FastifyInstance, runtime: Runtime): vo
       title: 'Download data',
       session,
       section: 'exports',
-      notice: noticeOf(request.query),
+      notice: takeNotice(request, reply, runtime, EXPORT_NOTICES),
       body: html`<h1>Download data</h1>
           <p>
             Each export collects the chosen data of the community into archives you can download
@@ -94,7 +96,9 @@ function exportRow(status: ExportStatus): Html {
   const { export: exportJob, counts } = status;
   const state = exportStateOf(status);
   return html`<tr>
-    <td data-label="Export"><a href="/admin/exports/${exportJob.id}">${exportJob.id}</a></td>
+    <td data-label="Export">
+      <a href="/admin/exports/${exportJob.id}" class="export-link">${exportTitle(exportJob)}</a>
+    </td>
     <td data-label="Created">${timeElement(exportJob.createTime)}</td>
     <td data-label="Data">${dataTypesInShort(exportJob.dataTypes, DATA_TYPES.length)}</td>
     <td data-label="Format">${FORMAT_LABELS[exportJob.dyiFormat]}</td>

@@ -20,6 +20,7 @@ import {
   registerIntegrationSettingsPages,
   renameForm,
 } from './integration-settings-pages.js';
+import { redirectWithNotice, takeNotice } from './one-time-notices.js';
 import { OneTimeReveals } from './one-time-reveals.js';
 import {
   keepForReveal,
@@ -28,8 +29,8 @@ import {
 } from './secret-reveal-pages.js';
 import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
 
-/** Notices an integration's page shows after a form, by `?notice=`; anything else shows none. */
-const NOTICES = {
+/** Notices the integration pages show once after a form (see `one-time-notices.ts`). */
+export const INTEGRATION_NOTICES = {
   'appsecret-proof-required':
     'appsecret_proof is now required: calls with this integration’s tokens that lack it are refused.',
   'appsecret-proof-optional': 'appsecret_proof is no longer required.',
@@ -40,13 +41,6 @@ const NOTICES = {
 } as const satisfies Record<string, string>;
 
 const CHECKBOX = 'require_appsecret_proof';
-
-function noticeOf(query: unknown): string | undefined {
-  const key = (query as { notice?: unknown }).notice;
-  return typeof key === 'string' && Object.hasOwn(NOTICES, key)
-    ? NOTICES[key as keyof typeof NOTICES]
-    : undefined;
-}
 
 /** "••••abcd": how an app secret is shown after its integration's creation. */
 function secretHint(integration: Integration): string {
@@ -59,7 +53,8 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
   panel.get('/integrations', async (request, reply) => {
     const session = sessionOf(request);
     const page = await listPage(runtime, session);
-    return sendPage(reply, { ...page, notice: noticeOf(request.query) }, 200);
+    const notice = takeNotice(request, reply, runtime, INTEGRATION_NOTICES);
+    return sendPage(reply, { ...page, notice }, 200);
   });
 
   panel.post('/integrations', async (request, reply) => {
@@ -94,7 +89,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         title: integration.name,
         session,
         section: 'integrations',
-        notice: noticeOf(request.query),
+        notice: takeNotice(request, reply, runtime, INTEGRATION_NOTICES),
         body: html`<p><a href="/admin/integrations">All integrations</a></p>
         <h1>${integration.name}</h1>
         <ul>
@@ -148,7 +143,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
       const required = formField(request, CHECKBOX) !== undefined;
       await runtime.access.setRequireAppsecretProof(integration.id, required);
       const notice = required ? 'appsecret-proof-required' : 'appsecret-proof-optional';
-      return reply.redirect(`/admin/integrations/${integration.id}?notice=${notice}`, 303);
+      return redirectWithNotice(reply, runtime, `/admin/integrations/${integration.id}`, notice);
     },
   );
 

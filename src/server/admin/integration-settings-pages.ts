@@ -11,6 +11,7 @@ import type { Runtime } from '../../runtime.js';
 import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { formField, sessionOf } from './admin-session.js';
 import { type Html, html } from './html.js';
+import { redirectWithNotice } from './one-time-notices.js';
 import { ownIntegration } from './own-integrations.js';
 
 /** The rename form of an integration's page, with the refused name and why, if any. */
@@ -75,7 +76,7 @@ export function registerIntegrationSettingsPages(panel: FastifyInstance, runtime
         400,
       );
     }
-    return reply.redirect(`/admin/integrations/${integration.id}?notice=renamed`, 303);
+    return redirectWithNotice(reply, runtime, `/admin/integrations/${integration.id}`, 'renamed');
   });
 
   panel.get<{ Params: { id: string } }>('/integrations/:id/delete', async (request, reply) => {
@@ -109,6 +110,6 @@ export function registerIntegrationSettingsPages(panel: FastifyInstance, runtime
     const session = sessionOf(request);
     const integration = await ownIntegration(runtime, session, request.params.id);
     await runtime.access.deleteIntegration(integration.id);
-    return reply.redirect('/admin/integrations?notice=integration-deleted', 303);
+    return redirectWithNotice(reply, runtime, '/admin/integrations', 'integration-deleted');
   });
 }

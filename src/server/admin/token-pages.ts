@@ -21,6 +21,7 @@ import { formValues, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
 import { type Html, html } from './html.js';
+import { redirectWithNotice } from './one-time-notices.js';
 import type { OneTimeReveals } from './one-time-reveals.js';
 import { ownIntegration, ownToken } from './own-integrations.js';
 import { keepForReveal, type SecretReveal } from './secret-reveal-pages.js';
@@ -183,7 +184,7 @@ export function registerTokenPages(
       return sendRevokedPage(reply, 409, session, integration, token, token.revokeTime);
     }
     await runtime.access.revokeToken(token.id);
-    return reply.redirect(`${integrationPath(integration)}?notice=token-revoked`, 303);
+    return redirectWithNotice(reply, runtime, integrationPath(integration), 'token-revoked');
   });
 }
 

@@ -30,6 +30,8 @@ import {
   JOB_STATE_LABELS,
   jobOutcomeWords,
   EXPORT_NOTICES,
+  exportAnnouncer,
+  exportEndAttributes,
   exportLabel,
   exportTitle,
   MEDIA_QUALITY_LABELS,
@@ -80,6 +82,7 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
       body: html`<p><a href="/admin/exports">All exports</a></p>
           <h1 class="export-title">${exportTitle(exportJob)}</h1>
           <div data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
+          ${exportAnnouncer()}
           <h2>Parameters</h2>
           ${parameters(exportJob, members)}
           <h2 id="company-job-heading">Company job</h2>
@@ -176,7 +179,9 @@ async function summary(view: ExportView): Promise<Html> {
   const { counts } = status;
   const state = exportStateOf(status);
   const id = view.exportJob.id;
-  return html`<p><span class="state ${state.className}">${state.words}</span></p>
+  return html`<p ${exportEndAttributes(status)}>
+      <span class="state ${state.className}">${state.words}</span>
+    </p>
     <p>${exportProgress(`Export ${id}`, status)}</p>
     <dl class="facts">
       <div>

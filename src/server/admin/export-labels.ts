@@ -103,6 +103,42 @@ export function exportStateOf(status: ExportStatus): { words: string; className:
   return { words: 'Completed', className: 'state-COMPLETED' };
 }
 
+/**
+ * The data attributes by which `web/panel.js` tells, after a live update, that an export has
+ * just ended, and what to announce then in the page's status region (`exportAnnouncer`):
+ * "Export Q1 legal hold completed.", "… failed: 2 of 5 jobs failed.", "… was cancelled.".
+ * `data-export-ended` is empty while the export runs.
+ */
+export function exportEndAttributes(status: ExportStatus): Html {
+  const { export: exportJob, counts } = status;
+  const label = `Export ${exportLabel(exportJob)}`;
+  let words = '';
+  if (status.isCompleted) {
+    if (exportJob.cancelRequested) words = `${label} was cancelled.`;
+    else if (counts.failed > 0) {
+      words = `${label} failed: ${counts.failed} of ${counts.total} jobs failed.`;
+    } else if (counts.aborted > 0) {
+      words = `${label} completed, with ${counts.aborted} of ${counts.total} jobs aborted.`;
+    } else words = `${label} completed.`;
+  }
+  return html`data-export-id="${exportJob.id}" data-export-ended="${words}"`;
+}
+
+/**
+ * The polite status region the live updates announce an export's end in; empty on load, so
+ * nothing is read out then. Outside every live part, so that re-rendering them keeps it.
+ */
+export function exportAnnouncer(): Html {
+  return html`<div
+    class="visually-hidden"
+    role="status"
+    aria-live="polite"
+    aria-atomic="true"
+    id="export-announcer"
+    data-export-announcer
+  ></div>`;
+}
+
 /** Whole percent done, rounded down so that 100 % means done. */
 export function percentOf(progress: number): number {
   return Math.floor(Math.min(1, Math.max(0, progress)) * 100);

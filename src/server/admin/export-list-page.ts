@@ -17,6 +17,8 @@ import {
   exportStateOf,
   FORMAT_LABELS,
   EXPORT_NOTICES,
+  exportAnnouncer,
+  exportEndAttributes,
   exportTitle,
   MEDIA_QUALITY_LABELS,
   exportProgress,
@@ -50,7 +52,8 @@ export function registerExportList(panel: FastifyInstance, runtime: Runtime): vo
           </p>
           <p class="actions"><a class="button" href="/admin/exports/new">Start an export</a></p>
           <h2 id="exports-heading">Exports</h2>
-          <div data-live="${urlWith(FRAGMENT_PATH, pageParams(page))}">${list}</div>`,
+          <div data-live="${urlWith(FRAGMENT_PATH, pageParams(page))}">${list}</div>
+          ${exportAnnouncer()}`,
     });
   });
 
@@ -97,14 +100,16 @@ function exportRow(status: ExportStatus): Html {
   const state = exportStateOf(status);
   return html`<tr>
     <td data-label="Export">
-      <a href="/admin/exports/${exportJob.id}" class="export-link">${exportTitle(exportJob)}</a>
+      <a href="/admin/exports/${exportJob.id}">${exportTitle(exportJob)}</a>
     </td>
     <td data-label="Created">${timeElement(exportJob.createTime)}</td>
     <td data-label="Data">${dataTypesInShort(exportJob.dataTypes, DATA_TYPES.length)}</td>
     <td data-label="Format">${FORMAT_LABELS[exportJob.dyiFormat]}</td>
     <td data-label="Media quality">${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</td>
     <td data-label="Time range">${timeRange(exportJob.startTime, exportJob.endTime)}</td>
-    <td data-label="State"><span class="state ${state.className}">${state.words}</span></td>
+    <td data-label="State" ${exportEndAttributes(status)}>
+      <span class="state ${state.className}">${state.words}</span>
+    </td>
     <td data-label="Progress" class="nowrap">
       ${exportProgress(`Export ${exportJob.id}`, status)}
     </td>

@@ -13,6 +13,7 @@ import { csrfField, type PageOptions, type PanelSession, sendPage } from './admi
 import { formField, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
 import { ownIntegration } from './own-integrations.js';
 import {
@@ -173,7 +174,8 @@ async function listPage(
     title: 'Integrations',
     session,
     section: 'integrations',
-    body: html`<h1>Integrations</h1>
+    body: html`${errorSummary('The integration was not created', createErrors(form))}
+      <h1>Integrations</h1>
       <p class="muted">
         An integration is a program that calls the DYI Export API for this community. It has an app
         id and secret, and access tokens that say what it may do.
@@ -217,18 +219,23 @@ function integrationTable(
   });
 }
 
+function createErrors(form: CreateForm | undefined): FormError[] {
+  return form ? [{ fieldId: 'integration-name', message: form.error }] : [];
+}
+
 function createForm(session: PanelSession, form: CreateForm | undefined): Html {
+  const errors = createErrors(form);
   return html`<form method="post" action="/admin/integrations" class="stack narrow">
     ${csrfField(session)}
-    ${form && html`<p class="error" role="alert" id="integration-error">${form.error}</p>`}
     <label for="integration-name">Name</label>
+    ${fieldError(errors, 'integration-name')}
     <input
       id="integration-name"
       name="name"
       required
       maxlength="200"
       value="${form?.name ?? ''}"
-      ${form ? html`aria-describedby="integration-error"` : ''}
+      ${invalidAttributes(errors, 'integration-name')}
     />
     <label class="choice">
       <input

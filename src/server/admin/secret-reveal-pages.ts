@@ -87,6 +87,7 @@ function integrationCreatedPage(session: PanelSession, integration: Integration)
         <dd class="secret" id="new-app-id">${integration.id}</dd>
         <dt>App secret</dt>
         <dd class="secret" id="new-app-secret">${integration.appSecret}</dd>
+        <dd>${copyButton('new-app-secret', 'Copy the app secret')}</dd>
       </dl>
       <p class="muted">
         ${
@@ -120,6 +121,7 @@ function tokenCreatedPage(
         only its last 4 characters (…${record.hint}).
       </p>
       <p class="secret" id="new-token">${token}</p>
+      <p>${copyButton('new-token', 'Copy the token')}</p>
       <p>
         For ${integration.name} (app id ${integration.id}), with the permissions
         ${record.permissions.join(', ')}.
@@ -134,6 +136,18 @@ function tokenCreatedPage(
       </p>
       <p><a href="/admin/integrations/${integration.id}">Back to the integration</a></p>`,
   };
+}
+
+/**
+ * A button that puts the text of element `sourceId` on the clipboard (`web/panel.js`), and says
+ * "Copied" in a polite status; hidden without script, where the text is selected whole by a
+ * click (`user-select: all`).
+ */
+function copyButton(sourceId: string, label: string): Html {
+  return html`<span class="copy" data-needs-script hidden>
+    <button type="button" class="secondary" data-copy="${sourceId}">${label}</button>
+    <span class="muted" role="status" data-copy-status></span>
+  </span>`;
 }
 
 /** A reload, a copied URL or another session: the secret was shown once and is not kept. */

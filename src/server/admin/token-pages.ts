@@ -20,6 +20,7 @@ import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { formValues, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
 import { redirectWithNotice } from './one-time-notices.js';
 import type { OneTimeReveals } from './one-time-reveals.js';
@@ -77,19 +78,29 @@ export interface TokenFormState {
   readonly error?: string | undefined;
 }
 
+/** The first permission's checkbox: where a refused token form's error links to. */
+const PERMISSIONS_FIELD = 'token-permissions';
+
+function tokenErrors(state: TokenFormState): FormError[] {
+  return state.error === undefined ? [] : [{ fieldId: PERMISSIONS_FIELD, message: state.error }];
+}
+
 /** The "Create an access token" form of an integration's page. */
 export function tokenForm(
   session: PanelSession,
   integration: Integration,
   state: TokenFormState = {},
 ): Html {
+  const errors = tokenErrors(state);
   const choices = PERMISSIONS.map(
-    (permission) =>
+    (permission, index) =>
       html`<label class="choice">
         <input
           type="checkbox"
+          ${index === 0 ? html`id="${PERMISSIONS_FIELD}"` : ''}
           name="permission"
           value="${permission}"
+          ${invalidAttributes(errors, PERMISSIONS_FIELD)}
           ${state.chosen?.includes(permission) ? html`checked` : ''}
         />
         ${permission} — ${PERMISSION_WORDS[permission]}
@@ -102,10 +113,9 @@ export function tokenForm(
     id="create-token"
   >
     ${csrfField(session)}
-    ${state.error && html`<p class="error" role="alert" id="token-error">${state.error}</p>`}
-    <fieldset ${state.error ? html`aria-describedby="token-error"` : ''}>
+    <fieldset>
       <legend>Permissions</legend>
-      ${choices}
+      ${fieldError(errors, PERMISSIONS_FIELD)} ${choices}
     </fieldset>
     <button type="submit">Create token</button>
   </form>`;
@@ -132,7 +142,8 @@ export function registerTokenPages(
           title: 'Create an access token',
           session,
           section: 'integrations',
-          body: html`<p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
+          body: html`${errorSummary('The access token was not created', tokenErrors({ error: error.message }))}
+            <p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
           <h1>Create an access token for ${integration.name}</h1>
           ${tokenForm(session, integration, { chosen, error: error.message })}`,
         },

@@ -211,7 +211,8 @@ describe('the community page', () => {
       endTime: START / 1000,
       succeeded: false,
       records: {},
-      error: 'Nothing was imported: 1 problem in the input:\n/srv/dyi/incoming/old.ndjson:7: id: is missing',
+      error:
+        'Nothing was imported: 1 problem in the input:\n/srv/dyi/incoming/old.ndjson:7: id: is missing',
     });
     const page = await browser.get('/admin/community');
     expect(page.body).toContain('\nold.ndjson:7: id: is missing</pre>');

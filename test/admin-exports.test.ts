@@ -173,7 +173,9 @@ describe('starting an export', () => {
     const page = await browser.get(answer.location ?? '');
     expect(page.status).toBe(200);
     expect(page.body).toMatch(
-      new RegExp(`<h1 class="export-title"><span class="export-name unnamed">Export of \\d{1,2} \\w{3} \\d{4}</span>\\s*<small class="export-id">Export ${id}</small></h1>`),
+      new RegExp(
+        `<h1 class="export-title"><span class="export-name unnamed">Export of \\d{1,2} \\w{3} \\d{4}</span>\\s*<small class="export-id">Export ${id}</small></h1>`,
+      ),
     );
     expect(page.body).toContain('The export was started.');
     expect(page.body).toContain('<dd id="member-scope">All members</dd>');
@@ -426,7 +428,9 @@ describe('names, member scopes and states (issue 14)', () => {
     expect(answer.status).toBe(400);
     const main = mainOf(answer.body);
     // First in the main content, focusable and focused by autofocus (and by the script).
-    expect(main).toMatch(/^<div\s+class="error error-summary"\s+id="error-summary"\s+tabindex="-1"\s+autofocus/);
+    expect(main).toMatch(
+      /^<div\s+class="error error-summary"\s+id="error-summary"\s+tabindex="-1"\s+autofocus/,
+    );
     expect(main).toContain('<h2 id="error-summary-title">The export was not started</h2>');
     expect(main).toContain('<li><a href="#data-types">Choose at least one data type');
     expect(main).toContain('<li><a href="#until">“Until” is before “From”');
@@ -437,7 +441,9 @@ describe('names, member scopes and states (issue 14)', () => {
       expect(answer.body).toContain(`<p class="field-error" id="${field}-error">`);
     }
     expect(tagWithId(answer.body, 'from')).not.toContain('aria-invalid');
-    expect(tagWithId(answer.body, 'until')).toContain('aria-describedby="time-range-hint until-error"');
+    expect(tagWithId(answer.body, 'until')).toContain(
+      'aria-describedby="time-range-hint until-error"',
+    );
   });
 
   it('names the chosen members in the parameters, ten at most and then how many more', async () => {
@@ -507,7 +513,10 @@ describe('names, member scopes and states (issue 14)', () => {
     const started = await admin.post('/admin/exports', { ...fields, confirm_no_members: 'yes' });
     expect(started.status).toBe(303);
     const id = exportIdOf(started.location);
-    expect((await fixture.runtime.exports.status(await fixture.runtime.exports.get(empty.id, id))).counts.total).toBe(1);
+    expect(
+      (await fixture.runtime.exports.status(await fixture.runtime.exports.get(empty.id, id))).counts
+        .total,
+    ).toBe(1);
 
     // Company data only has no member jobs to miss: no warning.
     const companyOnly = await admin.post('/admin/exports', {
@@ -542,7 +551,9 @@ describe('names, member scopes and states (issue 14)', () => {
     });
     const page = await browser.get(`/admin/exports/${exportJob.id}`);
     expect(page.body).toContain(`data-export-id="${exportJob.id}" data-export-ended=""`);
-    expect(page.body).toMatch(/<div\s+class="visually-hidden"\s+role="status"\s+aria-live="polite"/);
+    expect(page.body).toMatch(
+      /<div\s+class="visually-hidden"\s+role="status"\s+aria-live="polite"/,
+    );
     const list = await browser.get('/admin/exports/fragment/list');
     expect(list.body).toContain(`data-export-id="${exportJob.id}" data-export-ended=""`);
     for (const job of await jobsOf(fixture.runtime, exportJob.id)) {
@@ -565,7 +576,9 @@ describe('the list of exports', () => {
     const page = await browser.get('/admin/exports');
     expect(page.status).toBe(200);
     expect(page.body).toContain('href="/admin/exports/new">Start an export</a>');
-    const row = page.body.split('<tr>').find((each) => each.includes(`href="/admin/exports/${exportJob.id}"`));
+    const row = page.body
+      .split('<tr>')
+      .find((each) => each.includes(`href="/admin/exports/${exportJob.id}"`));
     expect(row).toBeDefined();
     expect(row).toContain('Waiting to start');
     expect(row).toContain(`aria-label="Export ${exportJob.id}: 0 %"`);
@@ -587,7 +600,9 @@ describe('the list of exports', () => {
     await fixture.runtime.jobs.start(company?.id ?? '', 'test-run');
     await fixture.runtime.jobs.complete(company?.id ?? '', 'test-run');
     const after = await browser.get(url ?? '');
-    const changed = after.body.split('<tr>').find((each) => each.includes(`href="/admin/exports/${exportJob.id}"`));
+    const changed = after.body
+      .split('<tr>')
+      .find((each) => each.includes(`href="/admin/exports/${exportJob.id}"`));
     expect(changed).toContain('In progress');
     const percent = Math.floor((1 / total) * 100);
     expect(changed).toContain(`aria-label="Export ${exportJob.id}: ${percent} %"`);

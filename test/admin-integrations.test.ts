@@ -297,7 +297,9 @@ describe('access tokens', () => {
  */
 function expectErrorSummary(body: string, title: string, fieldId: string): void {
   const main = body.slice(body.indexOf('<main id="main">') + '<main id="main">'.length).trimStart();
-  expect(main).toMatch(/^<div\s+class="error error-summary"\s+id="error-summary"\s+tabindex="-1"\s+autofocus/);
+  expect(main).toMatch(
+    /^<div\s+class="error error-summary"\s+id="error-summary"\s+tabindex="-1"\s+autofocus/,
+  );
   expect(main).toContain(`<h2 id="error-summary-title">${title}</h2>`);
   expect(main).toContain(`<li><a href="#${fieldId}">`);
   const field = new RegExp(`<input[^>]*\\sid="${fieldId}"[^>]*>`).exec(body)?.[0] ?? '';

@@ -128,11 +128,12 @@ async function refreshRegion(region) {
  * @param {HTMLElement} region
  */
 function exportEnds(region) {
+  /** @type {Map<string, string>} */
   const ends = new Map();
   for (const element of /** @type {NodeListOf<HTMLElement>} */ (
     region.querySelectorAll('[data-export-id]')
   )) {
-    ends.set(element.dataset.exportId, element.dataset.exportEnded ?? '');
+    ends.set(element.dataset.exportId ?? '', element.dataset.exportEnded ?? '');
   }
   return ends;
 }

@@ -4,7 +4,8 @@ import { withBaseNames } from './base-names.js';
 
 describe('withBaseNames', () => {
   it('names the files given, relative or absolute, by their base names', () => {
-    const message = 'data/in/posts.ndjson:3: author: no such member\n/srv/x/people.ndjson: no such file';
+    const message =
+      'data/in/posts.ndjson:3: author: no such member\n/srv/x/people.ndjson: no such file';
     expect(withBaseNames(message, ['data/in/posts.ndjson', '/srv/x/people.ndjson'])).toBe(
       'posts.ndjson:3: author: no such member\npeople.ndjson: no such file',
     );

@@ -176,7 +176,10 @@ function checkName(name: string, errors: FormError[]): void {
     parseExportName(name);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    errors.push({ fieldId: 'export-name', message: `“Name”: ${error.message.replace(/^name /, '')}` });
+    errors.push({
+      fieldId: 'export-name',
+      message: `“Name”: ${error.message.replace(/^name /, '')}`,
+    });
   }
 }
 

@@ -19,12 +19,7 @@ import {
 } from '../../domain/index.js';
 import { csrfField, type PanelSession } from './admin-layout.js';
 import { DATA_TYPE_LABELS, FORMAT_LABELS, MEDIA_QUALITY_LABELS } from './export-labels.js';
-import {
-  errorSummary,
-  fieldError,
-  type FormError,
-  invalidAttributes,
-} from './form-errors.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
 import { EXPORT_NAME_MAX_LENGTH } from '../../services/export-input.js';
 

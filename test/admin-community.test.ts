@@ -189,6 +189,36 @@ describe('the community page', () => {
     expect(seed).toContain(`<summary>${seedTotal.toLocaleString('en')}</summary>`);
   });
 
+  it('names the imported file by its base name in a failed run, not by the server folder', async () => {
+    const broken = await ndjson('broken.ndjson', BROKEN);
+    expect(path.isAbsolute(broken)).toBe(true);
+    await expect(fixture.runtime.imports.importFiles(community.id, [broken])).rejects.toThrow(
+      broken,
+    );
+    const [run] = await fixture.runtime.imports.latest(community.id, 1);
+    expect(run?.error).toMatch(/^broken\.ndjson:1: author: /m);
+    expect(run?.error).not.toContain(inputDir);
+    const page = await browser.get('/admin/community');
+    expect(page.body).toMatch(/<pre class="import-error">[^<]*\nbroken\.ndjson:1: author: /);
+    expect(page.body).not.toContain(inputDir);
+  });
+
+  it('shows a run recorded with absolute paths by base names too', async () => {
+    await fixture.runtime.metadata.imports.record({
+      communityId: community.id,
+      source: 'old.ndjson',
+      startTime: START / 1000,
+      endTime: START / 1000,
+      succeeded: false,
+      records: {},
+      error:
+        'Nothing was imported: 1 problem in the input:\n/srv/dyi/incoming/old.ndjson:7: id: is missing',
+    });
+    const page = await browser.get('/admin/community');
+    expect(page.body).toContain('\nold.ndjson:7: id: is missing</pre>');
+    expect(page.body).not.toContain('/srv/dyi/incoming');
+  });
+
   it('lists only the latest 10 imports', async () => {
     const people = await ndjson('people.ndjson', PEOPLE);
     for (let i = 0; i < 12; i++) {

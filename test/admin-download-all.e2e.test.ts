@@ -167,7 +167,7 @@ describe('Download all in Chromium', () => {
     // The script is there and the page is a secure context (loopback): the copy button shows.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByRole('button', { name: 'Copy command' }).click();
-    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(command);
     await screenshot(page, '20-download-all');
 

@@ -161,7 +161,7 @@ describe('the Download all page', () => {
       `href="/admin/exports/${exportId}/download-all">Download all</a>`,
     );
     const list = await browser.get('/admin/exports');
-    const row = list.body.split('<tr>').find((each) => each.includes(`>${exportId}</a>`));
+    const row = list.body.split('<tr>').find((each) => each.includes(`Export ${exportId}</small>`));
     expect(row).toContain(`href="/admin/exports/${exportId}/download-all"`);
   });
 
@@ -202,7 +202,7 @@ describe('the Download all page', () => {
     expect(page.body).not.toContain('--token');
     // The copy button needs the script: hidden until it runs.
     expect(page.body).toMatch(
-      /<button type="button" class="secondary" data-copy="dyi-command" hidden>/,
+      /<span class="copy" data-needs-script hidden>\s*<button type="button" class="secondary" data-copy="dyi-command">/,
     );
   });
 

@@ -94,7 +94,7 @@ async function startExport(form: Form) {
 
 /** The id of the export a successful form redirected to. */
 function exportIdOf(location: string | undefined): Id {
-  const id = /^\/admin\/exports\/(\d+)\?notice=started$/.exec(location ?? '')?.[1];
+  const id = /^\/admin\/exports\/(\d+)$/.exec(location ?? '')?.[1];
   if (id === undefined) throw new Error(`not an export page: ${location}`);
   return id;
 }
@@ -172,8 +172,13 @@ describe('starting an export', () => {
 
     const page = await browser.get(answer.location ?? '');
     expect(page.status).toBe(200);
-    expect(page.body).toContain(`<h1>Export ${id}</h1>`);
+    expect(page.body).toMatch(
+      new RegExp(
+        `<h1 class="export-title"><span class="export-name unnamed">Export of \\d{1,2} \\w{3} \\d{4}</span>\\s*<small class="export-id">Export ${id}</small></h1>`,
+      ),
+    );
     expect(page.body).toContain('The export was started.');
+    expect(page.body).toContain('<dd id="member-scope">All members</dd>');
     expect(page.body).toContain('HTML and JSON');
     expect(page.body).toContain(
       '<time class="day" datetime="2025-01-01">2025-01-01</time> to <time class="day" datetime="2025-06-30">2025-06-30</time>',
@@ -195,7 +200,7 @@ describe('starting an export', () => {
     const refused = await startExport({ ...form, media_quality: 'HIGH' });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatch(
-      /role="alert"[^>]*>[\s\S]*“Keep original files” needs Media quality “Very high”/,
+      /data-error-summary[^>]*>[\s\S]*“Keep original files” needs Media quality “Very high”/,
     );
     expect(inputTag(refused.body, 'keep_original_media', 'true')).toMatch(/\schecked/);
     expect(inputTag(refused.body, 'withhold_others_media', 'true')).toMatch(/\schecked/);
@@ -232,7 +237,7 @@ describe('starting an export', () => {
       members: 'all',
     });
     expect(none.status).toBe(400);
-    expect(none.body).toMatch(/role="alert"[^>]*>[\s\S]*Choose at least one data type/);
+    expect(none.body).toMatch(/data-error-summary[^>]*>[\s\S]*Choose at least one data type/);
     expect(none.body).toMatch(/<option value="CSV"\s+selected/);
     expect(none.body).toMatch(/<option value="VERY_LOW"\s+selected/);
     expect(inputTag(none.body, 'from', '2025-03-01')).toContain('type="date"');
@@ -354,6 +359,214 @@ describe('starting an export', () => {
   });
 });
 
+/** The main content of a page, from its start. */
+function mainOf(body: string): string {
+  const start = body.search(/<main id="main"[^>]*>/);
+  expect(start).toBeGreaterThan(-1);
+  return body.slice(body.indexOf('>', start) + 1).trimStart();
+}
+
+/** The opening tag of the element with this id. */
+function tagWithId(body: string, id: string): string {
+  const tag = new RegExp(`<[a-z]+[^>]*\\sid="${id}"[^>]*>`).exec(body)?.[0];
+  if (tag === undefined) throw new Error(`no element #${id}`);
+  return tag;
+}
+
+describe('names, member scopes and states (issue 14)', () => {
+  it('keeps a name, trimmed, and shows it first in the list and on the page, the id smaller', async () => {
+    const answer = await startExport({
+      name: '  Q1 legal hold  ',
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'all',
+    });
+    expect(answer.status).toBe(303);
+    const id = exportIdOf(answer.location);
+    expect(await fixture.runtime.exports.get(communityId, id)).toMatchObject({
+      name: 'Q1 legal hold',
+      memberScope: 'all',
+    });
+    const page = await browser.get(`/admin/exports/${id}`);
+    expect(page.body).toContain(`<title>Q1 legal hold (export ${id}) · dyi-export admin</title>`);
+    expect(page.body).toMatch(
+      new RegExp(
+        `<h1 class="export-title"><span class="export-name">Q1 legal hold</span>\\s*<small class="export-id">Export ${id}</small></h1>`,
+      ),
+    );
+    const list = await browser.get('/admin/exports');
+    const row = list.body.split('<tr>').find((each) => each.includes(`/admin/exports/${id}"`));
+    expect(row).toMatch(
+      new RegExp(
+        `<a href="/admin/exports/${id}"><span class="export-name">Q1 legal hold</span>\\s*<small class="export-id">Export ${id}</small>`,
+      ),
+    );
+    const api = await graph(fixture.app, 'GET', `/${id}?fields=name`, { token });
+    expect(api.body).toEqual({ id, name: 'Q1 legal hold' });
+  });
+
+  it('refuses a name too long or with a control character, saying what is allowed', async () => {
+    const before = await fixture.runtime.exports.count(communityId);
+    const long = await startExport({ name: 'x'.repeat(101), data_types: 'POSTS_YOUR_ACTIVITY' });
+    expect(long.status).toBe(400);
+    expect(long.body).toContain(
+      '“Name”: must be at most 100 characters on one line (letters, digits, spaces and punctuation; no line breaks, tabs or other control characters); got 101 characters.',
+    );
+    expect(inputTag(long.body, 'name', 'x'.repeat(101))).toContain('aria-invalid="true"');
+    const tab = await startExport({ name: 'Q1\tlegal hold', data_types: 'POSTS_YOUR_ACTIVITY' });
+    expect(tab.status).toBe(400);
+    expect(tab.body).toContain('character 3 is a control character (U+0009)');
+    expect(await fixture.runtime.exports.count(communityId)).toBe(before);
+  });
+
+  it('puts an error summary first, linking each error to its field, which names its message', async () => {
+    const answer = await startExport({
+      data_types: [],
+      from: '2025-03-01',
+      until: '2025-02-01',
+      members: 'all',
+    });
+    expect(answer.status).toBe(400);
+    const main = mainOf(answer.body);
+    // First in the main content, focusable and focused by autofocus (and by the script).
+    expect(main).toMatch(
+      /^<div\s+class="error error-summary"\s+id="error-summary"\s+tabindex="-1"\s+autofocus/,
+    );
+    expect(main).toContain('<h2 id="error-summary-title">The export was not started</h2>');
+    expect(main).toContain('<li><a href="#data-types">Choose at least one data type');
+    expect(main).toContain('<li><a href="#until">“Until” is before “From”');
+    for (const field of ['data-types', 'until']) {
+      const tag = tagWithId(answer.body, field);
+      expect(tag).toContain('aria-invalid="true"');
+      expect(tag).toMatch(new RegExp(`aria-describedby="[^"]*\\b${field}-error\\b`));
+      expect(answer.body).toContain(`<p class="field-error" id="${field}-error">`);
+    }
+    expect(tagWithId(answer.body, 'from')).not.toContain('aria-invalid');
+    expect(tagWithId(answer.body, 'until')).toContain(
+      'aria-describedby="time-range-hint until-error"',
+    );
+  });
+
+  it('names the chosen members in the parameters, ten at most and then how many more', async () => {
+    const two = await startExport({
+      data_types: 'POSTS_YOUR_ACTIVITY',
+      members: 'chosen',
+      user_ids: [zelda.id, hostile.id],
+    });
+    const twoPage = await browser.get(`/admin/exports/${exportIdOf(two.location)}`);
+    const names = [hostile, zelda]
+      .sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1))
+      .map((member) => member.name.replaceAll('<', '&lt;').replaceAll('>', '&gt;'));
+    expect(twoPage.body).toContain(
+      `<dd id="member-scope">2 chosen members: ${names.join(', ')}</dd>`,
+    );
+
+    const many = await seedCommunity(fixture.runtime, 'Many', 12);
+    const admin = await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(fixture.runtime, many.community.id, 'many@example.test'),
+    );
+    const exportJob = await createExport(fixture.runtime, many.community.id, {
+      user_ids: many.members.map((member) => member.id),
+    });
+    const page = await admin.get(`/admin/exports/${exportJob.id}`);
+    const first10 = many.members.slice(0, 10).map((member) => member.name);
+    expect(page.body).toContain(
+      `<dd id="member-scope">12 chosen members: ${first10.join(', ')} and 2 more</dd>`,
+    );
+  });
+
+  it('warns before an export of user data in a community with no active member, and starts it once confirmed', async () => {
+    const empty = await fixture.runtime.communities.create('Nobody Here');
+    await fixture.runtime.communities.addMember(empty.id, {
+      name: 'Gone Member',
+      email: null,
+      status: 'deactivated',
+    });
+    const admin = await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(fixture.runtime, empty.id, 'nobody@example.test'),
+    );
+    const form = async () => {
+      const page = await admin.get('/admin/exports/new');
+      const value = (name: string) =>
+        new RegExp(`name="${name}" value="([^"]+)"`).exec(page.body)?.[1] ?? '';
+      return { _csrf: value('_csrf'), idempotency_key: value('idempotency_key') };
+    };
+    const fields = {
+      ...(await form()),
+      name: 'Leavers',
+      data_types: ['WORKPLACE_COMPANY_METADATA_GROUPS', 'POSTS_YOUR_ACTIVITY'],
+      members: 'all',
+    };
+    const warned = await admin.post('/admin/exports', fields);
+    expect(warned.status).toBe(200);
+    const main = mainOf(warned.body).replace(/\s+/g, ' ');
+    expect(main).toMatch(/^<div class="warning" id="no-members-warning" tabindex="-1" autofocus/);
+    expect(main).toContain('The export was not started: this community has no active members');
+    expect(main).toContain('the user data you chose (Posts) would be exported for no one');
+    expect(main).toMatch(
+      /<button type="submit" form="export-form" name="confirm_no_members" value="yes">\s*Start it with no member jobs/,
+    );
+    expect(inputTag(warned.body, 'name', 'Leavers')).toBeDefined();
+    expect(await fixture.runtime.exports.count(empty.id)).toBe(0);
+
+    const started = await admin.post('/admin/exports', { ...fields, confirm_no_members: 'yes' });
+    expect(started.status).toBe(303);
+    const id = exportIdOf(started.location);
+    expect(
+      (await fixture.runtime.exports.status(await fixture.runtime.exports.get(empty.id, id))).counts
+        .total,
+    ).toBe(1);
+
+    // Company data only has no member jobs to miss: no warning.
+    const companyOnly = await admin.post('/admin/exports', {
+      ...(await form()),
+      data_types: 'WORKPLACE_COMPANY_METADATA_GROUPS',
+      members: 'all',
+    });
+    expect(companyOnly.status).toBe(303);
+  });
+
+  it('shows a notice once: not on a reload, not from a shared link, and never from the URL', async () => {
+    const answer = await startExport({ data_types: 'POSTS_YOUR_ACTIVITY', members: 'all' });
+    expect(answer.status).toBe(303);
+    expect(answer.location).toMatch(/^\/admin\/exports\/\d+$/);
+    const first = await browser.get(answer.location ?? '');
+    expect(first.body).toContain('<p class="notice" role="status">The export was started.');
+    const reload = await browser.get(answer.location ?? '');
+    expect(reload.status).toBe(200);
+    expect(reload.body).not.toContain('The export was started.');
+    const shared = await other.browser.get(`/admin/exports/${other.exportId}?notice=started`);
+    expect(shared.status).toBe(200);
+    expect(shared.body).not.toContain('class="notice"');
+    const old = await browser.get(`${answer.location ?? ''}?notice=started`);
+    expect(old.body).not.toContain('The export was started.');
+  });
+
+  it('marks each export in the live parts with what the status region says when it ends', async () => {
+    const exportJob = await createExport(fixture.runtime, communityId, {
+      name: 'Ends soon',
+      data_types: ['WORKPLACE_COMPANY_METADATA_GROUPS'],
+      user_ids: [zelda.id],
+    });
+    const page = await browser.get(`/admin/exports/${exportJob.id}`);
+    expect(page.body).toContain(`data-export-id="${exportJob.id}" data-export-ended=""`);
+    expect(page.body).toMatch(
+      /<div\s+class="visually-hidden"\s+role="status"\s+aria-live="polite"/,
+    );
+    const list = await browser.get('/admin/exports/fragment/list');
+    expect(list.body).toContain(`data-export-id="${exportJob.id}" data-export-ended=""`);
+    for (const job of await jobsOf(fixture.runtime, exportJob.id)) {
+      await fixture.runtime.jobs.start(job.id, 'test-run');
+      await fixture.runtime.jobs.complete(job.id, 'test-run');
+    }
+    const ended = await browser.get(`/admin/exports/${exportJob.id}/fragment/summary`);
+    expect(ended.body).toContain(
+      `data-export-id="${exportJob.id}" data-export-ended="Export Ends soon completed."`,
+    );
+  });
+});
+
 describe('the list of exports', () => {
   it('shows each export with its state, progress and job counts, live', async () => {
     const exportJob = await createExport(fixture.runtime, communityId, {
@@ -363,7 +576,9 @@ describe('the list of exports', () => {
     const page = await browser.get('/admin/exports');
     expect(page.status).toBe(200);
     expect(page.body).toContain('href="/admin/exports/new">Start an export</a>');
-    const row = page.body.split('<tr>').find((each) => each.includes(`>${exportJob.id}</a>`));
+    const row = page.body
+      .split('<tr>')
+      .find((each) => each.includes(`href="/admin/exports/${exportJob.id}"`));
     expect(row).toBeDefined();
     expect(row).toContain('Waiting to start');
     expect(row).toContain(`aria-label="Export ${exportJob.id}: 0 %"`);
@@ -376,7 +591,7 @@ describe('the list of exports', () => {
     expect(url).toBe('/admin/exports/fragment/list');
     const fragment = await browser.get(url ?? '');
     expect(fragment.status).toBe(200);
-    expect(fragment.body).toContain(`>${exportJob.id}</a>`);
+    expect(fragment.body).toContain(`href="/admin/exports/${exportJob.id}"`);
     expect(page.body).toContain(`data-live="${url}">${fragment.body}</div>`);
 
     // A job finishes: the fragment says so.
@@ -384,7 +599,9 @@ describe('the list of exports', () => {
     await fixture.runtime.jobs.start(company?.id ?? '', 'test-run');
     await fixture.runtime.jobs.complete(company?.id ?? '', 'test-run');
     const after = await browser.get(url ?? '');
-    const changed = after.body.split('<tr>').find((each) => each.includes(`>${exportJob.id}</a>`));
+    const changed = after.body
+      .split('<tr>')
+      .find((each) => each.includes(`href="/admin/exports/${exportJob.id}"`));
     expect(changed).toContain('In progress');
     const percent = Math.floor((1 / total) * 100);
     expect(changed).toContain(`aria-label="Export ${exportJob.id}: ${percent} %"`);
@@ -540,7 +757,7 @@ describe('cancelling and deleting', () => {
       `/admin/exports/${exportJob.id}/cancel`,
     );
     expect(done.status).toBe(303);
-    expect(done.location).toBe(`/admin/exports/${exportJob.id}?notice=cancelled`);
+    expect(done.location).toBe(`/admin/exports/${exportJob.id}`);
     for (const job of await jobsOf(fixture.runtime, exportJob.id)) {
       expect(job).toMatchObject({ state: 'ABORTED', abortReason: 'CANCELLED_BY_USER' });
     }
@@ -561,7 +778,7 @@ describe('cancelling and deleting', () => {
       {},
       `/admin/exports/${exportJob.id}/delete`,
     );
-    expect(done.location).toBe('/admin/exports?notice=deleted');
+    expect(done.location).toBe('/admin/exports');
     expect((await browser.get(done.location ?? '')).body).toContain('The export was deleted');
     expect((await browser.get(`/admin/exports/${exportJob.id}`)).status).toBe(404);
     await expect(fixture.runtime.exports.get(communityId, exportJob.id)).rejects.toThrow();

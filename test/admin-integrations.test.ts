@@ -135,6 +135,7 @@ describe('integrations', () => {
     expect(page.status).toBe(400);
     expect(page.body).toContain('An integration name must have 1 to 200 characters.');
     expect(page.body).toContain('Create integration</button>');
+    expectErrorSummary(page.body, 'The integration was not created', 'integration-name');
     expect(await fixture.runtime.metadata.integrations.list(community.id)).toEqual([]);
   });
 
@@ -198,6 +199,7 @@ describe('access tokens', () => {
       'Choose at least one permission. Allowed: read_company_data_exports, manage_company_data_exports.',
     );
     expect(none.body).toContain('Create token</button>');
+    expectErrorSummary(none.body, 'The access token was not created', 'token-permissions');
     const unknown = await browser.submit(
       `/admin/integrations/${appId}/tokens`,
       { permission: ['read_company_data_exports', 'delete_everything'] },
@@ -241,7 +243,7 @@ describe('access tokens', () => {
       `/admin/tokens/${tokenId}/revoke`,
     );
     expect(revoked.status).toBe(303);
-    expect(revoked.location).toBe(`/admin/integrations/${appId}?notice=token-revoked`);
+    expect(revoked.location).toBe(`/admin/integrations/${appId}`);
     const back = await browser.get(revoked.location ?? '');
     expect(back.body).toContain(
       'The access token was revoked: programs using it are refused from now on.',
@@ -266,6 +268,20 @@ describe('access tokens', () => {
     expect(twice.body).toContain('is already revoked');
   });
 
+  it('shows a notice once, after the form only: a reload shows none', async () => {
+    const { appId } = await createIntegration();
+    const on = await browser.submit(
+      `/admin/integrations/${appId}/appsecret-proof`,
+      { require_appsecret_proof: 'on' },
+      `/admin/integrations/${appId}`,
+    );
+    expect(on.location).toBe(`/admin/integrations/${appId}`);
+    expect((await browser.get(on.location ?? '')).body).toContain('class="notice"');
+    const reload = await browser.get(on.location ?? '');
+    expect(reload.status).toBe(200);
+    expect(reload.body).not.toContain('class="notice"');
+  });
+
   it('shows only notices of its own, never text from the URL', async () => {
     const { appId } = await createIntegration();
     const page = await browser.get(
@@ -276,6 +292,23 @@ describe('access tokens', () => {
     expect(page.body).not.toContain('class="notice"');
   });
 });
+
+/**
+ * A refused form's page: the summary first in the main content, focusable, its error a link to
+ * the field, which is marked invalid and described by its message.
+ */
+function expectErrorSummary(body: string, title: string, fieldId: string): void {
+  const main = body.slice(body.indexOf('>', body.search(/<main id="main"[^>]*>/)) + 1).trimStart();
+  expect(main).toMatch(
+    /^<div\s+class="error error-summary"\s+id="error-summary"\s+tabindex="-1"\s+autofocus/,
+  );
+  expect(main).toContain(`<h2 id="error-summary-title">${title}</h2>`);
+  expect(main).toContain(`<li><a href="#${fieldId}">`);
+  const field = new RegExp(`<input[^>]*\\sid="${fieldId}"[^>]*>`).exec(body)?.[0] ?? '';
+  expect(field).toContain('aria-invalid="true"');
+  expect(field).toContain(`aria-describedby="${fieldId}-error"`);
+  expect(body).toContain(`<p class="field-error" id="${fieldId}-error">`);
+}
 
 describe('the appsecret_proof switch', () => {
   it('makes calls without appsecret_proof refused, and allowed again when switched off', async () => {
@@ -357,11 +390,12 @@ describe('renaming and deleting an integration', () => {
     const { appId } = await createIntegration('Archiver');
     const page = `/admin/integrations/${appId}`;
     const renamed = await browser.submit(`${page}/rename`, { name: ' Legal hold ' }, page);
-    expect(renamed.location).toBe(`${page}?notice=renamed`);
+    expect(renamed.location).toBe(page);
     expect((await browser.get(renamed.location ?? '')).body).toContain('<h1>Legal hold</h1>');
     const refused = await browser.submit(`${page}/rename`, { name: '' }, page);
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('An integration name must have 1 to 200 characters.');
+    expectErrorSummary(refused.body, 'The integration was not renamed', 'integration-rename');
     expect((await fixture.runtime.metadata.integrations.get(appId))?.name).toBe('Legal hold');
   });
 
@@ -378,7 +412,7 @@ describe('renaming and deleting an integration', () => {
     expect(await fixture.runtime.metadata.integrations.get(appId)).toBeDefined();
 
     const deleted = await browser.submit(`${page}/delete`, {}, `${page}/delete`);
-    expect(deleted.location).toBe('/admin/integrations?notice=integration-deleted');
+    expect(deleted.location).toBe('/admin/integrations');
     expect((await browser.get(deleted.location ?? '')).body).toContain(
       'The integration was deleted',
     );

@@ -259,7 +259,8 @@ describe('the admin panel in Chromium', () => {
     await page.getByText('Unfinished jobs (2)').waitFor();
     await screenshot(page, '06-cancel-confirmation');
     await page.getByRole('button', { name: 'Yes, cancel the export' }).click();
-    await page.waitForURL(/\/admin\/exports\/\d+\?notice=/);
+    await page.waitForURL(/\/admin\/exports\/\d+$/);
+    await page.getByText('The export was cancelled.').waitFor();
     await page.locator('main').getByText('CANCELLED_BY_USER').first().waitFor();
     // What happened, not a full bar: neither job completed.
     const summary = page.locator('main [data-live*="fragment/summary"]');
@@ -388,7 +389,8 @@ describe('the admin panel in Chromium', () => {
     await page.getByRole('link', { name: 'Browser test' }).click();
     await page.getByRole('link', { name: 'Revoke' }).click();
     await page.getByRole('button', { name: 'Yes, revoke the token' }).click();
-    await page.waitForURL(/notice=token-revoked/);
+    await page.waitForURL(/\/admin\/integrations\/\d+$/);
+    await page.getByText('The access token was revoked').waitFor();
     await screenshot(page, '08-token-revoked');
     const refused = await graph('/community', token);
     expect(refused.status).toBe(400);
@@ -411,7 +413,7 @@ describe('the admin panel in Chromium', () => {
 
     await page.getByRole('textbox', { name: 'Name' }).fill('Doomed');
     await page.getByRole('button', { name: 'Rename' }).click();
-    await page.waitForURL(/notice=renamed/);
+    await page.getByText('The integration was renamed.').waitFor();
     await expectText(page, 'h1', 'Doomed');
     await page
       .getByRole('region', { name: 'Danger zone' })
@@ -420,7 +422,8 @@ describe('the admin panel in Chromium', () => {
     await page.getByText('Its 1 active access token will be revoked').waitFor();
     await screenshot(page, '12-delete-integration');
     await page.getByRole('button', { name: 'Yes, delete the integration' }).click();
-    await page.waitForURL(/\/admin\/integrations\?notice=integration-deleted/);
+    await page.waitForURL(/\/admin\/integrations$/);
+    await page.getByText('The integration was deleted').waitFor();
     expect(await page.getByRole('link', { name: 'Doomed' }).count()).toBe(0);
     const refused = await graph('/community', doomedToken);
     expect(refused.status).toBe(400);

@@ -96,6 +96,8 @@ describe('dyi', () => {
       'VERY_HIGH',
       '--keep-original-media',
       '--withhold-others-media',
+      '--name',
+      ' Q1 legal hold ',
     ]);
     expect(withOptions.code).toBe(0);
 
@@ -112,13 +114,14 @@ describe('dyi', () => {
       expect(body.dyi_format).toBe('CSV');
       expect(body.data_types).toHaveLength(18);
       const options = await fetch(
-        `${base}/${withOptions.stdout.trim()}?fields=media_quality,keep_original_media,withhold_others_media`,
+        `${base}/${withOptions.stdout.trim()}?fields=media_quality,keep_original_media,withhold_others_media,name`,
         { headers: { authorization: `Bearer ${secret}` } },
       );
       expect(await options.json()).toMatchObject({
         media_quality: 'VERY_HIGH',
         keep_original_media: true,
         withhold_others_media: true,
+        name: 'Q1 legal hold',
       });
       const community = await fetch(`${base}/community?access_token=${secret}`);
       expect(((await community.json()) as { id: string }).id).toBe(communityId);

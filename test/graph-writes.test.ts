@@ -181,6 +181,36 @@ describe('POST /community/work_dyi_jobs', () => {
     });
   });
 
+  it('keeps an optional name, trimmed, returned only when asked for, and refuses a bad one', async () => {
+    // A community of its own: the other cases use up Acme's export rate limit.
+    const globex = await seedCommunity(fixture.runtime, 'Globex', 1);
+    const createIn = (form: Record<string, string>) =>
+      graph(fixture.app, 'POST', '/community/work_dyi_jobs', { token: globex.manageToken, form });
+    for (const [name, allowed] of [
+      ['n'.repeat(101), 'at most 100 characters on one line'],
+      ['Q1\nlegal hold', 'character 3 is a control character (U+000A)'],
+    ] as const) {
+      const refused = await createIn({ data_types: 'POSTS_YOUR_ACTIVITY', name });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 100 });
+      expect(refused.body.error.message).toContain(`name must be`);
+      expect(refused.body.error.message).toContain(allowed);
+    }
+    const named = await createIn({ data_types: 'POSTS_YOUR_ACTIVITY', name: '  Q1 legal hold ' });
+    expect(named.status).toBe(200);
+    const id = String(named.body.id);
+    const read = async (query: string) =>
+      (await graph(fixture.app, 'GET', `/${id}${query}`, { token: globex.readToken })).body;
+    expect(await read('?fields=name')).toEqual({ id, name: 'Q1 legal hold' });
+    // The default fields stay as they were: a client that never asks never sees it.
+    expect(Object.keys(await read(''))).toEqual(['id', 'create_time', 'is_completed']);
+    const plainId = (await createExport(fixture.runtime, globex.community.id)).id;
+    const plain = await graph(fixture.app, 'GET', `/${plainId}?fields=name`, {
+      token: globex.readToken,
+    });
+    expect(plain.body).toEqual({ id: plainId });
+  });
+
   it('includes deactivated members only when named, and members of another community never', async () => {
     const [first, second] = acme.members;
     await fixture.runtime.communities.setMemberStatus(

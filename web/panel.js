@@ -9,8 +9,12 @@
  * - "select all" buttons: `[data-select-all]` checks every checkbox of its fieldset, or none
  *   when all are checked, and says which it will do;
  * - a lost event stream: the page says so, keeps re-reading, and goes to sign-in once signed out;
- * - copy buttons: `button[data-copy="<id>"]` copies that element's text; shown only where the
- *   browser lets a page write to the clipboard (a secure context);
+ * - an export that ends while the page is open is announced in the page's polite status region
+ *   (`[data-export-announcer]`): "Export Q1 legal hold completed.";
+ * - a refused form's error summary (`[data-error-summary]`) gets the focus, for browsers that
+ *   do not give it by `autofocus`;
+ * - copy buttons (`[data-copy="<id>"]`) put the text of element `<id>` on the clipboard and say
+ *   "Copied" in their status;
  * - elements marked `data-needs-script` are hidden until this script runs.
  * User text is only ever put in with textContent, never as markup.
  */
@@ -18,6 +22,9 @@
 for (const element of document.querySelectorAll('[data-needs-script]')) {
   element.removeAttribute('hidden');
 }
+
+const summary = /** @type {HTMLElement | null} */ (document.querySelector('[data-error-summary]'));
+if (summary && document.activeElement !== summary) summary.focus();
 
 // ---- live updates --------------------------------------------------------------------------
 
@@ -110,8 +117,82 @@ async function refreshRegion(region) {
   region.dataset.liveMarkup = markup;
   const focused = document.activeElement;
   const focusedId = focused && region.contains(focused) ? focused.id : '';
+  const endedBefore = exportEnds(region);
   region.innerHTML = markup; // our own server's fragment, rendered with every value escaped
   if (focusedId) document.getElementById(focusedId)?.focus();
+  announceEnds(endedBefore, exportEnds(region));
+}
+
+/**
+ * What each export shown in `region` says about its end (empty while it runs), by export id.
+ * @param {HTMLElement} region
+ */
+function exportEnds(region) {
+  /** @type {Map<string, string>} */
+  const ends = new Map();
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (
+    region.querySelectorAll('[data-export-id]')
+  )) {
+    ends.set(element.dataset.exportId ?? '', element.dataset.exportEnded ?? '');
+  }
+  return ends;
+}
+
+/**
+ * Announces the exports that were running before this update and have ended now.
+ * @param {Map<string, string>} before
+ * @param {Map<string, string>} after
+ */
+function announceEnds(before, after) {
+  const news = [...after].filter(([id, ended]) => ended !== '' && before.get(id) === '');
+  const announcer = document.querySelector('[data-export-announcer]');
+  if (news.length === 0 || !announcer) return;
+  // Emptied first, so that a screen reader reads a message equal to the last one again.
+  announcer.textContent = '';
+  window.setTimeout(() => {
+    announcer.textContent = news.map(([, ended]) => ended).join(' ');
+  }, 100);
+}
+
+// ---- copy buttons --------------------------------------------------------------------------
+
+for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
+  document.querySelectorAll('button[data-copy]')
+)) {
+  const source = document.getElementById(button.dataset.copy ?? '');
+  const status = button.parentElement?.querySelector('[data-copy-status]');
+  if (!source) continue;
+  button.addEventListener('click', () => {
+    const text = (source.textContent ?? '').trim();
+    void copyText(source, text).then((isCopied) => {
+      if (!status) return;
+      status.textContent = '';
+      window.setTimeout(() => {
+        status.textContent = isCopied
+          ? 'Copied'
+          : 'Could not copy: select the text and copy it by hand.';
+      }, 50);
+    });
+  });
+}
+
+/**
+ * Puts `text` on the clipboard: the Clipboard API where the page may use it, else the
+ * selection of `source` and the older copy command.
+ * @param {HTMLElement} source
+ * @param {string} text
+ * @returns {Promise<boolean>}
+ */
+async function copyText(source, text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const selection = window.getSelection();
+    selection?.selectAllChildren(source);
+    const isCopied = document.execCommand('copy');
+    return isCopied;
+  }
 }
 
 // ---- member finder -------------------------------------------------------------------------
@@ -236,29 +317,4 @@ for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
   });
   group.addEventListener('change', label);
   label();
-}
-
-// ---- copy buttons --------------------------------------------------------------------------
-
-// Left hidden where the clipboard cannot be written (plain http to another host): a button
-// that does nothing would be worse than none.
-if (window.isSecureContext && navigator.clipboard) {
-  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
-    document.querySelectorAll('button[data-copy]')
-  )) {
-    const source = document.getElementById(button.dataset.copy ?? '');
-    if (!source) continue;
-    const words = button.textContent;
-    button.hidden = false;
-    const copy = async () => {
-      try {
-        await navigator.clipboard.writeText(source.textContent ?? '');
-        button.textContent = 'Copied';
-      } catch {
-        button.textContent = 'Could not copy: select the text instead';
-      }
-      setTimeout(() => (button.textContent = words), 3000);
-    };
-    button.addEventListener('click', () => void copy());
-  }
 }

@@ -23,6 +23,7 @@ interface CreateOptions extends DataDirOptions {
   readonly idempotencyKey?: string;
   readonly keepOriginalMedia?: boolean;
   readonly withholdOthersMedia?: boolean;
+  readonly name?: string;
 }
 
 export function exportCommand(): Command {
@@ -34,6 +35,10 @@ export function exportCommand(): Command {
         'create an export (one company job and one job per included member); prints its id',
       )
       .option('--community <id>', 'community to export (default: the only one)')
+      .option(
+        '--name <words>',
+        'a name people know the export by, such as "Q1 legal hold" (at most 100 characters on one line; default: none)',
+      )
       .requiredOption(
         '--data-types <list>',
         `ALL (alone), or a comma list of: ${DATA_TYPES.join(', ')}`,
@@ -68,6 +73,7 @@ export function exportCommand(): Command {
         idempotency_key: options.idempotencyKey,
         keep_original_media: options.keepOriginalMedia,
         withhold_others_media: options.withholdOthersMedia,
+        name: options.name,
       });
       process.stdout.write(`${created.id}\n`);
     });

@@ -78,9 +78,19 @@ export interface ExportParameters {
   readonly withholdOthersMedia: boolean;
 }
 
+/** Whether an export was for every active member or for chosen ones. */
+export type MemberScope = 'all' | 'chosen';
+
 /** An export job (`work_dyi_job` on the wire). */
 export interface ExportJob extends ExportParameters {
   readonly id: Id;
+  /** What the admin called it ("Q1 legal hold"); null when it was given no name. */
+  readonly name: string | null;
+  /**
+   * Whose data it holds: `all` (every member active when it was created) or `chosen` (the
+   * `user_ids` it was given); null for exports made before this was kept.
+   */
+  readonly memberScope: MemberScope | null;
   readonly communityId: Id;
   readonly createTime: UnixSeconds;
   readonly cancelRequested: boolean;

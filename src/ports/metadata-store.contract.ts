@@ -627,6 +627,8 @@ export function runMetadataStoreContract(
           withholdOthersMedia: false,
           idempotencyKey: 'key-1',
           cancelRequested: false,
+          name: null,
+          memberScope: null,
         });
         expect(await store.exports.get(exportJob.id)).toEqual(exportJob);
 
@@ -683,6 +685,26 @@ export function runMetadataStoreContract(
           expect(await store.exports.get(made.id)).toMatchObject(option);
           expect(made).toMatchObject(option);
         }
+      });
+
+      it('keeps the export name and member scope as created, unicode and all', async () => {
+        const communityId = await community();
+        const options = [
+          { name: 'Q1 legal hold', memberScope: 'all' as const },
+          { name: 'Zoë’s 退職 export 📦', memberScope: 'chosen' as const },
+          { name: null, memberScope: null },
+        ];
+        for (const option of options) {
+          const made = await store.exports.create(newExport(communityId, option), plan([]));
+          expect(made).toMatchObject(option);
+          expect(await store.exports.get(made.id)).toMatchObject(option);
+        }
+        const listed = await store.exports.list(communityId, { limit: 10 });
+        expect(listed.items.map((each) => each.name)).toEqual([
+          null,
+          'Zoë’s 退職 export 📦',
+          'Q1 legal hold',
+        ]);
       });
 
       it('creates an export with thousands of user jobs in one call', async () => {

@@ -17,6 +17,7 @@ import type {
   ExportJob,
   ExportJobCounts,
   ExportParameters,
+  MemberScope,
   Id,
   ImportRun,
   Integration,
@@ -145,6 +146,10 @@ export interface TokenRepository {
 
 export interface NewExport extends ExportParameters {
   readonly communityId: Id;
+  /** The export's name, checked by the service; absent or null for none. */
+  readonly name?: string | null;
+  /** Every active member or chosen ones; absent or null when not known. */
+  readonly memberScope?: MemberScope | null;
   readonly createTime: UnixSeconds;
   readonly idempotencyKey: string | null;
 }

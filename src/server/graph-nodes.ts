@@ -162,6 +162,7 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     is_completed: value((e, ctx) => ctx.withStatus(e, (s) => s.isCompleted)),
     keep_original_media: value((e) => e.keepOriginalMedia),
     media_quality: value((e) => e.mediaQuality),
+    name: value((e) => e.name),
     start_time: value((e, ctx) => ctx.date(e.startTime)),
     total_number_of_completed_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.completed)),
     total_number_of_jobs: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.total)),

@@ -26,9 +26,12 @@ export interface RawExportInput {
   readonly idempotency_key?: unknown;
   readonly keep_original_media?: unknown;
   readonly withhold_others_media?: unknown;
+  readonly name?: unknown;
 }
 
 export interface ExportRequest extends ExportParameters {
+  /** The admin's name for the export, trimmed; null when none was given. */
+  readonly name: string | null;
   /** Members to export; undefined means every active member. */
   readonly userIds: readonly Id[] | undefined;
   readonly idempotencyKey: string | null;
@@ -37,6 +40,15 @@ export interface ExportRequest extends ExportParameters {
 }
 
 const MAX_USER_IDS = 100_000;
+
+/** Most characters an export's name may have, after trimming. */
+export const EXPORT_NAME_MAX_LENGTH = 100;
+
+/**
+ * Characters a name may not hold: control characters (line breaks, tabs, …), line and paragraph
+ * separators, and the bidirectional overrides that could make a name read as something else.
+ */
+const NOT_IN_NAME = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
 export function parseExportInput(input: RawExportInput, now: number): ExportRequest {
   const dataTypes = parseEnumList('data_types', input.data_types, DATA_TYPES);
@@ -67,10 +79,39 @@ export function parseExportInput(input: RawExportInput, now: number): ExportRequ
     endTime,
     keepOriginalMedia: parseKeepOriginalMedia(input.keep_original_media, mediaQuality),
     withholdOthersMedia: parseBoolean('withhold_others_media', input.withhold_others_media),
+    name: parseExportName(input.name),
     userIds: parseUserIds(input.user_ids),
     idempotencyKey: parseIdempotencyKey(input.idempotency_key),
     endTimeDefaulted: isAbsent(input.end_time),
   };
+}
+
+/**
+ * `name`: optional words for people ("Q1 legal hold"), shown first wherever the export is.
+ * Spaces around it are dropped; nothing left means no name.
+ */
+export function parseExportName(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const allowed = `at most ${EXPORT_NAME_MAX_LENGTH} characters on one line (letters, digits, spaces and punctuation; no line breaks, tabs or other control characters)`;
+  if (typeof value !== 'string') {
+    throw new ValidationError('name', `name must be text of ${allowed}; got ${typeof value}.`);
+  }
+  const name = value.trim();
+  if (name === '') return null;
+  const length = [...name].length;
+  if (length > EXPORT_NAME_MAX_LENGTH) {
+    throw new ValidationError('name', `name must be ${allowed}; got ${length} characters.`);
+  }
+  const bad = NOT_IN_NAME.exec(name);
+  if (bad) {
+    const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const at = [...name.slice(0, bad.index)].length + 1;
+    throw new ValidationError(
+      'name',
+      `name must be ${allowed}; character ${at} is a control character (${code}).`,
+    );
+  }
+  return name;
 }
 
 function isoOf(unixSeconds: number): string {

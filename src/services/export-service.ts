@@ -76,6 +76,8 @@ export class ExportService {
           endTime: request.endTime,
           keepOriginalMedia: request.keepOriginalMedia,
           withholdOthersMedia: request.withholdOthersMedia,
+          name: request.name,
+          memberScope: request.userIds === undefined ? 'all' : 'chosen',
           idempotencyKey: request.idempotencyKey,
         },
         jobs,
@@ -187,6 +189,7 @@ function sameRequest(existing: ExportJob, request: ExportRequest): ExportJob {
     existing.mediaQuality === request.mediaQuality &&
     existing.keepOriginalMedia === request.keepOriginalMedia &&
     existing.withholdOthersMedia === request.withholdOthersMedia &&
+    existing.name === request.name &&
     existing.startTime === request.startTime &&
     (request.endTimeDefaulted || existing.endTime === request.endTime) &&
     existing.dataTypes.join(',') === request.dataTypes.join(',');

@@ -12,6 +12,7 @@ import { type Clock, unixSeconds } from '../ports/clock.js';
 import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import path from 'node:path';
+import { withBaseNames } from './base-names.js';
 
 /** Longest error kept with a failed run: an import can list many problems. */
 const MAX_ERROR_LENGTH = 4000;
@@ -57,7 +58,8 @@ export class ImportService {
       });
       return report;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // The run names files as the admin gave them, never by the server's folders.
+      const message = withBaseNames(error instanceof Error ? error.message : String(error), files);
       await this.#record({
         communityId,
         source,

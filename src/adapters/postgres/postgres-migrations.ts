@@ -282,6 +282,17 @@ const migrations: Record<string, Migration> = {
       for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
+  '0005_export_names': {
+    // SQLite's 0013: the name an admin may give an export, and whether it was for every
+    // active member or chosen ones; exports made before it have neither (null).
+    async up(db: Kysely<unknown>): Promise<void> {
+      const statements = [
+        'ALTER TABLE exports ADD COLUMN name TEXT',
+        'ALTER TABLE exports ADD COLUMN member_scope TEXT',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
 };
 
 /** Every migration this code knows, in the order they run. */

@@ -114,6 +114,9 @@ export function toExport(row: ExportsTable): ExportJob {
     cancelRequested: row.cancel_requested === 1,
     keepOriginalMedia: row.keep_original_media === 1,
     withholdOthersMedia: row.withhold_others_media === 1,
+    name: row.name,
+    memberScope:
+      row.member_scope === 'all' || row.member_scope === 'chosen' ? row.member_scope : null,
   };
 }
 

@@ -66,6 +66,10 @@ export interface ExportsTable {
   keep_original_media: number;
   /** Migration 0012 (PostgreSQL 0004): 1 to leave other people's media out of user jobs. */
   withhold_others_media: number;
+  /** Migration 0013 (PostgreSQL 0005): the admin's name for the export; null for none. */
+  name: string | null;
+  /** Migration 0013 (PostgreSQL 0005): 'all' or 'chosen' members; null for older exports. */
+  member_scope: string | null;
 }
 
 export interface DyiJobsTable {

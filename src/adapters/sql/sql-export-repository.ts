@@ -64,6 +64,8 @@ export abstract class SqlExportRepository implements ExportRepository {
           cancel_requested: 0,
           keep_original_media: input.keepOriginalMedia ? 1 : 0,
           withhold_others_media: input.withholdOthersMedia ? 1 : 0,
+          name: input.name ?? null,
+          member_scope: input.memberScope ?? null,
         };
         try {
           await trx.insertInto('exports').values(row).execute();

@@ -361,6 +361,18 @@ migrations['0012_export_media_options'] = {
   },
 };
 
+migrations['0013_export_names'] = {
+  // The name an admin may give an export ("Q1 legal hold", issue 14), and whether it was for
+  // every active member or chosen ones; exports made before it have neither (null).
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      'ALTER TABLE exports ADD COLUMN name TEXT',
+      'ALTER TABLE exports ADD COLUMN member_scope TEXT',
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

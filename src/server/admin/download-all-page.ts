@@ -30,6 +30,7 @@ import {
 } from './download-lists.js';
 import { exportOfPath } from './export-detail-page.js';
 import { exportStateOf, humanSize } from './export-labels.js';
+import { copyButton } from './copy-button.js';
 import { type Html, html } from './html.js';
 import { pageRequestOf, renderPager } from './keyset-pager.js';
 
@@ -192,9 +193,7 @@ function downloaderCommand(runtime: Runtime, exportJob: ExportJob, status: Expor
       <a href="/admin/integrations">Integrations</a>).
     </p>
     <pre class="command"><code id="dyi-command">${words.join(' ')}</code></pre>
-    <p class="actions">
-      <button type="button" class="secondary" data-copy="dyi-command" hidden>Copy command</button>
-    </p>
+    <p class="actions">${copyButton('dyi-command', 'Copy command')}</p>
     ${
       !status.isCompleted &&
       html`<p class="muted">

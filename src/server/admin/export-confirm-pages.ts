@@ -13,6 +13,7 @@ import { sessionOf } from './admin-session.js';
 import { exportOfPath } from './export-detail-page.js';
 import { ABORT_REASON_LABELS, JOB_STATE_LABELS } from './export-labels.js';
 import { type Html, html } from './html.js';
+import { redirectWithNotice } from './one-time-notices.js';
 
 export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runtime): void {
   panel.get('/exports/:id/cancel', async (request, reply) => {
@@ -50,7 +51,7 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
     const exportJob = await exportOfPath(runtime, session.community.id, request.params);
     const aborted = await runtime.exports.cancel(session.community.id, exportJob.id);
     const notice = aborted.length > 0 ? 'cancelled' : 'nothing-to-cancel';
-    return reply.redirect(`/admin/exports/${exportJob.id}?notice=${notice}`, 303);
+    return redirectWithNotice(reply, runtime, `/admin/exports/${exportJob.id}`, notice);
   });
 
   panel.get('/exports/:id/delete', async (request, reply) => {
@@ -77,7 +78,7 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
     const session = sessionOf(request);
     const exportJob = await exportOfPath(runtime, session.community.id, request.params);
     await runtime.exports.delete(session.community.id, exportJob.id);
-    return reply.redirect('/admin/exports?notice=deleted', 303);
+    return redirectWithNotice(reply, runtime, '/admin/exports', 'deleted');
   });
 }
 

@@ -29,8 +29,14 @@ import {
   humanSize,
   JOB_STATE_LABELS,
   jobOutcomeWords,
+  EXPORT_NOTICES,
+  exportAnnouncer,
+  exportEndAttributes,
+  exportLabel,
+  exportTitle,
   MEDIA_QUALITY_LABELS,
-  noticeOf,
+  MEMBERS_NAMED,
+  memberScopeWords,
   exportProgress,
   progressBar,
   timeElement,
@@ -41,6 +47,7 @@ import { countText } from './community-labels.js';
 import { durationWords } from './duration-words.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, queryText, renderPager, urlWith } from './keyset-pager.js';
+import { takeNotice } from './one-time-notices.js';
 
 /** Member jobs per page. */
 const JOBS_PER_PAGE = 25;
@@ -70,16 +77,18 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     );
     // An export's jobs are all made when it starts: their number never changes.
     const { counts } = await runtime.exports.status(exportJob);
+    const members = await memberScope(view);
     return sendPage(reply, {
-      title: `Export ${exportJob.id}`,
+      title: `${exportLabel(exportJob)} (export ${exportJob.id})`,
       session,
       section: 'exports',
-      notice: noticeOf(request.query),
+      notice: takeNotice(request, reply, runtime, EXPORT_NOTICES),
       body: html`<p class="breadcrumb"><a href="/admin/exports">All exports</a></p>
-          <h1>Export ${exportJob.id}</h1>
+          <h1 class="export-title">${exportTitle(exportJob)}</h1>
           <div class="card summary" data-live="${fragmentUrl(view, 'summary')}">${summary}</div>
+          ${exportAnnouncer()}
           <h2>Parameters</h2>
-          ${parameters(exportJob)}
+          ${parameters(exportJob, members)}
           <h2 id="company-job-heading">Company job</h2>
           <div data-live="${fragmentUrl(view, 'company-job')}">${companyJob}</div>
           <h2 id="member-jobs-heading">Member jobs</h2>
@@ -189,7 +198,7 @@ async function summary(view: ExportView): Promise<Html> {
   const end = status.isCompleted
     ? (lastJobUpdate ?? exportJob.createTime)
     : Math.floor(runtime.clock.now() / 1000);
-  return html`<div class="summary-head">
+  return html`<div class="summary-head" ${exportEndAttributes(status)}>
       <span class="state ${state.className}">${state.words}</span>
       <span class="summary-progress">${exportProgress(`Export ${id}`, status)}</span>
     </div>
@@ -263,11 +272,30 @@ function mediaOptionsWords(exportJob: ExportJob): string {
   return chosen.length === 0 ? 'None: images without metadata' : chosen.join('; ');
 }
 
-function parameters(exportJob: ExportJob): Html {
+/** The export's member scope in words, with the names of its first members. */
+async function memberScope(view: ExportView): Promise<string> {
+  const { runtime, exportJob } = view;
+  if (exportJob.memberScope === 'all') return memberScopeWords('all', 0, []);
+  const [status, first] = await Promise.all([
+    runtime.exports.status(exportJob),
+    runtime.jobs.listUserJobs(exportJob.id, { limit: MEMBERS_NAMED }),
+  ]);
+  const ids = first.items.flatMap((job) => (job.userId === null ? [] : [job.userId]));
+  const found = await runtime.metadata.members.getMany(view.communityId, ids);
+  const names = new Map(found.map((member) => [member.id, member.name]));
+  const named = ids.map((id) => names.get(id) ?? `Unknown member ${id}`);
+  return memberScopeWords(exportJob.memberScope, status.counts.total - 1, named);
+}
+
+function parameters(exportJob: ExportJob, members: string): Html {
   return html`<dl class="facts">
     <div>
       <dt>Created</dt>
       <dd>${timeElement(exportJob.createTime)}</dd>
+    </div>
+    <div>
+      <dt>Members</dt>
+      <dd id="member-scope">${members}</dd>
     </div>
     <div>
       <dt>Format</dt>

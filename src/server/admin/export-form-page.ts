@@ -5,16 +5,26 @@
  * the Graph API, and `GET /admin/members.json` feeds the form's member finder. The form speaks
  * in days, both included, where the API speaks in [start_time, end_time) in Unix seconds; it
  * carries a random idempotency key made when it is shown, so sending it twice starts one
- * export. A refused form comes back with every choice kept and what was wrong above it.
+ * export. A refused form comes back with every choice kept and what was wrong above it; an
+ * export of user data for "All members" of a community with no active member waits for the
+ * admin to confirm it (it would have no member job).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, type Member, ValidationError } from '../../domain/index.js';
+import {
+  COMPANY_DATA_TYPES,
+  ConflictError,
+  type Member,
+  ValidationError,
+} from '../../domain/index.js';
+import { parseExportName } from '../../services/export-input.js';
 import type { Runtime } from '../../runtime.js';
 import { type PanelSession, sendPage } from './admin-layout.js';
 import { formField, formValues, sessionOf } from './admin-session.js';
-import { type ExportForm, renderForm } from './export-form-view.js';
+import { DATA_TYPES_FIELD, type ExportForm, renderForm } from './export-form-view.js';
+import type { FormError } from './form-errors.js';
 import { queryText } from './keyset-pager.js';
+import { redirectWithNotice } from './one-time-notices.js';
 
 /** Most members the finder lists for one search. */
 const MEMBER_SEARCH_LIMIT = 20;
@@ -26,7 +36,21 @@ function newIdempotencyKey(): string {
   return `panel-${randomBytes(18).toString('base64url')}`;
 }
 
+/** The form field each parameter the service may refuse is chosen with. */
+const SERVICE_FIELDS: Readonly<Record<string, string>> = {
+  name: 'export-name',
+  data_types: DATA_TYPES_FIELD,
+  dyi_format: 'dyi-format',
+  media_quality: 'media-quality',
+  keep_original_media: 'keep-original-media',
+  withhold_others_media: 'withhold-others-media',
+  start_time: 'from',
+  end_time: 'until',
+  user_ids: 'members-chosen',
+};
+
 const EMPTY_FORM: Omit<ExportForm, 'idempotencyKey'> = {
+  name: '',
   dataTypes: [],
   format: 'JSON',
   quality: 'HIGH',
@@ -47,60 +71,47 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
 
   panel.post('/exports', async (request, reply) => {
     const session = sessionOf(request);
-    const communityId = session.community.id;
-    const field = (name: string): string => formField(request, name) ?? '';
-    const dataTypes = nonEmptyValues(request, 'data_types');
-    const tickedIds = nonEmptyValues(request, 'user_ids');
-    const memberIdsText = field('member_ids');
-    const pickedIds = [...new Set([...tickedIds, ...splitIds(memberIdsText)])];
-    const idempotencyKey = field('idempotency_key') || newIdempotencyKey();
-    const members = field('members') === 'chosen' ? 'chosen' : 'all';
-    const numericIds = pickedIds.filter((id) => /^\d{1,16}$/.test(id));
-    const found = await runtime.metadata.members.getMany(communityId, numericIds);
-    const form: ExportForm = {
-      dataTypes,
-      format: field('dyi_format'),
-      quality: field('media_quality'),
-      keepOriginalMedia: field('keep_original_media') === 'true',
-      withholdOthersMedia: field('withhold_others_media') === 'true',
-      from: field('from'),
-      until: field('until'),
-      members,
-      picked: found.filter((member) => tickedIds.includes(member.id)),
-      memberIdsText,
-      idempotencyKey,
-      errors: [],
-    };
-
-    const errors: string[] = [];
-    if (dataTypes.length === 0) {
-      errors.push('Choose at least one data type, under “Company data” or “User data”.');
+    const { form, pickedIds, found } = await formOf(request, runtime, session.community.id);
+    const errors: FormError[] = [];
+    if (form.dataTypes.length === 0) {
+      errors.push({
+        fieldId: DATA_TYPES_FIELD,
+        message: 'Choose at least one data type, under “Company data” or “User data”.',
+      });
     }
+    checkName(form.name, errors);
     const range = timeRangeOf(form, Math.floor(runtime.clock.now() / 1000), errors);
     if (form.keepOriginalMedia && form.quality !== 'VERY_HIGH') {
-      errors.push(
-        '“Keep original files” needs Media quality “Very high”: the other qualities resize images and always remove their camera details and GPS position. Choose Very high, or untick Keep original files.',
-      );
+      errors.push({
+        fieldId: 'keep-original-media',
+        message:
+          '“Keep original files” needs Media quality “Very high”: the other qualities resize images and always remove their camera details and GPS position. Choose Very high, or untick Keep original files.',
+      });
     }
-    checkMembers(members, pickedIds, found, errors);
+    checkMembers(form.members, pickedIds, found, errors);
     if (errors.length > 0) return sendForm(reply, session, { ...form, errors }, 400);
-
+    const isConfirmed = formField(request, 'confirm_no_members') === 'yes';
+    if (!isConfirmed && (await hasNoMemberJobs(runtime, session.community.id, form))) {
+      return sendForm(reply, session, { ...form, isNoMembersWarning: true }, 200);
+    }
     try {
-      const created = await runtime.exports.create(communityId, {
-        data_types: dataTypes,
+      const created = await runtime.exports.create(session.community.id, {
+        name: form.name,
+        data_types: form.dataTypes,
         dyi_format: form.format,
         media_quality: form.quality,
         keep_original_media: form.keepOriginalMedia,
         withhold_others_media: form.withholdOthersMedia,
         start_time: range.start,
         end_time: range.end,
-        user_ids: members === 'chosen' ? pickedIds : undefined,
-        idempotency_key: idempotencyKey,
+        user_ids: form.members === 'chosen' ? pickedIds : undefined,
+        idempotency_key: form.idempotencyKey,
       });
-      return await reply.redirect(`/admin/exports/${created.id}?notice=started`, 303);
+      return await redirectWithNotice(reply, runtime, `/admin/exports/${created.id}`, 'started');
     } catch (error) {
       if (error instanceof ValidationError) {
-        return sendForm(reply, session, { ...form, errors: [error.message] }, 400);
+        const refused = { fieldId: SERVICE_FIELDS[error.parameter], message: error.message };
+        return sendForm(reply, session, { ...form, errors: [refused] }, 400);
       }
       if (error instanceof ConflictError) {
         const message =
@@ -108,7 +119,7 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
         return sendForm(
           reply,
           session,
-          { ...form, idempotencyKey: newIdempotencyKey(), errors: [message] },
+          { ...form, idempotencyKey: newIdempotencyKey(), errors: [{ message }] },
           409,
         );
       }
@@ -127,6 +138,67 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
       members: found.map(({ id, name, status }) => ({ id, name, status })),
     });
   });
+}
+
+/** The form as sent, with the members it names (by the finder's boxes or typed ids). */
+async function formOf(
+  request: FastifyRequest,
+  runtime: Runtime,
+  communityId: string,
+): Promise<{ form: ExportForm; pickedIds: string[]; found: readonly Member[] }> {
+  const field = (name: string): string => formField(request, name) ?? '';
+  const tickedIds = nonEmptyValues(request, 'user_ids');
+  const memberIdsText = field('member_ids');
+  const pickedIds = [...new Set([...tickedIds, ...splitIds(memberIdsText)])];
+  const numericIds = pickedIds.filter((id) => /^\d{1,16}$/.test(id));
+  const found = await runtime.metadata.members.getMany(communityId, numericIds);
+  const form: ExportForm = {
+    name: field('name'),
+    dataTypes: nonEmptyValues(request, 'data_types'),
+    format: field('dyi_format'),
+    quality: field('media_quality'),
+    keepOriginalMedia: field('keep_original_media') === 'true',
+    withholdOthersMedia: field('withhold_others_media') === 'true',
+    from: field('from'),
+    until: field('until'),
+    members: field('members') === 'chosen' ? 'chosen' : 'all',
+    picked: found.filter((member) => tickedIds.includes(member.id)),
+    memberIdsText,
+    idempotencyKey: field('idempotency_key') || newIdempotencyKey(),
+    errors: [],
+  };
+  return { form, pickedIds, found };
+}
+
+/** The export's name, checked by the same rules as the service's, worded for the form. */
+function checkName(name: string, errors: FormError[]): void {
+  try {
+    parseExportName(name);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    errors.push({
+      fieldId: 'export-name',
+      message: `“Name”: ${error.message.replace(/^name /, '')}`,
+    });
+  }
+}
+
+/**
+ * Whether the export would have user data types and no member job: "All members" in a
+ * community with no active member. (Chosen members are checked to exist; each gets a job.)
+ */
+async function hasNoMemberJobs(
+  runtime: Runtime,
+  communityId: string,
+  form: ExportForm,
+): Promise<boolean> {
+  if (form.members !== 'all') return false;
+  const hasUserData = form.dataTypes.some(
+    (type) => !(COMPANY_DATA_TYPES as readonly string[]).includes(type),
+  );
+  if (!hasUserData) return false;
+  const counts = await runtime.metadata.members.countByStatus(communityId);
+  return counts.active === 0;
 }
 
 function nonEmptyValues(request: FastifyRequest, name: string): string[] {
@@ -156,24 +228,29 @@ function dayStart(text: string): number | undefined {
 function timeRangeOf(
   form: ExportForm,
   now: number,
-  errors: string[],
+  errors: FormError[],
 ): { start: number | undefined; end: number | undefined } {
   const start = form.from === '' ? undefined : dayStart(form.from);
   const until = form.until === '' ? undefined : dayStart(form.until);
   if (form.from !== '' && start === undefined) {
-    errors.push('“From” must be a day such as 2026-01-31.');
+    errors.push({ fieldId: 'from', message: '“From” must be a day such as 2026-01-31.' });
   }
   if (form.until !== '' && until === undefined) {
-    errors.push('“Until” must be a day such as 2026-01-31.');
+    errors.push({ fieldId: 'until', message: '“Until” must be a day such as 2026-01-31.' });
   }
   const end = until === undefined ? undefined : until + DAY_SECONDS;
   if (start !== undefined && until !== undefined && until < start) {
-    errors.push('“Until” is before “From”: choose an Until on or after the From day.');
+    errors.push({
+      fieldId: 'until',
+      message: '“Until” is before “From”: choose an Until on or after the From day.',
+    });
   }
   if (start !== undefined && form.until === '' && start >= now) {
-    errors.push(
-      '“From” is in the future, and an empty “Until” means now: choose an earlier From, or an Until.',
-    );
+    errors.push({
+      fieldId: 'from',
+      message:
+        '“From” is in the future, and an empty “Until” means now: choose an earlier From, or an Until.',
+    });
   }
   return { start, end };
 }
@@ -182,32 +259,40 @@ function checkMembers(
   members: 'all' | 'chosen',
   pickedIds: readonly string[],
   found: readonly Member[],
-  errors: string[],
+  errors: FormError[],
 ): void {
   if (members === 'all') {
     if (pickedIds.length > 0) {
-      errors.push(
-        'Members are chosen, but “All members” is selected: select “Chosen members” to export only them, or untick them.',
-      );
+      errors.push({
+        fieldId: 'members-all',
+        message:
+          'Members are chosen, but “All members” is selected: select “Chosen members” to export only them, or untick them.',
+      });
     }
     return;
   }
   if (pickedIds.length === 0) {
-    errors.push(
-      '“Chosen members” is selected, but no member is chosen: find members by name and tick them, or select “All members”.',
-    );
+    errors.push({
+      fieldId: 'members-chosen',
+      message:
+        '“Chosen members” is selected, but no member is chosen: find members by name and tick them, or select “All members”.',
+    });
     return;
   }
   const notIds = pickedIds.filter((id) => !/^\d{1,16}$/.test(id));
   if (notIds.length > 0) {
-    errors.push(`Member ids are numbers; these are not: ${notIds.slice(0, 10).join(', ')}.`);
+    errors.push({
+      fieldId: 'members-chosen',
+      message: `Member ids are numbers; these are not: ${notIds.slice(0, 10).join(', ')}.`,
+    });
   }
   const known = new Set(found.map((member) => member.id));
   const unknown = pickedIds.filter((id) => /^\d{1,16}$/.test(id) && !known.has(id));
   if (unknown.length > 0) {
-    errors.push(
-      `These ids are not members of this community: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}.`,
-    );
+    errors.push({
+      fieldId: 'members-chosen',
+      message: `These ids are not members of this community: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}.`,
+    });
   }
 }
 

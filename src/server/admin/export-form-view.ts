@@ -3,8 +3,10 @@
  * The export form as HTML: data types grouped as company and user data (each group with a
  * "Select all" button for the script), format and media quality with the media options (keep
  * original files, withhold other people's media), the time range in days, and the members,
- * all or chosen with the finder (or, without script, typed ids). Rendered from
- * an `ExportForm`, so a refused form comes back exactly as the admin left it.
+ * all or chosen with the finder (or, without script, typed ids), and an optional name. Rendered
+ * from an `ExportForm`, so a refused form comes back exactly as the admin left it, with an
+ * error summary first (`form-errors.ts`), or with a warning to confirm when "All members"
+ * would give no member job.
  */
 import {
   COMPANY_DATA_TYPES,
@@ -17,10 +19,14 @@ import {
 } from '../../domain/index.js';
 import { csrfField, type PanelSession } from './admin-layout.js';
 import { DATA_TYPE_LABELS, FORMAT_LABELS, MEDIA_QUALITY_LABELS } from './export-labels.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
+import { EXPORT_NAME_MAX_LENGTH } from '../../services/export-input.js';
 
 /** What the form shows: the admin's choices, as sent (or the defaults). */
 export interface ExportForm {
+  /** The export's name, as typed. */
+  readonly name: string;
   readonly dataTypes: readonly string[];
   readonly format: string;
   readonly quality: string;
@@ -36,28 +42,42 @@ export interface ExportForm {
   /** The no-script fallback's text, as typed. */
   readonly memberIdsText: string;
   readonly idempotencyKey: string;
-  readonly errors: readonly string[];
+  readonly errors: readonly FormError[];
+  /**
+   * "All members" with user data, in a community with no active member: the form comes back
+   * with a warning, and starts the export only when the admin confirms.
+   */
+  readonly isNoMembersWarning?: boolean;
 }
 
+/** The field id of the first data type's checkbox: where "choose a data type" links to. */
+export const DATA_TYPES_FIELD = 'data-types';
+
 export function renderForm(session: PanelSession, form: ExportForm): Html {
-  const hasErrors = form.errors.length > 0;
-  return html`<h1>Start an export</h1>
-    ${
-      hasErrors &&
-      html`<div class="error" role="alert" id="export-form-error">
-        <p>The export was not started:</p>
-        <ul>
-          ${form.errors.map((error) => html`<li>${error}</li>`)}
-        </ul>
-      </div>`
-    }
-    <form
-      method="post"
-      action="/admin/exports"
-      ${hasErrors ? html`aria-describedby="export-form-error"` : ''}
-    >
+  const { errors } = form;
+  return html`${errorSummary('The export was not started', errors)}
+    ${form.isNoMembersWarning && errors.length === 0 && noMembersWarning(form)}
+    <h1>Start an export</h1>
+    <form method="post" action="/admin/exports" id="export-form">
       ${csrfField(session)}
       <input type="hidden" name="idempotency_key" value="${form.idempotencyKey}" />
+      <div class="stack narrow">
+        <label for="export-name">Name <span class="muted">(optional)</span></label>
+        ${fieldError(errors, 'export-name')}
+        <input
+          id="export-name"
+          name="name"
+          maxlength="${EXPORT_NAME_MAX_LENGTH}"
+          value="${form.name}"
+          autocomplete="off"
+          ${invalidAttributes(errors, 'export-name', 'export-name-hint')}
+        />
+        <small class="muted" id="export-name-hint">
+          Words to know it by in the list, such as “Q1 legal hold”; at most
+          ${EXPORT_NAME_MAX_LENGTH} characters.
+        </small>
+      </div>
+      ${fieldError(errors, DATA_TYPES_FIELD)}
       ${dataTypeFieldset(
         'Company data',
         'Exported once for the whole community, by the company job.',
@@ -70,18 +90,27 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
         DATA_TYPES.filter((type) => !COMPANY_DATA_TYPES.includes(type)),
         form,
       )}
+      ${fieldError(errors, 'dyi-format')} ${fieldError(errors, 'media-quality')}
       <fieldset>
         <legend>Files</legend>
         <div class="row">
           <div>
             <label for="dyi-format">Format</label>
-            <select id="dyi-format" name="dyi_format">
+            <select
+              id="dyi-format"
+              name="dyi_format"
+              ${invalidAttributes(errors, 'dyi-format')}
+            >
               ${DYI_FORMATS.map((format) => option(format, FORMAT_LABELS[format], form.format))}
             </select>
           </div>
           <div>
             <label for="media-quality">Media quality</label>
-            <select id="media-quality" name="media_quality">
+            <select
+              id="media-quality"
+              name="media_quality"
+              ${invalidAttributes(errors, 'media-quality')}
+            >
               ${MEDIA_QUALITIES.map((quality) =>
                 option(quality, MEDIA_QUALITY_LABELS[quality], form.quality),
               )}
@@ -89,12 +118,14 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
           </div>
         </div>
         ${mediaOptionChoice(
+          errors,
           'keep_original_media',
           form.keepOriginalMedia,
           'Keep original files',
           'Only with Very high quality: images are shipped as they were uploaded, with their camera details, time and GPS position. Otherwise every image leaves without them.',
         )}
         ${mediaOptionChoice(
+          errors,
           'withhold_others_media',
           form.withholdOthersMedia,
           'Withhold media other people posted',
@@ -107,6 +138,7 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
           Both days are included, in UTC. Leave “From” empty to start at the beginning, and “Until”
           empty to end now.
         </p>
+        ${fieldError(errors, 'from')} ${fieldError(errors, 'until')}
         <div class="row">
           <div>
             <label for="from">From</label>
@@ -115,7 +147,7 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
               name="from"
               type="date"
               value="${form.from}"
-              aria-describedby="time-range-hint"
+              ${invalidAttributes(errors, 'from', 'time-range-hint')}
             />
           </div>
           <div>
@@ -125,7 +157,7 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
               name="until"
               type="date"
               value="${form.until}"
-              aria-describedby="time-range-hint"
+              ${invalidAttributes(errors, 'until', 'time-range-hint')}
             />
           </div>
         </div>
@@ -143,21 +175,62 @@ function option(value: string, label: string, chosen: string): Html {
 }
 
 /** A media option's checkbox, with a hint the checkbox is described by. */
-function mediaOptionChoice(name: string, isChecked: boolean, label: string, hint: string): Html {
+function mediaOptionChoice(
+  errors: readonly FormError[],
+  name: string,
+  isChecked: boolean,
+  label: string,
+  hint: string,
+): Html {
   const id = name.replaceAll('_', '-');
   return html`<div class="choice">
+    ${fieldError(errors, id)}
     <label
       ><input
         type="checkbox"
         id="${id}"
         name="${name}"
         value="true"
-        aria-describedby="${id}-hint"
+        ${invalidAttributes(errors, id, `${id}-hint`)}
         ${isChecked ? html`checked` : ''}
       />
       ${label}</label
     >
     <small class="muted" id="${id}-hint">${hint}</small>
+  </div>`;
+}
+
+/**
+ * Shown instead of starting an export of user data for "All members" when the community has
+ * no active member: it would give no member job, so the user data would be exported for no one.
+ * Its button sends the form again, confirmed.
+ */
+function noMembersWarning(form: ExportForm): Html {
+  const userTypes = form.dataTypes.filter(
+    (type) => !(COMPANY_DATA_TYPES as readonly string[]).includes(type),
+  );
+  const labels = userTypes.map((type) => DATA_TYPE_LABELS[type as DataType] ?? type).join(', ');
+  return html`<div
+    class="warning"
+    id="no-members-warning"
+    tabindex="-1"
+    autofocus
+    data-error-summary
+    aria-labelledby="no-members-warning-title"
+  >
+    <h2 id="no-members-warning-title">
+      The export was not started: this community has no active members
+    </h2>
+    <p>
+      “All members” gives a job to each active member, and there is none, so the user data you
+      chose (${labels}) would be exported for no one: the export would hold only company data.
+    </p>
+    <p>
+      Choose members below, or untick the user data, or start it as it is.
+    </p>
+    <button type="submit" form="export-form" name="confirm_no_members" value="yes">
+      Start it with no member jobs
+    </button>
   </div>`;
 }
 
@@ -174,17 +247,25 @@ function dataTypeFieldset(
       Select all
     </button>
     <div class="columns">
-      ${types.map((type) => dataTypeChoice(type, form.dataTypes.includes(type)))}
+      ${types.map((type) => dataTypeChoice(type, form.dataTypes.includes(type), form.errors))}
     </div>
   </fieldset>`;
 }
 
 /** A data type's checkbox, labelled in words, with its API name beside. */
-function dataTypeChoice(type: DataType, isChecked: boolean): Html {
+function dataTypeChoice(type: DataType, isChecked: boolean, errors: readonly FormError[]): Html {
   const checked = isChecked ? html`checked` : '';
+  const id = type === DATA_TYPES[0] ? DATA_TYPES_FIELD : `data-type-${type}`;
   return html`<div class="choice">
     <label
-      ><input type="checkbox" name="data_types" value="${type}" ${checked} />
+      ><input
+        type="checkbox"
+        id="${id}"
+        name="data_types"
+        value="${type}"
+        ${invalidAttributes(errors, DATA_TYPES_FIELD)}
+        ${checked}
+      />
       ${DATA_TYPE_LABELS[type]}</label
     >
     <small class="muted">${type}</small>
@@ -192,13 +273,17 @@ function dataTypeChoice(type: DataType, isChecked: boolean): Html {
 }
 
 function membersFieldset(form: ExportForm): Html {
+  const { errors } = form;
   return html`<fieldset>
     <legend>Members</legend>
+    ${fieldError(errors, 'members-all')} ${fieldError(errors, 'members-chosen')}
     <label class="choice"
       ><input
         type="radio"
+        id="members-all"
         name="members"
         value="all"
+        ${invalidAttributes(errors, 'members-all')}
         ${form.members === 'all' ? html`checked` : ''}
       />
       All members</label
@@ -206,8 +291,10 @@ function membersFieldset(form: ExportForm): Html {
     <label class="choice"
       ><input
         type="radio"
+        id="members-chosen"
         name="members"
         value="chosen"
+        ${invalidAttributes(errors, 'members-chosen')}
         ${form.members === 'chosen' ? html`checked` : ''}
       />
       Chosen members</label

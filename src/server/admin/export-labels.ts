@@ -11,7 +11,9 @@ import type {
   DataType,
   DyiFormat,
   DyiJob,
+  ExportJob,
   JobState,
+  MemberScope,
   MediaQuality,
   UnixSeconds,
 } from '../../domain/index.js';
@@ -99,6 +101,42 @@ export function exportStateOf(status: ExportStatus): { words: string; className:
     return { words: 'Completed with aborted jobs', className: 'state-ABORTED' };
   }
   return { words: 'Completed', className: 'state-COMPLETED' };
+}
+
+/**
+ * The data attributes by which `web/panel.js` tells, after a live update, that an export has
+ * just ended, and what to announce then in the page's status region (`exportAnnouncer`):
+ * "Export Q1 legal hold completed.", "… failed: 2 of 5 jobs failed.", "… was cancelled.".
+ * `data-export-ended` is empty while the export runs.
+ */
+export function exportEndAttributes(status: ExportStatus): Html {
+  const { export: exportJob, counts } = status;
+  const label = `Export ${exportLabel(exportJob)}`;
+  let words = '';
+  if (status.isCompleted) {
+    if (exportJob.cancelRequested) words = `${label} was cancelled.`;
+    else if (counts.failed > 0) {
+      words = `${label} failed: ${counts.failed} of ${counts.total} jobs failed.`;
+    } else if (counts.aborted > 0) {
+      words = `${label} completed, with ${counts.aborted} of ${counts.total} jobs aborted.`;
+    } else words = `${label} completed.`;
+  }
+  return html`data-export-id="${exportJob.id}" data-export-ended="${words}"`;
+}
+
+/**
+ * The polite status region the live updates announce an export's end in; empty on load, so
+ * nothing is read out then. Outside every live part, so that re-rendering them keeps it.
+ */
+export function exportAnnouncer(): Html {
+  return html`<div
+    class="visually-hidden"
+    role="status"
+    aria-live="polite"
+    aria-atomic="true"
+    id="export-announcer"
+    data-export-announcer
+  ></div>`;
 }
 
 /** Whole percent done, rounded down so that 100 % means done. */
@@ -189,8 +227,8 @@ export function humanSize(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 
-/** What `?notice=` may show; anything else shows nothing. */
-const NOTICES = {
+/** Notices the export pages show once after a form (see `one-time-notices.ts`). */
+export const EXPORT_NOTICES = {
   started:
     'The export was started. Its jobs run in the background; this page shows their progress as they go.',
   cancelled:
@@ -199,11 +237,46 @@ const NOTICES = {
   deleted: 'The export was deleted, with its jobs and all their files.',
 } as const;
 
-export type NoticeKey = keyof typeof NOTICES;
+export type ExportNoticeKey = keyof typeof EXPORT_NOTICES;
 
-export function noticeOf(query: unknown): string | undefined {
-  const key = (query as { notice?: unknown } | undefined)?.notice;
-  return typeof key === 'string' && Object.hasOwn(NOTICES, key)
-    ? NOTICES[key as NoticeKey]
-    : undefined;
+const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+
+/**
+ * What people call an export: its name, or without one "Export of 12 Mar 2026" (the day it
+ * was created, UTC). The id goes beside it, smaller (see `exportTitle`).
+ */
+export function exportLabel(exportJob: Pick<ExportJob, 'name' | 'createTime'>): string {
+  if (exportJob.name !== null) return exportJob.name;
+  const day = new Date(exportJob.createTime * 1000);
+  return `Export of ${day.getUTCDate()} ${MONTHS[day.getUTCMonth()] ?? ''} ${day.getUTCFullYear()}`;
+}
+
+/** The export's label, then its id smaller: a page's heading, a list's first cell. */
+export function exportTitle(exportJob: ExportJob): Html {
+  const nameClass = exportJob.name === null ? 'export-name unnamed' : 'export-name';
+  return html`<span class="${nameClass}">${exportLabel(exportJob)}</span>
+    <small class="export-id">Export ${exportJob.id}</small>`;
+}
+
+/** Members named in the member scope before "and N more". */
+export const MEMBERS_NAMED = 10;
+
+/**
+ * Whose data an export holds: "All members" (every member active when it started), or
+ * "2 chosen members: Zoë Ng, Ali Ray", naming at most MEMBERS_NAMED and then "and 40 more".
+ * `named` are the first of its members, in job order; `count` all of them. An export made
+ * before the scope was kept (null) says "2 members: …".
+ */
+export function memberScopeWords(
+  scope: MemberScope | null,
+  count: number,
+  named: readonly string[],
+): string {
+  if (scope === 'all') return 'All members';
+  const noun = count === 1 ? 'member' : 'members';
+  const head = scope === 'chosen' ? `${count} chosen ${noun}` : `${count} ${noun}`;
+  if (count === 0) return head;
+  const shown = named.slice(0, MEMBERS_NAMED);
+  const more = count - shown.length;
+  return `${head}: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }

@@ -16,8 +16,12 @@ import {
   dataTypesInShort,
   exportStateOf,
   FORMAT_LABELS,
+  EXPORT_NOTICES,
+  exportAnnouncer,
+  exportEndAttributes,
+  exportLabel,
+  exportTitle,
   MEDIA_QUALITY_LABELS,
-  noticeOf,
   exportProgress,
   timeElement,
   timeRange,
@@ -26,6 +30,7 @@ import { cardTable } from './card-table.js';
 import { countText } from './community-labels.js';
 import { type Html, html } from './html.js';
 import { pageParams, pageRequestOf, renderPager, urlWith } from './keyset-pager.js';
+import { takeNotice } from './one-time-notices.js';
 
 /** Exports per page of the list. */
 const EXPORTS_PER_PAGE = 20;
@@ -41,7 +46,7 @@ export function registerExportList(panel: FastifyInstance, runtime: Runtime): vo
       title: 'Download data',
       session,
       section: 'exports',
-      notice: noticeOf(request.query),
+      notice: takeNotice(request, reply, runtime, EXPORT_NOTICES),
       body: html`<h1>Download data</h1>
           <p>
             Each export collects the chosen data of the community into archives you can download
@@ -49,7 +54,8 @@ export function registerExportList(panel: FastifyInstance, runtime: Runtime): vo
           </p>
           <p class="actions"><a class="button" href="/admin/exports/new">Start an export</a></p>
           <h2 id="exports-heading">Exports</h2>
-          <div data-live="${urlWith(FRAGMENT_PATH, pageParams(page))}">${list}</div>`,
+          <div data-live="${urlWith(FRAGMENT_PATH, pageParams(page))}">${list}</div>
+          ${exportAnnouncer()}`,
     });
   });
 
@@ -103,13 +109,13 @@ function exportRow(status: ExportStatus): Html {
   const state = exportStateOf(status);
   return html`<tr>
     <td data-label="Export">
-      <a href="/admin/exports/${exportJob.id}">${exportJob.id}</a>
+      <a href="/admin/exports/${exportJob.id}">${exportTitle(exportJob)}</a>
       ${
         counts.completed > 0 &&
         html`<br /><a
             class="download-all"
             href="/admin/exports/${exportJob.id}/download-all"
-            aria-label="Download all of export ${exportJob.id}"
+            aria-label="Download all of ${exportLabel(exportJob)} (export ${exportJob.id})"
             >Download all</a
           >`
       }
@@ -119,7 +125,9 @@ function exportRow(status: ExportStatus): Html {
     <td data-label="Format">${FORMAT_LABELS[exportJob.dyiFormat]}</td>
     <td data-label="Media quality">${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</td>
     <td data-label="Time range">${timeRange(exportJob.startTime, exportJob.endTime)}</td>
-    <td data-label="State"><span class="state ${state.className}">${state.words}</span></td>
+    <td data-label="State" ${exportEndAttributes(status)}>
+      <span class="state ${state.className}">${state.words}</span>
+    </td>
     <td data-label="Progress" class="nowrap">
       ${exportProgress(`Export ${exportJob.id}`, status)}
     </td>

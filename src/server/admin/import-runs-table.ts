@@ -3,9 +3,10 @@
  * The "Last imports" part of the community page: one row per `dyi import` or seed, newest
  * first, with what it wrote per content kind (folded away in a `<details>`), and for a failed
  * run the importer's own words on why, shown as text (they quote the imported lines, which may
- * hold anything). Without runs it says how to bring content in.
+ * hold anything), with files named by their base names (also in runs recorded with paths). Without runs it says how to bring content in.
  */
 import { CONTENT_KINDS, type ContentKind, type Id, type ImportRun } from '../../domain/index.js';
+import { withBaseNames } from '../../services/base-names.js';
 import { CONTENT_KIND_LABELS, countText } from './community-labels.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
@@ -43,7 +44,7 @@ function importRunRow(run: ImportRun): Html {
     </td>
     <td data-label="Records written">${recordsWritten(run)}</td>
     <td data-label="Error">
-      ${run.error !== null && html`<pre class="import-error">${run.error}</pre>`}
+      ${run.error !== null && html`<pre class="import-error">${withBaseNames(run.error)}</pre>`}
     </td>
   </tr>`;
 }

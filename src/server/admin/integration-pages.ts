@@ -13,6 +13,7 @@ import { csrfField, type PageOptions, type PanelSession, sendPage } from './admi
 import { formField, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
 import { ownIntegration } from './own-integrations.js';
 import {
@@ -20,6 +21,7 @@ import {
   registerIntegrationSettingsPages,
   renameForm,
 } from './integration-settings-pages.js';
+import { redirectWithNotice, takeNotice } from './one-time-notices.js';
 import { OneTimeReveals } from './one-time-reveals.js';
 import {
   keepForReveal,
@@ -28,8 +30,8 @@ import {
 } from './secret-reveal-pages.js';
 import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
 
-/** Notices an integration's page shows after a form, by `?notice=`; anything else shows none. */
-const NOTICES = {
+/** Notices the integration pages show once after a form (see `one-time-notices.ts`). */
+export const INTEGRATION_NOTICES = {
   'appsecret-proof-required':
     'appsecret_proof is now required: calls with this integration’s tokens that lack it are refused.',
   'appsecret-proof-optional': 'appsecret_proof is no longer required.',
@@ -40,13 +42,6 @@ const NOTICES = {
 } as const satisfies Record<string, string>;
 
 const CHECKBOX = 'require_appsecret_proof';
-
-function noticeOf(query: unknown): string | undefined {
-  const key = (query as { notice?: unknown }).notice;
-  return typeof key === 'string' && Object.hasOwn(NOTICES, key)
-    ? NOTICES[key as keyof typeof NOTICES]
-    : undefined;
-}
 
 /** "••••abcd": how an app secret is shown after its integration's creation. */
 function secretHint(integration: Integration): string {
@@ -59,7 +54,8 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
   panel.get('/integrations', async (request, reply) => {
     const session = sessionOf(request);
     const page = await listPage(runtime, session);
-    return sendPage(reply, { ...page, notice: noticeOf(request.query) }, 200);
+    const notice = takeNotice(request, reply, runtime, INTEGRATION_NOTICES);
+    return sendPage(reply, { ...page, notice }, 200);
   });
 
   panel.post('/integrations', async (request, reply) => {
@@ -94,7 +90,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         title: integration.name,
         session,
         section: 'integrations',
-        notice: noticeOf(request.query),
+        notice: takeNotice(request, reply, runtime, INTEGRATION_NOTICES),
         body: html`<p class="breadcrumb"><a href="/admin/integrations">All integrations</a></p>
         <h1>${integration.name}</h1>
         <ul>
@@ -148,7 +144,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
       const required = formField(request, CHECKBOX) !== undefined;
       await runtime.access.setRequireAppsecretProof(integration.id, required);
       const notice = required ? 'appsecret-proof-required' : 'appsecret-proof-optional';
-      return reply.redirect(`/admin/integrations/${integration.id}?notice=${notice}`, 303);
+      return redirectWithNotice(reply, runtime, `/admin/integrations/${integration.id}`, notice);
     },
   );
 
@@ -178,7 +174,8 @@ async function listPage(
     title: 'Integrations',
     session,
     section: 'integrations',
-    body: html`<h1>Integrations</h1>
+    body: html`${errorSummary('The integration was not created', createErrors(form))}
+      <h1>Integrations</h1>
       <p class="muted">
         An integration is a program that calls the DYI Export API for this community. It has an app
         id and secret, and access tokens that say what it may do.
@@ -222,18 +219,23 @@ function integrationTable(
   });
 }
 
+function createErrors(form: CreateForm | undefined): FormError[] {
+  return form ? [{ fieldId: 'integration-name', message: form.error }] : [];
+}
+
 function createForm(session: PanelSession, form: CreateForm | undefined): Html {
+  const errors = createErrors(form);
   return html`<form method="post" action="/admin/integrations" class="stack narrow">
     ${csrfField(session)}
-    ${form && html`<p class="error" role="alert" id="integration-error">${form.error}</p>`}
     <label for="integration-name">Name</label>
+    ${fieldError(errors, 'integration-name')}
     <input
       id="integration-name"
       name="name"
       required
       maxlength="200"
       value="${form?.name ?? ''}"
-      ${form ? html`aria-describedby="integration-error"` : ''}
+      ${invalidAttributes(errors, 'integration-name')}
     />
     <label class="choice">
       <input

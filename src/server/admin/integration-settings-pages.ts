@@ -10,7 +10,9 @@ import { type Integration, ValidationError } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
 import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { formField, sessionOf } from './admin-session.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
+import { redirectWithNotice } from './one-time-notices.js';
 import { ownIntegration } from './own-integrations.js';
 
 /** The rename form of an integration's page, with the refused name and why, if any. */
@@ -19,24 +21,29 @@ export function renameForm(
   integration: Integration,
   refused?: { readonly name: string; readonly error: string },
 ): Html {
+  const errors = renameErrors(refused);
   return html`<form
     method="post"
     action="/admin/integrations/${integration.id}/rename"
     class="stack narrow"
   >
     ${csrfField(session)}
-    ${refused && html`<p class="error" role="alert" id="rename-error">${refused.error}</p>`}
     <label for="integration-rename">Name</label>
+    ${fieldError(errors, 'integration-rename')}
     <input
       id="integration-rename"
       name="name"
       required
       maxlength="200"
       value="${refused?.name ?? integration.name}"
-      ${refused ? html`aria-describedby="rename-error" aria-invalid="true"` : ''}
+      ${invalidAttributes(errors, 'integration-rename')}
     />
     <button type="submit" class="secondary">Rename</button>
   </form>`;
+}
+
+function renameErrors(refused: { readonly error: string } | undefined): FormError[] {
+  return refused ? [{ fieldId: 'integration-rename', message: refused.error }] : [];
 }
 
 /** The bottom of an integration's page: what cannot be undone. */
@@ -70,14 +77,15 @@ export function registerIntegrationSettingsPages(panel: FastifyInstance, runtime
           title: `Rename ${integration.name}`,
           session,
           section: 'integrations',
-          body: html`<p><a href="/admin/integrations/${integration.id}">Back to ${integration.name}</a></p>
+          body: html`${errorSummary('The integration was not renamed', renameErrors({ error: error.message }))}
+            <p><a href="/admin/integrations/${integration.id}">Back to ${integration.name}</a></p>
             <h1>Rename ${integration.name}</h1>
             ${renameForm(session, integration, { name, error: error.message })}`,
         },
         400,
       );
     }
-    return reply.redirect(`/admin/integrations/${integration.id}?notice=renamed`, 303);
+    return redirectWithNotice(reply, runtime, `/admin/integrations/${integration.id}`, 'renamed');
   });
 
   panel.get<{ Params: { id: string } }>('/integrations/:id/delete', async (request, reply) => {
@@ -111,6 +119,6 @@ export function registerIntegrationSettingsPages(panel: FastifyInstance, runtime
     const session = sessionOf(request);
     const integration = await ownIntegration(runtime, session, request.params.id);
     await runtime.access.deleteIntegration(integration.id);
-    return reply.redirect('/admin/integrations?notice=integration-deleted', 303);
+    return redirectWithNotice(reply, runtime, '/admin/integrations', 'integration-deleted');
   });
 }

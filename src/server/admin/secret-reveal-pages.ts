@@ -11,6 +11,7 @@ import type { AccessTokenRecord, Id, Integration } from '../../domain/index.js';
 import type { Runtime } from '../../runtime.js';
 import { type PanelSession, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
+import { copyButton } from './copy-button.js';
 import { type Html, html } from './html.js';
 import { OneTimeReveals } from './one-time-reveals.js';
 import { ownIntegration, ownToken } from './own-integrations.js';
@@ -87,6 +88,7 @@ function integrationCreatedPage(session: PanelSession, integration: Integration)
         <dd class="secret" id="new-app-id">${integration.id}</dd>
         <dt>App secret</dt>
         <dd class="secret" id="new-app-secret">${integration.appSecret}</dd>
+        <dd>${copyButton('new-app-secret', 'Copy the app secret')}</dd>
       </dl>
       <p class="muted">
         ${
@@ -120,6 +122,7 @@ function tokenCreatedPage(
         only its last 4 characters (…${record.hint}).
       </p>
       <p class="secret" id="new-token">${token}</p>
+      <p>${copyButton('new-token', 'Copy the token')}</p>
       <p>
         For ${integration.name} (app id ${integration.id}), with the permissions
         ${record.permissions.join(', ')}.

@@ -20,7 +20,9 @@ import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { formValues, sessionOf } from './admin-session.js';
 import { timeElement } from './export-labels.js';
 import { cardTable } from './card-table.js';
+import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
+import { redirectWithNotice } from './one-time-notices.js';
 import type { OneTimeReveals } from './one-time-reveals.js';
 import { ownIntegration, ownToken } from './own-integrations.js';
 import { keepForReveal, type SecretReveal } from './secret-reveal-pages.js';
@@ -78,19 +80,29 @@ export interface TokenFormState {
   readonly error?: string | undefined;
 }
 
+/** The first permission's checkbox: where a refused token form's error links to. */
+const PERMISSIONS_FIELD = 'token-permissions';
+
+function tokenErrors(state: TokenFormState): FormError[] {
+  return state.error === undefined ? [] : [{ fieldId: PERMISSIONS_FIELD, message: state.error }];
+}
+
 /** The "Create an access token" form of an integration's page. */
 export function tokenForm(
   session: PanelSession,
   integration: Integration,
   state: TokenFormState = {},
 ): Html {
+  const errors = tokenErrors(state);
   const choices = PERMISSIONS.map(
-    (permission) =>
+    (permission, index) =>
       html`<label class="choice">
         <input
           type="checkbox"
+          ${index === 0 ? html`id="${PERMISSIONS_FIELD}"` : ''}
           name="permission"
           value="${permission}"
+          ${invalidAttributes(errors, PERMISSIONS_FIELD)}
           ${state.chosen?.includes(permission) ? html`checked` : ''}
         />
         ${permission} — ${PERMISSION_WORDS[permission]}
@@ -103,10 +115,9 @@ export function tokenForm(
     id="create-token"
   >
     ${csrfField(session)}
-    ${state.error && html`<p class="error" role="alert" id="token-error">${state.error}</p>`}
-    <fieldset ${state.error ? html`aria-describedby="token-error"` : ''}>
+    <fieldset>
       <legend>Permissions</legend>
-      ${choices}
+      ${fieldError(errors, PERMISSIONS_FIELD)} ${choices}
     </fieldset>
     <button type="submit">Create token</button>
   </form>`;
@@ -133,7 +144,8 @@ export function registerTokenPages(
           title: 'Create an access token',
           session,
           section: 'integrations',
-          body: html`<p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
+          body: html`${errorSummary('The access token was not created', tokenErrors({ error: error.message }))}
+            <p><a href="${integrationPath(integration)}">Back to ${integration.name}</a></p>
           <h1>Create an access token for ${integration.name}</h1>
           ${tokenForm(session, integration, { chosen, error: error.message })}`,
         },
@@ -185,7 +197,7 @@ export function registerTokenPages(
       return sendRevokedPage(reply, 409, session, integration, token, token.revokeTime);
     }
     await runtime.access.revokeToken(token.id);
-    return reply.redirect(`${integrationPath(integration)}?notice=token-revoked`, 303);
+    return redirectWithNotice(reply, runtime, integrationPath(integration), 'token-revoked');
   });
 }
 

@@ -260,7 +260,7 @@ async function companyJob(view: ExportView): Promise<Html> {
 
 async function memberJobs(view: ExportView): Promise<Html> {
   const { runtime, exportJob } = view;
-  const page = await runtime.jobs.listUserJobs(exportJob.id, view.page, view.state);
+  const page = await runtime.jobs.listUserJobs(exportJob.id, view.page, { state: view.state });
   if (page.items.length === 0) {
     const isFiltered = view.state !== undefined;
     const isFirstPage = view.page.after === undefined && view.page.before === undefined;

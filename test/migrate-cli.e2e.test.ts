@@ -25,7 +25,7 @@ describe('dyi migrate', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
-      `Schema up to date at 0012_export_media_options (data in ${dataDir}).\n`,
+      `Schema up to date at 0013_member_search_keys (data in ${dataDir}).\n`,
     );
   }, 60_000);
 

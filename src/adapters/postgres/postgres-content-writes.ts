@@ -19,10 +19,10 @@ import {
   type ContentRecord,
   MEMBER_STATUSES,
   type MemberRecord,
-  memberSearchKey,
   ValidationError,
 } from '../../domain/index.js';
 import { type ContentRow, contentRowOf, describeFailedRecord } from '../sql/content-rows.js';
+import { searchKeyOfRecord } from '../sql/member-search-keys.js';
 
 /** Records per statement: bounds a statement's size (records are up to a few KiB each). */
 const ROWS_PER_STATEMENT = 1000;
@@ -144,7 +144,7 @@ async function writeMembers(
           ${known.map((record) => record.name)}::text[],
           ${known.map((record) => record.email)}::text[],
           ${known.map((record) => record.status)}::text[],
-          ${known.map(searchKeyOf)}::text[]) AS u(id, name, email, status, search_key)
+          ${known.map(searchKeyOfRecord)}::text[]) AS u(id, name, email, status, search_key)
         WHERE m.id = u.id`.execute(trx);
     }
     const fresh = chunk.filter((record) => !ids.has(record.id));
@@ -171,12 +171,8 @@ async function insertMembers(
       ${records.map((record) => record.email)}::text[],
       ${records.map((record) => record.status)}::text[],
       ${records.map((record) => record.id)}::text[],
-      ${records.map(searchKeyOf)}::text[])
+      ${records.map(searchKeyOfRecord)}::text[])
       AS u(id, name, email, status, source_id, search_key)`.execute(trx);
-}
-
-function searchKeyOf(record: MemberRecord): string {
-  return memberSearchKey(record.name, record.email);
 }
 
 function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {

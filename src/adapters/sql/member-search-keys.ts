@@ -8,7 +8,7 @@
  * and email; the migration fills it in for the rows that were there before.
  */
 import { type Kysely, sql } from 'kysely';
-import { foldForSearch, memberSearchKey } from '../../domain/index.js';
+import { foldForSearch, type MemberRecord, memberSearchKey } from '../../domain/index.js';
 
 /**
  * The LIKE pattern (backslash its escape) of search keys holding `text` as `foldForSearch`
@@ -17,6 +17,17 @@ import { foldForSearch, memberSearchKey } from '../../domain/index.js';
 export function keyPatternOf(text: string): string | undefined {
   const folded = foldForSearch(text);
   return folded === '' ? undefined : `%${folded.replace(/[%_\\]/g, '\\$&')}%`;
+}
+
+/**
+ * The search key of the member a member record stands for; null for a record without a name
+ * (one that skipped validation), which the database then refuses as it refuses the name, so
+ * that the batch fails as a validation error naming the record.
+ */
+export function searchKeyOfRecord(record: MemberRecord): string | null {
+  const { name, email } = record as { name: unknown; email: unknown };
+  if (typeof name !== 'string') return null;
+  return memberSearchKey(name, typeof email === 'string' ? email : null);
 }
 
 /** Members read and written per statement while filling keys in. */

@@ -29,7 +29,6 @@ import {
   type Id,
   type MemberRecord,
   type MemberStatus,
-  memberSearchKey,
   ValidationError,
 } from '../../domain/index.js';
 import type { ContentQuery, ContentStore, WriteSummary } from '../../ports/content-store.js';
@@ -50,6 +49,7 @@ import {
   existingIdsSql,
 } from '../sql/content-selections.js';
 import { BUSY_TIMEOUT_MS } from './sqlite-database.js';
+import { searchKeyOfRecord } from '../sql/member-search-keys.js';
 import { toRowId } from '../sql/object-ids.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { migrateToLatest } from './sqlite-migrations.js';
@@ -329,7 +329,7 @@ function writeRecords(
 /** Creates or updates the community member a member record stands for. */
 function writeMember(statements: WriteStatements, community: number, record: MemberRecord): void {
   const found = statements.findMember.get(community, record.id) as { id: number } | undefined;
-  const key = memberSearchKey(record.name, record.email);
+  const key = searchKeyOfRecord(record);
   if (found) {
     statements.updateMember.run(record.name, record.email, record.status, key, found.id);
     return;

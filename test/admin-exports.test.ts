@@ -330,11 +330,13 @@ describe('starting an export', () => {
     expect(found.status).toBe(200);
     expect(JSON.parse(found.body)).toEqual({
       members: [{ id: zelda.id, name: 'Zelda Findable', status: 'active' }],
+      total: 1,
     });
     const theirs = await other.browser.get('/admin/members.json?q=zelda');
     expect(JSON.parse(theirs.body).members.map((m: Member) => m.name)).toEqual(['Zelda Elsewhere']);
     expect(JSON.parse((await browser.get('/admin/members.json?q=')).body)).toEqual({
       members: [],
+      total: 0,
     });
     const signedOut = await new PanelClient(fixture.app).get('/admin/members.json?q=zelda');
     expect(signedOut.status).toBe(303);
@@ -349,7 +351,7 @@ describe('starting an export', () => {
       '<label for="media-quality">Media quality</label>',
       '<label for="from">From</label>',
       '<label for="until">Until</label>',
-      '<label for="member-search">Find members by name</label>',
+      '<label for="member-search">Find members by name or email</label>',
       '<label for="member-ids">Member ids</label>',
     ]) {
       expect(page.body).toContain(label);
@@ -732,6 +734,169 @@ describe('jobs filtered by state', () => {
     expect(rowsOf(secondPart)).toHaveLength(5);
     expect(secondPart).toContain('rel="prev">Previous</a>');
     expect(secondPart).toContain('Crowd member 30');
+  });
+});
+
+describe('member jobs searched by name or email', () => {
+  /** An export of 60 members, every other one a Zoë; its admin and its page's path. */
+  let searched: { admin: PanelClient; path: string; zoes: Member[] };
+
+  beforeAll(async () => {
+    const { runtime } = fixture;
+    const community = await runtime.communities.create('Searchers');
+    const zoes: Member[] = [];
+    for (let i = 1; i <= 60; i++) {
+      const isZoe = i % 2 === 0;
+      const member = await runtime.communities.addMember(community.id, {
+        name: isZoe ? `Zoë Searcher ${i}` : `Plain Person ${i}`,
+        email: isZoe ? `z${i}@searchers.example` : `Plain.Person.${i}@Searchers.example`,
+        status: 'active',
+      });
+      if (isZoe) zoes.push(member);
+    }
+    const exportJob = await createExport(runtime, community.id);
+    searched = {
+      admin: await PanelClient.signedIn(
+        fixture.app,
+        await createPanelAdmin(runtime, community.id, 'searchers@example.test'),
+      ),
+      path: `/admin/exports/${exportJob.id}`,
+      zoes,
+    };
+  }, 60_000);
+
+  /** The member-jobs part of a page of the export (or of any URL given). */
+  async function jobsPart(query: string): Promise<string> {
+    const page = await searched.admin.get(`${searched.path}${query}`);
+    expect(page.status).toBe(200);
+    return page.body.split('id="member-jobs-heading"')[1] ?? '';
+  }
+
+  function linkOf(markup: string, rel: 'next' | 'prev'): string {
+    const href = new RegExp(`<a href="([^"]+)" rel="${rel}">`).exec(markup)?.[1];
+    if (href === undefined) throw new Error(`no ${rel} link`);
+    return href.replaceAll('&amp;', '&');
+  }
+
+  it('says how many member jobs there are and which page of how many this is', async () => {
+    const first = await jobsPart('');
+    expect(first).toContain('60 member jobs.');
+    expect(first).toContain('Page 1 of 3');
+    const second = await jobsPart(linkOf(first, 'next').slice(searched.path.length));
+    expect(second).toContain('Page 2 of 3');
+    expect(rowsOf(second)).toHaveLength(25);
+    const third = await jobsPart(linkOf(second, 'next').slice(searched.path.length));
+    expect(third).toContain('Page 3 of 3');
+    expect(rowsOf(third)).toHaveLength(10);
+    const back = await jobsPart(linkOf(third, 'prev').slice(searched.path.length));
+    expect(back).toContain('Page 2 of 3');
+  });
+
+  it('finds the jobs of members by name, whatever the accents and case, and pages them keeping the search', async () => {
+    for (const text of ['zoe', 'ZOË', 'Zoé']) {
+      const found = await jobsPart(`?q=${encodeURIComponent(text)}`);
+      expect(found).toContain('60 member jobs; 30 match.');
+      expect(found).toContain('Page 1 of 2');
+      expect(rowsOf(found)).toHaveLength(25);
+      for (const row of rowsOf(found)) expect(row).toContain('Zoë Searcher');
+    }
+    const first = await jobsPart('?q=zoe');
+    const next = linkOf(first, 'next');
+    expect(new URL(next, 'http://x').searchParams.get('q')).toBe('zoe');
+    const second = await jobsPart(next.slice(searched.path.length));
+    expect(second).toContain('Page 2 of 2');
+    expect(rowsOf(second)).toHaveLength(5);
+    expect(second).toContain(`Zoë Searcher 60`);
+    expect(new URL(linkOf(second, 'prev'), 'http://x').searchParams.get('q')).toBe('zoe');
+    // The search box keeps what was typed, and the live part re-reads the same search.
+    const page = await searched.admin.get(`${searched.path}?q=Zo%C3%AB`);
+    expect(page.body).toMatch(/<input\s+type="search"\s+id="job-search"\s+name="q"\s+value="Zoë"/);
+    const live = liveUrls(page.body).find((url) => url.includes('/fragment/jobs')) ?? '';
+    expect(new URL(live, 'http://x').searchParams.get('q')).toBe('Zoë');
+    const fragment = await searched.admin.get(live);
+    expect(fragment.body).toContain('60 member jobs; 30 match.');
+    expect(rowsOf(fragment.body)).toHaveLength(25);
+  });
+
+  it('finds them by any part of the email', async () => {
+    const found = await jobsPart('?q=PLAIN.PERSON.7%40');
+    expect(found).toContain('60 member jobs; 1 matches.');
+    expect(rowsOf(found)).toHaveLength(1);
+    expect(found).toContain('Plain Person 7');
+    expect(found).not.toContain('Page 1 of');
+  });
+
+  it('combines the search with the state filter, and says when nothing matches', async () => {
+    // One Zoë leaves before the export runs: her job aborts, the 59 others complete.
+    const leaving = searched.zoes[2];
+    const communityId = leaving?.communityId ?? '';
+    await fixture.runtime.communities.setMemberStatus(communityId, leaving?.id ?? '', 'deleted');
+    await runExport(fixture.runtime, searched.path.split('/').at(-1) ?? '');
+    const aborted = await jobsPart('?q=zoe&state=ABORTED');
+    expect(aborted).toContain('60 member jobs; 1 matches.');
+    expect(rowsOf(aborted)).toHaveLength(1);
+    expect(aborted).toContain(leaving?.name);
+    expect(await jobsPart('?q=plain&state=ABORTED')).toContain(
+      'No member job that is aborted is for a member whose name or email contains “plain”.',
+    );
+    const completed = await jobsPart('?q=zoe&state=COMPLETED');
+    expect(completed).toContain('60 member jobs; 29 match.');
+    expect(completed).toContain('Page 1 of 2');
+    const next = new URL(linkOf(completed, 'next'), 'http://x').searchParams;
+    expect([next.get('q'), next.get('state')]).toEqual(['zoe', 'COMPLETED']);
+    const page = await searched.admin.get(`${searched.path}?q=zoe&state=COMPLETED`);
+    expect(page.body).toMatch(/<option value="COMPLETED"\s+selected/);
+    expect(await jobsPart('?q=nobody')).toContain(
+      'No member job is for a member whose name or email contains “nobody”.',
+    );
+  }, 60_000);
+
+  it('shows a search as text, never as markup, and refuses one too long', async () => {
+    const hostileText = encodeURIComponent('<b>"x</b>');
+    const page = await searched.admin.get(`${searched.path}?q=${hostileText}`);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('<b>');
+    expect(page.body).toContain('value="&lt;b&gt;&quot;x&lt;/b&gt;"');
+    expect(page.body).toContain('contains “&lt;b&gt;&quot;x&lt;/b&gt;”');
+    const tooLong = await searched.admin.get(`${searched.path}?q=${'z'.repeat(101)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toContain('The member search must have at most 100 characters');
+  });
+
+  it('finds a member named like markup, and shows the name as text', async () => {
+    const answer = await startExport({ data_types: 'POSTS_YOUR_ACTIVITY', members: 'all' });
+    const found = await memberJobsOf(exportIdOf(answer.location), '?q=onerror');
+    expect(rowsOf(found)).toHaveLength(1);
+    expect(found).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(found).not.toContain(HOSTILE_NAME);
+  });
+});
+
+describe('the member finder', () => {
+  it('finds members whatever the accents and case, and says how many there are in all', async () => {
+    const { runtime } = fixture;
+    const community = await runtime.communities.create('Finders');
+    for (let i = 1; i <= 25; i++) {
+      await runtime.communities.addMember(community.id, {
+        name: `Zoë Finder ${String(i).padStart(2, '0')}`,
+        email: null,
+        status: 'active',
+      });
+    }
+    const admin = await PanelClient.signedIn(
+      fixture.app,
+      await createPanelAdmin(runtime, community.id, 'finders@example.test'),
+    );
+    const answer = JSON.parse((await admin.get('/admin/members.json?q=ZOE')).body) as {
+      members: Member[];
+      total: number;
+    };
+    expect(answer.total).toBe(25);
+    expect(answer.members.map((member) => member.name)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `Zoë Finder ${String(i + 1).padStart(2, '0')}`),
+    );
+    const one = JSON.parse((await admin.get('/admin/members.json?q=finder%2007')).body);
+    expect(one.total).toBe(1);
   });
 });
 

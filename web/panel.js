@@ -4,8 +4,9 @@
  * - live updates: an element with `data-live="<url>"` is re-rendered from that URL (an HTML
  *   fragment the server renders, the same markup as on page load) whenever the server's
  *   event stream at /admin/live says the data changed;
- * - the member finder: `[data-member-search="<url>"]` looks members up by name as one types,
- *   and lists them as checkboxes in `[data-member-results]`, keeping the ones already chosen;
+ * - the member finder: `[data-member-search="<url>"]` looks members up by name or email as
+ *   one types (accents and case aside), lists them as checkboxes in `[data-member-results]`,
+ *   keeping the ones already chosen, and says how many it found, of how many;
  * - "select all" buttons: `[data-select-all]` checks every checkbox of its fieldset, or none
  *   when all are checked, and says which it will do;
  * - a lost event stream: the page says so, keeps re-reading, and goes to sign-in once signed out;
@@ -241,6 +242,7 @@ async function search(input, results, ticket, latest) {
   );
   /** @type {{ id: string, name: string, status: string }[]} */
   let members = [];
+  let total = 0;
   if (text !== '') {
     const url = new URL(input.dataset.memberSearch ?? '', window.location.href);
     url.searchParams.set('q', text);
@@ -250,20 +252,32 @@ async function search(input, results, ticket, latest) {
       return;
     }
     if (!response.ok || ticket !== latest()) return;
-    const answer = /** @type {{ members: typeof members }} */ (await response.json());
+    const answer = /** @type {{ members: typeof members, total: number }} */ (
+      await response.json()
+    );
     members = answer.members;
+    total = answer.total;
   }
   const chosenIds = new Set(
     chosen.map((li) => /** @type {HTMLInputElement} */ (li.querySelector('input')).value),
   );
   const found = members.filter((member) => !chosenIds.has(member.id)).map(memberItem);
   results.replaceChildren(...chosen, ...found);
-  if (status) {
-    status.textContent =
-      text === ''
-        ? ''
-        : `${members.length === 0 ? 'No' : members.length} member${members.length === 1 ? '' : 's'} found for “${text}”.`;
-  }
+  if (status) status.textContent = text === '' ? '' : foundWords(members.length, total, text);
+}
+
+/**
+ * What the finder says it found: "3 members found for “zo”.", or, when the server found more
+ * than it sent, "Showing the first 20 of 312 members found for “a”."
+ * @param {number} shown
+ * @param {number} total
+ * @param {string} text
+ */
+function foundWords(shown, total, text) {
+  const count = (/** @type {number} */ n) => n.toLocaleString('en-US');
+  if (total > shown)
+    return `Showing the first ${count(shown)} of ${count(total)} members found for “${text}”.`;
+  return `${shown === 0 ? 'No' : count(shown)} member${shown === 1 ? '' : 's'} found for “${text}”.`;
 }
 
 /** @param {{ id: string, name: string, status: string }} member */

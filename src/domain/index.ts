@@ -28,3 +28,4 @@ export * from './errors.js';
 export * from './types.js';
 export * from './content.js';
 export * from './sign-in-lock.js';
+export * from './search-key.js';

@@ -25,7 +25,7 @@ export interface ContentContractMetadata {
   readonly communities: Pick<CommunityRepository, 'create'>;
   readonly members: Pick<
     MemberRepository,
-    'create' | 'get' | 'getMany' | 'listActiveIds' | 'setStatus'
+    'create' | 'get' | 'getMany' | 'listActiveIds' | 'setStatus' | 'search' | 'countSearch'
   >;
   findObject: MetadataStore['findObject'];
 }
@@ -604,6 +604,31 @@ export function runContentStoreContract(
         await content.write(acme, [member('alice', 'active')]);
         expect(await activeIds()).toEqual([alice]);
         expect(await content.count(acme, { kind: 'member' })).toBe(1);
+      });
+
+      it('keeps what the panel finds a member by true as member records come and change', async () => {
+        const found = async (text: string): Promise<string[]> => {
+          await fixture?.settle?.();
+          return (await metadata.members.search(acme, text, 10)).map((m) => m.name);
+        };
+        await content.write(acme, [
+          member('zoe', 'active', 'Zoë Ångström'),
+          { ...member('noel', 'deactivated', 'NOËL Çelik'), email: 'Noel.C@Acme.Example' },
+        ]);
+        expect(await found('zoe angstrom')).toEqual(['Zoë Ångström']);
+        expect(await found('ZOË')).toEqual(['Zoë Ångström']);
+        expect(await found('noel.c@acme')).toEqual(['NOËL Çelik']);
+        expect(await found('celik')).toEqual(['NOËL Çelik']);
+        expect(await metadata.members.countSearch(acme, 'OE')).toBe(2);
+        // Written again with another name and email: found by the new ones only.
+        await content.write(acme, [
+          { ...member('zoe', 'active', 'Zoé Berg'), email: 'zberg@acme.example' },
+        ]);
+        expect(await found('angstrom')).toEqual([]);
+        expect(await found('zoe@acme')).toEqual([]);
+        expect(await found('zoe b')).toEqual(['Zoé Berg']);
+        expect(await found('ZBERG@')).toEqual(['Zoé Berg']);
+        expect(await metadata.members.countSearch(acme, 'oe')).toBe(2);
       });
 
       it('gives members made without a record their Graph id as content id', async () => {

@@ -91,10 +91,14 @@ export interface MemberRepository {
    */
   findByEmail(communityId: Id, email: string): Promise<readonly Member[]>;
   /**
-   * Members of the community whose name contains `text` (case-insensitive, any status), in
-   * name order, at most `limit`.
+   * Members of the community (any status) whose name or email contains `text`, compared as
+   * `foldForSearch` (domain) folds both: whatever the accents and case ("zoe" finds "Zoë"),
+   * `%` and `_` as plain text. In the order of their folded names (then id), at most `limit`;
+   * none for a text that folds to nothing.
    */
   search(communityId: Id, text: string, limit: number): Promise<readonly Member[]>;
+  /** How many members `search` finds with no limit. */
+  countSearch(communityId: Id, text: string): Promise<number>;
   /** Members of the community in each status. */
   countByStatus(communityId: Id): Promise<Record<MemberStatus, number>>;
 }
@@ -194,11 +198,33 @@ export interface JobStateChange {
   readonly time: UnixSeconds;
 }
 
+/** Which user jobs of an export to list or count; every condition given must hold. */
+export interface UserJobFilter {
+  readonly state?: JobState | undefined;
+  /** Jobs of the members `MemberRepository.search` finds with this text. */
+  readonly member?: string | undefined;
+}
+
+export interface UserJobCount {
+  /** The export's user jobs that match the filter. */
+  readonly matching: number;
+  /** Of those, the ones before the position asked about (in id order): where a page starts. */
+  readonly before: number;
+}
+
 export interface JobRepository {
   get(id: Id): Promise<DyiJob | undefined>;
   companyJob(exportId: Id): Promise<DyiJob>;
-  /** The export's user jobs in id order, optionally only those in one state. */
-  listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>>;
+  /**
+   * The export's user jobs in id order, only those matching the filter when given. A member
+   * filter that folds to nothing matches every job, as no filter does.
+   */
+  listUserJobs(exportId: Id, page: PageRequest, filter?: UserJobFilter): Promise<Page<DyiJob>>;
+  /**
+   * How many user jobs of the export match the filter, and how many of those have an id below
+   * `position` (0 without one): "page 3 of 13" without reading the pages before.
+   */
+  countUserJobs(exportId: Id, filter?: UserJobFilter, position?: Id): Promise<UserJobCount>;
   /**
    * Moves a job to a new state only if it is in one of `from` (and, given `ownRun`, still
    * belongs to that run); returns whether it moved. This compare-and-set is what keeps a cancel

@@ -10,13 +10,18 @@ import {
   type DyiFile,
   type DyiJob,
   type Id,
-  type JobState,
   NotFoundError,
   RunSupersededError,
 } from '../domain/index.js';
 import { type BlobStore, blobKeyForFile } from '../ports/blob-store.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
-import type { ExportFileRecord, FileTotals, MetadataStore } from '../ports/metadata-store.js';
+import type {
+  ExportFileRecord,
+  FileTotals,
+  MetadataStore,
+  UserJobCount,
+  UserJobFilter,
+} from '../ports/metadata-store.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 
 export interface NewFileContent {
@@ -49,8 +54,14 @@ export class JobService {
     return job;
   }
 
-  listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
-    return this.#store.jobs.listUserJobs(exportId, page, state);
+  /** The export's user jobs in id order; given a filter, those of a state or of members found. */
+  listUserJobs(exportId: Id, page: PageRequest, filter?: UserJobFilter): Promise<Page<DyiJob>> {
+    return this.#store.jobs.listUserJobs(exportId, page, filter);
+  }
+
+  /** How many user jobs match the filter, and how many of them come before `position`. */
+  countUserJobs(exportId: Id, filter?: UserJobFilter, position?: Id): Promise<UserJobCount> {
+    return this.#store.jobs.countUserJobs(exportId, filter, position);
   }
 
   listFiles(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {

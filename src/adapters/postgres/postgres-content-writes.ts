@@ -22,6 +22,7 @@ import {
   ValidationError,
 } from '../../domain/index.js';
 import { type ContentRow, contentRowOf, describeFailedRecord } from '../sql/content-rows.js';
+import { searchKeyOfRecord } from '../sql/member-search-keys.js';
 
 /** Records per statement: bounds a statement's size (records are up to a few KiB each). */
 const ROWS_PER_STATEMENT = 1000;
@@ -137,11 +138,13 @@ async function writeMembers(
     const known = chunk.filter((record) => ids.has(record.id));
     if (known.length > 0) {
       await sql`
-        UPDATE members AS m SET name = u.name, email = u.email, status = u.status
+        UPDATE members AS m
+        SET name = u.name, email = u.email, status = u.status, search_key = u.search_key
         FROM unnest(${known.map((record) => ids.get(record.id))}::bigint[],
           ${known.map((record) => record.name)}::text[],
           ${known.map((record) => record.email)}::text[],
-          ${known.map((record) => record.status)}::text[]) AS u(id, name, email, status)
+          ${known.map((record) => record.status)}::text[],
+          ${known.map(searchKeyOfRecord)}::text[]) AS u(id, name, email, status, search_key)
         WHERE m.id = u.id`.execute(trx);
     }
     const fresh = chunk.filter((record) => !ids.has(record.id));
@@ -162,13 +165,14 @@ async function insertMembers(
     RETURNING id`.execute(trx);
   const ids = made.rows.map((row) => row.id).sort((a, b) => a - b);
   await sql`
-    INSERT INTO members (id, community_id, name, email, status, source_id)
-    SELECT u.id, ${community}::bigint, u.name, u.email, u.status, u.source_id
+    INSERT INTO members (id, community_id, name, email, status, source_id, search_key)
+    SELECT u.id, ${community}::bigint, u.name, u.email, u.status, u.source_id, u.search_key
     FROM unnest(${ids}::bigint[], ${records.map((record) => record.name)}::text[],
       ${records.map((record) => record.email)}::text[],
       ${records.map((record) => record.status)}::text[],
-      ${records.map((record) => record.id)}::text[])
-      AS u(id, name, email, status, source_id)`.execute(trx);
+      ${records.map((record) => record.id)}::text[],
+      ${records.map(searchKeyOfRecord)}::text[])
+      AS u(id, name, email, status, source_id, search_key)`.execute(trx);
 }
 
 function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {

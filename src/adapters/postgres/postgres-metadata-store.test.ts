@@ -162,6 +162,26 @@ describe('PostgresMetadataStore on a server', () => {
     expect(await second.pendingReveals.take('r', 'o', T0 * 1000)).toBe('c');
   });
 
+  it('fills in the search keys of members made before migration 0005, so searches find them', async (ctx) => {
+    const { url, sql } = await shared(ctx);
+    const first = open(url);
+    await first.init();
+    await emptyTables(sql);
+    const community = await first.communities.create({ name: 'Acme', createTime: T0 });
+    for (const name of ['Zoë Ångström', 'Ada']) {
+      await first.members.create(community.id, { name, email: null, status: 'active' });
+    }
+    await first.close();
+    // The database as the release before 0005 left it.
+    await sql.query('ALTER TABLE members DROP COLUMN search_key');
+    await sql.query("DELETE FROM kysely_migration WHERE name = '0006_member_search_keys'");
+    const second = open(url);
+    await second.init();
+    const found = await second.members.search(community.id, 'ZOE ANGSTROM', 5);
+    expect(found.map((member) => member.name)).toEqual(['Zoë Ångström']);
+    expect(await second.members.countSearch(community.id, 'a')).toBe(2);
+  });
+
   it('gives a reveal to one of two stores taking it at once', async (ctx) => {
     const { url, sql } = await shared(ctx);
     const [first, second] = [open(url), open(url)];

@@ -21,10 +21,12 @@
  *   4.5 s of a 50,000-job export's delete). The store writes and deletes both rows in one
  *   transaction, as it must on SQLite too.
  *
- * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`.
+ * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`, and so on
+ * to `0006_member_search_keys`, its `0014`.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
+import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
 import { contentMigrations } from './postgres-content-migrations.js';
 import { usageMigrations } from './postgres-usage-migrations.js';
@@ -291,6 +293,20 @@ const migrations: Record<string, Migration> = {
         'ALTER TABLE exports ADD COLUMN member_scope TEXT',
       ];
       for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  '0006_member_search_keys': {
+    // SQLite's 0013: each member's name and email folded for the panel's searches ("zoe" finds
+    // "Zoë"), filled in for the members already there. COLLATE "C": keys compare and sort as
+    // code points, as on SQLite, whatever the database's collation.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql
+        .raw(`ALTER TABLE members ADD COLUMN search_key TEXT COLLATE "C" NOT NULL DEFAULT ''`)
+        .execute(db);
+      await fillMemberSearchKeys(db);
+      await sql
+        .raw('CREATE INDEX members_by_search_key ON members (community_id, search_key, id)')
+        .execute(db);
     },
   },
 };

@@ -6,9 +6,15 @@
  */
 import type { ListOrder } from './keyset-page.js';
 
-export function keysetSql(base: string, direction: ListOrder, hasPosition: boolean): string {
-  const past = hasPosition ? ` AND id ${direction === 'asc' ? '>' : '<'} ?` : '';
-  return `${base}${past} ORDER BY id ${direction === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+/** `idColumn` names the id a join's base pages by (`j.id`). */
+export function keysetSql(
+  base: string,
+  direction: ListOrder,
+  hasPosition: boolean,
+  idColumn = 'id',
+): string {
+  const past = hasPosition ? ` AND ${idColumn} ${direction === 'asc' ? '>' : '<'} ?` : '';
+  return `${base}${past} ORDER BY ${idColumn} ${direction === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
 }
 
 export function keysetParameters(

@@ -21,6 +21,14 @@ export const memberReads = {
   activeIds: "SELECT id FROM members WHERE community_id = ? AND status = 'active' ORDER BY id",
   byEmail: 'SELECT * FROM members WHERE community_id = ? AND lower(email) = lower(?) ORDER BY id',
   countByStatus: 'SELECT status, count(*) AS n FROM members WHERE community_id = ? GROUP BY status',
+  /**
+   * Members whose search key holds the folded text (a LIKE pattern, `\\` its escape): the index
+   * (community_id, search_key, id) gives them in order, so a search stops at its limit.
+   */
+  search: `SELECT * FROM members WHERE community_id = ? AND search_key LIKE ? ESCAPE '\\'
+           ORDER BY search_key, id LIMIT ?`,
+  countSearch: `SELECT count(*) AS n FROM members
+                WHERE community_id = ? AND search_key LIKE ? ESCAPE '\\'`,
 } as const;
 
 export const integrationReads = {
@@ -55,8 +63,19 @@ export const exportReads = {
 export const jobReads = {
   byId: 'SELECT * FROM dyi_jobs WHERE id = ?',
   companyJob: "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'COMPANY'",
-  /** Keyset base; `AND state = ?` narrows it to one state. */
-  userJobsOfExport: "SELECT * FROM dyi_jobs WHERE export_id = ? AND job_type = 'USER'",
+  /**
+   * The export's user jobs, from FROM on (a list selects `*`, a count counts); `AND state = ?`
+   * narrows them to one state. Keyset base.
+   */
+  userJobsFrom: "FROM dyi_jobs WHERE export_id = ? AND job_type = 'USER'",
+  /**
+   * The same of members whose search key holds the folded text (a LIKE pattern), columns
+   * `j.*`; `AND j.state = ?` narrows them to one state. Read in job id order, each job's member
+   * looked up by its key, so a page stops once it has its jobs.
+   */
+  userJobsOfMembersFrom: `FROM dyi_jobs j JOIN members m ON m.id = j.user_id
+                          WHERE j.export_id = ? AND j.job_type = 'USER'
+                            AND m.search_key LIKE ? ESCAPE '\\'`,
   idsOfExport: 'SELECT id FROM dyi_jobs WHERE export_id = ? ORDER BY id',
   unfinishedIds: "SELECT id FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') ORDER BY id",
 } as const;

@@ -26,6 +26,8 @@ export interface MembersTable {
   name: string;
   email: string | null;
   status: string;
+  /** `memberSearchKey(name, email)` (domain): what the panel's searches match. */
+  search_key: string;
   // Also `source_id TEXT`: the member's content id, read and written only by the content
   // store's own statements, so the repositories' row type leaves it out.
 }

@@ -1,10 +1,10 @@
 /**
  * @module
  * Communities and their members (tables `communities`, `members`), the same on SQLite and
- * PostgreSQL (`SqlEngine` gives the engine's reads and ids) but for three member operations
- * each engine writes its own way: creating one (imports create them by the thousand), reading
- * many by id, and searching names without regard to case. Each engine's member repository
- * extends SqlMemberRepository with those.
+ * PostgreSQL (`SqlEngine` gives the engine's reads and ids) but for two member operations
+ * each engine writes its own way: creating one (imports create them by the thousand) and
+ * reading many by id. Each engine's member repository extends SqlMemberRepository with those.
+ * Searches compare the folded `search_key` (`member-search-keys.ts`), the same on both.
  */
 import type { Kysely } from 'kysely';
 import type { Community, Id, Member, MemberStatus } from '../../domain/index.js';
@@ -16,6 +16,7 @@ import type {
 import { communityReads, memberReads } from './metadata-reads.js';
 import type { CommunitiesTable, MembersTable, MetadataTables } from './metadata-tables.js';
 import { toCommunity, toMember } from './metadata-rows.js';
+import { keyPatternOf } from './member-search-keys.js';
 import { toRowId } from './object-ids.js';
 import type { SqlEngine } from './sql-engine.js';
 
@@ -64,7 +65,27 @@ export abstract class SqlMemberRepository implements MemberRepository {
 
   abstract getMany(communityId: Id, ids: readonly Id[]): Promise<readonly Member[]>;
 
-  abstract search(communityId: Id, text: string, limit: number): Promise<readonly Member[]>;
+  async search(communityId: Id, text: string, limit: number): Promise<readonly Member[]> {
+    const pattern = keyPatternOf(text);
+    if (pattern === undefined) return [];
+    const rows = await this.engine.query<MembersTable>(this.db(), memberReads.search, [
+      Number(communityId),
+      pattern,
+      limit,
+    ]);
+    return rows.map(toMember);
+  }
+
+  async countSearch(communityId: Id, text: string): Promise<number> {
+    const pattern = keyPatternOf(text);
+    if (pattern === undefined) return 0;
+    const row = await this.engine.queryOne<{ n: number | string }>(
+      this.db(),
+      memberReads.countSearch,
+      [Number(communityId), pattern],
+    );
+    return Number(row?.n ?? 0);
+  }
 
   async get(id: Id): Promise<Member | undefined> {
     const rowId = toRowId(id);

@@ -8,8 +8,14 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DyiJob, Id, JobState } from '../../domain/index.js';
-import type { JobRepository, JobStateChange } from '../../ports/metadata-store.js';
+import type {
+  JobRepository,
+  JobStateChange,
+  UserJobCount,
+  UserJobFilter,
+} from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
+import { keyPatternOf } from './member-search-keys.js';
 import { jobReads } from './metadata-reads.js';
 import { keysetPage } from './keyset-page.js';
 import { keysetParameters, keysetSql } from './keyset-sql.js';
@@ -43,17 +49,44 @@ export class SqlJobRepository implements JobRepository {
     return this.#toJob(row);
   }
 
-  async listUserJobs(exportId: Id, page: PageRequest, state?: JobState): Promise<Page<DyiJob>> {
-    const base = jobReads.userJobsOfExport + (state === undefined ? '' : ' AND state = ?');
-    const filters = state === undefined ? [Number(exportId)] : [Number(exportId), state];
+  async listUserJobs(
+    exportId: Id,
+    page: PageRequest,
+    filter: UserJobFilter = {},
+  ): Promise<Page<DyiJob>> {
+    const { base, parameters, idColumn } = userJobSelection(exportId, filter);
     const result = await keysetPage('asc', page, (direction, position, limit) =>
       this.engine.query<DyiJobsTable>(
         this.db(),
-        keysetSql(base, direction, position !== undefined),
-        keysetParameters(filters, position, limit),
+        keysetSql(
+          `SELECT ${idColumn === 'id' ? '*' : 'j.*'} ${base}`,
+          direction,
+          position !== undefined,
+          idColumn,
+        ),
+        keysetParameters(parameters, position, limit),
       ),
     );
     return { ...result, items: result.items.map(this.#toJob) };
+  }
+
+  async countUserJobs(
+    exportId: Id,
+    filter: UserJobFilter = {},
+    position?: Id,
+  ): Promise<UserJobCount> {
+    const { base, parameters, idColumn } = userJobSelection(exportId, filter);
+    const before = toRowId(position ?? '') ?? 0;
+    const row = await this.engine.queryOne<{
+      matching: number | string;
+      before: number | string | null;
+    }>(
+      this.db(),
+      `SELECT count(*) AS matching,
+              sum(CASE WHEN ${idColumn} < ? THEN 1 ELSE 0 END) AS before ${base}`,
+      [before, ...parameters],
+    );
+    return { matching: Number(row?.matching ?? 0), before: Number(row?.before ?? 0) };
   }
 
   async transition(
@@ -100,6 +133,31 @@ export class SqlJobRepository implements JobRepository {
     const rows = await this.engine.query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
     return rows.map((row) => String(row.id));
   }
+}
+
+/**
+ * The FROM and WHERE of the export's user jobs that match `filter`, with their parameters,
+ * and the column their ids are in (the member filter joins `members`).
+ */
+function userJobSelection(
+  exportId: Id,
+  filter: UserJobFilter,
+): { base: string; parameters: unknown[]; idColumn: string } {
+  const pattern = filter.member === undefined ? undefined : keyPatternOf(filter.member);
+  const state = filter.state;
+  if (pattern === undefined) {
+    return {
+      base: jobReads.userJobsFrom + (state === undefined ? '' : ' AND state = ?'),
+      parameters: state === undefined ? [Number(exportId)] : [Number(exportId), state],
+      idColumn: 'id',
+    };
+  }
+  return {
+    base: jobReads.userJobsOfMembersFrom + (state === undefined ? '' : ' AND j.state = ?'),
+    parameters:
+      state === undefined ? [Number(exportId), pattern] : [Number(exportId), pattern, state],
+    idColumn: 'j.id',
+  };
 }
 
 /**

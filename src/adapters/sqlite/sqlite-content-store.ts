@@ -9,8 +9,8 @@
  *   participants, the other side of a connection), with the record's created_time, so that
  *   they page in index order; the owner needs no row, `content_records.owner` is indexed.
  * - `objects` and `members`: a member record creates the community member it stands for
- *   (`source_id` = the record's id), or updates its name, email and status, so that exports
- *   plan a job for it. The metadata store reads those rows through its own connection.
+ *   (`source_id` = the record's id), or updates its name, email, status and `search_key`
+ *   (`memberSearchKey`), so that exports plan a job for it and the panel finds it. The metadata store reads those rows through its own connection.
  *
  * Writes run prepared better-sqlite3 statements in one transaction per batch: building a
  * query per row would cost more than SQLite takes to store it. Reads page with LIMIT on the
@@ -49,6 +49,7 @@ import {
   existingIdsSql,
 } from '../sql/content-selections.js';
 import { BUSY_TIMEOUT_MS } from './sqlite-database.js';
+import { searchKeyOfRecord } from '../sql/member-search-keys.js';
 import { toRowId } from '../sql/object-ids.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { migrateToLatest } from './sqlite-migrations.js';
@@ -81,10 +82,10 @@ const WRITE_SQL = {
   involve: `INSERT INTO content_involves (community_id, kind, id, member, created_time)
             VALUES (?, ?, ?, ?, ?)`,
   findMember: 'SELECT id FROM members WHERE community_id = ? AND source_id = ?',
-  updateMember: 'UPDATE members SET name = ?, email = ?, status = ? WHERE id = ?',
+  updateMember: 'UPDATE members SET name = ?, email = ?, status = ?, search_key = ? WHERE id = ?',
   newObject: "INSERT INTO objects (kind, community_id) VALUES ('member', ?)",
-  insertMember: `INSERT INTO members (id, community_id, name, email, status, source_id)
-                 VALUES (?, ?, ?, ?, ?, ?)`,
+  insertMember: `INSERT INTO members (id, community_id, name, email, status, source_id, search_key)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)`,
 } as const;
 
 type WriteStatements = { readonly [K in keyof typeof WRITE_SQL]: Database.Statement };
@@ -328,13 +329,15 @@ function writeRecords(
 /** Creates or updates the community member a member record stands for. */
 function writeMember(statements: WriteStatements, community: number, record: MemberRecord): void {
   const found = statements.findMember.get(community, record.id) as { id: number } | undefined;
+  const key = searchKeyOfRecord(record);
   if (found) {
-    statements.updateMember.run(record.name, record.email, record.status, found.id);
+    statements.updateMember.run(record.name, record.email, record.status, key, found.id);
     return;
   }
   // Ids come from `objects`, as for every object, so they never collide across kinds.
   const id = statements.newObject.run(community).lastInsertRowid;
-  statements.insertMember.run(id, community, record.name, record.email, record.status, record.id);
+  const { name, email, status } = record;
+  statements.insertMember.run(id, community, name, email, status, record.id, key);
 }
 
 /** Our error for a failure of a write or read, a refused constraint as a validation error. */

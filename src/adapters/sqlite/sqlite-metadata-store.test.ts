@@ -81,6 +81,29 @@ describe('SqliteMetadataStore on disk', () => {
     expect(migrationNames()).toEqual(applied);
   });
 
+  it('fills in the search keys of members made before migration 0013, so searches find them', async () => {
+    const first = open();
+    await first.init();
+    const community = await first.communities.create({ name: 'Acme', createTime: 1 });
+    for (const name of ['Zoë Ångström', 'Ada']) {
+      await first.members.create(community.id, { name, email: null, status: 'active' });
+    }
+    await first.close();
+    // The database as the release before 0013 left it.
+    const older = new Database(filename);
+    older.exec(`DROP INDEX members_by_search_key;
+      ALTER TABLE members DROP COLUMN search_key;
+      DELETE FROM kysely_migration WHERE name = '0014_member_search_keys';`);
+    older.close();
+
+    const second = open();
+    await second.init();
+    const found = await second.members.search(community.id, 'ZOE ANGSTROM', 5);
+    expect(found.map((member) => member.name)).toEqual(['Zoë Ångström']);
+    expect(await second.members.countSearch(community.id, 'a')).toBe(2);
+    expect(migrationNames()).toContain('0014_member_search_keys');
+  });
+
   it('keeps its change mark across reads and moves it within a millisecond of another process committing', async () => {
     const store = open();
     await store.init();

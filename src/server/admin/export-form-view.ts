@@ -305,7 +305,7 @@ function membersFieldset(form: ExportForm): Html {
       <noscript>For “Chosen members”, type their ids below.</noscript>
     </p>
     <div class="stack" data-needs-script hidden>
-      <label for="member-search">Find members by name</label>
+      <label for="member-search">Find members by name or email</label>
       <input
         id="member-search"
         type="search"

@@ -2,7 +2,8 @@
  * @module
  * Paging of the panel's long lists by position, the way the stores page (`after`/`before` an
  * id, never an offset): reading the position from a page's query, and the pair of links that
- * move a page back and forth. The links keep the page's other parameters (a filter).
+ * move a page back and forth, with where the page is ("Page 2 of 77") for a list that counts.
+ * The links keep the page's other parameters (a filter, a search).
  */
 import { type Id, ValidationError } from '../../domain/index.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
@@ -43,6 +44,8 @@ export interface PagerOptions {
   readonly params: Readonly<Record<string, string>>;
   readonly previous: string;
   readonly next: string;
+  /** Which page this is of how many ("Page 2 of 77"), for lists that count theirs. */
+  readonly position?: { readonly number: number; readonly of: number };
 }
 
 /** `path` with `params`, as a URL for an href or a `data-live`. */
@@ -58,8 +61,10 @@ export function renderPager(page: Page<{ readonly id: Id }>, options: PagerOptio
   if (!first || !last || (!page.hasPrevious && !page.hasNext)) return html``;
   const previous = urlWith(options.path, { ...options.params, before: first.id });
   const next = urlWith(options.path, { ...options.params, after: last.id });
+  const position = options.position;
   return html`<nav class="pager" aria-label="${options.label}">
     ${page.hasPrevious && html`<a href="${previous}" rel="prev">${options.previous}</a>`}
+    ${position && html`<span class="pager-position">Page ${position.number} of ${position.of}</span>`}
     ${page.hasNext && html`<a href="${next}" rel="next">${options.next}</a>`}
   </nav>`;
 }

@@ -168,7 +168,11 @@ describe('the Download all page', () => {
   it('counts every file and its bytes, and lists each with member, size and SHA-256', async () => {
     const page = await browser.get(pagePath(exportId));
     expect(page.status).toBe(200);
-    expect(page.body).toContain(`<h1>Download all of export ${exportId}</h1>`);
+    expect(page.body).toMatch(
+      new RegExp(
+        `<h1 class="export-title">\\s*<span class="export-name">Download all of Export of [^<]+</span>\\s*<small class="export-id">Export ${exportId}</small>`,
+      ),
+    );
     const bytes = files.reduce((sum, { file }) => sum + file.size, 0);
     expect(page.body).toContain(`<dd id="file-count">${files.length}</dd>`);
     expect(page.body).toContain(`(${bytes.toLocaleString('en-US')} bytes)`);

@@ -29,7 +29,7 @@ import {
   renderList,
 } from './download-lists.js';
 import { exportOfPath } from './export-detail-page.js';
-import { exportStateOf, humanSize } from './export-labels.js';
+import { exportLabel, exportStateOf, humanSize } from './export-labels.js';
 import { copyButton } from './copy-button.js';
 import { type Html, html } from './html.js';
 import { pageRequestOf, renderPager } from './keyset-pager.js';
@@ -52,11 +52,16 @@ export function registerDownloadAll(panel: FastifyInstance, runtime: Runtime): v
     ]);
     const members = await membersOf(runtime, communityId, page.items);
     return sendPage(reply, {
-      title: `Download all of export ${exportJob.id}`,
+      title: `Download all of ${exportLabel(exportJob)} (export ${exportJob.id})`,
       session,
       section: 'exports',
-      body: html`<p><a href="${exportPath(exportJob.id)}">Export ${exportJob.id}</a></p>
-        <h1>Download all of export ${exportJob.id}</h1>
+      body: html`<p class="breadcrumb">
+          <a href="${exportPath(exportJob.id)}">${exportLabel(exportJob)}</a>
+        </p>
+        <h1 class="export-title">
+          <span class="export-name">Download all of ${exportLabel(exportJob)}</span>
+          <small class="export-id">Export ${exportJob.id}</small>
+        </h1>
         ${summary(status, totals)}
         <h2>With the dyi downloader</h2>
         ${downloaderCommand(runtime, exportJob, status)}

@@ -46,7 +46,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'embedded', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+        test: {
+          name: 'embedded',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // Most files wait on processes they start (servers, workers, Chromium, curl), so
+          // three at once keep two cores busy; Vitest's default (cores - 1) runs them one by one.
+          maxWorkers: 3,
+        },
       },
       {
         extends: true,
@@ -56,6 +62,7 @@ export default defineConfig({
           env: { DYI_TEST_ON_CLUSTER: '1' },
           // After the embedded project, not beside it: each file here starts 4 processes.
           sequence: { groupOrder: 1 },
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

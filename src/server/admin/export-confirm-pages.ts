@@ -11,7 +11,12 @@ import type { Runtime } from '../../runtime.js';
 import { csrfField, type PanelSession, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import { exportOfPath } from './export-detail-page.js';
-import { ABORT_REASON_LABELS, JOB_STATE_LABELS } from './export-labels.js';
+import {
+  ABORT_REASON_LABELS,
+  exportLabel,
+  exportTitle,
+  JOB_STATE_LABELS,
+} from './export-labels.js';
 import { type Html, html } from './html.js';
 import { redirectWithNotice } from './one-time-notices.js';
 
@@ -24,10 +29,10 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
     const unfinished = counts.pending + counts.inProgress;
     const finished = counts.total - unfinished;
     const body = status.isCompleted
-      ? html`<h1>Cancel export ${exportJob.id}?</h1>
-          <p>Export ${exportJob.id} has already finished: there is nothing to cancel.</p>
+      ? html`<h1 class="export-title">Cancel ${exportTitle(exportJob)}</h1>
+          <p>${exportLabel(exportJob)} has already finished: there is nothing to cancel.</p>
           <p><a href="/admin/exports/${exportJob.id}">Back to the export</a></p>`
-      : html`<h1>Cancel export ${exportJob.id}?</h1>
+      : html`<h1 class="export-title">Cancel ${exportTitle(exportJob)}</h1>
           <p>Cancelling stops the export now:</p>
           <ul>
             <li>
@@ -39,7 +44,7 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
           <p>This cannot be undone: to get the rest of the data, start a new export.</p>
           ${confirmForm(session, exportJob, 'cancel', 'Yes, cancel the export')}`;
     return sendPage(reply, {
-      title: `Cancel export ${exportJob.id}`,
+      title: `Cancel ${exportLabel(exportJob)} (export ${exportJob.id})`,
       session,
       section: 'exports',
       body,
@@ -58,16 +63,16 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
     const session = sessionOf(request);
     const exportJob = await exportOfPath(runtime, session.community.id, request.params);
     const { counts } = await runtime.exports.status(exportJob);
-    const body = html`<h1>Delete export ${exportJob.id}?</h1>
+    const body = html`<h1 class="export-title">Delete ${exportTitle(exportJob)}</h1>
       <p>
-        Deleting removes export ${exportJob.id}, its ${jobs(counts.total)} and all their files from
+        Deleting removes ${exportLabel(exportJob)} (export ${exportJob.id}), its ${jobs(counts.total)} and all their files from
         this server. Download links to its files stop working, also those the API has already given
         out.
       </p>
       <p><strong>This cannot be undone.</strong></p>
       ${confirmForm(session, exportJob, 'delete', 'Yes, delete the export')}`;
     return sendPage(reply, {
-      title: `Delete export ${exportJob.id}`,
+      title: `Delete ${exportLabel(exportJob)} (export ${exportJob.id})`,
       session,
       section: 'exports',
       body,

@@ -87,7 +87,7 @@ async function renderExportList(
         </p>`;
   }
   const statuses = await Promise.all(page.items.map((each) => runtime.exports.status(each)));
-  return html`${cardTable({ columns: ['Export', 'Created', 'Data', 'Format', 'Media quality', 'Time range', 'State', 'Progress', 'Jobs'], rows: statuses.map(exportRow), labelledBy: 'exports-heading' })}
+  return html`${cardTable({ columns: ['Export', 'Created', 'Data', 'Format', 'Time range', 'State', 'Progress', 'Jobs'], rows: statuses.map(exportRow), labelledBy: 'exports-heading' })}
     ${renderPager(page, {
       label: 'Pages of exports',
       path: LIST_PATH,
@@ -112,7 +112,7 @@ function exportRow(status: ExportStatus): Html {
       <a href="/admin/exports/${exportJob.id}">${exportTitle(exportJob)}</a>
       ${
         counts.completed > 0 &&
-        html`<br /><a
+        html`<a
             class="download-all"
             href="/admin/exports/${exportJob.id}/download-all"
             aria-label="Download all of ${exportLabel(exportJob)} (export ${exportJob.id})"
@@ -122,8 +122,10 @@ function exportRow(status: ExportStatus): Html {
     </td>
     <td data-label="Created">${timeElement(exportJob.createTime)}</td>
     <td data-label="Data">${dataTypesInShort(exportJob.dataTypes, DATA_TYPES.length)}</td>
-    <td data-label="Format">${FORMAT_LABELS[exportJob.dyiFormat]}</td>
-    <td data-label="Media quality">${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</td>
+    <td data-label="Format">
+      ${FORMAT_LABELS[exportJob.dyiFormat]}
+      <small class="muted block">Media: ${MEDIA_QUALITY_LABELS[exportJob.mediaQuality]}</small>
+    </td>
     <td data-label="Time range">${timeRange(exportJob.startTime, exportJob.endTime)}</td>
     <td data-label="State" ${exportEndAttributes(status)}>
       <span class="state ${state.className}">${state.words}</span>

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommunity as seedSynthetic } from '../src/content/seed-community.js';
 import type { Id, Member } from '../src/domain/index.js';
 import { runExport, sha256 } from './support/archives.js';
+import { ON_CLUSTER } from './support/cluster-fixture.js';
 import {
   createExport,
   type GraphFixture,
@@ -831,16 +832,32 @@ describe('member jobs searched by name or email', () => {
     const leaving = searched.zoes[2];
     const communityId = leaving?.communityId ?? '';
     await fixture.runtime.communities.setMemberStatus(communityId, leaving?.id ?? '', 'deleted');
-    await runExport(fixture.runtime, searched.path.split('/').at(-1) ?? '');
+    const exportId = searched.path.split('/').at(-1) ?? '';
+    await runExport(fixture.runtime, exportId);
+    // On a cluster its workers may have run her job before she left: what the page says must
+    // follow the jobs' states as they are.
+    const jobs = await fixture.runtime.jobs.listUserJobs(exportId, { limit: 100 });
+    const stateOf = new Map(jobs.items.map((job) => [job.userId, job.state]));
+    const zoesIn = (state: string): Member[] =>
+      searched.zoes.filter((zoe) => stateOf.get(zoe.id) === state);
+    const [abortedZoes, completedZoes] = [zoesIn('ABORTED'), zoesIn('COMPLETED')];
+    expect(abortedZoes.length + completedZoes.length).toBe(30);
+    if (!ON_CLUSTER) expect(abortedZoes).toEqual([leaving]);
     const aborted = await jobsPart('?q=zoe&state=ABORTED');
-    expect(aborted).toContain('60 member jobs; 1 matches.');
-    expect(rowsOf(aborted)).toHaveLength(1);
-    expect(aborted).toContain(leaving?.name);
+    if (abortedZoes.length > 0) {
+      expect(aborted).toContain(`60 member jobs; ${abortedZoes.length} matches.`);
+      expect(rowsOf(aborted)).toHaveLength(abortedZoes.length);
+      expect(aborted).toContain(leaving?.name);
+    } else {
+      expect(aborted).toContain(
+        'No member job that is aborted is for a member whose name or email contains “zoe”.',
+      );
+    }
     expect(await jobsPart('?q=plain&state=ABORTED')).toContain(
       'No member job that is aborted is for a member whose name or email contains “plain”.',
     );
     const completed = await jobsPart('?q=zoe&state=COMPLETED');
-    expect(completed).toContain('60 member jobs; 29 match.');
+    expect(completed).toContain(`60 member jobs; ${completedZoes.length} match.`);
     expect(completed).toContain('Page 1 of 2');
     const next = new URL(linkOf(completed, 'next'), 'http://x').searchParams;
     expect([next.get('q'), next.get('state')]).toEqual(['zoe', 'COMPLETED']);

@@ -15,8 +15,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.js';
-import { type Deployment, serveSeeded } from './support/deployment.js';
-import { runDyi, spawnDyi } from './support/dyi-cli.js';
+import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
+import { runDyi } from './support/dyi-cli.js';
 
 const EMAIL = 'download-all@acme.test';
 const PASSWORD = 'download all test password';
@@ -55,21 +55,12 @@ beforeAll(async () => {
   );
   deployment = await serveSeeded(dataDir);
   // The export runs for real, in a worker process of its own.
-  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', deployment.dataDir], {
-    ...deployment.env,
-    DYI_LOG_LEVEL: 'silent',
-  });
-  const exited = new Promise((resolve) => worker.once('exit', resolve));
-  try {
-    const deadline = Date.now() + 60_000;
-    while ((await graph(`/${exportId}?fields=is_completed`)).is_completed !== true) {
-      if (Date.now() > deadline) throw new Error('the export did not finish in 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    if (worker.exitCode === null) worker.kill('SIGTERM');
-    await exited;
-  }
+  await workUntil(
+    deployment,
+    async () => (await graph(`/${exportId}?fields=is_completed`)).is_completed === true,
+    `export ${exportId}`,
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -20,8 +20,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from './support/archive-pages.js';
 import { launchBrowser, screenshot } from './support/browser.js';
-import { type Deployment, serveSeeded } from './support/deployment.js';
-import { runDyi, spawnDyi } from './support/dyi-cli.js';
+import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
+import { runDyi } from './support/dyi-cli.js';
 
 const EMAIL = 'pages@acme.test';
 const PASSWORD = 'pages test password';
@@ -70,22 +70,13 @@ async function signIn(page: Page): Promise<void> {
 
 /** Runs `dyi worker` until the export has completed, then stops it by its PID. */
 async function runToTheEnd(page: Page, exportId: string): Promise<void> {
-  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', deployment.dataDir], {
-    ...deployment.env,
-    DYI_LOG_LEVEL: 'silent',
-  });
-  const exited = new Promise((resolve) => worker.once('exit', resolve));
-  try {
-    const deadline = Date.now() + 60_000;
-    const summary = `${deployment.baseUrl}/admin/exports/${exportId}/fragment/summary`;
-    while (!(await (await page.request.get(summary)).text()).includes('>Completed<')) {
-      if (Date.now() > deadline) throw new Error(`export ${exportId} did not finish in 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    if (worker.exitCode === null) worker.kill('SIGTERM');
-    await exited;
-  }
+  const summary = `${deployment.baseUrl}/admin/exports/${exportId}/fragment/summary`;
+  await workUntil(
+    deployment,
+    async () => (await (await page.request.get(summary)).text()).includes('>Completed<'),
+    `export ${exportId}`,
+    60_000,
+  );
 }
 
 beforeAll(async () => {

@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.js';
-import { type Deployment, serveSeeded } from './support/deployment.js';
-import { runDyi, spawnDyi } from './support/dyi-cli.js';
+import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
+import { runDyi } from './support/dyi-cli.js';
 
 const EMAIL = 'states@acme.test';
 const PASSWORD = 'states test password';
@@ -67,21 +67,7 @@ async function newPage(
 
 /** Runs `dyi worker` until `done()` holds, then stops it (SIGTERM) and waits for its exit. */
 async function withWorker(done: () => Promise<boolean>): Promise<void> {
-  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', deployment.dataDir], {
-    ...deployment.env,
-    DYI_LOG_LEVEL: 'silent',
-  });
-  const exited = new Promise((resolve) => worker.once('exit', resolve));
-  try {
-    const deadline = Date.now() + 90_000;
-    while (!(await done())) {
-      if (Date.now() > deadline) throw new Error('the export did not finish in 90 s');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    if (worker.exitCode === null) worker.kill('SIGTERM');
-    await exited;
-  }
+  await workUntil(deployment, done);
 }
 
 describe('states and feedback in Chromium', () => {

@@ -13,6 +13,7 @@
 import { startCluster } from './cluster.js';
 import { API_PROCESSES, ON_CLUSTER } from './cluster-fixture.js';
 import { clusterStorage } from './cluster-storage.js';
+import { spawnDyi } from './dyi-cli.js';
 import { startServer } from './server-process.js';
 
 export interface Deployment {
@@ -76,5 +77,32 @@ export async function serveSeeded(
   } catch (error) {
     await storage.remove();
     throw error;
+  }
+}
+
+/**
+ * Runs one `dyi worker` (one thread) on the deployment's data until `done()` holds, asked every
+ * 250 ms, then stops it gracefully by its PID; fails naming `what` after `timeoutMs`.
+ */
+export async function workUntil(
+  deployment: Deployment,
+  done: () => Promise<boolean>,
+  what = 'the export',
+  timeoutMs = 90_000,
+): Promise<void> {
+  const worker = spawnDyi(['worker', '--threads', '1', '--data-dir', deployment.dataDir], {
+    ...deployment.env,
+    DYI_LOG_LEVEL: 'silent',
+  });
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`${what} did not finish in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    if (worker.exitCode === null) worker.kill('SIGTERM');
+    await exited;
   }
 }

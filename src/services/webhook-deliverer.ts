@@ -126,14 +126,13 @@ export class WebhookDeliverer {
 
   #pause(): Promise<void> {
     return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
       const timer = setTimeout(done, this.#options.pollMs);
       timer.unref?.();
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.#wake = undefined;
-        resolve();
-      }
       this.#wake = done;
     });
   }

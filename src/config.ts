@@ -109,6 +109,23 @@ export const DEFAULTS = {
   cleanupIntervalSeconds: 3600,
   /** How long a media blob no record names is kept after it was stored or used, in seconds. */
   orphanMediaGraceSeconds: 3600,
+  /**
+   * Send webhooks to private, loopback, link-local and other non-public addresses too (a
+   * receiver on this machine or the local network); off, such URLs are refused (SSRF).
+   */
+  webhookAllowPrivate: false,
+  /** How long one webhook request (handshake or event) may take, in milliseconds. */
+  webhookTimeoutMs: 10_000,
+  /** First retry delay of a failed delivery, in milliseconds (doubling, with full jitter). */
+  webhookRetryBaseMs: 10_000,
+  /** Longest delay between two attempts of a delivery, in milliseconds. */
+  webhookRetryMaxDelayMs: 3_600_000,
+  /** How long a delivery is retried before it ends failed, in seconds (at least 24 hours). */
+  webhookRetrySeconds: 25 * 3600,
+  /** Deliveries one process sends at once. */
+  webhookConcurrency: 4,
+  /** How often an idle deliverer looks for due deliveries, in milliseconds. */
+  webhookPollMs: 1000,
 } as const;
 
 /** One entry of `DYI_TRUST_PROXY`: an address, a CIDR block, or a name proxy-addr knows. */
@@ -173,6 +190,13 @@ const schema = z.object({
   adminSessionSeconds: z.coerce.number().int().min(60),
   cleanupIntervalSeconds: z.coerce.number().int().min(1),
   orphanMediaGraceSeconds: z.coerce.number().int().min(0),
+  webhookAllowPrivate: flag,
+  webhookTimeoutMs: z.coerce.number().int().min(100).max(600_000),
+  webhookRetryBaseMs: z.coerce.number().int().min(10).max(3_600_000),
+  webhookRetryMaxDelayMs: z.coerce.number().int().min(10).max(86_400_000),
+  webhookRetrySeconds: z.coerce.number().int().min(1),
+  webhookConcurrency: z.coerce.number().int().min(1).max(64),
+  webhookPollMs: z.coerce.number().int().min(10).max(60_000),
   databaseUrl: z
     .string()
     .regex(/^postgres(?:ql)?:\/\/[^\s]+$/, {
@@ -247,6 +271,13 @@ export interface Config {
   readonly adminSessionSeconds: number;
   readonly cleanupIntervalSeconds: number;
   readonly orphanMediaGraceSeconds: number;
+  readonly webhookAllowPrivate: boolean;
+  readonly webhookTimeoutMs: number;
+  readonly webhookRetryBaseMs: number;
+  readonly webhookRetryMaxDelayMs: number;
+  readonly webhookRetrySeconds: number;
+  readonly webhookConcurrency: number;
+  readonly webhookPollMs: number;
   /** PostgreSQL holding metadata, content and the queue; undefined: SQLite in the data dir. */
   readonly databaseUrl: string | undefined;
   readonly blobStore: BlobStoreLocation;
@@ -287,6 +318,13 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   DYI_ADMIN_SESSION_SECONDS: 'adminSessionSeconds',
   DYI_CLEANUP_INTERVAL_SECONDS: 'cleanupIntervalSeconds',
   DYI_ORPHAN_MEDIA_GRACE_SECONDS: 'orphanMediaGraceSeconds',
+  DYI_WEBHOOK_ALLOW_PRIVATE: 'webhookAllowPrivate',
+  DYI_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  DYI_WEBHOOK_RETRY_BASE_MS: 'webhookRetryBaseMs',
+  DYI_WEBHOOK_RETRY_MAX_DELAY_MS: 'webhookRetryMaxDelayMs',
+  DYI_WEBHOOK_RETRY_SECONDS: 'webhookRetrySeconds',
+  DYI_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
+  DYI_WEBHOOK_POLL_MS: 'webhookPollMs',
   DYI_DATABASE_URL: 'databaseUrl',
   DYI_BLOB_STORE: 'blobStore',
   DYI_S3_ENDPOINT: 's3Endpoint',

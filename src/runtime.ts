@@ -24,6 +24,9 @@ import { DownloadUrlSigner } from './services/download-url-signer.js';
 import { ExportService } from './services/export-service.js';
 import { ImportService } from './services/import-service.js';
 import { JobService } from './services/job-service.js';
+import { type DelivererEvents, WebhookDeliverer } from './services/webhook-deliverer.js';
+import { WebhookSender } from './services/webhook-sender.js';
+import { WebhookService } from './services/webhook-service.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -47,6 +50,10 @@ export interface Runtime {
   readonly downloadLinks: DownloadLinks;
   /** Removes unfinished writes and orphan media from the blob store. */
   readonly cleanup: BlobCleanupService;
+  /** Webhook subscriptions and their delivery log (`webhookDeliverer` sends them). */
+  readonly webhooks: WebhookService;
+  /** A loop that sends due webhooks (`dyi serve` and `dyi worker` start one); not started. */
+  webhookDeliverer(events?: DelivererEvents): WebhookDeliverer;
   close(): Promise<void>;
 }
 
@@ -75,6 +82,13 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     publicUrl: config.publicUrl,
     ttlSeconds: config.downloadUrlTtlSeconds,
     clock,
+  });
+  const sender = new WebhookSender({
+    allowPrivate: config.webhookAllowPrivate,
+    timeoutMs: config.webhookTimeoutMs,
+  });
+  const webhooks = new WebhookService(metadata, sender, clock, {
+    retryForMs: config.webhookRetrySeconds * 1000,
   });
   return {
     config,
@@ -108,6 +122,22 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     cleanup: new BlobCleanupService(metadata, content, blobs, clock, {
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
-    close: () => closeStores(stores),
+    webhooks,
+    webhookDeliverer: (events) =>
+      new WebhookDeliverer(
+        { store: metadata, service: webhooks, sender, clock },
+        {
+          concurrency: config.webhookConcurrency,
+          pollMs: config.webhookPollMs,
+          timeoutMs: config.webhookTimeoutMs,
+          retryBaseMs: config.webhookRetryBaseMs,
+          retryMaxDelayMs: config.webhookRetryMaxDelayMs,
+        },
+        events,
+      ),
+    close: async () => {
+      await sender.close();
+      await closeStores(stores);
+    },
   };
 }

@@ -100,6 +100,18 @@ export function serveCommand(): Command {
           },
           (error) => app.log.error({ err: error }, 'Blob clean-up failed; it runs again later'),
         );
+        const deliverer = runtime.webhookDeliverer({
+          attempt: (delivery, result) =>
+            app.log.info(
+              { delivery: delivery.id, status: result.status, latencyMs: result.latencyMs },
+              result.delivered
+                ? `Webhook ${delivery.eventKey} delivered to ${delivery.callbackUrl}`
+                : `Webhook ${delivery.eventKey} to ${delivery.callbackUrl} failed: ${result.error ?? ''}`,
+            ),
+          error: (error) =>
+            app.log.error({ err: error }, 'Webhook delivery loop failed; it goes on'),
+        });
+        deliverer.start();
         if (
           demo?.exportId &&
           pool &&
@@ -115,6 +127,7 @@ export function serveCommand(): Command {
         // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
         const stopped = waitForShutdown(async () => {
           await cleanup.stop();
+          await deliverer.stop();
           await pool?.stop();
           await app.close();
           await forgetServer();

@@ -47,9 +47,19 @@ export function workerCommand(): Command {
           (error) =>
             process.stderr.write(`blob clean-up failed (it runs again later): ${String(error)}\n`),
         );
+        const deliverer = runtime.webhookDeliverer({
+          attempt: (delivery, result) =>
+            process.stderr.write(
+              `webhook ${delivery.eventKey} to ${delivery.callbackUrl}: ${result.delivered ? `delivered (HTTP ${result.status})` : `failed: ${result.error ?? ''}`}\n`,
+            ),
+          error: (error) =>
+            process.stderr.write(`webhook delivery loop failed (it goes on): ${String(error)}\n`),
+        });
+        deliverer.start();
         // Listening for signals before saying it runs: whoever reads that may stop it at once.
         const stopped = waitForShutdown(async () => {
           await cleanup.stop();
+          await deliverer.stop();
           await pool.stop();
         });
         process.stderr.write(

@@ -27,6 +27,7 @@ import type { Page, PageRequest } from './paging.js';
 import { describeMemberSearch } from './member-search.contract.js';
 import { describePendingReveals } from './pending-reveals.contract.js';
 import { describeSignInCounters } from './sign-in-counters.contract.js';
+import { describeWebhooks } from './webhook-store.contract.js';
 
 export interface MetadataStoreFixture {
   /** An initialised store over an empty database of its own. */
@@ -1269,6 +1270,7 @@ export function runMetadataStoreContract(
     describeSignInCounters(() => store);
     describeMemberSearch(() => store);
     describePendingReveals(() => store);
+    describeWebhooks(() => store);
 
     describe('adminSessions', () => {
       async function session(idHash: string, expireTime: number): Promise<AdminSessionRecord> {

@@ -31,6 +31,10 @@ import type {
   UnixSeconds,
 } from '../domain/index.js';
 import type { Page, PageRequest } from './paging.js';
+import type {
+  WebhookDeliveryRepository,
+  WebhookSubscriptionRepository,
+} from './webhook-repositories.js';
 
 export interface MetadataStore {
   /** Opens connections and migrates the schema; refuses a database newer than the code. */
@@ -63,6 +67,8 @@ export interface MetadataStore {
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
   readonly pendingReveals: PendingRevealRepository;
+  readonly webhookSubscriptions: WebhookSubscriptionRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
 }
 
 export interface CommunityRepository {

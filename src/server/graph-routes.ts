@@ -30,6 +30,7 @@ import {
   type NodeType,
   userNode,
 } from './graph-nodes.js';
+import { subscriptionsEdge } from './graph-subscriptions.js';
 import { effectiveMethod, graphParams, requestedVersion, stringParam } from './graph-request.js';
 import {
   estimateNode,
@@ -219,6 +220,10 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       const { id, edge } = request.params;
+      if (edge === 'subscriptions') {
+        const principal = need(request, 'read_company_data_exports');
+        return subscriptionsEdge(runtime, principal, id, method, params);
+      }
       if (method === 'POST') return postToEdge(request, params, id, edge);
       if (method === 'DELETE') {
         need(request, 'manage_company_data_exports');

@@ -39,6 +39,14 @@ import type {
   SignInCounterRepository,
   TokenRepository,
 } from '../../ports/metadata-store.js';
+import type {
+  WebhookDeliveryRepository,
+  WebhookSubscriptionRepository,
+} from '../../ports/webhook-repositories.js';
+import {
+  SqlWebhookDeliveryRepository,
+  SqlWebhookSubscriptionRepository,
+} from '../sql/sql-webhook-repositories.js';
 import { objectReads } from '../sql/metadata-reads.js';
 import { toRowId } from '../sql/object-ids.js';
 import { SqlIntegrationRepository, SqlTokenRepository } from '../sql/sql-access-repositories.js';
@@ -107,6 +115,8 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
   readonly pendingReveals: PendingRevealRepository;
+  readonly webhookSubscriptions: WebhookSubscriptionRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
 
   constructor(options: PostgresMetadataStoreOptions) {
     this.#options = Object.freeze({ ...options });
@@ -128,6 +138,10 @@ export class PostgresMetadataStore implements MetadataStore {
     this.signInCounters = new SqlSignInCounterRepository(db, POSTGRES_ENGINE);
     this.imports = new SqlImportRunRepository(db, POSTGRES_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(db);
+    this.webhookSubscriptions = new SqlWebhookSubscriptionRepository(db);
+    this.webhookDeliveries = new SqlWebhookDeliveryRepository(db, {
+      claimLock: ' FOR UPDATE SKIP LOCKED',
+    });
   }
 
   async init(): Promise<void> {

@@ -29,6 +29,14 @@ import type {
   SignInCounterRepository,
   TokenRepository,
 } from '../../ports/metadata-store.js';
+import type {
+  WebhookDeliveryRepository,
+  WebhookSubscriptionRepository,
+} from '../../ports/webhook-repositories.js';
+import {
+  SqlWebhookDeliveryRepository,
+  SqlWebhookSubscriptionRepository,
+} from '../sql/sql-webhook-repositories.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import { objectReads } from '../sql/metadata-reads.js';
@@ -111,6 +119,8 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
   readonly pendingReveals: PendingRevealRepository;
+  readonly webhookSubscriptions: WebhookSubscriptionRepository;
+  readonly webhookDeliveries: WebhookDeliveryRepository;
 
   constructor(options: SqliteMetadataStoreOptions) {
     this.#filename = options.filename;
@@ -130,6 +140,8 @@ export class SqliteMetadataStore implements MetadataStore {
     this.signInCounters = new SqlSignInCounterRepository(tables, SQLITE_ENGINE);
     this.imports = new SqlImportRunRepository(tables, SQLITE_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(tables);
+    this.webhookSubscriptions = new SqlWebhookSubscriptionRepository(tables);
+    this.webhookDeliveries = new SqlWebhookDeliveryRepository(tables, { claimLock: '' });
   }
 
   async init(): Promise<void> {

@@ -388,6 +388,90 @@ migrations['0014_member_search_keys'] = {
   },
 };
 
+migrations['0017_webhooks'] = {
+  // Webhooks (issue 15, docs/webhooks.md): integrations' subscriptions, the events the store
+  // records itself, and one delivery per event and subscription with its log. The events are
+  // written by triggers in the transaction that ends an export (its last job leaves PENDING
+  // and IN_PROGRESS: its counters say so, see 0002) or, for subscriptions that want
+  // `job_state`, a job; so no path that ends one (a worker, a cancel) can lose its event to a
+  // crash. Only communities with a subscription get events. Times in milliseconds but the
+  // events' (seconds, as the jobs' update_time).
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      `CREATE TABLE webhook_subscriptions (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         integration_id INTEGER NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+         community_id INTEGER NOT NULL,
+         object TEXT NOT NULL,
+         callback_url TEXT NOT NULL,
+         fields TEXT NOT NULL,
+         verify_token TEXT NOT NULL,
+         active INTEGER NOT NULL,
+         create_time_ms INTEGER NOT NULL,
+         UNIQUE (integration_id, object))`,
+      `CREATE INDEX webhook_subscriptions_by_community
+         ON webhook_subscriptions (community_id, object)`,
+      `CREATE TABLE webhook_events (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         community_id INTEGER NOT NULL,
+         export_id INTEGER NOT NULL,
+         job_id INTEGER,
+         field TEXT NOT NULL,
+         time INTEGER NOT NULL)`,
+      `CREATE TABLE webhook_deliveries (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         subscription_id INTEGER NOT NULL
+           REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+         integration_id INTEGER NOT NULL,
+         community_id INTEGER NOT NULL,
+         event_key TEXT NOT NULL,
+         callback_url TEXT NOT NULL,
+         body TEXT NOT NULL,
+         state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'failed')),
+         attempts INTEGER NOT NULL,
+         create_time_ms INTEGER NOT NULL,
+         next_attempt_ms INTEGER NOT NULL,
+         give_up_after_ms INTEGER NOT NULL,
+         lease_owner TEXT,
+         lease_until_ms INTEGER,
+         last_attempt_ms INTEGER,
+         last_status INTEGER,
+         last_latency_ms INTEGER,
+         last_error TEXT,
+         delivered_time_ms INTEGER,
+         UNIQUE (subscription_id, event_key))`,
+      `CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms, id)
+         WHERE state = 'pending'`,
+      `CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (lease_until_ms)
+         WHERE state = 'sending'`,
+      `CREATE INDEX webhook_deliveries_by_integration ON webhook_deliveries (integration_id, id)`,
+      `CREATE INDEX webhook_deliveries_by_community ON webhook_deliveries (community_id, id)`,
+      `CREATE TRIGGER webhook_export_ended AFTER UPDATE ON export_job_counts
+       WHEN NEW.pending = 0 AND NEW.in_progress = 0
+        AND NEW.completed + NEW.aborted + NEW.failed > OLD.completed + OLD.aborted + OLD.failed
+       BEGIN
+         INSERT INTO webhook_events (community_id, export_id, job_id, field, time)
+         SELECT e.community_id, e.id, NULL, 'is_completed',
+                (SELECT max(update_time) FROM dyi_jobs WHERE export_id = e.id)
+         FROM exports e
+         WHERE e.id = NEW.export_id
+           AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.community_id = e.community_id);
+       END`,
+      `CREATE TRIGGER webhook_job_ended AFTER UPDATE OF state ON dyi_jobs
+       WHEN NEW.state IN ('COMPLETED', 'ABORTED', 'FAILED')
+        AND OLD.state NOT IN ('COMPLETED', 'ABORTED', 'FAILED')
+        AND EXISTS (SELECT 1 FROM webhook_subscriptions s
+                    WHERE s.community_id = NEW.community_id
+                      AND ',' || s.fields || ',' LIKE '%,job_state,%')
+       BEGIN
+         INSERT INTO webhook_events (community_id, export_id, job_id, field, time)
+         VALUES (NEW.community_id, NEW.export_id, NEW.id, 'job_state', NEW.update_time);
+       END`,
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

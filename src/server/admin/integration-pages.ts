@@ -29,6 +29,7 @@ import {
   type SecretReveal,
 } from './secret-reveal-pages.js';
 import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
+import { registerWebhookPages, WEBHOOK_NOTICES, webhookSection } from './webhook-pages.js';
 
 /** Notices the integration pages show once after a form (see `one-time-notices.ts`). */
 export const INTEGRATION_NOTICES = {
@@ -39,6 +40,7 @@ export const INTEGRATION_NOTICES = {
   renamed: 'The integration was renamed.',
   'integration-deleted':
     'The integration was deleted, and its access tokens with it: programs using them are refused.',
+  ...WEBHOOK_NOTICES,
 } as const satisfies Record<string, string>;
 
 const CHECKBOX = 'require_appsecret_proof';
@@ -129,6 +131,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
         ${tokenTable(tokens)}
         <h2>Create an access token</h2>
         ${tokenForm(session, integration)}
+        ${await webhookSection(runtime, session, integration)}
         <h2>Rename</h2>
         ${renameForm(session, integration)} ${dangerZone(integration)}`,
       },
@@ -150,6 +153,7 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
 
   registerTokenPages(panel, runtime, reveals);
   registerIntegrationSettingsPages(panel, runtime);
+  registerWebhookPages(panel, runtime);
 }
 
 interface CreateForm {

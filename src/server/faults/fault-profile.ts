@@ -76,7 +76,7 @@ const NO_FAULTS: FaultRates & FaultTimings = Object.freeze({
 export const BUILT_IN_PROFILES: Readonly<Record<string, Partial<FaultRates & FaultTimings>>> = {
   flaky: { transient: 0.1, page_retry: 0.05, cut: 0.05, slow: 0.05, slow_ms: 1000 },
   'rate-limited': { rate_limit: 0.25 },
-  slow: { slow: 0.5, slow_ms: 1500 },
+  slow: { slow: 0.5, slow_ms: 1000 },
   'broken-downloads': { cut: 0.2, stall: 0.1, expired: 0.1, transient: 0.05 },
   everything: {
     rate_limit: 0.05,

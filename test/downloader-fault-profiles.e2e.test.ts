@@ -21,7 +21,7 @@ import { openRuntime } from '../src/runtime.js';
 import { BUILT_IN_PROFILES } from '../src/server/faults/fault-profile.js';
 import { filesOfExport, runExport } from './support/archives.js';
 import { completeJobWithFiles, createExport, jobsOf } from './support/graph-fixture.js';
-import { dyiArgs } from './support/dyi-cli.js';
+import { dyiArgs, runDyi } from './support/dyi-cli.js';
 import { tokensFor } from './support/export-scenarios.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -73,14 +73,16 @@ beforeAll(async () => {
       exportIds.map(async (id) => ({ id, jobs: await filesOfExport(runtime, id) })),
     );
     expected = jobFiles.flatMap(({ id: exportId, jobs }) =>
-      jobs.flatMap(({ job, files }) => files.map(({ file }) => ({
-        relativePath: path.join(
-          exportId,
-          job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`,
-          file.name,
-        ),
-        sha256: file.sha256,
-      }))),
+      jobs.flatMap(({ job, files }) =>
+        files.map(({ file }) => ({
+          relativePath: path.join(
+            exportId,
+            job.jobType === 'COMPANY' ? 'company' : `user-${job.userId}`,
+            file.name,
+          ),
+          sha256: file.sha256,
+        })),
+      ),
     );
   } finally {
     await runtime.close();
@@ -143,6 +145,35 @@ describe.each(Object.keys(BUILT_IN_PROFILES))('dyi download against --faults %s'
       `--faults ${profile}: ${expected.length} files in ${elapsed} ms, faults ${[...struck].join(', ')}, ${retries.length} retries`,
     );
   }, 60_000);
+});
+
+describe('dyi serve --faults', () => {
+  it('refuses a profile it does not know, naming the ones it does, before serving', async () => {
+    const run = await runDyi(['serve', '--port', '0', '--data-dir', dataDir, '--faults', 'flakey']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).not.toContain('serving');
+    expect(run.stderr).toContain('Fault mode does not know the profile "flakey"');
+    expect(run.stderr).toContain('flaky, rate-limited, slow, broken-downloads, everything');
+  });
+
+  it('is off unless named at start', async () => {
+    const server = await startServer(dataDir, ['--no-workers']);
+    servers.push(server);
+    expect(server.banner).not.toContain('FAULT MODE');
+    await server.stop();
+  });
+
+  it('takes its profile and seed from DYI_FAULTS and DYI_FAULTS_SEED too', async () => {
+    const server = await startServer(dataDir, ['--no-workers'], {
+      DYI_FAULTS: 'transient=0.1,cut=0.2',
+      DYI_FAULTS_SEED: '77',
+    });
+    servers.push(server);
+    expect(server.banner).toContain('FAULT MODE IS ON (profile transient=0.1,cut=0.2)');
+    expect(server.banner).toContain('transient 10 %, cut 20 %');
+    expect(server.banner).toContain('Seed 77 (DYI_FAULTS_SEED=77 repeats these faults)');
+    await server.stop();
+  });
 });
 
 interface Run {

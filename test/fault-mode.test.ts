@@ -18,7 +18,12 @@ import { loadConfig } from '../src/config.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { buildApp } from '../src/server/app.js';
 import { parseFaultProfile } from '../src/server/faults/fault-profile.js';
-import { completeJobWithFiles, createExport, jobsOf, seedCommunity } from './support/graph-fixture.js';
+import {
+  completeJobWithFiles,
+  createExport,
+  jobsOf,
+  seedCommunity,
+} from './support/graph-fixture.js';
 
 const FILE_BYTES = 256 * 1024;
 
@@ -42,7 +47,9 @@ beforeAll(async () => {
   communityId = seeded.community.id;
   const created = await createExport(runtime, communityId);
   for (const job of await jobsOf(runtime, created.id)) {
-    await completeJobWithFiles(runtime, job, [randomBytes(job.jobType === 'COMPANY' ? FILE_BYTES : 100)]);
+    await completeJobWithFiles(runtime, job, [
+      randomBytes(job.jobType === 'COMPANY' ? FILE_BYTES : 100),
+    ]);
   }
   companyJobId = (await runtime.exports.companyJob(created.id)).id;
   const plain = await appWith(undefined);
@@ -128,7 +135,10 @@ describe('fault mode', () => {
     for (const [code, answer] of seen) {
       const { error } = answer.json();
       expect(answer.statusCode).toBe(code === 4 || code === 613 ? 403 : 400);
-      expect(error).toMatchObject({ type: 'OAuthException', is_transient: code === 4 || code === 613 });
+      expect(error).toMatchObject({
+        type: 'OAuthException',
+        is_transient: code === 4 || code === 613,
+      });
       expect(error.message).toMatch(new RegExp(`^\\(#${code}\\) .*\\(fault mode\\)`));
       expect(answer.headers['retry-after']).toBe('2');
       const app = JSON.parse(String(answer.headers['x-app-usage']));
@@ -197,7 +207,9 @@ describe('fault mode', () => {
       error_subcode: 463,
       is_transient: false,
     });
-    expect(answer.json().error.message).toMatch(/This download URL expired at .*Fetch GET \/\{job_id\}\/files again/);
+    expect(answer.json().error.message).toMatch(
+      /This download URL expired at .*Fetch GET \/\{job_id\}\/files again/,
+    );
     // The same as a URL that really expired.
     const tampered = downloadPath.replace(/expires=\d+/, 'expires=1');
     const real = await (await appWith(undefined)).inject({ url: tampered });
@@ -243,7 +255,10 @@ describe('fault mode', () => {
     await codesOf(app, '/community', 10);
     await app.inject({ url: '/admin/sign-in' });
     await new Promise((resolve) => setImmediate(resolve));
-    const lines = text.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.length).toBeGreaterThan(10);
     for (const line of lines) expect(line.faults).toBe('transient=0.5');
     expect(lines.some((line) => line.fault === 'transient')).toBe(true);

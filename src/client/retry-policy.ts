@@ -73,7 +73,9 @@ export class RetryPolicy {
 
   /** True when a rate limit's wait is the server's (`Retry-After` or minutes to regain access). */
   isWaitNamed(retryAfterSeconds: number | undefined): boolean {
-    return (retryAfterSeconds !== undefined && retryAfterSeconds > 0) || this.#usage.regainMinutes > 0;
+    return (
+      (retryAfterSeconds !== undefined && retryAfterSeconds > 0) || this.#usage.regainMinutes > 0
+    );
   }
 
   /**

@@ -67,7 +67,9 @@ export function rateLimitAnswer(
     ...base,
     status: 400,
     headers: { ...base.headers, ...usage },
-    body: { error: { ...base.body.error, message: `(#${code}) ${message}`, code, is_transient: false } },
+    body: {
+      error: { ...base.body.error, message: `(#${code}) ${message}`, code, is_transient: false },
+    },
   };
 }
 

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 
 /** Query parameters that change between two tries of the same request. */
-const VOLATILE_PARAMS = /[?&](?:access_token|appsecret_proof|appsecret_time|signature|expires)=[^&]*/g;
+const VOLATILE_PARAMS =
+  /[?&](?:access_token|appsecret_proof|appsecret_time|signature|expires)=[^&]*/g;
 
 /** Keys whose counts are kept; past it they start again (a long run forgets its oldest). */
 const KEYS_KEPT = 100_000;
@@ -29,6 +30,9 @@ export class FaultDice {
     this.#seen.set(key, tries + 1);
     const digest = createHash('sha256').update(`${this.#seed}\n${key}\n${tries}`).digest();
     // Four bytes a number: up to eight numbers from one digest.
-    return Array.from({ length: count }, (_, i) => digest.readUInt32BE((i % 8) * 4) / 0x1_0000_0000);
+    return Array.from(
+      { length: count },
+      (_, i) => digest.readUInt32BE((i % 8) * 4) / 0x1_0000_0000,
+    );
   }
 }

@@ -192,7 +192,10 @@ function downloadFault(
 }
 
 /** The fault whose share of [0, 1) the roll falls in, or undefined past them all. */
-function chosen<K extends string>(roll: number, rates: readonly (readonly [K, number])[]): K | undefined {
+function chosen<K extends string>(
+  roll: number,
+  rates: readonly (readonly [K, number])[],
+): K | undefined {
   let upTo = 0;
   for (const [kind, rate] of rates) {
     upTo += rate;

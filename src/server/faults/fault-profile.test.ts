@@ -40,14 +40,20 @@ describe('parseFaultProfile', () => {
   });
 
   it.each([
-    ['flakey', /does not know the profile "flakey".*flaky, rate-limited, slow, broken-downloads, everything/],
+    [
+      'flakey',
+      /does not know the profile "flakey".*flaky, rate-limited, slow, broken-downloads, everything/,
+    ],
     ['', /does not know an empty profile/],
     ['transient=0.1,flaky', /a built-in profile can only come first/],
     ['timeout=0.1', /does not know the setting "timeout".*rate_limit, transient, page_retry/],
     ['cut=20', /cut=20 is not a chance: give a number from 0 to 1/],
     ['cut=', /cut= is not a chance/],
     ['stall_ms=-1', /stall_ms=-1 is not allowed: give a whole number from 0 to 3600000/],
-    ['transient=0.5,cut=0.4,stall=0.2', /add up to more than 1 .*downloads: transient \+ cut \+ stall \+ expired = 1.1/],
+    [
+      'transient=0.5,cut=0.4,stall=0.2',
+      /add up to more than 1 .*downloads: transient \+ cut \+ stall \+ expired = 1.1/,
+    ],
   ])('refuses %j with a clear error', (spec, message) => {
     expect(() => parseFaultProfile(spec)).toThrow(ConfigurationError);
     expect(() => parseFaultProfile(spec)).toThrow(message);
@@ -59,7 +65,9 @@ describe('parseFaultProfile', () => {
         throw new Error('ENOENT: no such file');
       }),
     ).toThrow(/Cannot read the fault profile gone.json: ENOENT/);
-    expect(() => parseFaultProfile('list.json', () => '[1]')).toThrow(/does not hold a JSON object/);
+    expect(() => parseFaultProfile('list.json', () => '[1]')).toThrow(
+      /does not hold a JSON object/,
+    );
     expect(() => parseFaultProfile('p.json', () => '{"profile":"nope"}')).toThrow(
       /does not know the profile "nope"/,
     );

@@ -63,10 +63,10 @@ export function serveCommand(): Command {
           'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
           'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight\n' +
           '(at most 10 s); a second Ctrl-C a second or more later stops at once.\n' +
-          '\nFault mode (--faults) makes the Graph API and download URLs fail on purpose, as\n' +
-          "Meta's do: rate limits (codes 4, 17, 32, 613), transient 5xx (code 2), slow answers,\n" +
-          'pages to retry, downloads cut, stalled or expired. Never for real clients; the\n' +
-          'admin panel is not faulted. Profiles and rates: docs/fault-mode.md.',
+          '\nFault mode (--faults) makes the Graph API and download URLs fail on purpose, the\n' +
+          "way Meta's do: rate limits (codes 4, 17, 32, 613), transient 5xx (code 2), slow\n" +
+          'answers, pages to retry, downloads cut, stalled or expired. Not for real\n' +
+          'clients; the admin panel is never faulted. Profiles, rates: docs/fault-mode.md.',
       ),
   ).action(async (options: ServeOptions) => {
     // Links and download URLs carry the port, so a free one is chosen before they are made.

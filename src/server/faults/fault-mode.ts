@@ -118,26 +118,29 @@ export function installFaultMode(app: FastifyInstance, options: FaultModeOptions
     done();
   });
 
-  return {
-    afterAuthentication(request, reply, done) {
-      const planned = request.plannedFault;
-      const { principal } = request;
-      if (planned === undefined || !('pick' in planned) || !principal) {
-        done();
-        return;
-      }
-      let answer: GraphErrorResponse;
-      if (planned.kind === 'rate_limit') {
-        const code = RATE_LIMIT_CODES[Math.floor(planned.pick * RATE_LIMIT_CODES.length)] ?? 4;
-        answer = rateLimitAnswer(code, principal.communityId, profile.retry_after_s, request.id);
-      } else if (planned.kind === 'transient') {
-        answer = transientAnswer(planned.pick < 0.5 ? 503 : 500, request.id);
-      } else {
-        answer = pageRetryAnswer(planned.pick < 0.5, request.id);
-      }
-      injected(request, planned.kind, `code ${answer.body.error.code}`);
-      void reply.code(answer.status).headers(answer.headers).send(answer.body);
-    },
+  return { afterAuthentication: graphErrorHook(profile) };
+}
+
+/** Answers a Graph call with the error fault its onRequest planned, once its token is known. */
+function graphErrorHook(profile: FaultProfile): FaultMode['afterAuthentication'] {
+  return (request, reply, done) => {
+    const planned = request.plannedFault;
+    const { principal } = request;
+    if (planned === undefined || !('pick' in planned) || !principal) {
+      done();
+      return;
+    }
+    let answer: GraphErrorResponse;
+    if (planned.kind === 'rate_limit') {
+      const code = RATE_LIMIT_CODES[Math.floor(planned.pick * RATE_LIMIT_CODES.length)] ?? 4;
+      answer = rateLimitAnswer(code, principal.communityId, profile.retry_after_s, request.id);
+    } else if (planned.kind === 'transient') {
+      answer = transientAnswer(planned.pick < 0.5 ? 503 : 500, request.id);
+    } else {
+      answer = pageRetryAnswer(planned.pick < 0.5, request.id);
+    }
+    injected(request, planned.kind, `code ${answer.body.error.code}`);
+    void reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
 }
 

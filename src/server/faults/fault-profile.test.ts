@@ -1,3 +1,7 @@
+/**
+ * Fault profiles as `--faults` and `DYI_FAULTS` name them (built-ins, settings, JSON files, and
+ * what is refused with which message), and the seeded dice that pick the faults.
+ */
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../domain/index.js';
 import { FaultDice } from './fault-dice.js';

@@ -16,7 +16,13 @@ export function breakBody(body: Readable, fault: BodyFault, stalls: Set<Transfor
   let passed = 0;
   let broken = false;
   let timer: NodeJS.Timeout | undefined;
-  const fail = (): Error => new Error(`Fault mode: ${fault.kind} after ${passed} bytes`);
+  const fail = (): Error => {
+    const error = new Error(`Fault mode: ${fault.kind} after ${passed} bytes`);
+    // Fastify logs it as a warning ("response terminated with an error"): it is no bug, so
+    // the line needs no stack.
+    error.stack = `Error: ${error.message}`;
+    return error;
+  };
   const breaking = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       if (broken) {

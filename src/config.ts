@@ -213,6 +213,8 @@ const schema = z.object({
   s3AccessKeyId: z.string().min(1).optional(),
   s3SecretAccessKey: z.string().min(1).optional(),
   downloadUrls: z.enum(['api', 'presigned']),
+  faults: z.string().optional(),
+  faultsSeed: z.coerce.number().int().min(0).max(0xffff_ffff).optional(),
 });
 
 /** Where the bytes of files and media live: the data directory, or an S3 bucket. */
@@ -282,6 +284,13 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly blobStore: BlobStoreLocation;
   readonly downloadUrls: 'api' | 'presigned';
+  /**
+   * Fault profile of `dyi serve` (docs/fault-mode.md): a built-in name, `key=rate` settings or
+   * a JSON file; undefined (the default): no fault mode. No other command reads it.
+   */
+  readonly faults: string | undefined;
+  /** Seed of fault mode's dice; undefined: a random one, printed in the banner. */
+  readonly faultsSeed: number | undefined;
 }
 
 /** Environment variables and the setting each one sets. */
@@ -333,6 +342,8 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   AWS_ACCESS_KEY_ID: 's3AccessKeyId',
   AWS_SECRET_ACCESS_KEY: 's3SecretAccessKey',
   DYI_DOWNLOAD_URLS: 'downloadUrls',
+  DYI_FAULTS: 'faults',
+  DYI_FAULTS_SEED: 'faultsSeed',
 };
 
 export type ConfigOverrides = Partial<Record<keyof z.input<typeof schema>, string | number>>;
@@ -379,6 +390,8 @@ export function loadConfig(
   return Object.freeze({
     ...settings,
     databaseUrl: settings.databaseUrl,
+    faults: settings.faults,
+    faultsSeed: settings.faultsSeed,
     dataDir,
     publicUrl,
     blobStore,

@@ -10,6 +10,8 @@ import { describeDatabaseUrl } from '../adapters/postgres/postgres-database.js';
 import { type Config, DEFAULTS } from '../config.js';
 import type { Community } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
+import type { FaultModeOptions } from '../server/faults/fault-mode.js';
+import { describeFaultProfile } from '../server/faults/fault-profile.js';
 import type { DemoAccess } from '../services/demo-community.js';
 
 /** The banner, ending with an empty line; `workers` is undefined when this process runs none. */
@@ -17,16 +19,27 @@ export async function serveBanner(
   runtime: Runtime,
   demo: DemoAccess | undefined,
   workers: number | undefined,
+  faults?: FaultModeOptions,
 ): Promise<string> {
   const { publicUrl } = runtime.config;
   const lines = [
     `dyi-export is serving the Graph API at ${publicUrl} (${whereDataLives(runtime.config)})`,
+    ...(faults ? faultLines(faults) : []),
     workers === undefined
       ? 'Export workers: none in this process (--no-workers).'
       : `Export workers: ${workers} thread${workers === 1 ? '' : 's'}.`,
     ...(demo ? demoLines(runtime, demo) : await setupHints(runtime)),
   ];
   return `${lines.join('\n')}\n\n`;
+}
+
+/** Fault mode's warning: it is on, with which rates, and how to repeat the run. */
+function faultLines({ profile, seed }: FaultModeOptions): string[] {
+  return [
+    `FAULT MODE IS ON (profile ${profile.name}): Graph calls and downloads fail on purpose, for testing clients.`,
+    `  ${describeFaultProfile(profile)}`,
+    `  Seed ${seed} (DYI_FAULTS_SEED=${seed} repeats these faults); the admin panel is not faulted. See docs/fault-mode.md.`,
+  ];
 }
 
 /** Where the data lives, passwords left out: the data dir, or PostgreSQL and S3. */

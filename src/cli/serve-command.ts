@@ -4,6 +4,7 @@
  * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
  * It cleans the blob store up at start and then periodically (`BlobCleanupService`).
  */
+import { randomInt } from 'node:crypto';
 import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
 import { buildApp } from '../server/app.js';
@@ -14,6 +15,8 @@ import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
+import { parseFaultProfile } from '../server/faults/fault-profile.js';
+import type { FaultModeOptions } from '../server/faults/fault-mode.js';
 import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { waitForShutdown } from './shutdown.js';
@@ -25,6 +28,8 @@ interface ServeOptions extends DataDirOptions {
   readonly demo: boolean;
   /** A count from `--workers <n>`, or false from `--no-workers`. */
   readonly workers?: string | false;
+  readonly faults?: string;
+  readonly faultsSeed?: string;
 }
 
 export function serveCommand(): Command {
@@ -43,12 +48,25 @@ export function serveCommand(): Command {
         'export worker threads (env DYI_WORKERS; default: 0 = one per CPU core)',
       )
       .option('--no-workers', 'run no export workers here (another process runs them)')
+      .option(
+        '--faults <profile>',
+        'fault mode, for testing clients (env DYI_FAULTS; default: off): flaky, rate-limited, ' +
+          'slow, broken-downloads, everything, or rates such as transient=0.1,cut=0.2',
+      )
+      .option(
+        '--faults-seed <n>',
+        "fault mode's seed (env DYI_FAULTS_SEED; default: random, printed)",
+      )
       .addHelpText(
         'after',
         '\nLogs go to stdout: short text lines at a terminal (warnings and errors; with\n' +
           'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
           'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight\n' +
-          '(at most 10 s); a second Ctrl-C a second or more later stops at once.',
+          '(at most 10 s); a second Ctrl-C a second or more later stops at once.\n' +
+          '\nFault mode (--faults) makes the Graph API and download URLs fail on purpose, the\n' +
+          "way Meta's do: rate limits (codes 4, 17, 32, 613), transient 5xx (code 2), slow\n" +
+          'answers, pages to retry, downloads cut, stalled or expired. Not for real\n' +
+          'clients; the admin panel is never faulted. Profiles, rates: docs/fault-mode.md.',
       ),
   ).action(async (options: ServeOptions) => {
     // Links and download URLs carry the port, so a free one is chosen before they are made.
@@ -59,13 +77,18 @@ export function serveCommand(): Command {
       ...(options.host !== undefined && { host: options.host }),
       ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
       ...(typeof options.workers === 'string' && { workers: options.workers }),
+      ...(options.faults !== undefined && { faults: options.faults }),
+      ...(options.faultsSeed !== undefined && { faultsSeed: options.faultsSeed }),
     };
     await withRuntime(
       options,
       async (runtime) => {
         const { config } = runtime;
+        // Before anything else: a misspelt profile costs nothing.
+        const faults = faultModeOf(config.faults, config.faultsSeed);
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
         const app = await buildApp(runtime, {
+          ...(faults && { faults }),
           logger: config.logLevel !== 'silent',
           logFormat:
             config.logFormat === 'text' || (config.logFormat === 'auto' && process.stdout.isTTY)
@@ -123,7 +146,7 @@ export function serveCommand(): Command {
         ) {
           await waitForExport(runtime, demo.community.id, demo.exportId);
         }
-        const banner = await serveBanner(runtime, demo, pool?.size);
+        const banner = await serveBanner(runtime, demo, pool?.size, faults);
         // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
         const stopped = waitForShutdown(async () => {
           await cleanup.stop();
@@ -138,6 +161,18 @@ export function serveCommand(): Command {
       overrides,
     );
   });
+}
+
+/** Fault mode as `--faults`/`DYI_FAULTS` name it, or undefined when off (the default). */
+function faultModeOf(
+  spec: string | undefined,
+  seed: number | undefined,
+): FaultModeOptions | undefined {
+  if (spec === undefined) return undefined;
+  return {
+    profile: parseFaultProfile(spec),
+    seed: seed ?? randomInt(0, 0xffff_ffff),
+  };
 }
 
 /** Waits for an export's jobs to finish, showing its progress on stderr. */

@@ -88,6 +88,59 @@ describe('retrying', () => {
     ]);
   });
 
+  it("does not pace a rate limit's retry on the refusal's usage once it waited what the server asked", async () => {
+    const { policy, slept } = recorded({ slowDownMaxMs: 5000 });
+    const refusals = [
+      // Retry-After: the window is whole again after it.
+      { headers: { 'x-app-usage': '{"call_count":100}' }, retryAfter: 2 },
+      // No Retry-After, minutes to regain access: the same.
+      {
+        headers: {
+          'x-business-use-case-usage':
+            '{"1":[{"call_count":100,"estimated_time_to_regain_access":1}]}',
+        },
+        retryAfter: undefined,
+      },
+    ];
+    const pacesAtRetry: number[] = [];
+    let calls = 0;
+    const result = await retrying(
+      policy,
+      'GET /x',
+      () => undefined,
+      () => {
+        if (calls++ > 0) pacesAtRetry.push(policy.paceMs());
+        const refusal = refusals.shift();
+        if (refusal === undefined) return Promise.resolve('ok');
+        policy.observe(usageOf(refusal.headers));
+        return Promise.reject(rateLimited(refusal.retryAfter));
+      },
+    );
+    expect(result).toBe('ok');
+    expect(slept).toEqual([2000, 60_000]);
+    expect(pacesAtRetry).toEqual([0, 0]);
+  });
+
+  it('keeps pacing after a rate limit that named no wait (it backed off on its own)', async () => {
+    const { policy } = recorded({ slowDownMaxMs: 5000 });
+    let calls = 0;
+    let paceAtRetry = -1;
+    await retrying(
+      policy,
+      'GET /x',
+      () => undefined,
+      () => {
+        if (calls++ > 0) {
+          paceAtRetry = policy.paceMs();
+          return Promise.resolve('ok');
+        }
+        policy.observe(usageOf({ 'x-app-usage': '{"call_count":100}' }));
+        return Promise.reject(new GraphRequestError('GET /x', 400, { code: 17 }));
+      },
+    );
+    expect(paceAtRetry).toBe(5000);
+  });
+
   it('gives up after the bounded attempts, with a message that says what to do', async () => {
     const { policy, slept } = recorded({ attempts: 3 });
     const attempt = retrying(

@@ -7,7 +7,7 @@
  * injected (`sleep`, `random`) so that tests run without waiting.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Usage } from './usage-headers.js';
+import { NO_USAGE, type Usage } from './usage-headers.js';
 
 /** Waits `ms` milliseconds; rejects when `signal` aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -44,7 +44,7 @@ export const RETRY_DEFAULTS: RetryOptions = Object.freeze({
 
 export class RetryPolicy {
   readonly #options: RetryOptions;
-  #usage: Usage = { maxPercent: 0, regainMinutes: 0 };
+  #usage: Usage = NO_USAGE;
 
   constructor(options: Partial<RetryOptions> = {}) {
     this.#options = Object.freeze({ ...RETRY_DEFAULTS, ...options });
@@ -69,6 +69,21 @@ export class RetryPolicy {
     if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) return retryAfterSeconds * 1000;
     if (this.#usage.regainMinutes > 0) return this.#usage.regainMinutes * 60_000;
     return this.backoffMs(failures);
+  }
+
+  /** True when a rate limit's wait is the server's (`Retry-After` or minutes to regain access). */
+  isWaitNamed(retryAfterSeconds: number | undefined): boolean {
+    return (
+      (retryAfterSeconds !== undefined && retryAfterSeconds > 0) || this.#usage.regainMinutes > 0
+    );
+  }
+
+  /**
+   * Forgets the usage seen, once the wait a refusal named is over: the budget is whole again,
+   * and pacing the retry on the refusal's 100 % would add `slowDownMaxMs` to every such wait.
+   */
+  regained(): void {
+    this.#usage = NO_USAGE;
   }
 
   /** Records the latest usage headers. */

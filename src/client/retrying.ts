@@ -2,7 +2,8 @@
  * @module
  * The retry loop every request runs in: which failures are worth another attempt, how long to
  * wait before it, and what to throw once the attempts are spent. Rate-limit refusals wait what
- * the server asks for; other retryable failures back off with full jitter.
+ * the server asks for (and the retry is then not paced on the refusal's usage: the wait was
+ * for the budget to be whole again); other retryable failures back off with full jitter.
  */
 import { DyiError } from '../domain/errors.js';
 import { describeCause, GraphRequestError, RequestFailedError } from './graph-request-error.js';
@@ -47,7 +48,12 @@ export async function retrying<T>(
           : new RequestFailedError(target, failures, error);
       }
       onRetry({ target, attempt: failures, delayMs, reason: reasonOf(error) });
+      const waitsAsAsked =
+        error instanceof GraphRequestError &&
+        error.isRateLimit &&
+        policy.isWaitNamed(error.retryAfterSeconds);
       await policy.sleep(delayMs);
+      if (waitsAsAsked) policy.regained();
     }
   }
 }

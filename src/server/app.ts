@@ -24,6 +24,7 @@ import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.j
 import { isBatchItem } from './batch.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
+import { type FaultMode, type FaultModeOptions, installFaultMode } from './faults/fault-mode.js';
 import { newTraceId } from './trace-id.js';
 import { admitCall, chargeRead } from './usage-hooks.js';
 import { TextLogStream } from './text-log-stream.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** JSON lines (the default), or short lines of text for a terminal (`text-log-stream.ts`). */
   readonly logFormat?: 'json' | 'text';
+  /** Fault mode (`dyi serve --faults`): absent, no fault hook is installed. */
+  readonly faults?: FaultModeOptions;
 }
 
 declare module 'fastify' {
@@ -76,6 +79,7 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const { config, clock } = runtime;
   const out = options.logStream ?? process.stdout;
+  const faultsName = options.faults?.profile.name;
   const app: FastifyInstance = Fastify({
     logger: options.logger
       ? {
@@ -89,6 +93,8 @@ export async function buildApp(
           serializers: {
             req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url) }),
           },
+          // In fault mode every line says so: nobody should mistake injected faults for real ones.
+          ...(faultsName !== undefined && { mixin: () => ({ faults: faultsName }) }),
         }
       : false,
     genReqId: newTraceId,
@@ -205,6 +211,11 @@ export async function buildApp(
     }
   });
 
+  // After the hooks above: a closing server and a batch item's refusal are not faults.
+  const faultMode: FaultMode | undefined = options.faults
+    ? installFaultMode(app, options.faults)
+    : undefined;
+
   let cpuMark = process.cpuUsage();
   const cpuSampler = setInterval(() => {
     const used = process.cpuUsage(cpuMark);
@@ -267,6 +278,7 @@ export async function buildApp(
       if (authenticated instanceof Promise) authenticated.then(admit, done);
       else admit(authenticated);
     });
+    if (faultMode) graph.addHook('preHandler', faultMode.afterAuthentication);
     registerGraphRoutes(graph, {
       runtime,
       principalOf: (request) => {

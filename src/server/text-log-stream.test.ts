@@ -65,3 +65,15 @@ it('passes a line that is not JSON through as it is', async () => {
   await new Promise((resolve) => setImmediate(resolve));
   expect(text).toBe('not json\n');
 });
+
+it('marks every line of a server in fault mode', async () => {
+  const faulty = REQUEST.map((line) => ({ ...line, faults: 'flaky' }));
+  expect(await shown(true, faulty)).toEqual([
+    '09:30:05 [fault mode] INFO (#190) Invalid OAuth access token (code 190) [trace r1]',
+    '09:30:05 [fault mode] GET /community 400 2.3 ms',
+    '09:30:05 [fault mode] WARN disk almost full',
+    '09:30:05 [fault mode] ERROR unexpected error [trace r2]',
+    '  Error: boom',
+    '      at f (a.js:1:1)',
+  ]);
+});

@@ -5,6 +5,7 @@
  * (an error with its stack); requests show only when asked for (`showRequests`), as one line
  * each (time, method, URL with its secrets already redacted, status, duration), with the reason
  * of a refusal. Everything else below warnings is left to the JSON log (`DYI_LOG_FORMAT=json`).
+ * A server in fault mode marks every line `[fault mode]`.
  */
 import { Writable } from 'node:stream';
 
@@ -31,6 +32,8 @@ interface LogLine {
   readonly responseTime?: number;
   readonly err?: { readonly stack?: string; readonly message?: string };
   readonly code?: number;
+  /** The fault profile, on every line of a server in fault mode. */
+  readonly faults?: string;
 }
 
 export interface TextLogOptions {
@@ -67,7 +70,8 @@ export class TextLogStream extends Writable {
       return json;
     }
     const level = line.level ?? WARN;
-    const time = clockTime(line.time);
+    // In fault mode every line says so, next to its time.
+    const time = `${clockTime(line.time)}${line.faults === undefined ? '' : ' [fault mode]'}`;
     if (line.req && line.reqId !== undefined) {
       if (this.#showRequests) {
         if (this.#open.size >= MAX_OPEN_REQUESTS) this.#open.clear();

@@ -30,7 +30,7 @@ const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;
 const EXPIRES_PATTERN = /^[0-9]{1,15}$/;
 /** Signed URLs kept for reuse within their second. */
 const RECENT_URLS = 4096;
-const FETCH_AGAIN = 'Fetch GET /{job_id}/files again for a fresh download_url.';
+export const FETCH_AGAIN = 'Fetch GET /{job_id}/files again for a fresh download_url.';
 
 export class DownloadUrlSigner {
   readonly #secret: string;

@@ -29,3 +29,4 @@ export * from './types.js';
 export * from './content.js';
 export * from './sign-in-lock.js';
 export * from './search-key.js';
+export * from './audit.js';

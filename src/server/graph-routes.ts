@@ -39,6 +39,7 @@ import {
   resolveNode,
   shapeList,
 } from './graph-resolver.js';
+import { integrationAuditContext } from './audit-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -195,7 +196,11 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         const ctx = contextFor(request);
         const { type } = await loadNode(ctx, id, 'delete');
         if (type !== exportNode) throw new NotFoundError(id, 'delete');
-        await runtime.exports.delete(principal.communityId, id);
+        await runtime.exports.delete(
+          principal.communityId,
+          id,
+          integrationAuditContext(request, principal),
+        );
         return { success: true };
       }
       if (method === 'POST') {
@@ -310,11 +315,19 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     const { type } = await loadNode(ctx, id, 'post');
     if (type === communityNode && edge === 'work_dyi_jobs') {
       await deps.usage.admitExport(principal.communityId);
-      const created = await runtime.exports.create(principal.communityId, params);
+      const created = await runtime.exports.create(
+        principal.communityId,
+        params,
+        integrationAuditContext(request, principal),
+      );
       return { id: created.id };
     }
     if (type === exportNode && edge === 'cancel') {
-      await runtime.exports.cancel(principal.communityId, id);
+      await runtime.exports.cancel(
+        principal.communityId,
+        id,
+        integrationAuditContext(request, principal),
+      );
       return { success: true };
     }
     throw new UnknownPathError(`/${edge}`);

@@ -35,6 +35,7 @@ import type {
   MemberRepository,
   MetadataStore,
   PendingRevealRepository,
+  AuditRepository,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -50,6 +51,7 @@ import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
 import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
+import { SqlAuditRepository } from '../sql/sql-audit-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { ChangeNotices } from './postgres-change-notices.js';
 import { PostgresMemberRepository } from './postgres-member-repository.js';
@@ -107,6 +109,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
   readonly pendingReveals: PendingRevealRepository;
+  readonly audit: AuditRepository;
 
   constructor(options: PostgresMetadataStoreOptions) {
     this.#options = Object.freeze({ ...options });
@@ -128,6 +131,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.signInCounters = new SqlSignInCounterRepository(db, POSTGRES_ENGINE);
     this.imports = new SqlImportRunRepository(db, POSTGRES_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(db);
+    this.audit = new SqlAuditRepository(db, POSTGRES_ENGINE);
   }
 
   async init(): Promise<void> {

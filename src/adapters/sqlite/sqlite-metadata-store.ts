@@ -25,6 +25,7 @@ import type {
   MemberRepository,
   MetadataStore,
   PendingRevealRepository,
+  AuditRepository,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -43,6 +44,7 @@ import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
 import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
+import { SqlAuditRepository } from '../sql/sql-audit-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { SqliteMemberRepository } from './sqlite-member-repository.js';
 import {
@@ -111,6 +113,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly signInCounters: SignInCounterRepository;
   readonly imports: ImportRunRepository;
   readonly pendingReveals: PendingRevealRepository;
+  readonly audit: AuditRepository;
 
   constructor(options: SqliteMetadataStoreOptions) {
     this.#filename = options.filename;
@@ -130,6 +133,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.signInCounters = new SqlSignInCounterRepository(tables, SQLITE_ENGINE);
     this.imports = new SqlImportRunRepository(tables, SQLITE_ENGINE);
     this.pendingReveals = new SqlPendingRevealRepository(tables);
+    this.audit = new SqlAuditRepository(tables, SQLITE_ENGINE);
   }
 
   async init(): Promise<void> {

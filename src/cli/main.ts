@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   list: async () => (await import('./list-command.js')).listCommand(),
   download: async () => (await import('./download-command.js')).downloadCommand(),
   copy: async () => (await import('./copy-command.js')).copyCommand(),
+  audit: async () => (await import('./audit-command.js')).auditCommand(),
 };
 
 /** The package's version; package.json is two folders up from both src/cli and dist/cli. */

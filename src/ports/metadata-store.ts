@@ -436,6 +436,8 @@ export interface AuditRepository {
   append(entry: AuditEntry): Promise<AuditRecord>;
   /** Matching records, newest first (by `seq`), paged by `seq` as an id. */
   list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
+  /** How many records `list` finds in all. */
+  count(filter: AuditFilter): Promise<number>;
   /** Up to `limit` records after `afterSeq` (0: from the first), in chain order. */
   scan(afterSeq: number, limit: number): Promise<readonly AuditRecord[]>;
 }

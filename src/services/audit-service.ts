@@ -73,6 +73,10 @@ export class AuditService {
     return this.#store.audit.list(filter, page);
   }
 
+  count(filter: AuditFilter): Promise<number> {
+    return this.#store.audit.count(filter);
+  }
+
   /** Records in chain order, optionally within `[since, until)`. */
   async *inOrder(filter: Pick<AuditFilter, 'since' | 'until'> = {}): AsyncGenerator<AuditRecord> {
     let after = 0;

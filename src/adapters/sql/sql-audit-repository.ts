@@ -98,6 +98,16 @@ export class SqlAuditRepository implements AuditRepository {
     return { ...result, items: result.items.map(toRecord) };
   }
 
+  async count(filter: AuditFilter): Promise<number> {
+    const { where, values } = filterSql(filter);
+    const row = await this.engine.queryOne<{ n: number | string }>(
+      this.db(),
+      `SELECT count(*) AS n FROM audit_records WHERE ${where}`,
+      values,
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async scan(afterSeq: number, limit: number): Promise<readonly AuditRecord[]> {
     const rows = await this.engine.query<AuditRecordsTable>(
       this.db(),

@@ -105,8 +105,9 @@ export function runAuditContract(name: string, options: AuditContractOptions): v
 
     it('keeps one linear chain when two stores append at once', async (ctx) => {
       if (options.skipTwoStores !== undefined) ctx.skip(options.skipTwoStores);
-      const { store, again } = await options.open(ctx);
-      const other = await again();
+      const opened = await options.open(ctx);
+      const store = opened.store;
+      const other = await opened.again();
       try {
         await Promise.all(
           [store, other].map(async (each, n) => {

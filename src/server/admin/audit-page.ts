@@ -141,11 +141,11 @@ function auditRow(record: AuditRecord): Html {
     <td data-label="Who">${whoText(record)}</td>
     <td data-label="From">
       ${record.clientAddress ?? '—'}
-      ${record.userAgent && html`<br /><small class="muted">${record.userAgent}</small>`}
+      ${record.userAgent && html`<br /><small class="muted audit-text">${record.userAgent}</small>`}
     </td>
     <td data-label="On what">
       ${record.objectType ?? '—'} ${record.objectId ?? ''}
-      ${record.details !== '{}' && html`<br /><small class="muted">${record.details}</small>`}
+      ${record.details !== '{}' && html`<br /><small class="muted audit-text">${detailsText(record.details)}</small>`}
     </td>
   </tr>`;
 }
@@ -163,4 +163,12 @@ function whoText(record: AuditRecord): string {
     case 'system':
       return 'Server';
   }
+}
+
+/** `{"name":"Q1","members":"all"}` as `name: Q1 · members: all`. */
+function detailsText(details: string): string {
+  const parsed = JSON.parse(details) as Record<string, unknown>;
+  return Object.entries(parsed)
+    .map(([key, value]) => `${key}: ${String(value)}`)
+    .join(' · ');
 }

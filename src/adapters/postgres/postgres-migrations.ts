@@ -22,7 +22,7 @@
  *   transaction, as it must on SQLite too.
  *
  * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`, and so on
- * to `0006_member_search_keys`, its `0014`.
+ * to `0007_audit_trail`, its `0015`.
  */
 import { AUDIT_RECORDS_INDEXES, AUDIT_RECORDS_TABLE } from '../sql/audit-records-schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';

@@ -20,10 +20,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LocalDiskBlobStore } from '../src/adapters/local-disk/local-disk-blob-store.js';
+import { SqliteMetadataStore } from '../src/adapters/sqlite/sqlite-metadata-store.js';
 import type { DyiFile } from '../src/domain/types.js';
 import { blobKeyForFile } from '../src/ports/blob-store.js';
 import { registerDownloadRoute } from '../src/server/download-route.js';
 import { freePort } from '../src/server/free-port.js';
+import { AuditService } from '../src/services/audit-service.js';
 import { DownloadUrlSigner } from '../src/services/download-url-signer.js';
 import { loadAverage } from './support/child-process.js';
 import { type DownloadClient, startDownloadClient } from './support/download-client.js';
@@ -82,10 +84,15 @@ async function main(): Promise<void> {
     });
     const app = Fastify({ logger: false });
     atCleanUp(() => app.close());
+    // Each download is recorded in the audit trail, as in `dyi serve`: its cost is measured.
+    const metadata = new SqliteMetadataStore({ filename: ':memory:' });
+    await metadata.init();
+    atCleanUp(() => metadata.close());
     registerDownloadRoute(app, {
       files: { get: (id) => Promise.resolve(id === file.id ? file : undefined) },
       blobs,
       signer,
+      audit: new AuditService(metadata, { now: () => Date.now() }),
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const signed = new URL(signer.sign(file).url);

@@ -17,6 +17,7 @@ import type { MetadataStore } from './ports/metadata-store.js';
 import type { UsageCounters } from './ports/usage-counters.js';
 import { AccessService } from './services/access-service.js';
 import { AdminService } from './services/admin-service.js';
+import { AuditService } from './services/audit-service.js';
 import { BlobCleanupService } from './services/blob-cleanup-service.js';
 import { CommunityService } from './services/community-service.js';
 import { type DownloadLinks, PresignedDownloadLinks } from './services/download-links.js';
@@ -48,6 +49,8 @@ export interface Runtime {
   readonly downloads: DownloadUrlSigner;
   /** What `download_url` is: `downloads`' URLs, or presigned S3 URLs (DYI_DOWNLOAD_URLS). */
   readonly downloadLinks: DownloadLinks;
+  /** The audit trail: record, list, verify and read it in order (see services/audit-service.ts). */
+  readonly audit: AuditService;
   /** Removes unfinished writes and orphan media from the blob store. */
   readonly cleanup: BlobCleanupService;
   /** Webhook subscriptions and their delivery log (`webhookDeliverer` sends them). */
@@ -123,6 +126,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
     webhooks,
+    audit: new AuditService(metadata, clock),
     webhookDeliverer: (events) =>
       new WebhookDeliverer(
         { store: metadata, service: webhooks, sender, clock },

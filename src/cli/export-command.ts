@@ -4,7 +4,13 @@
  * `POST /community/work_dyi_jobs`, and prints its id.
  */
 import { Command } from 'commander';
-import { DATA_TYPES, DYI_FORMATS, MEDIA_QUALITIES, ValidationError } from '../domain/index.js';
+import {
+  CLI_AUDIT_CONTEXT,
+  DATA_TYPES,
+  DYI_FORMATS,
+  MEDIA_QUALITIES,
+  ValidationError,
+} from '../domain/index.js';
 import {
   addDataDirOption,
   type DataDirOptions,
@@ -63,18 +69,22 @@ export function exportCommand(): Command {
   ).action(async (options: CreateOptions) => {
     await withRuntime(options, async (runtime) => {
       const communityId = await resolveCommunityId(runtime, options.community);
-      const created = await runtime.exports.create(communityId, {
-        data_types: dataTypesOf(options.dataTypes),
-        dyi_format: options.dyiFormat,
-        media_quality: options.mediaQuality,
-        start_time: options.startTime,
-        end_time: options.endTime,
-        user_ids: options.userIds,
-        idempotency_key: options.idempotencyKey,
-        keep_original_media: options.keepOriginalMedia,
-        withhold_others_media: options.withholdOthersMedia,
-        name: options.name,
-      });
+      const created = await runtime.exports.create(
+        communityId,
+        {
+          data_types: dataTypesOf(options.dataTypes),
+          dyi_format: options.dyiFormat,
+          media_quality: options.mediaQuality,
+          start_time: options.startTime,
+          end_time: options.endTime,
+          user_ids: options.userIds,
+          idempotency_key: options.idempotencyKey,
+          keep_original_media: options.keepOriginalMedia,
+          withhold_others_media: options.withholdOthersMedia,
+          name: options.name,
+        },
+        CLI_AUDIT_CONTEXT,
+      );
       process.stdout.write(`${created.id}\n`);
     });
   });

@@ -4,7 +4,7 @@
  * and hold the app secret that `appsecret_proof` is computed with.
  */
 import { Command } from 'commander';
-import { ValidationError } from '../domain/index.js';
+import { CLI_AUDIT_CONTEXT, ValidationError } from '../domain/index.js';
 import {
   addDataDirOption,
   type DataDirOptions,
@@ -32,10 +32,14 @@ export function integrationCommand(): Command {
   ).action(async (options: CreateOptions) => {
     await withRuntime(options, async (runtime) => {
       const communityId = await resolveCommunityId(runtime, options.community);
-      const created = await runtime.access.createIntegration(communityId, {
-        name: options.name,
-        requireAppsecretProof: options.requireAppsecretProof ?? false,
-      });
+      const created = await runtime.access.createIntegration(
+        communityId,
+        {
+          name: options.name,
+          requireAppsecretProof: options.requireAppsecretProof ?? false,
+        },
+        CLI_AUDIT_CONTEXT,
+      );
       process.stdout.write(`app_id=${created.id}\napp_secret=${created.appSecret}\n`);
     });
   });
@@ -64,7 +68,7 @@ export function integrationCommand(): Command {
       if (state !== 'on' && state !== 'off') {
         throw new ValidationError('state', `Say "on" or "off", not "${state}".`);
       }
-      await runtime.access.setRequireAppsecretProof(appId, state === 'on');
+      await runtime.access.setRequireAppsecretProof(appId, state === 'on', CLI_AUDIT_CONTEXT);
     });
   });
   return integration;

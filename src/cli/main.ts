@@ -29,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   download: async () => (await import('./download-command.js')).downloadCommand(),
   copy: async () => (await import('./copy-command.js')).copyCommand(),
   webhook: async () => (await import('./webhook-command.js')).webhookCommand(),
+  audit: async () => (await import('./audit-command.js')).auditCommand(),
 };
 
 /** The package's version; package.json is two folders up from both src/cli and dist/cli. */

@@ -5,7 +5,7 @@
  * `list` shows only what tells tokens apart (id, last four characters, owner, use).
  */
 import { Command } from 'commander';
-import { NotFoundError, PERMISSIONS, ValidationError } from '../domain/index.js';
+import { CLI_AUDIT_CONTEXT, NotFoundError, PERMISSIONS, ValidationError } from '../domain/index.js';
 import type { Runtime } from '../runtime.js';
 import {
   addDataDirOption,
@@ -39,7 +39,11 @@ export function tokenCommand(): Command {
     await withRuntime(options, async (runtime) => {
       const integrationId =
         options.integration ?? (await cliIntegration(runtime, options.community));
-      const created = await runtime.access.createToken(integrationId, [options.permission]);
+      const created = await runtime.access.createToken(
+        integrationId,
+        [options.permission],
+        CLI_AUDIT_CONTEXT,
+      );
       process.stdout.write(`${created.token}\n`);
     });
   });
@@ -64,9 +68,11 @@ export function tokenCommand(): Command {
       .argument('<token-or-id>'),
   ).action(async (tokenOrId: string, options: DataDirOptions) => {
     await withRuntime(options, async (runtime) => {
-      const revoked = await runtime.access.revokeToken(tokenOrId).catch((error: unknown) => {
-        throw error instanceof NotFoundError ? noSuchToken(tokenOrId, runtime) : error;
-      });
+      const revoked = await runtime.access
+        .revokeToken(tokenOrId, CLI_AUDIT_CONTEXT)
+        .catch((error: unknown) => {
+          throw error instanceof NotFoundError ? noSuchToken(tokenOrId, runtime) : error;
+        });
       process.stderr.write(`Revoked access token ${revoked.id} (…${revoked.hint}).\n`);
     });
   });
@@ -119,7 +125,11 @@ async function cliIntegration(runtime: Runtime, community: string | undefined): 
   );
   return (
     existing ??
-    (await runtime.access.createIntegration(communityId, { name: CLI_INTEGRATION_NAME }))
+    (await runtime.access.createIntegration(
+      communityId,
+      { name: CLI_INTEGRATION_NAME },
+      CLI_AUDIT_CONTEXT,
+    ))
   ).id;
 }
 

@@ -30,3 +30,4 @@ export * from './content.js';
 export * from './sign-in-lock.js';
 export * from './search-key.js';
 export * from './webhooks.js';
+export * from './audit.js';

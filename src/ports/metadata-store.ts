@@ -10,6 +10,10 @@ import type {
   AbortReason,
   AccessTokenRecord,
   Admin,
+  AuditAct,
+  AuditActorType,
+  AuditEntry,
+  AuditRecord,
   Community,
   DataType,
   DyiFile,
@@ -69,6 +73,7 @@ export interface MetadataStore {
   readonly pendingReveals: PendingRevealRepository;
   readonly webhookSubscriptions: WebhookSubscriptionRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly audit: AuditRepository;
 }
 
 export interface CommunityRepository {
@@ -110,18 +115,22 @@ export interface MemberRepository {
 }
 
 export interface IntegrationRepository {
-  create(input: Omit<Integration, 'id'>): Promise<Integration>;
+  /**
+   * Every write below that takes `audit` appends it to the audit trail in the write's own
+   * transaction (with the id a create made as its object id): both happen, or neither.
+   */
+  create(input: Omit<Integration, 'id'>, audit?: AuditEntry): Promise<Integration>;
   get(id: Id): Promise<Integration | undefined>;
   list(communityId: Id): Promise<readonly Integration[]>;
-  setRequireAppsecretProof(id: Id, required: boolean): Promise<void>;
+  setRequireAppsecretProof(id: Id, required: boolean, audit?: AuditEntry): Promise<void>;
   /** Gives the integration a new name; false when there is no such integration. */
-  rename(id: Id, name: string): Promise<boolean>;
+  rename(id: Id, name: string, audit?: AuditEntry): Promise<boolean>;
   /**
    * Deletes the integration with all its tokens, in one transaction: its tokens are unknown
    * from then on, so every call with them is refused. Answers how many of them were active
    * (not revoked), or undefined when there is no such integration.
    */
-  delete(id: Id): Promise<number | undefined>;
+  delete(id: Id, audit?: AuditEntry): Promise<number | undefined>;
 }
 
 export interface NewAccessToken {
@@ -140,7 +149,7 @@ export interface TokenCredential extends AccessTokenRecord {
 }
 
 export interface TokenRepository {
-  create(token: NewAccessToken): Promise<AccessTokenRecord>;
+  create(token: NewAccessToken, audit?: AuditEntry): Promise<AccessTokenRecord>;
   /**
    * The token whose hash this is, revoked or not, with its stored hash and its integration:
    * everything authentication needs, in one read.
@@ -149,7 +158,7 @@ export interface TokenRepository {
   get(id: Id): Promise<AccessTokenRecord | undefined>;
   list(integrationId: Id): Promise<readonly AccessTokenRecord[]>;
   /** Marks the token revoked; true when it was active until now. */
-  revoke(id: Id, time: UnixSeconds): Promise<boolean>;
+  revoke(id: Id, time: UnixSeconds, audit?: AuditEntry): Promise<boolean>;
   /** Records that the token authenticated a call at `time`; an earlier time never overwrites a later one. */
   recordUse(id: Id, time: UnixSeconds): Promise<void>;
 }
@@ -172,7 +181,7 @@ export interface PlannedJob {
 
 export interface ExportRepository {
   /** Creates the export and all its jobs (all PENDING) in one transaction. */
-  create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob>;
+  create(input: NewExport, jobs: readonly PlannedJob[], audit?: AuditEntry): Promise<ExportJob>;
   get(id: Id): Promise<ExportJob | undefined>;
   findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined>;
   /** The community's exports, newest first. */
@@ -187,9 +196,9 @@ export interface ExportRepository {
    * Marks the export cancelled and ends every unfinished job ABORTED with CANCELLED_BY_USER,
    * in one transaction. Finished jobs keep their state and files. Returns the aborted jobs' ids.
    */
-  cancel(id: Id, time: UnixSeconds): Promise<readonly Id[]>;
+  cancel(id: Id, time: UnixSeconds, audit?: AuditEntry): Promise<readonly Id[]>;
   /** Deletes the export, its jobs and file records in one transaction; returns the files' blob keys. */
-  delete(id: Id): Promise<readonly string[]>;
+  delete(id: Id, audit?: AuditEntry): Promise<readonly string[]>;
 }
 
 export interface JobStateChange {
@@ -304,11 +313,11 @@ export interface AdminCredential extends Admin {
 
 export interface AdminRepository {
   /** Creates an admin; a ConflictError when the email is taken. */
-  create(input: Omit<AdminCredential, 'id'>): Promise<Admin>;
+  create(input: Omit<AdminCredential, 'id'>, audit?: AuditEntry): Promise<Admin>;
   findByEmail(email: string): Promise<AdminCredential | undefined>;
   get(id: Id): Promise<Admin | undefined>;
   list(communityId: Id): Promise<readonly Admin[]>;
-  setPasswordHash(id: Id, passwordHash: string): Promise<void>;
+  setPasswordHash(id: Id, passwordHash: string, audit?: AuditEntry): Promise<void>;
 }
 
 /**
@@ -360,7 +369,7 @@ export interface AdminSessionRecord {
 }
 
 export interface AdminSessionRepository {
-  create(session: AdminSessionRecord): Promise<void>;
+  create(session: AdminSessionRecord, audit?: AuditEntry): Promise<void>;
   /** The session with this hash if it has not expired at `now`. */
   find(idHash: string, now: UnixSeconds): Promise<AdminSessionRecord | undefined>;
   delete(idHash: string): Promise<void>;
@@ -406,4 +415,35 @@ export interface ImportRunRepository {
   record(run: Omit<ImportRun, 'id'>): Promise<ImportRun>;
   /** The community's latest runs, newest first. */
   latest(communityId: Id, limit: number): Promise<readonly ImportRun[]>;
+}
+
+/** Which audit records to list; every condition given must hold. */
+export interface AuditFilter {
+  /** Records of this community only; absent: every community's and those of none. */
+  readonly communityId?: Id | undefined;
+  /** Records at or after this time. */
+  readonly since?: UnixSeconds | undefined;
+  /** Records before this time. */
+  readonly until?: UnixSeconds | undefined;
+  readonly act?: AuditAct | undefined;
+  readonly actorType?: AuditActorType | undefined;
+  /** Records whose admin id or email, integration id or token id is this. */
+  readonly actor?: string | undefined;
+}
+
+/**
+ * The audit trail: one hash chain of records (see `domain/audit.ts`), appended to and read,
+ * never changed. Appends are serialised across processes (PostgreSQL: a table lock in the
+ * append's transaction; SQLite: the write transaction), so the chain never forks. The write
+ * repositories also take an `audit` entry and append it in their own transaction.
+ */
+export interface AuditRepository {
+  /** Appends one record in its own transaction; answers it as stored. */
+  append(entry: AuditEntry): Promise<AuditRecord>;
+  /** Matching records, newest first (by `seq`), paged by `seq` as an id. */
+  list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
+  /** How many records `list` finds in all. */
+  count(filter: AuditFilter): Promise<number>;
+  /** Up to `limit` records after `afterSeq` (0: from the first), in chain order. */
+  scan(afterSeq: number, limit: number): Promise<readonly AuditRecord[]>;
 }

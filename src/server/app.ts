@@ -248,6 +248,7 @@ export async function buildApp(
     files: runtime.metadata.files,
     blobs: runtime.blobs,
     signer: runtime.downloads,
+    audit: runtime.audit,
   });
 
   await app.register((graph, _options, done) => {

@@ -19,6 +19,7 @@ import { SqliteMetadataStore } from '../adapters/sqlite/sqlite-metadata-store.js
 import { DownloadUrlError, NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
 import { blobKeyForFile } from '../ports/blob-store.js';
+import { AuditService } from '../services/audit-service.js';
 import { DownloadUrlSigner } from '../services/download-url-signer.js';
 import { registerDownloadRoute } from './download-route.js';
 
@@ -81,7 +82,12 @@ beforeEach(async () => {
       error instanceof DownloadUrlError ? error.reason : (error as { code?: string }).code;
     return reply.code(status).send({ error: { message, code } });
   });
-  registerDownloadRoute(app, { files: metadata.files, blobs, signer });
+  registerDownloadRoute(app, {
+    files: metadata.files,
+    blobs,
+    signer,
+    audit: new AuditService(metadata, { now: () => nowMs }),
+  });
   await app.ready();
 });
 

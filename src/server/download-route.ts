@@ -13,7 +13,9 @@ import { NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
 import type { BlobStore, ByteRange } from '../ports/blob-store.js';
 import type { FileRepository } from '../ports/metadata-store.js';
+import type { AuditService } from '../services/audit-service.js';
 import type { DownloadUrlSigner } from '../services/download-url-signer.js';
+import { signedUrlAuditContext } from './audit-context.js';
 
 /** Path prefix of download URLs (the signer builds the same). */
 export const DOWNLOAD_ROUTE_PREFIX = '/dyi-files/';
@@ -22,6 +24,8 @@ export interface DownloadRouteDeps {
   readonly files: Pick<FileRepository, 'get'>;
   readonly blobs: BlobStore;
   readonly signer: DownloadUrlSigner;
+  /** Every GET is recorded before a byte is sent; a download the trail cannot record fails. */
+  readonly audit: Pick<AuditService, 'record'>;
 }
 
 interface DownloadRequest {
@@ -87,6 +91,14 @@ async function serveDownload(
     ...(range && { 'Content-Range': `bytes ${range.start}-${range.end}/${file.size}` }),
   };
   const status = range === undefined ? 200 : 206;
+  if (request.method === 'GET') {
+    await deps.audit.record(
+      signedUrlAuditContext(request),
+      'file.download',
+      { communityId: file.communityId, objectType: 'dyi_file', objectId: file.id },
+      { job_id: file.jobId, name: file.name, range: range ? `${range.start}-${range.end}` : null },
+    );
+  }
   if (request.method === 'HEAD' || length === 0) return send(reply, status, headers);
 
   const stream = await deps.blobs

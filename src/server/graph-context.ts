@@ -32,6 +32,8 @@ export class GraphContext {
       readonly link: EdgeLinkBuilder;
       /** Objects, bytes and depth this request may still spend. */
       readonly budget: RequestBudget;
+      /** `since`/`until` of the request (Unix seconds), for edges listed by time. */
+      readonly timeRange?: { readonly since?: number; readonly until?: number };
     },
   ) {}
 

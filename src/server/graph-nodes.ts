@@ -4,7 +4,7 @@
  * the fields we add, returned only when asked for). A field is a value, an object (another
  * node, `{id}` unless expanded) or an edge (a paged list). `graph-resolver.ts` walks these.
  */
-import type { DyiFile, DyiJob, ExportJob, Member } from '../domain/index.js';
+import type { AuditRecord, DyiFile, DyiJob, ExportJob, Member } from '../domain/index.js';
 import type { Community } from '../domain/index.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { SignedDownloadUrl } from '../services/download-url-signer.js';
@@ -181,6 +181,51 @@ export const exportNode: NodeType = defineNode<ExportJob>({
   },
 });
 
+/** An audit record as a Graph node: its sequence number is its id. */
+type AuditNode = AuditRecord & { readonly id: string };
+const asAuditNode = (record: AuditRecord): AuditNode => ({ ...record, id: String(record.seq) });
+
+/** One record of the community's audit trail (`/community/audit_log`, docs/audit.md). */
+export const auditRecordNode: NodeType = defineNode<AuditNode>({
+  name: 'AuditRecord',
+  defaultFields: [
+    'id',
+    'time',
+    'act',
+    'actor_type',
+    'admin_id',
+    'admin_email',
+    'integration_id',
+    'token_id',
+    'client_address',
+    'user_agent',
+    'object_type',
+    'object_id',
+    'details',
+    'prev_hash',
+    'hash',
+  ],
+  id: (r) => r.id,
+  fields: {
+    id: value((r) => r.id),
+    time: value((r, ctx) => ctx.date(r.time)),
+    act: value((r) => r.act),
+    actor_type: value((r) => r.actorType),
+    admin_id: value((r) => r.adminId),
+    admin_email: value((r) => r.adminEmail),
+    integration_id: value((r) => r.integrationId),
+    token_id: value((r) => r.tokenId),
+    client_address: value((r) => r.clientAddress),
+    user_agent: value((r) => r.userAgent),
+    community_id: value((r) => r.communityId),
+    object_type: value((r) => r.objectType),
+    object_id: value((r) => r.objectId),
+    details: value((r) => JSON.parse(r.details) as unknown),
+    prev_hash: value((r) => r.prevHash),
+    hash: value((r) => r.hash),
+  },
+});
+
 export const communityNode: NodeType = defineNode<Community>({
   name: 'Community',
   defaultFields: ['id', 'name'],
@@ -193,6 +238,18 @@ export const communityNode: NodeType = defineNode<Community>({
       type: () => exportNode,
       list: (c, page, ctx) => ctx.runtime.exports.list(c.id, page),
       count: (c, ctx) => ctx.runtime.exports.count(c.id),
+    },
+    audit_log: {
+      kind: 'edge',
+      type: () => auditRecordNode,
+      list: async (c, page, ctx) => {
+        const found = await ctx.runtime.audit.list(
+          { communityId: c.id, ...ctx.options.timeRange },
+          page,
+        );
+        return { ...found, items: found.items.map(asAuditNode) };
+      },
+      count: (c, ctx) => ctx.runtime.audit.count({ communityId: c.id, ...ctx.options.timeRange }),
     },
   },
 });

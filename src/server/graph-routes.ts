@@ -40,6 +40,7 @@ import {
   resolveNode,
   shapeList,
 } from './graph-resolver.js';
+import { integrationAuditContext } from './audit-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +65,10 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
   const sizes: PageSizes = runtime.config;
   const methods: HTTPMethods[] = ['GET', 'POST', 'DELETE'];
 
-  const contextFor = (request: FastifyRequest): GraphContext => {
+  const contextFor = (
+    request: FastifyRequest,
+    timeRange?: { since?: number; until?: number },
+  ): GraphContext => {
     const params = graphParams(request);
     const dateFormat = stringParam(params, 'date_format');
     if (dateFormat !== undefined && dateFormat !== 'U') {
@@ -77,6 +81,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     return new GraphContext(runtime, deps.principalOf(request), {
       dates: dateFormat === 'U' ? 'unix' : 'iso',
       budget,
+      ...(timeRange && { timeRange }),
       link: (nodeId, edge, linkParams) => {
         const version = requestedVersion(request);
         const url = new URL(
@@ -196,7 +201,11 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         const ctx = contextFor(request);
         const { type } = await loadNode(ctx, id, 'delete');
         if (type !== exportNode) throw new NotFoundError(id, 'delete');
-        await runtime.exports.delete(principal.communityId, id);
+        await runtime.exports.delete(
+          principal.communityId,
+          id,
+          integrationAuditContext(request, principal),
+        );
         return { success: true };
       }
       if (method === 'POST') {
@@ -231,7 +240,8 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         throw new UnknownPathError(`/${edge}`);
       }
       need(request, 'read_company_data_exports');
-      const ctx = contextFor(request);
+      const timeRange = edge === 'audit_log' ? timeRangeOf(params) : undefined;
+      const ctx = contextFor(request, timeRange);
       const { type, node } = await loadNode(ctx, id, 'get');
       if (type === communityNode && edge === 'members') return findMembers(ctx, params);
       const field = fieldOf(type, edge);
@@ -254,6 +264,8 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         link: (cursor) =>
           ctx.options.link(nodeId, edge, {
             fields: fieldsText,
+            since: stringParam(params, 'since'),
+            until: stringParam(params, 'until'),
             // limit=0 (count only): `next` is this list from where it started, at the default size.
             ...(page.limit > 0 && { limit: String(page.limit) }),
             ...(cursor ?? {
@@ -315,13 +327,41 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     const { type } = await loadNode(ctx, id, 'post');
     if (type === communityNode && edge === 'work_dyi_jobs') {
       await deps.usage.admitExport(principal.communityId);
-      const created = await runtime.exports.create(principal.communityId, params);
+      const created = await runtime.exports.create(
+        principal.communityId,
+        params,
+        integrationAuditContext(request, principal),
+      );
       return { id: created.id };
     }
     if (type === exportNode && edge === 'cancel') {
-      await runtime.exports.cancel(principal.communityId, id);
+      await runtime.exports.cancel(
+        principal.communityId,
+        id,
+        integrationAuditContext(request, principal),
+      );
       return { success: true };
     }
     throw new UnknownPathError(`/${edge}`);
   };
+}
+
+/** `since` and `until` of a list by time: Unix seconds, `since` ≤ time < `until`. */
+function timeRangeOf(params: Record<string, unknown>): { since?: number; until?: number } {
+  const range: { since?: number; until?: number } = {};
+  for (const name of ['since', 'until'] as const) {
+    const text = stringParam(params, name);
+    if (text === undefined) continue;
+    if (!/^\d{1,12}$/.test(text)) {
+      throw new ValidationError(
+        name,
+        `${name} takes a Unix timestamp in seconds (e.g. 1767225600), not "${text.slice(0, 40)}".`,
+      );
+    }
+    range[name] = Number(text);
+  }
+  if (range.since !== undefined && range.until !== undefined && range.since >= range.until) {
+    throw new ValidationError('until', 'until must be later than since.');
+  }
+  return range;
 }

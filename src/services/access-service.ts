@@ -8,6 +8,13 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import {
   AppSecretProofError,
   type AccessTokenRecord,
+  type AuditAct,
+  type AuditContext,
+  type AuditDetails,
+  type AuditEntry,
+  auditEntry,
+  type AuditTarget,
+  SYSTEM_AUDIT_CONTEXT,
   type Id,
   type Integration,
   InvalidTokenError,
@@ -19,6 +26,18 @@ import {
 } from '../domain/index.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
 import type { MetadataStore, TokenCredential } from '../ports/metadata-store.js';
+
+const integrationTarget = (communityId: Id, id: Id | null): AuditTarget => ({
+  communityId,
+  objectType: 'integration',
+  objectId: id,
+});
+
+const tokenTarget = (communityId: Id, id: Id | null): AuditTarget => ({
+  communityId,
+  objectType: 'access_token',
+  objectId: id,
+});
 
 /** Tokens start with this, so that leaked ones can be recognised by secret scanners. */
 const TOKEN_PREFIX = 'DYI1';
@@ -60,66 +79,117 @@ export class AccessService {
   async createIntegration(
     communityId: Id,
     input: { name: string; requireAppsecretProof?: boolean },
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
   ): Promise<Integration> {
     const name = integrationName(input.name);
     if (!(await this.#store.communities.get(communityId))) throw new NotFoundError(communityId);
-    return this.#store.integrations.create({
-      communityId,
-      name,
-      appSecret: randomBytes(16).toString('hex'),
-      requireAppsecretProof: input.requireAppsecretProof ?? false,
-      createTime: unixSeconds(this.#clock),
-    });
+    const now = unixSeconds(this.#clock);
+    const requireAppsecretProof = input.requireAppsecretProof ?? false;
+    return this.#store.integrations.create(
+      {
+        communityId,
+        name,
+        appSecret: randomBytes(16).toString('hex'),
+        requireAppsecretProof,
+        createTime: now,
+      },
+      auditEntry(by, 'integration.create', integrationTarget(communityId, null), now, {
+        name,
+        require_appsecret_proof: requireAppsecretProof,
+      }),
+    );
   }
 
-  async renameIntegration(integrationId: Id, newName: string): Promise<void> {
+  async renameIntegration(
+    integrationId: Id,
+    newName: string,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<void> {
     const name = integrationName(newName);
-    if (!(await this.#store.integrations.rename(integrationId, name))) {
+    const audit = await this.#integrationAudit(by, 'integration.rename', integrationId, { name });
+    if (!(await this.#store.integrations.rename(integrationId, name, audit))) {
       throw new NotFoundError(integrationId);
     }
   }
 
   /** Deletes the integration and its tokens; answers how many of them were still active. */
-  async deleteIntegration(integrationId: Id): Promise<number> {
-    const activeTokens = await this.#store.integrations.delete(integrationId);
+  async deleteIntegration(
+    integrationId: Id,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<number> {
+    const audit = await this.#integrationAudit(by, 'integration.delete', integrationId);
+    const activeTokens = await this.#store.integrations.delete(integrationId, audit);
     if (activeTokens === undefined) throw new NotFoundError(integrationId);
     return activeTokens;
   }
 
-  async setRequireAppsecretProof(integrationId: Id, required: boolean): Promise<void> {
-    if (!(await this.#store.integrations.get(integrationId))) {
-      throw new NotFoundError(integrationId);
-    }
-    await this.#store.integrations.setRequireAppsecretProof(integrationId, required);
+  /** The audit entry of an act on the integration; undefined when there is none (NotFound follows). */
+  async #integrationAudit(
+    by: AuditContext,
+    act: AuditAct,
+    integrationId: Id,
+    details?: AuditDetails,
+  ): Promise<AuditEntry | undefined> {
+    const integration = await this.#store.integrations.get(integrationId);
+    if (!integration) return undefined;
+    const target = integrationTarget(integration.communityId, integrationId);
+    return auditEntry(by, act, target, unixSeconds(this.#clock), details);
+  }
+
+  async setRequireAppsecretProof(
+    integrationId: Id,
+    required: boolean,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<void> {
+    const audit = await this.#integrationAudit(by, 'integration.appsecret_proof', integrationId, {
+      required,
+    });
+    if (!audit) throw new NotFoundError(integrationId);
+    await this.#store.integrations.setRequireAppsecretProof(integrationId, required, audit);
   }
 
   /** Creates a token; the returned `token` is the only time the secret is ever seen. */
   async createToken(
     integrationId: Id,
     permissions: readonly string[],
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
   ): Promise<{ token: string; record: AccessTokenRecord }> {
     const integration = await this.#store.integrations.get(integrationId);
     if (!integration) throw new NotFoundError(integrationId);
     const granted = parsePermissions(permissions);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const record = await this.#store.tokens.create({
-      integrationId,
-      communityId: integration.communityId,
-      tokenHash: hashToken(token),
-      hint: token.slice(-4),
-      permissions: granted,
-      createTime: unixSeconds(this.#clock),
-    });
+    const now = unixSeconds(this.#clock);
+    const record = await this.#store.tokens.create(
+      {
+        integrationId,
+        communityId: integration.communityId,
+        tokenHash: hashToken(token),
+        hint: token.slice(-4),
+        permissions: granted,
+        createTime: now,
+      },
+      auditEntry(by, 'token.create', tokenTarget(integration.communityId, null), now, {
+        integration_id: integrationId,
+        permissions: granted.join(','),
+      }),
+    );
     return { token, record };
   }
 
   /** Revokes by token id or by the token itself; revoking twice is an error that says so. */
-  async revokeToken(tokenOrId: string): Promise<AccessTokenRecord> {
+  async revokeToken(
+    tokenOrId: string,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<AccessTokenRecord> {
     const record = /^\d+$/.test(tokenOrId)
       ? await this.#store.tokens.get(tokenOrId)
       : await this.#store.tokens.findByHash(hashToken(tokenOrId));
     if (!record) throw new NotFoundError(/^\d+$/.test(tokenOrId) ? tokenOrId : 'token');
-    const revoked = await this.#store.tokens.revoke(record.id, unixSeconds(this.#clock));
+    const now = unixSeconds(this.#clock);
+    const audit = auditEntry(by, 'token.revoke', tokenTarget(record.communityId, record.id), now, {
+      integration_id: record.integrationId,
+    });
+    const revoked = await this.#store.tokens.revoke(record.id, now, audit);
     if (!revoked) {
       throw new ValidationError('token', `Access token ${record.id} was already revoked.`);
     }

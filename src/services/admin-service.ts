@@ -11,13 +11,22 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Admin,
+  type AuditContext,
+  auditEntry,
+  type AuditTarget,
+  CLI_AUDIT_CONTEXT,
+  TransientError,
   type Id,
   NotFoundError,
   SignInError,
   ValidationError,
 } from '../domain/index.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
-import type { AdminSessionRecord, MetadataStore } from '../ports/metadata-store.js';
+import type {
+  AdminCredential,
+  AdminSessionRecord,
+  MetadataStore,
+} from '../ports/metadata-store.js';
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
 import { SignInGuard, type SignInGuardOptions } from './sign-in-guard.js';
 
@@ -55,20 +64,42 @@ export class AdminService {
     this.#guard = new SignInGuard(store.signInCounters, clock, options.guard);
   }
 
-  async createAdmin(communityId: Id, email: string, password: string): Promise<Admin> {
+  async createAdmin(
+    communityId: Id,
+    email: string,
+    password: string,
+    by: AuditContext = CLI_AUDIT_CONTEXT,
+  ): Promise<Admin> {
     if (!(await this.#store.communities.get(communityId))) throw new NotFoundError(communityId);
-    return this.#store.admins.create({
-      communityId,
-      email: normalizeEmail(email),
-      passwordHash: await hashPassword(checkPassword(password)),
-      createTime: unixSeconds(this.#clock),
-    });
+    const now = unixSeconds(this.#clock);
+    const normalized = normalizeEmail(email);
+    return this.#store.admins.create(
+      {
+        communityId,
+        email: normalized,
+        passwordHash: await hashPassword(checkPassword(password)),
+        createTime: now,
+      },
+      auditEntry(by, 'admin.create', adminTarget(communityId, null), now, { email: normalized }),
+    );
   }
 
-  async setPassword(email: string, password: string): Promise<Admin> {
+  async setPassword(
+    email: string,
+    password: string,
+    by: AuditContext = CLI_AUDIT_CONTEXT,
+  ): Promise<Admin> {
     const admin = await this.#store.admins.findByEmail(normalizeEmail(email));
     if (!admin) throw new NotFoundError(email);
-    await this.#store.admins.setPasswordHash(admin.id, await hashPassword(checkPassword(password)));
+    const now = unixSeconds(this.#clock);
+    const audit = auditEntry(by, 'admin.password', adminTarget(admin.communityId, admin.id), now, {
+      email: admin.email,
+    });
+    await this.#store.admins.setPasswordHash(
+      admin.id,
+      await hashPassword(checkPassword(password)),
+      audit,
+    );
     // Whoever knew the old password may be signed in with it: they are signed out. Guesses
     // at the old one no longer matter: every address may try the new one.
     await this.#store.adminSessions.deleteByAdmin(admin.id);
@@ -85,16 +116,32 @@ export class AdminService {
     email: string,
     password: string,
     clientAddress: string,
+    userAgent: string | null = null,
   ): Promise<{ cookieValue: string; session: AdminSession }> {
     const normalized = email.trim().toLowerCase();
-    const admin = await this.#guard.attempt(normalized, clientAddress, async () => {
-      const found = await this.#store.admins.findByEmail(normalized);
-      // An unknown email costs one scrypt of the same cost: the time taken tells nothing.
-      return (await verifyPassword(password, found?.passwordHash ?? decoyHash()))
-        ? found
-        : undefined;
-    });
+    const client = { address: clientAddress, userAgent };
+    let tried: AdminCredential | undefined;
+    let admin: AdminCredential | undefined;
+    try {
+      admin = await this.#guard.attempt(normalized, clientAddress, async () => {
+        tried = await this.#store.admins.findByEmail(normalized);
+        // An unknown email costs one scrypt of the same cost: the time taken tells nothing.
+        return (await verifyPassword(password, tried?.passwordHash ?? decoyHash()))
+          ? tried
+          : undefined;
+      });
+    } catch (error) {
+      if (error instanceof SignInError) {
+        await this.#recordFailure(
+          client,
+          await this.#store.admins.findByEmail(normalized),
+          'locked',
+        );
+      }
+      throw error;
+    }
     if (!admin) {
+      await this.#recordFailure(client, tried, 'wrong_email_or_password');
       await sleep(this.#options.failureDelayMs);
       throw new SignInError('Wrong email or password.');
     }
@@ -108,7 +155,14 @@ export class AdminService {
       createTime: now,
       expireTime: now + this.#options.sessionSeconds,
     };
-    await this.#store.adminSessions.create(record);
+    const by: AuditContext = {
+      actor: { type: 'admin', adminId: admin.id, adminEmail: admin.email },
+      client,
+    };
+    await this.#store.adminSessions.create(
+      record,
+      auditEntry(by, 'admin.sign_in', adminTarget(admin.communityId, admin.id), now),
+    );
     const plain: Admin = {
       id: admin.id,
       communityId: admin.communityId,
@@ -119,6 +173,33 @@ export class AdminService {
       cookieValue,
       session: { admin: plain, csrfToken: record.csrfToken, expireTime: record.expireTime },
     };
+  }
+
+  /**
+   * Records a refused sign-in. The admin is named only when the email is an admin's: an
+   * unknown one is left out, since people type passwords into the email field too.
+   */
+  async #recordFailure(
+    client: AuditContext['client'],
+    admin: AdminCredential | undefined,
+    reason: string,
+  ): Promise<void> {
+    const by: AuditContext = {
+      actor: { type: 'admin', adminId: admin?.id ?? null, adminEmail: admin?.email ?? null },
+      client,
+    };
+    const target = adminTarget(admin?.communityId ?? null, admin?.id ?? null);
+    const entry = auditEntry(by, 'admin.sign_in_failed', target, unixSeconds(this.#clock), {
+      reason,
+    });
+    try {
+      await this.#store.audit.append(entry);
+    } catch (error) {
+      throw new TransientError(
+        'The audit trail could not record this sign-in attempt; try again in a moment.',
+        { cause: error },
+      );
+    }
   }
 
   /** The session a cookie value stands for, or undefined when it is unknown or expired. */
@@ -165,4 +246,8 @@ function checkPassword(password: string): string {
     );
   }
   return password;
+}
+
+function adminTarget(communityId: Id | null, adminId: Id | null): AuditTarget {
+  return { communityId, objectType: 'admin', objectId: adminId };
 }

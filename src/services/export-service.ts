@@ -6,6 +6,10 @@
  */
 import {
   type AbortReason,
+  type AuditContext,
+  auditEntry,
+  type AuditTarget,
+  SYSTEM_AUDIT_CONTEXT,
   COMPANY_DATA_TYPES,
   ConflictError,
   type DyiJob,
@@ -52,7 +56,11 @@ export class ExportService {
    * Validates the input and creates the export with its jobs. With an idempotency key, a
    * repeated request returns the export the first one created.
    */
-  async create(communityId: Id, input: RawExportInput): Promise<ExportJob> {
+  async create(
+    communityId: Id,
+    input: RawExportInput,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<ExportJob> {
     const now = unixSeconds(this.#clock);
     const request = parseExportInput(input, now);
     if (request.idempotencyKey !== null) {
@@ -81,6 +89,11 @@ export class ExportService {
           idempotencyKey: request.idempotencyKey,
         },
         jobs,
+        auditEntry(by, 'export.create', exportTarget(communityId, null), now, {
+          name: request.name,
+          format: request.dyiFormat,
+          members: request.userIds === undefined ? 'all' : request.userIds.length,
+        }),
       );
     } catch (error) {
       // Two requests with one key raced: the other one created it; answer as a repeat would.
@@ -126,9 +139,15 @@ export class ExportService {
   }
 
   /** Ends every unfinished job with CANCELLED_BY_USER; finished jobs keep their files. */
-  async cancel(communityId: Id, exportId: Id): Promise<readonly Id[]> {
+  async cancel(
+    communityId: Id,
+    exportId: Id,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<readonly Id[]> {
     await this.get(communityId, exportId);
-    return this.#store.exports.cancel(exportId, unixSeconds(this.#clock));
+    const now = unixSeconds(this.#clock);
+    const audit = auditEntry(by, 'export.cancel', exportTarget(communityId, exportId), now);
+    return this.#store.exports.cancel(exportId, now, audit);
   }
 
   /**
@@ -136,15 +155,21 @@ export class ExportService {
    * ever lacks its bytes; but when even the store's reserve leaves no room to record the delete
    * (a full disk), the bytes go first to make that room: the export is being deleted anyway.
    */
-  async delete(communityId: Id, exportId: Id): Promise<void> {
+  async delete(
+    communityId: Id,
+    exportId: Id,
+    by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+  ): Promise<void> {
     await this.get(communityId, exportId);
+    const target = exportTarget(communityId, exportId);
+    const audit = auditEntry(by, 'export.delete', target, unixSeconds(this.#clock));
     let keys: readonly string[];
     try {
-      keys = await this.#store.exports.delete(exportId);
+      keys = await this.#store.exports.delete(exportId, audit);
     } catch (error) {
       if (!(error instanceof StorageFullError)) throw error;
       await this.#blobs.deletePrefix(blobPrefixForExport(exportId));
-      keys = await this.#store.exports.delete(exportId);
+      keys = await this.#store.exports.delete(exportId, audit);
     }
     for (const key of keys) await this.#blobs.delete(key);
     await this.#blobs.deletePrefix(blobPrefixForExport(exportId));
@@ -177,6 +202,10 @@ export class ExportService {
       ...userIds.map((userId): PlannedJob => ({ jobType: 'USER', userId, dataTypes: userTypes })),
     ];
   }
+}
+
+function exportTarget(communityId: Id, exportId: Id | null): AuditTarget {
+  return { communityId, objectType: 'work_dyi_job', objectId: exportId };
 }
 
 function compareIds(a: Id, b: Id): number {

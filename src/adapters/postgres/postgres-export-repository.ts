@@ -8,7 +8,7 @@
  * scan of every job and a sort (2 s for 1,000,000 jobs) instead of reading 100 index entries.
  */
 import type { Transaction } from 'kysely';
-import type { ExportJob } from '../../domain/index.js';
+import type { AuditEntry, ExportJob } from '../../domain/index.js';
 import type { NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { MetadataTables } from '../sql/metadata-tables.js';
 import { SqlExportRepository } from '../sql/sql-export-repository.js';
@@ -32,8 +32,12 @@ const INSERT_JOBS_SQL = `
   FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[]) AS j(id, job_type, user_id, data_types)`;
 
 export class PostgresExportRepository extends SqlExportRepository {
-  override async create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob> {
-    const created = await super.create(input, jobs);
+  override async create(
+    input: NewExport,
+    jobs: readonly PlannedJob[],
+    audit?: AuditEntry,
+  ): Promise<ExportJob> {
+    const created = await super.create(input, jobs, audit);
     if (jobs.length >= ANALYZE_AFTER_JOBS) await query(this.db(), 'ANALYZE dyi_jobs', []);
     return created;
   }

@@ -35,6 +35,7 @@ import type {
   MemberRepository,
   MetadataStore,
   PendingRevealRepository,
+  AuditRepository,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -58,6 +59,7 @@ import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
 import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
+import { SqlAuditRepository } from '../sql/sql-audit-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { ChangeNotices } from './postgres-change-notices.js';
 import { PostgresMemberRepository } from './postgres-member-repository.js';
@@ -117,6 +119,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly pendingReveals: PendingRevealRepository;
   readonly webhookSubscriptions: WebhookSubscriptionRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly audit: AuditRepository;
 
   constructor(options: PostgresMetadataStoreOptions) {
     this.#options = Object.freeze({ ...options });
@@ -142,6 +145,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.webhookDeliveries = new SqlWebhookDeliveryRepository(db, {
       claimLock: ' FOR UPDATE SKIP LOCKED',
     });
+    this.audit = new SqlAuditRepository(db, POSTGRES_ENGINE);
   }
 
   async init(): Promise<void> {

@@ -22,8 +22,10 @@
  *   transaction, as it must on SQLite too.
  *
  * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`, and so on
- * to `0006_member_search_keys`, its `0014`; `0009_webhooks` is its `0017`.
+ * to `0006_member_search_keys`, its `0014`; `0007_audit_trail` is its `0015`, `0009_webhooks` its
+ * `0017`.
  */
+import { AUDIT_RECORDS_INDEXES, AUDIT_RECORDS_TABLE } from '../sql/audit-records-schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
@@ -307,6 +309,13 @@ const migrations: Record<string, Migration> = {
       await sql
         .raw('CREATE INDEX members_by_search_key ON members (community_id, search_key, id)')
         .execute(db);
+    },
+  },
+  '0007_audit_trail': {
+    // SQLite's 0015: the audit trail's hash chain (see domain/audit.ts).
+    async up(db: Kysely<unknown>): Promise<void> {
+      const statements = [AUDIT_RECORDS_TABLE('BIGINT'), ...AUDIT_RECORDS_INDEXES];
+      for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
   '0009_webhooks': {

@@ -195,4 +195,26 @@ export interface MetadataTables {
   sign_in_counters: SignInCountersTable;
   import_runs: ImportRunsTable;
   pending_reveals: PendingRevealsTable;
+  audit_records: AuditRecordsTable;
+}
+
+/** One record of the audit trail's hash chain (see `domain/audit.ts`); ids kept as text. */
+export interface AuditRecordsTable {
+  /** The record's position in the chain, 1, 2, 3… */
+  id: number;
+  time: number;
+  act: string;
+  actor_type: string;
+  admin_id: string | null;
+  admin_email: string | null;
+  integration_id: string | null;
+  token_id: string | null;
+  client_address: string | null;
+  user_agent: string | null;
+  community_id: string | null;
+  object_type: string | null;
+  object_id: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
 }

@@ -5,7 +5,7 @@
  * as SHA-256 hashes; one joined read gives authentication all it needs.
  */
 import type { Kysely } from 'kysely';
-import type { AccessTokenRecord, Id, Integration } from '../../domain/index.js';
+import type { AccessTokenRecord, AuditEntry, Id, Integration } from '../../domain/index.js';
 import type {
   IntegrationRepository,
   NewAccessToken,
@@ -16,6 +16,7 @@ import { integrationReads, tokenReads } from './metadata-reads.js';
 import type { AccessTokensTable, IntegrationsTable, MetadataTables } from './metadata-tables.js';
 import { type CredentialRow, toCredential, toIntegration, toToken } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
+import { appendAudit, writeAudited } from './sql-audit-repository.js';
 import type { SqlEngine } from './sql-engine.js';
 
 export class SqlIntegrationRepository implements IntegrationRepository {
@@ -24,7 +25,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
     private readonly engine: SqlEngine,
   ) {}
 
-  create(input: Omit<Integration, 'id'>): Promise<Integration> {
+  create(input: Omit<Integration, 'id'>, audit?: AuditEntry): Promise<Integration> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
@@ -38,6 +39,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
           create_time: input.createTime,
         };
         await trx.insertInto('integrations').values(row).execute();
+        if (audit) await appendAudit(trx, this.engine, audit, String(id));
         return toIntegration(row);
       });
   }
@@ -60,26 +62,31 @@ export class SqlIntegrationRepository implements IntegrationRepository {
     return rows.map(toIntegration);
   }
 
-  async setRequireAppsecretProof(id: Id, required: boolean): Promise<void> {
-    await this.db()
-      .updateTable('integrations')
-      .set({ require_appsecret_proof: required ? 1 : 0 })
-      .where('id', '=', Number(id))
-      .execute();
+  async setRequireAppsecretProof(id: Id, required: boolean, audit?: AuditEntry): Promise<void> {
+    await writeAudited(this.db, this.engine, audit, async (db) => {
+      const result = await db
+        .updateTable('integrations')
+        .set({ require_appsecret_proof: required ? 1 : 0 })
+        .where('id', '=', Number(id))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
   }
 
-  async rename(id: Id, name: string): Promise<boolean> {
+  async rename(id: Id, name: string, audit?: AuditEntry): Promise<boolean> {
     const rowId = toRowId(id);
     if (rowId === undefined) return false;
-    const result = await this.db()
-      .updateTable('integrations')
-      .set({ name })
-      .where('id', '=', rowId)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return writeAudited(this.db, this.engine, audit, async (db) => {
+      const result = await db
+        .updateTable('integrations')
+        .set({ name })
+        .where('id', '=', rowId)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
   }
 
-  delete(id: Id): Promise<number | undefined> {
+  delete(id: Id, audit?: AuditEntry): Promise<number | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return Promise.resolve(undefined);
     return this.db()
@@ -102,6 +109,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         );
         await trx.deleteFrom('integrations').where('id', '=', rowId).execute();
         await this.engine.deleteObjects(trx, [rowId]);
+        if (audit) await appendAudit(trx, this.engine, audit);
         return tokens.filter((token) => token.revoke_time === null).length;
       });
   }
@@ -113,7 +121,7 @@ export class SqlTokenRepository implements TokenRepository {
     private readonly engine: SqlEngine,
   ) {}
 
-  create(token: NewAccessToken): Promise<AccessTokenRecord> {
+  create(token: NewAccessToken, audit?: AuditEntry): Promise<AccessTokenRecord> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
@@ -130,6 +138,7 @@ export class SqlTokenRepository implements TokenRepository {
           last_use_time: null,
         };
         await trx.insertInto('access_tokens').values(row).execute();
+        if (audit) await appendAudit(trx, this.engine, audit, String(id));
         return toToken(row);
       });
   }
@@ -155,16 +164,18 @@ export class SqlTokenRepository implements TokenRepository {
     return rows.map(toToken);
   }
 
-  async revoke(id: Id, time: number): Promise<boolean> {
+  async revoke(id: Id, time: number, audit?: AuditEntry): Promise<boolean> {
     const rowId = toRowId(id);
     if (rowId === undefined) return false;
-    const result = await this.db()
-      .updateTable('access_tokens')
-      .set({ revoke_time: time })
-      .where('id', '=', rowId)
-      .where('revoke_time', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return writeAudited(this.db, this.engine, audit, async (db) => {
+      const result = await db
+        .updateTable('access_tokens')
+        .set({ revoke_time: time })
+        .where('id', '=', rowId)
+        .where('revoke_time', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
   }
 
   async recordUse(id: Id, time: number): Promise<void> {

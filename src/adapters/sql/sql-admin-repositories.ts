@@ -5,7 +5,7 @@
  * and sessions only as SHA-256 hashes of their cookie values.
  */
 import type { Kysely } from 'kysely';
-import { type Admin, ConflictError, type Id } from '../../domain/index.js';
+import { type Admin, type AuditEntry, ConflictError, type Id } from '../../domain/index.js';
 import type {
   AdminCredential,
   AdminRepository,
@@ -16,6 +16,7 @@ import { adminReads, sessionReads } from './metadata-reads.js';
 import type { AdminSessionsTable, MetadataTables } from './metadata-tables.js';
 import { type AdminRow, toAdmin, toAdminCredential, toSession } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
+import { writeAudited } from './sql-audit-repository.js';
 import type { SqlEngine } from './sql-engine.js';
 
 export class SqlAdminRepository implements AdminRepository {
@@ -24,18 +25,25 @@ export class SqlAdminRepository implements AdminRepository {
     private readonly engine: SqlEngine,
   ) {}
 
-  async create(input: Omit<AdminCredential, 'id'>): Promise<Admin> {
+  async create(input: Omit<AdminCredential, 'id'>, audit?: AuditEntry): Promise<Admin> {
     try {
-      const { id } = await this.db()
-        .insertInto('admins')
-        .values({
-          community_id: Number(input.communityId),
-          email: input.email,
-          password_hash: input.passwordHash,
-          create_time: input.createTime,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const { id } = await writeAudited(
+        this.db,
+        this.engine,
+        audit,
+        (db) =>
+          db
+            .insertInto('admins')
+            .values({
+              community_id: Number(input.communityId),
+              email: input.email,
+              password_hash: input.passwordHash,
+              create_time: input.createTime,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        (row) => String(row.id),
+      );
       return {
         id: String(id),
         communityId: input.communityId,
@@ -71,12 +79,14 @@ export class SqlAdminRepository implements AdminRepository {
     return rows.map(toAdmin);
   }
 
-  async setPasswordHash(id: Id, passwordHash: string): Promise<void> {
-    await this.db()
-      .updateTable('admins')
-      .set({ password_hash: passwordHash })
-      .where('id', '=', Number(id))
-      .execute();
+  async setPasswordHash(id: Id, passwordHash: string, audit?: AuditEntry): Promise<void> {
+    await writeAudited(this.db, this.engine, audit, (db) =>
+      db
+        .updateTable('admins')
+        .set({ password_hash: passwordHash })
+        .where('id', '=', Number(id))
+        .execute(),
+    );
   }
 }
 
@@ -86,17 +96,19 @@ export class SqlAdminSessionRepository implements AdminSessionRepository {
     private readonly engine: SqlEngine,
   ) {}
 
-  async create(session: AdminSessionRecord): Promise<void> {
-    await this.db()
-      .insertInto('admin_sessions')
-      .values({
-        id_hash: session.idHash,
-        admin_id: Number(session.adminId),
-        csrf_token: session.csrfToken,
-        create_time: session.createTime,
-        expire_time: session.expireTime,
-      })
-      .execute();
+  async create(session: AdminSessionRecord, audit?: AuditEntry): Promise<void> {
+    await writeAudited(this.db, this.engine, audit, (db) =>
+      db
+        .insertInto('admin_sessions')
+        .values({
+          id_hash: session.idHash,
+          admin_id: Number(session.adminId),
+          csrf_token: session.csrfToken,
+          create_time: session.createTime,
+          expire_time: session.expireTime,
+        })
+        .execute(),
+    );
   }
 
   async find(idHash: string, now: number): Promise<AdminSessionRecord | undefined> {

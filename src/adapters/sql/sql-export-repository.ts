@@ -8,6 +8,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import {
   type AbortReason,
+  type AuditEntry,
   ConflictError,
   type ExportJob,
   type ExportJobCounts,
@@ -16,6 +17,7 @@ import {
 } from '../../domain/index.js';
 import type { ExportRepository, NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { Page, PageRequest } from '../../ports/paging.js';
+import { appendAudit } from './sql-audit-repository.js';
 import { exportReads } from './metadata-reads.js';
 import { keysetPage } from './keyset-page.js';
 import { keysetParameters, keysetSql } from './keyset-sql.js';
@@ -46,7 +48,7 @@ export abstract class SqlExportRepository implements ExportRepository {
     jobs: readonly PlannedJob[],
   ): Promise<void>;
 
-  create(input: NewExport, jobs: readonly PlannedJob[]): Promise<ExportJob> {
+  create(input: NewExport, jobs: readonly PlannedJob[], audit?: AuditEntry): Promise<ExportJob> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
@@ -80,6 +82,7 @@ export abstract class SqlExportRepository implements ExportRepository {
         }
         const ids = await this.engine.newObjectIds(trx, 'dyi_job', input.communityId, jobs.length);
         await this.insertJobs(trx, input, id, ids, jobs);
+        if (audit) await appendAudit(trx, this.engine, audit, String(id));
         return this.#toExport(row);
       });
   }
@@ -147,7 +150,7 @@ export abstract class SqlExportRepository implements ExportRepository {
   }
 
   /** Aborts the export's unfinished jobs; answers their ids in id order. */
-  cancel(id: Id, time: number): Promise<readonly Id[]> {
+  cancel(id: Id, time: number, audit?: AuditEntry): Promise<readonly Id[]> {
     return this.db()
       .transaction()
       .execute(async (trx) => {
@@ -168,6 +171,7 @@ export abstract class SqlExportRepository implements ExportRepository {
           .where('state', 'in', ['PENDING', 'IN_PROGRESS'])
           .returning('id')
           .execute();
+        if (audit) await appendAudit(trx, this.engine, audit);
         return rows
           .map((row) => row.id)
           .sort((a, b) => a - b)
@@ -176,7 +180,7 @@ export abstract class SqlExportRepository implements ExportRepository {
   }
 
   /** Deletes rows before the `objects` rows they reference; answers blob keys in file id order. */
-  delete(id: Id): Promise<readonly string[]> {
+  delete(id: Id, audit?: AuditEntry): Promise<readonly string[]> {
     const exportId = Number(id);
     return this.db()
       .transaction()
@@ -204,6 +208,7 @@ export abstract class SqlExportRepository implements ExportRepository {
         );
         await trx.deleteFrom('exports').where('id', '=', exportId).execute();
         await this.engine.deleteObjects(trx, [exportId]);
+        if (audit) await appendAudit(trx, this.engine, audit);
         return files.map((f) => f.blob_key);
       });
   }

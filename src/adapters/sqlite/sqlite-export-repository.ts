@@ -5,7 +5,7 @@
  * works on a full disk, by giving up the space reserve.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { type Id, StorageFullError } from '../../domain/index.js';
+import { type AuditEntry, type Id, StorageFullError } from '../../domain/index.js';
 import type { NewExport, PlannedJob } from '../../ports/metadata-store.js';
 import type { DyiJobsTable, MetadataTables } from '../sql/metadata-tables.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
@@ -58,13 +58,13 @@ export class SqliteExportRepository extends SqlExportRepository {
    * Deleting is how an operator frees space, so it must work on a full disk: when SQLite has no
    * room for the delete's WAL pages, the reserve is given up and the delete tried once more.
    */
-  override async delete(id: Id): Promise<readonly string[]> {
+  override async delete(id: Id, audit?: AuditEntry): Promise<readonly string[]> {
     await this.reserve?.ensure();
     try {
-      return await super.delete(id);
+      return await super.delete(id, audit);
     } catch (error) {
       if (!(error instanceof StorageFullError) || !(await this.reserve?.release())) throw error;
-      return super.delete(id);
+      return super.delete(id, audit);
     }
   }
 }

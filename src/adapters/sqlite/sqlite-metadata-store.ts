@@ -25,6 +25,7 @@ import type {
   MemberRepository,
   MetadataStore,
   PendingRevealRepository,
+  AuditRepository,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -51,6 +52,7 @@ import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
 import { SqlCommunityRepository } from '../sql/sql-community-repositories.js';
+import { SqlAuditRepository } from '../sql/sql-audit-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { SqliteMemberRepository } from './sqlite-member-repository.js';
 import {
@@ -121,6 +123,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly pendingReveals: PendingRevealRepository;
   readonly webhookSubscriptions: WebhookSubscriptionRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  readonly audit: AuditRepository;
 
   constructor(options: SqliteMetadataStoreOptions) {
     this.#filename = options.filename;
@@ -142,6 +145,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.pendingReveals = new SqlPendingRevealRepository(tables);
     this.webhookSubscriptions = new SqlWebhookSubscriptionRepository(tables);
     this.webhookDeliveries = new SqlWebhookDeliveryRepository(tables, { claimLock: '' });
+    this.audit = new SqlAuditRepository(tables, SQLITE_ENGINE);
   }
 
   async init(): Promise<void> {

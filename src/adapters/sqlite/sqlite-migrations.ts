@@ -4,6 +4,7 @@
  * is never edited once released: a change is a new migration. A database that has run a
  * migration this code does not know was written by a newer dyi-export and is refused.
  */
+import { AUDIT_RECORDS_INDEXES, AUDIT_RECORDS_TABLE } from '../sql/audit-records-schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
@@ -385,6 +386,16 @@ migrations['0014_member_search_keys'] = {
     await sql
       .raw('CREATE INDEX members_by_search_key ON members (community_id, search_key, id)')
       .execute(db);
+  },
+};
+
+migrations['0015_audit_trail'] = {
+  // The audit trail (issue 15): one hash chain of records, appended to and never changed (see
+  // domain/audit.ts). Ids are kept as text and without foreign keys: a record outlives the
+  // export, token or integration it names.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [AUDIT_RECORDS_TABLE('INTEGER'), ...AUDIT_RECORDS_INDEXES];
+    for (const statement of statements) await sql.raw(statement).execute(db);
   },
 };
 

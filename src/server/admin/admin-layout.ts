@@ -16,12 +16,13 @@ export interface PanelSession extends AdminSession {
   readonly community: Community;
 }
 
-export type PanelSection = 'exports' | 'integrations' | 'community';
+export type PanelSection = 'exports' | 'integrations' | 'community' | 'audit';
 
 const SECTIONS: readonly { section: PanelSection; label: string; href: string }[] = [
   { section: 'exports', label: 'Download data', href: '/admin/exports' },
   { section: 'integrations', label: 'Integrations', href: '/admin/integrations' },
   { section: 'community', label: 'Community data', href: '/admin/community' },
+  { section: 'audit', label: 'Audit', href: '/admin/audit' },
 ];
 
 export interface PageOptions {

@@ -19,6 +19,7 @@ import {
 } from './export-labels.js';
 import { type Html, html } from './html.js';
 import { redirectWithNotice } from './one-time-notices.js';
+import { adminAuditContext } from '../audit-context.js';
 
 export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runtime): void {
   panel.get('/exports/:id/cancel', async (request, reply) => {
@@ -54,7 +55,11 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
   panel.post('/exports/:id/cancel', async (request, reply) => {
     const session = sessionOf(request);
     const exportJob = await exportOfPath(runtime, session.community.id, request.params);
-    const aborted = await runtime.exports.cancel(session.community.id, exportJob.id);
+    const aborted = await runtime.exports.cancel(
+      session.community.id,
+      exportJob.id,
+      adminAuditContext(request, session.admin),
+    );
     const notice = aborted.length > 0 ? 'cancelled' : 'nothing-to-cancel';
     return redirectWithNotice(reply, runtime, `/admin/exports/${exportJob.id}`, notice);
   });
@@ -82,7 +87,11 @@ export function registerExportConfirmPages(panel: FastifyInstance, runtime: Runt
   panel.post('/exports/:id/delete', async (request, reply) => {
     const session = sessionOf(request);
     const exportJob = await exportOfPath(runtime, session.community.id, request.params);
-    await runtime.exports.delete(session.community.id, exportJob.id);
+    await runtime.exports.delete(
+      session.community.id,
+      exportJob.id,
+      adminAuditContext(request, session.admin),
+    );
     return redirectWithNotice(reply, runtime, '/admin/exports', 'deleted');
   });
 }

@@ -25,6 +25,7 @@ import { DATA_TYPES_FIELD, type ExportForm, renderForm } from './export-form-vie
 import type { FormError } from './form-errors.js';
 import { queryText } from './keyset-pager.js';
 import { redirectWithNotice } from './one-time-notices.js';
+import { adminAuditContext } from '../audit-context.js';
 
 /** Most members the finder lists for one search. */
 const MEMBER_SEARCH_LIMIT = 20;
@@ -95,18 +96,22 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
       return sendForm(reply, session, { ...form, isNoMembersWarning: true }, 200);
     }
     try {
-      const created = await runtime.exports.create(session.community.id, {
-        name: form.name,
-        data_types: form.dataTypes,
-        dyi_format: form.format,
-        media_quality: form.quality,
-        keep_original_media: form.keepOriginalMedia,
-        withhold_others_media: form.withholdOthersMedia,
-        start_time: range.start,
-        end_time: range.end,
-        user_ids: form.members === 'chosen' ? pickedIds : undefined,
-        idempotency_key: form.idempotencyKey,
-      });
+      const created = await runtime.exports.create(
+        session.community.id,
+        {
+          name: form.name,
+          data_types: form.dataTypes,
+          dyi_format: form.format,
+          media_quality: form.quality,
+          keep_original_media: form.keepOriginalMedia,
+          withhold_others_media: form.withholdOthersMedia,
+          start_time: range.start,
+          end_time: range.end,
+          user_ids: form.members === 'chosen' ? pickedIds : undefined,
+          idempotency_key: form.idempotencyKey,
+        },
+        adminAuditContext(request, session.admin),
+      );
       return await redirectWithNotice(reply, runtime, `/admin/exports/${created.id}`, 'started');
     } catch (error) {
       if (error instanceof ValidationError) {

@@ -30,6 +30,7 @@ import {
 } from './secret-reveal-pages.js';
 import { registerTokenPages, tokenForm, tokenTable } from './token-pages.js';
 import { registerWebhookPages, WEBHOOK_NOTICES, webhookSection } from './webhook-pages.js';
+import { adminAuditContext } from '../audit-context.js';
 
 /** Notices the integration pages show once after a form (see `one-time-notices.ts`). */
 export const INTEGRATION_NOTICES = {
@@ -66,10 +67,11 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
     const requireAppsecretProof = formField(request, CHECKBOX) !== undefined;
     let integration: Integration;
     try {
-      integration = await runtime.access.createIntegration(session.community.id, {
-        name,
-        requireAppsecretProof,
-      });
+      integration = await runtime.access.createIntegration(
+        session.community.id,
+        { name, requireAppsecretProof },
+        adminAuditContext(request, session.admin),
+      );
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const form = { name, requireAppsecretProof, error: error.message };
@@ -145,7 +147,11 @@ export function registerIntegrationPages(panel: FastifyInstance, runtime: Runtim
       const session = sessionOf(request);
       const integration = await ownIntegration(runtime, session, request.params.id);
       const required = formField(request, CHECKBOX) !== undefined;
-      await runtime.access.setRequireAppsecretProof(integration.id, required);
+      await runtime.access.setRequireAppsecretProof(
+        integration.id,
+        required,
+        adminAuditContext(request, session.admin),
+      );
       const notice = required ? 'appsecret-proof-required' : 'appsecret-proof-optional';
       return redirectWithNotice(reply, runtime, `/admin/integrations/${integration.id}`, notice);
     },

@@ -14,6 +14,7 @@ import { errorSummary, fieldError, type FormError, invalidAttributes } from './f
 import { type Html, html } from './html.js';
 import { redirectWithNotice } from './one-time-notices.js';
 import { ownIntegration } from './own-integrations.js';
+import { adminAuditContext } from '../audit-context.js';
 
 /** The rename form of an integration's page, with the refused name and why, if any. */
 export function renameForm(
@@ -68,7 +69,11 @@ export function registerIntegrationSettingsPages(panel: FastifyInstance, runtime
     const integration = await ownIntegration(runtime, session, request.params.id);
     const name = formField(request, 'name') ?? '';
     try {
-      await runtime.access.renameIntegration(integration.id, name);
+      await runtime.access.renameIntegration(
+        integration.id,
+        name,
+        adminAuditContext(request, session.admin),
+      );
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return sendPage(
@@ -118,7 +123,10 @@ export function registerIntegrationSettingsPages(panel: FastifyInstance, runtime
   panel.post<{ Params: { id: string } }>('/integrations/:id/delete', async (request, reply) => {
     const session = sessionOf(request);
     const integration = await ownIntegration(runtime, session, request.params.id);
-    await runtime.access.deleteIntegration(integration.id);
+    await runtime.access.deleteIntegration(
+      integration.id,
+      adminAuditContext(request, session.admin),
+    );
     return redirectWithNotice(reply, runtime, '/admin/integrations', 'integration-deleted');
   });
 }

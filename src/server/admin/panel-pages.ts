@@ -2,6 +2,7 @@
  * @module
  * Every page of the signed-in panel, in one list that `buildApp` hands to the panel.
  */
+import { registerAuditPages } from './audit-page.js';
 import type { PanelPages } from './admin-panel.js';
 import { registerExportPages } from './export-pages.js';
 import { registerIntegrationPages } from './integration-pages.js';
@@ -13,4 +14,5 @@ export const PANEL_PAGES: readonly PanelPages[] = [
   registerExportPages,
   registerIntegrationPages,
   registerCommunityPages,
+  registerAuditPages,
 ];

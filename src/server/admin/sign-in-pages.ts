@@ -21,6 +21,7 @@ import {
   sessionOf,
 } from './admin-session.js';
 import { html } from './html.js';
+import { auditClientOf } from '../audit-context.js';
 
 const HOME = '/admin/exports';
 
@@ -109,6 +110,7 @@ export function registerSignInPages(panel: FastifyInstance, runtime: Runtime): v
         email,
         formField(request, 'password') ?? '',
         request.ip,
+        auditClientOf(request).userAgent,
       );
       reply.clearCookie(SIGN_IN_FORM_COOKIE, cookieOptions(runtime));
       reply.setCookie(

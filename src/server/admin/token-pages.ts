@@ -26,6 +26,7 @@ import { redirectWithNotice } from './one-time-notices.js';
 import type { OneTimeReveals } from './one-time-reveals.js';
 import { ownIntegration, ownToken } from './own-integrations.js';
 import { keepForReveal, type SecretReveal } from './secret-reveal-pages.js';
+import { adminAuditContext } from '../audit-context.js';
 
 /** What each permission lets a program do, in the words of the form. */
 export const PERMISSION_WORDS: Readonly<Record<Permission, string>> = {
@@ -135,7 +136,11 @@ export function registerTokenPages(
     let created: Awaited<ReturnType<typeof runtime.access.createToken>>;
     try {
       if (chosen.length === 0) throw new ValidationError('permission', NO_PERMISSION);
-      created = await runtime.access.createToken(integration.id, chosen);
+      created = await runtime.access.createToken(
+        integration.id,
+        chosen,
+        adminAuditContext(request, session.admin),
+      );
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return sendPage(
@@ -196,7 +201,7 @@ export function registerTokenPages(
     if (token.revokeTime !== null) {
       return sendRevokedPage(reply, 409, session, integration, token, token.revokeTime);
     }
-    await runtime.access.revokeToken(token.id);
+    await runtime.access.revokeToken(token.id, adminAuditContext(request, session.admin));
     return redirectWithNotice(reply, runtime, integrationPath(integration), 'token-revoked');
   });
 }

@@ -24,6 +24,7 @@ import { DownloadUrlSigner } from './services/download-url-signer.js';
 import { ExportService } from './services/export-service.js';
 import { ImportService } from './services/import-service.js';
 import { JobService } from './services/job-service.js';
+import { RetentionService } from './services/retention-service.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -47,6 +48,8 @@ export interface Runtime {
   readonly downloadLinks: DownloadLinks;
   /** Removes unfinished writes and orphan media from the blob store. */
   readonly cleanup: BlobCleanupService;
+  /** Expires exports whose retention ended; extends or expires one at an admin's request. */
+  readonly retention: RetentionService;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     ttlSeconds: config.downloadUrlTtlSeconds,
     clock,
   });
+  const exports = new ExportService(metadata, blobs, queue, clock, config);
   return {
     config,
     clock,
@@ -98,16 +102,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       },
     }),
     imports: new ImportService(metadata, content, blobs, clock),
-    exports: new ExportService(metadata, blobs, queue, clock),
+    exports,
     jobs: new JobService(metadata, blobs, clock),
     downloads,
     downloadLinks:
       config.downloadUrls === 'presigned' && blobs instanceof S3BlobStore
-        ? new PresignedDownloadLinks(blobs, config.downloadUrlTtlSeconds, clock)
+        ? new PresignedDownloadLinks(blobs, config.downloadUrlTtlSeconds, clock, downloads)
         : downloads,
     cleanup: new BlobCleanupService(metadata, content, blobs, clock, {
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
+    retention: new RetentionService(metadata, blobs, exports, clock, config),
     close: () => closeStores(stores),
   };
 }

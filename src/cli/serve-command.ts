@@ -2,7 +2,8 @@
  * @module
  * `dyi serve`: opens the data directory, makes the demo community on first start, and serves
  * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
- * It cleans the blob store up at start and then periodically (`BlobCleanupService`).
+ * It cleans the blob store up at start and then periodically (`BlobCleanupService`), and
+ * expires exports whose retention ended (`RetentionService`).
  */
 import { Command } from 'commander';
 import { type ConfigOverrides, DEFAULTS } from '../config.js';
@@ -13,6 +14,7 @@ import { recordRunningServer } from '../running-server.js';
 import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
+import { describeRetention, hasExpired } from '../services/retention-service.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
@@ -100,6 +102,15 @@ export function serveCommand(): Command {
           },
           (error) => app.log.error({ err: error }, 'Blob clean-up failed; it runs again later'),
         );
+        const retention = runtime.retention.start(
+          config.retentionSweepSeconds,
+          (report) => {
+            if (hasExpired(report)) {
+              app.log.info({ retention: report }, `Retention: ${describeRetention(report)}`);
+            }
+          },
+          (error) => app.log.error({ err: error }, 'Retention sweep failed; it runs again later'),
+        );
         if (
           demo?.exportId &&
           pool &&
@@ -115,6 +126,7 @@ export function serveCommand(): Command {
         // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
         const stopped = waitForShutdown(async () => {
           await cleanup.stop();
+          await retention.stop();
           await pool?.stop();
           await app.close();
           await forgetServer();

@@ -22,12 +22,13 @@
  *   transaction, as it must on SQLite too.
  *
  * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`, and so on
- * to `0006_member_search_keys`, its `0014`.
+ * to `0006_member_search_keys`, its `0014`, and `0008_retention`, its `0016`.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
+import { retentionStatements } from '../sql/retention-columns.js';
 import { contentMigrations } from './postgres-content-migrations.js';
 import { usageMigrations } from './postgres-usage-migrations.js';
 
@@ -307,6 +308,13 @@ const migrations: Record<string, Migration> = {
       await sql
         .raw('CREATE INDEX members_by_search_key ON members (community_id, search_key, id)')
         .execute(db);
+    },
+  },
+  '0008_retention': {
+    // SQLite's 0016: retention (how long an export's files are kept, when they expire, where
+    // the sweep is) and who asked (creator and reason); each file marked when its bytes go.
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const statement of retentionStatements('BIGINT')) await sql.raw(statement).execute(db);
     },
   },
 };

@@ -26,6 +26,7 @@ import type { AdminSessionRecord, MetadataStore, NewExport, PlannedJob } from '.
 import type { Page, PageRequest } from './paging.js';
 import { describeMemberSearch } from './member-search.contract.js';
 import { describePendingReveals } from './pending-reveals.contract.js';
+import { describeRetention } from './retention.contract.js';
 import { describeSignInCounters } from './sign-in-counters.contract.js';
 
 export interface MetadataStoreFixture {
@@ -1269,6 +1270,7 @@ export function runMetadataStoreContract(
     describeSignInCounters(() => store);
     describeMemberSearch(() => store);
     describePendingReveals(() => store);
+    describeRetention(() => store);
 
     describe('adminSessions', () => {
       async function session(idHash: string, expireTime: number): Promise<AdminSessionRecord> {

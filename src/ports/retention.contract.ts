@@ -111,7 +111,7 @@ export function describeRetention(store: () => MetadataStore): void {
       return files;
     }
 
-    it('keeps an export\'s creator, reason and retention, and starts it kept', async () => {
+    it("keeps an export's creator, reason and retention, and starts it kept", async () => {
       const integration: ExportCreator = {
         type: 'integration',
         id: '12',

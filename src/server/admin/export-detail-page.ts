@@ -258,18 +258,20 @@ async function summary(view: ExportView): Promise<Html> {
       ${stat('Failed jobs', counts.failed)} ${stat('Jobs in progress', counts.inProgress)}
       ${stat('Waiting jobs', counts.pending)} ${stat('Jobs in all', counts.total)}
     </dl>
-    ${
-      status.isExpired
-        ? html`<p class="expired-note">
-            Its files were deleted at the end of their retention; the export stays listed with its
-            parameters. Start a new export to get the data again.
-          </p>`
-        : html`<p class="actions">
-            <a class="button" id="download-all" href="${exportPath(id)}/download-all"
-              >Download all</a
-            >
-          </p>`
-    }`;
+    ${status.isExpired ? expiredNote() : downloadAllLink(id)}`;
+}
+
+function downloadAllLink(id: Id): Html {
+  return html`<p class="actions">
+    <a class="button" id="download-all" href="${exportPath(id)}/download-all">Download all</a>
+  </p>`;
+}
+
+function expiredNote(): Html {
+  return html`<p class="expired-note">
+    Its files were deleted at the end of their retention; the export stays listed with its
+    parameters. Start a new export to get the data again.
+  </p>`;
 }
 
 /** When its files go (or went): a fact of the summary; nothing while it is kept forever. */
@@ -600,11 +602,13 @@ function fileList(files: readonly DyiFile[], hasMore: boolean): Html {
           html`<li>
             <span class="file-name">${file.name}</span>
             <span class="muted" title="${file.size} bytes">${humanSize(file.size)}</span>
-            ${file.expiredTime === null
-              ? html`<a href="/admin/files/${file.id}/download" aria-label="Download ${file.name}"
+            ${
+              file.expiredTime === null
+                ? html`<a href="/admin/files/${file.id}/download" aria-label="Download ${file.name}"
                   >Download</a
                 >`
-              : html`<span class="muted">Expired</span>`}
+                : html`<span class="muted">Expired</span>`
+            }
           </li>`,
       )}
     </ul>

@@ -70,7 +70,7 @@ async function setUp(database?: TestDatabase): Promise<Setup> {
 }
 
 const ENGINES = [
-  { name: 'SQLite', database: async (): Promise<TestDatabase | undefined> => undefined },
+  { name: 'SQLite', database: (): Promise<TestDatabase | undefined> => Promise.resolve(undefined) },
   {
     name: 'PostgreSQL',
     database: async (ctx: { skip(note?: string): void }): Promise<TestDatabase | undefined> => {

@@ -52,10 +52,13 @@ export function workerCommand(): Command {
         const retention = runtime.retention.start(
           runtime.config.retentionSweepSeconds,
           (report) => {
-            if (hasExpired(report)) process.stderr.write(`retention: ${describeRetention(report)}\n`);
+            if (hasExpired(report))
+              process.stderr.write(`retention: ${describeRetention(report)}\n`);
           },
           (error) =>
-            process.stderr.write(`retention sweep failed (it runs again later): ${String(error)}\n`),
+            process.stderr.write(
+              `retention sweep failed (it runs again later): ${String(error)}\n`,
+            ),
         );
         // Listening for signals before saying it runs: whoever reads that may stop it at once.
         const stopped = waitForShutdown(async () => {

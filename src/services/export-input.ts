@@ -132,7 +132,10 @@ function parseOneLine(parameter: string, value: unknown, max: number): string | 
   if (text === '') return null;
   const length = [...text].length;
   if (length > max) {
-    throw new ValidationError(parameter, `${parameter} must be ${allowed}; got ${length} characters.`);
+    throw new ValidationError(
+      parameter,
+      `${parameter} must be ${allowed}; got ${length} characters.`,
+    );
   }
   const bad = NOT_IN_NAME.exec(text);
   if (bad) {

@@ -20,12 +20,7 @@
  *
  * `dyi serve` and `dyi worker` sweep at start-up and then every `DYI_RETENTION_SWEEP_SECONDS`.
  */
-import {
-  ExportExpiredError,
-  type Id,
-  type UnixSeconds,
-  ValidationError,
-} from '../domain/index.js';
+import { ExportExpiredError, type Id, type UnixSeconds, ValidationError } from '../domain/index.js';
 import { type BlobStore, blobPrefixForExport } from '../ports/blob-store.js';
 import { type Clock, unixSeconds } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';

@@ -112,9 +112,11 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
         <small class="muted" id="retention-days-hint">
           Counted from when the export is ready; then its files are deleted and it stays listed as
           expired. Empty:
-          ${form.retention.defaultDays === 0
-            ? 'kept until it is deleted'
-            : `${form.retention.defaultDays} days`}.
+          ${
+            form.retention.defaultDays === 0
+              ? 'kept until it is deleted'
+              : `${form.retention.defaultDays} days`
+          }.
           At most ${form.retention.maxDays} days.
         </small>
       </div>

@@ -18,7 +18,8 @@ export function registerFileDownload(panel: FastifyInstance, runtime: Runtime): 
     if (!/^\d{1,20}$/.test(id)) throw new NotFoundError(id);
     const file = await runtime.jobs.getFile(session.community.id, id);
     // Said here, in a page, rather than by the download route's JSON answer.
-    if (file.expiredTime !== null) throw new ExportExpiredError(`File ${file.name}`, file.expiredTime);
+    if (file.expiredTime !== null)
+      throw new ExportExpiredError(`File ${file.name}`, file.expiredTime);
     return reply.redirect((await runtime.downloadLinks.sign(file)).url, 303);
   });
 }

@@ -632,6 +632,12 @@ export function runMetadataStoreContract(
           cancelRequested: false,
           name: null,
           memberScope: null,
+          retentionDays: null,
+          expiresTime: null,
+          expiryState: null,
+          expiredTime: null,
+          createdBy: null,
+          reason: null,
         });
         expect(await store.exports.get(exportJob.id)).toEqual(exportJob);
 
@@ -1120,7 +1126,7 @@ export function runMetadataStoreContract(
           createTime: T0 + 3,
         };
         const file = await store.files.create(id, input);
-        expect(file).toEqual({ id, ...input });
+        expect(file).toEqual({ id, ...input, expiredTime: null });
         expect(await store.files.get(id)).toEqual(file);
         expect((await store.files.listByJob(company.id, { limit: 25 })).items).toEqual([file]);
         expect(await store.files.countByJob(company.id)).toBe(1);

@@ -81,6 +81,23 @@ describe('SqliteMetadataStore on disk', () => {
     expect(migrationNames()).toEqual(applied);
   });
 
+  /** What migration 0016_retention added, to go back to a database older than it. */
+  const RETENTION_COLUMNS = [
+    ...[
+      'retention_days',
+      'expires_time',
+      'expiry_state',
+      'expired_time',
+      'expiry_claim_time',
+      'created_by_type',
+      'created_by_id',
+      'created_by_name',
+      'created_by_token_id',
+      'reason',
+    ].map((column) => ['exports', column] as const),
+    ['dyi_files', 'expired_time'] as const,
+  ];
+
   it('fills in the search keys of members made before migration 0013, so searches find them', async () => {
     const first = open();
     await first.init();
@@ -91,7 +108,12 @@ describe('SqliteMetadataStore on disk', () => {
     await first.close();
     // The database as the release before 0013 left it.
     const older = new Database(filename);
-    older.exec(`DROP INDEX members_by_search_key;
+    // Later migrations first (0016_retention), then 0014 itself.
+    older.exec(`DROP INDEX exports_awaiting_expiry;
+      DROP INDEX exports_by_expiry;
+      ${RETENTION_COLUMNS.map(([table, column]) => `ALTER TABLE ${table} DROP COLUMN ${column};`).join('\n')}
+      DELETE FROM kysely_migration WHERE name = '0016_retention';
+      DROP INDEX members_by_search_key;
       ALTER TABLE members DROP COLUMN search_key;
       DELETE FROM kysely_migration WHERE name = '0014_member_search_keys';`);
     older.close();

@@ -167,6 +167,7 @@ async function storeBlob(blobs: LocalDiskBlobStore, size: number): Promise<DyiFi
     partNumber: 1,
     blobKey,
     createTime: Math.floor(Date.now() / 1000),
+    expiredTime: null,
   };
 }
 

@@ -73,3 +73,20 @@ describe('loadConfig: where data lives', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('loadConfig: retention', () => {
+  it('keeps files 30 days by default, at most 365, and sweeps every 5 minutes', () => {
+    const config = loadConfig({});
+    expect(config.retentionDays).toBe(30);
+    expect(config.retentionMaxDays).toBe(365);
+    expect(config.retentionSweepSeconds).toBe(300);
+  });
+
+  it('takes 0 for "until deleted", and refuses a default above the maximum', () => {
+    expect(loadConfig({ DYI_RETENTION_DAYS: '0' }).retentionDays).toBe(0);
+    expect(() => loadConfig({ DYI_RETENTION_DAYS: '400' })).toThrow(
+      /DYI_RETENTION_DAYS \(400\) is more than DYI_RETENTION_MAX_DAYS \(365\)/,
+    );
+    expect(() => loadConfig({ DYI_RETENTION_DAYS: 'a month' })).toThrow(/retentionDays/);
+  });
+});

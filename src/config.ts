@@ -126,6 +126,19 @@ export const DEFAULTS = {
   webhookConcurrency: 4,
   /** How often an idle deliverer looks for due deliveries, in milliseconds. */
   webhookPollMs: 1000,
+  /**
+   * How long an export's files are kept after its last job ended, in days; then the retention
+   * sweep deletes them and the export stays listed as expired. 0 keeps them until deleted.
+   * An export may ask for its own (`retention_days`, 1 to `retentionMaxDays`).
+   */
+  retentionDays: 30,
+  /**
+   * The longest an export's files may be kept, in days: the most `retention_days` may ask for,
+   * and how far from now an admin may move an export's `expires_time`.
+   */
+  retentionMaxDays: 365,
+  /** Time between two retention sweeps by `dyi serve` and `dyi worker`, in seconds. */
+  retentionSweepSeconds: 300,
 } as const;
 
 /** One entry of `DYI_TRUST_PROXY`: an address, a CIDR block, or a name proxy-addr knows. */
@@ -197,6 +210,9 @@ const schema = z.object({
   webhookRetrySeconds: z.coerce.number().int().min(1),
   webhookConcurrency: z.coerce.number().int().min(1).max(64),
   webhookPollMs: z.coerce.number().int().min(10).max(60_000),
+  retentionDays: z.coerce.number().int().min(0).max(36_500),
+  retentionMaxDays: z.coerce.number().int().min(1).max(36_500),
+  retentionSweepSeconds: z.coerce.number().int().min(1),
   databaseUrl: z
     .string()
     .regex(/^postgres(?:ql)?:\/\/[^\s]+$/, {
@@ -280,6 +296,11 @@ export interface Config {
   readonly webhookRetrySeconds: number;
   readonly webhookConcurrency: number;
   readonly webhookPollMs: number;
+  /** Days an export's files are kept after it ended; 0 = until deleted. */
+  readonly retentionDays: number;
+  /** Most days an export may be kept, and how far ahead `expires_time` may be moved. */
+  readonly retentionMaxDays: number;
+  readonly retentionSweepSeconds: number;
   /** PostgreSQL holding metadata, content and the queue; undefined: SQLite in the data dir. */
   readonly databaseUrl: string | undefined;
   readonly blobStore: BlobStoreLocation;
@@ -334,6 +355,9 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   DYI_WEBHOOK_RETRY_SECONDS: 'webhookRetrySeconds',
   DYI_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
   DYI_WEBHOOK_POLL_MS: 'webhookPollMs',
+  DYI_RETENTION_DAYS: 'retentionDays',
+  DYI_RETENTION_MAX_DAYS: 'retentionMaxDays',
+  DYI_RETENTION_SWEEP_SECONDS: 'retentionSweepSeconds',
   DYI_DATABASE_URL: 'databaseUrl',
   DYI_BLOB_STORE: 'blobStore',
   DYI_S3_ENDPOINT: 's3Endpoint',
@@ -382,6 +406,11 @@ export function loadConfig(
     accessKeyId: s3AccessKeyId,
     secretAccessKey: s3SecretAccessKey,
   });
+  if (settings.retentionDays > settings.retentionMaxDays) {
+    throw new ConfigurationError(
+      `Invalid configuration: retentionDays: DYI_RETENTION_DAYS (${settings.retentionDays}) is more than DYI_RETENTION_MAX_DAYS (${settings.retentionMaxDays}); lower it, raise the maximum, or set 0 to keep exports until they are deleted.`,
+    );
+  }
   if (settings.downloadUrls === 'presigned' && blobStore.kind !== 's3') {
     throw new ConfigurationError(
       'Invalid configuration: downloadUrls: presigned download URLs need an S3 blob store; set DYI_BLOB_STORE=s3://bucket/prefix, or DYI_DOWNLOAD_URLS=api (the default).',

@@ -28,6 +28,7 @@ import { JobService } from './services/job-service.js';
 import { type DelivererEvents, WebhookDeliverer } from './services/webhook-deliverer.js';
 import { WebhookSender } from './services/webhook-sender.js';
 import { WebhookService } from './services/webhook-service.js';
+import { RetentionService } from './services/retention-service.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -57,6 +58,8 @@ export interface Runtime {
   readonly webhooks: WebhookService;
   /** A loop that sends due webhooks (`dyi serve` and `dyi worker` start one); not started. */
   webhookDeliverer(events?: DelivererEvents): WebhookDeliverer;
+  /** Expires exports whose retention ended; extends or expires one at an admin's request. */
+  readonly retention: RetentionService;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const webhooks = new WebhookService(metadata, sender, clock, {
     retryForMs: config.webhookRetrySeconds * 1000,
   });
+  const exports = new ExportService(metadata, blobs, queue, clock, config);
   return {
     config,
     clock,
@@ -115,17 +119,18 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       },
     }),
     imports: new ImportService(metadata, content, blobs, clock),
-    exports: new ExportService(metadata, blobs, queue, clock),
+    exports,
     jobs: new JobService(metadata, blobs, clock),
     downloads,
     downloadLinks:
       config.downloadUrls === 'presigned' && blobs instanceof S3BlobStore
-        ? new PresignedDownloadLinks(blobs, config.downloadUrlTtlSeconds, clock)
+        ? new PresignedDownloadLinks(blobs, config.downloadUrlTtlSeconds, clock, downloads)
         : downloads,
     cleanup: new BlobCleanupService(metadata, content, blobs, clock, {
       orphanMediaGraceSeconds: config.orphanMediaGraceSeconds,
     }),
     webhooks,
+    retention: new RetentionService(metadata, blobs, exports, clock, config),
     audit: new AuditService(metadata, clock),
     webhookDeliverer: (events) =>
       new WebhookDeliverer(

@@ -30,6 +30,8 @@ interface CreateOptions extends DataDirOptions {
   readonly keepOriginalMedia?: boolean;
   readonly withholdOthersMedia?: boolean;
   readonly name?: string;
+  readonly reason?: string;
+  readonly retentionDays?: string;
 }
 
 export function exportCommand(): Command {
@@ -65,6 +67,11 @@ export function exportCommand(): Command {
       .option(
         '--withhold-others-media',
         "leave media other people posted (e.g. photos in a shared chat) out of each member's archive, marked as withheld",
+      )
+      .option('--reason <text>', 'why the export is made, e.g. a ticket reference (200 characters)')
+      .option(
+        '--retention-days <days>',
+        'days its files are kept after it ends, 1 to DYI_RETENTION_MAX_DAYS (default: DYI_RETENTION_DAYS)',
       ),
   ).action(async (options: CreateOptions) => {
     await withRuntime(options, async (runtime) => {
@@ -82,6 +89,8 @@ export function exportCommand(): Command {
           keep_original_media: options.keepOriginalMedia,
           withhold_others_media: options.withholdOthersMedia,
           name: options.name,
+          reason: options.reason,
+          retention_days: options.retentionDays,
         },
         CLI_AUDIT_CONTEXT,
       );

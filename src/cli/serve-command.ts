@@ -2,7 +2,8 @@
  * @module
  * `dyi serve`: opens the data directory, makes the demo community on first start, and serves
  * the Graph API until SIGINT/SIGTERM, then shuts down gracefully (forced after a timeout).
- * It cleans the blob store up at start and then periodically (`BlobCleanupService`).
+ * It cleans the blob store up at start and then periodically (`BlobCleanupService`), and
+ * expires exports whose retention ended (`RetentionService`).
  */
 import { randomInt } from 'node:crypto';
 import { Command } from 'commander';
@@ -14,6 +15,7 @@ import { recordRunningServer } from '../running-server.js';
 import { WorkerPool } from '../export/worker-pool.js';
 import type { Runtime } from '../runtime.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
+import { describeRetention, hasExpired } from '../services/retention-service.js';
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { parseFaultProfile } from '../server/faults/fault-profile.js';
 import type { FaultModeOptions } from '../server/faults/fault-mode.js';
@@ -135,6 +137,15 @@ export function serveCommand(): Command {
             app.log.error({ err: error }, 'Webhook delivery loop failed; it goes on'),
         });
         deliverer.start();
+        const retention = runtime.retention.start(
+          config.retentionSweepSeconds,
+          (report) => {
+            if (hasExpired(report)) {
+              app.log.info({ retention: report }, `Retention: ${describeRetention(report)}`);
+            }
+          },
+          (error) => app.log.error({ err: error }, 'Retention sweep failed; it runs again later'),
+        );
         if (
           demo?.exportId &&
           pool &&
@@ -151,6 +162,7 @@ export function serveCommand(): Command {
         const stopped = waitForShutdown(async () => {
           await cleanup.stop();
           await deliverer.stop();
+          await retention.stop();
           await pool?.stop();
           await app.close();
           await forgetServer();

@@ -2,12 +2,14 @@
  * @module
  * `dyi worker`: runs export workers without serving the API, for a machine that only exports
  * (next to `dyi serve --no-workers`, or to add threads on the same data directory). Like
- * `dyi serve`, it cleans the blob store up at start and then periodically.
+ * `dyi serve`, it cleans the blob store up at start and then periodically, and expires exports
+ * whose retention ended.
  */
 import { Command } from 'commander';
 import type { ConfigOverrides } from '../config.js';
 import { WorkerPool } from '../export/worker-pool.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
+import { describeRetention, hasExpired } from '../services/retention-service.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { waitForShutdown } from './shutdown.js';
 
@@ -56,9 +58,21 @@ export function workerCommand(): Command {
             process.stderr.write(`webhook delivery loop failed (it goes on): ${String(error)}\n`),
         });
         deliverer.start();
+        const retention = runtime.retention.start(
+          runtime.config.retentionSweepSeconds,
+          (report) => {
+            if (hasExpired(report))
+              process.stderr.write(`retention: ${describeRetention(report)}\n`);
+          },
+          (error) =>
+            process.stderr.write(
+              `retention sweep failed (it runs again later): ${String(error)}\n`,
+            ),
+        );
         // Listening for signals before saying it runs: whoever reads that may stop it at once.
         const stopped = waitForShutdown(async () => {
           await cleanup.stop();
+          await retention.stop();
           await deliverer.stop();
           await pool.stop();
         });

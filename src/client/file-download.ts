@@ -5,7 +5,8 @@
  * (the ETag the first answer carried), and a 200 instead of 206 means the file changed, so it
  * starts over. The part becomes the file (a rename) only once its size and, when the server
  * gives one, its sha256 match; a mismatch deletes the part and starts from zero. A refused or
- * expired `download_url` (403, 410) is replaced by re-reading the job's files. Failures that
+ * expired `download_url` (403, 410) is replaced by re-reading the job's files, unless the
+ * export itself expired (410, subcode 1410: its files are gone). Failures that
  * make no progress are bounded by the retry policy; an attempt that added bytes resets the
  * count, since it brought the file closer to done.
  *
@@ -98,7 +99,8 @@ export async function downloadFile(
       const refused =
         error instanceof GraphRequestError &&
         (error.status === 403 || error.status === 410) &&
-        !error.isRateLimit;
+        !error.isRateLimit &&
+        !error.isExportExpired;
       const delayMs = refused ? 0 : retryDelayMs(client.policy, error, failures);
       if (delayMs === undefined || failures >= client.policy.attempts) throw error;
       client.onRetry({

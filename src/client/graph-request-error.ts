@@ -20,6 +20,9 @@ export interface GraphErrorBody {
   readonly fbtrace_id?: string;
 }
 
+/** The server's `error_subcode` for files deleted at the end of their retention. */
+const EXPORT_EXPIRED_SUBCODE = 1410;
+
 export class GraphRequestError extends DyiError {
   readonly code: DyiErrorCode;
 
@@ -44,6 +47,14 @@ export class GraphRequestError extends DyiError {
   /** Worth retrying: rate limits, transient faults, and server errors. */
   get isRetryable(): boolean {
     return this.isRateLimit || this.graph.is_transient === true || this.status >= 500;
+  }
+
+  /**
+   * 410 with subcode 1410: the export's retention ended and its files were deleted; no fresh
+   * download URL brings them back (docs/graph-api.md).
+   */
+  get isExportExpired(): boolean {
+    return this.status === 410 && this.graph.error_subcode === EXPORT_EXPIRED_SUBCODE;
   }
 
   /** Graph code 100: a field or parameter this server does not know. */

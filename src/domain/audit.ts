@@ -16,6 +16,7 @@ export const AUDIT_ACTS = [
   'export.create',
   'export.cancel',
   'export.delete',
+  'export.expire',
   'file.download',
   'integration.create',
   'integration.rename',

@@ -17,6 +17,7 @@ export type DyiErrorCode =
   | 'appsecret_proof'
   | 'rate_limited'
   | 'download_url_invalid'
+  | 'export_expired'
   | 'conflict'
   | 'transient'
   | 'storage_full'
@@ -126,6 +127,25 @@ export class DownloadUrlError extends DyiError {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A file, or an export, whose retention ended: its bytes were deleted by the retention sweep
+ * (or are being deleted). The export is still listed, as expired; a new export gets the data.
+ */
+export class ExportExpiredError extends DyiError {
+  readonly code = 'export_expired';
+  constructor(
+    /** What expired, for the message: "File 123" or "Export 456". */
+    readonly subject: string,
+    /** When its files began to be deleted, Unix seconds. */
+    readonly expiredTime: number,
+  ) {
+    const day = new Date(expiredTime * 1000).toISOString().replace('.000Z', 'Z');
+    super(
+      `${subject} expired on ${day}: its export's files were deleted at the end of their retention period. Start a new export to get the data again.`,
+    );
   }
 }
 

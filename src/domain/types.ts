@@ -81,6 +81,23 @@ export interface ExportParameters {
 /** Whether an export was for every active member or for chosen ones. */
 export type MemberScope = 'all' | 'chosen';
 
+/** Who created an export: an admin in the panel, or an integration with one of its tokens. */
+export interface ExportCreator {
+  readonly type: 'admin' | 'integration';
+  /** The admin's or the integration's id. */
+  readonly id: Id;
+  /** The admin's email or the integration's name, as they were when the export was created. */
+  readonly name: string;
+  /** The access token an integration used; null for an admin. */
+  readonly tokenId: Id | null;
+}
+
+/**
+ * Where an export is in its retention: `expiring` from the moment a sweep took it (its files
+ * may be half deleted, none can be downloaded) until `expired`, when its files are gone.
+ */
+export type ExpiryState = 'expiring' | 'expired';
+
 /** An export job (`work_dyi_job` on the wire). */
 export interface ExportJob extends ExportParameters {
   readonly id: Id;
@@ -95,6 +112,24 @@ export interface ExportJob extends ExportParameters {
   readonly createTime: UnixSeconds;
   readonly cancelRequested: boolean;
   readonly idempotencyKey: string | null;
+  /**
+   * Days its files are kept after its last job ended; null: until it is deleted. Null too for
+   * exports made before retention existed, which are therefore never expired.
+   */
+  readonly retentionDays: number | null;
+  /**
+   * When its files are deleted: set by an admin, or fixed by the retention sweep once the
+   * export ended (its end plus `retentionDays`); null while neither happened.
+   */
+  readonly expiresTime: UnixSeconds | null;
+  /** Null while its files are kept. */
+  readonly expiryState: ExpiryState | null;
+  /** When a sweep began to delete its files; null before. */
+  readonly expiredTime: UnixSeconds | null;
+  /** Who created it; null for exports made before this was kept. */
+  readonly createdBy: ExportCreator | null;
+  /** Why it was made ("ticket LEGAL-123"); null when not given. */
+  readonly reason: string | null;
 }
 
 /** Counts of an export's jobs, derived from the jobs themselves. */
@@ -150,6 +185,8 @@ export interface DyiFile {
   readonly leftOutCount: number;
   readonly blobKey: string;
   readonly createTime: UnixSeconds;
+  /** When its export expired and its bytes began to be deleted; null while it is kept. */
+  readonly expiredTime: UnixSeconds | null;
 }
 
 /** A person who signs in to the admin panel to run one community's exports. */

@@ -8,6 +8,7 @@
 import {
   AppSecretProofError,
   ConflictError,
+  ExportExpiredError,
   DownloadUrlError,
   DyiError,
   InvalidTokenError,
@@ -22,6 +23,12 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '../domain/index.js';
+
+/**
+ * `error_subcode` of an expired export's files (HTTP 410, code 100): ours, since Graph has no
+ * word for it; documented in docs/graph-api.md.
+ */
+export const EXPIRED_SUBCODE = 1410;
 
 export interface GraphErrorBody {
   readonly error: {
@@ -147,6 +154,10 @@ function shapeOfDyiError(error: DyiError): Shape | undefined {
       code: 190,
       subcode: error.reason === 'expired' ? 463 : 467,
     };
+  }
+  if (error instanceof ExportExpiredError) {
+    // 410 Gone: the files existed and were deleted on purpose; retrying will not bring them back.
+    return { status: 410, type: 'GraphMethodException', code: 100, subcode: EXPIRED_SUBCODE };
   }
   if (error instanceof TooMuchDataError) {
     // Graph's own status and code for a request over its cost budget; not a bug, so no stack.

@@ -26,6 +26,7 @@ import type { AdminSessionRecord, MetadataStore, NewExport, PlannedJob } from '.
 import type { Page, PageRequest } from './paging.js';
 import { describeMemberSearch } from './member-search.contract.js';
 import { describePendingReveals } from './pending-reveals.contract.js';
+import { describeRetention } from './retention.contract.js';
 import { describeSignInCounters } from './sign-in-counters.contract.js';
 import { describeWebhooks } from './webhook-store.contract.js';
 
@@ -632,6 +633,12 @@ export function runMetadataStoreContract(
           cancelRequested: false,
           name: null,
           memberScope: null,
+          retentionDays: null,
+          expiresTime: null,
+          expiryState: null,
+          expiredTime: null,
+          createdBy: null,
+          reason: null,
         });
         expect(await store.exports.get(exportJob.id)).toEqual(exportJob);
 
@@ -1120,7 +1127,7 @@ export function runMetadataStoreContract(
           createTime: T0 + 3,
         };
         const file = await store.files.create(id, input);
-        expect(file).toEqual({ id, ...input });
+        expect(file).toEqual({ id, ...input, expiredTime: null });
         expect(await store.files.get(id)).toEqual(file);
         expect((await store.files.listByJob(company.id, { limit: 25 })).items).toEqual([file]);
         expect(await store.files.countByJob(company.id)).toBe(1);
@@ -1271,6 +1278,7 @@ export function runMetadataStoreContract(
     describeMemberSearch(() => store);
     describePendingReveals(() => store);
     describeWebhooks(() => store);
+    describeRetention(() => store);
 
     describe('adminSessions', () => {
       async function session(idHash: string, expireTime: number): Promise<AdminSessionRecord> {

@@ -19,6 +19,7 @@ import type {
   DyiFile,
   DyiJob,
   ExportJob,
+  ExportCreator,
   ExportJobCounts,
   ExportParameters,
   MemberScope,
@@ -74,6 +75,7 @@ export interface MetadataStore {
   readonly webhookSubscriptions: WebhookSubscriptionRepository;
   readonly webhookDeliveries: WebhookDeliveryRepository;
   readonly audit: AuditRepository;
+  readonly retention: RetentionRepository;
 }
 
 export interface CommunityRepository {
@@ -171,6 +173,12 @@ export interface NewExport extends ExportParameters {
   readonly memberScope?: MemberScope | null;
   readonly createTime: UnixSeconds;
   readonly idempotencyKey: string | null;
+  /** Days its files are kept after it ended; absent or null: until it is deleted. */
+  readonly retentionDays?: number | null;
+  /** Who created it; absent or null when not known. */
+  readonly createdBy?: ExportCreator | null;
+  /** Why it was made, checked by the service; absent or null for none. */
+  readonly reason?: string | null;
 }
 
 export interface PlannedJob {
@@ -259,7 +267,7 @@ export interface JobRepository {
   unfinishedIds(): Promise<readonly Id[]>;
 }
 
-export type NewFile = Omit<DyiFile, 'id'>;
+export type NewFile = Omit<DyiFile, 'id' | 'expiredTime'>;
 
 /** A file of an export with the member its job exports (null: the company job). */
 export interface ExportFileRecord extends DyiFile {
@@ -446,4 +454,43 @@ export interface AuditRepository {
   count(filter: AuditFilter): Promise<number>;
   /** Up to `limit` records after `afterSeq` (0: from the first), in chain order. */
   scan(afterSeq: number, limit: number): Promise<readonly AuditRecord[]>;
+}
+
+/**
+ * What the retention sweep (`services/retention-service.ts`) asks of the store. An export
+ * expires in three steps, each safe to repeat and to run in several processes at once:
+ * `claim` (one process takes it; it is `expiring`, its files marked and refused from then on),
+ * the blobs deleted, `finish` (`expired`). A sweep that died between them leaves the export
+ * `expiring`, and another takes it over once the claim's lease has passed.
+ */
+export interface RetentionRepository {
+  /**
+   * Fixes `expiresTime` of every export that has a retention and no expiry yet and whose jobs
+   * have all ended: the end of its last job plus its retention. Returns how many it fixed.
+   */
+  fixEndedExpiries(): Promise<number>;
+  /**
+   * Ids of exports to expire at `now`, at most `limit`, oldest expiry first: those whose
+   * `expiresTime` passed and that are not expired, and those left `expiring` by a sweep whose
+   * claim is older than `leaseSeconds`.
+   */
+  due(now: UnixSeconds, leaseSeconds: number, limit: number): Promise<readonly Id[]>;
+  /**
+   * Takes the export to delete its files, in one transaction, if it is still due: kept, with
+   * its expiry passed and no job unfinished (a running job may still write blobs), or
+   * `expiring` with a claim older than `leaseSeconds`. The first time, it becomes `expiring`
+   * with `expiredTime` = now and every file of it is marked expired. False when another
+   * process has it, a job still runs, or it was extended or deleted meanwhile.
+   */
+  claim(id: Id, now: UnixSeconds, leaseSeconds: number): Promise<boolean>;
+  /**
+   * `expiring` → `expired`, once its blobs are gone, appending `audit` in the same transaction
+   * when it does; false when it was not expiring (another process finished it).
+   */
+  finish(id: Id, audit?: AuditEntry): Promise<boolean>;
+  /**
+   * Sets the export's `expiresTime` (an admin extending or shortening it) while it is kept;
+   * false when it is expiring or expired already, or does not exist.
+   */
+  setExpiresTime(id: Id, time: UnixSeconds): Promise<boolean>;
 }

@@ -9,7 +9,7 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError } from '../domain/errors.js';
+import { ExportExpiredError, NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
 import type { BlobStore, ByteRange } from '../ports/blob-store.js';
 import type { FileRepository } from '../ports/metadata-store.js';
@@ -63,6 +63,8 @@ async function serveDownload(
   deps.signer.verify(fileId, singleValue(expires), singleValue(signature));
   const file = await deps.files.get(fileId);
   if (file === undefined) throw new NotFoundError(fileId);
+  // Its export's retention ended: the bytes are gone or going, and the URL says so (410).
+  if (file.expiredTime !== null) throw new ExportExpiredError(`File ${fileId}`, file.expiredTime);
 
   const validators = validatorHeadersOf(file);
   // RFC 9110 §13.2.2: If-None-Match is evaluated before Range.

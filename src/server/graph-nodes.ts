@@ -90,6 +90,7 @@ export const fileNode: NodeType = defineNode<DyiFile>({
       signedThen(ctx.downloadUrl(f), (signed) => ctx.date(signed.expiresTime)),
     ),
     create_time: value((f, ctx) => ctx.date(f.createTime)),
+    is_expired: value((f) => f.expiredTime !== null),
     dyi_job: {
       kind: 'object',
       type: () => jobNode,
@@ -143,6 +144,18 @@ export const jobNode: NodeType = defineNode<DyiJob>({
   },
 });
 
+/** `created_by`: `{id, name, type}`, and `token_id` for an integration; null when unknown. */
+function createdByOf(exportJob: ExportJob): Record<string, string> | null {
+  const by = exportJob.createdBy;
+  if (by === null) return null;
+  return {
+    id: by.id,
+    name: by.name,
+    type: by.type,
+    ...(by.tokenId !== null && { token_id: by.tokenId }),
+  };
+}
+
 export const exportNode: NodeType = defineNode<ExportJob>({
   name: 'WorkDYIJob',
   defaultFields: ['id', 'create_time', 'is_completed'],
@@ -172,6 +185,14 @@ export const exportNode: NodeType = defineNode<ExportJob>({
     is_cancelled: value((e) => e.cancelRequested),
     left_out_count: value((e, ctx) => ctx.withStatus(e, (s) => s.counts.leftOut)),
     withhold_others_media: value((e) => e.withholdOthersMedia),
+    expires_time: value((e, ctx) =>
+      ctx.withStatus(e, (s) => (s.expiresTime === null ? null : ctx.date(s.expiresTime))),
+    ),
+    is_expired: value((e) => e.expiryState !== null),
+    expired_time: value((e, ctx) => (e.expiredTime === null ? null : ctx.date(e.expiredTime))),
+    retention_days: value((e) => e.retentionDays),
+    created_by: value((e) => createdByOf(e)),
+    reason: value((e) => e.reason),
     user_dyi_jobs: {
       kind: 'edge',
       type: () => jobNode,

@@ -209,9 +209,11 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         return { success: true };
       }
       if (method === 'POST') {
-        need(request, 'manage_company_data_exports');
-        await loadNode(contextFor(request), id, 'post');
-        throw new NotFoundError(id, 'post');
+        const principal = need(request, 'manage_company_data_exports');
+        const ctx = contextFor(request);
+        const { type } = await loadNode(ctx, id, 'post');
+        if (type !== exportNode) throw new NotFoundError(id, 'post');
+        return updateExport(principal, id, params, ctx);
       }
       need(request, 'read_company_data_exports');
       const ctx = contextFor(request);
@@ -316,6 +318,27 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     return { objects: limit * item.objects, depth: item.depth };
   };
 
+  /**
+   * `POST /{export id}` with `expires_time` (ISO 8601, Unix seconds, or `now`): moves the
+   * export's expiry, or expires it at once; answers `{success, expires_time}`.
+   */
+  const updateExport = async (
+    principal: Principal,
+    id: Id,
+    params: Record<string, unknown>,
+    ctx: GraphContext,
+  ): Promise<unknown> => {
+    const value = params.expires_time;
+    if (value === undefined || value === '') {
+      throw new ValidationError(
+        'expires_time',
+        'POST on an export takes expires_time: a date-time (ISO 8601 or Unix seconds) to keep its files until, or now to delete them at once.',
+      );
+    }
+    const time = await runtime.retention.setExpiresTime(principal.communityId, id, value);
+    return { success: true, expires_time: ctx.date(time) };
+  };
+
   const postToEdge = async (
     request: FastifyRequest,
     params: Record<string, unknown>,
@@ -327,10 +350,17 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     const { type } = await loadNode(ctx, id, 'post');
     if (type === communityNode && edge === 'work_dyi_jobs') {
       await deps.usage.admitExport(principal.communityId);
+      const integration = await runtime.metadata.integrations.get(principal.integrationId);
       const created = await runtime.exports.create(
         principal.communityId,
         params,
         integrationAuditContext(request, principal),
+        {
+          type: 'integration',
+          id: principal.integrationId,
+          name: integration?.name ?? '',
+          tokenId: principal.tokenId,
+        },
       );
       return { id: created.id };
     }

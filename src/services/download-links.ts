@@ -28,14 +28,21 @@ export class PresignedDownloadLinks implements DownloadLinks {
   readonly #presigner: BlobPresigner;
   readonly #ttlSeconds: number;
   readonly #clock: Clock;
+  readonly #own: DownloadLinks | undefined;
 
-  constructor(presigner: BlobPresigner, ttlSeconds: number, clock: Clock) {
+  /**
+   * `own`: this server's links, for files whose export expired: their objects are gone, and
+   * the download route answers why (410) where the object store would answer a bare 404.
+   */
+  constructor(presigner: BlobPresigner, ttlSeconds: number, clock: Clock, own?: DownloadLinks) {
     this.#presigner = presigner;
     this.#ttlSeconds = ttlSeconds;
     this.#clock = clock;
+    this.#own = own;
   }
 
   async sign(file: DyiFile): Promise<SignedDownloadUrl> {
+    if (file.expiredTime !== null && this.#own) return this.#own.sign(file);
     const expiresTime = unixSeconds(this.#clock) + this.#ttlSeconds;
     const url = await this.#presigner.presignedGetUrl(file.blobKey, this.#ttlSeconds, {
       fileName: file.name,

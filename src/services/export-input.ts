@@ -27,11 +27,17 @@ export interface RawExportInput {
   readonly keep_original_media?: unknown;
   readonly withhold_others_media?: unknown;
   readonly name?: unknown;
+  readonly retention_days?: unknown;
+  readonly reason?: unknown;
 }
 
 export interface ExportRequest extends ExportParameters {
   /** The admin's name for the export, trimmed; null when none was given. */
   readonly name: string | null;
+  /** Why it is made ("ticket LEGAL-123"), trimmed; null when none was given. */
+  readonly reason: string | null;
+  /** Days its files are kept after it ends; undefined: the server's default. */
+  readonly retentionDays: number | undefined;
   /** Members to export; undefined means every active member. */
   readonly userIds: readonly Id[] | undefined;
   readonly idempotencyKey: string | null;
@@ -44,13 +50,21 @@ const MAX_USER_IDS = 100_000;
 /** Most characters an export's name may have, after trimming. */
 export const EXPORT_NAME_MAX_LENGTH = 100;
 
+/** Most characters an export's reason may have, after trimming. */
+export const EXPORT_REASON_MAX_LENGTH = 200;
+
 /**
  * Characters a name may not hold: control characters (line breaks, tabs, …), line and paragraph
  * separators, and the bidirectional overrides that could make a name read as something else.
  */
 const NOT_IN_NAME = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
-export function parseExportInput(input: RawExportInput, now: number): ExportRequest {
+/** The most days an export may ask to be kept (`DYI_RETENTION_MAX_DAYS`). */
+export function parseExportInput(
+  input: RawExportInput,
+  now: number,
+  retentionMaxDays = Number.MAX_SAFE_INTEGER,
+): ExportRequest {
   const dataTypes = parseEnumList('data_types', input.data_types, DATA_TYPES);
   if (dataTypes.length === 0) {
     throw new ValidationError(
@@ -80,6 +94,8 @@ export function parseExportInput(input: RawExportInput, now: number): ExportRequ
     keepOriginalMedia: parseKeepOriginalMedia(input.keep_original_media, mediaQuality),
     withholdOthersMedia: parseBoolean('withhold_others_media', input.withhold_others_media),
     name: parseExportName(input.name),
+    reason: parseOneLine('reason', input.reason, EXPORT_REASON_MAX_LENGTH),
+    retentionDays: parseRetentionDays(input.retention_days, retentionMaxDays),
     userIds: parseUserIds(input.user_ids),
     idempotencyKey: parseIdempotencyKey(input.idempotency_key),
     endTimeDefaulted: isAbsent(input.end_time),
@@ -91,27 +107,69 @@ export function parseExportInput(input: RawExportInput, now: number): ExportRequ
  * Spaces around it are dropped; nothing left means no name.
  */
 export function parseExportName(value: unknown): string | null {
+  return parseOneLine('name', value, EXPORT_NAME_MAX_LENGTH);
+}
+
+/**
+ * `reason`: optional words on why the export is made ("ticket LEGAL-123"), shown with its
+ * parameters; the same rules as a name, with room for a little more.
+ */
+export function parseExportReason(value: unknown): string | null {
+  return parseOneLine('reason', value, EXPORT_REASON_MAX_LENGTH);
+}
+
+/** Optional one-line text of at most `max` characters, trimmed; nothing left means none. */
+function parseOneLine(parameter: string, value: unknown, max: number): string | null {
   if (value === undefined || value === null) return null;
-  const allowed = `at most ${EXPORT_NAME_MAX_LENGTH} characters on one line (letters, digits, spaces and punctuation; no line breaks, tabs or other control characters)`;
+  const allowed = `at most ${max} characters on one line (letters, digits, spaces and punctuation; no line breaks, tabs or other control characters)`;
   if (typeof value !== 'string') {
-    throw new ValidationError('name', `name must be text of ${allowed}; got ${typeof value}.`);
-  }
-  const name = value.trim();
-  if (name === '') return null;
-  const length = [...name].length;
-  if (length > EXPORT_NAME_MAX_LENGTH) {
-    throw new ValidationError('name', `name must be ${allowed}; got ${length} characters.`);
-  }
-  const bad = NOT_IN_NAME.exec(name);
-  if (bad) {
-    const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-    const at = [...name.slice(0, bad.index)].length + 1;
     throw new ValidationError(
-      'name',
-      `name must be ${allowed}; character ${at} is a control character (${code}).`,
+      parameter,
+      `${parameter} must be text of ${allowed}; got ${typeof value}.`,
     );
   }
-  return name;
+  const text = value.trim();
+  if (text === '') return null;
+  const length = [...text].length;
+  if (length > max) {
+    throw new ValidationError(
+      parameter,
+      `${parameter} must be ${allowed}; got ${length} characters.`,
+    );
+  }
+  const bad = NOT_IN_NAME.exec(text);
+  if (bad) {
+    const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const at = [...text.slice(0, bad.index)].length + 1;
+    throw new ValidationError(
+      parameter,
+      `${parameter} must be ${allowed}; character ${at} is a control character (${code}).`,
+    );
+  }
+  return text;
+}
+
+/**
+ * `retention_days`: how many days the export's files are kept after it ends, a whole number
+ * from 1 to the server's maximum; absent: the server's default (`DYI_RETENTION_DAYS`).
+ */
+export function parseRetentionDays(value: unknown, maxDays: number): number | undefined {
+  if (isAbsent(value)) return undefined;
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !/^\s*\d{1,6}\s*$/.test(text)) {
+    throw new ValidationError(
+      'retention_days',
+      `retention_days must be a whole number of days from 1 to ${maxDays}; got ${JSON.stringify(value)}.`,
+    );
+  }
+  const days = Number(text);
+  if (days < 1 || days > maxDays) {
+    throw new ValidationError(
+      'retention_days',
+      `retention_days must be from 1 to ${maxDays} days (DYI_RETENTION_MAX_DAYS); got ${days}.`,
+    );
+  }
+  return days;
 }
 
 function isoOf(unixSeconds: number): string {

@@ -13,11 +13,13 @@ import {
   COMPANY_DATA_TYPES,
   ConflictError,
   type DyiJob,
+  type ExportCreator,
   type ExportJob,
   type ExportJobCounts,
   type Id,
   NotFoundError,
   StorageFullError,
+  type UnixSeconds,
   ValidationError,
 } from '../domain/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -37,32 +39,59 @@ export interface ExportStatus {
   readonly abortReason: AbortReason | null;
   /** Fraction done, 0 to 1. */
   readonly progress: number;
+  /**
+   * When its files will be (or were) deleted: the time set on it, or, once it ended, its end
+   * plus its retention; null while it runs without one set, or when it is kept until deleted.
+   */
+  readonly expiresTime: UnixSeconds | null;
+  /** Its files are deleted, or being deleted: nothing of it can be downloaded any more. */
+  readonly isExpired: boolean;
 }
+
+/** How long exports are kept (see `config.ts`). */
+export interface RetentionPolicy {
+  /** Days kept after an export ends, when it does not ask for its own; 0: until deleted. */
+  readonly retentionDays: number;
+  /** The most days an export may ask for. */
+  readonly retentionMaxDays: number;
+}
+
+const DAY_SECONDS = 86_400;
 
 export class ExportService {
   readonly #store: MetadataStore;
   readonly #blobs: BlobStore;
   readonly #queue: JobQueue;
   readonly #clock: Clock;
+  readonly #retention: RetentionPolicy;
 
-  constructor(store: MetadataStore, blobs: BlobStore, queue: JobQueue, clock: Clock) {
+  constructor(
+    store: MetadataStore,
+    blobs: BlobStore,
+    queue: JobQueue,
+    clock: Clock,
+    retention: RetentionPolicy = { retentionDays: 0, retentionMaxDays: 36_500 },
+  ) {
     this.#store = store;
     this.#blobs = blobs;
     this.#queue = queue;
     this.#clock = clock;
+    this.#retention = retention;
   }
 
   /**
    * Validates the input and creates the export with its jobs. With an idempotency key, a
-   * repeated request returns the export the first one created.
+   * repeated request returns the export the first one created. `createdBy` is who asks (the
+   * signed-in admin, or the integration and token of an API call).
    */
   async create(
     communityId: Id,
     input: RawExportInput,
     by: AuditContext = SYSTEM_AUDIT_CONTEXT,
+    createdBy: ExportCreator | null = null,
   ): Promise<ExportJob> {
     const now = unixSeconds(this.#clock);
-    const request = parseExportInput(input, now);
+    const request = parseExportInput(input, now, this.#retention.retentionMaxDays);
     if (request.idempotencyKey !== null) {
       const existing = await this.#store.exports.findByIdempotencyKey(
         communityId,
@@ -87,6 +116,9 @@ export class ExportService {
           name: request.name,
           memberScope: request.userIds === undefined ? 'all' : 'chosen',
           idempotencyKey: request.idempotencyKey,
+          retentionDays: request.retentionDays ?? (this.#retention.retentionDays || null),
+          createdBy,
+          reason: request.reason,
         },
         jobs,
         auditEntry(by, 'export.create', exportTarget(communityId, null), now, {
@@ -129,13 +161,24 @@ export class ExportService {
     const finished = counts.completed + counts.aborted + counts.failed;
     const abortReason =
       counts.aborted > 0 ? await this.#store.exports.firstAbortReason(exportJob.id) : null;
+    const isCompleted = counts.total > 0 && finished === counts.total;
     return {
       export: exportJob,
       counts,
-      isCompleted: counts.total > 0 && finished === counts.total,
+      isCompleted,
       abortReason,
       progress: counts.total === 0 ? 1 : (finished + counts.runningProgress) / counts.total,
+      expiresTime: await this.#expiresTime(exportJob, isCompleted),
+      isExpired: exportJob.expiryState !== null,
     };
+  }
+
+  /** The stored expiry, or until the sweep fixes it, the one it will fix (same formula). */
+  async #expiresTime(exportJob: ExportJob, isCompleted: boolean): Promise<UnixSeconds | null> {
+    if (exportJob.expiresTime !== null) return exportJob.expiresTime;
+    if (exportJob.retentionDays === null || !isCompleted) return null;
+    const ended = await this.#store.exports.lastJobUpdate(exportJob.id);
+    return ended === null ? null : ended + exportJob.retentionDays * DAY_SECONDS;
   }
 
   /** Ends every unfinished job with CANCELLED_BY_USER; finished jobs keep their files. */
@@ -219,6 +262,7 @@ function sameRequest(existing: ExportJob, request: ExportRequest): ExportJob {
     existing.keepOriginalMedia === request.keepOriginalMedia &&
     existing.withholdOthersMedia === request.withholdOthersMedia &&
     existing.name === request.name &&
+    existing.reason === request.reason &&
     existing.startTime === request.startTime &&
     (request.endTimeDefaulted || existing.endTime === request.endTime) &&
     existing.dataTypes.join(',') === request.dataTypes.join(',');

@@ -29,6 +29,7 @@ import type {
   CommunityRepository,
   ExportRepository,
   FileRepository,
+  RetentionRepository,
   ImportRunRepository,
   IntegrationRepository,
   JobRepository,
@@ -55,6 +56,7 @@ import { SqlAdminRepository, SqlAdminSessionRepository } from '../sql/sql-admin-
 import type { SqlEngine } from '../sql/sql-engine.js';
 import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
 import { SqlJobRepository } from '../sql/sql-job-repository.js';
+import { SqlRetentionRepository } from '../sql/sql-retention-repository.js';
 import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
@@ -111,6 +113,7 @@ export class PostgresMetadataStore implements MetadataStore {
   readonly exports: ExportRepository;
   readonly jobs: JobRepository;
   readonly files: FileRepository;
+  readonly retention: RetentionRepository;
   readonly settings: SettingsRepository;
   readonly admins: AdminRepository;
   readonly adminSessions: AdminSessionRepository;
@@ -135,6 +138,7 @@ export class PostgresMetadataStore implements MetadataStore {
     this.exports = new PostgresExportRepository(db, POSTGRES_ENGINE);
     this.jobs = new SqlJobRepository(db, POSTGRES_ENGINE);
     this.files = new SqlFileRepository(db, POSTGRES_ENGINE);
+    this.retention = new SqlRetentionRepository(db, POSTGRES_ENGINE);
     this.settings = new SqlSettingsRepository(db, POSTGRES_ENGINE);
     this.admins = new SqlAdminRepository(db, POSTGRES_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(db, POSTGRES_ENGINE);

@@ -22,14 +22,15 @@
  *   transaction, as it must on SQLite too.
  *
  * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`, and so on
- * to `0006_member_search_keys`, its `0014`; `0007_audit_trail` is its `0015`, `0009_webhooks` its
- * `0017`.
+ * to `0006_member_search_keys`, its `0014`; then `0007_audit_trail`, `0008_retention` and
+ * `0009_webhooks` are its `0015`, `0016` and `0017`.
  */
 import { AUDIT_RECORDS_INDEXES, AUDIT_RECORDS_TABLE } from '../sql/audit-records-schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
+import { retentionStatements } from '../sql/retention-columns.js';
 import { contentMigrations } from './postgres-content-migrations.js';
 import { usageMigrations } from './postgres-usage-migrations.js';
 
@@ -316,6 +317,13 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>): Promise<void> {
       const statements = [AUDIT_RECORDS_TABLE('BIGINT'), ...AUDIT_RECORDS_INDEXES];
       for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  '0008_retention': {
+    // SQLite's 0016: retention (how long an export's files are kept, when they expire, where
+    // the sweep is) and who asked (creator and reason); each file marked when its bytes go.
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const statement of retentionStatements('BIGINT')) await sql.raw(statement).execute(db);
     },
   },
   '0009_webhooks': {

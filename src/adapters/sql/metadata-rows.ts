@@ -11,6 +11,7 @@ import type {
   DataType,
   DyiFile,
   DyiJob,
+  ExportCreator,
   ExportJob,
   ExportJobCounts,
   ImportRun,
@@ -117,6 +118,24 @@ export function toExport(row: ExportsTable): ExportJob {
     name: row.name,
     memberScope:
       row.member_scope === 'all' || row.member_scope === 'chosen' ? row.member_scope : null,
+    retentionDays: row.retention_days,
+    expiresTime: row.expires_time,
+    expiryState:
+      row.expiry_state === 'expiring' || row.expiry_state === 'expired' ? row.expiry_state : null,
+    expiredTime: row.expired_time,
+    createdBy: creatorOf(row),
+    reason: row.reason,
+  };
+}
+
+function creatorOf(row: ExportsTable): ExportCreator | null {
+  const type = row.created_by_type;
+  if ((type !== 'admin' && type !== 'integration') || row.created_by_id === null) return null;
+  return {
+    type,
+    id: String(row.created_by_id),
+    name: row.created_by_name ?? '',
+    tokenId: row.created_by_token_id === null ? null : String(row.created_by_token_id),
   };
 }
 
@@ -177,6 +196,7 @@ export function toFile(row: DyiFilesTable): DyiFile {
     leftOutCount: row.left_out_count,
     blobKey: row.blob_key,
     createTime: row.create_time,
+    expiredTime: row.expired_time ?? null,
   };
 }
 

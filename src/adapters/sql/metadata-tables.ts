@@ -72,6 +72,23 @@ export interface ExportsTable {
   name: string | null;
   /** Migration 0013 (PostgreSQL 0005): 'all' or 'chosen' members; null for older exports. */
   member_scope: string | null;
+  /** Migration 0016 (PostgreSQL 0008): days kept after it ended; null: until deleted. */
+  retention_days: number | null;
+  /** Migration 0016: when its files are deleted; null until an admin or the sweep sets it. */
+  expires_time: number | null;
+  /** Migration 0016: null, 'expiring' or 'expired'. */
+  expiry_state: string | null;
+  /** Migration 0016: when a sweep began to delete its files. */
+  expired_time: number | null;
+  /** Migration 0016: when a sweep last took it (a claim; see the retention service). */
+  expiry_claim_time: number | null;
+  /** Migration 0016: 'admin' or 'integration'; null for older exports. */
+  created_by_type: string | null;
+  created_by_id: number | null;
+  created_by_name: string | null;
+  created_by_token_id: number | null;
+  /** Migration 0016: why it was made; null when not given. */
+  reason: string | null;
 }
 
 export interface DyiJobsTable {
@@ -106,6 +123,8 @@ export interface DyiFilesTable {
   create_time: number;
   /** Migration 0006. */
   left_out_count: number;
+  /** Migration 0016 (PostgreSQL 0008): when its export expired; null while kept. */
+  expired_time: number | null;
 }
 
 /** Kept by triggers (migration 0002); never written by the code. */

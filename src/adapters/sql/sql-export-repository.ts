@@ -68,6 +68,19 @@ export abstract class SqlExportRepository implements ExportRepository {
           withhold_others_media: input.withholdOthersMedia ? 1 : 0,
           name: input.name ?? null,
           member_scope: input.memberScope ?? null,
+          retention_days: input.retentionDays ?? null,
+          expires_time: null,
+          expiry_state: null,
+          expired_time: null,
+          expiry_claim_time: null,
+          created_by_type: input.createdBy?.type ?? null,
+          created_by_id: input.createdBy ? Number(input.createdBy.id) : null,
+          created_by_name: input.createdBy?.name ?? null,
+          created_by_token_id:
+            input.createdBy?.tokenId === undefined || input.createdBy.tokenId === null
+              ? null
+              : Number(input.createdBy.tokenId),
+          reason: input.reason ?? null,
         };
         try {
           await trx.insertInto('exports').values(row).execute();

@@ -48,6 +48,7 @@ export class SqlFileRepository implements FileRepository {
       blob_key: file.blobKey,
       create_time: file.createTime,
       left_out_count: file.leftOutCount,
+      expired_time: null,
     };
     if (ownRun === undefined) await this.db().insertInto('dyi_files').values(row).execute();
     else {

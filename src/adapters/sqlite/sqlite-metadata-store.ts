@@ -20,6 +20,7 @@ import type {
   CommunityRepository,
   ExportRepository,
   FileRepository,
+  RetentionRepository,
   IntegrationRepository,
   JobRepository,
   MemberRepository,
@@ -48,6 +49,7 @@ import type { MetadataTables } from '../sql/metadata-tables.js';
 import type { SqlEngine } from '../sql/sql-engine.js';
 import { SqlSignInCounterRepository } from '../sql/sql-sign-in-counter-repository.js';
 import { SqlJobRepository } from '../sql/sql-job-repository.js';
+import { SqlRetentionRepository } from '../sql/sql-retention-repository.js';
 import { SqlFileRepository } from '../sql/sql-file-repository.js';
 import { SqlSettingsRepository } from '../sql/sql-settings-repository.js';
 import { SqlImportRunRepository } from '../sql/sql-import-run-repository.js';
@@ -115,6 +117,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly exports: ExportRepository;
   readonly jobs: JobRepository;
   readonly files: FileRepository;
+  readonly retention: RetentionRepository;
   readonly settings: SettingsRepository;
   readonly admins: AdminRepository;
   readonly adminSessions: AdminSessionRepository;
@@ -137,6 +140,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.exports = new SqliteExportRepository(tables, SQLITE_ENGINE, this.#reserve);
     this.jobs = new SqlJobRepository(tables, SQLITE_ENGINE);
     this.files = new SqlFileRepository(tables, SQLITE_ENGINE);
+    this.retention = new SqlRetentionRepository(tables, SQLITE_ENGINE);
     this.settings = new SqlSettingsRepository(tables, SQLITE_ENGINE);
     this.admins = new SqlAdminRepository(tables, SQLITE_ENGINE);
     this.adminSessions = new SqlAdminSessionRepository(tables, SQLITE_ENGINE);

@@ -9,6 +9,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
 import { FIRST_OBJECT_ID } from '../sql/object-ids.js';
+import { retentionStatements } from '../sql/retention-columns.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -396,6 +397,17 @@ migrations['0015_audit_trail'] = {
   async up(db: Kysely<unknown>): Promise<void> {
     const statements = [AUDIT_RECORDS_TABLE('INTEGER'), ...AUDIT_RECORDS_INDEXES];
     for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
+migrations['0016_retention'] = {
+  // Retention and who asked (issue 15): how long an export's files are kept, when they expire
+  // and where the sweep is in expiring them (see `services/retention-service.ts`), who created
+  // the export and why; each file marked when its bytes go. Exports made before have no
+  // retention (never expired) and no creator (null). Indexed for the sweep's two questions:
+  // which ended exports still lack an expiry, and which expiries passed.
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const statement of retentionStatements('INTEGER')) await sql.raw(statement).execute(db);
   },
 };
 

@@ -10,6 +10,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import {
   ConflictError,
+  ExportExpiredError,
   DyiError,
   NotFoundError,
   SignInError,
@@ -97,6 +98,7 @@ export async function registerAdminPanel(
 function statusOf(error: Error & { statusCode?: number }): number {
   if (error instanceof ValidationError) return 400;
   if (error instanceof ConflictError) return 409;
+  if (error instanceof ExportExpiredError) return 410;
   if (error instanceof SignInError) return 401;
   // A full disk or a locked database passes: the page says so, and what to do.
   if (error instanceof StorageFullError || error instanceof TransientError) return 503;
@@ -109,6 +111,7 @@ function statusOf(error: Error & { statusCode?: number }): number {
 function titleOf(status: number): string {
   if (status === 404) return 'Not found';
   if (status === 409) return 'Conflict';
+  if (status === 410) return 'Expired';
   if (status === 503) return 'Please try again';
   return 'That did not work';
 }

@@ -28,6 +28,7 @@ const ACT_LABELS: Readonly<Record<AuditAct, string>> = {
   'export.create': 'Export created',
   'export.cancel': 'Export cancelled',
   'export.delete': 'Export deleted',
+  'export.expire': 'Export expired (files deleted)',
   'file.download': 'File downloaded',
   'integration.create': 'Integration created',
   'integration.rename': 'Integration renamed',

@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ExportJob, Id, Member } from '../../domain/index.js';
-import { NotFoundError } from '../../domain/index.js';
+import { ExportExpiredError, NotFoundError } from '../../domain/index.js';
 import type { ExportFileRecord } from '../../ports/metadata-store.js';
 import type { Page } from '../../ports/paging.js';
 import type { Runtime } from '../../runtime.js';
@@ -44,6 +44,7 @@ export function registerDownloadAll(panel: FastifyInstance, runtime: Runtime): v
     const session = sessionOf(request);
     const communityId = session.community.id;
     const exportJob = await exportOfPath(runtime, communityId, request.params);
+    refuseExpired(exportJob);
     const pageRequest = pageRequestOf(request.query, FILES_PER_PAGE);
     const [status, totals, page] = await Promise.all([
       runtime.exports.status(exportJob),
@@ -78,6 +79,7 @@ export function registerDownloadAll(panel: FastifyInstance, runtime: Runtime): v
     const format = LIST_FORMATS.find((each) => list === `${each}.txt`);
     if (format === undefined) throw new NotFoundError(list);
     const exportJob = await exportOfPath(runtime, session.community.id, request.params);
+    refuseExpired(exportJob);
     const status = await runtime.exports.status(exportJob);
     const fileName = listFileName(exportJob.id, format);
     const { entries, expiresTime } = await signedEntries(runtime, exportJob.id);
@@ -107,6 +109,13 @@ function listFileName(exportId: Id, format: ListFormat): string {
 }
 
 /** Every file of the export with its signed URL and path; when the first URL expires. */
+/** An expired export has no files to hand over: its pages and lists answer 410. */
+function refuseExpired(exportJob: ExportJob): void {
+  if (exportJob.expiryState !== null) {
+    throw new ExportExpiredError(`Export ${exportJob.id}`, exportJob.expiredTime ?? 0);
+  }
+}
+
 async function signedEntries(
   runtime: Runtime,
   exportId: Id,

@@ -23,7 +23,8 @@ import {
 import type { UserJobFilter } from '../../ports/metadata-store.js';
 import type { PageRequest } from '../../ports/paging.js';
 import type { Runtime } from '../../runtime.js';
-import { sendHtml, sendPage } from './admin-layout.js';
+import type { ExportStatus } from '../../services/export-service.js';
+import { csrfField, type PanelSession, sendHtml, sendPage } from './admin-layout.js';
 import { sessionOf } from './admin-session.js';
 import {
   DATA_TYPE_LABELS,
@@ -58,6 +59,7 @@ const JOBS_PER_PAGE = 25;
 const FILES_PER_JOB = 100;
 /** Characters of a member search at most (a name or an email is shorter). */
 const SEARCH_MAX_LENGTH = 100;
+const DAY_SECONDS = 86_400;
 
 const LIVE_PARTS = ['summary', 'company-job', 'jobs', 'danger-zone'] as const;
 type LivePart = (typeof LIVE_PARTS)[number];
@@ -65,6 +67,8 @@ type LivePart = (typeof LIVE_PARTS)[number];
 /** What one view of the page shows: the export, and which member jobs. */
 interface ExportView {
   readonly runtime: Runtime;
+  /** For the forms of live parts (their CSRF token). */
+  readonly session: PanelSession;
   readonly communityId: Id;
   readonly exportJob: ExportJob;
   readonly state: JobState | undefined;
@@ -76,7 +80,7 @@ interface ExportView {
 export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): void {
   panel.get('/exports/:id', async (request, reply) => {
     const session = sessionOf(request);
-    const view = await viewOf(runtime, session.community.id, request.params, request.query);
+    const view = await viewOf(runtime, session, request.params, request.query);
     const { exportJob } = view;
     const path = exportPath(exportJob.id);
     const [summary, companyJob, memberJobs, dangerZone] = await Promise.all(
@@ -133,7 +137,7 @@ export function registerExportDetail(panel: FastifyInstance, runtime: Runtime): 
     const session = sessionOf(request);
     const { part } = request.params as { part: string };
     if (!(LIVE_PARTS as readonly string[]).includes(part)) throw new NotFoundError(part);
-    const view = await viewOf(runtime, session.community.id, request.params, request.query);
+    const view = await viewOf(runtime, session, request.params, request.query);
     const markup = await renderPart(view, part as LivePart);
     return sendHtml(reply, markup);
   });
@@ -152,10 +156,11 @@ export async function exportOfPath(
 
 async function viewOf(
   runtime: Runtime,
-  communityId: Id,
+  session: PanelSession,
   params: unknown,
   query: unknown,
 ): Promise<ExportView> {
+  const communityId = session.community.id;
   const exportJob = await exportOfPath(runtime, communityId, params);
   const state = queryText(query, 'state');
   if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
@@ -170,6 +175,7 @@ async function viewOf(
   }
   return {
     runtime,
+    session,
     communityId,
     exportJob,
     state: state as JobState | undefined,
@@ -245,15 +251,49 @@ async function summary(view: ExportView): Promise<Html> {
         <dt>${status.isCompleted ? 'Time taken' : 'Running for'}</dt>
         <dd>${durationWords(end - exportJob.createTime)}</dd>
       </div>
+      ${keptUntil(status)}
     </dl>
     <dl class="facts stats">
       ${stat('Completed jobs', counts.completed)} ${stat('Aborted jobs', counts.aborted)}
       ${stat('Failed jobs', counts.failed)} ${stat('Jobs in progress', counts.inProgress)}
       ${stat('Waiting jobs', counts.pending)} ${stat('Jobs in all', counts.total)}
     </dl>
-    <p class="actions">
-      <a class="button" id="download-all" href="${exportPath(id)}/download-all">Download all</a>
-    </p>`;
+    ${status.isExpired ? expiredNote() : downloadAllLink(id)}`;
+}
+
+function downloadAllLink(id: Id): Html {
+  return html`<p class="actions">
+    <a class="button" id="download-all" href="${exportPath(id)}/download-all">Download all</a>
+  </p>`;
+}
+
+function expiredNote(): Html {
+  return html`<p class="expired-note">
+    Its files were deleted at the end of their retention; the export stays listed with its
+    parameters. Start a new export to get the data again.
+  </p>`;
+}
+
+/** When its files go (or went): a fact of the summary; nothing while it is kept forever. */
+function keptUntil(status: ExportStatus): Html | '' {
+  const { export: exportJob, expiresTime } = status;
+  if (status.isExpired && exportJob.expiredTime !== null) {
+    return html`<div>
+      <dt>Expired</dt>
+      <dd id="expiry">${timeElement(exportJob.expiredTime)}</dd>
+    </div>`;
+  }
+  if (expiresTime === null) {
+    if (exportJob.retentionDays === null) return '';
+    return html`<div>
+      <dt>Files kept until</dt>
+      <dd id="expiry">${exportJob.retentionDays} days after it is ready</dd>
+    </div>`;
+  }
+  return html`<div>
+    <dt>Files kept until</dt>
+    <dd id="expiry">${timeElement(expiresTime)}</dd>
+  </div>`;
 }
 
 function stat(label: string, count: number): Html {
@@ -279,6 +319,7 @@ async function dangerZone(view: ExportView): Promise<Html> {
         <a class="button danger-outline" id="cancel-export" href="${path}/cancel">Cancel export</a>
       </div>`
     }
+    ${!status.isExpired && retentionRows(view, status)}
     <div class="danger-row">
       <p>
         <strong>Delete the export.</strong> Its jobs and all their files are removed, and their
@@ -287,6 +328,57 @@ async function dangerZone(view: ExportView): Promise<Html> {
       <a class="button danger-outline" id="delete-export" href="${path}/delete">Delete export</a>
     </div>
   </section>`;
+}
+
+/**
+ * Moving the expiry (a day, kept to its end, UTC; at most DYI_RETENTION_MAX_DAYS ahead), and,
+ * once the export ended, deleting its files now (behind a confirmation).
+ */
+function retentionRows(view: ExportView, status: ExportStatus): Html {
+  const path = exportPath(view.exportJob.id);
+  const { config } = view.runtime;
+  const today = Math.floor(view.runtime.clock.now() / 1000);
+  const latest = isoDay(today + config.retentionMaxDays * DAY_SECONDS - DAY_SECONDS);
+  const current = status.expiresTime === null ? '' : isoDay(status.expiresTime - 1);
+  return html`<div class="danger-row">
+      <form method="post" action="${path}/expiry" class="row">
+        ${csrfField(view.session)}
+        <div>
+          <label for="keep-until">Keep files until (UTC, the day included)</label>
+          <input
+            type="date"
+            id="keep-until"
+            name="keep_until"
+            required
+            min="${isoDay(today)}"
+            max="${latest}"
+            value="${current}"
+            aria-describedby="keep-until-hint"
+          />
+          <small class="muted" id="keep-until-hint">
+            At most ${config.retentionMaxDays} days from today (${latest}). A running export keeps
+            its files at least until it ends.
+          </small>
+        </div>
+        <button type="submit" class="secondary" id="extend-export">Keep until then</button>
+      </form>
+    </div>
+    ${
+      status.isCompleted &&
+      html`<div class="danger-row">
+        <p>
+          <strong>Delete the files now.</strong> Its files are deleted from this server; the
+          export stays listed, as expired, with its parameters.
+        </p>
+        <a class="button danger-outline" id="expire-export" href="${path}/expire"
+          >Delete files now</a
+        >
+      </div>`
+    }`;
+}
+
+function isoDay(time: number): string {
+  return new Date(time * 1000).toISOString().slice(0, 10);
 }
 
 /** The export's media options in words; what happens by default when none is chosen. */
@@ -320,6 +412,18 @@ function parameters(exportJob: ExportJob, members: string): Html {
       <dd>${timeElement(exportJob.createTime)}</dd>
     </div>
     <div>
+      <dt>Created by</dt>
+      <dd id="created-by">${createdByWords(exportJob)}</dd>
+    </div>
+    <div>
+      <dt>Reason</dt>
+      <dd id="export-reason">${exportJob.reason ?? html`<span class="muted">None given</span>`}</dd>
+    </div>
+    <div>
+      <dt>Files kept</dt>
+      <dd>${retentionWords(exportJob)}</dd>
+    </div>
+    <div>
       <dt>Members</dt>
       <dd id="member-scope">${members}</dd>
     </div>
@@ -350,6 +454,21 @@ function parameters(exportJob: ExportJob, members: string): Html {
       </dd>
     </div>
   </dl>`;
+}
+
+/** "Admin ada@acme.example", "Integration Legal exporter (token 123)", or not recorded. */
+function createdByWords(exportJob: ExportJob): Html {
+  const by = exportJob.createdBy;
+  if (by === null) return html`<span class="muted">Not recorded</span>`;
+  if (by.type === 'admin') return html`Admin ${by.name} <small class="muted">${by.id}</small>`;
+  return html`Integration ${by.name || by.id}
+    <small class="muted">${by.id}${by.tokenId === null ? '' : `, token ${by.tokenId}`}</small>`;
+}
+
+function retentionWords(exportJob: ExportJob): string {
+  const days = exportJob.retentionDays;
+  if (days === null) return 'Until it is deleted';
+  return `${days} ${days === 1 ? 'day' : 'days'} after it is ready`;
 }
 
 async function companyJob(view: ExportView): Promise<Html> {
@@ -483,9 +602,13 @@ function fileList(files: readonly DyiFile[], hasMore: boolean): Html {
           html`<li>
             <span class="file-name">${file.name}</span>
             <span class="muted" title="${file.size} bytes">${humanSize(file.size)}</span>
-            <a href="/admin/files/${file.id}/download" aria-label="Download ${file.name}"
-              >Download</a
-            >
+            ${
+              file.expiredTime === null
+                ? html`<a href="/admin/files/${file.id}/download" aria-label="Download ${file.name}"
+                  >Download</a
+                >`
+                : html`<span class="muted">Expired</span>`
+            }
           </li>`,
       )}
     </ul>

@@ -40,6 +40,8 @@ function newIdempotencyKey(): string {
 /** The form field each parameter the service may refuse is chosen with. */
 const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   name: 'export-name',
+  reason: 'export-reason',
+  retention_days: 'retention-days',
   data_types: DATA_TYPES_FIELD,
   dyi_format: 'dyi-format',
   media_quality: 'media-quality',
@@ -50,8 +52,10 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   user_ids: 'members-chosen',
 };
 
-const EMPTY_FORM: Omit<ExportForm, 'idempotencyKey'> = {
+const EMPTY_FORM: Omit<ExportForm, 'idempotencyKey' | 'retention'> = {
   name: '',
+  reason: '',
+  retentionDays: '',
   dataTypes: [],
   format: 'JSON',
   quality: 'HIGH',
@@ -67,7 +71,11 @@ const EMPTY_FORM: Omit<ExportForm, 'idempotencyKey'> = {
 
 export function registerExportForm(panel: FastifyInstance, runtime: Runtime): void {
   panel.get('/exports/new', (request, reply) =>
-    sendForm(reply, sessionOf(request), { ...EMPTY_FORM, idempotencyKey: newIdempotencyKey() }),
+    sendForm(reply, sessionOf(request), {
+      ...EMPTY_FORM,
+      retention: retentionOf(runtime),
+      idempotencyKey: newIdempotencyKey(),
+    }),
   );
 
   panel.post('/exports', async (request, reply) => {
@@ -96,10 +104,14 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
       return sendForm(reply, session, { ...form, isNoMembersWarning: true }, 200);
     }
     try {
+      const { admin } = session;
+      const createdBy = { type: 'admin', id: admin.id, name: admin.email, tokenId: null } as const;
       const created = await runtime.exports.create(
         session.community.id,
         {
           name: form.name,
+          reason: form.reason,
+          retention_days: form.retentionDays,
           data_types: form.dataTypes,
           dyi_format: form.format,
           media_quality: form.quality,
@@ -111,6 +123,7 @@ export function registerExportForm(panel: FastifyInstance, runtime: Runtime): vo
           idempotency_key: form.idempotencyKey,
         },
         adminAuditContext(request, session.admin),
+        createdBy,
       );
       return await redirectWithNotice(reply, runtime, `/admin/exports/${created.id}`, 'started');
     } catch (error) {
@@ -167,6 +180,9 @@ async function formOf(
   const found = await runtime.metadata.members.getMany(communityId, numericIds);
   const form: ExportForm = {
     name: field('name'),
+    reason: field('reason'),
+    retentionDays: field('retention_days').trim(),
+    retention: retentionOf(runtime),
     dataTypes: nonEmptyValues(request, 'data_types'),
     format: field('dyi_format'),
     quality: field('media_quality'),
@@ -307,6 +323,14 @@ function checkMembers(
       message: `These ids are not members of this community: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}.`,
     });
   }
+}
+
+/** The server's retention, which the form's "Keep files for" field states. */
+function retentionOf(runtime: Runtime): ExportForm['retention'] {
+  return {
+    defaultDays: runtime.config.retentionDays,
+    maxDays: runtime.config.retentionMaxDays,
+  };
 }
 
 function sendForm(

@@ -21,12 +21,18 @@ import { csrfField, type PanelSession } from './admin-layout.js';
 import { DATA_TYPE_LABELS, FORMAT_LABELS, MEDIA_QUALITY_LABELS } from './export-labels.js';
 import { errorSummary, fieldError, type FormError, invalidAttributes } from './form-errors.js';
 import { type Html, html } from './html.js';
-import { EXPORT_NAME_MAX_LENGTH } from '../../services/export-input.js';
+import { EXPORT_NAME_MAX_LENGTH, EXPORT_REASON_MAX_LENGTH } from '../../services/export-input.js';
 
 /** What the form shows: the admin's choices, as sent (or the defaults). */
 export interface ExportForm {
   /** The export's name, as typed. */
   readonly name: string;
+  /** Why it is made, as typed. */
+  readonly reason: string;
+  /** Days its files are kept after it is ready, as typed; empty for the server's default. */
+  readonly retentionDays: string;
+  /** The server's retention, for the field's hint and bounds. */
+  readonly retention: { readonly defaultDays: number; readonly maxDays: number };
   readonly dataTypes: readonly string[];
   readonly format: string;
   readonly quality: string;
@@ -75,6 +81,43 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
         <small class="muted" id="export-name-hint">
           Words to know it by in the list, such as “Q1 legal hold”; at most
           ${EXPORT_NAME_MAX_LENGTH} characters.
+        </small>
+        <label for="export-reason">Reason <span class="muted">(optional)</span></label>
+        ${fieldError(errors, 'export-reason')}
+        <input
+          id="export-reason"
+          name="reason"
+          maxlength="${EXPORT_REASON_MAX_LENGTH}"
+          value="${form.reason}"
+          autocomplete="off"
+          ${invalidAttributes(errors, 'export-reason', 'export-reason-hint')}
+        />
+        <small class="muted" id="export-reason-hint">
+          Why it is made, such as a ticket reference (“LEGAL-123”); kept with who started it. At
+          most ${EXPORT_REASON_MAX_LENGTH} characters.
+        </small>
+        <label for="retention-days">Keep files for (days)</label>
+        ${fieldError(errors, 'retention-days')}
+        <input
+          id="retention-days"
+          name="retention_days"
+          type="number"
+          inputmode="numeric"
+          min="1"
+          max="${form.retention.maxDays}"
+          value="${form.retentionDays}"
+          placeholder="${form.retention.defaultDays === 0 ? '' : String(form.retention.defaultDays)}"
+          ${invalidAttributes(errors, 'retention-days', 'retention-days-hint')}
+        />
+        <small class="muted" id="retention-days-hint">
+          Counted from when the export is ready; then its files are deleted and it stays listed as
+          expired. Empty:
+          ${
+            form.retention.defaultDays === 0
+              ? 'kept until it is deleted'
+              : `${form.retention.defaultDays} days`
+          }.
+          At most ${form.retention.maxDays} days.
         </small>
       </div>
       ${fieldError(errors, DATA_TYPES_FIELD)}

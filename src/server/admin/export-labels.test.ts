@@ -22,6 +22,8 @@ function status(counts: Partial<ExportJobCounts>, isCompleted: boolean): ExportS
     isCompleted,
     abortReason: null,
     progress: finished / all.total,
+    expiresTime: null,
+    isExpired: false,
   };
 }
 

@@ -92,6 +92,7 @@ export function exportStateOf(status: ExportStatus): { words: string; className:
       ? { words: 'In progress', className: 'state-IN_PROGRESS' }
       : { words: 'Waiting to start', className: 'state-PENDING' };
   }
+  if (status.isExpired) return { words: 'Expired', className: 'state-EXPIRED' };
   if (status.export.cancelRequested) return { words: 'Cancelled', className: 'state-ABORTED' };
   if (counts.failed > 0 && counts.aborted > 0) {
     return { words: 'Completed with failed and aborted jobs', className: 'state-FAILED' };
@@ -235,6 +236,8 @@ export const EXPORT_NOTICES = {
     'The export was cancelled. Jobs that had not finished were aborted; finished jobs keep their files.',
   'nothing-to-cancel': 'The export had already finished, so there was nothing to cancel.',
   deleted: 'The export was deleted, with its jobs and all their files.',
+  extended: 'The export’s files are kept until the new date.',
+  expired: 'The export’s files were deleted. It stays listed, as expired, with its parameters.',
 } as const;
 
 export type ExportNoticeKey = keyof typeof EXPORT_NOTICES;

@@ -112,6 +112,7 @@ function exportRow(status: ExportStatus): Html {
       <a href="/admin/exports/${exportJob.id}">${exportTitle(exportJob)}</a>
       ${
         counts.completed > 0 &&
+        !status.isExpired &&
         html`<a
             class="download-all"
             href="/admin/exports/${exportJob.id}/download-all"

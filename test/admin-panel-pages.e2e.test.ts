@@ -164,6 +164,8 @@ const SIGNED_IN_VISITS: readonly Visit[] = [
   },
   { name: 'export-cancel-confirm', open: goTo(() => `/admin/exports/${exports.large}/cancel`) },
   { name: 'export-delete-confirm', open: goTo(() => `/admin/exports/${exports.done}/delete`) },
+  { name: 'export-expire-confirm', open: goTo(() => `/admin/exports/${exports.done}/expire`) },
+  { name: 'download-all', open: goTo(() => `/admin/exports/${exports.done}/download-all`) },
   { name: 'bad-filter-error', open: goTo(() => `/admin/exports/${exports.done}?state=DONE`) },
   { name: 'not-found', open: goTo(() => '/admin/no-such-page') },
   { name: 'integrations-before-create', open: goTo(() => '/admin/integrations') },
@@ -216,6 +218,7 @@ const SIGNED_IN_VISITS: readonly Visit[] = [
     open: (page, width) => page.goto(`${deployment.baseUrl}${integrationUrls.get(width)}/delete`),
   },
   { name: 'community', open: goTo(() => '/admin/community') },
+  { name: 'audit', open: goTo(() => '/admin/audit') },
 ];
 
 /** What a visit found wrong: lines for the test's failure message, [] when all is well. */

@@ -11,6 +11,7 @@
  * and after writing its records, and puts back one that went missing, so a sweep racing with
  * a running import never leaves one of its records without bytes (`deleteIfUnusedSince`).
  */
+import { repeatEvery } from './periodic.js';
 import type { Id } from '../domain/index.js';
 import type { BlobStore, RemovedBlobs } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -78,19 +79,7 @@ export class BlobCleanupService {
     onReport: (report: BlobCleanupReport) => void,
     onError: (error: unknown) => void,
   ): BlobCleanupSchedule {
-    let running: Promise<void> = Promise.resolve();
-    const run = (): void => {
-      running = running.then(() => this.sweep().then(onReport, onError));
-    };
-    run();
-    const timer = setInterval(run, intervalSeconds * 1000);
-    timer.unref();
-    return {
-      async stop(): Promise<void> {
-        clearInterval(timer);
-        await running;
-      },
-    };
+    return repeatEvery(intervalSeconds, () => this.sweep(), onReport, onError);
   }
 
   async #removeOrphanMedia(communityId: Id, cutoffMs: number): Promise<RemovedBlobs> {

@@ -20,6 +20,7 @@
  *
  * `dyi serve` and `dyi worker` sweep at start-up and then every `DYI_RETENTION_SWEEP_SECONDS`.
  */
+import { repeatEvery } from './periodic.js';
 import {
   auditEntry,
   ExportExpiredError,
@@ -125,19 +126,7 @@ export class RetentionService {
     onReport: (report: RetentionReport) => void,
     onError: (error: unknown) => void,
   ): RetentionSchedule {
-    let running: Promise<void> = Promise.resolve();
-    const run = (): void => {
-      running = running.then(() => this.sweep().then(onReport, onError));
-    };
-    run();
-    const timer = setInterval(run, intervalSeconds * 1000);
-    timer.unref();
-    return {
-      async stop(): Promise<void> {
-        clearInterval(timer);
-        await running;
-      },
-    };
+    return repeatEvery(intervalSeconds, () => this.sweep(), onReport, onError);
   }
 
   /**

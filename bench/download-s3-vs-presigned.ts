@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
+import { reportResult } from './support/bench-result.js';
 import {
   BUILT_CLI,
   loadAverage,
@@ -169,6 +170,14 @@ async function main(): Promise<void> {
       const ratio = ours / direct;
       const verdict = ratio >= GOAL_RATIO ? 'meets' : 'MISSES';
       console.log(`ratio ours/direct: ${ratio.toFixed(2)} (${verdict} the goal of ${GOAL_RATIO})`);
+      reportResult({
+        bench: 'download-s3-vs-presigned',
+        measure: `one ${size / MIB} MiB file, API from S3 / presigned GET MB/s`,
+        ours: `${ours.toFixed(0)} MB/s`,
+        reference: `${direct.toFixed(0)} MB/s`,
+        ratio,
+        goal: { atLeast: GOAL_RATIO },
+      });
       console.log(
         `for reference: bare proxy/direct ${(bare / direct).toFixed(2)}, ` +
           `ours/bare proxy ${(ours / bare).toFixed(2)}`,

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DyiFormat, MediaQuality } from '../src/domain/index.js';
+import { reportResult } from './support/bench-result.js';
 import { loadIndex, loadSeed } from './support/built.js';
 import type { ExportChildResult, ExportChildStart } from './support/export-child.js';
 import { median, printTable } from './support/measure-load.js';
@@ -170,6 +171,14 @@ function report(
       ],
     ],
   );
+  reportResult({
+    bench: 'export-memory',
+    measure: `peak RSS, export ${SCALE}x larger / smaller`,
+    ours: `${mebibytes(peak(large))} MiB`,
+    reference: `${mebibytes(peak(small))} MiB`,
+    ratio,
+    goal: { atMost: GOAL_RATIO },
+  });
   console.log(
     `\nexport-memory: ${passed ? 'PASS' : 'MISS'} (goal: an export ${SCALE}x larger raises peak RSS by at most ${Math.round((GOAL_RATIO - 1) * 100)} %)`,
   );

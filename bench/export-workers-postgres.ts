@@ -22,6 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Runtime } from '../src/runtime.js';
+import { reportResult } from './support/bench-result.js';
 import { loadIndex, loadSynthetic } from './support/built.js';
 import { BUILT_CLI, loadAverage, stopChild, timed } from './support/child-process.js';
 import { printTable } from './support/measure-load.js';
@@ -294,6 +295,14 @@ function report(runs: readonly Run[]): void {
     ['measure', 'value', 'goal', 'result'],
     [['jobs/s with 2 / with 1', ratio.toFixed(2), `>= ${GOAL_RATIO}`, passed ? 'PASS' : 'MISS']],
   );
+  reportResult({
+    bench: 'export-workers-postgres',
+    measure: 'export jobs/s, 2 worker processes / 1 (PostgreSQL, S3)',
+    ours: `${(two.jobs / two.seconds).toFixed(2)} jobs/s`,
+    reference: `${(one.jobs / one.seconds).toFixed(2)} jobs/s`,
+    ratio,
+    goal: { atLeast: GOAL_RATIO },
+  });
   console.log(
     `\nexport-workers-postgres: ${passed ? 'PASS' : 'MISS'} (goal: 2 worker processes reach ${GOAL_RATIO}x the jobs/s of 1); load average ${loadAverage()}`,
   );

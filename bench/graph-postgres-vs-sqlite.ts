@@ -21,6 +21,7 @@ import {
   jobsOf,
   seedCommunity,
 } from '../test/support/graph-fixture.js';
+import { reportResult } from './support/bench-result.js';
 import { loadAverage } from './support/child-process.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
 import {
@@ -139,6 +140,14 @@ function report(figures: readonly TargetFigures[]): void {
     const sqlite = median(`sqlite ${request}`);
     const postgres = median(`postgres ${request}`);
     if (!sqlite || !postgres) throw new Error(`missing figures for ${request}`);
+    reportResult({
+      bench: 'graph-postgres-vs-sqlite',
+      measure: `${request} req/s, PostgreSQL / SQLite`,
+      ours: `${postgres.requestsPerSecond.toFixed(0)} req/s`,
+      reference: `${sqlite.requestsPerSecond.toFixed(0)} req/s`,
+      ratio: postgres.requestsPerSecond / sqlite.requestsPerSecond,
+      goal: undefined,
+    });
     return [
       request,
       postgres.requestsPerSecond.toFixed(0),

@@ -23,6 +23,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { RunSupersededError, StorageFullError } from '../domain/index.js';
+import type { ClaimedTask } from '../ports/job-queue.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
@@ -115,7 +116,7 @@ export class ExportWorker {
           continue;
         }
         if (task.lostRuns >= MAX_LOST_RUNS) await this.#failLost(task.jobId, task.lostRuns);
-        else await this.#runTask(task.jobId, task.attempt);
+        else await this.#runTask(task);
         troubles = 0;
       } catch (error) {
         troubles += 1;
@@ -134,7 +135,7 @@ export class ExportWorker {
     }
   }
 
-  async #runTask(jobId: string, attempt: number): Promise<void> {
+  async #runTask({ jobId, attempt, claim }: ClaimedTask): Promise<void> {
     const { queue, config } = this.#runtime;
     const lease = new AbortController();
     const renewal = setInterval(() => {
@@ -146,10 +147,10 @@ export class ExportWorker {
       );
     }, config.jobLeaseMs / 4);
     try {
-      const outcome = await this.#runner.run(
-        jobId,
-        AbortSignal.any([this.#stop.signal, lease.signal]),
-      );
+      const outcome = await this.#runner.run(jobId, {
+        signal: AbortSignal.any([this.#stop.signal, lease.signal]),
+        claim,
+      });
       await queue.complete(jobId);
       this.#post({ type: 'job', jobId, outcome });
     } catch (error) {

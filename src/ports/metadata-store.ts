@@ -218,6 +218,12 @@ export interface JobStateChange {
   readonly leftOutCount?: number;
   /** Set when a run starts: the job belongs to this run from now on (see `ownRun` below). */
   readonly startsRun?: string;
+  /**
+   * With `startsRun`, the queue claim of the run starting (see job-queue.ts): the change is
+   * refused when a run of this claim or a later one has started the job (a worker that paused
+   * between its claim and its start). Without it, a run starts whatever claimed the job before.
+   */
+  readonly startsClaim?: number;
   readonly time: UnixSeconds;
 }
 

@@ -104,11 +104,20 @@ export class SqlJobRepository implements JobRepository {
         ...(change.stateMessage !== undefined && { state_message: change.stateMessage }),
         ...(change.progress !== undefined && { progress: change.progress }),
         ...(change.leftOutCount !== undefined && { left_out_count: change.leftOutCount }),
-        ...(change.startsRun !== undefined && { run_id: change.startsRun }),
+        ...(change.startsRun !== undefined && {
+          run_id: change.startsRun,
+          run_claim: change.startsClaim ?? null,
+        }),
       })
       .where('id', '=', Number(id))
       .where('state', 'in', [...from]);
     if (ownRun !== undefined) update = update.where('run_id', '=', ownRun);
+    const claim = change.startsClaim;
+    if (change.startsRun !== undefined && claim !== undefined) {
+      update = update.where((eb) =>
+        eb.or([eb('run_claim', 'is', null), eb('run_claim', '<', claim)]),
+      );
+    }
     const result = await update.executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

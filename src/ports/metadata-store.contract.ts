@@ -1070,7 +1070,7 @@ export function runMetadataStoreContract(
               state: 'IN_PROGRESS',
               progress: 0,
               startsRun: run,
-              startsClaim: claim,
+              claim,
               time,
             });
           // Claim 1's worker paused between its claim and its start; claim 2's run started.
@@ -1084,6 +1084,9 @@ export function runMetadataStoreContract(
             false,
           );
           expect(await store.files.deleteByJob(company.id, 'first')).toEqual([]);
+          // Nor may claim 1's worker end the job FAILED when its run gave up.
+          const failed = { state: 'FAILED' as const, stateMessage: 'late', claim: 1, time: T0 + 3 };
+          expect(await store.jobs.transition(company.id, ['IN_PROGRESS'], failed)).toBe(false);
           expect(await store.jobs.get(company.id)).toMatchObject({
             state: 'IN_PROGRESS',
             updateTime: T0 + 1,

@@ -219,11 +219,13 @@ export interface JobStateChange {
   /** Set when a run starts: the job belongs to this run from now on (see `ownRun` below). */
   readonly startsRun?: string;
   /**
-   * With `startsRun`, the queue claim of the run starting (see job-queue.ts): the change is
-   * refused when a run of this claim or a later one has started the job (a worker that paused
-   * between its claim and its start). Without it, a run starts whatever claimed the job before.
+   * The queue claim the change is made for (see job-queue.ts): it is refused when a run of a
+   * later claim has started the job (a worker that paused past its lease, between its claim and
+   * its start or its verdict). With `startsRun`, also when a run of this claim has started it,
+   * and recorded as the job's claim; a run started without one records none, and then any
+   * claim may start the job again.
    */
-  readonly startsClaim?: number;
+  readonly claim?: number;
   readonly time: UnixSeconds;
 }
 

@@ -100,7 +100,7 @@ export class JobService {
       state: 'IN_PROGRESS',
       progress: 0,
       startsRun: run,
-      ...(claim !== undefined && { startsClaim: claim }),
+      ...(claim !== undefined && { claim }),
       time: unixSeconds(this.#clock),
     });
   }
@@ -185,10 +185,15 @@ export class JobService {
     );
   }
 
-  fail(jobId: Id, message: string): Promise<boolean> {
+  /**
+   * Ends an unfinished job FAILED; given the worker's queue `claim`, only while no run of a
+   * later claim has started it (false then: the job is that run's to finish).
+   */
+  fail(jobId: Id, message: string, claim?: number): Promise<boolean> {
     return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
       state: 'FAILED',
       stateMessage: message,
+      ...(claim !== undefined && { claim }),
       time: unixSeconds(this.#clock),
     });
   }

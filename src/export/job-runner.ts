@@ -138,7 +138,7 @@ export class JobRunner {
     const run = randomUUID();
     // Allocated before the start: every file of a run that takes the job over after it has a
     // higher id, and the clean-up below leaves such files alone.
-    const startMark = await metadata.files.allocateId(job.communityId);
+    const startMark = await metadata.files.idFloor(job.communityId);
     if (!(await jobs.start(job.id, run, claim))) return await this.#notStarted(job);
     await this.#removeEarlierRuns(job, run, startMark);
 

@@ -1146,6 +1146,15 @@ export function runMetadataStoreContract(
     });
 
     describe('files', () => {
+      it('gives an id floor below every id allocated after it, and below none before', async () => {
+        const communityId = await community();
+        const before = BigInt(await store.files.allocateId(communityId));
+        const floor = BigInt(await store.files.idFloor(communityId));
+        const after = await Promise.all([1, 2, 3].map(() => store.files.allocateId(communityId)));
+        expect(before < floor).toBe(true);
+        for (const id of after) expect(BigInt(id) > floor).toBe(true);
+      });
+
       it('allocates an id, records the file, gets, lists and counts it', async () => {
         const communityId = await community();
         const { company } = await exportWithJobs(communityId, 0);

@@ -292,6 +292,11 @@ export interface FileRepository {
   /** Allocates the id a file will have, so its blob key can be made before its row exists. */
   allocateId(communityId: Id): Promise<Id>;
   /**
+   * An id below every id `allocateId` hands out after this resolves, in any process: where a
+   * run starts, so that its clean-up can tell earlier runs' files from later ones'.
+   */
+  idFloor(communityId: Id): Promise<Id>;
+  /**
    * Records a file whose blob is completely stored, under an id from `allocateId`. Given
    * `ownRun`, only while its job is IN_PROGRESS and belongs to that run, atomically with
    * that check: otherwise RunSupersededError, and nothing is recorded.

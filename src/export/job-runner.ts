@@ -136,7 +136,7 @@ export class JobRunner {
     const exportJob = await metadata.exports.get(job.exportId);
     if (!exportJob) return 'SKIPPED';
     const run = randomUUID();
-    // Allocated before the start: every file of a run that takes the job over after it has a
+    // Taken before the start: every file of a run that takes the job over after it has a
     // higher id, and the clean-up below leaves such files alone.
     const startMark = await metadata.files.idFloor(job.communityId);
     if (!(await jobs.start(job.id, run, claim))) return await this.#notStarted(job);

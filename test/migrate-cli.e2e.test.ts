@@ -24,7 +24,7 @@ describe('dyi migrate', () => {
     const run = await runDyi(['migrate', '--data-dir', dataDir]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`Schema up to date at 0017_webhooks (data in ${dataDir}).\n`);
+    expect(run.stdout).toBe(`Schema up to date at 0018_run_claims (data in ${dataDir}).\n`);
   }, 60_000);
 
   it('migrates PostgreSQL, is idempotent, and refuses a database from a newer version', async (ctx) => {

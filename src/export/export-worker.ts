@@ -8,21 +8,22 @@
  * Failures: a run that throws is retried with exponential backoff (`jobRetryDelayMs`, then 4
  * times longer each time) up to `jobAttempts` runs; then the job ends FAILED with the last
  * error's message (for a full disk, one that says so and what to do). A worker that dies mid-job
- * stops renewing its lease (`jobLeaseMs`), so the task becomes ready again and another worker re-runs the job
- * from its start (the runner removes the earlier run's files first); that lost run uses up no
- * attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. A worker that was
- * only paused (not dead) past its lease learns it at its next renewal, or when the runner is
- * refused a write (each run fences the job, see JobRunner.run), and stops the run without
- * touching the task: it is the newer run's. When the queue itself
- * cannot be written (the disk is full, the database stays locked), the worker reports it, waits
- * (longer each time, up to MAX_TROUBLE_PAUSE_MS) and tries again: ending the thread would only
- * restart it into the same trouble.
+ * stops renewing its lease (`jobLeaseMs`), so the task becomes ready again and another worker
+ * re-runs the job from its start (the runner removes the earlier run's files first); that lost
+ * run uses up no attempt, but a job whose runs are lost MAX_LOST_RUNS times ends FAILED. A
+ * worker that was only paused (not dead) past its lease learns it at its next renewal, or when
+ * it is refused the run's start, a write, or its FAILED verdict (each run fences the job with
+ * its queue claim, see JobRunner.run), and stops the run without touching the task: it is the
+ * newer run's. When the queue itself cannot be written (the disk is full, the database stays
+ * locked), the worker reports it, waits (longer each time, up to MAX_TROUBLE_PAUSE_MS) and
+ * tries again: ending the thread would only restart it into the same trouble.
  */
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { RunSupersededError, StorageFullError } from '../domain/index.js';
+import type { ClaimedTask } from '../ports/job-queue.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
@@ -114,8 +115,8 @@ export class ExportWorker {
           await this.#idle(IDLE_POLL_MS);
           continue;
         }
-        if (task.lostRuns >= MAX_LOST_RUNS) await this.#failLost(task.jobId, task.lostRuns);
-        else await this.#runTask(task.jobId, task.attempt);
+        if (task.lostRuns >= MAX_LOST_RUNS) await this.#failLost(task);
+        else await this.#runTask(task);
         troubles = 0;
       } catch (error) {
         troubles += 1;
@@ -134,7 +135,7 @@ export class ExportWorker {
     }
   }
 
-  async #runTask(jobId: string, attempt: number): Promise<void> {
+  async #runTask({ jobId, attempt, claim }: ClaimedTask): Promise<void> {
     const { queue, config } = this.#runtime;
     const lease = new AbortController();
     const renewal = setInterval(() => {
@@ -146,25 +147,28 @@ export class ExportWorker {
       );
     }, config.jobLeaseMs / 4);
     try {
-      const outcome = await this.#runner.run(
-        jobId,
-        AbortSignal.any([this.#stop.signal, lease.signal]),
-      );
+      const outcome = await this.#runner.run(jobId, {
+        signal: AbortSignal.any([this.#stop.signal, lease.signal]),
+        claim,
+      });
       await queue.complete(jobId);
       this.#post({ type: 'job', jobId, outcome });
     } catch (error) {
       if (lease.signal.aborted || error instanceof RunSupersededError) {
         this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message: messageOf(error) });
       } else if (this.#stop.signal.aborted) await queue.release(jobId, this.#name);
-      else await this.#failed(jobId, attempt, error);
+      else await this.#failed({ jobId, attempt, claim }, error);
     } finally {
       clearInterval(renewal);
     }
   }
 
   /** A run failed: run it again later, or end the job FAILED once its attempts are used up. */
-  async #failed(jobId: string, attempt: number, error: unknown): Promise<void> {
-    const { queue, jobs, config } = this.#runtime;
+  async #failed(
+    { jobId, attempt, claim }: Omit<ClaimedTask, 'lostRuns'>,
+    error: unknown,
+  ): Promise<void> {
+    const { queue, config } = this.#runtime;
     const message = messageOf(error);
     const full = storageFullOf(error);
     // Only the worker holding the task decides: one whose lease ran out leaves it to the next.
@@ -178,17 +182,31 @@ export class ExportWorker {
       this.#post({ type: 'job', jobId, outcome: 'RETRY', message, ...full });
       return;
     }
-    await jobs.fail(jobId, `The job failed ${attempt} times; the last error: ${message}`);
-    await queue.complete(jobId);
-    this.#post({ type: 'job', jobId, outcome: 'FAILED', message, ...full });
+    const verdict = `The job failed ${attempt} times; the last error: ${message}`;
+    const outcome = (await this.#endFailed(jobId, claim, verdict)) ? 'FAILED' : 'SUPERSEDED';
+    this.#post({ type: 'job', jobId, outcome, message, ...full });
   }
 
   /** Ends a job whose runs keep dying with their worker, rather than lose another worker. */
-  async #failLost(jobId: string, lostRuns: number): Promise<void> {
+  async #failLost({ jobId, lostRuns, claim }: ClaimedTask): Promise<void> {
     const message = `The job's run was lost ${lostRuns} times, each time with the worker running it (a crash, running out of memory, or the process killed); it is not run again. Check the log for the crash, then export this member again.`;
-    await this.#runtime.jobs.fail(jobId, message);
-    await this.#runtime.queue.complete(jobId);
-    this.#post({ type: 'job', jobId, outcome: 'FAILED', message });
+    const outcome = (await this.#endFailed(jobId, claim, message)) ? 'FAILED' : 'SUPERSEDED';
+    this.#post({ type: 'job', jobId, outcome, message });
+  }
+
+  /**
+   * Ends the job FAILED and its task done; false, touching neither, when a run of a later
+   * claim has started the job meanwhile (this worker paused past its lease): the job and its
+   * task are that run's worker's now. A job that ended otherwise (cancelled) ends its task too.
+   */
+  async #endFailed(jobId: string, claim: number, message: string): Promise<boolean> {
+    const { jobs, metadata, queue } = this.#runtime;
+    if (!(await jobs.fail(jobId, message, claim))) {
+      const current = await metadata.jobs.get(jobId);
+      if (current?.state === 'PENDING' || current?.state === 'IN_PROGRESS') return false;
+    }
+    await queue.complete(jobId);
+    return true;
   }
 
   /** Waits `ms`, or less when woken or stopped. */

@@ -99,6 +99,14 @@ const FILE_LISTS: Readonly<Record<TextFormat, keyof DataTypeFiles>> = {
   CSV: 'csv',
 };
 
+/** What a worker tells the runner about a run; a run outside the queue (a test) gives neither. */
+export interface RunOptions {
+  /** The worker's own: shutdown, or its lease lost. */
+  readonly signal?: AbortSignal;
+  /** The queue claim the run belongs to (`ClaimedTask.claim`): a later claim's run wins. */
+  readonly claim?: number;
+}
+
 /** Thrown inside a run when its job was cancelled; never leaves the runner. */
 class JobCancelledError extends Error {}
 
@@ -114,20 +122,25 @@ export class JobRunner {
    * the run stops, removes its files and rejects, leaving the job IN_PROGRESS for the next
    * worker to run again.
    *
-   * Each run has an id of its own and takes the job over with it (`jobs.start`); from then on
-   * the job's files, progress and final state are recorded only for that run. A worker that
-   * paused past its lease and woke up to find the job started again by another is refused
-   * everything (RunSupersededError): it removes only the bytes it stored and stops.
+   * Each run has an id of its own and takes the job over with it (`jobs.start`), unless a run
+   * of a later queue `claim` has taken it already; from then on the job's files, progress and
+   * final state are recorded only for that run. A worker that paused past its lease and woke
+   * up to find the job started again by another is refused everything (RunSupersededError):
+   * it removes only the bytes it stored and stops.
    */
-  async run(jobId: string, signal?: AbortSignal): Promise<JobOutcome> {
+  async run(jobId: string, options: RunOptions = {}): Promise<JobOutcome> {
+    const { signal, claim } = options;
     const { metadata, jobs } = this.#deps;
     const job = await metadata.jobs.get(jobId);
     if (!job || (job.state !== 'PENDING' && job.state !== 'IN_PROGRESS')) return 'SKIPPED';
     const exportJob = await metadata.exports.get(job.exportId);
     if (!exportJob) return 'SKIPPED';
     const run = randomUUID();
-    if (!(await jobs.start(job.id, run))) return 'SKIPPED';
-    await this.#removeEarlierRuns(job, run);
+    // Taken before the start: every file of a run that takes the job over after it has a
+    // higher id, and the clean-up below leaves such files alone.
+    const startMark = await metadata.files.idFloor(job.communityId);
+    if (!(await jobs.start(job.id, run, claim))) return await this.#notStarted(job);
+    await this.#removeEarlierRuns(job, run, startMark);
 
     const cancel = new AbortController();
     const stop = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
@@ -164,6 +177,18 @@ export class JobRunner {
     } finally {
       clearInterval(poll);
     }
+  }
+
+  /**
+   * How a run ends whose start was refused: the job ended meanwhile (SKIPPED), or a run of a
+   * later claim holds it (RunSupersededError: the task is that run's worker's now).
+   */
+  async #notStarted(job: DyiJob): Promise<'SKIPPED'> {
+    const current = await this.#deps.metadata.jobs.get(job.id);
+    if (current?.state === 'PENDING' || current?.state === 'IN_PROGRESS') {
+      throw new RunSupersededError(job.id);
+    }
+    return 'SKIPPED';
   }
 
   /**
@@ -344,23 +369,34 @@ export class JobRunner {
 
   /**
    * Removes what earlier runs of the job stored, once this run owns it: the file rows, then
-   * every blob under the job's prefix (a run killed between storing a blob and writing its row
-   * leaves a blob no row names, and this finds it too). On a full disk (often filled by an
-   * earlier run) the database may have no room to record the delete: then the blobs go first,
-   * to make that room, and the rows follow. A run taken over in the moment between its start
-   * and this clean-up would remove the newer run's blobs; that needs a pause longer than the
-   * lease right here, and the newer run's own start clean-up comes after it in any case.
+   * every blob under the job's prefix whose file id is below `startMark` (a run killed between
+   * storing a blob and writing its row leaves a blob no row names, and this finds it too). A
+   * run that takes the job over from this one allocates its ids after `startMark`, so however
+   * long this run pauses in here, it never removes the newer run's blobs. On a full disk
+   * (often filled by an earlier run) the database may have no room to record the delete: then
+   * the blobs go first, to make that room, and the rows follow.
    */
-  async #removeEarlierRuns(job: DyiJob, run: string): Promise<void> {
-    const prefix = blobPrefixForJob(job.exportId, job.id);
+  async #removeEarlierRuns(job: DyiJob, run: string, startMark: string): Promise<void> {
     try {
       await this.#deps.metadata.files.deleteByJob(job.id, run);
     } catch (error) {
       if (!(error instanceof StorageFullError)) throw error;
-      await this.#deps.blobs.deletePrefix(prefix);
+      await this.#removeBlobsBefore(job, startMark);
       await this.#deps.metadata.files.deleteByJob(job.id, run);
     }
-    await this.#deps.blobs.deletePrefix(prefix);
+    await this.#removeBlobsBefore(job, startMark);
+  }
+
+  /** Removes the job's blobs of files allocated before `mark` (and any not named by a file id). */
+  async #removeBlobsBefore(job: DyiJob, mark: string): Promise<void> {
+    const { blobs } = this.#deps;
+    const prefix = blobPrefixForJob(job.exportId, job.id);
+    const earlier: string[] = [];
+    for await (const blob of blobs.list(prefix)) {
+      const fileId = blob.key.slice(prefix.length);
+      if (!/^\d+$/.test(fileId) || BigInt(fileId) < BigInt(mark)) earlier.push(blob.key);
+    }
+    for (const key of earlier) await blobs.delete(key);
   }
 
   /**

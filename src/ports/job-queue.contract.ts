@@ -50,9 +50,10 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
     it('hands out tasks in the order queued, each to one worker', async () => {
       await queue.enqueue(['101', '102']);
       await queue.enqueue(['101', '103']);
-      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '101', attempt: 1, lostRuns: 0 });
-      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '102', attempt: 1, lostRuns: 0 });
-      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '103', attempt: 1, lostRuns: 0 });
+      const first = { attempt: 1, lostRuns: 0, claim: 1 };
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '101', ...first });
+      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '102', ...first });
+      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '103', ...first });
       expect(await queue.claim('b', LEASE)).toBeUndefined();
       expect(await queue.stats()).toEqual({ queued: 0, running: 3, done: 0 });
     });
@@ -75,7 +76,12 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       await advance(1);
       // The first worker's process died (kill -9): its run reached no verdict, so it is not
       // an attempt that failed.
-      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '301', attempt: 1, lostRuns: 1 });
+      expect(await queue.claim('b', LEASE)).toEqual({
+        jobId: '301',
+        attempt: 1,
+        lostRuns: 1,
+        claim: 2,
+      });
       // The first worker has lost it: renewing fails and its retry changes nothing.
       expect(await queue.renew('301', 'dead', LEASE)).toBe(false);
       await queue.retry('301', 'dead', 0, 'late');
@@ -86,13 +92,35 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       await queue.enqueue(['601']);
       await queue.claim('a', LEASE);
       await queue.retry('601', 'a', 0, 'failed once');
-      expect(await queue.claim('b', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 0 });
+      expect(await queue.claim('b', LEASE)).toMatchObject({ attempt: 2, lostRuns: 0 });
       await advance(LEASE);
-      expect(await queue.claim('c', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 1 });
+      expect(await queue.claim('c', LEASE)).toMatchObject({ attempt: 2, lostRuns: 1 });
       await queue.release('601', 'c');
-      expect(await queue.claim('d', LEASE)).toEqual({ jobId: '601', attempt: 2, lostRuns: 1 });
+      expect(await queue.claim('d', LEASE)).toMatchObject({ attempt: 2, lostRuns: 1 });
       await queue.retry('601', 'd', 0, 'failed twice');
-      expect(await queue.claim('e', LEASE)).toEqual({ jobId: '601', attempt: 3, lostRuns: 1 });
+      expect(await queue.claim('e', LEASE)).toMatchObject({ attempt: 3, lostRuns: 1 });
+    });
+
+    it('numbers each claim of a task above every claim of it before', async () => {
+      await queue.enqueue(['701']);
+      const claims: (number | undefined)[] = [];
+      const take = async (worker: string) => {
+        const task = await queue.claim(worker, LEASE);
+        expect(task?.jobId).toBe('701');
+        claims.push(task?.claim);
+      };
+      await take('a');
+      // Retried, lost with its worker, given back at shutdown: each next claim is a new number.
+      await queue.retry('701', 'a', 0, 'failed');
+      await take('b');
+      await advance(LEASE);
+      await take('c');
+      await queue.release('701', 'c');
+      await take('d');
+      expect(claims).toEqual([1, 2, 3, 4]);
+      // Numbers count per task: another task's first claim is 1.
+      await queue.enqueue(['702']);
+      expect(await queue.claim('e', LEASE)).toMatchObject({ jobId: '702', claim: 1 });
     });
 
     it('keeps a renewed lease', async () => {
@@ -112,7 +140,12 @@ export function runJobQueueContract(name: string, create: () => Promise<JobQueue
       await advance(3999);
       expect(await queue.claim('a', LEASE)).toBeUndefined();
       await advance(1);
-      expect(await queue.claim('a', LEASE)).toEqual({ jobId: '501', attempt: 2, lostRuns: 0 });
+      expect(await queue.claim('a', LEASE)).toEqual({
+        jobId: '501',
+        attempt: 2,
+        lostRuns: 0,
+        claim: 2,
+      });
     });
   });
 }

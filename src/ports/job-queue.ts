@@ -7,6 +7,10 @@
  * - **Lease**: a task being run belongs to one worker until `leaseUntil`; the worker renews it
  *   while it works. A task whose lease ran out (its worker died, its process was killed) is
  *   ready again, so the job is re-run from its start by the next worker.
+ * - **Claim**: one taking of a task by a worker. Each claim of a task has a higher number than
+ *   every claim of it before, whoever made them; a run carries its claim's number into the
+ *   metadata store (`JobService.start`), where a run of an older claim is refused, so a worker
+ *   that paused past its lease never takes the job back from the worker that claimed it next.
  * - **Attempt**: one run of a task that reached a verdict. Only a failed run (`retry`) uses one
  *   up; a run lost with its worker (lease ran out, process killed) or given back at shutdown
  *   (`release`) does not, so a restart never brings a job closer to FAILED.
@@ -22,6 +26,8 @@ export interface ClaimedTask {
   readonly attempt: number;
   /** Runs lost so far with their worker (their lease ran out): a job that kills its worker. */
   readonly lostRuns: number;
+  /** This claim's number: higher than every earlier claim of the task (1 for the first). */
+  readonly claim: number;
 }
 
 export interface JobQueue {

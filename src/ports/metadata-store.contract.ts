@@ -1062,6 +1062,43 @@ export function runMetadataStoreContract(
           await expect(addFile(company, 2, 'second')).rejects.toThrow(RunSupersededError);
         });
 
+        it('never lets a run of an older queue claim take the job back', async () => {
+          const communityId = await community();
+          const { company } = await exportWithJobs(communityId, 0);
+          const start = (run: string, claim: number, time: number) =>
+            store.jobs.transition(company.id, ['PENDING', 'IN_PROGRESS'], {
+              state: 'IN_PROGRESS',
+              progress: 0,
+              startsRun: run,
+              claim,
+              time,
+            });
+          // Claim 1's worker paused between its claim and its start; claim 2's run started.
+          expect(await start('second', 2, T0 + 1)).toBe(true);
+          const kept = await addFile(company, 1, 'second');
+          expect(await start('first', 1, T0 + 2)).toBe(false);
+          expect(await start('again', 2, T0 + 2)).toBe(false);
+          await expect(addFile(company, 2, 'first')).rejects.toThrow(RunSupersededError);
+          const done = { state: 'COMPLETED' as const, progress: 1, time: T0 + 3 };
+          expect(await store.jobs.transition(company.id, ['IN_PROGRESS'], done, 'first')).toBe(
+            false,
+          );
+          expect(await store.files.deleteByJob(company.id, 'first')).toEqual([]);
+          // Nor may claim 1's worker end the job FAILED when its run gave up.
+          const failed = { state: 'FAILED' as const, stateMessage: 'late', claim: 1, time: T0 + 3 };
+          expect(await store.jobs.transition(company.id, ['IN_PROGRESS'], failed)).toBe(false);
+          expect(await store.jobs.get(company.id)).toMatchObject({
+            state: 'IN_PROGRESS',
+            updateTime: T0 + 1,
+          });
+          // The second run completes with its own file, and only that one.
+          expect(await store.jobs.transition(company.id, ['IN_PROGRESS'], done, 'second')).toBe(
+            true,
+          );
+          const files = await store.files.listByJob(company.id, { limit: 10 });
+          expect(files.items.map((file) => file.id)).toEqual([kept]);
+        });
+
         it('lets a run remove its files after its job was cancelled', async () => {
           const communityId = await community();
           const { company } = await exportWithJobs(communityId, 0);
@@ -1109,6 +1146,15 @@ export function runMetadataStoreContract(
     });
 
     describe('files', () => {
+      it('gives an id floor below every id allocated after it, and below none before', async () => {
+        const communityId = await community();
+        const before = BigInt(await store.files.allocateId(communityId));
+        const floor = BigInt(await store.files.idFloor(communityId));
+        const after = await Promise.all([1, 2, 3].map(() => store.files.allocateId(communityId)));
+        expect(before < floor).toBe(true);
+        for (const id of after) expect(BigInt(id) > floor).toBe(true);
+      });
+
       it('allocates an id, records the file, gets, lists and counts it', async () => {
         const communityId = await community();
         const { company } = await exportWithJobs(communityId, 0);

@@ -218,6 +218,14 @@ export interface JobStateChange {
   readonly leftOutCount?: number;
   /** Set when a run starts: the job belongs to this run from now on (see `ownRun` below). */
   readonly startsRun?: string;
+  /**
+   * The queue claim the change is made for (see job-queue.ts): it is refused when a run of a
+   * later claim has started the job (a worker that paused past its lease, between its claim and
+   * its start or its verdict). With `startsRun`, also when a run of this claim has started it,
+   * and recorded as the job's claim; a run started without one records none, and then any
+   * claim may start the job again.
+   */
+  readonly claim?: number;
   readonly time: UnixSeconds;
 }
 
@@ -283,6 +291,11 @@ export interface FileTotals {
 export interface FileRepository {
   /** Allocates the id a file will have, so its blob key can be made before its row exists. */
   allocateId(communityId: Id): Promise<Id>;
+  /**
+   * An id below every id `allocateId` hands out after this resolves, in any process: where a
+   * run starts, so that its clean-up can tell earlier runs' files from later ones'.
+   */
+  idFloor(communityId: Id): Promise<Id>;
   /**
    * Records a file whose blob is completely stored, under an id from `allocateId`. Given
    * `ownRun`, only while its job is IN_PROGRESS and belongs to that run, atomically with

@@ -92,13 +92,15 @@ export class JobService {
   /**
    * PENDING → IN_PROGRESS, for the run `run` (a new id per run): from now on only that run can
    * record files, progress or a final state (an IN_PROGRESS job is started again when its
-   * earlier run was lost). False when the job ended meanwhile (e.g. cancelled).
+   * earlier run was lost). False when the job ended meanwhile (e.g. cancelled), or, given the
+   * run's queue `claim`, when a run of a later claim has started it already.
    */
-  start(jobId: Id, run: string): Promise<boolean> {
+  start(jobId: Id, run: string, claim?: number): Promise<boolean> {
     return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
       state: 'IN_PROGRESS',
       progress: 0,
       startsRun: run,
+      ...(claim !== undefined && { claim }),
       time: unixSeconds(this.#clock),
     });
   }
@@ -183,10 +185,15 @@ export class JobService {
     );
   }
 
-  fail(jobId: Id, message: string): Promise<boolean> {
+  /**
+   * Ends an unfinished job FAILED; given the worker's queue `claim`, only while no run of a
+   * later claim has started it (false then: the job is that run's to finish).
+   */
+  fail(jobId: Id, message: string, claim?: number): Promise<boolean> {
     return this.#store.jobs.transition(jobId, ['PENDING', 'IN_PROGRESS'], {
       state: 'FAILED',
       stateMessage: message,
+      ...(claim !== undefined && { claim }),
       time: unixSeconds(this.#clock),
     });
   }

@@ -145,7 +145,12 @@ describe('PgBossJobQueue on the real clock', () => {
     // renewal past it; renewals come every sixth of it.
     const lease = 1500;
     await mine.enqueue(['7001']);
-    expect(await mine.claim('a', lease)).toEqual({ jobId: '7001', attempt: 1, lostRuns: 0 });
+    expect(await mine.claim('a', lease)).toEqual({
+      jobId: '7001',
+      attempt: 1,
+      lostRuns: 0,
+      claim: 1,
+    });
     // For two leases, `a` renews every sixth of one; `b` never gets the task meanwhile.
     const started = Date.now();
     let lastRenewal = started;
@@ -167,7 +172,7 @@ describe('PgBossJobQueue on the real clock', () => {
       if (!task) await sleep(25);
     }
     const waited = Date.now() - stopped;
-    expect(task).toEqual({ jobId: '7001', attempt: 1, lostRuns: 1 });
+    expect(task).toEqual({ jobId: '7001', attempt: 1, lostRuns: 1, claim: 2 });
     expect(waited).toBeGreaterThanOrEqual(lease - 50);
     expect(waited).toBeLessThan(lease + 1500);
     expect(await mine.renew('7001', 'a', lease)).toBe(false);
@@ -197,7 +202,12 @@ describe('PgBossJobQueue on the real clock', () => {
     );
     try {
       const [line] = (await once(child.stdout, 'data')) as [Buffer];
-      expect(JSON.parse(line.toString())).toEqual({ jobId: '7501', attempt: 1, lostRuns: 0 });
+      expect(JSON.parse(line.toString())).toEqual({
+        jobId: '7501',
+        attempt: 1,
+        lostRuns: 0,
+        claim: 1,
+      });
       await sleep(lease * 1.5);
       expect(await queue.claim('b', lease)).toBeUndefined();
     } finally {
@@ -210,7 +220,7 @@ describe('PgBossJobQueue on the real clock', () => {
       task = await queue.claim('b', lease);
       if (!task) await sleep(25);
     }
-    expect(task).toEqual({ jobId: '7501', attempt: 1, lostRuns: 1 });
+    expect(task).toEqual({ jobId: '7501', attempt: 1, lostRuns: 1, claim: 2 });
     expect(Date.now() - killed).toBeLessThan(lease + 500);
   });
 
@@ -236,7 +246,12 @@ describe('PgBossJobQueue on the real clock', () => {
       await boss.stop({ graceful: false });
     }
     await sleep(5);
-    expect(await queue.claim('c', 60_000)).toEqual({ jobId: '8001', attempt: 2, lostRuns: 1 });
+    expect(await queue.claim('c', 60_000)).toEqual({
+      jobId: '8001',
+      attempt: 2,
+      lostRuns: 1,
+      claim: 3,
+    });
   });
 
   it("lets a worker renew a lease pg-boss's maintenance expired while nobody has taken it", async () => {
@@ -275,7 +290,12 @@ describe('PgBossJobQueue on the real clock', () => {
     }
     expect(String(errors[0])).toMatch(/archive/);
     await queue.enqueue(['9001']);
-    expect(await queue.claim('a', 60_000)).toEqual({ jobId: '9001', attempt: 1, lostRuns: 0 });
+    expect(await queue.claim('a', 60_000)).toEqual({
+      jobId: '9001',
+      attempt: 1,
+      lostRuns: 0,
+      claim: 1,
+    });
   });
 
   it('turns a server that does not answer into a TransientError', async () => {

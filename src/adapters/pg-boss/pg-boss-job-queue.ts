@@ -78,6 +78,7 @@ interface TaskData {
   readonly jobId: string;
   readonly attempts?: number;
   readonly lostRuns?: number;
+  readonly claims?: number;
 }
 
 export class PgBossJobQueue implements JobQueue {
@@ -201,7 +202,12 @@ export class PgBossJobQueue implements JobQueue {
       worker,
     ]);
     const data = leased.rows[0]?.data ?? job.data;
-    return { jobId: data.jobId, attempt: (data.attempts ?? 0) + 1, lostRuns: data.lostRuns ?? 0 };
+    return {
+      jobId: data.jobId,
+      attempt: (data.attempts ?? 0) + 1,
+      lostRuns: data.lostRuns ?? 0,
+      claim: data.claims ?? 1,
+    };
   }
 
   async renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean> {

@@ -9,9 +9,10 @@
  *   the lease, a renewal stretches it to "now + lease" (keeping `started_on` the time the run
  *   started), so pg-boss's own maintenance expires exactly the leases that ran out;
  * - `data` (the job's payload): `jobId`; `worker`, the lease holder while one runs; `attempts`,
- *   the failed runs; `lostRuns`, the runs lost with their worker. A claim finding `worker`
- *   still set knows the previous run ended without a verdict or a release (its lease ran out,
- *   whether our sweep or pg-boss's maintenance noticed), and counts a lost run. Until then
+ *   the failed runs; `lostRuns`, the runs lost with their worker; `claims`, every claim so far
+ *   (the number of the latest). A claim finding `worker` still set knows the previous run
+ *   ended without a verdict or a release (its lease ran out, whether our sweep or pg-boss's
+ *   maintenance noticed), and counts a lost run. Until then
  *   the task is still that worker's to renew, retry or release, as in the SQLite queue;
  * - `output`: `{ "error": … }`, the last failed run's error, kept for people.
  *
@@ -94,7 +95,8 @@ export function taskSql(schema: string): TaskSql {
              data = data || jsonb_build_object(
                'worker', $4::text,
                'lostRuns', COALESCE((data->>'lostRuns')::int, 0)
-                           + CASE WHEN data->>'worker' IS NULL THEN 0 ELSE 1 END)
+                           + CASE WHEN data->>'worker' IS NULL THEN 0 ELSE 1 END,
+               'claims', COALESCE((data->>'claims')::int, 0) + 1)
        WHERE name = $1 AND id = $2
       RETURNING data`,
     renew: `

@@ -22,8 +22,8 @@
  *   transaction, as it must on SQLite too.
  *
  * Later metadata migrations follow SQLite's: `0002_pending_reveals` is its `0010`, and so on
- * to `0006_member_search_keys`, its `0014`; then `0007_audit_trail`, `0008_retention` and
- * `0009_webhooks` are its `0015`, `0016` and `0017`.
+ * to `0006_member_search_keys`, its `0014`; then `0007_audit_trail`, `0008_retention`,
+ * `0009_webhooks` and `0010_run_claims` are its `0015`, `0016`, `0017` and `0018`.
  */
 import { AUDIT_RECORDS_INDEXES, AUDIT_RECORDS_TABLE } from '../sql/audit-records-schema.js';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
@@ -417,6 +417,13 @@ const migrations: Record<string, Migration> = {
            FOR EACH STATEMENT EXECUTE FUNCTION webhook_jobs_ended()`,
       ];
       for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+  },
+  '0010_run_claims': {
+    // SQLite's 0018 (less its queue column: pg-boss's task keeps its claims in `data`): the
+    // queue claim of the run that started each job, so that an older claim cannot take it back.
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql.raw('ALTER TABLE dyi_jobs ADD COLUMN run_claim BIGINT').execute(db);
     },
   },
 };

@@ -108,6 +108,11 @@ export interface DyiJobsTable {
   update_time: number;
   /** The run that owns the job (SQLite migration 0011, PostgreSQL 0003); null before its first. */
   run_id: string | null;
+  /**
+   * The queue claim of that run (SQLite migration 0018, PostgreSQL 0010): a run of an older
+   * claim may no longer start the job. Null: no run from the queue has started it since.
+   */
+  run_claim: number | null;
 }
 
 export interface DyiFilesTable {

@@ -104,11 +104,22 @@ export class SqlJobRepository implements JobRepository {
         ...(change.stateMessage !== undefined && { state_message: change.stateMessage }),
         ...(change.progress !== undefined && { progress: change.progress }),
         ...(change.leftOutCount !== undefined && { left_out_count: change.leftOutCount }),
-        ...(change.startsRun !== undefined && { run_id: change.startsRun }),
+        ...(change.startsRun !== undefined && {
+          run_id: change.startsRun,
+          run_claim: change.claim ?? null,
+        }),
       })
       .where('id', '=', Number(id))
       .where('state', 'in', [...from]);
     if (ownRun !== undefined) update = update.where('run_id', '=', ownRun);
+    const claim = change.claim;
+    if (claim !== undefined) {
+      // A claim starts a job at most once; its verdicts stand until a later claim starts it.
+      const below = change.startsRun === undefined ? '<=' : '<';
+      update = update.where((eb) =>
+        eb.or([eb('run_claim', 'is', null), eb('run_claim', below, claim)]),
+      );
+    }
     const result = await update.executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

@@ -45,6 +45,7 @@ export class SqliteExportRepository extends SqlExportRepository {
       create_time: input.createTime,
       update_time: input.createTime,
       run_id: null,
+      run_claim: null,
     }));
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       await trx

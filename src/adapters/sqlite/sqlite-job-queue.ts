@@ -7,7 +7,8 @@
  * never take the same task; an expired lease makes the row ready again. `attempts` counts the
  * runs that failed (`retry`), not the claims: a run lost with its process (kill -9, a crash)
  * never reached a verdict, so it costs the job no attempt; `lost_runs` (migration
- * `0008_job_task_lost_runs`) counts those apart.
+ * `0008_job_task_lost_runs`) counts those apart; `claims` (migration `0018_run_claims`) counts
+ * every claim, so each claim has a number higher than the ones before.
  *
  * It writes through the metadata store's own connection (`SqliteMetadataStore.jobQueue`), not a
  * second one: better-sqlite3 waits for a lock synchronously, so a second connection in the
@@ -57,10 +58,15 @@ export class SqliteJobQueue implements JobQueue {
   async claim(worker: string, leaseMs: number): Promise<ClaimedTask | undefined> {
     const now = this.#options.clock.now();
     // In SET, `state` is still the old one: 'running' means the lease of a lost run expired.
-    const result = await sql<{ job_id: number; attempts: number; lost_runs: number }>`
+    const result = await sql<{
+      job_id: number;
+      attempts: number;
+      lost_runs: number;
+      claims: number;
+    }>`
       UPDATE job_tasks
          SET state = 'running', worker = ${worker}, lease_until = ${now + leaseMs},
-             lost_runs = lost_runs + (state = 'running')
+             lost_runs = lost_runs + (state = 'running'), claims = claims + 1
        WHERE job_id = (
          SELECT job_id FROM (
            SELECT job_id, run_after AS due FROM job_tasks
@@ -70,9 +76,16 @@ export class SqliteJobQueue implements JobQueue {
             WHERE state = 'running' AND lease_until <= ${now})
          ORDER BY due, job_id
          LIMIT 1)
-       RETURNING job_id, attempts, lost_runs`.execute(this.#options.db());
+       RETURNING job_id, attempts, lost_runs, claims`.execute(this.#options.db());
     const [row] = result.rows;
-    return row && { jobId: String(row.job_id), attempt: row.attempts + 1, lostRuns: row.lost_runs };
+    return (
+      row && {
+        jobId: String(row.job_id),
+        attempt: row.attempts + 1,
+        lostRuns: row.lost_runs,
+        claim: row.claims,
+      }
+    );
   }
 
   async renew(jobId: Id, worker: string, leaseMs: number): Promise<boolean> {

@@ -495,6 +495,21 @@ migrations['0017_webhooks'] = {
   },
 };
 
+migrations['0018_run_claims'] = {
+  // Runs fenced by their queue claim (docs/deployment.md, "Leases"): each claim of a task gets
+  // a higher number (`job_tasks.claims`), and a job records the claim of the run that started
+  // it (`dyi_jobs.run_claim`), so that a worker paused between its claim and its start cannot
+  // take the job back from a run that claimed it later. Null: started before this migration,
+  // or by a run outside the queue.
+  async up(db: Kysely<unknown>): Promise<void> {
+    const statements = [
+      'ALTER TABLE job_tasks ADD COLUMN claims INTEGER NOT NULL DEFAULT 0',
+      'ALTER TABLE dyi_jobs ADD COLUMN run_claim INTEGER',
+    ];
+    for (const statement of statements) await sql.raw(statement).execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */

@@ -16,6 +16,7 @@ import {
   ValidationError,
 } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
+import { graphJson } from '../graph/graph-json.js';
 import { UsageLedger } from '../graph/usage-ledger.js';
 import type { Runtime } from '../runtime.js';
 import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
@@ -252,6 +253,9 @@ export async function buildApp(
   });
 
   await app.register((graph, _options, done) => {
+    // Resolved nodes are written by the writers compiled per selection; the bytes are those of
+    // JSON.stringify (graph-json.ts).
+    graph.setReplySerializer((payload) => graphJson(payload) as string);
     // Callback style, not async: a known token authenticates synchronously, and most requests
     // then pass this hook without a promise.
     graph.addHook('preHandler', (request, reply, done) => {

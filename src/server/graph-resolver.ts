@@ -9,6 +9,7 @@
 import { type Id, ValidationError } from '../domain/index.js';
 import { encodeCursor, decodeCursor } from '../graph/cursor.js';
 import { type FieldSelection, formatFields } from '../graph/fields-parser.js';
+import { compileObjectWriter, type ObjectWriter, ResolvedObject } from '../graph/graph-json.js';
 import { type CostEstimate, fieldBytes } from '../graph/request-budget.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { GraphContext } from './graph-context.js';
@@ -27,31 +28,72 @@ export interface PageSizes {
 
 export type GraphObject = Record<string, unknown>;
 
-/** A node's selected fields; unknown fields are a ValidationError naming the node type. */
-export async function resolveNode(
+/**
+ * A node's selected fields; unknown fields are a ValidationError naming the node type. Comes
+ * back at once when no field has to load anything (nearly every item of a page), so that a
+ * page of plain values costs no promise per item.
+ */
+export function resolveNode(
   type: NodeType,
   node: unknown,
   selections: readonly FieldSelection[],
   ctx: GraphContext,
   sizes: PageSizes,
-): Promise<GraphObject> {
-  if (ctx.budget.addObject()) await new Promise(setImmediate);
-  const withId = effectiveSelection(type, selections);
+): ResolvedObject | Promise<ResolvedObject> {
+  if (ctx.budget.addObject()) {
+    return new Promise(setImmediate).then(() => resolveFields(type, node, selections, ctx, sizes));
+  }
+  return resolveFields(type, node, selections, ctx, sizes);
+}
+
+function resolveFields(
+  type: NodeType,
+  node: unknown,
+  selections: readonly FieldSelection[],
+  ctx: GraphContext,
+  sizes: PageSizes,
+): ResolvedObject | Promise<ResolvedObject> {
+  const checked = effectiveSelection(type, selections);
   // Most fields are plain values: only the ones that load something are awaited.
-  const values = withId.map((selection) => resolveField(type, node, selection, ctx, sizes));
-  const settled = values.some(isPromise) ? await Promise.all(values) : values;
-  const result: GraphObject = {};
+  const values = checked.fields.map((selection) => resolveField(type, node, selection, ctx, sizes));
+  return values.some(isPromise)
+    ? Promise.all(values).then((settled) => resolvedObject(checked, settled, ctx))
+    : resolvedObject(checked, values, ctx);
+}
+
+function resolvedObject(
+  checked: CheckedSelection,
+  values: readonly unknown[],
+  ctx: GraphContext,
+): ResolvedObject {
   let bytes = 2;
-  withId.forEach((selection, index) => {
-    const fieldValue = settled[index];
+  checked.fields.forEach((selection, index) => {
+    const fieldValue = values[index];
     if (fieldValue === null || fieldValue === undefined) return;
-    result[selection.name] = fieldValue;
     // Nested objects and lists counted their own bytes when they were resolved.
     const isNested = typeof fieldValue === 'object' && !Array.isArray(fieldValue);
     bytes += isNested ? selection.name.length + 4 : fieldBytes(selection.name, fieldValue);
   });
   ctx.budget.addBytes(bytes);
-  return result;
+  return new ResolvedObject(checked.names, values, checked.writer);
+}
+
+/** Resolves every item of a page; a refusal of one item is a rejection, as when each was async. */
+function resolveItems(
+  type: NodeType,
+  items: readonly unknown[],
+  selections: readonly FieldSelection[],
+  ctx: GraphContext,
+  sizes: PageSizes,
+): (ResolvedObject | Promise<ResolvedObject>)[] {
+  return items.map((item) => {
+    try {
+      return resolveNode(type, item, selections, ctx, sizes);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
+      return Promise.reject(error);
+    }
+  });
 }
 
 /**
@@ -66,7 +108,7 @@ export function estimateNode(
 ): CostEstimate {
   let objects = 1;
   let depth = 0;
-  for (const selection of effectiveSelection(type, selections)) {
+  for (const selection of effectiveSelection(type, selections).fields) {
     const field = fieldOf(type, selection.name);
     if (!field || field.kind === 'value') continue;
     const isEdge = field.kind === 'edge';
@@ -107,11 +149,18 @@ function isPromise(value: unknown): value is Promise<unknown> {
   return value instanceof Promise;
 }
 
+/**
+ * A selection checked against a node type, `id` first, with the names of its fields and the
+ * writer of an object of them (compiled once, like the check, per selection and type).
+ */
+interface CheckedSelection {
+  readonly fields: readonly FieldSelection[];
+  readonly names: readonly string[];
+  readonly writer: ObjectWriter;
+}
+
 /** Checked selections per node type, kept with the (shared, parsed-once) selection list. */
-const checkedSelections = new WeakMap<
-  readonly FieldSelection[],
-  Map<NodeType, readonly FieldSelection[]>
->();
+const checkedSelections = new WeakMap<readonly FieldSelection[], Map<NodeType, CheckedSelection>>();
 const NO_SELECTION: readonly FieldSelection[] = [];
 /** An object field not expanded returns `{id}`. */
 const ID_ONLY: readonly FieldSelection[] = [{ name: 'id' }];
@@ -124,7 +173,7 @@ const ID_ONLY: readonly FieldSelection[] = [{ name: 'id' }];
 function effectiveSelection(
   type: NodeType,
   selections: readonly FieldSelection[],
-): readonly FieldSelection[] {
+): CheckedSelection {
   const key = selections.length > 0 ? selections : NO_SELECTION;
   let byType = checkedSelections.get(key);
   const known = byType?.get(type);
@@ -133,12 +182,18 @@ function effectiveSelection(
     selections.length > 0 ? selections : type.defaultFields.map((name) => ({ name }));
   const withId = chosen.some((s) => s.name === 'id') ? chosen : [{ name: 'id' }, ...chosen];
   for (const selection of withId) checkField(type, selection);
+  const names = withId.map((selection) => selection.name);
+  const checked: CheckedSelection = {
+    fields: withId,
+    names,
+    writer: compileObjectWriter(names),
+  };
   if (!byType) {
     byType = new Map();
     checkedSelections.set(key, byType);
   }
-  byType.set(type, withId);
-  return withId;
+  byType.set(type, checked);
+  return checked;
 }
 
 function checkField(type: NodeType, selection: FieldSelection): void {
@@ -240,18 +295,32 @@ export interface ListShape {
   summary: (() => Promise<number>) | undefined;
 }
 
-/** `{data, paging, summary}` for one page of an edge. */
-export async function shapeList(
+/**
+ * `{data, paging, summary}` for one page of an edge; at once, without a promise, when every
+ * item resolved from what was already loaded and no summary is asked for.
+ */
+export function shapeList(
   type: NodeType,
   page: Page<{ id: Id }>,
   selections: readonly FieldSelection[],
   ctx: GraphContext,
   sizes: PageSizes,
   shape: ListShape,
-): Promise<GraphObject> {
-  const data = await Promise.all(
-    page.items.map((item) => resolveNode(type, item, selections, ctx, sizes)),
-  );
+): GraphObject | Promise<GraphObject> {
+  const data = resolveItems(type, page.items, selections, ctx, sizes);
+  return data.some(isPromise)
+    ? Promise.all(data.map((item) => Promise.resolve(item))).then((settled) =>
+        listObject(settled, page, ctx, shape),
+      )
+    : listObject(data, page, ctx, shape);
+}
+
+function listObject(
+  data: readonly unknown[],
+  page: Page<{ id: Id }>,
+  ctx: GraphContext,
+  shape: ListShape,
+): GraphObject | Promise<GraphObject> {
   const result: GraphObject = { data };
   const first = page.items[0];
   const last = page.items.at(-1);
@@ -272,8 +341,11 @@ export async function shapeList(
     result.paging = { next };
     ctx.budget.addBytes(LIST_BYTES + next.length);
   }
-  if (shape.summary) result.summary = { total_count: await shape.summary() };
-  return result;
+  if (!shape.summary) return result;
+  return shape.summary().then((total) => {
+    result.summary = { total_count: total };
+    return result;
+  });
 }
 
 /** `{"data":[],"paging":{"cursors":{"before":"","after":""},"previous":"","next":""}}` and commas. */

@@ -32,7 +32,8 @@ export function backupCommand(): Command {
     .requiredOption('--out <dir>', 'a new or empty directory to write the backup to')
     .addHelpText(
       'after',
-      '\nA scale-out deployment (PostgreSQL and S3) is backed up with their own tools: see docs/operations.md.',
+      '\nExports and downloads go on meanwhile. A scale-out deployment (PostgreSQL, S3) is\n' +
+        'backed up with their own tools, and refused here: see docs/operations.md.',
     )
     .action(async (options: BackupOptions) => {
       const config = embeddedConfig(options, 'dyi backup');
@@ -71,6 +72,12 @@ export function restoreCommand(): Command {
     .requiredOption(
       '--data-dir <dir>',
       'a new or empty directory to restore into; then run dyi serve --data-dir on it',
+    )
+    .addHelpText(
+      'after',
+      '\nEvery file is checked against manifest.json before it is copied and again once it\n' +
+        'is restored. Exits 2 when the target is not empty, 1 when a file is missing or its\n' +
+        'SHA-256 differs (the message names it). Details: docs/operations.md.',
     )
     .action(async (options: RestoreOptions) => {
       const { restoreDeployment, RestoreNotVerifiedError } =

@@ -3,9 +3,9 @@
  * `dyi backup` and `dyi restore`, run as an operator runs them, on a data dir whose `dyi serve`
  * keeps working: one export is running and the files of a finished one are being downloaded
  * over and over while the backup is taken. The backup restores into a new data dir whose
- * server lists the same communities, exports, jobs and files (id, name, size, SHA-256) as the
- * original did for the finished export, and serves every file with the same SHA-256; its
- * workers finish the export that was running. A non-empty target, a damaged backup and a
+ * server lists the same exports, jobs and files (id, name, size, SHA-256) as the original
+ * did for the finished export, and serves every file with the same SHA-256; its audit trail
+ * verifies, and its workers finish the export that was running. A non-empty target, a damaged backup and a
  * scale-out configuration are refused, each saying what to do.
  */
 import { createHash } from 'node:crypto';
@@ -202,6 +202,10 @@ describe('dyi backup of a running deployment, and dyi restore', () => {
     expect(restore.stderr).not.toMatch(/dyi:/);
     expect(restore.code).toBe(0);
     expect(restore.stdout).toContain(`Verified: ${manifest.files.length} files`);
+
+    // The audit trail's hash chain holds in the copy, as it did in the original.
+    const audit = await runDyi(['audit', 'verify', '--data-dir', restoredDir]);
+    expect(audit.code, audit.stdout + audit.stderr).toBe(0);
 
     const restored = await serve(restoredDir);
     expect(await exportIds(restored)).toEqual(await exportIds(live));

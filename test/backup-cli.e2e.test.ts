@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { seedCommunity } from '../src/content/seed-community.js';
@@ -196,6 +197,16 @@ describe('dyi backup of a running deployment, and dyi restore', () => {
     for (const file of files) {
       expect(manifest.files.some((entry) => entry.sha256 === file.sha256)).toBe(true);
     }
+
+    // The snapshot caught the second export running: some of its jobs had yet to finish.
+    const snapshot = new Database(path.join(out, 'dyi.sqlite'), { readonly: true });
+    const counts = snapshot
+      .prepare(
+        'SELECT pending + in_progress AS unfinished FROM export_job_counts WHERE export_id = ?',
+      )
+      .get(Number(running)) as { unfinished: number };
+    snapshot.close();
+    expect(counts.unfinished).toBeGreaterThan(0);
 
     const restoredDir = path.join(scratch, 'restored');
     const restore = await runDyi(['restore', '--from', out, '--data-dir', restoredDir]);

@@ -22,6 +22,7 @@ import { BlobCleanupService } from './services/blob-cleanup-service.js';
 import { CommunityService } from './services/community-service.js';
 import { type DownloadLinks, PresignedDownloadLinks } from './services/download-links.js';
 import { DownloadUrlSigner } from './services/download-url-signer.js';
+import { deploymentIdOf, DOWNLOAD_SECRET_KEY } from './services/deployment-identity.js';
 import { ExportService } from './services/export-service.js';
 import { ImportService } from './services/import-service.js';
 import { JobService } from './services/job-service.js';
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly queue: JobQueue;
   /** Calls and time per token and community, behind rate limits and usage headers. */
   readonly usageCounters: UsageCounters;
+  /** Which deployment this is, the same in all its processes (`deployment-identity.ts`). */
+  readonly deploymentId: string;
   readonly communities: CommunityService;
   readonly access: AccessService;
   readonly admins: AdminService;
@@ -62,9 +65,6 @@ export interface Runtime {
   readonly retention: RetentionService;
   close(): Promise<void>;
 }
-
-/** Settings key of the HMAC secret that signs download URLs (shared by every process). */
-const DOWNLOAD_SECRET_KEY = 'download_url_secret';
 
 export interface RuntimeOptions {
   readonly clock?: Clock;
@@ -105,6 +105,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     content,
     queue,
     usageCounters,
+    deploymentId: deploymentIdOf(secret),
     communities: new CommunityService(metadata, content, clock),
     access: new AccessService(metadata, clock),
     admins: new AdminService(metadata, clock, {

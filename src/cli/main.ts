@@ -28,6 +28,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   list: async () => (await import('./list-command.js')).listCommand(),
   download: async () => (await import('./download-command.js')).downloadCommand(),
   copy: async () => (await import('./copy-command.js')).copyCommand(),
+  backup: async () => (await import('./backup-command.js')).backupCommand(),
+  restore: async () => (await import('./backup-command.js')).restoreCommand(),
+  doctor: async () => (await import('./doctor-command.js')).doctorCommand(),
   webhook: async () => (await import('./webhook-command.js')).webhookCommand(),
   audit: async () => (await import('./audit-command.js')).auditCommand(),
 };

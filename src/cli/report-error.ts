@@ -20,7 +20,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_CODES_HELP = `Exit codes:
   0  done
   1  a failure of ours, of the network or of the server asked (unexpected error; an error
-     answered by the Graph API; a download not fully verified; the database busy)
+     answered by the Graph API; a download, backup or restore not fully verified; a
+     dyi doctor check failed; the database busy)
   2  something to fix and run again: usage error, bad input, busy port, unwritable directory,
      unknown id (the message says what to do)
 Stack traces are printed only with --debug or DYI_LOG_LEVEL=debug.`;

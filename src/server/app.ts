@@ -25,6 +25,7 @@ import { DOWNLOAD_ROUTE_PREFIX, registerDownloadRoute } from './download-route.j
 import { isBatchItem } from './batch.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
+import { registerDeploymentRoute } from './deployment-route.js';
 import { type FaultMode, type FaultModeOptions, installFaultMode } from './faults/fault-mode.js';
 import { newTraceId } from './trace-id.js';
 import { admitCall, chargeRead } from './usage-hooks.js';
@@ -245,6 +246,7 @@ export async function buildApp(
 
   await registerAdminPanel(app, runtime, PANEL_PAGES);
 
+  registerDeploymentRoute(app, runtime.deploymentId);
   registerDownloadRoute(app, {
     files: runtime.metadata.files,
     blobs: runtime.blobs,

@@ -28,7 +28,8 @@ export async function whyNotWritable(dir: string): Promise<string | undefined> {
   }
 }
 
-async function whyAncestorNotWritable(dir: string): Promise<string | undefined> {
+/** Why the nearest existing ancestor of `dir` takes no writes; undefined when it does. */
+export async function whyAncestorNotWritable(dir: string): Promise<string | undefined> {
   let ancestor = path.dirname(path.resolve(dir));
   for (;;) {
     const exists = await stat(ancestor).then(
@@ -54,7 +55,8 @@ const REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full',
 };
 
-function reasonOf(error: unknown): string {
+/** Why, in words, an fs call failed (`EROFS`: "the file system is read-only"). */
+export function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   return REASONS[code] ?? (error instanceof Error ? error.message : String(error));
 }

@@ -437,6 +437,9 @@ const allMigrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(allMigrations) };
 
+/** The names of the migrations this code knows, sorted (`dyi doctor` compares them). */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(allMigrations).sort();
+
 /** Names of the migrations applied to the database, in order; none on an empty database. */
 async function appliedMigrations(db: Kysely<unknown>): Promise<string[]> {
   const { rows } = await sql<{ present: boolean }>`

@@ -512,6 +512,9 @@ migrations['0018_run_claims'] = {
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
+/** The names of the migrations this code knows, in run order (`dyi doctor` compares them). */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(migrations);
+
 /** Brings the schema up to date; refuses a database that has migrations this code lacks. */
 export async function migrateToLatest(db: Kysely<unknown>, location: string): Promise<void> {
   const migrator = new Migrator({ db, provider });

@@ -7,7 +7,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { REACTION_TARGETS, REACTION_TYPES } from '../domain/index.js';
+import {
+  GROUP_ROLES,
+  REACTION_TARGETS,
+  REACTION_TYPES,
+  RSVP_RESPONSES,
+  SAVED_ITEM_TYPES,
+} from '../domain/index.js';
 import { LINE_SCHEMAS, parseContentLine } from './content-schemas.js';
 import { MAX_ID_LENGTH, MAX_SHORT_TEXT_LENGTH } from './field-schemas.js';
 import { messageOf } from './line-problems.js';
@@ -45,6 +51,7 @@ const shortText = mostly(
 const longText = mostly(fc.string({ maxLength: 40 }), OTHER_TYPES);
 
 const optionalText = mostly(fc.option(fc.string({ maxLength: 12 })), OTHER_TYPES);
+const nonEmptyText = mostly(fc.string({ minLength: 1, maxLength: 12 }), shortText);
 const optionalId = mostly(fc.option(fc.string({ minLength: 1, maxLength: 8 })), id);
 
 const idList = mostly(
@@ -73,6 +80,8 @@ const time = mostly(
   fc.string({ maxLength: 10 }),
   OTHER_TYPES,
 );
+
+const optionalTime = mostly(fc.constant(null), time);
 
 const enumOf = (values: readonly string[]) =>
   mostly(fc.constantFrom(...values), fc.string({ maxLength: 6 }), OTHER_TYPES);
@@ -156,6 +165,63 @@ const LINES = {
       created_time: time,
     },
     ['group', 'attachments'],
+  ),
+  saved_item: lines(
+    'saved_item',
+    {
+      id,
+      member: id,
+      item_type: enumOf(SAVED_ITEM_TYPES),
+      title: nonEmptyText,
+      url: optionalText,
+      created_time: time,
+    },
+    ['url'],
+  ),
+  event_rsvp: lines(
+    'event_rsvp',
+    { id, event: id, member: id, response: enumOf(RSVP_RESPONSES), created_time: time },
+    ['id'],
+  ),
+  group_membership: lines(
+    'group_membership',
+    { id, group: id, member: id, role: enumOf(GROUP_ROLES), created_time: time },
+    ['id', 'role'],
+  ),
+  chat_thread: lines(
+    'chat_thread',
+    { id, name: optionalText, participants: idList, created_time: time },
+    ['name', 'participants'],
+  ),
+  note: lines(
+    'note',
+    {
+      id,
+      author: id,
+      title: shortText,
+      body: longText,
+      created_time: time,
+      updated_time: optionalTime,
+    },
+    ['updated_time'],
+  ),
+  poll_vote: lines('poll_vote', { id, poll: id, option: id, voter: id, created_time: time }, [
+    'id',
+  ]),
+  event: lines(
+    'event',
+    {
+      id,
+      title: nonEmptyText,
+      description: mostly(fc.option(fc.string({ maxLength: 40 })), longText),
+      location: optionalText,
+      start_time: time,
+      end_time: optionalTime,
+      creator: id,
+      group: optionalId,
+      created_time: time,
+    },
+    ['description', 'location', 'end_time', 'group'],
   ),
 } satisfies Record<keyof typeof PLAIN_LINE_CHECKS, fc.Arbitrary<Record<string, unknown>>>;
 

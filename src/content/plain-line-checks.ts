@@ -20,9 +20,22 @@ import {
   RSVP_RESPONSES,
   SAVED_ITEM_TYPES,
 } from '../domain/index.js';
-import { MAX_ID_LENGTH, MAX_LONG_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } from './field-schemas.js';
 import type { LineOf } from './import-line.js';
-import { toUnixSeconds } from './to-unix-seconds.js';
+import {
+  fieldsOf,
+  hasOnlyFields,
+  idListOf,
+  isId,
+  isLongText,
+  isNonEmptyText,
+  isOneOf,
+  isShortText,
+  optionalIdOf,
+  optionalLongTextOf,
+  optionalTextOf,
+  optionalTimeOf,
+  timeOf,
+} from './plain-field-checks.js';
 
 /** A parsed JSON object whose `type` named the kind; `undefined` leaves the line to zod. */
 type PlainCheck<K extends ContentKind> = (
@@ -45,68 +58,11 @@ type HotKind =
   | 'poll_vote'
   | 'event';
 
-const isId = (value: unknown): value is string =>
-  typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID_LENGTH;
-
-const isShortText = (value: unknown): value is string =>
-  typeof value === 'string' && value.length <= MAX_SHORT_TEXT_LENGTH;
-
-const isLongText = (value: unknown): value is string =>
-  typeof value === 'string' && value.length <= MAX_LONG_TEXT_LENGTH;
-
-/** What an omitted or null optional text becomes; `undefined` when it is not one. */
-function optionalTextOf(value: unknown): string | null | undefined {
-  if (value === undefined || value === null) return null;
-  return isShortText(value) ? value : undefined;
-}
-
-function optionalLongTextOf(value: unknown): string | null | undefined {
-  if (value === undefined || value === null) return null;
-  return isLongText(value) ? value : undefined;
-}
-
-function optionalIdOf(value: unknown): string | null | undefined {
-  if (value === undefined || value === null) return null;
-  return isId(value) ? value : undefined;
-}
-
-/** An omitted list becomes []; a list of ids is copied, as zod copies it. */
-function idListOf(value: unknown): string[] | undefined {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) return undefined;
-  for (const item of value) if (!isId(item)) return undefined;
-  return value.slice() as string[];
-}
-
-function optionalTimeOf(value: unknown): number | null | undefined {
-  return value === undefined || value === null ? null : timeOf(value);
-}
-
-function timeOf(value: unknown): number | undefined {
-  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
-  const seconds = toUnixSeconds(value);
-  return typeof seconds === 'number' ? seconds : undefined;
-}
-
-/** Whether every key of `value` is one of `fields` (a strict object refuses any other). */
-function hasOnlyFields(value: object, fields: ReadonlySet<string>): boolean {
-  for (const key in value) if (!fields.has(key)) return false;
-  return true;
-}
-
-const isOneOf =
-  <T extends string>(allowed: readonly T[]) =>
-  (value: unknown): value is T =>
-    (allowed as readonly unknown[]).includes(value);
-
 const isReactionTarget = isOneOf(REACTION_TARGETS);
 const isReactionType = isOneOf(REACTION_TYPES);
 const isSavedItemType = isOneOf(SAVED_ITEM_TYPES);
 const isRsvpResponse = isOneOf(RSVP_RESPONSES);
 const isGroupRole = isOneOf(GROUP_ROLES);
-const isNonEmptyText = (value: unknown): value is string => isShortText(value) && value !== '';
-
-const fieldsOf = (...fields: string[]): ReadonlySet<string> => new Set(['type', ...fields]);
 
 const REACTION_FIELDS = fieldsOf(
   'id',

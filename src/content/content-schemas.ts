@@ -15,6 +15,7 @@ import { describeValue } from './describe-value.js';
 import type { ImportLine, LineOf, LineSchemas } from './import-line.js';
 import { type LineProblem, messageOf, problemsOf } from './line-problems.js';
 import { PEOPLE_LINE_SCHEMAS } from './people-line-schemas.js';
+import { checkPlainLine } from './plain-line-checks.js';
 import { POST_LINE_SCHEMAS } from './post-line-schemas.js';
 
 // The pieces of this module's API that live in the files this one is built from.
@@ -62,6 +63,9 @@ export function parseContentLine(value: unknown): LineResult {
     const wrong = type === undefined ? 'is required' : `${describeValue(type)} is not a type`;
     return failure('type', `${wrong}; the types are ${CONTENT_KINDS.join(', ')}`);
   }
+  // Most lines are plainly valid lines of a few kinds: those skip zod, which words problems.
+  const plain = checkPlainLine(type, value as Readonly<Record<string, unknown>>);
+  if (plain !== undefined) return { ok: true, line: plain };
   const schema: z.ZodType<ImportLine> = LINE_SCHEMAS[type];
   const parsed = schema.safeParse(value, { error: messageOf });
   if (parsed.success) return { ok: true, line: parsed.data };

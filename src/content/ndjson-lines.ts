@@ -50,7 +50,7 @@ export async function* splitLines(
     const line: NdjsonLine =
       isTooLong || length > maxLineBytes
         ? { lineNumber, tooLong: true }
-        : { lineNumber, text: textOf(bytes.subarray(0, length), lineNumber) };
+        : { lineNumber, text: textOf(bytes, 0, length, lineNumber) };
     parts = [];
     gathered = 0;
     isTooLong = false;
@@ -61,6 +61,17 @@ export async function* splitLines(
     let start = 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(NEWLINE, start);
+      if (end !== -1 && gathered === 0 && !isTooLong) {
+        // The usual case, a whole line inside the chunk: decoded in place, nothing gathered.
+        const length =
+          end > start && chunk[end - 1] === CARRIAGE_RETURN ? end - start - 1 : end - start;
+        yield length > maxLineBytes
+          ? { lineNumber, tooLong: true }
+          : { lineNumber, text: textOf(chunk, start, start + length, lineNumber) };
+        lineNumber += 1;
+        start = end + 1;
+        continue;
+      }
       const piece = chunk.subarray(start, end === -1 ? chunk.length : end);
       // One byte of slack for the `\r` of a `\r\n`, which the limit does not count.
       if (isTooLong || gathered + piece.length > maxLineBytes + 1) {
@@ -79,8 +90,8 @@ export async function* splitLines(
   if (gathered > 0 || isTooLong) yield finish();
 }
 
-function textOf(bytes: Buffer, lineNumber: number): string {
-  const text = bytes.toString('utf8');
+function textOf(bytes: Buffer, start: number, end: number, lineNumber: number): string {
+  const text = bytes.toString('utf8', start, end);
   // Editors on Windows may start the file with a byte order mark.
   return lineNumber === 1 ? text.replace(/^\uFEFF/, '') : text;
 }

@@ -23,7 +23,9 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { RunSupersededError, StorageFullError } from '../domain/index.js';
+import type { MetricsSnapshot, ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import { type Runtime, openRuntime } from '../runtime.js';
+import { renditionLookups } from './media-quality.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
 /** Nice value of a worker thread (0 normal, 19 lowest). */
@@ -65,7 +67,11 @@ export type WorkerEvent =
       readonly outcome: JobOutcome | 'RETRY' | 'FAILED' | 'SUPERSEDED';
       readonly message?: string;
       readonly storageFull?: StorageFull;
+      /** How long the run took, in seconds (absent when no run started). */
+      readonly seconds?: number;
     }
+  /** The latest content of the thread's metrics registry (see ProcessMetrics). */
+  | { readonly type: 'metrics'; readonly snapshot: MetricsSnapshot }
   /** The queue itself failed; the worker waits `pauseMs` and tries again. */
   | {
       readonly type: 'trouble';
@@ -145,42 +151,50 @@ export class ExportWorker {
         () => undefined,
       );
     }, config.jobLeaseMs / 4);
+    const startedAt = performance.now();
+    const seconds = (): number => (performance.now() - startedAt) / 1000;
     try {
       const outcome = await this.#runner.run(
         jobId,
         AbortSignal.any([this.#stop.signal, lease.signal]),
       );
       await queue.complete(jobId);
-      this.#post({ type: 'job', jobId, outcome });
+      this.#post({ type: 'job', jobId, outcome, seconds: seconds() });
     } catch (error) {
       if (lease.signal.aborted || error instanceof RunSupersededError) {
-        this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message: messageOf(error) });
+        this.#post({
+          type: 'job',
+          jobId,
+          outcome: 'SUPERSEDED',
+          message: messageOf(error),
+          seconds: seconds(),
+        });
       } else if (this.#stop.signal.aborted) await queue.release(jobId, this.#name);
-      else await this.#failed(jobId, attempt, error);
+      else await this.#failed(jobId, attempt, error, seconds());
     } finally {
       clearInterval(renewal);
     }
   }
 
   /** A run failed: run it again later, or end the job FAILED once its attempts are used up. */
-  async #failed(jobId: string, attempt: number, error: unknown): Promise<void> {
+  async #failed(jobId: string, attempt: number, error: unknown, seconds: number): Promise<void> {
     const { queue, jobs, config } = this.#runtime;
     const message = messageOf(error);
     const full = storageFullOf(error);
     // Only the worker holding the task decides: one whose lease ran out leaves it to the next.
     if (!(await queue.renew(jobId, this.#name, config.jobLeaseMs))) {
-      this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message });
+      this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message, seconds });
       return;
     }
     if (attempt < config.jobAttempts) {
       const delayMs = config.jobRetryDelayMs * 4 ** (attempt - 1);
       await queue.retry(jobId, this.#name, delayMs, message);
-      this.#post({ type: 'job', jobId, outcome: 'RETRY', message, ...full });
+      this.#post({ type: 'job', jobId, outcome: 'RETRY', message, seconds, ...full });
       return;
     }
     await jobs.fail(jobId, `The job failed ${attempt} times; the last error: ${message}`);
     await queue.complete(jobId);
-    this.#post({ type: 'job', jobId, outcome: 'FAILED', message, ...full });
+    this.#post({ type: 'job', jobId, outcome: 'FAILED', message, seconds, ...full });
   }
 
   /** Ends a job whose runs keep dying with their worker, rather than lose another worker. */
@@ -236,6 +250,17 @@ function lowerPriority(): void {
   }
 }
 
+/** How often a thread posts its metrics to the process, in milliseconds (and after each job). */
+const METRICS_POST_MS = 1000;
+
+function countJob(metrics: ProcessMetrics, event: Extract<WorkerEvent, { type: 'job' }>): void {
+  metrics.jobs.inc({ outcome: event.outcome });
+  if (event.seconds !== undefined) {
+    metrics.jobDuration.observe({ outcome: event.outcome }, event.seconds);
+  }
+  if (event.outcome === 'RETRY') metrics.jobsRetried.inc();
+}
+
 /** The thread's entry: one worker on its own runtime, driven by the pool's messages. */
 async function main(): Promise<void> {
   const port = parentPort;
@@ -243,7 +268,23 @@ async function main(): Promise<void> {
   if (!port || start?.kind !== 'dyi-export-worker') return;
   if (start.yieldToApi) lowerPriority();
   const runtime = await openRuntime(start.config);
-  const worker = new ExportWorker(runtime, start.index, (event) => port.postMessage(event));
+  const { metrics } = runtime;
+  const lookups = { hits: 0, misses: 0 };
+  const postMetrics = async (): Promise<void> => {
+    const now = renditionLookups();
+    metrics.renditions.inc({ result: 'hit' }, now.hits - lookups.hits);
+    metrics.renditions.inc({ result: 'miss' }, now.misses - lookups.misses);
+    Object.assign(lookups, now);
+    port.postMessage({ type: 'metrics', snapshot: await metrics.snapshot() } satisfies WorkerEvent);
+  };
+  const metricsTimer = setInterval(() => void postMetrics(), METRICS_POST_MS);
+  const worker = new ExportWorker(runtime, start.index, (event) => {
+    if (event.type === 'job') {
+      countJob(metrics, event);
+      void postMetrics();
+    }
+    port.postMessage(event);
+  });
   port.on('message', (command: PoolCommand) => {
     if (command.type === 'wake') worker.wake();
     else worker.stop();
@@ -252,6 +293,8 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    clearInterval(metricsTimer);
+    await postMetrics();
     await runtime.close();
     port.postMessage({ type: 'stopped' } satisfies WorkerEvent);
     port.close();

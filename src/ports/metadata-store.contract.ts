@@ -1219,6 +1219,12 @@ export function runMetadataStoreContract(
       it('names the latest migration applied', async () => {
         expect(await store.schemaVersion()).toMatch(/^\d{4}_[a-z0-9_]+$/);
       });
+
+      it('probeSchema finds the schema the code expects', async () => {
+        const probe = await store.probeSchema();
+        expect(probe.applied).toBe(probe.expected);
+        expect(probe.applied).toBe(await store.schemaVersion());
+      });
     });
 
     describe('settings', () => {

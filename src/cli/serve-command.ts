@@ -21,6 +21,7 @@ import { parseFaultProfile } from '../server/faults/fault-profile.js';
 import type { FaultModeOptions } from '../server/faults/fault-mode.js';
 import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
+import { metricsUrl, readinessOf, startMetricsListener } from './operator-listener.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface ServeOptions extends DataDirOptions {
@@ -65,6 +66,9 @@ export function serveCommand(): Command {
           'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
           'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight\n' +
           '(at most 10 s); a second Ctrl-C a second or more later stops at once.\n' +
+          '\nGET /healthz and /readyz answer load balancers and orchestrators; /metrics\n' +
+          '(Prometheus) is served on DYI_METRICS_PORT, or here to DYI_METRICS_TOKEN\n' +
+          '(docs/health-and-metrics.md).\n' +
           '\nFault mode (--faults) makes the Graph API and download URLs fail on purpose, the\n' +
           "way Meta's do: rate limits (codes 4, 17, 32, 613), transient 5xx (code 2), slow\n" +
           'answers, pages to retry, downloads cut, stalled or expired. Not for real\n' +
@@ -89,7 +93,14 @@ export function serveCommand(): Command {
         // Before anything else: a misspelt profile costs nothing.
         const faults = faultModeOf(config.faults, config.faultsSeed);
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
+        // The pool starts once the API listens; readiness asks for it from the start.
+        const started: { pool?: WorkerPool } = {};
+        const readiness = readinessOf(
+          runtime,
+          options.workers === false ? undefined : () => started.pool?.liveThreads ?? 0,
+        );
         const app = await buildApp(runtime, {
+          readiness,
           ...(faults && { faults }),
           logger: config.logLevel !== 'silent',
           logFormat:
@@ -105,6 +116,8 @@ export function serveCommand(): Command {
         }
         // So that `dyi list` and `dyi admin create` can name this server's URL.
         const forgetServer = await recordRunningServer(config.dataDir, config.publicUrl);
+        const metricsListener = await startMetricsListener(runtime, readiness);
+        if (metricsListener) process.stderr.write(`Metrics at ${metricsUrl(metricsListener)}\n`);
         const pool =
           options.workers === false
             ? undefined
@@ -114,7 +127,9 @@ export function serveCommand(): Command {
                 queue: runtime.queue,
                 log: app.log,
                 yieldToApi: true,
+                metrics: runtime.metrics,
               });
+        started.pool = pool;
         await pool?.start();
         const cleanup = runtime.cleanup.start(
           config.cleanupIntervalSeconds,
@@ -160,11 +175,13 @@ export function serveCommand(): Command {
         const banner = await serveBanner(runtime, demo, pool?.size, faults);
         // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
         const stopped = waitForShutdown(async () => {
+          readiness.drain();
           await cleanup.stop();
           await deliverer.stop();
           await retention.stop();
           await pool?.stop();
           await app.close();
+          await metricsListener?.close();
           await forgetServer();
         });
         process.stdout.write(banner);

@@ -17,6 +17,7 @@ import {
 } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
 import { UsageLedger } from '../graph/usage-ledger.js';
+import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import type { Runtime } from '../runtime.js';
 import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
@@ -26,6 +27,8 @@ import { clientErrorHandler } from './client-error.js';
 import { registerGraphRoutes } from './graph-routes.js';
 import { type FaultMode, type FaultModeOptions, installFaultMode } from './faults/fault-mode.js';
 import { newTraceId } from './trace-id.js';
+import { ReadinessChecks } from '../services/readiness-checks.js';
+import { isOperatorRoute, operatorConstraint, registerOperatorRoutes } from './operator-routes.js';
 import { admitCall, chargeRead } from './usage-hooks.js';
 import { TextLogStream } from './text-log-stream.js';
 import {
@@ -47,6 +50,11 @@ export interface AppOptions {
   readonly logFormat?: 'json' | 'text';
   /** Fault mode (`dyi serve --faults`): absent, no fault hook is installed. */
   readonly faults?: FaultModeOptions;
+  /**
+   * The checks of `/readyz`; absent: the runtime's stores and the data dir's disk, without a
+   * worker check (`dyi serve` adds its pool's).
+   */
+  readonly readiness?: ReadinessChecks;
 }
 
 declare module 'fastify' {
@@ -77,7 +85,7 @@ export async function buildApp(
   runtime: Runtime,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
-  const { config, clock } = runtime;
+  const { config, clock, metrics } = runtime;
   const out = options.logStream ?? process.stdout;
   const faultsName = options.faults?.profile.name;
   const app: FastifyInstance = Fastify({
@@ -106,11 +114,14 @@ export async function buildApp(
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
       maxParamLength: MAX_PATH_SEGMENT,
+      // `/healthz`, `/readyz` and `/metrics` for operators, the same paths for Graph clients.
+      constraints: { dyiOperator: operatorConstraint(config.metricsToken) },
     },
     // Malformed URLs never reach a route; answer them in the Graph envelope too.
     // (Fastify's own message would echo the URL, and with it any access token.)
     frameworkErrors: (error, request, reply) => {
       const tooLong = 'code' in error && error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      metrics.graphErrors.inc({ code: 100 });
       const mapped = toGraphError(
         new ValidationError(
           'path',
@@ -152,9 +163,14 @@ export async function buildApp(
 
   // One onSend hook does what every answer needs; fewer hooks, less work per request.
   app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-fb-trace-id', request.id);
+    // Probes say nothing about the software, its version included.
+    if (isOperatorRoute(request)) {
+      done(null, payload);
+      return;
+    }
     const version = requestedVersion(request);
     reply.header('facebook-api-version', version ? normalizeVersion(version) : config.graphVersion);
-    reply.header('x-fb-trace-id', request.id);
     // suppress_http_code is a Graph convention: a download keeps its 206, 304 or 416.
     if (
       suppressesHttpCode(request) &&
@@ -200,6 +216,7 @@ export async function buildApp(
         new UnknownPathError(new URL(request.url, 'http://x').pathname),
         request.id,
       );
+      countGraphError(metrics, mapped.body.error.code);
       void reply.code(mapped.status).send(mapped.body);
       return;
     }
@@ -228,8 +245,17 @@ export async function buildApp(
     done();
   });
 
+  // The route label is the route's pattern (`/:id`), never the URL: its values stay few.
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: request.method, status: reply.statusCode });
+    metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
+  });
+
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toGraphError(error, request.id);
+    countGraphError(metrics, mapped.body.error.code);
     if (mapped.unexpected) request.log.error({ err: error }, 'unexpected error');
     else {
       const detail = error instanceof TooMuchDataError ? { detail: error.detail } : {};
@@ -244,11 +270,26 @@ export async function buildApp(
 
   await registerAdminPanel(app, runtime, PANEL_PAGES);
 
+  registerOperatorRoutes(app, {
+    readiness:
+      options.readiness ??
+      new ReadinessChecks({
+        metadata: runtime.metadata,
+        blobs: runtime.blobs,
+        dataDir: config.dataDir,
+        minFreeBytes: config.readyMinFreeBytes,
+      }),
+    detail: config.healthDetail,
+    metrics,
+    metricsAccess: config.metricsToken === undefined ? undefined : { bearer: config.metricsToken },
+  });
+
   registerDownloadRoute(app, {
     files: runtime.metadata.files,
     blobs: runtime.blobs,
     signer: runtime.downloads,
     audit: runtime.audit,
+    metrics,
   });
 
   await app.register((graph, _options, done) => {
@@ -292,6 +333,14 @@ export async function buildApp(
   });
 
   return app;
+}
+
+/** Graph codes of rate limits: app (4), user (17), page (32) and custom (613) levels. */
+const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([4, 17, 32, 613]);
+
+function countGraphError(metrics: ProcessMetrics, code: number): void {
+  metrics.graphErrors.inc({ code });
+  if (RATE_LIMIT_CODES.has(code)) metrics.rateLimitRejections.inc({ code });
 }
 
 /** False for the admin panel's routes and the download route, the app's non-Graph parts. */

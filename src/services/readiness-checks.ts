@@ -31,13 +31,25 @@ const CHECK_TIMEOUT_MS = 3000;
 
 export class ReadinessChecks {
   readonly #sources: ReadinessSources;
+  #draining = false;
 
   constructor(sources: ReadinessSources) {
     this.#sources = sources;
   }
 
+  /**
+   * The process is shutting down: from now on every run fails with one `shutdown` line, so
+   * that balancers stop sending requests while those in flight finish.
+   */
+  drain(): void {
+    this.#draining = true;
+  }
+
   /** Runs every check at once; the results in a fixed order. */
   run(): Promise<readonly CheckResult[]> {
+    if (this.#draining) {
+      return Promise.resolve([{ name: 'shutdown', ok: false, detail: 'the process is stopping' }]);
+    }
     const checks: [string, () => Promise<void>][] = [
       ['database', () => this.#database()],
       ['blob-store', () => this.#sources.blobs.probe()],

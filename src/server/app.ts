@@ -7,7 +7,12 @@
  * listens, tests `inject()`.
  */
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import {
   type Principal,
   TooMuchDataError,
@@ -106,6 +111,9 @@ export async function buildApp(
         }
       : false,
     genReqId: newTraceId,
+    // Each request's log lines carry the id its answer gives as `fbtrace_id` and
+    // `x-fb-trace-id`, under the same name: a user's error report leads to its lines.
+    logController: new LogController({ requestIdLogLabel: 'fbtrace_id' }),
     rewriteUrl: stripVersionPrefix,
     bodyLimit: BODY_LIMIT,
     // Graph ids and edges are plain path segments; keep `/123/` working like `/123`.
@@ -161,9 +169,18 @@ export async function buildApp(
     onWriteError: (error) => app.log.warn({ err: error }, 'usage time not written'),
   });
 
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   // One onSend hook does what every answer needs; fewer hooks, less work per request.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-fb-trace-id', request.id);
+    // An answer finished while the server closes ends its connection: a client's idle
+    // keep-alive connection would otherwise hold the close until the shutdown timeout.
+    if (closing) reply.header('connection', 'close');
     // Probes say nothing about the software, its version included.
     if (isOperatorRoute(request)) {
       done(null, payload);
@@ -196,12 +213,6 @@ export async function buildApp(
 
   // Two different suppress_http_code values are refused here, where the error handler answers
   // them; onSend must not throw, since an error there skips our handler for Fastify's own body.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
-
   app.addHook('onRequest', (request, reply, done) => {
     if (closing) {
       // Still on a kept-alive connection; Fastify adds Connection: close to the answer.

@@ -11,8 +11,10 @@ import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  createExport,
   type GraphFixture,
   graph,
+  jobsOf,
   seedCommunity,
   startInProcessFixture,
 } from './support/graph-fixture.js';
@@ -180,6 +182,14 @@ describe('/metrics on the API port', () => {
     expect(valueOf(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(after.has('nodejs_eventloop_lag_seconds')).toBe(true);
     expect(after.has('nodejs_heap_size_used_bytes')).toBe(true);
+
+    // The queue's depth, read from the database: an export's jobs wait (no workers here).
+    const made = await createExport(runtime, community.id);
+    const queued = await scrape(app);
+    expect(valueOf(queued, 'dyi_queue_jobs', { state: 'PENDING' })).toBe(
+      (await jobsOf(runtime, made.id)).length,
+    );
+    expect(valueOf(queued, 'dyi_queue_jobs', { state: 'IN_PROGRESS' })).toBe(0);
 
     // Low cardinality: no label value carries an id, a token or a URL.
     for (const family of after.values()) {

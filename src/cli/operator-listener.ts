@@ -28,7 +28,12 @@ export async function startMetricsListener(
 ): Promise<FastifyInstance | undefined> {
   const { config, metrics } = runtime;
   if (config.metricsPort === undefined) return undefined;
-  const app = buildOperatorApp({ readiness, detail: config.healthDetail, metrics });
+  const app = buildOperatorApp({
+    readiness,
+    detail: config.healthDetail,
+    metrics,
+    jobs: runtime.metadata.jobs,
+  });
   try {
     await app.listen({ port: config.metricsPort, host: config.metricsHost });
   } catch (error) {

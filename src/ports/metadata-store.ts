@@ -280,6 +280,8 @@ export interface JobRepository {
   idsOfExport(exportId: Id): Promise<readonly Id[]>;
   /** Ids of every job not yet in a final state (PENDING or IN_PROGRESS), in id order. */
   unfinishedIds(): Promise<readonly Id[]>;
+  /** How many jobs are PENDING and IN_PROGRESS now: the queue's depth (`/metrics`). */
+  countUnfinished(): Promise<{ readonly PENDING: number; readonly IN_PROGRESS: number }>;
 }
 
 export type NewFile = Omit<DyiFile, 'id' | 'expiredTime'>;

@@ -20,6 +20,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
+import type { JobRepository } from '../ports/metadata-store.js';
 import type { ReadinessChecks } from '../services/readiness-checks.js';
 import { isBatchItemMessage } from './batch.js';
 import { isVersioned } from './graph-request.js';
@@ -29,6 +30,8 @@ export interface OperatorEndpoints {
   /** Whether `/readyz` says why a check failed (`DYI_HEALTH_DETAIL`). */
   readonly detail: boolean;
   readonly metrics: ProcessMetrics;
+  /** Where the queue's depth is read (`dyi_queue_jobs`). */
+  readonly jobs: Pick<JobRepository, 'countUnfinished'>;
   /**
    * Who may read `/metrics`: anyone who reaches the listener (the separate metrics port), only
    * requests presenting this bearer secret (`DYI_METRICS_TOKEN` on the API's port), or nobody
@@ -110,6 +113,7 @@ export function registerOperatorRoutes(app: FastifyInstance, endpoints: Operator
   const access = endpoints.metricsAccess;
   if (access === undefined) return;
   endpoints.metrics.collectNodeMetrics();
+  endpoints.metrics.watchQueue(() => endpoints.jobs.countUnfinished());
   app.get('/metrics', { constraints }, async (request, reply) => {
     if ('bearer' in access && !presentsSecret(request.headers.authorization, access.bearer)) {
       reply.header('www-authenticate', 'Bearer realm="metrics"');

@@ -118,6 +118,7 @@ export class ProcessMetrics {
   #retired: MetricsSnapshot[] = [];
 
   #collectsNode = false;
+  #watchesQueue = false;
 
   /**
    * Adds Node's process metrics (event-loop lag, heap, RSS, CPU, handles), once: the commands
@@ -127,6 +128,27 @@ export class ProcessMetrics {
     if (this.#collectsNode) return;
     this.#collectsNode = true;
     collectDefaultMetrics({ register: this.#node });
+  }
+
+  /**
+   * Adds the queue's depth, read from the database at each scrape (once; never in a thread:
+   * every thread and process reads the same rows, so take the max across processes, not the
+   * sum).
+   */
+  watchQueue(count: () => Promise<{ PENDING: number; IN_PROGRESS: number }>): void {
+    if (this.#watchesQueue) return;
+    this.#watchesQueue = true;
+    new Gauge({
+      name: 'dyi_queue_jobs',
+      help: 'Export jobs not yet ended, by state (PENDING, IN_PROGRESS); the same in every process.',
+      labelNames: ['state'] as const,
+      registers: [this.#node],
+      async collect() {
+        const counts = await count();
+        this.set({ state: 'PENDING' }, counts.PENDING);
+        this.set({ state: 'IN_PROGRESS' }, counts.IN_PROGRESS);
+      },
+    });
   }
 
   /** A thread's latest snapshot (replacing its previous one). */

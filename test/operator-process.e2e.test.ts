@@ -67,7 +67,7 @@ describe('dyi serve: /readyz', () => {
       return;
     }
     const dataDir = path.join(mountPoint, 'data');
-    const server = await startServer(dataDir, ['--no-workers'], {
+    const server = await startServer(dataDir, ['--no-workers', '--metrics-port', '0'], {
       DYI_READY_MIN_FREE_BYTES: String(MIB),
     });
     try {
@@ -75,6 +75,16 @@ describe('dyi serve: /readyz', () => {
         status: 200,
         body: 'database ok\nblob-store ok\ndisk ok\n',
       });
+      // The metrics port of `dyi serve` counts the API port's requests.
+      const metricsUrl = /Metrics at (http:\S+)/.exec(server.stderr())?.[1] ?? '';
+      const families = parsePrometheusText(await (await fetch(metricsUrl)).text());
+      expect(
+        valueOf(families, 'dyi_http_requests_total', {
+          route: '/readyz',
+          method: 'GET',
+          status: '200',
+        }),
+      ).toBe(1);
 
       // Fill the file system: every byte it has left.
       const stats = await statfs(mountPoint);

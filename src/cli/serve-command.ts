@@ -33,6 +33,7 @@ interface ServeOptions extends DataDirOptions {
   readonly workers?: string | false;
   readonly faults?: string;
   readonly faultsSeed?: string;
+  readonly metricsPort?: string;
 }
 
 export function serveCommand(): Command {
@@ -51,6 +52,11 @@ export function serveCommand(): Command {
         'export worker threads (env DYI_WORKERS; default: 0 = one per CPU core)',
       )
       .option('--no-workers', 'run no export workers here (another process runs them)')
+      .option(
+        '--metrics-port <port>',
+        'serve /metrics, /healthz and /readyz on this port too (env DYI_METRICS_PORT; ' +
+          'default: none; 0 picks a free one)',
+      )
       .option(
         '--faults <profile>',
         'fault mode, for testing clients (env DYI_FAULTS; default: off): flaky, rate-limited, ' +
@@ -85,6 +91,7 @@ export function serveCommand(): Command {
       ...(typeof options.workers === 'string' && { workers: options.workers }),
       ...(options.faults !== undefined && { faults: options.faults }),
       ...(options.faultsSeed !== undefined && { faultsSeed: options.faultsSeed }),
+      ...(options.metricsPort !== undefined && { metricsPort: options.metricsPort }),
     };
     await withRuntime(
       options,

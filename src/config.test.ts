@@ -90,3 +90,38 @@ describe('loadConfig: retention', () => {
     expect(() => loadConfig({ DYI_RETENTION_DAYS: 'a month' })).toThrow(/retentionDays/);
   });
 });
+
+describe('loadConfig: health and metrics', () => {
+  it('serves no metrics and no detail by default, and wants 256 MiB free for readiness', () => {
+    const config = loadConfig({});
+    expect(config.metricsPort).toBeUndefined();
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.metricsHost).toBe('127.0.0.1');
+    expect(config.healthDetail).toBe(false);
+    expect(config.readyMinFreeBytes).toBe(256 * 1024 * 1024);
+  });
+
+  it('takes a metrics port, a bearer secret, detail and a free-space threshold', () => {
+    const config = loadConfig({
+      DYI_METRICS_PORT: '9464',
+      DYI_METRICS_TOKEN: 'a-long-enough-secret',
+      DYI_HEALTH_DETAIL: 'yes',
+      DYI_READY_MIN_FREE_BYTES: '0',
+    });
+    expect(config.metricsPort).toBe(9464);
+    expect(config.metricsToken).toBe('a-long-enough-secret');
+    expect(config.healthDetail).toBe(true);
+    expect(config.readyMinFreeBytes).toBe(0);
+  });
+
+  it('refuses a short or spaced secret and a port out of range, saying what is allowed', () => {
+    expect(() => loadConfig({ DYI_METRICS_TOKEN: 'short' })).toThrow(
+      /metricsToken: expected a secret of at least 16 characters/,
+    );
+    expect(() => loadConfig({ DYI_METRICS_TOKEN: 'has spaces in the secret' })).toThrow(
+      /metricsToken: expected printable ASCII without spaces/,
+    );
+    expect(() => loadConfig({ DYI_METRICS_PORT: '70000' })).toThrow(/metricsPort/);
+    expect(() => loadConfig({ DYI_READY_MIN_FREE_BYTES: '-1' })).toThrow(/readyMinFreeBytes/);
+  });
+});

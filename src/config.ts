@@ -139,6 +139,15 @@ export const DEFAULTS = {
   retentionMaxDays: 365,
   /** Time between two retention sweeps by `dyi serve` and `dyi worker`, in seconds. */
   retentionSweepSeconds: 300,
+  /**
+   * Free space the data directory's file system must keep for `/readyz` to pass, in bytes
+   * (export jobs need room for their archive parts; SQLite for its journal).
+   */
+  readyMinFreeBytes: 256 * 1024 * 1024,
+  /** `/readyz` says why a check failed (messages may name paths); off: only `ok` or `fail`. */
+  healthDetail: false,
+  /** Interface the metrics port (`DYI_METRICS_PORT`) binds to. */
+  metricsHost: '127.0.0.1',
 } as const;
 
 /** One entry of `DYI_TRUST_PROXY`: an address, a CIDR block, or a name proxy-addr knows. */
@@ -213,6 +222,15 @@ const schema = z.object({
   retentionDays: z.coerce.number().int().min(0).max(36_500),
   retentionMaxDays: z.coerce.number().int().min(1).max(36_500),
   retentionSweepSeconds: z.coerce.number().int().min(1),
+  readyMinFreeBytes: z.coerce.number().int().min(0),
+  healthDetail: flag,
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
+  metricsHost: z.string().min(1),
+  metricsToken: z
+    .string()
+    .min(16, { message: 'expected a secret of at least 16 characters' })
+    .regex(/^[\x21-\x7e]+$/, { message: 'expected printable ASCII without spaces' })
+    .optional(),
   databaseUrl: z
     .string()
     .regex(/^postgres(?:ql)?:\/\/[^\s]+$/, {
@@ -301,6 +319,21 @@ export interface Config {
   /** Most days an export may be kept, and how far ahead `expires_time` may be moved. */
   readonly retentionMaxDays: number;
   readonly retentionSweepSeconds: number;
+  /** Bytes `/readyz` wants free in the data dir's file system. */
+  readonly readyMinFreeBytes: number;
+  /** Whether `/readyz` says why a check failed. */
+  readonly healthDetail: boolean;
+  /**
+   * Port of a separate listener serving `/metrics` (and `/healthz`, `/readyz`) to anyone who
+   * reaches it; undefined (the default): none. `dyi worker` serves it too.
+   */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
+  /**
+   * A bearer secret: set, `/metrics` on the API's own port answers requests that present it
+   * (`Authorization: Bearer …`); undefined (the default): `/metrics` there is not served.
+   */
+  readonly metricsToken: string | undefined;
   /** PostgreSQL holding metadata, content and the queue; undefined: SQLite in the data dir. */
   readonly databaseUrl: string | undefined;
   readonly blobStore: BlobStoreLocation;
@@ -358,6 +391,11 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   DYI_RETENTION_DAYS: 'retentionDays',
   DYI_RETENTION_MAX_DAYS: 'retentionMaxDays',
   DYI_RETENTION_SWEEP_SECONDS: 'retentionSweepSeconds',
+  DYI_READY_MIN_FREE_BYTES: 'readyMinFreeBytes',
+  DYI_HEALTH_DETAIL: 'healthDetail',
+  DYI_METRICS_PORT: 'metricsPort',
+  DYI_METRICS_HOST: 'metricsHost',
+  DYI_METRICS_TOKEN: 'metricsToken',
   DYI_DATABASE_URL: 'databaseUrl',
   DYI_BLOB_STORE: 'blobStore',
   DYI_S3_ENDPOINT: 's3Endpoint',
@@ -421,6 +459,8 @@ export function loadConfig(
     databaseUrl: settings.databaseUrl,
     faults: settings.faults,
     faultsSeed: settings.faultsSeed,
+    metricsPort: settings.metricsPort,
+    metricsToken: settings.metricsToken,
     dataDir,
     publicUrl,
     blobStore,

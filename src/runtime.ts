@@ -6,6 +6,8 @@
  * services.
  */
 import { randomBytes } from 'node:crypto';
+import { meteredBlobStore, meteredMetadataStore } from './adapters/prometheus/metered-stores.js';
+import { ProcessMetrics } from './adapters/prometheus/process-metrics.js';
 import { S3BlobStore } from './adapters/s3/s3-blob-store.js';
 import type { Config } from './config.js';
 import { closeStores, openStores } from './open-stores.js';
@@ -63,6 +65,8 @@ export interface Runtime {
   webhookDeliverer(events?: DelivererEvents): WebhookDeliverer;
   /** Expires exports whose retention ended; extends or expires one at an admin's request. */
   readonly retention: RetentionService;
+  /** This process's (or thread's) metrics; the stores above report into it. */
+  readonly metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -79,7 +83,11 @@ export interface RuntimeOptions {
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const stores = await openStores(config, clock, options.usageCounters);
-  const { metadata, content, blobs, queue, usageCounters } = stores;
+  const metrics = new ProcessMetrics();
+  // Every store operation is timed at the port (adapters/prometheus/metered-stores.ts).
+  const metadata = meteredMetadataStore(stores.metadata, metrics);
+  const blobs = meteredBlobStore(stores.blobs, metrics);
+  const { content, queue, usageCounters } = stores;
   const secret = await metadata.settings.getOrCreate(DOWNLOAD_SECRET_KEY, () =>
     randomBytes(32).toString('hex'),
   );
@@ -133,6 +141,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     webhooks,
     retention: new RetentionService(metadata, blobs, exports, clock, config),
     audit: new AuditService(metadata, clock),
+    metrics,
     webhookDeliverer: (events) =>
       new WebhookDeliverer(
         { store: metadata, service: webhooks, sender, clock },

@@ -66,8 +66,8 @@ it('logs requests with their trace id and without secrets', async () => {
   expect(text).not.toContain(revealKey);
   expect(text).toContain('reveal=[redacted]');
   const traced = lines
-    .map((line) => JSON.parse(line) as { reqId?: string })
-    .filter((l) => l.reqId === traceId);
+    .map((line) => JSON.parse(line) as { fbtrace_id?: string })
+    .filter((l) => l.fbtrace_id === traceId);
   expect(traced.length).toBeGreaterThanOrEqual(2);
 });
 

@@ -106,10 +106,10 @@ describe('dyi serve at a terminal', () => {
     expect(lines[0]).toMatch(/^dyi-export is serving the Graph API at http/);
     expect(lines.filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
     expect(screen).toMatch(
-      /^\d\d:\d\d:\d\d GET \/community\?access_token=\[redacted\] 200 \d+\.\d ms$/m,
+      /^\d\d:\d\d:\d\d GET \/community\?access_token=\[redacted\] 200 \d+\.\d ms \[trace \S+\]$/m,
     );
     expect(screen).toMatch(
-      /^\d\d:\d\d:\d\d GET \/community\?access_token=\[redacted\] 400 \d+\.\d ms$/m,
+      /^\d\d:\d\d:\d\d GET \/community\?access_token=\[redacted\] 400 \d+\.\d ms \[trace \S+\]$/m,
     );
     expect(screen).toMatch(/INFO \(#190\) Invalid OAuth access token.*\[trace \S+\]$/m);
     expect(screen).not.toContain(token);

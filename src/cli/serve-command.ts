@@ -21,6 +21,7 @@ import { parseFaultProfile } from '../server/faults/fault-profile.js';
 import type { FaultModeOptions } from '../server/faults/fault-mode.js';
 import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
+import { metricsUrl, readinessOf, startMetricsListener } from './operator-listener.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface ServeOptions extends DataDirOptions {
@@ -32,6 +33,7 @@ interface ServeOptions extends DataDirOptions {
   readonly workers?: string | false;
   readonly faults?: string;
   readonly faultsSeed?: string;
+  readonly metricsPort?: string;
 }
 
 export function serveCommand(): Command {
@@ -51,6 +53,11 @@ export function serveCommand(): Command {
       )
       .option('--no-workers', 'run no export workers here (another process runs them)')
       .option(
+        '--metrics-port <port>',
+        'serve /metrics, /healthz and /readyz on this port too (env DYI_METRICS_PORT; ' +
+          'default: none; 0 picks a free one)',
+      )
+      .option(
         '--faults <profile>',
         'fault mode, for testing clients (env DYI_FAULTS; default: off): flaky, rate-limited, ' +
           'slow, broken-downloads, everything, or rates such as transient=0.1,cut=0.2',
@@ -65,6 +72,9 @@ export function serveCommand(): Command {
           'DYI_LOG_LEVEL=debug also one line per request), JSON lines otherwise or with\n' +
           'DYI_LOG_FORMAT=json. Stops on Ctrl-C or SIGTERM after finishing work in flight\n' +
           '(at most 10 s); a second Ctrl-C a second or more later stops at once.\n' +
+          '\nGET /healthz and /readyz answer load balancers and orchestrators; /metrics\n' +
+          '(Prometheus) is served on DYI_METRICS_PORT, or here to DYI_METRICS_TOKEN\n' +
+          '(docs/health-and-metrics.md).\n' +
           '\nFault mode (--faults) makes the Graph API and download URLs fail on purpose, the\n' +
           "way Meta's do: rate limits (codes 4, 17, 32, 613), transient 5xx (code 2), slow\n" +
           'answers, pages to retry, downloads cut, stalled or expired. Not for real\n' +
@@ -81,6 +91,7 @@ export function serveCommand(): Command {
       ...(typeof options.workers === 'string' && { workers: options.workers }),
       ...(options.faults !== undefined && { faults: options.faults }),
       ...(options.faultsSeed !== undefined && { faultsSeed: options.faultsSeed }),
+      ...(options.metricsPort !== undefined && { metricsPort: options.metricsPort }),
     };
     await withRuntime(
       options,
@@ -89,7 +100,14 @@ export function serveCommand(): Command {
         // Before anything else: a misspelt profile costs nothing.
         const faults = faultModeOf(config.faults, config.faultsSeed);
         const demo = options.demo ? await ensureDemoCommunity(runtime) : undefined;
+        // The pool starts once the API listens; readiness asks for it from the start.
+        const started: { pool?: WorkerPool } = {};
+        const readiness = readinessOf(
+          runtime,
+          options.workers === false ? undefined : () => started.pool?.liveThreads ?? 0,
+        );
         const app = await buildApp(runtime, {
+          readiness,
           ...(faults && { faults }),
           logger: config.logLevel !== 'silent',
           logFormat:
@@ -105,6 +123,8 @@ export function serveCommand(): Command {
         }
         // So that `dyi list` and `dyi admin create` can name this server's URL.
         const forgetServer = await recordRunningServer(config.dataDir, config.publicUrl);
+        const metricsListener = await startMetricsListener(runtime, readiness);
+        if (metricsListener) process.stderr.write(`Metrics at ${metricsUrl(metricsListener)}\n`);
         const pool =
           options.workers === false
             ? undefined
@@ -114,7 +134,9 @@ export function serveCommand(): Command {
                 queue: runtime.queue,
                 log: app.log,
                 yieldToApi: true,
+                metrics: runtime.metrics,
               });
+        started.pool = pool;
         await pool?.start();
         const cleanup = runtime.cleanup.start(
           config.cleanupIntervalSeconds,
@@ -160,11 +182,13 @@ export function serveCommand(): Command {
         const banner = await serveBanner(runtime, demo, pool?.size, faults);
         // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
         const stopped = waitForShutdown(async () => {
+          readiness.drain();
           await cleanup.stop();
           await deliverer.stop();
           await retention.stop();
           await pool?.stop();
           await app.close();
+          await metricsListener?.close();
           await forgetServer();
         });
         process.stdout.write(banner);

@@ -11,20 +11,28 @@ import { WorkerPool } from '../export/worker-pool.js';
 import { describeCleanup, hasRemoved } from '../services/blob-cleanup-service.js';
 import { describeRetention, hasExpired } from '../services/retention-service.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
+import { metricsUrl, readinessOf, startMetricsListener } from './operator-listener.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface WorkerOptions extends DataDirOptions {
   readonly threads?: string;
+  readonly metricsPort?: string;
 }
 
 export function workerCommand(): Command {
   return addDataDirOption(
     new Command('worker')
       .description('run export workers (no API) until stopped')
-      .option('--threads <n>', 'worker threads (env DYI_WORKERS; default: 0 = one per CPU core)'),
+      .option('--threads <n>', 'worker threads (env DYI_WORKERS; default: 0 = one per CPU core)')
+      .option(
+        '--metrics-port <port>',
+        'serve /metrics, /healthz and /readyz on this port (env DYI_METRICS_PORT; ' +
+          'default: none; 0 picks a free one; host: DYI_METRICS_HOST, default 127.0.0.1)',
+      ),
   ).action(async (options: WorkerOptions) => {
     const overrides: ConfigOverrides = {
       ...(options.threads !== undefined && { workers: options.threads }),
+      ...(options.metricsPort !== undefined && { metricsPort: options.metricsPort }),
     };
     await withRuntime(
       options,
@@ -33,7 +41,10 @@ export function workerCommand(): Command {
           config: runtime.config,
           metadata: runtime.metadata,
           queue: runtime.queue,
+          metrics: runtime.metrics,
         });
+        const readiness = readinessOf(runtime, () => pool.liveThreads);
+        const metricsListener = await startMetricsListener(runtime, readiness);
         pool.on('job', (event) => {
           const detail = event.message === undefined ? '' : `: ${event.message}`;
           process.stderr.write(`job ${event.jobId} ${event.outcome}${detail}\n`);
@@ -71,13 +82,16 @@ export function workerCommand(): Command {
         );
         // Listening for signals before saying it runs: whoever reads that may stop it at once.
         const stopped = waitForShutdown(async () => {
+          readiness.drain();
           await cleanup.stop();
           await retention.stop();
           await deliverer.stop();
           await pool.stop();
+          await metricsListener?.close();
         });
+        const metricsNote = metricsListener ? `; metrics at ${metricsUrl(metricsListener)}` : '';
         process.stderr.write(
-          `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}\n`,
+          `dyi worker: ${pool.size} thread${pool.size === 1 ? '' : 's'} on ${runtime.config.dataDir}${metricsNote}\n`,
         );
         await stopped;
       },

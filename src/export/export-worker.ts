@@ -23,8 +23,10 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { RunSupersededError, StorageFullError } from '../domain/index.js';
+import type { MetricsSnapshot, ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import type { ClaimedTask } from '../ports/job-queue.js';
 import { type Runtime, openRuntime } from '../runtime.js';
+import { renditionLookups } from './media-quality.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 
 /** Nice value of a worker thread (0 normal, 19 lowest). */
@@ -66,7 +68,11 @@ export type WorkerEvent =
       readonly outcome: JobOutcome | 'RETRY' | 'FAILED' | 'SUPERSEDED';
       readonly message?: string;
       readonly storageFull?: StorageFull;
+      /** How long the run took, in seconds (absent when no run started). */
+      readonly seconds?: number;
     }
+  /** The latest content of the thread's metrics registry (see ProcessMetrics). */
+  | { readonly type: 'metrics'; readonly snapshot: MetricsSnapshot }
   /** The queue itself failed; the worker waits `pauseMs` and tries again. */
   | {
       readonly type: 'trouble';
@@ -146,18 +152,26 @@ export class ExportWorker {
         () => undefined,
       );
     }, config.jobLeaseMs / 4);
+    const startedAt = performance.now();
+    const seconds = (): number => (performance.now() - startedAt) / 1000;
     try {
       const outcome = await this.#runner.run(jobId, {
         signal: AbortSignal.any([this.#stop.signal, lease.signal]),
         claim,
       });
       await queue.complete(jobId);
-      this.#post({ type: 'job', jobId, outcome });
+      this.#post({ type: 'job', jobId, outcome, seconds: seconds() });
     } catch (error) {
       if (lease.signal.aborted || error instanceof RunSupersededError) {
-        this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message: messageOf(error) });
+        this.#post({
+          type: 'job',
+          jobId,
+          outcome: 'SUPERSEDED',
+          message: messageOf(error),
+          seconds: seconds(),
+        });
       } else if (this.#stop.signal.aborted) await queue.release(jobId, this.#name);
-      else await this.#failed({ jobId, attempt, claim }, error);
+      else await this.#failed({ jobId, attempt, claim }, error, seconds());
     } finally {
       clearInterval(renewal);
     }
@@ -167,24 +181,25 @@ export class ExportWorker {
   async #failed(
     { jobId, attempt, claim }: Omit<ClaimedTask, 'lostRuns'>,
     error: unknown,
+    seconds: number,
   ): Promise<void> {
     const { queue, config } = this.#runtime;
     const message = messageOf(error);
     const full = storageFullOf(error);
     // Only the worker holding the task decides: one whose lease ran out leaves it to the next.
     if (!(await queue.renew(jobId, this.#name, config.jobLeaseMs))) {
-      this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message });
+      this.#post({ type: 'job', jobId, outcome: 'SUPERSEDED', message, seconds });
       return;
     }
     if (attempt < config.jobAttempts) {
       const delayMs = config.jobRetryDelayMs * 4 ** (attempt - 1);
       await queue.retry(jobId, this.#name, delayMs, message);
-      this.#post({ type: 'job', jobId, outcome: 'RETRY', message, ...full });
+      this.#post({ type: 'job', jobId, outcome: 'RETRY', message, seconds, ...full });
       return;
     }
     const verdict = `The job failed ${attempt} times; the last error: ${message}`;
     const outcome = (await this.#endFailed(jobId, claim, verdict)) ? 'FAILED' : 'SUPERSEDED';
-    this.#post({ type: 'job', jobId, outcome, message, ...full });
+    this.#post({ type: 'job', jobId, outcome, message, seconds, ...full });
   }
 
   /** Ends a job whose runs keep dying with their worker, rather than lose another worker. */
@@ -254,6 +269,17 @@ function lowerPriority(): void {
   }
 }
 
+/** How often a thread posts its metrics to the process, in milliseconds (and after each job). */
+const METRICS_POST_MS = 1000;
+
+function countJob(metrics: ProcessMetrics, event: Extract<WorkerEvent, { type: 'job' }>): void {
+  metrics.jobs.inc({ outcome: event.outcome });
+  if (event.seconds !== undefined) {
+    metrics.jobDuration.observe({ outcome: event.outcome }, event.seconds);
+  }
+  if (event.outcome === 'RETRY') metrics.jobsRetried.inc();
+}
+
 /** The thread's entry: one worker on its own runtime, driven by the pool's messages. */
 async function main(): Promise<void> {
   const port = parentPort;
@@ -261,7 +287,23 @@ async function main(): Promise<void> {
   if (!port || start?.kind !== 'dyi-export-worker') return;
   if (start.yieldToApi) lowerPriority();
   const runtime = await openRuntime(start.config);
-  const worker = new ExportWorker(runtime, start.index, (event) => port.postMessage(event));
+  const { metrics } = runtime;
+  const lookups = { hits: 0, misses: 0 };
+  const postMetrics = async (): Promise<void> => {
+    const now = renditionLookups();
+    metrics.renditions.inc({ result: 'hit' }, now.hits - lookups.hits);
+    metrics.renditions.inc({ result: 'miss' }, now.misses - lookups.misses);
+    Object.assign(lookups, now);
+    port.postMessage({ type: 'metrics', snapshot: await metrics.snapshot() } satisfies WorkerEvent);
+  };
+  const metricsTimer = setInterval(() => void postMetrics(), METRICS_POST_MS);
+  const worker = new ExportWorker(runtime, start.index, (event) => {
+    if (event.type === 'job') {
+      countJob(metrics, event);
+      void postMetrics();
+    }
+    port.postMessage(event);
+  });
   port.on('message', (command: PoolCommand) => {
     if (command.type === 'wake') worker.wake();
     else worker.stop();
@@ -270,6 +312,8 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    clearInterval(metricsTimer);
+    await postMetrics();
     await runtime.close();
     port.postMessage({ type: 'stopped' } satisfies WorkerEvent);
     port.close();

@@ -62,6 +62,11 @@ export type PreparedMedia = { readonly entry: MediaEntry } | { readonly leftOut:
 /** Scaled images of this thread, by source content and quality. */
 const renditions = new RenditionCache();
 
+/** This thread's rendition cache lookups so far, found and not (for its metrics). */
+export function renditionLookups(): { readonly hits: number; readonly misses: number } {
+  return renditions.lookups;
+}
+
 /** Fail on truncated data (the copy would be cut off) but not on decoders' minor warnings. */
 const INPUT = { failOn: 'truncated' } as const;
 

@@ -15,6 +15,8 @@ export class RenditionCache {
   /** In use order: Map iteration order is insertion order, so the first key is the oldest. */
   readonly #entries = new Map<string, Buffer>();
   #bytes = 0;
+  #hits = 0;
+  #misses = 0;
 
   constructor(budgetBytes = BUDGET_BYTES) {
     this.#budget = budgetBytes;
@@ -25,7 +27,8 @@ export class RenditionCache {
     if (found) {
       this.#entries.delete(key);
       this.#entries.set(key, found);
-    }
+      this.#hits += 1;
+    } else this.#misses += 1;
     return found;
   }
 
@@ -47,5 +50,10 @@ export class RenditionCache {
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Lookups so far that found a rendition (`hits`) and that did not (`misses`). */
+  get lookups(): { readonly hits: number; readonly misses: number } {
+    return { hits: this.#hits, misses: this.#misses };
   }
 }

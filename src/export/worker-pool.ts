@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import type { Config } from '../config.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -47,6 +48,8 @@ export interface WorkerPoolOptions {
    * `export-worker.ts`); a process that only runs workers (`dyi worker`) has nothing to yield to.
    */
   readonly yieldToApi?: boolean;
+  /** Where the threads' metrics are added up (the process's); absent, they are dropped. */
+  readonly metrics?: ProcessMetrics;
 }
 
 /** Emits `job` with each WorkerEvent of type `job` (for logs and tests). */
@@ -67,6 +70,11 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
   /** Threads started so far, replacements of crashed ones included. */
   get threadsStarted(): number {
     return this.#spawned;
+  }
+
+  /** Threads running now (0 once all died and none was replaced yet, or after `stop()`). */
+  get liveThreads(): number {
+    return this.#workers.size;
   }
 
   get size(): number {
@@ -118,6 +126,7 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
     return new Promise((resolve, reject) => {
       worker.on('message', (event: WorkerEvent) => {
         if (event.type === 'ready') resolve();
+        if (event.type === 'metrics') this.#options.metrics?.acceptSnapshot(index, event.snapshot);
         if (event.type === 'job') this.emit('job', event);
         if (event.type === 'job' || event.type === 'trouble') this.#watchStorage(event);
         if (event.type === 'trouble' && !event.storageFull) {
@@ -132,6 +141,7 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
       });
       worker.once('exit', () => {
         this.#workers.delete(worker);
+        this.#options.metrics?.retireThread(index);
         // A thread that died on its own is replaced (after a pause, so that one failing at
         // start does not spin); its task's lease runs out and the job is re-run.
         if (this.#stopping) return;

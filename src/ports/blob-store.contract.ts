@@ -37,6 +37,10 @@ export function runBlobStoreContract(name: string, create: () => Promise<BlobSto
       await fixture.cleanup();
     });
 
+    it('answers a probe once open', async () => {
+      await expect(store.probe()).resolves.toBeUndefined();
+    });
+
     it('stores bytes and reads them back with their size and sha256', async () => {
       const bytes = randomBytes(100_000);
       const stored = await store.put('exports/1/2/3', Readable.from([bytes]));

@@ -38,6 +38,12 @@ export interface ByteRange {
 export interface BlobStore {
   init(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Checks that the store answers now (readiness, `/readyz`): the local disk store that its
+   * root is a directory it may write in, the S3 store that the bucket answers a HEAD. Throws
+   * an error saying what is wrong.
+   */
+  probe(): Promise<void>;
   put(
     key: string,
     body: Readable | AsyncIterable<Uint8Array>,

@@ -881,6 +881,7 @@ export function runMetadataStoreContract(
       it('lists the ids of unfinished jobs of every export', async () => {
         const communityId = await community();
         const before = await store.jobs.unfinishedIds();
+        const countedBefore = await store.jobs.countUnfinished();
         const { company, users } = await exportWithJobs(communityId, 3);
         const time = T0 + 10;
         await store.jobs.transition(nth(users, 0).id, ['PENDING'], { state: 'IN_PROGRESS', time });
@@ -888,6 +889,10 @@ export function runMetadataStoreContract(
         await store.jobs.transition(nth(users, 2).id, ['PENDING'], { state: 'FAILED', time });
         const added = (await store.jobs.unfinishedIds()).filter((id) => !before.includes(id));
         expect(added).toEqual([company.id, nth(users, 0).id]);
+        expect(await store.jobs.countUnfinished()).toEqual({
+          PENDING: countedBefore.PENDING + 1,
+          IN_PROGRESS: countedBefore.IN_PROGRESS + 1,
+        });
         expect(await store.jobs.idsOfExport(company.exportId)).toEqual([
           company.id,
           ...users.map((user) => user.id),
@@ -1264,6 +1269,12 @@ export function runMetadataStoreContract(
     describe('schemaVersion', () => {
       it('names the latest migration applied', async () => {
         expect(await store.schemaVersion()).toMatch(/^\d{4}_[a-z0-9_]+$/);
+      });
+
+      it('probeSchema finds the schema the code expects', async () => {
+        const probe = await store.probeSchema();
+        expect(probe.applied).toBe(probe.expected);
+        expect(probe.applied).toBe(await store.schemaVersion());
       });
     });
 

@@ -57,6 +57,13 @@ export interface MetadataStore {
   changeMark(): number;
   /** The name of the latest schema migration applied to the database (`dyi migrate` shows it). */
   schemaVersion(): Promise<string>;
+  /**
+   * Reads the schema version the way a process starting now would (the SQLite store opens its
+   * file again, read-only; the PostgreSQL store makes a round trip), next to the latest
+   * migration this code knows: readiness checks (`/readyz`) compare the two. Throws when the
+   * database cannot be reached or read.
+   */
+  probeSchema(): Promise<SchemaProbe>;
   /** The kind of object an id names and the community it belongs to. */
   findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined>;
   readonly communities: CommunityRepository;
@@ -76,6 +83,14 @@ export interface MetadataStore {
   readonly webhookDeliveries: WebhookDeliveryRepository;
   readonly audit: AuditRepository;
   readonly retention: RetentionRepository;
+}
+
+/** What `probeSchema` found: equal names mean the schema matches the code. */
+export interface SchemaProbe {
+  /** The latest migration applied to the database. */
+  readonly applied: string;
+  /** The latest migration this code knows. */
+  readonly expected: string;
 }
 
 export interface CommunityRepository {
@@ -273,6 +288,8 @@ export interface JobRepository {
   idsOfExport(exportId: Id): Promise<readonly Id[]>;
   /** Ids of every job not yet in a final state (PENDING or IN_PROGRESS), in id order. */
   unfinishedIds(): Promise<readonly Id[]>;
+  /** How many jobs are PENDING and IN_PROGRESS now: the queue's depth (`/metrics`). */
+  countUnfinished(): Promise<{ readonly PENDING: number; readonly IN_PROGRESS: number }>;
 }
 
 export type NewFile = Omit<DyiFile, 'id' | 'expiredTime'>;

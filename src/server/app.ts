@@ -7,7 +7,12 @@
  * listens, tests `inject()`.
  */
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import {
   type Principal,
   TooMuchDataError,
@@ -18,6 +23,7 @@ import {
 import { toGraphError } from '../graph/graph-error.js';
 import { graphJson } from '../graph/graph-json.js';
 import { UsageLedger } from '../graph/usage-ledger.js';
+import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import type { Runtime } from '../runtime.js';
 import { ADMIN_PREFIX, registerAdminPanel } from './admin/admin-panel.js';
 import { PANEL_PAGES } from './admin/panel-pages.js';
@@ -28,6 +34,8 @@ import { registerGraphRoutes } from './graph-routes.js';
 import { registerDeploymentRoute } from './deployment-route.js';
 import { type FaultMode, type FaultModeOptions, installFaultMode } from './faults/fault-mode.js';
 import { newTraceId } from './trace-id.js';
+import { ReadinessChecks } from '../services/readiness-checks.js';
+import { isOperatorRoute, operatorConstraint, registerOperatorRoutes } from './operator-routes.js';
 import { admitCall, chargeRead } from './usage-hooks.js';
 import { TextLogStream } from './text-log-stream.js';
 import {
@@ -49,6 +57,11 @@ export interface AppOptions {
   readonly logFormat?: 'json' | 'text';
   /** Fault mode (`dyi serve --faults`): absent, no fault hook is installed. */
   readonly faults?: FaultModeOptions;
+  /**
+   * The checks of `/readyz`; absent: the runtime's stores and the data dir's disk, without a
+   * worker check (`dyi serve` adds its pool's).
+   */
+  readonly readiness?: ReadinessChecks;
 }
 
 declare module 'fastify' {
@@ -68,6 +81,9 @@ const BODY_LIMIT = 4 * 1024 * 1024;
 /** Longest path segment routed; longer ones are refused before routing. */
 const MAX_PATH_SEGMENT = 2048;
 
+/** How often a closing server closes the connections that went idle, in milliseconds. */
+const IDLE_SWEEP_MS = 50;
+
 /** How often process CPU time is shared out among tokens for X-App-Usage, in milliseconds. */
 const CPU_SAMPLE_MS = 1000;
 
@@ -79,7 +95,7 @@ export async function buildApp(
   runtime: Runtime,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
-  const { config, clock } = runtime;
+  const { config, clock, metrics } = runtime;
   const out = options.logStream ?? process.stdout;
   const faultsName = options.faults?.profile.name;
   const app: FastifyInstance = Fastify({
@@ -100,6 +116,9 @@ export async function buildApp(
         }
       : false,
     genReqId: newTraceId,
+    // Each request's log lines carry the id its answer gives as `fbtrace_id` and
+    // `x-fb-trace-id`, under the same name: a user's error report leads to its lines.
+    logController: new LogController({ requestIdLogLabel: 'fbtrace_id' }),
     rewriteUrl: stripVersionPrefix,
     bodyLimit: BODY_LIMIT,
     // Graph ids and edges are plain path segments; keep `/123/` working like `/123`.
@@ -108,11 +127,14 @@ export async function buildApp(
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
       maxParamLength: MAX_PATH_SEGMENT,
+      // `/healthz`, `/readyz` and `/metrics` for operators, the same paths for Graph clients.
+      constraints: { dyiOperator: operatorConstraint(config.metricsToken) },
     },
     // Malformed URLs never reach a route; answer them in the Graph envelope too.
     // (Fastify's own message would echo the URL, and with it any access token.)
     frameworkErrors: (error, request, reply) => {
       const tooLong = 'code' in error && error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      metrics.graphErrors.inc({ code: 100 });
       const mapped = toGraphError(
         new ValidationError(
           'path',
@@ -152,11 +174,32 @@ export async function buildApp(
     onWriteError: (error) => app.log.warn({ err: error }, 'usage time not written'),
   });
 
+  let closing = false;
+  let idleSweep: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    // Fastify closes the connections idle when the close starts; one whose request finishes
+    // later stays open on the client's keep-alive and would hold the close until the
+    // shutdown timeout. A request already waiting on it is answered first (code 2, below).
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    idleSweep.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(idleSweep);
+    done();
+  });
+
   // One onSend hook does what every answer needs; fewer hooks, less work per request.
   app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-fb-trace-id', request.id);
+    // Probes say nothing about the software, its version included.
+    if (isOperatorRoute(request)) {
+      done(null, payload);
+      return;
+    }
     const version = requestedVersion(request);
     reply.header('facebook-api-version', version ? normalizeVersion(version) : config.graphVersion);
-    reply.header('x-fb-trace-id', request.id);
     // suppress_http_code is a Graph convention: a download keeps its 206, 304 or 416.
     if (
       suppressesHttpCode(request) &&
@@ -182,12 +225,6 @@ export async function buildApp(
 
   // Two different suppress_http_code values are refused here, where the error handler answers
   // them; onSend must not throw, since an error there skips our handler for Fastify's own body.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
-
   app.addHook('onRequest', (request, reply, done) => {
     if (closing) {
       // Still on a kept-alive connection; Fastify adds Connection: close to the answer.
@@ -202,6 +239,7 @@ export async function buildApp(
         new UnknownPathError(new URL(request.url, 'http://x').pathname),
         request.id,
       );
+      countGraphError(metrics, mapped.body.error.code);
       void reply.code(mapped.status).send(mapped.body);
       return;
     }
@@ -230,8 +268,17 @@ export async function buildApp(
     done();
   });
 
+  // The route label is the route's pattern (`/:id`), never the URL: its values stay few.
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: request.method, status: reply.statusCode });
+    metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
+  });
+
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toGraphError(error, request.id);
+    countGraphError(metrics, mapped.body.error.code);
     if (mapped.unexpected) request.log.error({ err: error }, 'unexpected error');
     else {
       const detail = error instanceof TooMuchDataError ? { detail: error.detail } : {};
@@ -247,11 +294,27 @@ export async function buildApp(
   await registerAdminPanel(app, runtime, PANEL_PAGES);
 
   registerDeploymentRoute(app, runtime.deploymentId);
+  registerOperatorRoutes(app, {
+    readiness:
+      options.readiness ??
+      new ReadinessChecks({
+        metadata: runtime.metadata,
+        blobs: runtime.blobs,
+        dataDir: config.dataDir,
+        minFreeBytes: config.readyMinFreeBytes,
+      }),
+    detail: config.healthDetail,
+    metrics,
+    jobs: runtime.metadata.jobs,
+    metricsAccess: config.metricsToken === undefined ? undefined : { bearer: config.metricsToken },
+  });
+
   registerDownloadRoute(app, {
     files: runtime.metadata.files,
     blobs: runtime.blobs,
     signer: runtime.downloads,
     audit: runtime.audit,
+    metrics,
   });
 
   await app.register((graph, _options, done) => {
@@ -298,6 +361,14 @@ export async function buildApp(
   });
 
   return app;
+}
+
+/** Graph codes of rate limits: app (4), user (17), page (32) and custom (613) levels. */
+const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([4, 17, 32, 613]);
+
+function countGraphError(metrics: ProcessMetrics, code: number): void {
+  metrics.graphErrors.inc({ code });
+  if (RATE_LIMIT_CODES.has(code)) metrics.rateLimitRejections.inc({ code });
 }
 
 /** False for the admin panel's routes and the download route, the app's non-Graph parts. */

@@ -7,6 +7,7 @@
  * their answers together stay within the per-request byte budget, like any other request.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TooMuchDataError, ValidationError } from '../domain/index.js';
@@ -47,6 +48,12 @@ function batchKeyOf(request: FastifyRequest): string | undefined {
   const value = request.headers[BATCH_ITEM_HEADER];
   if (typeof value !== 'string' || !value.startsWith(`${BATCH_ITEM_MARK}:`)) return undefined;
   return value.slice(BATCH_ITEM_MARK.length + 1);
+}
+
+/** The same as `isBatchItem`, from the raw headers (before routing). */
+export function isBatchItemMessage(headers: IncomingHttpHeaders): boolean {
+  const value = headers[BATCH_ITEM_HEADER];
+  return typeof value === 'string' && value.startsWith(`${BATCH_ITEM_MARK}:`);
 }
 
 /** True for a request a batch made for one of its items (never for a client's own). */

@@ -11,6 +11,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ExportExpiredError, NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
+import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import type { BlobStore, ByteRange } from '../ports/blob-store.js';
 import type { FileRepository } from '../ports/metadata-store.js';
 import type { AuditService } from '../services/audit-service.js';
@@ -26,6 +27,8 @@ export interface DownloadRouteDeps {
   readonly signer: DownloadUrlSigner;
   /** Every GET is recorded before a byte is sent; a download the trail cannot record fails. */
   readonly audit: Pick<AuditService, 'record'>;
+  /** Bytes sent and downloads in progress are counted here when given. */
+  readonly metrics?: Pick<ProcessMetrics, 'downloadBytes' | 'activeDownloads'>;
 }
 
 interface DownloadRequest {
@@ -109,7 +112,7 @@ async function serveDownload(
       // The export may have been deleted since the row was read; for the client it is gone.
       throw error instanceof NotFoundError ? new NotFoundError(fileId) : error;
     });
-  return send(reply, status, headers, { stream, length });
+  return send(reply, status, headers, { stream, length }, deps.metrics);
 }
 
 /**
@@ -133,9 +136,19 @@ function send(
   status: number,
   headers: Validators & Record<string, string>,
   body?: { readonly stream: Readable; readonly length: number },
+  metrics?: DownloadRouteDeps['metrics'],
 ): FastifyReply {
   reply.code(status).headers(headers);
-  return reply.send(body && failingWhenWrongLength(body.stream, body.length));
+  if (body && metrics) {
+    metrics.activeDownloads.inc();
+    reply.raw.once('close', () => metrics.activeDownloads.dec());
+  }
+  return reply.send(
+    body &&
+      failingWhenWrongLength(body.stream, body.length, (bytes) =>
+        metrics?.downloadBytes.inc(bytes),
+      ),
+  );
 }
 
 /**
@@ -145,11 +158,16 @@ function send(
  * a longer one would spill bytes into the connection's next response. Node's
  * `strictContentLength` is no help: it throws out of `pipe`, uncaught.
  */
-function failingWhenWrongLength(stream: Readable, length: number): Readable {
+function failingWhenWrongLength(
+  stream: Readable,
+  length: number,
+  onBytes: (bytes: number) => void,
+): Readable {
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
+      onBytes(chunk.length);
       done(seen > length ? wrongLength(seen, length) : null, chunk);
     },
     flush(done) {

@@ -38,6 +38,11 @@ export function splitRelativeUrl(relativeUrl: string): { version?: string; rest:
 }
 
 /** The caller's version prefix (`v3.1`), or undefined when the path had none. */
+/** Whether the request's path had a version prefix (`rewriteUrl` has run). */
+export function isVersioned(request: IncomingMessage): boolean {
+  return (request as VersionedMessage)[VERSION] !== undefined;
+}
+
 export function requestedVersion(request: FastifyRequest): string | undefined {
   return (request.raw as VersionedMessage)[VERSION];
 }

@@ -24,14 +24,14 @@ async function shown(showRequests: boolean, lines: readonly object[]): Promise<s
 
 const REQUEST = [
   { level: 30, time: TIME, msg: 'Server listening at http://127.0.0.1:8080' },
-  { level: 30, time: TIME, reqId: 'r1', req: { method: 'GET', url: '/community' }, msg: 'x' },
-  { level: 30, time: TIME, reqId: 'r1', code: 190, msg: '(#190) Invalid OAuth access token' },
-  { level: 30, time: TIME, reqId: 'r1', res: { statusCode: 400 }, responseTime: 2.345 },
+  { level: 30, time: TIME, fbtrace_id: 'r1', req: { method: 'GET', url: '/community' }, msg: 'x' },
+  { level: 30, time: TIME, fbtrace_id: 'r1', code: 190, msg: '(#190) Invalid OAuth access token' },
+  { level: 30, time: TIME, fbtrace_id: 'r1', res: { statusCode: 400 }, responseTime: 2.345 },
   { level: 40, time: TIME, msg: 'disk almost full' },
   {
     level: 50,
     time: TIME,
-    reqId: 'r2',
+    fbtrace_id: 'r2',
     msg: 'unexpected error',
     err: { message: 'boom', stack: 'Error: boom\n    at f (a.js:1:1)' },
   },
@@ -49,7 +49,7 @@ it('shows warnings and errors only, by default', async () => {
 it('adds one line per request and why it was refused, when asked for', async () => {
   expect(await shown(true, REQUEST)).toEqual([
     '09:30:05 INFO (#190) Invalid OAuth access token (code 190) [trace r1]',
-    '09:30:05 GET /community 400 2.3 ms',
+    '09:30:05 GET /community 400 2.3 ms [trace r1]',
     '09:30:05 WARN disk almost full',
     '09:30:05 ERROR unexpected error [trace r2]',
     '  Error: boom',
@@ -70,7 +70,7 @@ it('marks every line of a server in fault mode', async () => {
   const faulty = REQUEST.map((line) => ({ ...line, faults: 'flaky' }));
   expect(await shown(true, faulty)).toEqual([
     '09:30:05 [fault mode] INFO (#190) Invalid OAuth access token (code 190) [trace r1]',
-    '09:30:05 [fault mode] GET /community 400 2.3 ms',
+    '09:30:05 [fault mode] GET /community 400 2.3 ms [trace r1]',
     '09:30:05 [fault mode] WARN disk almost full',
     '09:30:05 [fault mode] ERROR unexpected error [trace r2]',
     '  Error: boom',

@@ -26,7 +26,8 @@ interface LogLine {
   readonly level?: number;
   readonly time?: number;
   readonly msg?: string;
-  readonly reqId?: string;
+  /** The request's trace id (`fbtrace_id` and `x-fb-trace-id` of its answer). */
+  readonly fbtrace_id?: string;
   readonly req?: { readonly method?: string; readonly url?: string };
   readonly res?: { readonly statusCode?: number };
   readonly responseTime?: number;
@@ -72,26 +73,26 @@ export class TextLogStream extends Writable {
     const level = line.level ?? WARN;
     // In fault mode every line says so, next to its time.
     const time = `${clockTime(line.time)}${line.faults === undefined ? '' : ' [fault mode]'}`;
-    if (line.req && line.reqId !== undefined) {
+    if (line.req && line.fbtrace_id !== undefined) {
       if (this.#showRequests) {
         if (this.#open.size >= MAX_OPEN_REQUESTS) this.#open.clear();
-        this.#open.set(line.reqId, `${line.req.method ?? ''} ${line.req.url ?? ''}`);
+        this.#open.set(line.fbtrace_id, `${line.req.method ?? ''} ${line.req.url ?? ''}`);
       }
       return undefined;
     }
-    if (line.res && line.reqId !== undefined && level < WARN) {
-      const request = this.#open.get(line.reqId);
-      this.#open.delete(line.reqId);
+    if (line.res && line.fbtrace_id !== undefined && level < WARN) {
+      const request = this.#open.get(line.fbtrace_id);
+      this.#open.delete(line.fbtrace_id);
       if (!this.#showRequests) return undefined;
       const ms = line.responseTime === undefined ? '' : ` ${line.responseTime.toFixed(1)} ms`;
-      return `${time} ${request ?? '(request)'} ${line.res.statusCode ?? ''}${ms}`;
+      return `${time} ${request ?? '(request)'} ${line.res.statusCode ?? ''}${ms} [trace ${line.fbtrace_id}]`;
     }
     // Below warnings, only what belongs to a request (why it failed), and only with requests:
     // the rest ("Server listening at ...") the banner says better.
-    if (level < WARN && (!this.#showRequests || line.reqId === undefined)) return undefined;
+    if (level < WARN && (!this.#showRequests || line.fbtrace_id === undefined)) return undefined;
     const name = LEVEL_NAMES[level] ?? String(level);
     const code = line.code === undefined ? '' : ` (code ${line.code})`;
-    const trace = line.reqId === undefined ? '' : ` [trace ${line.reqId}]`;
+    const trace = line.fbtrace_id === undefined ? '' : ` [trace ${line.fbtrace_id}]`;
     const stack = line.err?.stack ? `\n  ${line.err.stack.replaceAll('\n', '\n  ')}` : '';
     return `${time} ${name} ${line.msg ?? ''}${code}${trace}${stack}`;
   }

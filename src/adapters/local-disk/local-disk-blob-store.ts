@@ -14,8 +14,9 @@
  * store's file rows.
  */
 import { createHash } from 'node:crypto';
-import { close, createReadStream, createWriteStream, fstat, open } from 'node:fs';
+import { close, constants, createReadStream, createWriteStream, fstat, open } from 'node:fs';
 import {
+  access,
   link,
   lstat,
   mkdir,
@@ -71,6 +72,11 @@ export class LocalDiskBlobStore implements BlobStore {
   async init(): Promise<void> {
     await mkdir(this.#tempDir, { recursive: true });
     this.#owners = await TempFileOwners.forThisProcess();
+  }
+
+  /** The root is still a directory this process may write in (a lost mount is not). */
+  async probe(): Promise<void> {
+    await access(this.#tempDir, constants.W_OK);
   }
 
   async close(): Promise<void> {

@@ -37,6 +37,7 @@ import type {
   MetadataStore,
   PendingRevealRepository,
   AuditRepository,
+  SchemaProbe,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -75,7 +76,7 @@ import {
 } from './postgres-database.js';
 import { PostgresExportRepository } from './postgres-export-repository.js';
 import { deleteObjects, newObjectId, newObjectIds } from './postgres-object-ids.js';
-import { migrateToLatest, schemaVersion } from './postgres-migrations.js';
+import { LATEST_MIGRATION, migrateToLatest, schemaVersion } from './postgres-migrations.js';
 import type { PostgresDatabase } from './postgres-schema.js';
 
 export interface PostgresMetadataStoreOptions {
@@ -186,6 +187,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   schemaVersion(): Promise<string> {
     return schemaVersion(this.#database() as unknown as Kysely<unknown>);
+  }
+
+  /** A round trip to the server through the pool: what every request needs. */
+  async probeSchema(): Promise<SchemaProbe> {
+    return { applied: await this.schemaVersion(), expected: LATEST_MIGRATION };
   }
 
   async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {

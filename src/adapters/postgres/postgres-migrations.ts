@@ -468,6 +468,9 @@ export async function migrateToLatest(db: Kysely<unknown>, location: string): Pr
   if (error !== undefined) throw migrationFailure(location, error, results);
 }
 
+/** The latest migration this code knows: the schema version it expects. */
+export const LATEST_MIGRATION: string = Object.keys(allMigrations).sort().at(-1) ?? '';
+
 /** The name of the latest migration applied to the database: its schema version. */
 export async function schemaVersion(db: Kysely<unknown>): Promise<string> {
   const applied = await appliedMigrations(db);

@@ -121,7 +121,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Checks that the bucket answers to our credentials. */
-  async init(): Promise<void> {
+  init(): Promise<void> {
+    return this.probe();
+  }
+
+  /** A HEAD of the bucket: it exists and answers to our credentials. */
+  async probe(): Promise<void> {
     try {
       await this.#bucket.client.send(new HeadBucketCommand({ Bucket: this.#bucket.name }));
     } catch (error) {

@@ -78,6 +78,8 @@ export const jobReads = {
                             AND m.search_key LIKE ? ESCAPE '\\'`,
   idsOfExport: 'SELECT id FROM dyi_jobs WHERE export_id = ? ORDER BY id',
   unfinishedIds: "SELECT id FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') ORDER BY id",
+  unfinishedCounts:
+    "SELECT state, count(*) AS n FROM dyi_jobs WHERE state IN ('PENDING', 'IN_PROGRESS') GROUP BY state",
 } as const;
 
 export const fileReads = {

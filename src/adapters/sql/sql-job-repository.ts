@@ -144,6 +144,19 @@ export class SqlJobRepository implements JobRepository {
     const rows = await this.engine.query<{ id: number }>(this.db(), jobReads.unfinishedIds, []);
     return rows.map((row) => String(row.id));
   }
+
+  async countUnfinished(): Promise<{ PENDING: number; IN_PROGRESS: number }> {
+    const rows = await this.engine.query<{ state: JobState; n: number | string }>(
+      this.db(),
+      jobReads.unfinishedCounts,
+      [],
+    );
+    const counts = { PENDING: 0, IN_PROGRESS: 0 };
+    // PostgreSQL answers count(*) as a bigint, which pg gives as a string.
+    for (const row of rows)
+      if (row.state in counts) counts[row.state as keyof typeof counts] = Number(row.n);
+    return counts;
+  }
 }
 
 /**

@@ -27,6 +27,7 @@ import type {
   MetadataStore,
   PendingRevealRepository,
   AuditRepository,
+  SchemaProbe,
   SettingsRepository,
   SignInCounterRepository,
   TokenRepository,
@@ -70,7 +71,12 @@ import {
 } from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
-import { migrateToLatest, schemaVersion } from './sqlite-migrations.js';
+import {
+  LATEST_MIGRATION,
+  migrateToLatest,
+  probeSchemaVersion,
+  schemaVersion,
+} from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SpaceReserve } from './space-reserve.js';
 
@@ -177,6 +183,19 @@ export class SqliteMetadataStore implements MetadataStore {
 
   schemaVersion(): Promise<string> {
     return schemaVersion(this.#database() as unknown as Kysely<unknown>);
+  }
+
+  /**
+   * Opens the file again rather than asking the open connections: those keep reading a file
+   * that was moved, replaced or deleted, while every process starting now (a CLI command,
+   * `dyi worker`, this server after a restart) would find it missing or unreadable.
+   */
+  probeSchema(): Promise<SchemaProbe> {
+    this.#database();
+    return Promise.resolve({
+      applied: probeSchemaVersion(this.#filename),
+      expected: LATEST_MIGRATION,
+    });
   }
 
   async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {

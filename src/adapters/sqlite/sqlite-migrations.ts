@@ -5,6 +5,7 @@
  * migration this code does not know was written by a newer dyi-export and is refused.
  */
 import { AUDIT_RECORDS_INDEXES, AUDIT_RECORDS_TABLE } from '../sql/audit-records-schema.js';
+import Database from 'better-sqlite3';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrationFailure, refuseUnknownMigrations } from '../sql/migration-guard.js';
 import { fillMemberSearchKeys } from '../sql/member-search-keys.js';
@@ -536,6 +537,9 @@ export async function migrateToLatest(db: Kysely<unknown>, location: string): Pr
   if (error !== undefined) throw migrationFailure(location, error, results);
 }
 
+/** The latest migration this code knows: the schema version it expects. */
+export const LATEST_MIGRATION: string = Object.keys(migrations).sort().at(-1) ?? '';
+
 /** The name of the latest migration applied to the database: its schema version. */
 export async function schemaVersion(db: Kysely<unknown>): Promise<string> {
   const rows = await sql<{ name: string }>`
@@ -543,4 +547,20 @@ export async function schemaVersion(db: Kysely<unknown>): Promise<string> {
   const latest = rows.rows[0]?.name;
   if (latest === undefined) throw new Error('The database has no schema yet; run dyi migrate.');
   return latest;
+}
+
+/**
+ * The schema version of the database file at `filename`, read through a connection of its own
+ * (read-only, never creating the file): what a process starting now would find.
+ */
+export function probeSchemaVersion(filename: string): string {
+  const db = new Database(filename, { readonly: true, fileMustExist: true, timeout: 1000 });
+  try {
+    const row = db.prepare('SELECT max(name) AS name FROM kysely_migration').get() as
+      { name: string | null } | undefined;
+    if (row?.name == null) throw new Error('The database has no schema yet; run dyi migrate.');
+    return row.name;
+  } finally {
+    db.close();
+  }
 }

@@ -22,6 +22,7 @@ import type { GraphErrorResponse } from '../../graph/graph-error.js';
 import { ADMIN_PREFIX } from '../admin/admin-panel.js';
 import { isBatchItem } from '../batch.js';
 import { DOWNLOAD_ROUTE_PREFIX } from '../download-route.js';
+import { isOperatorRoute } from '../operator-routes.js';
 import { type BodyFault, breakBody } from './broken-body.js';
 import {
   expiredAnswer,
@@ -144,9 +145,10 @@ function graphErrorHook(profile: FaultProfile): FaultMode['afterAuthentication']
   };
 }
 
-/** `graph`, `download`, or undefined for what is never faulted (the panel, batches). */
+/** `graph`, `download`, or undefined for what is never faulted (the panel, batches, probes). */
 function faultedKind(request: FastifyRequest): 'graph' | 'download' | undefined {
   const path = request.url.split('?')[0] ?? '';
+  if (isOperatorRoute(request)) return undefined;
   if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return undefined;
   if (path.startsWith(DOWNLOAD_ROUTE_PREFIX)) return 'download';
   if (isBatchItem(request) || (path === '/' && request.method === 'POST')) return undefined;

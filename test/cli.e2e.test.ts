@@ -203,6 +203,41 @@ describe('dyi', () => {
     expect(log).toMatch(/\nStopped\.\n$/);
   }, 60_000);
 
+  it('stops gracefully on SIGTERM as soon as it listens, while its demo export still runs', async () => {
+    const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-cli-early-stop-'));
+    try {
+      const child = spawnDyi(['serve', '--port', '0', '--data-dir', fresh], {
+        DYI_LOG_LEVEL: 'info',
+        DYI_LOG_FORMAT: 'json',
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        child.on('exit', (code, signal) => resolve([code, signal])),
+      );
+      // The server listens (and takes traffic) before the demo export is done and the banner
+      // printed: a load balancer or a person may stop it from then on.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listen line: ${stdout}`)), 60_000);
+        child.stdout?.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('Server listening at')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      child.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      expect(stdout).not.toContain('serving');
+      expect(stderr).toContain('SIGTERM: finishing work in flight, then stopping');
+      expect(stderr).toMatch(/\nStopped\.\n$/);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('runs a waiting export with `dyi worker`, and stops on SIGTERM', async () => {
     const fresh = await mkdtemp(path.join(tmpdir(), 'dyi-worker-'));
     try {

@@ -121,10 +121,37 @@ export function serveCommand(): Command {
           await app.close();
           throw listenError(error, config.host, config.port);
         }
+        // Signals are heard from the moment the server listens, not only once it has printed
+        // its banner: it takes traffic from now on, and its workers may be writing (the demo
+        // export runs before the banner). What has started by the time a signal comes is
+        // closed, in this order; what has not started is never started.
+        const parts: {
+          forgetServer?: () => Promise<void>;
+          metricsListener?: Awaited<ReturnType<typeof startMetricsListener>>;
+          cleanup?: { stop(): Promise<void> };
+          deliverer?: { stop(): Promise<void> };
+          retention?: { stop(): Promise<void> };
+        } = {};
+        let stopping = false;
+        const stopped = waitForShutdown(async () => {
+          stopping = true;
+          readiness.drain();
+          await parts.cleanup?.stop();
+          await parts.deliverer?.stop();
+          await parts.retention?.stop();
+          await started.pool?.stop();
+          await app.close();
+          await parts.metricsListener?.close();
+          await parts.forgetServer?.();
+        });
         // So that `dyi list` and `dyi admin create` can name this server's URL.
-        const forgetServer = await recordRunningServer(config.dataDir, config.publicUrl);
-        const metricsListener = await startMetricsListener(runtime, readiness);
-        if (metricsListener) process.stderr.write(`Metrics at ${metricsUrl(metricsListener)}\n`);
+        parts.forgetServer = await recordRunningServer(config.dataDir, config.publicUrl);
+        if (stopping) return await stopped;
+        parts.metricsListener = await startMetricsListener(runtime, readiness);
+        if (parts.metricsListener) {
+          process.stderr.write(`Metrics at ${metricsUrl(parts.metricsListener)}\n`);
+        }
+        if (stopping) return await stopped;
         const pool =
           options.workers === false
             ? undefined
@@ -138,7 +165,8 @@ export function serveCommand(): Command {
               });
         started.pool = pool;
         await pool?.start();
-        const cleanup = runtime.cleanup.start(
+        if (stopping) return await stopped;
+        parts.cleanup = runtime.cleanup.start(
           config.cleanupIntervalSeconds,
           (report) => {
             if (hasRemoved(report)) {
@@ -159,7 +187,8 @@ export function serveCommand(): Command {
             app.log.error({ err: error }, 'Webhook delivery loop failed; it goes on'),
         });
         deliverer.start();
-        const retention = runtime.retention.start(
+        parts.deliverer = deliverer;
+        parts.retention = runtime.retention.start(
           config.retentionSweepSeconds,
           (report) => {
             if (hasExpired(report)) {
@@ -177,20 +206,11 @@ export function serveCommand(): Command {
             )
           ).isCompleted
         ) {
-          await waitForExport(runtime, demo.community.id, demo.exportId);
+          // A signal while the demo export runs ends the wait too.
+          await waitForExport(runtime, demo.community.id, demo.exportId, () => stopping);
         }
+        if (stopping) return await stopped;
         const banner = await serveBanner(runtime, demo, pool?.size, faults);
-        // Listen for signals before saying "serving": whoever reads the banner may stop us at once.
-        const stopped = waitForShutdown(async () => {
-          readiness.drain();
-          await cleanup.stop();
-          await deliverer.stop();
-          await retention.stop();
-          await pool?.stop();
-          await app.close();
-          await metricsListener?.close();
-          await forgetServer();
-        });
         process.stdout.write(banner);
         await stopped;
       },
@@ -216,10 +236,11 @@ async function waitForExport(
   runtime: Runtime,
   communityId: string,
   exportId: string,
+  stopping: () => boolean,
 ): Promise<void> {
   const tty = process.stderr.isTTY;
   let lastShown = -1;
-  for (;;) {
+  while (!stopping()) {
     const status = await runtime.exports.status(await runtime.exports.get(communityId, exportId));
     const done = status.counts.total - status.counts.pending - status.counts.inProgress;
     const percent = Math.floor(status.progress * 100);

@@ -25,6 +25,7 @@ import type { Config } from '../config.js';
 import { RunSupersededError, StorageFullError } from '../domain/index.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
+import { limitImageThreads } from './media-quality.js';
 
 /** Nice value of a worker thread (0 normal, 19 lowest). */
 const WORKER_NICENESS = 19;
@@ -47,6 +48,8 @@ export interface WorkerStart {
   readonly index: number;
   /** Lower the thread's priority, so that the API of the same process is served first. */
   readonly yieldToApi: boolean;
+  /** Threads libvips may use for one image (`sharp.concurrency`); 0 leaves sharp's default. */
+  readonly imageThreads: number;
 }
 
 /** What is full, when a failure was a full disk (errors do not cross threads as classes). */
@@ -242,6 +245,7 @@ async function main(): Promise<void> {
   const start = workerData as WorkerStart | undefined;
   if (!port || start?.kind !== 'dyi-export-worker') return;
   if (start.yieldToApi) lowerPriority();
+  if (start.imageThreads > 0) limitImageThreads(start.imageThreads);
   const runtime = await openRuntime(start.config);
   const worker = new ExportWorker(runtime, start.index, (event) => port.postMessage(event));
   port.on('message', (command: PoolCommand) => {

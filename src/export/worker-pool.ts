@@ -148,9 +148,9 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
 
   /**
    * libvips threads per image: with one export thread, sharp's default (one per core); with
-   * more, the cores shared among them, at least one each: two threads each letting libvips use
+   * more, the cores shared among them, at least one each. Two threads each letting libvips use
    * both cores of a 2-core machine spent 18 % more CPU time on the same export than with one
-   * each (`bench/export-images.ts`, docs/benchmarks.md).
+   * each (one run under load, `bench/export-images.ts`; docs/benchmarks.md).
    */
   get #imageThreads(): number {
     return this.size > 1 ? Math.max(1, Math.floor(availableParallelism() / this.size)) : 0;

@@ -603,6 +603,67 @@ describe('ZipPartWriter', () => {
     expect(stored.files).toHaveLength(files.length);
   });
 
+  it('fails with ArchiveTooBigError when queued text passes the job limit, storing no more', async () => {
+    // Text is queued: an add() resolves before its bytes are written, so the limit is passed
+    // by a file added earlier; a later add() or finish() says so.
+    const maxJobBytes = 150 * KiB;
+    const { writer, stored } = writerFor({ maxJobBytes });
+    let failure: unknown;
+    try {
+      for (let i = 0; i < 10; i++) {
+        await writer.add({ kind: 'text', path: `raw/${i}.bin`, data: noise(`q${i}`, 40 * KiB) });
+      }
+      await writer.finish();
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ArchiveTooBigError);
+    expect(stored.storeErrors).toEqual([failure]);
+    const sizes = await Promise.all(stored.files.map(async (file) => (await stat(file)).size));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(maxJobBytes);
+    for (const [index, file] of stored.files.slice(0, -1).entries()) {
+      await checkPart(file, index + 1);
+    }
+    const files = stored.files.length;
+    await expect(
+      writer.add({ kind: 'text', path: 'x.json', data: Buffer.from('{}') }),
+    ).rejects.toBe(failure);
+    expect(stored.files).toHaveLength(files);
+  });
+
+  it('takes the next text file while storage has not read the last one yet', async () => {
+    // So that the renderer makes the next file while the last one is deflated and stored.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { writer, stored } = writerFor({
+      maxPartBytes: 4 * MiB,
+      storePart: async (partNumber, body) => {
+        await gate;
+        const file = join(dir, `part-${partNumber}.zip`);
+        stored.files.push(file);
+        await pipeline(body, createWriteStream(file));
+      },
+    });
+    // Incompressible, so that what yazl writes fills every stream's buffer on the way.
+    const data = [noise('next-1', 512 * KiB), noise('next-2', 512 * KiB)];
+    const added = [];
+    for (const [index, bytes] of data.entries()) {
+      added.push(await writer.add({ kind: 'text', path: `posts/${index}.json`, data: bytes }));
+    }
+    expect(stored.files).toEqual([]);
+    expect(added).toEqual(
+      data.map((bytes, index) => ({
+        path: `posts/${index}.json`,
+        size: 512 * KiB,
+        sha256: sha256(bytes),
+      })),
+    );
+    open();
+    await writer.finish();
+    expect(stored.files).toHaveLength(1);
+    await checkPart(stored.files[0] as string, 1);
+  });
+
   it('names both sizes of ArchiveTooBigError in human units and in bytes', () => {
     expect(new ArchiveTooBigError(10_485_760, 12_897_234).message).toMatch(
       /^The job's archive reached 12\.3 MiB \(12,897,234 bytes\), above the limit of 10 MiB \(10,485,760 bytes\) set by DYI_MAX_JOB_BYTES/,

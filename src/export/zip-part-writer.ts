@@ -35,9 +35,11 @@
  * they were added, and placement never depends on when bytes are written). At most
  * `QUEUED_TEXT_BYTES` of text (plus the entry being added) wait in the queue. A media entry
  * is streamed: its `add()` resolves once yazl has taken all of its bytes. yazl's output is
- * piped to the stored stream, so backpressure reaches from the storage back to the source. Any failure (abort, `ArchiveTooBigError`, a source or
- * storage error) destroys the streams, ends the stream being stored with the error and rejects
- * every later call with it.
+ * piped to the stored stream (gathered into writes of `STORED_CHUNK_BYTES`), so backpressure
+ * reaches from the storage back to the source. Any failure (abort, `ArchiveTooBigError`, a
+ * source or storage error) destroys the streams, ends the stream being stored with the error
+ * and rejects every later call with it. A failure while text is queued reaches the caller at
+ * its next call.
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -155,7 +157,7 @@ export class ZipPartWriter {
   #part: Part | undefined;
   #inFlight: Readable[] = [];
   /** Text handed to yazl and not taken yet, oldest first (see `QUEUED_TEXT_BYTES`). */
-  #queued: { readonly bytes: number; readonly taken: Promise<void> }[] = [];
+  #queued: Promise<void>[] = [];
   #queuedBytes = 0;
   #pendingLeftOut: LeftOut[] = [];
   #partCount = 0;
@@ -519,8 +521,7 @@ export class ZipPartWriter {
   async #queueText(part: Part, path: string, data: Buffer): Promise<string> {
     const sha256 = createHash('sha256').update(data).digest('hex');
     let taken!: () => void;
-    const queued = { bytes: data.length, taken: new Promise<void>((resolve) => (taken = resolve)) };
-    this.#queued.push(queued);
+    this.#queued.push(new Promise<void>((resolve) => (taken = resolve)));
     this.#queuedBytes += data.length;
     forgetWrittenEntries(part);
     part.zip.addReadStreamLazy(path, entryOptions(data.length, true), (callback) => {
@@ -530,13 +531,13 @@ export class ZipPartWriter {
       source.once('end', () => {
         this.#inFlight = [];
         this.#queuedBytes -= data.length;
-        this.#queued.shift();
+        void this.#queued.shift();
         taken();
       });
       callback(null, source);
     });
     while (this.#queuedBytes > QUEUED_TEXT_BYTES && this.#queued[0] !== undefined) {
-      await this.#guard(this.#queued[0].taken);
+      await this.#guard(this.#queued[0]);
     }
     return sha256;
   }

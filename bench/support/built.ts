@@ -30,3 +30,7 @@ export const loadImporter = () =>
   importBuilt<typeof import('../../src/content/ndjson-importer.js')>('content/ndjson-importer.js');
 export const loadJobRunner = () =>
   importBuilt<typeof import('../../src/export/job-runner.js')>('export/job-runner.js');
+export const loadWorkerPool = () =>
+  importBuilt<typeof import('../../src/export/worker-pool.js')>('export/worker-pool.js');
+export const loadMediaQuality = () =>
+  importBuilt<typeof import('../../src/export/media-quality.js')>('export/media-quality.js');

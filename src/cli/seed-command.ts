@@ -1,7 +1,8 @@
 /**
  * @module
  * `dyi seed`: fills a community with a deterministic synthetic one (members, posts, chats,
- * events, surveys ... and real JPEG photos) to try exports at realistic volumes. Prints the
+ * events, surveys ... and real JPEG photos, shared by many records or, with
+ * `--distinct-images`, one per image record) to try exports at realistic volumes. Prints the
  * community id alone on stdout (so `ID=$(dyi seed --users 50)` works); progress and the
  * summary go to stderr, as a one-line bar on a terminal and as plain lines otherwise.
  */
@@ -25,6 +26,7 @@ interface SeedCommandOptions extends DataDirOptions {
   readonly seed: string;
   readonly community?: string;
   readonly name?: string;
+  readonly distinctImages?: boolean;
 }
 
 /** Width of the progress bar, in characters. */
@@ -39,7 +41,11 @@ export function seedCommand(): Command {
       .requiredOption('--users <n>', `members to make, 1 to ${MAX_SEED_USERS}`)
       .option('--seed <s>', `seed of the content, 0 to ${MAX_SEED}`, '1')
       .option('--community <id>', 'community to fill (default: a new one)')
-      .option('--name <name>', 'name of the new community (default: Synthetic <seed>)'),
+      .option('--name <name>', 'name of the new community (default: Synthetic <seed>)')
+      .option(
+        '--distinct-images',
+        'give every image record a photo of its own instead of sharing 20 (slower: one JPEG per image record, about 7 per member)',
+      ),
   ).action(async (options: SeedCommandOptions) => {
     const users = wholeNumber('users', options.users, MAX_SEED_USERS, 1);
     const seed = wholeNumber('seed', options.seed, MAX_SEED, 0);
@@ -57,6 +63,7 @@ export function seedCommand(): Command {
           communityId: await resolveCommunityId(runtime, options.community),
         }),
         ...(options.name !== undefined && { name: options.name }),
+        distinctImages: options.distinctImages === true,
         onProgress: progressPrinter(process.stderr),
       });
       await runtime.imports.recordSeed(report, users, seed);

@@ -107,6 +107,38 @@ describe('seedCommunity', () => {
     expect(await runtime.content.counts(report.communityId)).toEqual(report.records);
   });
 
+  it('gives every image record a photo of its own with distinctImages, the same for the same seed', async () => {
+    const imagesOf = async (communityId: string) => {
+      const images = new Map<string, { sha256: string; size: number }>();
+      for await (const media of runtime.content.query(communityId, { kind: 'media' })) {
+        if (media.content_type === 'image/jpeg') {
+          images.set(media.id, { sha256: media.sha256, size: media.size });
+        }
+      }
+      return images;
+    };
+    const seedDistinct = (name: string) =>
+      seedCommunity(runtime, { users: 3, seed: SEED, name, distinctImages: true });
+    const first = await seedDistinct('Distinct one');
+    const second = await seedDistinct('Distinct two');
+    const images = await imagesOf(first.communityId);
+    expect(images.size).toBeGreaterThan(5);
+    // No two records share a picture, and none is a pool picture.
+    const hashes = [...images.values()].map((image) => image.sha256);
+    const pool = new Set([...(await imagesOf(report.communityId)).values()].map((i) => i.sha256));
+    expect(new Set(hashes).size).toBe(images.size);
+    expect(hashes.filter((hash) => pool.has(hash))).toEqual([]);
+    // The pool's 22 files plus one per image record.
+    expect(first.blobs.count).toBe(22 + images.size);
+    // Same seed, same bytes, record by record.
+    expect([...(await imagesOf(second.communityId))]).toEqual([...images]);
+    const [, image] = [...images][0] ?? [];
+    const key = `media/${first.communityId}/${image?.sha256 ?? ''}`;
+    const bytes = await readBlob(key);
+    expect(bytes.length).toBe(image?.size);
+    expect((await sharp(bytes).metadata()).format).toBe('jpeg');
+  });
+
   it('refuses a number of users out of range, naming the range', async () => {
     for (const users of [0, 100_001, 1.5]) {
       const seeding = seedCommunity(runtime, { users, seed: 1 });

@@ -8,7 +8,8 @@
  * Pixels are a sky-like gradient, soft discs and boxes, and PRNG noise: it compresses like a
  * photo (a few hundred KB to a few MB), where a flat colour would compress to nothing. The
  * same seed gives byte-identical JPEGs: the pixels come from the seed alone and sharp writes
- * no metadata unless asked to.
+ * no metadata unless asked to. `renderDistinctImage` makes a photo of its own from a pool
+ * image, for a community where no two media records share a picture.
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
@@ -87,6 +88,49 @@ export async function renderSyntheticFiles(seed: number): Promise<SyntheticFile[
   const files: SyntheticFile[] = [];
   for (const spec of syntheticImageSpecs(seed)) files.push(await renderSyntheticImage(spec));
   return [...files, ...syntheticDocuments(seed)];
+}
+
+/** Side of the patch that makes a distinct image differ from its pool image, as a share of the shorter edge. */
+const DISTINCT_PATCH_SHARE = 0.2;
+
+/**
+ * A photo of its own, made from a pool image (`base`, one of `renderSyntheticFiles`' JPEGs):
+ * the same size and look, with a patch of colour and grain drawn from `(seed, name)` pasted
+ * where that stream says, re-encoded at the pool's JPEG quality. Different names give
+ * different bytes (a real community's photos are nearly all distinct); the same seed, base and
+ * name give the same bytes. It costs one JPEG decode and encode, far less than painting.
+ */
+export async function renderDistinctImage(
+  base: SyntheticFile,
+  seed: number,
+  name: string,
+): Promise<SyntheticFile> {
+  const { width, height } = base;
+  if (width === undefined || height === undefined) {
+    throw new Error(`${base.name} is not a synthetic image`);
+  }
+  const rng = createRng(seed, 'distinct-image', name);
+  const side = Math.max(8, Math.floor(Math.min(width, height) * DISTINCT_PATCH_SHARE));
+  const patch = new Uint8ClampedArray(side * side * 3);
+  const [r, g, b] = colour(rng);
+  for (let i = 0; i < patch.length; i += 3) {
+    patch[i] = r;
+    patch[i + 1] = g;
+    patch[i + 2] = b;
+  }
+  grain(patch, rng);
+  const bytes = await sharp(base.bytes)
+    .composite([
+      {
+        input: Buffer.from(patch.buffer),
+        raw: { width: side, height: side, channels: 3 },
+        left: rng.int(width - side + 1),
+        top: rng.int(height - side + 1),
+      },
+    ])
+    .jpeg({ quality: JPEG_QUALITY })
+    .toBuffer();
+  return { ...base, bytes, sha256: sha256(bytes) };
 }
 
 /** A small text file and a small, valid one-page PDF. */

@@ -28,6 +28,7 @@ import type { ClaimedTask } from '../ports/job-queue.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { renditionLookups } from './media-quality.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
+import { limitImageThreads } from './media-quality.js';
 
 /** Nice value of a worker thread (0 normal, 19 lowest). */
 const WORKER_NICENESS = 19;
@@ -50,6 +51,8 @@ export interface WorkerStart {
   readonly index: number;
   /** Lower the thread's priority, so that the API of the same process is served first. */
   readonly yieldToApi: boolean;
+  /** Threads libvips may use for one image (`sharp.concurrency`); 0 leaves sharp's default. */
+  readonly imageThreads: number;
 }
 
 /** What is full, when a failure was a full disk (errors do not cross threads as classes). */
@@ -286,6 +289,7 @@ async function main(): Promise<void> {
   const start = workerData as WorkerStart | undefined;
   if (!port || start?.kind !== 'dyi-export-worker') return;
   if (start.yieldToApi) lowerPriority();
+  if (start.imageThreads > 0) limitImageThreads(start.imageThreads);
   const runtime = await openRuntime(start.config);
   const { metrics } = runtime;
   const lookups = { hits: 0, misses: 0 };

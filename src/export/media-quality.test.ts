@@ -14,7 +14,12 @@ import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_QUALITIES, type MediaQuality, type MediaRecord } from '../domain/index.js';
-import { LONGEST_EDGE_PX, prepareMedia, type PreparedMedia } from './media-quality.js';
+import {
+  LONGEST_EDGE_PX,
+  limitImageThreads,
+  prepareMedia,
+  type PreparedMedia,
+} from './media-quality.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -123,6 +128,30 @@ describe('prepareMedia', () => {
         const second = await bytesOf(await prepareMedia(media, quality, open));
         expect(first.equals(second)).toBe(true);
       }
+    }
+  });
+
+  it('gives the same bytes whatever number of threads libvips may use', async () => {
+    // The pool gives each export thread its share of the cores (`limitImageThreads`); archives
+    // must not depend on it. No cache: the records name no content hash.
+    const defaultThreads = sharp.concurrency();
+    try {
+      for (const format of formats) {
+        const { media, open } = await stored(
+          await makeImage(3000, 2000, format),
+          `image/${format}`,
+        );
+        const uncached = { ...media, sha256: 'not-a-content-hash' };
+        const byThreads = [];
+        for (const threads of [defaultThreads, 1, 4]) {
+          limitImageThreads(threads);
+          byThreads.push(await bytesOf(await prepareMedia(uncached, 'MEDIUM', open)));
+        }
+        const [first, ...others] = byThreads;
+        for (const other of others) expect(other.equals(first as Buffer)).toBe(true);
+      }
+    } finally {
+      limitImageThreads(defaultThreads);
     }
   });
 

@@ -86,6 +86,16 @@ const ENCODERS: Readonly<Record<string, (image: Sharp) => Sharp>> = {
   'image/gif': (image) => image.gif({ effort: 7, dither: 1, interFrameMaxError: 0 }),
 };
 
+/**
+ * Sets how many threads libvips uses for one image, for the whole process (libvips has one
+ * setting, whichever thread sets it). sharp's default is one per core, which suits a process
+ * scaling one image at a time; several export threads scaling at once would each ask for every
+ * core and fight over them, so the pool gives each its share (`WorkerPool`).
+ */
+export function limitImageThreads(threads: number): void {
+  sharp.concurrency(threads);
+}
+
 export async function prepareMedia(
   media: MediaRecord,
   treatment: MediaTreatment,

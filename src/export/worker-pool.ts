@@ -6,6 +6,9 @@
  * restarts a thread that crashes, and on `stop()` asks each thread to give back its task and
  * waits for it, then terminates what is left after a timeout.
  *
+ * Each thread scales images with its share of the cores (libvips threads per image, see
+ * `#imageThreads`), so that threads scaling at once do not fight over them.
+ *
  * It also keeps the operator's log short and telling: a full disk is logged once when its
  * first failure arrives (naming what is full) and once when work completes again, however many
  * jobs and threads meet it in between; a thread's crash is logged with its error.
@@ -113,6 +116,7 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
       config: this.#options.config,
       index,
       yieldToApi: this.#options.yieldToApi ?? false,
+      imageThreads: this.#imageThreads,
     };
     // From the TypeScript sources (tests, tsx), the thread registers tsx's loader first.
     const worker = WORKER_URL.pathname.endsWith('.ts')
@@ -150,6 +154,16 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
         }, RESPAWN_DELAY_MS).unref();
       });
     });
+  }
+
+  /**
+   * libvips threads per image: with one export thread, sharp's default (one per core); with
+   * more, the cores shared among them, at least one each. Two threads each letting libvips use
+   * both cores of a 2-core machine spent 18 % more CPU time on the same export than with one
+   * each (one run under load, `bench/export-images.ts`; docs/benchmarks.md).
+   */
+  get #imageThreads(): number {
+    return this.size > 1 ? Math.max(1, Math.floor(availableParallelism() / this.size)) : 0;
   }
 
   get #log(): PoolLog {

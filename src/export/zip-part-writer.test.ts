@@ -22,6 +22,18 @@ import { ZipPartWriter, type ZipPartWriterOptions } from './zip-part-writer.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+/** SHA-256 of each part the pinned-bytes test writes. */
+const PINNED_PART_HASHES: readonly string[] = [
+  'cd7b74388a167d7890618cd02cdf2342aa7edbe933ea02d72f7a64a19851291b',
+  '4e41571552532675ebb5dc2eb5d1616818ecc80439c710e9a33bf214fbc61bce',
+  '2293943a2a01cc2738bee9e84aea56885def13e5ac3abdb3c184f9fafc368794',
+  'd69303465c499becd4b22321350bf4084711a41da79179b29b740a4aceabf993',
+  '8c4408905d162efb872d998f6291931b30735093d6bc1ca25921addb40a962cf',
+  'e124d27a0f146b64fbbc025a23567987d0796926c3b5fd5470a10b84d059bc42',
+  '9905e74299f2f2c162fca44973aa538ea84b865cc874ae57049aacce158d3109',
+  '40ec9f7b3f5693559906ea1ca3e18d55aa070f939fea351e1d4bb71fa474498e',
+];
+
 const JOB_FIELDS = { job_id: 'job-1', user_id: '100000000000002', counts: { POSTS: 3 } };
 
 /** Writes the parts of the sources in `SOURCES` in a process of its own; prints their SHA-256. */
@@ -336,6 +348,22 @@ describe('ZipPartWriter', () => {
     for (const run of runs) expect(run.parts).toEqual(here);
   });
 
+  it('writes the bytes it always wrote for the same entries', async () => {
+    // Pinned from the writer of commit 218b534, before text was queued ahead of yazl: what
+    // people have downloaded stays byte for byte what a new run writes. Adds are awaited and
+    // left-outs come between them, as the job runner does.
+    const { writer, stored } = writerFor({ maxPartBytes: 200 * KiB });
+    for (const [index, source] of mixedSources().entries()) {
+      await writer.add(toEntry(source));
+      if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
+    }
+    await writer.finish();
+    const hashes = await Promise.all(
+      stored.files.map(async (file) => sha256(await readFile(file))),
+    );
+    expect(hashes).toEqual(PINNED_PART_HASHES);
+  });
+
   it('lists left-out items in the part open at the time, or in a last part of their own', async () => {
     const { writer, stored } = writerFor({});
     writer.leaveOut({ item: 'media:early', reason: 'corrupt image' });
@@ -573,6 +601,67 @@ describe('ZipPartWriter', () => {
       writer.add({ kind: 'text', path: 'x.json', data: Buffer.from('{}') }),
     ).rejects.toBe(failure);
     expect(stored.files).toHaveLength(files.length);
+  });
+
+  it('fails with ArchiveTooBigError when queued text passes the job limit, storing no more', async () => {
+    // Text is queued: an add() resolves before its bytes are written, so the limit is passed
+    // by a file added earlier; a later add() or finish() says so.
+    const maxJobBytes = 150 * KiB;
+    const { writer, stored } = writerFor({ maxJobBytes });
+    let failure: unknown;
+    try {
+      for (let i = 0; i < 10; i++) {
+        await writer.add({ kind: 'text', path: `raw/${i}.bin`, data: noise(`q${i}`, 40 * KiB) });
+      }
+      await writer.finish();
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ArchiveTooBigError);
+    expect(stored.storeErrors).toEqual([failure]);
+    const sizes = await Promise.all(stored.files.map(async (file) => (await stat(file)).size));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(maxJobBytes);
+    for (const [index, file] of stored.files.slice(0, -1).entries()) {
+      await checkPart(file, index + 1);
+    }
+    const files = stored.files.length;
+    await expect(
+      writer.add({ kind: 'text', path: 'x.json', data: Buffer.from('{}') }),
+    ).rejects.toBe(failure);
+    expect(stored.files).toHaveLength(files);
+  });
+
+  it('takes the next text file while storage has not read the last one yet', async () => {
+    // So that the renderer makes the next file while the last one is deflated and stored.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { writer, stored } = writerFor({
+      maxPartBytes: 4 * MiB,
+      storePart: async (partNumber, body) => {
+        await gate;
+        const file = join(dir, `part-${partNumber}.zip`);
+        stored.files.push(file);
+        await pipeline(body, createWriteStream(file));
+      },
+    });
+    // Incompressible, so that what yazl writes fills every stream's buffer on the way.
+    const data = [noise('next-1', 512 * KiB), noise('next-2', 512 * KiB)];
+    const added = [];
+    for (const [index, bytes] of data.entries()) {
+      added.push(await writer.add({ kind: 'text', path: `posts/${index}.json`, data: bytes }));
+    }
+    expect(stored.files).toEqual([]);
+    expect(added).toEqual(
+      data.map((bytes, index) => ({
+        path: `posts/${index}.json`,
+        size: 512 * KiB,
+        sha256: sha256(bytes),
+      })),
+    );
+    open();
+    await writer.finish();
+    expect(stored.files).toHaveLength(1);
+    await checkPart(stored.files[0] as string, 1);
   });
 
   it('names both sizes of ArchiveTooBigError in human units and in bytes', () => {

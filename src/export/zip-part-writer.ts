@@ -29,11 +29,17 @@
  * entry has the DOS time 1980-01-01 00:00:00 whatever the time zone, mode 0o100644, no extra
  * timestamp field and no comments, so the same entries give the same bytes.
  *
- * At most one entry's bytes are in flight: `add()` resolves once yazl has taken all of the
- * entry's bytes, and yazl's output is piped to the stored stream, so backpressure reaches from
- * the storage back to the source. Any failure (abort, `ArchiveTooBigError`, a source or
- * storage error) destroys the streams, ends the stream being stored with the error and rejects
- * every later call with it.
+ * Text already in memory is queued: `add()` of a text entry resolves once the entry is placed
+ * and hashed, while yazl deflates it on libuv's threads, so that the renderer makes the next
+ * file meanwhile instead of waiting (the bytes are the same: yazl writes entries in the order
+ * they were added, and placement never depends on when bytes are written). At most
+ * `QUEUED_TEXT_BYTES` of text (plus the entry being added) wait in the queue. A media entry
+ * is streamed: its `add()` resolves once yazl has taken all of its bytes. yazl's output is
+ * piped to the stored stream (gathered into writes of `STORED_CHUNK_BYTES`), so backpressure
+ * reaches from the storage back to the source. Any failure (abort, `ArchiveTooBigError`, a
+ * source or storage error) destroys the streams, ends the stream being stored with the error
+ * and rejects every later call with it. A failure while text is queued reaches the caller at
+ * its next call.
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -89,6 +95,13 @@ const TEXT_PATH_BYTES = 255;
 const MEASURED_TEXT_SHARE = 16;
 /** Added to a measured deflated size, in case yazl's deflate stream ever ends a few bytes longer. */
 const MEASURED_SLACK_BYTES = 64;
+/**
+ * Text bytes queued for yazl before `add()` waits for them to be taken: enough for the next
+ * rendered file to be made while the last one is deflated, little next to a worker's memory.
+ */
+const QUEUED_TEXT_BYTES = 4 * 1024 * 1024;
+/** Bytes of a part gathered before they go to storage in one write. */
+const STORED_CHUNK_BYTES = 256 * 1024;
 
 /** yazl 3.3.1 internals used by `forgetWrittenEntries`; checked at run time, never required. */
 interface YazlInternals {
@@ -143,6 +156,9 @@ export class ZipPartWriter {
   #tail: Promise<void> = Promise.resolve();
   #part: Part | undefined;
   #inFlight: Readable[] = [];
+  /** Text handed to yazl and not taken yet, oldest first (see `QUEUED_TEXT_BYTES`). */
+  #queued: Promise<void>[] = [];
+  #queuedBytes = 0;
   #pendingLeftOut: LeftOut[] = [];
   #partCount = 0;
   /** The parts stored so far, in order. */
@@ -382,11 +398,10 @@ export class ZipPartWriter {
     const part = await this.#partWithRoom(zipBytes, manifestBytes);
     part.budget.zipBytes += zipBytes;
     part.budget.manifestBytes += manifestBytes;
-    const open =
+    const sha256 =
       entry.kind === 'text'
-        ? () => Promise.resolve(Readable.from([entry.data], { objectMode: false }))
-        : () => entry.open();
-    const sha256 = await this.#write(part, entry.path, size, entry.kind === 'text', open);
+        ? await this.#queueText(part, entry.path, entry.data)
+        : await this.#write(part, entry.path, size, false, () => entry.open());
     const written = { path: entry.path, size, sha256 };
     part.entries.push(written);
     return written;
@@ -407,11 +422,28 @@ export class ZipPartWriter {
     const number = ++this.#partCount;
     const zip = new ZipFile();
     zip.on('error', (error: unknown) => this.#fail(error));
+    // yazl writes each entry's header and data descriptor as chunks of their own, and zlib its
+    // output in 16 KiB pieces: gathered into `STORED_CHUNK_BYTES`, storage gets a few large
+    // writes instead of three or more per entry. Same bytes, same order.
+    const gathered: Buffer[] = [];
+    let gatheredBytes = 0;
+    const takeGathered = (): Buffer => {
+      const out = gathered.length === 1 ? (gathered[0] as Buffer) : Buffer.concat(gathered);
+      gathered.length = 0;
+      gatheredBytes = 0;
+      return out;
+    };
     const body = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
         if (!this.#count(part, chunk.length)) return callback();
         part.hash.update(chunk);
-        callback(null, chunk);
+        gathered.push(chunk);
+        gatheredBytes += chunk.length;
+        if (gatheredBytes < STORED_CHUNK_BYTES) return callback();
+        callback(null, takeGathered());
+      },
+      flush: (callback: TransformCallback) => {
+        callback(null, gatheredBytes > 0 ? takeGathered() : undefined);
       },
     });
     // The writer learns of a failure through `storePart` and `#fail`; a store that failed
@@ -482,6 +514,34 @@ export class ZipPartWriter {
     });
   }
 
+  /**
+   * Hands text to yazl without waiting for it to be deflated; resolves with its SHA-256 once
+   * the queue is back within `QUEUED_TEXT_BYTES`.
+   */
+  async #queueText(part: Part, path: string, data: Buffer): Promise<string> {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    let taken!: () => void;
+    this.#queued.push(new Promise<void>((resolve) => (taken = resolve)));
+    this.#queuedBytes += data.length;
+    forgetWrittenEntries(part);
+    part.zip.addReadStreamLazy(path, entryOptions(data.length, true), (callback) => {
+      if (this.#failure !== undefined) return;
+      const source = Readable.from([data], { objectMode: false });
+      this.#inFlight = [source];
+      source.once('end', () => {
+        this.#inFlight = [];
+        this.#queuedBytes -= data.length;
+        void this.#queued.shift();
+        taken();
+      });
+      callback(null, source);
+    });
+    while (this.#queuedBytes > QUEUED_TEXT_BYTES && this.#queued[0] !== undefined) {
+      await this.#guard(this.#queued[0]);
+    }
+    return sha256;
+  }
+
   /** Streams one entry into the part; resolves with its SHA-256 once yazl has taken every byte. */
   async #write(
     part: Part,
@@ -494,31 +554,20 @@ export class ZipPartWriter {
     hasher.on('error', (error) => this.#fail(error));
     const taken = new Promise<void>((resolve) => hasher.once('end', resolve));
     forgetWrittenEntries(part);
-    part.zip.addReadStreamLazy(
-      path,
-      {
-        size,
-        compressionLevel: deflate ? TEXT_COMPRESSION_LEVEL : 0,
-        // A local-time Date that yazl turns back into the same DOS fields in any time zone.
-        mtime: new Date(1980, 0, 1, 0, 0, 0),
-        forceDosTimestamp: true,
-        mode: 0o100644,
-      },
-      (callback) => {
-        open().then(
-          (source) => {
-            if (this.#failure !== undefined) {
-              source.destroy();
-              return;
-            }
-            this.#inFlight = [source, hasher];
-            source.on('error', (error) => this.#fail(error));
-            callback(null, source.pipe(hasher));
-          },
-          (error: unknown) => this.#fail(error),
-        );
-      },
-    );
+    part.zip.addReadStreamLazy(path, entryOptions(size, deflate), (callback) => {
+      open().then(
+        (source) => {
+          if (this.#failure !== undefined) {
+            source.destroy();
+            return;
+          }
+          this.#inFlight = [source, hasher];
+          source.on('error', (error) => this.#fail(error));
+          callback(null, source.pipe(hasher));
+        },
+        (error: unknown) => this.#fail(error),
+      );
+    });
     await this.#guard(taken);
     this.#inFlight = [];
     return hasher.sha256();
@@ -571,6 +620,8 @@ export class ZipPartWriter {
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     for (const stream of this.#inFlight) stream.destroy();
     this.#inFlight = [];
+    this.#queued = [];
+    this.#queuedBytes = 0;
     const part = this.#part;
     if (part === undefined) {
       this.#rejectFailed(error);
@@ -638,6 +689,18 @@ function forgetWrittenEntries(part: Part): void {
   let done = 0;
   while (done < entries.length && entries[done]?.state === YAZL_ENTRY_DONE) done++;
   if (done > 0) part.written.push(...entries.splice(0, done));
+}
+
+/** yazl's options for every entry: the same for all, so that the same bytes give the same zip. */
+function entryOptions(size: number, deflate: boolean) {
+  return {
+    size,
+    compressionLevel: deflate ? TEXT_COMPRESSION_LEVEL : 0,
+    // A local-time Date that yazl turns back into the same DOS fields in any time zone.
+    mtime: new Date(1980, 0, 1, 0, 0, 0),
+    forceDosTimestamp: true,
+    mode: 0o100644,
+  };
 }
 
 function addLeftOut(part: Part, item: LeftOut): void {

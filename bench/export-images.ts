@@ -1,0 +1,238 @@
+/**
+ * @module
+ * What scaling costs an export whose images are all distinct (issue 16), where the rendition
+ * cache cannot help. A synthetic community (`seedCommunity`, seed 1, `--users` members, default
+ * 40) is seeded with `distinctImages`: every image record has a photo of its own, from 400×300
+ * to 3200×2400. The same export (JSON, `--quality`, default MEDIUM, every data type over the
+ * whole synthetic period; a new export each run) is run by a `WorkerPool` of 1 thread, then of
+ * 2, in this process, from the compiled package; wall time from the export's creation until
+ * every job is completed (polled every 100 ms). The reference is sharp alone: every distinct
+ * image of the community read into memory first (untimed), then scaled in a loop in this
+ * thread, one after another, as the media step does (turned upright, resized inside the
+ * quality's longest edge, re-encoded with the same JPEG settings; images within the edge are
+ * skipped, as the export only cleans them). Time per image: wall time over the number of
+ * distinct images, for both. CPU time (the whole process, all threads) is printed beside.
+ * Goals: 2 threads reach at least 1.7x the speed of 1; with 1 thread, the export's time per
+ * image is at most 1.3x sharp's.
+ * Run: `npx tsx bench/export-images.ts [--users 40] [--quality MEDIUM]`.
+ */
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import type { MediaQuality } from '../src/domain/index.js';
+import type { Runtime } from '../src/runtime.js';
+import {
+  loadIndex,
+  loadMediaQuality,
+  loadSeed,
+  loadSynthetic,
+  loadWorkerPool,
+} from './support/built.js';
+import { printTable } from './support/measure-load.js';
+import { withScratchDir } from './support/scratch-dir.js';
+
+const SPEEDUP_GOAL = 1.7;
+const PER_IMAGE_GOAL = 1.3;
+const SEED = 1;
+const POLL_MS = 100;
+/** How long one export may take, in milliseconds. */
+const EXPORT_TIMEOUT_MS = 900_000;
+
+interface Timing {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '40' },
+      quality: { type: 'string', default: 'MEDIUM' },
+    },
+  });
+  const users = Number(values.users);
+  const quality = values.quality as Exclude<MediaQuality, 'VERY_HIGH'>;
+  const { loadConfig, openRuntime } = await loadIndex();
+  const { LONGEST_EDGE_PX } = await loadMediaQuality();
+  const edge = LONGEST_EDGE_PX[quality];
+  await withScratchDir('dyi-bench-images-', async ({ dir: dataDir, atCleanUp }) => {
+    const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+    atCleanUp(() => runtime.close());
+    const communityId = await seed(runtime, users);
+    const images = await distinctImages(runtime, communityId);
+    console.log(`export-images: ${images.length} distinct images`);
+    const alone = await sharpAlone(images, edge);
+    console.log(`  sharp alone: ${alone.seconds.toFixed(1)} s`);
+    const runs: { threads: number; timing: Timing; jobs: number }[] = [];
+    for (const threads of [1, 2]) {
+      const run = await exportWithPool(runtime, communityId, threads, quality);
+      console.log(`  export, ${threads} thread(s): ${run.timing.seconds.toFixed(1)} s`);
+      runs.push({ threads, ...run });
+    }
+    report({ users, quality, images: images.length, alone, runs });
+  });
+}
+
+async function seed(runtime: Runtime, users: number): Promise<string> {
+  const { seedCommunity } = await loadSeed();
+  const started = performance.now();
+  const seeded = await seedCommunity(runtime, { users, seed: SEED, distinctImages: true });
+  console.log(
+    `export-images: seeded ${users} users with distinct images (${seeded.media.count} media records, ` +
+      `${seeded.blobs.count} files) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return seeded.communityId;
+}
+
+/** Every distinct image of the community, read into memory. */
+async function distinctImages(runtime: Runtime, communityId: string): Promise<Buffer[]> {
+  const keys = new Set<string>();
+  for await (const media of runtime.content.query(communityId, { kind: 'media' })) {
+    if (media.content_type === 'image/jpeg') keys.add(media.blob_key);
+  }
+  const images: Buffer[] = [];
+  for (const key of keys) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await runtime.blobs.openRead(key)) chunks.push(chunk as Buffer);
+    images.push(Buffer.concat(chunks));
+  }
+  return images;
+}
+
+/** sharp scaling every image larger than `edge` as the media step does, one after another. */
+async function sharpAlone(images: readonly Buffer[], edge: number): Promise<Timing> {
+  return timed(async () => {
+    for (const image of images) {
+      const { width = 0, height = 0 } = await sharp(image).metadata();
+      if (Math.max(width, height) <= edge) continue;
+      await sharp(image, { failOn: 'truncated' })
+        .autoOrient()
+        .resize({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true })
+        // The settings of `media-quality.ts` for JPEG.
+        .jpeg({
+          quality: 82,
+          progressive: false,
+          chromaSubsampling: '4:2:0',
+          optimiseCoding: true,
+          mozjpeg: false,
+        })
+        .toBuffer();
+    }
+  });
+}
+
+async function exportWithPool(
+  runtime: Runtime,
+  communityId: string,
+  threads: number,
+  quality: MediaQuality,
+): Promise<{ timing: Timing; jobs: number }> {
+  const { DATA_TYPES } = await loadIndex();
+  const { SYNTHETIC_PERIOD } = await loadSynthetic();
+  const { WorkerPool } = await loadWorkerPool();
+  const pool = new WorkerPool({
+    config: runtime.config,
+    metadata: runtime.metadata,
+    queue: runtime.queue,
+    threads,
+  });
+  await pool.start();
+  try {
+    let jobs = 0;
+    const timing = await timed(async () => {
+      const created = await runtime.exports.create(communityId, {
+        data_types: DATA_TYPES.join(','),
+        dyi_format: 'JSON',
+        media_quality: quality,
+        start_time: String(SYNTHETIC_PERIOD.start),
+        end_time: String(SYNTHETIC_PERIOD.end),
+      });
+      pool.wake();
+      const deadline = performance.now() + EXPORT_TIMEOUT_MS;
+      for (;;) {
+        const counts = await runtime.metadata.exports.countJobs(created.id);
+        if (counts.pending + counts.inProgress === 0) {
+          if (counts.completed !== counts.total) {
+            throw new Error(
+              `export ${created.id} ended with jobs not completed: ${JSON.stringify(counts)}`,
+            );
+          }
+          jobs = counts.total;
+          return;
+        }
+        if (performance.now() > deadline) throw new Error(`export ${created.id} did not finish`);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    });
+    return { timing, jobs };
+  } finally {
+    await pool.stop();
+  }
+}
+
+async function timed(work: () => Promise<void>): Promise<Timing> {
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  await work();
+  const cpu = process.cpuUsage(cpuStarted);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+function report(figures: {
+  users: number;
+  quality: MediaQuality;
+  images: number;
+  alone: Timing;
+  runs: readonly { threads: number; timing: Timing; jobs: number }[];
+}): void {
+  const { images, alone, runs } = figures;
+  const perImage = (timing: Timing): string => ((timing.seconds / images) * 1000).toFixed(1);
+  const one = runs.find((run) => run.threads === 1)?.timing ?? alone;
+  const two = runs.find((run) => run.threads === 2)?.timing ?? alone;
+  console.log(
+    `\n${figures.users} users, ${images} distinct images, media quality ${figures.quality}, JSON`,
+  );
+  printTable(
+    ['run', 'jobs', 's', 'CPU s', 'ms per image'],
+    [
+      [
+        'sharp alone, one loop',
+        '',
+        alone.seconds.toFixed(1),
+        alone.cpuSeconds.toFixed(1),
+        perImage(alone),
+      ],
+      ...runs.map((run) => [
+        `export, WorkerPool ${run.threads} thread${run.threads === 1 ? '' : 's'}`,
+        String(run.jobs),
+        run.timing.seconds.toFixed(1),
+        run.timing.cpuSeconds.toFixed(1),
+        perImage(run.timing),
+      ]),
+    ],
+  );
+  const speedup = one.seconds / two.seconds;
+  const overSharp = one.seconds / alone.seconds;
+  const rows = [
+    [
+      '2 threads / 1 thread (speed)',
+      speedup.toFixed(2),
+      `>= ${SPEEDUP_GOAL}`,
+      speedup >= SPEEDUP_GOAL ? 'PASS' : 'MISS',
+    ],
+    [
+      'export 1 thread / sharp alone (time per image)',
+      overSharp.toFixed(2),
+      `<= ${PER_IMAGE_GOAL}`,
+      overSharp <= PER_IMAGE_GOAL ? 'PASS' : 'MISS',
+    ],
+  ];
+  console.log('');
+  printTable(['measure', 'value', 'goal', 'result'], rows);
+  const passed = rows.every((row) => row.at(-1) === 'PASS');
+  console.log(`\nexport-images: ${passed ? 'PASS' : 'MISS'}`);
+}
+
+await main();

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { MediaQuality } from '../src/domain/index.js';
 import type { Runtime } from '../src/runtime.js';
+import { reportResult } from './support/bench-result.js';
 import {
   loadIndex,
   loadMediaQuality,
@@ -231,6 +232,22 @@ function report(figures: {
   ];
   console.log('');
   printTable(['measure', 'value', 'goal', 'result'], rows);
+  reportResult({
+    bench: 'export-images',
+    measure: `${images} distinct images, WorkerPool 2 threads / 1 thread (speed)`,
+    ours: `${two.seconds.toFixed(1)} s with 2`,
+    reference: `${one.seconds.toFixed(1)} s with 1`,
+    ratio: speedup,
+    goal: { atLeast: SPEEDUP_GOAL },
+  });
+  reportResult({
+    bench: 'export-images',
+    measure: 'time per image, export with 1 thread / sharp alone in a loop',
+    ours: `${perImage(one)} ms`,
+    reference: `${perImage(alone)} ms`,
+    ratio: overSharp,
+    goal: { atMost: PER_IMAGE_GOAL },
+  });
   const passed = rows.every((row) => row.at(-1) === 'PASS');
   console.log(`\nexport-images: ${passed ? 'PASS' : 'MISS'}`);
 }

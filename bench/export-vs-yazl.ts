@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 import type { DyiFormat, MediaQuality } from '../src/domain/index.js';
 import type { Runtime } from '../src/runtime.js';
+import { reportResult } from './support/bench-result.js';
 import { loadIndex, loadJobRunner, loadSeed, loadSynthetic } from './support/built.js';
 import { printTable } from './support/measure-load.js';
 import { zipEntries } from '../test/support/archives.js';
@@ -268,6 +269,14 @@ function report(settings: Settings, figures: readonly FormatFigures[]): void {
   );
   const rows = figures.map((f) => {
     const ratio = f.ours.bytes / f.ours.seconds / (f.bare.bytes / f.bare.seconds);
+    reportResult({
+      bench: 'export-vs-yazl',
+      measure: `${f.format}, ${settings.users} users, ${settings.quality}: export / bare yazl MB/s`,
+      ours: `${rate(f.ours).trim()} MB/s`,
+      reference: `${rate(f.bare).trim()} MB/s`,
+      ratio,
+      goal: { atLeast: GOAL_RATIO },
+    });
     return [
       f.format,
       String(f.jobs),

@@ -19,6 +19,7 @@ import {
   jobsOf,
   seedCommunity,
 } from '../test/support/graph-fixture.js';
+import { reportResult } from './support/bench-result.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
 import {
   measureRounds,
@@ -144,6 +145,14 @@ function report(figures: readonly TargetFigures[]): void {
     const bare = median(`bare ${request}`);
     if (!ours || !bare) throw new Error(`missing figures for ${request}`);
     const ratio = ours.requestsPerSecond / bare.requestsPerSecond;
+    reportResult({
+      bench: 'graph-vs-bare',
+      measure: `${request === 'export' ? 'export node' : 'files edge'} req/s, ours / bare Fastify`,
+      ours: `${ours.requestsPerSecond.toFixed(0)} req/s`,
+      reference: `${bare.requestsPerSecond.toFixed(0)} req/s`,
+      ratio,
+      goal: { atLeast: GOAL_RATIO },
+    });
     return {
       passed: ratio >= GOAL_RATIO,
       cells: [

@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { ContentRecord } from '../src/domain/index.js';
 import type { MediaFile } from '../src/content/synthetic-community.js';
+import { reportResult } from './support/bench-result.js';
 import { loadImporter, loadIndex, loadSynthetic } from './support/built.js';
 import { median, printTable } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -366,6 +367,14 @@ function report(records: number, times: ReadonlyMap<SideName, readonly number[]>
   );
   const ratio = rate('ours') / rate('reference');
   const passed = ratio >= GOAL_RATIO;
+  reportResult({
+    bench: 'import-vs-sqlite',
+    measure: 'import / plain SQLite inserts of the same rows (records/s)',
+    ours: `${Math.round(rate('ours')).toLocaleString('en')} records/s`,
+    reference: `${Math.round(rate('reference')).toLocaleString('en')} records/s`,
+    ratio,
+    goal: { atLeast: GOAL_RATIO },
+  });
   console.log('');
   printTable(
     ['measure', 'value', 'goal', 'result'],

@@ -47,6 +47,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'download-vs-nginx', args: ['--runs', '3', '--size-mib', '1024'], needs: ['nginx'] },
   { name: 'import-vs-sqlite', args: ['--users', '300', '--rounds', '3'], needs: [] },
   { name: 'export-vs-yazl', args: ['--users', '300'], needs: [] },
+  { name: 'export-images', args: ['--users', '30'], needs: [] },
   { name: 'export-memory', args: [], needs: [] },
   { name: 'api-latency-during-export', args: ['--users', '200', '--duration', '5'], needs: [] },
   {

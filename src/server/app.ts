@@ -384,6 +384,7 @@ function isGraphRoute(request: FastifyRequest): boolean {
 /** True when `suppress_http_code` asks for 200; never throws (see the onRequest hook). */
 function suppressesHttpCode(request: FastifyRequest): boolean {
   const raw = (request.query as Record<string, unknown>).suppress_http_code;
+  if (raw === undefined) return false;
   const values = Array.isArray(raw) ? raw : [raw];
   return values.length > 0 && values.every((value) => value === '1' || value === 'true');
 }

@@ -21,7 +21,8 @@ export type EdgeLinkBuilder = (
 export class GraphContext {
   readonly #exports = new Memo<ExportJob>();
   readonly #statuses = new Memo<ExportStatus>();
-  readonly #urls = new Map<Id, SignedDownloadUrl | Promise<SignedDownloadUrl>>();
+  /** Made on first use, like the memos' maps: allocations per request show in GC time. */
+  #urls: Map<Id, SignedDownloadUrl | Promise<SignedDownloadUrl>> | undefined;
 
   constructor(
     readonly runtime: Runtime,
@@ -69,6 +70,7 @@ export class GraphContext {
 
   /** One signed URL per file per request, so `download_url` and `expires_time` agree. */
   downloadUrl(file: DyiFile): SignedDownloadUrl | Promise<SignedDownloadUrl> {
+    this.#urls ??= new Map();
     let signed = this.#urls.get(file.id);
     if (!signed) {
       signed = this.runtime.downloadLinks.sign(file);
@@ -83,7 +85,8 @@ export class GraphContext {
  * needs no promise for the many fields that read the same export.
  */
 class Memo<T> {
-  readonly #entries = new Map<Id, { promise: Promise<T>; loaded?: { value: T } }>();
+  /** Made on first use: most requests read one export or none. */
+  #entries: Map<Id, { promise: Promise<T>; loaded?: { value: T } }> | undefined;
 
   get(id: Id, load: () => Promise<T>): Promise<T> {
     return this.#entry(id, load).promise;
@@ -95,6 +98,7 @@ class Memo<T> {
   }
 
   #entry(id: Id, load: () => Promise<T>): { promise: Promise<T>; loaded?: { value: T } } {
+    this.#entries ??= new Map();
     let entry = this.#entries.get(id);
     if (!entry) {
       const created: { promise: Promise<T>; loaded?: { value: T } } = {

@@ -60,14 +60,20 @@ function bag(value: unknown): ParamBag {
     : {};
 }
 
-const paramsOf = new WeakMap<FastifyRequest, ParamBag>();
+const PARAMS = Symbol('graphParams');
+
+/** A request holding its merged parameters (a property, not a WeakMap entry, which GC pays for). */
+interface RequestWithParams {
+  [PARAMS]?: ParamBag;
+}
 
 /** All parameters: query string, then form or JSON body on top (merged once per request). */
 export function graphParams(request: FastifyRequest): ParamBag {
-  let params = paramsOf.get(request);
+  const holder = request as RequestWithParams;
+  let params = holder[PARAMS];
   if (!params) {
     params = { ...bag(request.query), ...bag(request.body) };
-    paramsOf.set(request, params);
+    holder[PARAMS] = params;
   }
   return params;
 }
@@ -111,7 +117,7 @@ export function presentedCredentials(
   request: FastifyRequest,
   params: ParamBag,
 ): PresentedCredentials {
-  const tokens = new Set<string>();
+  let fromHeader: string | undefined;
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = AUTH_HEADER.exec(header);
@@ -121,14 +127,14 @@ export function presentedCredentials(
         'The Authorization header must be "Bearer <access token>" or "OAuth <access token>".',
       );
     }
-    tokens.add(match[1]);
+    fromHeader = match[1];
   }
-  const fromParams = stringParam(params, 'access_token');
-  if (fromParams !== undefined && fromParams !== '') tokens.add(fromParams);
-  if (tokens.size > 1) {
+  const param = stringParam(params, 'access_token');
+  const fromParams = param === '' ? undefined : param;
+  if (fromHeader !== undefined && fromParams !== undefined && fromHeader !== fromParams) {
     throw new ValidationError('access_token', 'Two different access tokens were sent; send one.');
   }
-  const [token] = tokens;
+  const token = fromHeader ?? fromParams;
   if (token === undefined) throw new MissingTokenError();
   return {
     token,

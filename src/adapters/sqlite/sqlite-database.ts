@@ -188,6 +188,8 @@ interface ReadStatement {
   readonly statement: Database.Statement;
   /** Turns one raw row (an array, in column order) into an object keyed by column. */
   readonly toRow: (values: unknown[]) => unknown;
+  /** Kept results of this statement, by parameters (`resultKey`). */
+  readonly results: Map<unknown, unknown[]>;
 }
 
 /**
@@ -203,12 +205,18 @@ interface ReadStatement {
  * less than MAX_STALENESS_MS ago; any statement of this store's writer empties it and forces
  * the next check. A read thus sees everything this process wrote, and other processes' commits
  * at most MAX_STALENESS_MS late. Cached rows are shared: callers map, never mutate.
+ *
+ * Results are kept per statement, keyed by their parameters alone (a single id as it is), so
+ * that a hit neither builds nor hashes a key holding the SQL text.
  */
 class ReadStatements {
   readonly #database: Database.Database;
   readonly #location: string;
   readonly #statements = new Map<string, ReadStatement>();
-  readonly #rows = new Map<string, unknown[]>();
+  /** Statements holding kept results, so that forgetting them touches only those. */
+  readonly #holding = new Set<ReadStatement>();
+  /** Results kept, over every statement. */
+  #kept = 0;
   #version = 0;
   /** When data_version was last read (performance.now()); -Infinity forces a read. */
   #checkedAt = Number.NEGATIVE_INFINITY;
@@ -220,7 +228,7 @@ class ReadStatements {
 
   /** Forgets every kept result (the writer is about to change data). */
   invalidate(): void {
-    this.#rows.clear();
+    this.#forgetResults();
     this.#checkedAt = Number.NEGATIVE_INFINITY;
   }
 
@@ -229,50 +237,77 @@ class ReadStatements {
     const now = performance.now();
     if (now - this.#checkedAt < MAX_STALENESS_MS) return this.#version;
     this.#checkedAt = now;
-    const [row] = this.#run('PRAGMA data_version', []) as [{ data_version: number }];
+    const [row] = this.#run(this.#statement('PRAGMA data_version'), []) as [
+      { data_version: number },
+    ];
     if (row.data_version !== this.#version) {
       this.#version = row.data_version;
-      this.#rows.clear();
+      this.#forgetResults();
     }
     return row.data_version;
   }
 
   all(sql: string, parameters: readonly unknown[]): unknown[] {
     this.version();
-    const key = resultKey(sql, parameters);
-    let rows = this.#rows.get(key);
+    const entry = this.#statement(sql);
+    const key = resultKey(parameters);
+    let rows = entry.results.get(key);
     if (!rows) {
-      if (this.#rows.size >= RESULT_CACHE_SIZE) this.#rows.clear();
-      rows = this.#run(sql, parameters);
-      this.#rows.set(key, rows);
+      if (this.#kept >= RESULT_CACHE_SIZE) this.#forgetResults();
+      rows = this.#run(entry, parameters);
+      entry.results.set(key, rows);
+      this.#holding.add(entry);
+      this.#kept += 1;
     }
     return rows;
   }
 
-  #run(sql: string, parameters: readonly unknown[]): unknown[] {
+  #forgetResults(): void {
+    for (const entry of this.#holding) entry.results.clear();
+    this.#holding.clear();
+    this.#kept = 0;
+  }
+
+  #statement(sql: string): ReadStatement {
+    let entry = this.#statements.get(sql);
+    if (!entry) {
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        this.#forgetResults();
+        this.#statements.clear();
+      }
+      let statement: Database.Statement;
+      try {
+        statement = this.#database.prepare(sql).raw(true);
+      } catch (error) {
+        throw fromSqliteError(error, this.#location);
+      }
+      const toRow = rowBuilder(statement.columns().map((c) => c.name));
+      entry = { statement, toRow, results: new Map() };
+      this.#statements.set(sql, entry);
+    }
+    return entry;
+  }
+
+  #run(entry: ReadStatement, parameters: readonly unknown[]): unknown[] {
     try {
-      return this.#runRaw(sql, parameters);
+      const rows = entry.statement.all(...parameters) as unknown[][];
+      return rows.map(entry.toRow);
     } catch (error) {
       throw fromSqliteError(error, this.#location);
     }
   }
-
-  #runRaw(sql: string, parameters: readonly unknown[]): unknown[] {
-    let entry = this.#statements.get(sql);
-    if (!entry) {
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
-      const statement = this.#database.prepare(sql).raw(true);
-      entry = { statement, toRow: rowBuilder(statement.columns().map((c) => c.name)) };
-      this.#statements.set(sql, entry);
-    }
-    const rows = entry.statement.all(...parameters) as unknown[][];
-    return rows.map(entry.toRow);
-  }
 }
 
-/** Cache key of a read: its text and its parameters, typed (SQLite tells 1 from '1'). */
-function resultKey(sql: string, parameters: readonly unknown[]): string {
-  let key = sql;
+/**
+ * Key of a statement's result by its parameters: one number or string as it is (a Map tells
+ * 1 from '1', as SQLite does), otherwise their typed text.
+ */
+function resultKey(parameters: readonly unknown[]): unknown {
+  if (parameters.length === 1) {
+    const [only] = parameters;
+    if (typeof only === 'number' || typeof only === 'string') return only;
+  }
+  let key = '';
   for (const parameter of parameters) {
     key +=
       typeof parameter === 'number' ? `\u0000n${parameter}` : `\u0000${JSON.stringify(parameter)}`;
@@ -318,21 +353,38 @@ export function dataVersion(db: Kysely<SqliteDatabase>): number {
 
 /**
  * Runs a fixed SQL read with its parameters and returns the rows: on the read connection
- * outside a transaction, inside the transaction otherwise.
+ * outside a transaction, inside the transaction otherwise. Not `async`: a read on the read
+ * connection answers one settled promise, without the frame and the await an async function
+ * would allocate (a Graph request makes several such reads).
  */
-export async function query<R>(db: Db, sql: string, parameters: readonly unknown[]): Promise<R[]> {
+export function query<R>(db: Db, sql: string, parameters: readonly unknown[]): Promise<R[]> {
   const reader = db.isTransaction ? undefined : readers.get(db);
-  if (reader) return reader.all(sql, parameters) as R[];
-  const result = await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]));
-  return result.rows;
+  if (!reader) {
+    return db
+      .executeQuery<R>(CompiledQuery.raw(sql, [...parameters]))
+      .then((result) => result.rows);
+  }
+  try {
+    return Promise.resolve(reader.all(sql, parameters) as R[]);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
+    return Promise.reject(error);
+  }
 }
 
-export async function queryOne<R>(
+export function queryOne<R>(
   db: Db,
   sql: string,
   parameters: readonly unknown[],
 ): Promise<R | undefined> {
-  return (await query<R>(db, sql, parameters))[0];
+  const reader = db.isTransaction ? undefined : readers.get(db);
+  if (!reader) return query<R>(db, sql, parameters).then((rows) => rows[0]);
+  try {
+    return Promise.resolve((reader.all(sql, parameters) as R[])[0]);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
+    return Promise.reject(error);
+  }
 }
 
 export async function newObjectId(

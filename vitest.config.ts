@@ -68,6 +68,8 @@ export default defineConfig({
           // workers have not started (they start at its first runExport).
           maxWorkers: 2,
           testTimeout: 60_000,
+          // A hook here starts a cluster and seeds it, beside another file's: the files leave
+          // their hooks' timeouts to the projects (one of their own would override this).
           hookTimeout: 120_000,
         },
       },

@@ -68,7 +68,7 @@ beforeAll(async () => {
       await createPanelAdmin(runtime, globex.community.id, 'globex@example.test'),
     ),
   };
-}, 60_000);
+});
 
 afterAll(async () => {
   await fixture.close();
@@ -645,7 +645,7 @@ describe('an export run to the end', () => {
     });
     exportId = exportIdOf(answer.location);
     await runExport(fixture.runtime, exportId);
-  }, 60_000);
+  });
 
   it('says Completed and lists every file with its size and a download link', async () => {
     const page = await browser.get(`/admin/exports/${exportId}`);
@@ -704,7 +704,7 @@ describe('an export acted on before its jobs run', () => {
         await createPanelAdmin(own.runtime, seeded.communityId),
       ),
     };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await idle?.fixture.close();
@@ -826,7 +826,7 @@ describe('member jobs searched by name or email', () => {
       path: `/admin/exports/${exportJob.id}`,
       zoes,
     };
-  }, 60_000);
+  });
 
   /** The member-jobs part of a page of the export (or of any URL given). */
   async function jobsPart(query: string): Promise<string> {

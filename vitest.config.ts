@@ -62,10 +62,14 @@ export default defineConfig({
           env: { DYI_TEST_ON_CLUSTER: '1' },
           // After the embedded project, not beside it: each file here starts 4 processes.
           sequence: { groupOrder: 1 },
-          // One file at a time: several of these tests act on an export before the cluster's
-          // own workers reach its jobs, which holds only while the machine is not loaded.
-          maxWorkers: 1,
+          // Two files at once, each on its own cluster and storage. No test may count on the
+          // cluster's workers not having reached an export's jobs yet, which a loaded machine
+          // breaks: one that acts on an export before its jobs run does so on a fixture whose
+          // workers have not started (they start at its first runExport).
+          maxWorkers: 2,
           testTimeout: 60_000,
+          // A hook here starts a cluster and seeds it, beside another file's: the files leave
+          // their hooks' timeouts to the projects (one of their own would override this).
           hookTimeout: 120_000,
         },
       },

@@ -72,7 +72,7 @@ beforeAll(async () => {
     post('hostile-html', 'Look: <script>alert(1)</script> <img src=x onerror=alert(1)>'),
     post('hostile-csv', '=HYPERLINK("http://example.com","click")'),
   ]);
-}, 60_000);
+});
 
 afterAll(async () => {
   await fixture.close();

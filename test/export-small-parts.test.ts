@@ -157,7 +157,7 @@ describe.each([1024 * KIB, 64 * KIB])('parts of at most %i bytes', (partBytes) =
       time: POST_TIME,
     });
     readToken = (await tokensFor(fixture.runtime, communityId)).readToken;
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fixture.close();
@@ -225,7 +225,7 @@ describe('an attachment larger than a part', () => {
       time: POST_TIME,
     });
     readToken = (await tokensFor(fixture.runtime, communityId)).readToken;
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fixture.close();
@@ -283,7 +283,7 @@ describe('an image that cannot be read', () => {
       time: POST_TIME,
       contentType: 'image/jpeg',
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await fixture.close();

@@ -86,7 +86,7 @@ beforeAll(async () => {
     }
   }
   expect(mostParts).toBeGreaterThan(1);
-}, 60_000);
+});
 
 afterAll(async () => {
   await fixture?.close();

@@ -247,5 +247,5 @@ describe('a server killed with SIGKILL in the middle of an export', () => {
     expect(await digestOf(second, undisturbedId)).toEqual(crashed);
 
     expect(await second.stop(), second.stderr()).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });

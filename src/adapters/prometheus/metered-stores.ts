@@ -9,31 +9,37 @@ import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { ProcessMetrics } from './process-metrics.js';
 
-type Timer = (labels: { operation: string; result: string }) => void;
+/** The two series of one operation, labelled once: an observation then hashes no labels. */
+interface OperationSeries {
+  readonly ok: { observe(seconds: number): void };
+  readonly error: { observe(seconds: number): void };
+}
 
-/** Calls `run`, timing it (a promise until it settles) into `histogram` under `operation`. */
-function timed<T>(start: () => Timer, operation: string, run: () => T): T {
-  const end = start();
+type SeriesOf = (operation: string) => OperationSeries;
+
+/**
+ * Calls `run`, timing it (a promise until it settles) into its operation's series. A promise
+ * is answered as it is, not through a chained one: the caller awaits exactly what the store
+ * gave, and the timing costs one reaction, not a promise of its own in the caller's chain.
+ */
+function timed<T>(series: OperationSeries, run: () => T): T {
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
   let value: T;
   try {
     value = run();
   } catch (error) {
-    end({ operation, result: 'error' });
+    series.error.observe(seconds());
     throw error;
   }
   if (value instanceof Promise) {
-    return value.then(
-      (resolved: unknown) => {
-        end({ operation, result: 'ok' });
-        return resolved;
-      },
-      (error: unknown) => {
-        end({ operation, result: 'error' });
-        throw error;
-      },
-    ) as T;
+    value.then(
+      () => series.ok.observe(seconds()),
+      () => series.error.observe(seconds()),
+    );
+    return value;
   }
-  end({ operation, result: 'ok' });
+  series.ok.observe(seconds());
   return value;
 }
 
@@ -41,25 +47,23 @@ function timed<T>(start: () => Timer, operation: string, run: () => T): T {
 const UNTIMED = new Set(['init', 'close', 'changeMark', 'jobQueue']);
 
 /** Wraps every method of `target` (and of the repositories it holds) in a timer. */
-function meter<T extends object>(target: T, prefix: string, start: () => Timer): T {
+function meter<T extends object>(target: T, prefix: string, seriesOf: SeriesOf): T {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(target, {
     get(object, key, receiver) {
+      const cached = wrapped.get(key);
+      if (cached !== undefined) return cached;
       const value: unknown = Reflect.get(object, key, receiver);
       if (typeof key !== 'string' || UNTIMED.has(key)) {
         return typeof value === 'function' ? (value as () => unknown).bind(object) : value;
       }
-      const cached = wrapped.get(key);
-      if (cached !== undefined) return cached;
       let result: unknown = value;
       if (typeof value === 'function') {
-        const operation = prefix === '' ? key : `${prefix}.${key}`;
-        result = (...args: unknown[]) =>
-          timed(start, operation, () =>
-            (value as (...a: unknown[]) => unknown).apply(object, args),
-          );
+        const series = seriesOf(prefix === '' ? key : `${prefix}.${key}`);
+        const method = value as (...a: unknown[]) => unknown;
+        result = (...args: unknown[]) => timed(series, () => method.apply(object, args));
       } else if (prefix === '' && typeof value === 'object' && value !== null) {
-        result = meter(value, key, start);
+        result = meter(value, key, seriesOf);
       }
       wrapped.set(key, result);
       return result;
@@ -67,9 +71,16 @@ function meter<T extends object>(target: T, prefix: string, start: () => Timer):
   });
 }
 
+/** Each operation's series of `histogram`, labelled at the first call of the operation. */
+function seriesOfHistogram(histogram: ProcessMetrics['databaseDuration']): SeriesOf {
+  return (operation) => ({
+    ok: histogram.labels({ operation, result: 'ok' }),
+    error: histogram.labels({ operation, result: 'error' }),
+  });
+}
+
 export function meteredMetadataStore(store: MetadataStore, metrics: ProcessMetrics): MetadataStore {
-  const start = (): Timer => metrics.databaseDuration.startTimer();
-  const metered = meter(store, '', start);
+  const metered = meter(store, '', seriesOfHistogram(metrics.databaseDuration));
   const files = metered.files;
   const countedFiles: MetadataStore['files'] = new Proxy(files, {
     get(object, key, receiver) {
@@ -88,5 +99,5 @@ export function meteredMetadataStore(store: MetadataStore, metrics: ProcessMetri
 }
 
 export function meteredBlobStore(store: BlobStore, metrics: ProcessMetrics): BlobStore {
-  return meter(store, '', () => metrics.blobDuration.startTimer());
+  return meter(store, '', seriesOfHistogram(metrics.blobDuration));
 }

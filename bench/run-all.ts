@@ -46,9 +46,9 @@ const BENCHES: readonly Bench[] = [
   { name: 'deep-paging', args: ['--jobs', '100000'], needs: [] },
   { name: 'download-vs-nginx', args: ['--runs', '3', '--size-mib', '1024'], needs: ['nginx'] },
   { name: 'import-vs-sqlite', args: ['--users', '300', '--rounds', '3'], needs: [] },
-  { name: 'export-vs-yazl', args: ['--users', '300'], needs: [] },
+  { name: 'export-vs-yazl', args: ['--users', '200'], needs: [] },
   { name: 'export-images', args: ['--users', '30'], needs: [] },
-  { name: 'export-memory', args: [], needs: [] },
+  { name: 'export-memory', args: ['--rounds', '1'], needs: [] },
   { name: 'api-latency-during-export', args: ['--users', '200', '--duration', '5'], needs: [] },
   {
     name: 'download-cli-vs-curl',
@@ -67,14 +67,18 @@ const BENCHES: readonly Bench[] = [
   },
   {
     name: 'deep-paging',
-    args: ['--database', 'postgres', '--jobs', '200000'],
+    args: ['--database', 'postgres', '--jobs', '100000'],
     needs: ['postgres'],
     note: 'PostgreSQL',
   },
-  { name: 'graph-postgres-vs-sqlite', args: [], needs: ['postgres'] },
+  {
+    name: 'graph-postgres-vs-sqlite',
+    args: ['--rounds', '3', '--duration', '3'],
+    needs: ['postgres'],
+  },
   {
     name: 'download-s3-vs-presigned',
-    args: ['--runs', '3', '--size-mib', '512'],
+    args: ['--runs', '3', '--size-mib', '256'],
     needs: ['postgres', 'swift'],
   },
 ];

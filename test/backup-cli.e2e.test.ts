@@ -20,7 +20,7 @@ import { DATA_TYPES } from '../src/domain/index.js';
 import { openRuntime } from '../src/runtime.js';
 import type { BackupManifest } from '../src/services/backup-manifest.js';
 import { runDyi } from './support/dyi-cli.js';
-import { tokensFor, waitFor } from './support/export-scenarios.js';
+import { serverGraphCalls, tokensFor, waitFor } from './support/export-scenarios.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 const SERVER_ENV = { DYI_MAX_PART_BYTES: String(256 * 1024) };
@@ -71,23 +71,13 @@ async function serve(dir: string): Promise<ServerProcess> {
   return server;
 }
 
-async function getJson<T>(server: ServerProcess, pathAndQuery: string): Promise<T> {
-  const url = new URL(pathAndQuery, server.baseUrl);
-  url.searchParams.set('access_token', readToken);
-  const response = await fetch(url);
-  const body = (await response.json()) as T;
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body;
-}
+const { getJson, createExport: createExportWith } = serverGraphCalls(() => ({
+  readToken,
+  manageToken,
+}));
 
-async function createExport(server: ServerProcess): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/v19.0/community/work_dyi_jobs`, {
-    method: 'POST',
-    body: new URLSearchParams({ ...EXPORT_PARAMS, access_token: manageToken }),
-  });
-  const body = (await response.json()) as { id: string };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.id;
+function createExport(server: ServerProcess): Promise<string> {
+  return createExportWith(server, EXPORT_PARAMS);
 }
 
 async function waitForCompletion(server: ServerProcess, exportId: string): Promise<void> {

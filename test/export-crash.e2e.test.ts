@@ -19,7 +19,13 @@ import { seedCommunity } from '../src/content/seed-community.js';
 import { DATA_TYPES } from '../src/domain/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { identityOf, servedExportDigest } from './support/archive-compare.js';
-import { filesUnder, tempBlobsOnDisk, tokensFor, waitFor } from './support/export-scenarios.js';
+import {
+  filesUnder,
+  serverGraphCalls,
+  tempBlobsOnDisk,
+  tokensFor,
+  waitFor,
+} from './support/export-scenarios.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 const WORKERS = '2';
@@ -76,23 +82,13 @@ async function serve(): Promise<ServerProcess> {
   return server;
 }
 
-async function getJson<T>(server: ServerProcess, pathAndQuery: string): Promise<T> {
-  const url = new URL(pathAndQuery, server.baseUrl);
-  url.searchParams.set('access_token', readToken);
-  const response = await fetch(url);
-  const body = (await response.json()) as T;
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body;
-}
+const { getJson, createExport: createExportWith } = serverGraphCalls(() => ({
+  readToken,
+  manageToken,
+}));
 
-async function createExport(server: ServerProcess): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/v19.0/community/work_dyi_jobs`, {
-    method: 'POST',
-    body: new URLSearchParams({ ...EXPORT_PARAMS, access_token: manageToken }),
-  });
-  const body = (await response.json()) as { id: string };
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.id;
+function createExport(server: ServerProcess): Promise<string> {
+  return createExportWith(server, EXPORT_PARAMS);
 }
 
 /** Every job of the export (company job first), as the API lists them. */

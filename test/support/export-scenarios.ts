@@ -24,7 +24,9 @@ import { JobRunner, jobRunnerDeps } from '../../src/export/job-runner.js';
 import { blobKeyForMedia } from '../../src/ports/blob-store.js';
 import type { Runtime } from '../../src/runtime.js';
 import { JobService, type NewFileContent } from '../../src/services/job-service.js';
+import { expect } from 'vitest';
 import type { ClusterStorage } from './cluster-storage.js';
+import type { ServerProcess } from './server-process.js';
 
 export interface CommunityTokens {
   /** read_company_data_exports only. */
@@ -42,6 +44,40 @@ export async function tokensFor(runtime: Runtime, communityId: string): Promise<
     'manage_company_data_exports',
   ]);
   return { readToken: read.token, manageToken: manage.token };
+}
+
+/** The Graph calls of a test against a `dyi serve` process, with a community's tokens. */
+export interface ServerGraphCalls {
+  /** GET with the read token; the answer must be 200. */
+  readonly getJson: <T>(server: ServerProcess, pathAndQuery: string) => Promise<T>;
+  /** POST /community/work_dyi_jobs with the manage token; the new export's id. */
+  readonly createExport: (
+    server: ServerProcess,
+    params: Readonly<Record<string, string>>,
+  ) => Promise<string>;
+}
+
+/** `tokens` is read at each call: tests make them in `beforeAll`, after this is made. */
+export function serverGraphCalls(tokens: () => CommunityTokens): ServerGraphCalls {
+  return {
+    getJson: async <T>(server: ServerProcess, pathAndQuery: string): Promise<T> => {
+      const url = new URL(pathAndQuery, server.baseUrl);
+      url.searchParams.set('access_token', tokens().readToken);
+      const response = await fetch(url);
+      const body = (await response.json()) as T;
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      return body;
+    },
+    createExport: async (server, params) => {
+      const response = await fetch(`${server.baseUrl}/v19.0/community/work_dyi_jobs`, {
+        method: 'POST',
+        body: new URLSearchParams({ ...params, access_token: tokens().manageToken }),
+      });
+      const body = (await response.json()) as { id: string };
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      return body.id;
+    },
+  };
 }
 
 /** The Graph id of the member whose content id is `sourceId`. */

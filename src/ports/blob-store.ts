@@ -7,7 +7,7 @@
  * `deleteIfUnusedSince` and `removeAbandonedWrites`, safe while other processes write.
  */
 import type { Readable } from 'node:stream';
-import type { Id } from '../domain/index.js';
+import { type Id, ValidationError } from '../domain/index.js';
 
 export interface StoredBlob {
   readonly size: number;
@@ -99,4 +99,19 @@ export function blobPrefixForJob(exportId: Id, jobId: Id): string {
 export function blobKeyForMedia(communityId: Id, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
   return `media/${communityId}/${sha256}`;
+}
+
+/** Throws ValidationError unless `range` is inclusive offsets with 0 <= start <= end. */
+export function assertValidRange(range: ByteRange): void {
+  const isValid =
+    Number.isSafeInteger(range.start) &&
+    Number.isSafeInteger(range.end) &&
+    range.start >= 0 &&
+    range.end >= range.start;
+  if (!isValid) {
+    throw new ValidationError(
+      'range',
+      `Byte range ${range.start}-${range.end} is not valid: start and end are inclusive offsets with 0 <= start <= end.`,
+    );
+  }
 }

@@ -35,6 +35,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { NotFoundError, StorageFullError, ValidationError } from '../../domain/errors.js';
 import {
+  assertValidRange,
   isValidBlobKey,
   type BlobStore,
   type ByteRange,
@@ -133,7 +134,7 @@ export class LocalDiskBlobStore implements BlobStore {
 
   async openRead(key: string, range?: ByteRange): Promise<Readable> {
     const filePath = this.#pathOf(key);
-    if (range !== undefined) assertRange(range);
+    if (range !== undefined) assertValidRange(range);
     // Opening before making the stream turns a missing blob into an error of this call,
     // instead of an 'error' event after the caller has already sent response headers.
     const fd = await openFd(filePath, 'r').catch((error: unknown) => {
@@ -283,20 +284,6 @@ async function* listFiles(directory: string, keyPrefix: string): AsyncGenerator<
       const found = await stat(entryPath).catch(ignoreMissing);
       if (found !== undefined) yield { key, size: found.size, modifiedMs: found.mtimeMs };
     }
-  }
-}
-
-function assertRange(range: ByteRange): void {
-  const isValid =
-    Number.isSafeInteger(range.start) &&
-    Number.isSafeInteger(range.end) &&
-    range.start >= 0 &&
-    range.end >= range.start;
-  if (!isValid) {
-    throw new ValidationError(
-      'range',
-      `Byte range ${range.start}-${range.end} is not valid: start and end are inclusive offsets with 0 <= start <= end.`,
-    );
   }
 }
 

@@ -36,6 +36,7 @@ import {
   ValidationError,
 } from '../../domain/errors.js';
 import {
+  assertValidRange,
   isValidBlobKey,
   type BlobStore,
   type ByteRange,
@@ -187,7 +188,7 @@ export class S3BlobStore implements BlobStore {
 
   async openRead(key: string, range?: ByteRange): Promise<Readable> {
     const objectKey = this.#objectKey(key);
-    if (range !== undefined) assertRange(range);
+    if (range !== undefined) assertValidRange(range);
     try {
       const answer = await this.#bucket.client.send(
         new GetObjectCommand({
@@ -319,18 +320,4 @@ export class S3BlobStore implements BlobStore {
 
 async function* mapItems<T, U>(items: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
   for await (const item of items) yield map(item);
-}
-
-function assertRange(range: ByteRange): void {
-  const isValid =
-    Number.isSafeInteger(range.start) &&
-    Number.isSafeInteger(range.end) &&
-    range.start >= 0 &&
-    range.end >= range.start;
-  if (!isValid) {
-    throw new ValidationError(
-      'range',
-      `Byte range ${range.start}-${range.end} is not valid: start and end are inclusive offsets with 0 <= start <= end.`,
-    );
-  }
 }

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, signIn } from './support/browser.js';
 import {
   completeJobWithFiles,
   createExport,
@@ -45,11 +45,7 @@ describe('Audit in Chromium', () => {
     browser = await launchBrowser(ctx);
     if (!browser) return;
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${fixture.baseUrl}/admin`);
-    await page.getByLabel('Email').fill('ops@acme.example');
-    await page.getByLabel('Password').fill(PANEL_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/admin\/exports$/);
+    await signIn(page, fixture.baseUrl, { email: 'ops@acme.example', password: PANEL_PASSWORD });
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.waitForURL(/\/admin\/audit$/);
     const table = page.locator('#audit-records');

@@ -14,12 +14,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, type PanelAccount, signIn } from './support/browser.js';
+import { createAdminWithCli, dyiIn } from './support/dyi-cli.js';
 import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
-import { runDyi } from './support/dyi-cli.js';
 
-const EMAIL = 'download-all@acme.test';
-const PASSWORD = 'download all test password';
+const ADMIN: PanelAccount = {
+  email: 'download-all@acme.test',
+  password: 'download all test password',
+};
 
 let dataDir: string;
 let deployment: Deployment;
@@ -30,29 +32,24 @@ let exportId = '';
 let downloads: string;
 
 /** `dyi ...args` on the served data; its stdout, trimmed. */
-async function dyi(args: readonly string[], dir: string, input?: string): Promise<string> {
-  const run = await runDyi([...args, '--data-dir', dir], {}, input);
-  expect(run.code, run.stderr).toBe(0);
-  return run.stdout.trim();
+async function dyi(args: readonly string[]): Promise<string> {
+  return (await dyiIn(dataDir, args)).stdout.trim();
 }
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-download-all-e2e-'));
   downloads = await mkdtemp(path.join(tmpdir(), 'dyi-download-all-files-'));
-  await dyi(['seed', '--users', '2', '--name', 'Takeout Co'], dataDir);
-  await dyi(['admin', 'create', '--email', EMAIL, '--password-stdin'], dataDir, `${PASSWORD}\n`);
-  token = await dyi(['token', 'create', '--permission', 'read_company_data_exports'], dataDir);
-  exportId = await dyi(
-    [
-      'export',
-      'create',
-      '--data-types',
-      'WORKPLACE_COMPANY_METADATA_COMPANY_INFO,POSTS_YOUR_ACTIVITY',
-      '--media-quality',
-      'VERY_LOW',
-    ],
-    dataDir,
-  );
+  await dyi(['seed', '--users', '2', '--name', 'Takeout Co']);
+  await createAdminWithCli(dataDir, ADMIN);
+  token = await dyi(['token', 'create', '--permission', 'read_company_data_exports']);
+  exportId = await dyi([
+    'export',
+    'create',
+    '--data-types',
+    'WORKPLACE_COMPANY_METADATA_COMPANY_INFO,POSTS_YOUR_ACTIVITY',
+    '--media-quality',
+    'VERY_LOW',
+  ]);
   deployment = await serveSeeded(dataDir);
   // The export runs for real, in a worker process of its own.
   await workUntil(
@@ -93,11 +90,7 @@ async function newPage(
   page.on('dialog', (dialog) => {
     throw new Error(`a dialog opened: ${dialog.message()}`);
   });
-  await page.goto(`${deployment.baseUrl}/admin`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
+  await signIn(page, deployment.baseUrl, ADMIN);
   return page;
 }
 

@@ -19,12 +19,11 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from './support/archive-pages.js';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, type PanelAccount, signIn } from './support/browser.js';
+import { createAdminWithCli, dyiIn } from './support/dyi-cli.js';
 import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
-import { runDyi } from './support/dyi-cli.js';
 
-const EMAIL = 'pages@acme.test';
-const PASSWORD = 'pages test password';
+const ADMIN: PanelAccount = { email: 'pages@acme.test', password: 'pages test password' };
 const IMPORTED_MEMBERS = 2_000;
 const PHONE = 390;
 const DESKTOP = 1280;
@@ -40,12 +39,10 @@ const exports = { done: '', cancelled: '', large: '' };
 const FIRST = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Emeka', 'Fatima', 'Goran', 'Hana', 'Ines'];
 const LAST = ['Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Silva', 'Novak', 'Haddad', 'Kowalski'];
 
-async function dyi(args: readonly string[], input?: string): Promise<string> {
+async function dyi(args: readonly string[]): Promise<string> {
   // Once served, the served data (on a cluster, a copy of the seeded data dir in its storage).
   const dir = deployment?.dataDir ?? dataDir;
-  const run = await runDyi([...args, '--data-dir', dir], deployment?.env ?? {}, input);
-  expect(run.code, run.stderr).toBe(0);
-  return run.stdout.trim();
+  return (await dyiIn(dir, args, { env: deployment?.env })).stdout.trim();
 }
 
 /** `dyi export create` of every active member; the new export's id. */
@@ -58,14 +55,6 @@ async function newPage(width: number): Promise<Page> {
   // axe-core is a script of its own, which the panel's Content Security Policy forbids.
   const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
   return context.newPage();
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${deployment.baseUrl}/admin/sign-in`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
 }
 
 /** Runs `dyi worker` until the export has completed, then stops it by its PID. */
@@ -84,21 +73,12 @@ beforeAll(async () => {
   browser = await launchBrowser({ skip: () => undefined });
   if (!browser) return;
   dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-panel-pages-'));
-  const seeded = await runDyi([
-    'seed',
-    '--users',
-    '3',
-    '--name',
-    'Pages Co',
-    '--data-dir',
-    dataDir,
-  ]);
-  expect(seeded.code, seeded.stderr).toBe(0);
-  await dyi(['admin', 'create', '--email', EMAIL, '--password-stdin'], `${PASSWORD}\n`);
+  await dyi(['seed', '--users', '3', '--name', 'Pages Co']);
+  await createAdminWithCli(dataDir, ADMIN);
   deployment = await serveSeeded(dataDir, { DYI_SIGN_IN_FAILURE_DELAY_MS: '100' });
 
   const page = await newPage(DESKTOP);
-  await signIn(page);
+  await signIn(page, deployment.baseUrl, ADMIN, '/admin/sign-in');
   exports.done = await createExport('POSTS_YOUR_ACTIVITY,WORKPLACE_COMPANY_METADATA_USER_PROFILE');
   await runToTheEnd(page, exports.done);
   exports.cancelled = await createExport('MESSENGER_V2');
@@ -287,13 +267,13 @@ describe.each([DESKTOP, PHONE])('every panel page at %i px', (width) => {
 
     await page.goto(`${deployment.baseUrl}/admin/sign-in`);
     problems.push(...(await check(page, 'sign-in', width)));
-    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill('not the password at all');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#sign-in-error').waitFor();
     problems.push(...(await check(page, 'sign-in-refused', width)));
 
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN, '/admin/sign-in');
     for (const visit of SIGNED_IN_VISITS) {
       await visit.open(page, width);
       problems.push(...(await check(page, visit.name, width)));

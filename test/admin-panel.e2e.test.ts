@@ -14,13 +14,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, type PanelAccount, signIn } from './support/browser.js';
+import { createAdminWithCli, dyiIn } from './support/dyi-cli.js';
 import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
-import { runDyi } from './support/dyi-cli.js';
 import { BACKEND_HEADER } from './support/round-robin-balancer.js';
 
-const EMAIL = 'e2e@acme.test';
-const PASSWORD = 'browser test password';
+const ADMIN: PanelAccount = { email: 'e2e@acme.test', password: 'browser test password' };
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 
 /** The seeded data dir, made with the CLI on the embedded engine. */
@@ -30,16 +29,7 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-panel-e2e-'));
-  const seeded = await runDyi([
-    'seed',
-    '--users',
-    '3',
-    '--name',
-    'Browser Co',
-    '--data-dir',
-    dataDir,
-  ]);
-  expect(seeded.code, seeded.stderr).toBe(0);
+  await dyiIn(dataDir, ['seed', '--users', '3', '--name', 'Browser Co']);
   // A member whose name is markup, with a post in the exported range.
   const content = path.join(dataDir, 'xss.ndjson');
   await writeFile(
@@ -57,14 +47,8 @@ beforeAll(async () => {
       .map((record) => JSON.stringify(record))
       .join('\n'),
   );
-  const imported = await runDyi(['import', content, '--data-dir', dataDir]);
-  expect(imported.code, imported.stderr).toBe(0);
-  const admin = await runDyi(
-    ['admin', 'create', '--email', EMAIL, '--password-stdin', '--data-dir', dataDir],
-    {},
-    `${PASSWORD}\n`,
-  );
-  expect(admin.code, admin.stderr).toBe(0);
+  await dyiIn(dataDir, ['import', content]);
+  await createAdminWithCli(dataDir, ADMIN);
   deployment = await serveSeeded(dataDir, { DYI_SIGN_IN_FAILURE_DELAY_MS: '100' });
 }, 120_000);
 
@@ -101,14 +85,6 @@ async function newPage(
   return page;
 }
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${deployment.baseUrl}/admin`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
-}
-
 /** Runs `dyi worker` until `done()` holds, then stops it (SIGTERM) and waits for its exit. */
 async function withWorker(done: () => Promise<boolean>): Promise<void> {
   await workUntil(deployment, done);
@@ -132,7 +108,7 @@ describe('the admin panel in Chromium', () => {
       if (!response.request().isNavigationRequest()) return;
       servedBy.add(response.headers()[BACKEND_HEADER] ?? 'the one server');
     });
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Integrations' }).click();
     await screenshot(page, '01-integrations');
     await page.getByLabel('Name').fill('Browser test');
@@ -171,7 +147,7 @@ describe('the admin panel in Chromium', () => {
 
   it('starts an export, shows it completing live, and downloads a file the API vouches for', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Start an export' }).first().click();
     await page.getByLabel('Posts', { exact: true }).check();
     await page.getByLabel('Member profiles', { exact: true }).check();
@@ -225,7 +201,7 @@ describe('the admin panel in Chromium', () => {
 
   it('cancels a waiting export, and shows why its jobs ended', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Start an export' }).first().click();
     // "Select all" ticks every box of its group, and a second press none.
     const company = page.getByRole('group', { name: 'Company data' });
@@ -258,7 +234,7 @@ describe('the admin panel in Chromium', () => {
 
   it('without script, shows nothing that needs it, and starts an export for typed member ids', async (ctx) => {
     const page = await newPage(ctx, 1280, false);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Start an export' }).first().click();
     // The finder and "Select all" need the script: a search box that Enter would submit with
     // "All members" must not be there at all.
@@ -289,7 +265,7 @@ describe('the admin panel in Chromium', () => {
 
   it('with script, Enter in the member finder searches and never submits the export form', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Start an export' }).first().click();
     const formUrl = page.url();
     await page.getByLabel('Find members by name').fill('zo');
@@ -302,7 +278,7 @@ describe('the admin panel in Chromium', () => {
 
   it('keeps "Select all" true to the boxes after one is unticked', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Start an export' }).first().click();
     const userData = page.getByRole('group', { name: 'User data' });
     const button = userData.locator('button[data-select-all]');
@@ -330,7 +306,7 @@ describe('the admin panel in Chromium', () => {
 
   it('says when the live connection is lost, and recovers when it is back', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     // The server refuses the stream for now, as a proxy in trouble would.
     await page.route('**/admin/live', (route) => route.fulfill({ status: 503, body: 'down' }));
     await page.locator('main a[href^="/admin/exports/"]').filter({ hasText: /\d/ }).first().click();
@@ -345,7 +321,7 @@ describe('the admin panel in Chromium', () => {
 
   it('goes to the sign-in page when the session of a live page ends', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     // As after a restart that lost the session: the stream is answered with the sign-in page.
     await page.route('**/admin/live', (route) =>
       route.fulfill({
@@ -370,7 +346,7 @@ describe('the admin panel in Chromium', () => {
 
   it('revokes the token, and the Graph API refuses it with code 190', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Integrations' }).click();
     await page.getByRole('link', { name: 'Browser test' }).click();
     await page.getByRole('link', { name: 'Revoke' }).click();
@@ -386,7 +362,7 @@ describe('the admin panel in Chromium', () => {
 
   it('renames an integration, then deletes it from its danger zone, and its token stops working', async (ctx) => {
     const page = await newPage(ctx);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     await page.getByRole('link', { name: 'Integrations' }).click();
     await page.getByLabel('Name').fill('Doomed draft');
     await page.getByRole('button', { name: 'Create integration' }).click();
@@ -419,7 +395,7 @@ describe('the admin panel in Chromium', () => {
 
   it('shows a member named with markup as text, runs no script, and reads on a phone', async (ctx) => {
     const page = await newPage(ctx, 360);
-    await signIn(page);
+    await signIn(page, deployment.baseUrl, ADMIN);
     // The first export, whose member jobs include every member.
     await page.locator('main a[href^="/admin/exports/"]').filter({ hasText: /\d/ }).last().click();
     await page.getByText(XSS_NAME, { exact: true }).first().waitFor();
@@ -445,9 +421,9 @@ describe('the admin panel in Chromium', () => {
     });
     await page.goto(`${deployment.baseUrl}/admin/exports`);
     await page.getByLabel('Email').focus();
-    await page.keyboard.type(EMAIL);
+    await page.keyboard.type(ADMIN.email);
     await page.keyboard.press('Tab');
-    await page.keyboard.type(PASSWORD);
+    await page.keyboard.type(ADMIN.password);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/exports$/);
     await page.waitForLoadState('networkidle');

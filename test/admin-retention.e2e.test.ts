@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, signIn } from './support/browser.js';
 import {
   completeJobWithFiles,
   jobsOf,
@@ -46,11 +46,7 @@ afterAll(async () => {
 async function signedIn(width: number): Promise<Page> {
   const context = await (browser as Browser).newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${fixture.baseUrl}/admin`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PANEL_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
+  await signIn(page, fixture.baseUrl, { email: EMAIL, password: PANEL_PASSWORD });
   return page;
 }
 

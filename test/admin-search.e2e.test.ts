@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, type PanelAccount, signIn } from './support/browser.js';
+import { createAdminWithCli, dyiIn } from './support/dyi-cli.js';
 import { type Deployment, serveSeeded } from './support/deployment.js';
-import { runDyi } from './support/dyi-cli.js';
 
-const EMAIL = 'search@acme.test';
-const PASSWORD = 'browser search password';
+const ADMIN: PanelAccount = { email: 'search@acme.test', password: 'browser search password' };
 /** Members whose name or email holds "zoe" once accents and case are set aside. */
 const ZOES = ['Zoë Ångström', 'ZOE Brandt', 'Noël Zoetrope', 'Ada Mail'];
 
@@ -44,23 +43,9 @@ beforeAll(async () => {
       )
       .join('\n'),
   );
-  const created = await runDyi([
-    'community',
-    'create',
-    '--name',
-    'Search Co',
-    '--data-dir',
-    dataDir,
-  ]);
-  expect(created.code, created.stderr).toBe(0);
-  const imported = await runDyi(['import', content, '--data-dir', dataDir]);
-  expect(imported.code, imported.stderr).toBe(0);
-  const admin = await runDyi(
-    ['admin', 'create', '--email', EMAIL, '--password-stdin', '--data-dir', dataDir],
-    {},
-    `${PASSWORD}\n`,
-  );
-  expect(admin.code, admin.stderr).toBe(0);
+  await dyiIn(dataDir, ['community', 'create', '--name', 'Search Co']);
+  await dyiIn(dataDir, ['import', content]);
+  await createAdminWithCli(dataDir, ADMIN);
   deployment = await serveSeeded(dataDir, { DYI_SIGN_IN_FAILURE_DELAY_MS: '100' });
 }, 120_000);
 
@@ -75,11 +60,7 @@ async function newPage(ctx: { skip(note?: string): void }, width = 1280): Promis
   if (!browser) throw new Error('unreachable: launchBrowser skipped the test');
   const context = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${deployment.baseUrl}/admin`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
+  await signIn(page, deployment.baseUrl, ADMIN);
   return page;
 }
 

@@ -11,12 +11,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.js';
+import { launchBrowser, screenshot, type PanelAccount, signIn } from './support/browser.js';
+import { createAdminWithCli, dyiIn } from './support/dyi-cli.js';
 import { type Deployment, serveSeeded, workUntil } from './support/deployment.js';
-import { runDyi } from './support/dyi-cli.js';
 
-const EMAIL = 'states@acme.test';
-const PASSWORD = 'states test password';
+const ADMIN: PanelAccount = { email: 'states@acme.test', password: 'states test password' };
 
 let dataDir: string;
 let deployment: Deployment;
@@ -24,22 +23,8 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-panel-states-'));
-  const seeded = await runDyi([
-    'seed',
-    '--users',
-    '2',
-    '--name',
-    'States Co',
-    '--data-dir',
-    dataDir,
-  ]);
-  expect(seeded.code, seeded.stderr).toBe(0);
-  const admin = await runDyi(
-    ['admin', 'create', '--email', EMAIL, '--password-stdin', '--data-dir', dataDir],
-    {},
-    `${PASSWORD}\n`,
-  );
-  expect(admin.code, admin.stderr).toBe(0);
+  await dyiIn(dataDir, ['seed', '--users', '2', '--name', 'States Co']);
+  await createAdminWithCli(dataDir, ADMIN);
   deployment = await serveSeeded(dataDir, { DYI_SIGN_IN_FAILURE_DELAY_MS: '100' });
 }, 120_000);
 
@@ -57,11 +42,7 @@ async function newPage(
   if (!browser) throw new Error('unreachable: launchBrowser skipped the test');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
-  await page.goto(`${deployment.baseUrl}/admin`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
+  await signIn(page, deployment.baseUrl, ADMIN);
   return page;
 }
 

@@ -15,13 +15,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
-import { launchBrowser, screenshot } from './support/browser.js';
-import { runDyi } from './support/dyi-cli.js';
+import { launchBrowser, screenshot, type PanelAccount, signIn } from './support/browser.js';
+import { createAdminWithCli, dyiIn } from './support/dyi-cli.js';
 import { waitFor } from './support/export-scenarios.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
-const EMAIL = 'hooks@acme.test';
-const PASSWORD = 'hooks test password';
+const ADMIN: PanelAccount = { email: 'hooks@acme.test', password: 'hooks test password' };
 
 let dataDir: string;
 let server: ServerProcess;
@@ -34,22 +33,8 @@ let app: { id: string; secret: string; token: string };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-panel-hooks-'));
-  const seeded = await runDyi([
-    'seed',
-    '--users',
-    '2',
-    '--name',
-    'Hooks Co',
-    '--data-dir',
-    dataDir,
-  ]);
-  expect(seeded.code, seeded.stderr).toBe(0);
-  const admin = await runDyi(
-    ['admin', 'create', '--email', EMAIL, '--password-stdin', '--data-dir', dataDir],
-    {},
-    `${PASSWORD}\n`,
-  );
-  expect(admin.code, admin.stderr).toBe(0);
+  await dyiIn(dataDir, ['seed', '--users', '2', '--name', 'Hooks Co']);
+  await createAdminWithCli(dataDir, ADMIN);
   const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
   try {
     const [community] = await runtime.communities.list();
@@ -104,11 +89,7 @@ async function signedIn(ctx: { skip(note?: string): void }): Promise<Page> {
   if (!browser) throw new Error('unreachable: launchBrowser skipped the test');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${server.baseUrl}/admin`);
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/admin\/exports$/);
+  await signIn(page, server.baseUrl, ADMIN);
   return page;
 }
 

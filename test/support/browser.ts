@@ -55,3 +55,23 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+/** An admin of the panel: what its sign-in form asks for. */
+export interface PanelAccount {
+  readonly email: string;
+  readonly password: string;
+}
+
+/** Fills in the sign-in form at `baseUrl + formPath` and waits for the list of exports. */
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  account: PanelAccount,
+  formPath = '/admin',
+): Promise<void> {
+  await page.goto(`${baseUrl}${formPath}`);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/exports$/);
+}

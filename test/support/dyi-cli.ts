@@ -57,3 +57,26 @@ export function runDyi(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Runs `dyi ...args --data-dir <dataDir>` and throws, with its stderr, unless it exits 0. */
+export async function dyiIn(
+  dataDir: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliRun> {
+  const run = await runDyi([...args, '--data-dir', dataDir], options.env ?? {}, options.input);
+  if (run.code !== 0) {
+    throw new Error(`dyi ${args.join(' ')} exited with ${run.code}:\n${run.stderr}`);
+  }
+  return run;
+}
+
+/** `dyi admin create` of a panel admin, the password piped on stdin as an operator would. */
+export function createAdminWithCli(
+  dataDir: string,
+  account: { readonly email: string; readonly password: string },
+): Promise<CliRun> {
+  return dyiIn(dataDir, ['admin', 'create', '--email', account.email, '--password-stdin'], {
+    input: `${account.password}\n`,
+  });
+}

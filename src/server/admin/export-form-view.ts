@@ -68,34 +68,22 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
       ${csrfField(session)}
       <input type="hidden" name="idempotency_key" value="${form.idempotencyKey}" />
       <div class="stack narrow">
-        <label for="export-name">Name <span class="muted">(optional)</span></label>
-        ${fieldError(errors, 'export-name')}
-        <input
-          id="export-name"
-          name="name"
-          maxlength="${EXPORT_NAME_MAX_LENGTH}"
-          value="${form.name}"
-          autocomplete="off"
-          ${invalidAttributes(errors, 'export-name', 'export-name-hint')}
-        />
-        <small class="muted" id="export-name-hint">
-          Words to know it by in the list, such as “Q1 legal hold”; at most
-          ${EXPORT_NAME_MAX_LENGTH} characters.
-        </small>
-        <label for="export-reason">Reason <span class="muted">(optional)</span></label>
-        ${fieldError(errors, 'export-reason')}
-        <input
-          id="export-reason"
-          name="reason"
-          maxlength="${EXPORT_REASON_MAX_LENGTH}"
-          value="${form.reason}"
-          autocomplete="off"
-          ${invalidAttributes(errors, 'export-reason', 'export-reason-hint')}
-        />
-        <small class="muted" id="export-reason-hint">
-          Why it is made, such as a ticket reference (“LEGAL-123”); kept with who started it. At
-          most ${EXPORT_REASON_MAX_LENGTH} characters.
-        </small>
+        ${optionalTextField(errors, {
+          id: 'export-name',
+          name: 'name',
+          label: 'Name',
+          value: form.name,
+          maxLength: EXPORT_NAME_MAX_LENGTH,
+          hint: 'Words to know it by in the list, such as “Q1 legal hold”',
+        })}
+        ${optionalTextField(errors, {
+          id: 'export-reason',
+          name: 'reason',
+          label: 'Reason',
+          value: form.reason,
+          maxLength: EXPORT_REASON_MAX_LENGTH,
+          hint: 'Why it is made, such as a ticket reference (“LEGAL-123”); kept with who started it',
+        })}
         <label for="retention-days">Keep files for (days)</label>
         ${fieldError(errors, 'retention-days')}
         <input
@@ -211,6 +199,32 @@ export function renderForm(session: PanelSession, form: ExportForm): Html {
         <a href="/admin/exports">Back to the exports</a>
       </div>
     </form>`;
+}
+
+/** A one-line text input that may stay empty, with its error and a hint that ends in its limit. */
+function optionalTextField(
+  errors: readonly FormError[],
+  field: {
+    readonly id: string;
+    readonly name: string;
+    readonly label: string;
+    readonly value: string;
+    readonly maxLength: number;
+    readonly hint: string;
+  },
+): Html {
+  const hintId = `${field.id}-hint`;
+  return html`<label for="${field.id}">${field.label} <span class="muted">(optional)</span></label>
+    ${fieldError(errors, field.id)}
+    <input
+      id="${field.id}"
+      name="${field.name}"
+      maxlength="${field.maxLength}"
+      value="${field.value}"
+      autocomplete="off"
+      ${invalidAttributes(errors, field.id, hintId)}
+    />
+    <small class="muted" id="${hintId}">${field.hint}; at most ${field.maxLength} characters.</small>`;
 }
 
 function option(value: string, label: string, chosen: string): Html {

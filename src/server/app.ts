@@ -271,8 +271,7 @@ export async function buildApp(
   // The route label is the route's pattern (`/:id`), never the URL: its values stay few.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ route, method: request.method, status: reply.statusCode });
-    metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    metrics.countRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

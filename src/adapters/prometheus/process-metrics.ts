@@ -23,6 +23,12 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
+import {
+  type CounterSeries,
+  type HistogramSeries,
+  SeriesCounter,
+  SeriesHistogram,
+} from './series-metrics.js';
 
 /** A registry's content as `getMetricsAsJSON()` gives it: what threads post. */
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
@@ -32,15 +38,20 @@ const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 /** Buckets for export job runs, in seconds. */
 const JOB_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 
+interface RequestSeries {
+  readonly requests: CounterSeries;
+  readonly duration: HistogramSeries;
+}
+
 export class ProcessMetrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({
+  readonly httpRequests = new SeriesCounter({
     name: 'dyi_http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status code.',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [this.registry],
   });
-  readonly httpDuration = new Histogram({
+  readonly httpDuration = new SeriesHistogram({
     name: 'dyi_http_request_duration_seconds',
     help: 'Time from a request until its answer was sent, by route pattern and method.',
     labelNames: ['route', 'method'] as const,
@@ -98,20 +109,47 @@ export class ProcessMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
-  readonly databaseDuration = new Histogram({
+  readonly databaseDuration = new SeriesHistogram({
     name: 'dyi_database_operation_duration_seconds',
     help: 'Metadata store operations, by operation (repository.method) and result (ok, error).',
     labelNames: ['operation', 'result'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly blobDuration = new Histogram({
+  readonly blobDuration = new SeriesHistogram({
     name: 'dyi_blob_store_operation_duration_seconds',
     help: 'Blob store operations, by operation and result (ok, error); reads until opened.',
     labelNames: ['operation', 'result'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  /** The request series by route pattern, method and status code (few: see the module). */
+  readonly #requestSeries = new Map<string, Map<string, Map<number, RequestSeries>>>();
+
+  /** Counts an answered HTTP request and the seconds it took. */
+  countRequest(route: string, method: string, status: number, seconds: number): void {
+    let byMethod = this.#requestSeries.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#requestSeries.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = {
+        requests: this.httpRequests.series({ route, method, status }),
+        duration: this.httpDuration.series({ route, method }),
+      };
+      byStatus.set(status, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
+  }
+
   /** Node's own metrics, apart: they are the process's, never added up across threads. */
   readonly #node = new Registry();
   readonly #threads = new Map<number, MetricsSnapshot>();

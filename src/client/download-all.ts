@@ -36,7 +36,7 @@ export interface DownloadAllOptions {
 /**
  * Files fetched at the same time unless told otherwise: curl's `--parallel-max` in the
  * comparison of docs/benchmarks.md. With 8 in flight instead of 4, a server answers several
- * requests per turn of its event loop, and ours spent about 20 % less CPU per small file.
+ * requests per turn of its event loop, and ours spent about 13 % less CPU per small file.
  * Download URLs are not Graph API calls (they carry no token and count against no call
  * budget); a refusal of one (429, or a Graph rate-limit code) is waited out as it asks.
  */

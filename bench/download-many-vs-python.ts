@@ -42,7 +42,7 @@ import { withScratchDir } from './support/scratch-dir.js';
 
 /** dyi's speed over curl's: curl's seconds / dyi's seconds. */
 const GOAL_RATIO = 0.8;
-/** curl's `--parallel-max`, as the issue names it; `dyi download` runs at its default (4). */
+/** curl's `--parallel-max`, as the issue names it; `dyi download` runs at its default (8, the same). */
 const CURL_PARALLEL = 8;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');

@@ -175,10 +175,10 @@ describe('help, version and usage', () => {
       [['--help'], ['help', 'download'], ['help', 'serve'], ['help', 'seed']].map((a) => runDyi(a)),
     );
     const text = helps.map((h) => h.stdout.replace(/\s+/g, ' ')).join('\n');
-    expect(text).toContain('(default: 4)');
+    expect(text).toContain('(default: 8)');
     expect(text).toContain('(env PORT; default: 8080; 0 picks a free one)');
     expect(text).toContain('(env DYI_BASE_URL; default: https://graph.workplace.com)');
-    // Not "(default 8080)" nor commander's quoted '(default: "4")'.
+    // Not "(default 8080)" nor commander's quoted '(default: "8")'.
     expect(text).not.toMatch(/\(default [^:]|default: "/);
     expect(helps[0]?.stdout).toMatch(
       /Exit codes:\n {2}0 {2}done\n {2}1 [^]*?\n {2}2 {2}something to fix/,

@@ -9,7 +9,7 @@
 import { Command } from 'commander';
 import type cliProgress from 'cli-progress';
 import { whyNotWritable } from '../adapters/local-disk/writable-directory.js';
-import { downloadAll, type DownloadEvent } from '../client/index.js';
+import { DEFAULT_CONCURRENCY, downloadAll, type DownloadEvent } from '../client/index.js';
 import { ValidationError } from '../domain/index.js';
 import { addClientOptions, type ClientOptions, openClient, whole } from './list-command.js';
 
@@ -26,7 +26,7 @@ export function downloadCommand(): Command {
       .description('download, resume and verify every file of every (or the chosen) export')
       .requiredOption('--out <dir>', 'output directory (holds the state file too)')
       .option('--export <id...>', 'only these exports')
-      .option('--concurrency <n>', 'files fetched at the same time', '4')
+      .option('--concurrency <n>', 'files fetched at the same time', String(DEFAULT_CONCURRENCY))
       .option('--include-incomplete', 'also fetch the finished files of unfinished exports'),
   ).action(async (options: DownloadOptions) => {
     const concurrency = whole('concurrency', options.concurrency, 1);

@@ -50,9 +50,12 @@ export class DownloadState {
   readonly file: string;
   readonly #document: StateDocument;
   #dirty = false;
+  /** A save was asked for (by the timer or a caller) and has not started writing yet. */
+  #saveAsked = false;
   #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastWriteMs = 0;
+  #writes = 0;
 
   private constructor(file: string, document: StateDocument) {
     this.file = file;
@@ -63,6 +66,11 @@ export class DownloadState {
     const file = path.join(outDir, STATE_FILE_NAME);
     const text = await readFile(file, 'utf8').catch(() => undefined);
     return new DownloadState(file, parseDocument(text));
+  }
+
+  /** How many times this run has written the file so far. */
+  get writes(): number {
+    return this.#writes;
   }
 
   finished(fileId: string): FinishedFile | undefined {
@@ -96,13 +104,17 @@ export class DownloadState {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#dirty = true;
+    this.#saveAsked = true;
     this.#writing ??= this.#drain();
     return this.#writing;
   }
 
   /**
    * Writes the changes later, so that saving takes at most about 1/SAVE_SPACING of the run; a
-   * failed deferred write shows at `save()`.
+   * failed deferred write shows at `save()`. Changes made while a write is in flight wait for
+   * the timer too: they do not start the next write as soon as that one ends, which in a run
+   * of thousands of small files rewrote the file back to back (174 times in 7 s instead of at
+   * most 28).
    */
   #schedule(): void {
     this.#dirty = true;
@@ -117,13 +129,16 @@ export class DownloadState {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#dirty) {
+      while (this.#saveAsked) {
+        this.#saveAsked = false;
+        if (!this.#dirty) continue;
         this.#dirty = false;
         const started = performance.now();
         const temporary = `${this.file}.${process.pid}.tmp`;
         await writeFile(temporary, `${JSON.stringify(this.#document)}\n`);
         await rename(temporary, this.file);
         this.#lastWriteMs = performance.now() - started;
+        this.#writes++;
       }
     } finally {
       this.#writing = undefined;

@@ -142,10 +142,7 @@ function nameOf(file: RemoteFile): string {
  * the server decides names, and a hostile one must not write outside `--out`.
  */
 export function safeSegment(text: string): string {
-  const cleaned = Array.from(text, (character) =>
-    character.charCodeAt(0) < 32 || '/\\<>:"|?*'.includes(character) ? '_' : character,
-  )
-    .join('')
-    .trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
+  const cleaned = text.replace(/[\u0000-\u001f/\\<>:"|?*]/g, '_').trim();
   return /^\.+$/.test(cleaned) || cleaned.endsWith('.part') ? '' : cleaned.slice(0, 200);
 }

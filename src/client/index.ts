@@ -10,7 +10,12 @@
  * await client.close();
  * ```
  */
-export { downloadAll, relativePaths, type DownloadAllOptions } from './download-all.js';
+export {
+  DEFAULT_CONCURRENCY,
+  downloadAll,
+  relativePaths,
+  type DownloadAllOptions,
+} from './download-all.js';
 export type { DownloadEvent, SummaryEvent } from './download-events.js';
 export {
   DownloadState,

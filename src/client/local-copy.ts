@@ -55,8 +55,9 @@ export async function localCopyOf(
  */
 function sizeOnDisk(file: string): number {
   try {
-    const info = statSync(file);
-    return info.isFile() ? info.size : -1;
+    // No exception for a missing file, the usual case of a first run (see file-download.ts).
+    const info = statSync(file, { throwIfNoEntry: false });
+    return info?.isFile() === true ? info.size : -1;
   } catch {
     return -1;
   }

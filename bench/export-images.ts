@@ -6,7 +6,11 @@
  * to 3200×2400. The same export (JSON, `--quality`, default MEDIUM, every data type over the
  * whole synthetic period; a new export each run) is run by a `WorkerPool` of 1 thread, then of
  * 2, in this process, from the compiled package; wall time from the export's creation until
- * every job is completed (polled every 100 ms). The reference is sharp alone: every distinct
+ * every job is completed (polled every 100 ms). Each pool first runs an untimed export at
+ * another quality (LOW) to warm its threads up, as a server's threads are after their first
+ * export; the rendition each keeps is of that quality, so none serves the measured export. CPU
+ * time of each export thread's own thread and of libvips's threads during the measured export
+ * is read from /proc. The reference is sharp alone: every distinct
  * image of the community read into memory first (untimed), then scaled in a loop in this
  * thread, one after another, as the media step does (turned upright, resized inside the
  * quality's longest edge, re-encoded with the same JPEG settings; images within the edge are
@@ -20,6 +24,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { MediaQuality } from '../src/domain/index.js';
 import type { Runtime } from '../src/runtime.js';
+import type { WorkerPool } from '../src/export/worker-pool.js';
 import { reportResult } from './support/bench-result.js';
 import {
   loadIndex,
@@ -30,6 +35,7 @@ import {
 } from './support/built.js';
 import { printTable } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
+import { cpuBetween, threadCpu } from './support/thread-cpu.js';
 
 const SPEEDUP_GOAL = 1.7;
 const PER_IMAGE_GOAL = 1.3;
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
     console.log(`export-images: ${images.length} distinct images`);
     const alone = await sharpAlone(images, edge);
     console.log(`  sharp alone: ${alone.seconds.toFixed(1)} s`);
-    const runs: { threads: number; timing: Timing; jobs: number }[] = [];
+    const runs: ({ threads: number } & PoolRun)[] = [];
     for (const threads of [1, 2]) {
       const run = await exportWithPool(runtime, communityId, threads, quality);
       console.log(`  export, ${threads} thread(s): ${run.timing.seconds.toFixed(1)} s`);
@@ -121,14 +127,15 @@ async function sharpAlone(images: readonly Buffer[], edge: number): Promise<Timi
   });
 }
 
+/** Quality of the untimed export that warms up a pool's threads; not the measured one's. */
+const WARM_UP_QUALITY: MediaQuality = 'LOW';
+
 async function exportWithPool(
   runtime: Runtime,
   communityId: string,
   threads: number,
   quality: MediaQuality,
-): Promise<{ timing: Timing; jobs: number }> {
-  const { DATA_TYPES } = await loadIndex();
-  const { SYNTHETIC_PERIOD } = await loadSynthetic();
+): Promise<PoolRun> {
   const { WorkerPool } = await loadWorkerPool();
   const pool = new WorkerPool({
     config: runtime.config,
@@ -136,38 +143,85 @@ async function exportWithPool(
     queue: runtime.queue,
     threads,
   });
+  const beforeStart = await threadCpu();
   await pool.start();
+  // The pool's own threads: those that appeared with it, but libvips's.
+  const started = await threadCpu();
+  const workers = [...started.keys()].filter(
+    (id) => !beforeStart.has(id) && started.get(id)?.name !== LIBVIPS_THREAD,
+  );
   try {
-    let jobs = 0;
-    const timing = await timed(async () => {
-      const created = await runtime.exports.create(communityId, {
-        data_types: DATA_TYPES.join(','),
-        dyi_format: 'JSON',
-        media_quality: quality,
-        start_time: String(SYNTHETIC_PERIOD.start),
-        end_time: String(SYNTHETIC_PERIOD.end),
-      });
-      pool.wake();
-      const deadline = performance.now() + EXPORT_TIMEOUT_MS;
-      for (;;) {
-        const counts = await runtime.metadata.exports.countJobs(created.id);
-        if (counts.pending + counts.inProgress === 0) {
-          if (counts.completed !== counts.total) {
-            throw new Error(
-              `export ${created.id} ended with jobs not completed: ${JSON.stringify(counts)}`,
-            );
-          }
-          jobs = counts.total;
-          return;
-        }
-        if (performance.now() > deadline) throw new Error(`export ${created.id} did not finish`);
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      }
-    });
-    return { timing, jobs };
+    // A server's threads live on from export to export: the first one a thread runs pays for
+    // compiling the export's code, which the measured export should not. Another quality, so
+    // that no rendition it keeps serves the measured export.
+    const warmUp = await runExport(runtime, pool, communityId, WARM_UP_QUALITY);
+    const before = await threadCpu();
+    const measured = await runExport(runtime, pool, communityId, quality);
+    const used = cpuBetween(before, await threadCpu());
+    const sum = (ids: Iterable<number>): number =>
+      [...ids].reduce((total, id) => total + (used.get(id)?.seconds ?? 0), 0);
+    const libvips = [...used].filter(([, thread]) => thread.name === LIBVIPS_THREAD);
+    return {
+      ...measured,
+      warmUpSeconds: warmUp.timing.seconds,
+      workerCpu: workers.map((id) => used.get(id)?.seconds ?? 0),
+      libvipsCpu: sum(libvips.map(([id]) => id)),
+    };
   } finally {
     await pool.stop();
   }
+}
+
+/** Name of sharp's threads in /proc. */
+const LIBVIPS_THREAD = 'libvips worker';
+
+interface PoolRun {
+  readonly timing: Timing;
+  readonly jobs: number;
+  /** Wall seconds of the warm-up export (cold threads, `WARM_UP_QUALITY`). */
+  readonly warmUpSeconds: number;
+  /** CPU seconds of each export thread's own (JavaScript) thread during the measured export. */
+  readonly workerCpu: readonly number[];
+  /** CPU seconds of libvips's threads during the measured export. */
+  readonly libvipsCpu: number;
+}
+
+/** One export of every data type, created and run by the pool to its end. */
+async function runExport(
+  runtime: Runtime,
+  pool: WorkerPool,
+  communityId: string,
+  quality: MediaQuality,
+): Promise<{ timing: Timing; jobs: number }> {
+  const { DATA_TYPES } = await loadIndex();
+  const { SYNTHETIC_PERIOD } = await loadSynthetic();
+  let jobs = 0;
+  const timing = await timed(async () => {
+    const created = await runtime.exports.create(communityId, {
+      data_types: DATA_TYPES.join(','),
+      dyi_format: 'JSON',
+      media_quality: quality,
+      start_time: String(SYNTHETIC_PERIOD.start),
+      end_time: String(SYNTHETIC_PERIOD.end),
+    });
+    pool.wake();
+    const deadline = performance.now() + EXPORT_TIMEOUT_MS;
+    for (;;) {
+      const counts = await runtime.metadata.exports.countJobs(created.id);
+      if (counts.pending + counts.inProgress === 0) {
+        if (counts.completed !== counts.total) {
+          throw new Error(
+            `export ${created.id} ended with jobs not completed: ${JSON.stringify(counts)}`,
+          );
+        }
+        jobs = counts.total;
+        return;
+      }
+      if (performance.now() > deadline) throw new Error(`export ${created.id} did not finish`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  });
+  return { timing, jobs };
 }
 
 async function timed(work: () => Promise<void>): Promise<Timing> {
@@ -186,7 +240,7 @@ function report(figures: {
   quality: MediaQuality;
   images: number;
   alone: Timing;
-  runs: readonly { threads: number; timing: Timing; jobs: number }[];
+  runs: readonly ({ threads: number } & PoolRun)[];
 }): void {
   const { images, alone, runs } = figures;
   const perImage = (timing: Timing): string => ((timing.seconds / images) * 1000).toFixed(1);
@@ -196,7 +250,7 @@ function report(figures: {
     `\n${figures.users} users, ${images} distinct images, media quality ${figures.quality}, JSON`,
   );
   printTable(
-    ['run', 'jobs', 's', 'CPU s', 'ms per image'],
+    ['run', 'jobs', 's', 'CPU s', 'ms per image', 'export threads CPU s', 'libvips CPU s'],
     [
       [
         'sharp alone, one loop',
@@ -204,6 +258,8 @@ function report(figures: {
         alone.seconds.toFixed(1),
         alone.cpuSeconds.toFixed(1),
         perImage(alone),
+        '',
+        '',
       ],
       ...runs.map((run) => [
         `export, WorkerPool ${run.threads} thread${run.threads === 1 ? '' : 's'}`,
@@ -211,8 +267,14 @@ function report(figures: {
         run.timing.seconds.toFixed(1),
         run.timing.cpuSeconds.toFixed(1),
         perImage(run.timing),
+        run.workerCpu.map((seconds) => seconds.toFixed(1)).join(' + '),
+        run.libvipsCpu.toFixed(1),
       ]),
     ],
+  );
+  console.log(
+    `warm-up exports (${WARM_UP_QUALITY}, cold threads, untimed): ` +
+      runs.map((run) => `${run.threads} thread(s) ${run.warmUpSeconds.toFixed(1)} s`).join(', '),
   );
   const speedup = one.seconds / two.seconds;
   const overSharp = one.seconds / alone.seconds;

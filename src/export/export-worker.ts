@@ -53,6 +53,8 @@ export interface WorkerStart {
   readonly yieldToApi: boolean;
   /** Threads libvips may use for one image (`sharp.concurrency`); 0 leaves sharp's default. */
   readonly imageThreads: number;
+  /** Images a job scales at once (`JobRunnerDeps.imagesAtOnce`). */
+  readonly imagesAtOnce: number;
 }
 
 /** What is full, when a failure was a full disk (errors do not cross threads as classes). */
@@ -96,11 +98,16 @@ export class ExportWorker {
   readonly #post: (event: WorkerEvent) => void;
   #wake: (() => void) | undefined;
 
-  constructor(runtime: Runtime, index: number, post: (event: WorkerEvent) => void) {
+  constructor(
+    runtime: Runtime,
+    index: number,
+    post: (event: WorkerEvent) => void,
+    imagesAtOnce = 1,
+  ) {
     this.#runtime = runtime;
     this.#post = post;
     this.#name = `worker-${process.pid}-${index}-${randomBytes(4).toString('hex')}`;
-    this.#runner = new JobRunner(jobRunnerDeps(runtime));
+    this.#runner = new JobRunner(jobRunnerDeps(runtime, imagesAtOnce));
   }
 
   /** Looks for work now instead of at the next poll. */
@@ -301,13 +308,14 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'metrics', snapshot: await metrics.snapshot() } satisfies WorkerEvent);
   };
   const metricsTimer = setInterval(() => void postMetrics(), METRICS_POST_MS);
-  const worker = new ExportWorker(runtime, start.index, (event) => {
+  const post = (event: WorkerEvent): void => {
     if (event.type === 'job') {
       countJob(metrics, event);
       void postMetrics();
     }
     port.postMessage(event);
-  });
+  };
+  const worker = new ExportWorker(runtime, start.index, post, start.imagesAtOnce);
   port.on('message', (command: PoolCommand) => {
     if (command.type === 'wake') worker.wake();
     else worker.stop();

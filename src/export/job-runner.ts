@@ -31,6 +31,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ContentStore } from '../ports/content-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { JobService } from '../services/job-service.js';
+import { aheadInOrder } from './ahead-in-order.js';
 import { TEXT_CHUNK_BYTES, type LeftOut } from './archive-entry.js';
 import type { StoredFile } from './data-type-sections.js';
 import { mediaPath, partFileName } from './archive-paths.js';
@@ -38,7 +39,7 @@ import { isConversationPage } from './conversation-pages.js';
 import { renderDataType, renderHtmlIndex, type RenderScope } from './export-renderer.js';
 import { type ArchiveIdentity, type DataTypeFiles, INDEX_LEFT_OUT_LISTED } from './html-index.js';
 import { isoSeconds } from './html-page.js';
-import { mediaTreatmentOf, prepareMedia } from './media-quality.js';
+import { mediaTreatmentOf, type PreparedMedia, prepareMedia } from './media-quality.js';
 import { ReplayedContent } from './replayed-content.js';
 import { ZipPartWriter } from './zip-part-writer.js';
 
@@ -49,6 +50,11 @@ export interface JobRunnerDeps {
   readonly jobs: JobService;
   readonly clock: Clock;
   readonly limits: { readonly maxPartBytes: number; readonly maxJobBytes: number };
+  /**
+   * Media a job prepares (reads, scales) at once, ahead of the one being written; the archive
+   * is the same bytes whatever the number. The pool sets it per thread (`WorkerPool`).
+   */
+  readonly imagesAtOnce: number;
 }
 
 /** What the runner needs, in the shape of the runtime: `jobRunnerDeps(runtime)`. */
@@ -61,8 +67,11 @@ export interface RunnerSources {
   readonly config: { readonly maxPartBytes: number; readonly maxJobBytes: number };
 }
 
-/** The runner's dependencies from a runtime (or anything shaped like one). */
-export function jobRunnerDeps(sources: RunnerSources): JobRunnerDeps {
+/**
+ * The runner's dependencies from a runtime (or anything shaped like one); `imagesAtOnce`
+ * defaults to 1: the next medium is prepared while the current one is written.
+ */
+export function jobRunnerDeps(sources: RunnerSources, imagesAtOnce = 1): JobRunnerDeps {
   const { metadata, content, blobs, jobs, clock, config } = sources;
   return {
     metadata,
@@ -71,6 +80,7 @@ export function jobRunnerDeps(sources: RunnerSources): JobRunnerDeps {
     jobs,
     clock,
     limits: { maxPartBytes: config.maxPartBytes, maxJobBytes: config.maxJobBytes },
+    imagesAtOnce,
   };
 }
 
@@ -300,18 +310,16 @@ export class JobRunner {
     const quiet = { media: () => undefined, items: () => undefined };
     const files = new Map<DataType, Record<keyof DataTypeFiles, string[]>>();
     const treatment = mediaTreatmentOf(exportJob);
-    for (const record of ordered) {
-      if (isWithheld(record, exportJob, member)) {
-        writer.leaveOut({ item: mediaPath(record), reason: WITHHELD_REASON });
-      } else {
-        const prepared = await prepareMedia(record, treatment, () =>
-          this.#deps.blobs.openRead(record.blob_key),
-        );
-        if ('entry' in prepared) {
-          const written = await writer.add(prepared.entry);
-          if (written) run.storedMedia.set(written.path, written);
-        } else writer.leaveOut(prepared.leftOut);
-      }
+    // Images are scaled ahead (`imagesAtOnce`) and written in their order.
+    const prepare = async (record: MediaRecord): Promise<PreparedMedia> =>
+      isWithheld(record, exportJob, member)
+        ? { leftOut: { item: mediaPath(record), reason: WITHHELD_REASON } }
+        : await prepareMedia(record, treatment, () => this.#deps.blobs.openRead(record.blob_key));
+    for await (const prepared of aheadInOrder(ordered, this.#deps.imagesAtOnce, prepare)) {
+      if ('entry' in prepared) {
+        const written = await writer.add(prepared.entry);
+        if (written) run.storedMedia.set(written.path, written);
+      } else writer.leaveOut(prepared.leftOut);
       await progress.report(++done / steps);
     }
     for (const format of formats) {

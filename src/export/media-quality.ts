@@ -61,6 +61,8 @@ export type PreparedMedia = { readonly entry: MediaEntry } | { readonly leftOut:
 
 /** Scaled images of this thread, by source content and quality. */
 const renditions = new RenditionCache();
+/** Images of this thread being read and rendered now, by the same key. */
+const scaling = new Map<string, ReturnType<typeof readAndRender>>();
 
 /** This thread's rendition cache lookups so far, found and not (for its metrics). */
 export function renditionLookups(): { readonly hits: number; readonly misses: number } {
@@ -120,27 +122,55 @@ export async function prepareMedia(
     : undefined;
   const kept = key === undefined ? undefined : renditions.get(key);
   if (kept) return { entry: inMemory(path, kept) };
+  const edge = treatment === 'VERY_HIGH' ? Infinity : LONGEST_EDGE_PX[treatment];
+  // A job prepares several media at once: records of the same picture share one scaling.
+  let rendering = key === undefined ? undefined : scaling.get(key);
+  if (rendering === undefined) {
+    rendering = readAndRender(media, openOriginal, edge, encode);
+    if (key !== undefined) {
+      scaling.set(key, rendering);
+      const done = (): void => void scaling.delete(key);
+      rendering.then(done, done);
+    }
+  }
+  const rendition = await rendering;
+  if (!('error' in rendition)) {
+    if (key !== undefined) renditions.set(key, rendition);
+    return { entry: inMemory(path, rendition) };
+  }
+  const { error } = rendition;
+  // libvips repeats its decoder's complaints over several lines; the first says it.
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim();
+  const goal = edge === Infinity ? 'remove its metadata' : `scale it to ${edge} px`;
+  return {
+    leftOut: {
+      item: path,
+      reason: `the image could not be decoded to ${goal} for ${treatment} quality (${message})`,
+    },
+  };
+}
+
+/**
+ * The record's bytes from the blob store, rendered, or why they could not be decoded. Reading
+ * them is another matter: a blob that cannot be read, or has another size than its record,
+ * rejects, and the job fails rather than leave the image out.
+ */
+async function readAndRender(
+  media: MediaRecord,
+  openOriginal: () => Promise<Readable>,
+  edge: number,
+  encode: (image: Sharp) => Sharp,
+): Promise<Buffer | { readonly error: unknown }> {
   const original = await buffer(await openOriginal());
   if (original.length !== media.size) {
     throw new Error(
       `Media ${media.id} has ${original.length} bytes in the blob store, not the ${media.size} of its record`,
     );
   }
-  const edge = treatment === 'VERY_HIGH' ? Infinity : LONGEST_EDGE_PX[treatment];
   try {
-    const rendition = await renderImage(original, media.content_type, edge, encode);
-    if (key !== undefined) renditions.set(key, rendition);
-    return { entry: inMemory(path, rendition) };
+    return await renderImage(original, media.content_type, edge, encode);
   } catch (error) {
-    // libvips repeats its decoder's complaints over several lines; the first says it.
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim();
-    const goal = edge === Infinity ? 'remove its metadata' : `scale it to ${edge} px`;
-    return {
-      leftOut: {
-        item: path,
-        reason: `the image could not be decoded to ${goal} for ${treatment} quality (${message})`,
-      },
-    };
+    return { error };
   }
 }
 

@@ -6,8 +6,8 @@
  * restarts a thread that crashes, and on `stop()` asks each thread to give back its task and
  * waits for it, then terminates what is left after a timeout.
  *
- * Each thread scales images with its share of the cores (libvips threads per image, see
- * `#imageThreads`), so that threads scaling at once do not fight over them.
+ * Each thread scales images with its share of the cores (images at once and libvips threads
+ * per image, see `#imageShare`), so that threads scaling at once do not fight over them.
  *
  * It also keeps the operator's log short and telling: a full disk is logged once when its
  * first failure arrives (naming what is full) and once when work completes again, however many
@@ -53,7 +53,15 @@ export interface WorkerPoolOptions {
   readonly yieldToApi?: boolean;
   /** Where the threads' metrics are added up (the process's); absent, they are dropped. */
   readonly metrics?: ProcessMetrics;
+  /**
+   * How each thread scales images, in place of its share of the cores (see `#imageShare`):
+   * for benches and tests that compare ways; archives are the same bytes with any.
+   */
+  readonly images?: ImageShare;
 }
+
+/** How one export thread scales images. */
+export type ImageShare = Pick<WorkerStart, 'imageThreads' | 'imagesAtOnce'>;
 
 /** Emits `job` with each WorkerEvent of type `job` (for logs and tests). */
 export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type: 'job' }>] }> {
@@ -116,7 +124,7 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
       config: this.#options.config,
       index,
       yieldToApi: this.#options.yieldToApi ?? false,
-      imageThreads: this.#imageThreads,
+      ...this.#imageShare,
     };
     // From the TypeScript sources (tests, tsx), the thread registers tsx's loader first.
     const worker = WORKER_URL.pathname.endsWith('.ts')
@@ -157,13 +165,18 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
   }
 
   /**
-   * libvips threads per image: with one export thread, sharp's default (one per core); with
-   * more, the cores shared among them, at least one each. Two threads each letting libvips use
-   * both cores of a 2-core machine spent 18 % more CPU time on the same export than with one
-   * each (one run under load, `bench/export-images.ts`; docs/benchmarks.md).
+   * How each thread scales images: its share of the cores, as images scaled at once (at most
+   * MAX_IMAGES_AT_ONCE) times libvips threads per image. Separate images keep cores busier than
+   * libvips's threads on one image (a JPEG is decoded on one thread); two threads each letting
+   * libvips use both cores of a 2-core machine spent 18 % more CPU time on the same export
+   * than with one each (`bench/export-images.ts`; docs/benchmarks.md). Each image in flight
+   * holds its original and its rendition in memory, hence the bound.
    */
-  get #imageThreads(): number {
-    return this.size > 1 ? Math.max(1, Math.floor(availableParallelism() / this.size)) : 0;
+  get #imageShare(): ImageShare {
+    if (this.#options.images) return this.#options.images;
+    const share = Math.max(1, Math.floor(availableParallelism() / this.size));
+    const imagesAtOnce = Math.min(share, MAX_IMAGES_AT_ONCE);
+    return { imagesAtOnce, imageThreads: Math.max(1, Math.floor(share / imagesAtOnce)) };
   }
 
   get #log(): PoolLog {
@@ -186,6 +199,9 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
     }
   }
 }
+
+/** Most images one thread scales at once (each holds its original and rendition in memory). */
+const MAX_IMAGES_AT_ONCE = 2;
 
 /** Pause before a thread that died is replaced, in milliseconds. */
 const RESPAWN_DELAY_MS = 1000;

@@ -355,6 +355,19 @@ describe('item counts (format NONE)', () => {
     }
   });
 
+  it('counts, and reports media, exactly as rendering the rows does (it makes none)', async () => {
+    for (const member of [ALICE, null]) {
+      for (const dataType of DATA_TYPES) {
+        for (const format of ['JSON', 'CSV', 'HTML'] as const) {
+          const counted = await render(dataType, 'NONE', { member });
+          const rendered = await render(dataType, format, { member });
+          const seen = { dataType, format, items: counted.items, media: counted.media };
+          expect(seen).toEqual({ dataType, format, items: rendered.items, media: rendered.media });
+        }
+      }
+    }
+  });
+
   it('reports every attachment occurrence of the rendered records', async () => {
     expect((await render('POSTS_YOUR_ACTIVITY', 'NONE')).media).toEqual(['m1', 'm2']);
     expect((await render('COMMENTS_REACTIONS_YOUR_ACTIVITY', 'NONE')).media).toEqual(['m1']);

@@ -64,13 +64,15 @@ export async function* renderDataType(
   const writer = writerFor(dataType, format, scope.chunkBytes ?? TEXT_CHUNK_BYTES, scope);
   let items = 0;
   let current: Section | undefined;
-  for await (const batch of sectionRows(dataType, scope, (media) => sink.media(media))) {
+  // Format NONE writes nothing: its rows are counted, not made.
+  const batches = sectionRows(dataType, scope, (media) => sink.media(media), writer === null);
+  for await (const batch of batches) {
     if (batch.section !== current) {
       current = batch.section;
       yield* writer?.startSection(current) ?? [];
     }
     for (const row of batch.rows) yield* writer?.writeRow(row) ?? [];
-    if (batch.section.detailOf === undefined) items += batch.rows.length;
+    if (batch.section.detailOf === undefined) items += batch.count;
   }
   yield* writer?.finish() ?? [];
   if (format === 'JSON') yield schemaEntry(dataType);

@@ -113,6 +113,8 @@ export type SectionDefinition<K extends ContentKind, F extends z.ZodObject> = Se
 export interface Section<K extends ContentKind = ContentKind> extends SectionBase<K, z.ZodObject> {
   /** The keys of `fields`, in order. */
   readonly columns: readonly string[];
+  /** Every record gives exactly one row (a `row` definition): its rows can be counted unmade. */
+  readonly onePerRecord: boolean;
   rows(record: ContentRecordOf<K>, related: Related, scope: SectionScope): Row[];
 }
 
@@ -137,6 +139,7 @@ export function defineSection<K extends ContentKind, F extends z.ZodObject>(
   const section: Section<K> = {
     ...definition,
     columns: Object.keys(definition.fields.shape),
+    onePerRecord: !('rows' in definition),
     rows,
   };
   return section as unknown as Section;

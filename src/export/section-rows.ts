@@ -20,6 +20,7 @@ import type {
 import type { ContentReader } from './replayed-content.js';
 import {
   DATA_TYPE_SECTIONS,
+  type JsonValue,
   type Related,
   type Row,
   type Section,
@@ -39,17 +40,24 @@ export interface RowSourceScope extends SectionScope {
  * still announce themselves (renderers write their headers). */
 export interface RowBatch {
   readonly section: Section;
+  /** The rows, in column order; empty when they were only counted (`countOnly`). */
   readonly rows: readonly Row[];
+  /** How many rows the batch has, made or not. */
+  readonly count: number;
 }
 
 /**
  * Yields the rows of every section of `dataType` in order. `onMedia` is called for every
  * attachment occurrence whose media record exists, so that the caller can add the media.
+ * `countOnly` (the job's first pass, which wants the counts and the media): rows that can be
+ * counted without being made (one per record) are not made, and of the records they refer to
+ * only the media are read; the counts and media are the same as when the rows are made.
  */
 export async function* sectionRows(
   dataType: DataType,
   scope: RowSourceScope,
   onMedia: (media: MediaRecord) => void,
+  countOnly = false,
 ): AsyncGenerator<RowBatch> {
   const { sections } = DATA_TYPE_SECTIONS[dataType];
   const parentSections = new Set(sections.map((section) => section.parentsFrom));
@@ -57,7 +65,7 @@ export async function* sectionRows(
   const idsBySection = new Map<string, string[]>();
   for (const section of sections) {
     scope.signal?.throwIfAborted();
-    yield { section, rows: [] };
+    yield { section, rows: [], count: 0 };
     const parents =
       section.parentsFrom === undefined ? [] : (idsBySection.get(section.parentsFrom) ?? []);
     const query =
@@ -77,12 +85,12 @@ export async function* sectionRows(
         keptIds?.push(record.id);
         batch.push(record);
         if (batch.length >= ROW_BATCH_SIZE) {
-          yield { section, rows: await rowsOf(section, batch, scope, onMedia) };
+          yield await rowsOf(section, batch, scope, onMedia, countOnly);
           batch = [];
         }
       }
     }
-    if (batch.length > 0) yield { section, rows: await rowsOf(section, batch, scope, onMedia) };
+    if (batch.length > 0) yield await rowsOf(section, batch, scope, onMedia, countOnly);
   }
 }
 
@@ -91,9 +99,11 @@ async function rowsOf(
   records: readonly ContentRecord[],
   scope: RowSourceScope,
   onMedia: (media: MediaRecord) => void,
-): Promise<Row[]> {
+  countOnly: boolean,
+): Promise<RowBatch> {
   scope.signal?.throwIfAborted();
-  const related = await loadReferences(section, records, scope);
+  const unmade = countOnly && section.onePerRecord;
+  const related = await loadReferences(section, records, scope, unmade);
   const rows: Row[] = [];
   for (const record of records) {
     for (const reference of section.references?.(record, scope) ?? []) {
@@ -101,20 +111,26 @@ async function rowsOf(
       const media = related.get('media', reference.id);
       if (media !== undefined) onMedia(media);
     }
+    if (unmade) continue;
     for (const row of section.rows(record, related, scope)) rows.push(inColumnOrder(section, row));
   }
-  return rows;
+  return { section, rows, count: unmade ? records.length : rows.length };
 }
 
-/** One query per referenced kind for the whole batch. */
+/**
+ * One query per referenced kind for the whole batch, then one for the authors of what was
+ * found; `mediaOnly`: the media alone (the same query for them as with every kind).
+ */
 async function loadReferences(
   section: Section,
   records: readonly ContentRecord[],
   scope: RowSourceScope,
+  mediaOnly: boolean,
 ): Promise<Related> {
   const wanted = new Map<ContentKind, Set<string>>();
   for (const record of records) {
     for (const { kind, id } of section.references?.(record, scope) ?? []) {
+      if (mediaOnly && kind !== 'media') continue;
       let ids = wanted.get(kind);
       if (!ids) wanted.set(kind, (ids = new Set()));
       ids.add(id);
@@ -122,6 +138,7 @@ async function loadReferences(
   }
   const found = new Map<string, ContentRecord>();
   await loadInto(found, wanted, scope);
+  if (mediaOnly) return relatedIn(found);
   const authors = new Set<string>();
   for (const record of found.values()) {
     if ('author' in record && !found.has(relatedKey('member', record.author))) {
@@ -129,6 +146,10 @@ async function loadReferences(
     }
   }
   await loadInto(found, new Map([['member', authors]]), scope);
+  return relatedIn(found);
+}
+
+function relatedIn(found: ReadonlyMap<string, ContentRecord>): Related {
   return {
     get<K extends ContentKind>(kind: K, id: string) {
       return found.get(relatedKey(kind, id)) as ContentRecordOf<K> | undefined;
@@ -155,5 +176,7 @@ function relatedKey(kind: ContentKind, id: string): string {
 
 /** A row with exactly its section's columns, in their order (missing ones as null). */
 function inColumnOrder(section: Section, row: Row): Row {
-  return Object.fromEntries(section.columns.map((column) => [column, row[column] ?? null]));
+  const ordered: Record<string, JsonValue> = {};
+  for (const column of section.columns) ordered[column] = row[column] ?? null;
+  return ordered;
 }

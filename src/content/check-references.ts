@@ -12,7 +12,7 @@ import type { ImportLine } from './import-line.js';
 import { type EntryReference, entryReferencesOf, referencesOf } from './line-references.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import type { ProblemList } from './problem-list.js';
-import { recordKey, type SourcedLine, where } from './sourced-line.js';
+import { type LinesByKind, recordKey, type SourcedLine, where } from './sourced-line.js';
 
 /** Ids per `ContentStore.existing` call. */
 const EXISTING_BATCH = 500;
@@ -20,14 +20,14 @@ const EXISTING_BATCH = 500;
 /** Every reference must name a record of this import or of the store. */
 export async function checkReferences(
   lines: readonly SourcedLine[],
+  /** The same lines by kind and id, as reading gathered them. */
+  imported: LinesByKind,
   options: ImportOptions,
   problems: ProblemList,
   /** Records whose own line was refused: a reference to one is not reported a second time. */
   rejected: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   options.onProgress?.({ phase: 'check', done: 0 });
-  const imported = new Map<ContentKind, Set<string>>();
-  for (const { line } of lines) idsOf(imported, line.type).add(line.id);
   const wanted = new Map<ContentKind, Set<string>>();
   for (const sourced of lines) {
     for (const ref of referencesOf(sourced.line)) {

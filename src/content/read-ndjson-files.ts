@@ -6,12 +6,13 @@
  * across the whole import. Problems go to the ProblemList; reading stops once it is full.
  */
 import { stat } from 'node:fs/promises';
+import type { ContentKind } from '../domain/index.js';
 import { parseContentLine } from './content-schemas.js';
 import { describeValue } from './describe-value.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import { MAX_LINE_BYTES, type NdjsonLine, ndjsonLineBatches } from './ndjson-lines.js';
 import type { ProblemList } from './problem-list.js';
-import { recordKey, type SourcedLine, where } from './sourced-line.js';
+import { type LinesByKind, recordKey, type SourcedLine, where } from './sourced-line.js';
 
 const TOO_LONG =
   `is longer than ${MAX_LINE_BYTES} bytes (8 MiB), the limit of one line; ` +
@@ -22,7 +23,7 @@ export async function readNdjsonFiles(
   problems: ProblemList,
   /** Gets `recordKey(type, id)` of each line refused by its schema that names both. */
   rejected: Set<string> = new Set(),
-): Promise<SourcedLine[]> {
+): Promise<{ lines: SourcedLine[]; byKind: LinesByKind }> {
   const read: ReadLines = { lines: [], defined: new Map(), problems, rejected };
   for (const file of options.files) {
     if (problems.isFull) {
@@ -37,14 +38,14 @@ export async function readNdjsonFiles(
     await readFile(file, options, read);
     options.onProgress?.({ phase: 'read', done: read.lines.length, file });
   }
-  return read.lines;
+  return { lines: read.lines, byKind: read.defined };
 }
 
 /** What reading has gathered so far, across files. */
 interface ReadLines {
   readonly lines: SourcedLine[];
-  /** Each accepted line by `recordKey(type, id)`. */
-  readonly defined: Map<string, SourcedLine>;
+  /** Each accepted line by kind, then id. */
+  readonly defined: Map<ContentKind, Map<string, SourcedLine>>;
   readonly problems: ProblemList;
   readonly rejected: Set<string>;
 }
@@ -97,8 +98,10 @@ function readLine(
     return;
   }
   const sourced = { line: result.line, file, lineNumber };
-  const key = recordKey(result.line.type, result.line.id);
-  const earlier = defined.get(key);
+  let ofKind = defined.get(result.line.type);
+  if (ofKind === undefined)
+    defined.set(result.line.type, (ofKind = new Map<string, SourcedLine>()));
+  const earlier = ofKind.get(result.line.id);
   if (earlier !== undefined) {
     problems.add(
       at,
@@ -107,7 +110,7 @@ function readLine(
     );
     return;
   }
-  defined.set(key, sourced);
+  ofKind.set(result.line.id, sourced);
   lines.push(sourced);
 }
 

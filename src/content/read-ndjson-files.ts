@@ -73,9 +73,8 @@ function readLine(
   { lines, defined, problems, rejected }: ReadLines,
 ): void {
   const { lineNumber } = read;
-  const at = `${file}:${lineNumber}`;
   if ('tooLong' in read) {
-    problems.add(at, '', TOO_LONG);
+    problems.add(lineAt(file, lineNumber), '', TOO_LONG);
     return;
   }
   const { text } = read;
@@ -85,12 +84,18 @@ function readLine(
     value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    problems.add(at, '', `is not valid JSON (${reason}); each line must be one JSON object`);
+    problems.add(
+      lineAt(file, lineNumber),
+      '',
+      `is not valid JSON (${reason}); each line must be one JSON object`,
+    );
     return;
   }
   const result = parseContentLine(value);
   if (!result.ok) {
-    for (const problem of result.problems) problems.add(at, problem.field, problem.message);
+    for (const problem of result.problems) {
+      problems.add(lineAt(file, lineNumber), problem.field, problem.message);
+    }
     const { type, id } = (value ?? {}) as { type?: unknown; id?: unknown };
     if (typeof type === 'string' && (typeof id === 'string' || typeof id === 'number')) {
       rejected.add(recordKey(type, String(id)));
@@ -104,7 +109,7 @@ function readLine(
   const earlier = ofKind.get(result.line.id);
   if (earlier !== undefined) {
     problems.add(
-      at,
+      lineAt(file, lineNumber),
       result.line.type === 'company' ? '' : 'id',
       `${result.line.type} ${describeValue(result.line.id)} is already defined at ${where(earlier)}; ids are unique per type within one import`,
     );
@@ -112,6 +117,11 @@ function readLine(
   }
   ofKind.set(result.line.id, sourced);
   lines.push(sourced);
+}
+
+/** `file:line`, as problems name a line; made only for a line that has one. */
+function lineAt(file: string, lineNumber: number): string {
+  return `${file}:${lineNumber}`;
 }
 
 async function whyUnreadable(file: string): Promise<string | undefined> {

@@ -9,10 +9,10 @@
 import type { ContentKind, ContentRecord } from '../domain/index.js';
 import { describeValue } from './describe-value.js';
 import type { ImportLine } from './import-line.js';
-import { entryReferencesOf, referencesOf } from './line-references.js';
+import { type EntryReference, entryReferencesOf, referencesOf } from './line-references.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import type { ProblemList } from './problem-list.js';
-import { recordKey, type SourcedLine, where } from './sourced-line.js';
+import { type LinesByKind, recordKey, type SourcedLine, where } from './sourced-line.js';
 
 /** Ids per `ContentStore.existing` call. */
 const EXISTING_BATCH = 500;
@@ -20,14 +20,14 @@ const EXISTING_BATCH = 500;
 /** Every reference must name a record of this import or of the store. */
 export async function checkReferences(
   lines: readonly SourcedLine[],
+  /** The same lines by kind and id, as reading gathered them. */
+  imported: LinesByKind,
   options: ImportOptions,
   problems: ProblemList,
   /** Records whose own line was refused: a reference to one is not reported a second time. */
   rejected: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   options.onProgress?.({ phase: 'check', done: 0 });
-  const imported = new Map<ContentKind, Set<string>>();
-  for (const { line } of lines) idsOf(imported, line.type).add(line.id);
   const wanted = new Map<ContentKind, Set<string>>();
   for (const sourced of lines) {
     for (const ref of referencesOf(sourced.line)) {
@@ -49,7 +49,11 @@ export async function checkReferences(
   }
   const exists = (kind: ContentKind, id: string): boolean =>
     (imported.get(kind)?.has(id) ?? false) || (stored.get(kind)?.has(id) ?? false);
-  for (const sourced of lines) {
+  // Only a wanted id can be missing: when the store had them all, no line needs a second look.
+  const isAnyMissing = [...wanted].some(([kind, ids]) =>
+    [...ids].some((id) => !(stored.get(kind)?.has(id) ?? false)),
+  );
+  for (const sourced of isAnyMissing ? lines : []) {
     for (const ref of referencesOf(sourced.line)) {
       if (exists(ref.kind, ref.id) || rejected.has(recordKey(ref.kind, ref.id))) continue;
       problems.add(
@@ -85,9 +89,10 @@ async function checkEntryReferences(
     }
   };
   for (const { line } of lines) remember(line);
-  const refs = lines.flatMap((sourced) =>
-    entryReferencesOf(sourced.line).map((ref) => ({ ref, sourced })),
-  );
+  const refs: { ref: EntryReference; sourced: SourcedLine }[] = [];
+  for (const sourced of lines) {
+    for (const ref of entryReferencesOf(sourced.line)) refs.push({ ref, sourced });
+  }
   // Polls and surveys only in the store are read once, to learn their options and questions.
   for (const kind of ['poll', 'survey'] as const) {
     const ids = [

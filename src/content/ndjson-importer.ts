@@ -73,11 +73,11 @@ export interface ImportReport {
 export async function importNdjson(options: ImportOptions): Promise<ImportReport> {
   const problems = new ProblemList();
   const rejected = new Set<string>();
-  const lines = await readNdjsonFiles(options, problems, rejected);
+  const { lines, byKind } = await readNdjsonFiles(options, problems, rejected);
   // The valid lines are checked too, so that one run reports every kind of problem; only a
   // full list (reading stopped) ends here, since its rest would be unchecked lines anyway.
   if (!problems.isFull) {
-    await checkReferences(lines, options, problems, rejected);
+    await checkReferences(lines, byKind, options, problems, rejected);
     await checkMediaFiles(lines, options, problems);
   }
   problems.throwIfAny();

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type NdjsonLine, splitLines } from './ndjson-lines.js';
+import { type NdjsonLine, splitLineBatches, splitLines } from './ndjson-lines.js';
 
 const LIMIT = 8;
 
@@ -23,10 +23,14 @@ function expected(text: string): NdjsonLine[] {
   });
 }
 
-async function split(bytes: Buffer, cuts: readonly number[]): Promise<NdjsonLine[]> {
+function chunksOf(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   const edges = [...new Set([0, ...cuts.map((cut) => cut % (bytes.length + 1)), bytes.length])];
   edges.sort((a, b) => a - b);
-  const chunks = edges.slice(1).map((end, index) => bytes.subarray(edges[index], end));
+  return edges.slice(1).map((end, index) => bytes.subarray(edges[index], end));
+}
+
+async function split(bytes: Buffer, cuts: readonly number[]): Promise<NdjsonLine[]> {
+  const chunks = chunksOf(bytes, cuts);
   const lines: NdjsonLine[] = [];
   for await (const line of splitLines(chunks, LIMIT)) lines.push(line);
   return lines;
@@ -41,6 +45,25 @@ describe('splitLines, generated', () => {
         fc.array(fc.nat(), { maxLength: 6 }),
         async (text, cuts) => {
           expect(await split(Buffer.from(text), cuts)).toEqual(expected(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives the same lines in batches, none of them empty', async () => {
+    const piece = fc.constantFrom('a', 'bc', 'é', '\r', '\n', '\r\n', '\uFEFF', 'xxxxxxxx');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join('')),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (text, cuts) => {
+          const batches: NdjsonLine[][] = [];
+          for await (const batch of splitLineBatches(chunksOf(Buffer.from(text), cuts), LIMIT)) {
+            batches.push(batch);
+          }
+          expect(batches.every((batch) => batch.length > 0)).toBe(true);
+          expect(batches.flat()).toEqual(expected(text));
         },
       ),
       { numRuns: 2000 },

@@ -27,19 +27,42 @@ export async function* ndjsonLines(
   file: string,
   maxLineBytes = MAX_LINE_BYTES,
 ): AsyncGenerator<NdjsonLine> {
+  for await (const batch of ndjsonLineBatches(file, maxLineBytes)) yield* batch;
+}
+
+/**
+ * The lines of `file` as `ndjsonLines` gives them, a read chunk's lines at a time: a reader
+ * of 100,000 short lines then waits 70 times instead of 100,000 (each `await` of an async
+ * generator costs a few promise turns, together about a fifth of reading).
+ */
+export async function* ndjsonLineBatches(
+  file: string,
+  maxLineBytes = MAX_LINE_BYTES,
+): AsyncGenerator<NdjsonLine[]> {
   const handle = await open(file);
   try {
-    yield* splitLines(handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), maxLineBytes);
+    yield* splitLineBatches(
+      handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }),
+      maxLineBytes,
+    );
   } finally {
     await handle.close();
   }
 }
 
-/** Splits a byte stream into lines, gathering at most `maxLineBytes` (+ a `\r`) of any one. */
+/** The lines of a stream of chunks; `ndjsonLines` without the file. */
 export async function* splitLines(
   chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
   maxLineBytes: number,
 ): AsyncGenerator<NdjsonLine> {
+  for await (const batch of splitLineBatches(chunks, maxLineBytes)) yield* batch;
+}
+
+/** The lines of a stream of chunks, in batches: the lines each chunk ends, none empty. */
+export async function* splitLineBatches(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  maxLineBytes: number,
+): AsyncGenerator<NdjsonLine[]> {
   let parts: Buffer[] = [];
   let gathered = 0;
   let isTooLong = false;
@@ -58,6 +81,7 @@ export async function* splitLines(
     return line;
   };
   for await (const chunk of chunks) {
+    const batch: NdjsonLine[] = [];
     let start = 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(NEWLINE, start);
@@ -65,9 +89,11 @@ export async function* splitLines(
         // The usual case, a whole line inside the chunk: decoded in place, nothing gathered.
         const length =
           end > start && chunk[end - 1] === CARRIAGE_RETURN ? end - start - 1 : end - start;
-        yield length > maxLineBytes
-          ? { lineNumber, tooLong: true }
-          : { lineNumber, text: textOf(chunk, start, start + length, lineNumber) };
+        batch.push(
+          length > maxLineBytes
+            ? { lineNumber, tooLong: true }
+            : { lineNumber, text: textOf(chunk, start, start + length, lineNumber) },
+        );
         lineNumber += 1;
         start = end + 1;
         continue;
@@ -83,11 +109,12 @@ export async function* splitLines(
         gathered += piece.length;
       }
       if (end === -1) break;
-      yield finish();
+      batch.push(finish());
       start = end + 1;
     }
+    if (batch.length > 0) yield batch;
   }
-  if (gathered > 0 || isTooLong) yield finish();
+  if (gathered > 0 || isTooLong) yield [finish()];
 }
 
 function textOf(bytes: Buffer, start: number, end: number, lineNumber: number): string {

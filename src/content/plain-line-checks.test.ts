@@ -86,6 +86,32 @@ const optionalTime = mostly(fc.constant(null), time);
 const enumOf = (values: readonly string[]) =>
   mostly(fc.constantFrom(...values), fc.string({ maxLength: 6 }), OTHER_TYPES);
 
+/** An answer's value: a text, a number or a list of short texts, or near one. */
+const answerValue = mostly(
+  fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }),
+  ),
+  fc.array(shortText, { maxLength: 3 }),
+  OTHER_TYPES,
+);
+
+/** Survey answers, each `{ question, value }`, now and then a field left out or one too many. */
+const answers = mostly(
+  fc.array(
+    mostly(
+      fc.record({ question: id, value: answerValue }),
+      fc.record({ question: id, value: answerValue }, { requiredKeys: [] }),
+      fc.record({ question: id, value: answerValue, extra: fc.constant(1) }),
+      OTHER_TYPES,
+    ),
+    { maxLength: 3 },
+  ),
+  OTHER_TYPES,
+);
+
 /** One time in ten a value, else null. */
 const rarely = <T>(value: fc.Arbitrary<T>) =>
   fc.oneof({ arbitrary: fc.constant(null), weight: 9 }, { arbitrary: value, weight: 1 });
@@ -222,6 +248,11 @@ const LINES = {
       created_time: time,
     },
     ['description', 'location', 'end_time', 'group'],
+  ),
+  survey_response: lines(
+    'survey_response',
+    { id, survey: id, respondent: id, answers, created_time: time },
+    ['answers'],
   ),
 } satisfies Record<keyof typeof PLAIN_LINE_CHECKS, fc.Arbitrary<Record<string, unknown>>>;
 

@@ -19,6 +19,7 @@ import {
   type ReactionRecord,
   RSVP_RESPONSES,
   SAVED_ITEM_TYPES,
+  type SurveyAnswer,
 } from '../domain/index.js';
 import type { LineOf } from './import-line.js';
 import {
@@ -56,7 +57,8 @@ type HotKind =
   | 'chat_thread'
   | 'note'
   | 'poll_vote'
-  | 'event';
+  | 'event'
+  | 'survey_response';
 
 const isReactionTarget = isOneOf(REACTION_TARGETS);
 const isReactionType = isOneOf(REACTION_TYPES);
@@ -91,6 +93,8 @@ const MEMBERSHIP_FIELDS = fieldsOf('id', 'group', 'member', 'role', 'created_tim
 const CHAT_THREAD_FIELDS = fieldsOf('id', 'name', 'participants', 'created_time');
 const NOTE_FIELDS = fieldsOf('id', 'author', 'title', 'body', 'created_time', 'updated_time');
 const POLL_VOTE_FIELDS = fieldsOf('id', 'poll', 'option', 'voter', 'created_time');
+const SURVEY_RESPONSE_FIELDS = fieldsOf('id', 'survey', 'respondent', 'answers', 'created_time');
+const ANSWER_FIELDS: ReadonlySet<string> = new Set(['question', 'value']);
 const EVENT_FIELDS = fieldsOf(
   'id',
   'title',
@@ -123,6 +127,31 @@ function reaction(value: Readonly<Record<string, unknown>>): ReactionRecord | un
         id: `${target_type}:${target}:${author}`,
       }
     : { type: 'reaction', id, target_type, target, author, reaction, created_time: time };
+}
+
+/** A response's answers as the schema makes them: an omitted list is [], each copied. */
+function answersOf(value: unknown): SurveyAnswer[] | undefined {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return undefined;
+  const answers: SurveyAnswer[] = [];
+  for (const answer of value as unknown[]) {
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return undefined;
+    if (!hasOnlyFields(answer, ANSWER_FIELDS)) return undefined;
+    const { question, value: given } = answer as Readonly<Record<string, unknown>>;
+    const kept = answerValueOf(given);
+    if (!isId(question) || kept === undefined) return undefined;
+    answers.push({ question, value: kept });
+  }
+  return answers;
+}
+
+/** A text, a number or a list of short texts (copied); JSON holds no infinite number. */
+function answerValueOf(value: unknown): SurveyAnswer['value'] | undefined {
+  if (isLongText(value)) return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (!Array.isArray(value)) return undefined;
+  for (const item of value as unknown[]) if (!isShortText(item)) return undefined;
+  return (value as string[]).slice();
 }
 
 export const PLAIN_LINE_CHECKS: { readonly [K in HotKind]: PlainCheck<K> } = {
@@ -262,6 +291,15 @@ export const PLAIN_LINE_CHECKS: { readonly [K in HotKind]: PlainCheck<K> } = {
     return id === undefined
       ? { type: 'poll_vote', poll, option, voter, created_time: time, id: `${poll}:${voter}` }
       : { type: 'poll_vote', id, poll, option, voter, created_time: time };
+  },
+  survey_response(value) {
+    if (!hasOnlyFields(value, SURVEY_RESPONSE_FIELDS)) return undefined;
+    const { id, survey, respondent } = value;
+    if (!isId(id) || !isId(survey) || !isId(respondent)) return undefined;
+    const answers = answersOf(value.answers);
+    const time = timeOf(value.created_time);
+    if (answers === undefined || time === undefined) return undefined;
+    return { type: 'survey_response', id, survey, respondent, answers, created_time: time };
   },
   event(value) {
     if (!hasOnlyFields(value, EVENT_FIELDS)) return undefined;

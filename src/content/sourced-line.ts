@@ -3,6 +3,7 @@
  * A valid import line together with the file and line number it came from, so that every
  * later check can point to it as `file:line`.
  */
+import type { ContentKind } from '../domain/index.js';
 import type { ImportLine, MediaLine } from './import-line.js';
 
 /** A valid line and where it came from. */
@@ -14,6 +15,9 @@ export interface SourcedLine {
 
 /** A media line, whose `file` is still to be found and stored. */
 export type SourcedMediaLine = SourcedLine & { line: MediaLine };
+
+/** The lines of an import by kind, then by id: what the import itself defines. */
+export type LinesByKind = ReadonlyMap<ContentKind, ReadonlyMap<string, SourcedLine>>;
 
 export function where(line: SourcedLine): string {
   return `${line.file}:${line.lineNumber}`;

@@ -8,8 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContentRecord } from '../../domain/index.js';
+import { type ContentRecord, linksOf } from '../../domain/index.js';
 import { runContentStoreContract } from '../../ports/content-store.contract.js';
 import { SqliteContentStore } from './sqlite-content-store.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
@@ -92,6 +93,63 @@ describe('SqliteContentStore on disk', () => {
     expect(rows('SELECT member, created_time FROM content_involves ORDER BY member')).toEqual([
       { member: 'alice', created_time: T0 + 5 },
     ]);
+  });
+
+  it('keeps, of records written again in a batch or a later one, the rows of the last', async () => {
+    // Batches of threads and connections with few ids and members, so that records replace
+    // records of their own batch and of earlier ones: every row must be what writing the
+    // records one at a time, in order, leaves.
+    const member = fc.constantFrom('alice', 'bob', 'carol', 'dave');
+    const record: fc.Arbitrary<ContentRecord> = fc.oneof(
+      fc.record({
+        type: fc.constant('chat_thread' as const),
+        id: fc.constantFrom('t1', 't2', 't3'),
+        name: fc.constant(null),
+        participants: fc.array(member, { maxLength: 4 }),
+        created_time: fc.integer({ min: T0, max: T0 + 9 }),
+      }),
+      fc.record({
+        type: fc.constant('connection' as const),
+        id: fc.constantFrom('c1', 'c2'),
+        member,
+        other: member,
+        created_time: fc.integer({ min: T0, max: T0 + 9 }),
+      }),
+    );
+    const batches = fc.array(fc.array(record, { minLength: 1, maxLength: 8 }), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    await fc.assert(
+      fc.asyncProperty(batches, async (written) => {
+        const community = (await metadata.communities.create({ name: 'Acme', createTime: T0 })).id;
+        for (const batch of written) await content.write(community, batch);
+        const last = new Map(written.flat().map((r) => [`${r.type} ${r.id}`, r]));
+        const expected = [...last.values()].flatMap((r) => {
+          const { owner, involves } = linksOf(r);
+          return involves
+            .filter((who) => who !== owner)
+            .map((who) => `${r.type} ${r.id} ${who} ${r.created_time}`);
+        });
+        const involved = rows(
+          `SELECT kind, id, member, created_time FROM content_involves WHERE community_id = ?`,
+          Number(community),
+        ) as { kind: string; id: string; member: string; created_time: number }[];
+        expect(
+          involved.map((row) => `${row.kind} ${row.id} ${row.member} ${row.created_time}`).sort(),
+        ).toEqual(expected.sort());
+        const stored = rows(
+          'SELECT kind, id, data FROM content_records WHERE community_id = ? ORDER BY kind, id',
+          Number(community),
+        );
+        expect(stored).toEqual(
+          [...last.values()]
+            .map((r) => ({ kind: r.type, id: r.id, data: JSON.stringify(r) }))
+            .sort((a, b) => (`${a.kind} ${a.id}` < `${b.kind} ${b.id}` ? -1 : 1)),
+        );
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('gives member records ids from objects, and their record id as source_id', async () => {

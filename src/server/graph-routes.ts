@@ -209,38 +209,44 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     },
   });
 
+  const deleteNode = async (request: FastifyRequest, id: Id): Promise<{ success: true }> => {
+    const principal = need(request, 'manage_company_data_exports');
+    const ctx = contextFor(request);
+    const { type } = await loadNode(ctx, id, 'delete');
+    if (type !== exportNode) throw new NotFoundError(id, 'delete');
+    await runtime.exports.delete(
+      principal.communityId,
+      id,
+      integrationAuditContext(request, principal),
+    );
+    return { success: true };
+  };
+
   app.route({
     method: methods,
     url: '/:id',
-    handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    // Not async: a read whose node the store has at hand answers without a promise (a throw
+    // here reaches the error handler as a rejection would).
+    handler: (request: FastifyRequest<{ Params: { id: string } }>) => {
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       const { id } = request.params;
-      if (method === 'DELETE') {
-        const principal = need(request, 'manage_company_data_exports');
-        const ctx = contextFor(request);
-        const { type } = await loadNode(ctx, id, 'delete');
-        if (type !== exportNode) throw new NotFoundError(id, 'delete');
-        await runtime.exports.delete(
-          principal.communityId,
-          id,
-          integrationAuditContext(request, principal),
-        );
-        return { success: true };
-      }
+      if (method === 'DELETE') return deleteNode(request, id);
       if (method === 'POST') {
         const principal = need(request, 'manage_company_data_exports');
         const ctx = contextFor(request);
-        const { type } = await loadNode(ctx, id, 'post');
-        if (type !== exportNode) throw new NotFoundError(id, 'post');
-        return updateExport(principal, id, params, ctx);
+        return thenMaybe(loadNode(ctx, id, 'post'), ({ type }) => {
+          if (type !== exportNode) throw new NotFoundError(id, 'post');
+          return updateExport(principal, id, params, ctx);
+        });
       }
       need(request, 'read_company_data_exports');
       const ctx = contextFor(request);
-      const { type, node } = await loadNode(ctx, id, 'get');
-      const fields = parseFields(stringParam(params, 'fields'));
-      plan(ctx, [estimateNode(type, fields, sizes)]);
-      return resolveNode(type, node, fields, ctx, sizes);
+      return thenMaybe(loadNode(ctx, id, 'get'), ({ type, node }) => {
+        const fields = parseFields(stringParam(params, 'fields'));
+        plan(ctx, [estimateNode(type, fields, sizes)]);
+        return resolveNode(type, node, fields, ctx, sizes);
+      });
     },
   });
 

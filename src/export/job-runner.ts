@@ -155,7 +155,7 @@ export class JobRunner {
     const cancel = new AbortController();
     const stop = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
     const poll = setInterval(() => {
-      void metadata.jobs.get(job.id).then(
+      void Promise.resolve(metadata.jobs.get(job.id)).then(
         (current) => {
           if (current?.state !== 'IN_PROGRESS') cancel.abort(new JobCancelledError());
         },

@@ -35,6 +35,7 @@ import type {
   SignInLockPolicy,
   UnixSeconds,
 } from '../domain/index.js';
+import type { MaybePromise } from './maybe-promise.js';
 import type { Page, PageRequest } from './paging.js';
 import type {
   WebhookDeliveryRepository,
@@ -64,8 +65,12 @@ export interface MetadataStore {
    * database cannot be reached or read.
    */
   probeSchema(): Promise<SchemaProbe>;
-  /** The kind of object an id names and the community it belongs to. */
-  findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined>;
+  /**
+   * The kind of object an id names and the community it belongs to. This read and the few
+   * others typed `MaybePromise` (the ones every Graph read makes) may answer without a promise
+   * when the store has the answer at hand; a failed read is a rejected promise, as before.
+   */
+  findObject(id: Id): MaybePromise<{ kind: ObjectKind; communityId: Id } | undefined>;
   readonly communities: CommunityRepository;
   readonly members: MemberRepository;
   readonly integrations: IntegrationRepository;
@@ -205,12 +210,12 @@ export interface PlannedJob {
 export interface ExportRepository {
   /** Creates the export and all its jobs (all PENDING) in one transaction. */
   create(input: NewExport, jobs: readonly PlannedJob[], audit?: AuditEntry): Promise<ExportJob>;
-  get(id: Id): Promise<ExportJob | undefined>;
+  get(id: Id): MaybePromise<ExportJob | undefined>;
   findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined>;
   /** The community's exports, newest first. */
   list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>>;
   count(communityId: Id): Promise<number>;
-  countJobs(exportId: Id): Promise<ExportJobCounts>;
+  countJobs(exportId: Id): MaybePromise<ExportJobCounts>;
   /** The last change of any of the export's jobs (its end, once ended); null without jobs. */
   lastJobUpdate(exportId: Id): Promise<UnixSeconds | null>;
   /** The reason of the first aborted job (by id), or null when none aborted. */
@@ -259,8 +264,8 @@ export interface UserJobCount {
 }
 
 export interface JobRepository {
-  get(id: Id): Promise<DyiJob | undefined>;
-  companyJob(exportId: Id): Promise<DyiJob>;
+  get(id: Id): MaybePromise<DyiJob | undefined>;
+  companyJob(exportId: Id): MaybePromise<DyiJob>;
   /**
    * The export's user jobs in id order, only those matching the filter when given. A member
    * filter that folds to nothing matches every job, as no filter does.
@@ -319,7 +324,7 @@ export interface FileRepository {
    * that check: otherwise RunSupersededError, and nothing is recorded.
    */
   create(id: Id, file: NewFile, ownRun?: string): Promise<DyiFile>;
-  get(id: Id): Promise<DyiFile | undefined>;
+  get(id: Id): MaybePromise<DyiFile | undefined>;
   listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>>;
   countByJob(jobId: Id): Promise<number>;
   /**

@@ -9,6 +9,7 @@
  * `count` may answer synchronously: the in-memory store does, and the request path then takes
  * no promise. A shared store answers with a promise (one round trip for all keys of a call).
  */
+import type { MaybePromise } from './maybe-promise.js';
 
 /** What to add to one key's current window. */
 export interface UsageCount {
@@ -32,7 +33,7 @@ export interface UsageWindow {
   readonly cpuMs: number;
 }
 
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise };
 
 export interface UsageCounters {
   init(): Promise<void>;

@@ -7,6 +7,7 @@
 import type { DyiFile, ExportJob, Id, Principal } from '../domain/index.js';
 import { formatGraphDate } from '../graph/graph-date.js';
 import type { RequestBudget } from '../graph/request-budget.js';
+import type { MaybePromise } from '../ports/maybe-promise.js';
 import type { Runtime } from '../runtime.js';
 import type { SignedDownloadUrl } from '../services/download-url-signer.js';
 import type { ExportStatus } from '../services/export-service.js';
@@ -50,7 +51,7 @@ export class GraphContext {
     return this.options.dates === 'unix' ? unixSeconds : formatGraphDate(unixSeconds);
   }
 
-  exportJob(id: Id): Promise<ExportJob> {
+  exportJob(id: Id): MaybePromise<ExportJob> {
     return this.#exports.get(id, () => this.runtime.exports.get(this.communityId, id));
   }
 
@@ -59,7 +60,7 @@ export class GraphContext {
     return this.#exports.with(id, () => this.runtime.exports.get(this.communityId, id), pick);
   }
 
-  exportStatus(exportJob: ExportJob): Promise<ExportStatus> {
+  exportStatus(exportJob: ExportJob): MaybePromise<ExportStatus> {
     return this.#statuses.get(exportJob.id, () => this.runtime.exports.status(exportJob));
   }
 
@@ -82,31 +83,37 @@ export class GraphContext {
 
 /**
  * Values loaded once per request by id, readable synchronously once loaded: the resolver then
- * needs no promise for the many fields that read the same export.
+ * needs no promise for the many fields that read the same export. A load that answers at once
+ * (a store read its cache had) is kept as the value itself, with no promise made for it.
  */
 class Memo<T> {
   /** Made on first use: most requests read one export or none. */
-  #entries: Map<Id, { promise: Promise<T>; loaded?: { value: T } }> | undefined;
+  #entries: Map<Id, { promise?: Promise<T>; loaded?: { value: T } }> | undefined;
 
-  get(id: Id, load: () => Promise<T>): Promise<T> {
-    return this.#entry(id, load).promise;
-  }
-
-  with<R>(id: Id, load: () => Promise<T>, pick: (value: T) => R): R | Promise<R> {
+  get(id: Id, load: () => MaybePromise<T>): MaybePromise<T> {
     const entry = this.#entry(id, load);
-    return entry.loaded ? pick(entry.loaded.value) : entry.promise.then(pick);
+    return entry.loaded ? entry.loaded.value : (entry.promise as Promise<T>);
   }
 
-  #entry(id: Id, load: () => Promise<T>): { promise: Promise<T>; loaded?: { value: T } } {
+  with<R>(id: Id, load: () => MaybePromise<T>, pick: (value: T) => R): R | Promise<R> {
+    const entry = this.#entry(id, load);
+    return entry.loaded ? pick(entry.loaded.value) : (entry.promise as Promise<T>).then(pick);
+  }
+
+  #entry(id: Id, load: () => MaybePromise<T>): { promise?: Promise<T>; loaded?: { value: T } } {
     this.#entries ??= new Map();
     let entry = this.#entries.get(id);
     if (!entry) {
-      const created: { promise: Promise<T>; loaded?: { value: T } } = {
-        promise: load().then((value) => {
+      const loading = load();
+      const created: { promise?: Promise<T>; loaded?: { value: T } } = {};
+      if (loading instanceof Promise) {
+        created.promise = loading.then((value) => {
           created.loaded = { value };
           return value;
-        }),
-      };
+        });
+      } else {
+        created.loaded = { value: loading };
+      }
       this.#entries.set(id, created);
       entry = created;
     }

@@ -6,6 +6,7 @@
  */
 import type { AuditRecord, DyiFile, DyiJob, ExportJob, Member } from '../domain/index.js';
 import type { Community } from '../domain/index.js';
+import type { MaybePromise } from '../ports/maybe-promise.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { SignedDownloadUrl } from '../services/download-url-signer.js';
 import type { GraphContext } from './graph-context.js';
@@ -15,7 +16,7 @@ export type FieldDefinition<T> =
   | {
       readonly kind: 'object';
       readonly type: () => NodeType;
-      get(node: T, ctx: GraphContext): Promise<unknown>;
+      get(node: T, ctx: GraphContext): MaybePromise<unknown>;
     }
   | {
       readonly kind: 'edge';

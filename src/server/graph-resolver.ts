@@ -230,7 +230,31 @@ function resolveField(
   const field = fieldOf(type, selection.name);
   if (!field) return undefined;
   if (field.kind === 'value') return field.get(node, ctx);
+  if (field.kind === 'object') {
+    const child = field.get(node, ctx);
+    if (!(child instanceof Promise)) return resolveChild(field, child, selection, ctx, sizes);
+  }
   return resolveLoadedField(field, type, node, selection, ctx, sizes);
+}
+
+/**
+ * An object field whose node is loaded: resolved without a promise when it can be, a failure
+ * a rejection as when the node had to load.
+ */
+function resolveChild(
+  field: Extract<FieldDefinition<unknown>, { kind: 'object' }>,
+  child: unknown,
+  selection: FieldSelection,
+  ctx: GraphContext,
+  sizes: PageSizes,
+): unknown {
+  if (child === null || child === undefined) return undefined;
+  try {
+    return resolveNode(field.type(), child, selection.children ?? ID_ONLY, ctx, sizes);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
+    return Promise.reject(error);
+  }
 }
 
 async function resolveLoadedField(
@@ -242,11 +266,8 @@ async function resolveLoadedField(
   sizes: PageSizes,
 ): Promise<unknown> {
   switch (field.kind) {
-    case 'object': {
-      const child = await field.get(node, ctx);
-      if (child === null || child === undefined) return undefined;
-      return resolveNode(field.type(), child, selection.children ?? ID_ONLY, ctx, sizes);
-    }
+    case 'object':
+      return resolveChild(field, await field.get(node, ctx), selection, ctx, sizes);
     case 'edge': {
       const limit = edgeLimit(selection, sizes);
       const edgeType = field.type();

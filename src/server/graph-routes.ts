@@ -18,6 +18,7 @@ import {
 import { type FieldSelection, parseFields } from '../graph/fields-parser.js';
 import { type CostEstimate, RequestBudget } from '../graph/request-budget.js';
 import type { UsageLedger } from '../graph/usage-ledger.js';
+import { type MaybePromise, thenMaybe } from '../ports/maybe-promise.js';
 import type { Runtime } from '../runtime.js';
 import { batchBudgetOf, runBatch } from './batch.js';
 import { GraphContext } from './graph-context.js';
@@ -41,6 +42,12 @@ import {
   shapeList,
 } from './graph-resolver.js';
 import { integrationAuditContext } from './audit-context.js';
+
+/** A node read by id, with its type. */
+interface LoadedNode {
+  readonly type: NodeType;
+  readonly node: unknown;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -114,31 +121,44 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     return principal;
   };
 
-  /** The node an id names in the caller's community, or NotFoundError. */
-  const loadNode = async (
+  /**
+   * The node an id names in the caller's community, or NotFoundError; without a promise when
+   * the store answers at once (a read its cache had).
+   */
+  const loadNode = (
     ctx: GraphContext,
     id: Id,
     method: 'get' | 'post' | 'delete',
-  ): Promise<{ type: NodeType; node: unknown }> => {
+  ): MaybePromise<LoadedNode> => {
     if (id === 'community') {
-      return { type: communityNode, node: await runtime.communities.get(ctx.communityId) };
+      return thenMaybe(runtime.communities.get(ctx.communityId), (node) => ({
+        type: communityNode,
+        node,
+      }));
     }
-    const found = await runtime.metadata.findObject(id);
-    if (!found || found.communityId !== ctx.communityId) throw new NotFoundError(id, method);
-    switch (found.kind) {
-      case 'community':
-        return { type: communityNode, node: await runtime.communities.get(id) };
-      case 'work_dyi_job':
-        return { type: exportNode, node: await ctx.exportJob(id) };
-      case 'dyi_job':
-        return { type: jobNode, node: await runtime.jobs.get(ctx.communityId, id) };
-      case 'dyi_file':
-        return { type: fileNode, node: await runtime.jobs.getFile(ctx.communityId, id) };
-      case 'integration':
-      case 'access_token':
-      case 'member':
-        throw new NotFoundError(id, method);
-    }
+    return thenMaybe(runtime.metadata.findObject(id), (found) => {
+      if (!found || found.communityId !== ctx.communityId) throw new NotFoundError(id, method);
+      switch (found.kind) {
+        case 'community':
+          return thenMaybe(runtime.communities.get(id), (node) => ({ type: communityNode, node }));
+        case 'work_dyi_job':
+          return thenMaybe(ctx.exportJob(id), (node) => ({ type: exportNode, node }));
+        case 'dyi_job':
+          return thenMaybe(runtime.jobs.get(ctx.communityId, id), (node) => ({
+            type: jobNode,
+            node,
+          }));
+        case 'dyi_file':
+          return thenMaybe(runtime.jobs.getFile(ctx.communityId, id), (node) => ({
+            type: fileNode,
+            node,
+          }));
+        case 'integration':
+        case 'access_token':
+        case 'member':
+          throw new NotFoundError(id, method);
+      }
+    });
   };
 
   app.route({
@@ -174,7 +194,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         ),
       ];
       if (list.length > 50) throw new ValidationError('ids', 'ids may name at most 50 objects.');
-      const nodes = await Promise.all(list.map((id) => loadNode(ctx, id, 'get')));
+      const nodes = await Promise.all(list.map((id) => Promise.resolve(loadNode(ctx, id, 'get'))));
       plan(
         ctx,
         nodes.map(({ type }) => estimateNode(type, fields, sizes)),
@@ -189,38 +209,44 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     },
   });
 
+  const deleteNode = async (request: FastifyRequest, id: Id): Promise<{ success: true }> => {
+    const principal = need(request, 'manage_company_data_exports');
+    const ctx = contextFor(request);
+    const { type } = await loadNode(ctx, id, 'delete');
+    if (type !== exportNode) throw new NotFoundError(id, 'delete');
+    await runtime.exports.delete(
+      principal.communityId,
+      id,
+      integrationAuditContext(request, principal),
+    );
+    return { success: true };
+  };
+
   app.route({
     method: methods,
     url: '/:id',
-    handler: async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    // Not async: a read whose node the store has at hand answers without a promise (a throw
+    // here reaches the error handler as a rejection would).
+    handler: (request: FastifyRequest<{ Params: { id: string } }>) => {
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       const { id } = request.params;
-      if (method === 'DELETE') {
-        const principal = need(request, 'manage_company_data_exports');
-        const ctx = contextFor(request);
-        const { type } = await loadNode(ctx, id, 'delete');
-        if (type !== exportNode) throw new NotFoundError(id, 'delete');
-        await runtime.exports.delete(
-          principal.communityId,
-          id,
-          integrationAuditContext(request, principal),
-        );
-        return { success: true };
-      }
+      if (method === 'DELETE') return deleteNode(request, id);
       if (method === 'POST') {
         const principal = need(request, 'manage_company_data_exports');
         const ctx = contextFor(request);
-        const { type } = await loadNode(ctx, id, 'post');
-        if (type !== exportNode) throw new NotFoundError(id, 'post');
-        return updateExport(principal, id, params, ctx);
+        return thenMaybe(loadNode(ctx, id, 'post'), ({ type }) => {
+          if (type !== exportNode) throw new NotFoundError(id, 'post');
+          return updateExport(principal, id, params, ctx);
+        });
       }
       need(request, 'read_company_data_exports');
       const ctx = contextFor(request);
-      const { type, node } = await loadNode(ctx, id, 'get');
-      const fields = parseFields(stringParam(params, 'fields'));
-      plan(ctx, [estimateNode(type, fields, sizes)]);
-      return resolveNode(type, node, fields, ctx, sizes);
+      return thenMaybe(loadNode(ctx, id, 'get'), ({ type, node }) => {
+        const fields = parseFields(stringParam(params, 'fields'));
+        plan(ctx, [estimateNode(type, fields, sizes)]);
+        return resolveNode(type, node, fields, ctx, sizes);
+      });
     },
   });
 

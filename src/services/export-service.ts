@@ -28,6 +28,7 @@ import { type Clock, unixSeconds } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore, PlannedJob } from '../ports/metadata-store.js';
 import type { Page, PageRequest } from '../ports/paging.js';
+import { type MaybePromise, thenMaybe } from '../ports/maybe-promise.js';
 import { type ExportRequest, parseExportInput, type RawExportInput } from './export-input.js';
 
 /** An export with what is derived from its jobs. */
@@ -141,10 +142,11 @@ export class ExportService {
   }
 
   /** The export, if it exists in this community; otherwise NotFoundError. */
-  async get(communityId: Id, exportId: Id): Promise<ExportJob> {
-    const found = await this.#store.exports.get(exportId);
-    if (!found || found.communityId !== communityId) throw new NotFoundError(exportId);
-    return found;
+  get(communityId: Id, exportId: Id): MaybePromise<ExportJob> {
+    return thenMaybe(this.#store.exports.get(exportId), (found) => {
+      if (!found || found.communityId !== communityId) throw new NotFoundError(exportId);
+      return found;
+    });
   }
 
   /** The community's exports, newest first. */
@@ -156,21 +158,36 @@ export class ExportService {
     return this.#store.exports.count(communityId);
   }
 
-  async status(exportJob: ExportJob): Promise<ExportStatus> {
-    const counts = await this.#store.exports.countJobs(exportJob.id);
-    const finished = counts.completed + counts.aborted + counts.failed;
+  /**
+   * The export's progress, counts and expiry. Without a promise when the store answers the
+   * counts at once and nothing else needs reading (no aborted job, and the expiry stored or not
+   * due yet): what a downloader polling an export asks for.
+   */
+  status(exportJob: ExportJob): MaybePromise<ExportStatus> {
+    return thenMaybe(this.#store.exports.countJobs(exportJob.id), (counts) => {
+      const finished = counts.completed + counts.aborted + counts.failed;
+      const isCompleted = counts.total > 0 && finished === counts.total;
+      if (counts.aborted > 0 || needsLastJobUpdate(exportJob, isCompleted)) {
+        return this.#statusAfterReads(exportJob, counts, isCompleted);
+      }
+      return statusOf(exportJob, counts, isCompleted, null, exportJob.expiresTime);
+    });
+  }
+
+  async #statusAfterReads(
+    exportJob: ExportJob,
+    counts: ExportJobCounts,
+    isCompleted: boolean,
+  ): Promise<ExportStatus> {
     const abortReason =
       counts.aborted > 0 ? await this.#store.exports.firstAbortReason(exportJob.id) : null;
-    const isCompleted = counts.total > 0 && finished === counts.total;
-    return {
-      export: exportJob,
+    return statusOf(
+      exportJob,
       counts,
       isCompleted,
       abortReason,
-      progress: counts.total === 0 ? 1 : (finished + counts.runningProgress) / counts.total,
-      expiresTime: await this.#expiresTime(exportJob, isCompleted),
-      isExpired: exportJob.expiryState !== null,
-    };
+      await this.#expiresTime(exportJob, isCompleted),
+    );
   }
 
   /** The stored expiry, or until the sweep fixes it, the one it will fix (same formula). */
@@ -218,7 +235,7 @@ export class ExportService {
     await this.#blobs.deletePrefix(blobPrefixForExport(exportId));
   }
 
-  companyJob(exportId: Id): Promise<DyiJob> {
+  companyJob(exportId: Id): MaybePromise<DyiJob> {
     return this.#store.jobs.companyJob(exportId);
   }
 
@@ -245,6 +262,30 @@ export class ExportService {
       ...userIds.map((userId): PlannedJob => ({ jobType: 'USER', userId, dataTypes: userTypes })),
     ];
   }
+}
+
+/** Whether the expiry must be worked out from the last job update (see `#expiresTime`). */
+function needsLastJobUpdate(exportJob: ExportJob, isCompleted: boolean): boolean {
+  return exportJob.expiresTime === null && exportJob.retentionDays !== null && isCompleted;
+}
+
+function statusOf(
+  exportJob: ExportJob,
+  counts: ExportJobCounts,
+  isCompleted: boolean,
+  abortReason: AbortReason | null,
+  expiresTime: UnixSeconds | null,
+): ExportStatus {
+  const finished = counts.completed + counts.aborted + counts.failed;
+  return {
+    export: exportJob,
+    counts,
+    isCompleted,
+    abortReason,
+    progress: counts.total === 0 ? 1 : (finished + counts.runningProgress) / counts.total,
+    expiresTime,
+    isExpired: exportJob.expiryState !== null,
+  };
 }
 
 function exportTarget(communityId: Id, exportId: Id | null): AuditTarget {

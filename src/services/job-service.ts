@@ -23,6 +23,7 @@ import type {
   UserJobFilter,
 } from '../ports/metadata-store.js';
 import type { Page, PageRequest } from '../ports/paging.js';
+import { type MaybePromise, thenMaybe } from '../ports/maybe-promise.js';
 
 export interface NewFileContent {
   readonly name: string;
@@ -48,10 +49,11 @@ export class JobService {
   }
 
   /** The job, if it exists in this community; otherwise NotFoundError. */
-  async get(communityId: Id, jobId: Id): Promise<DyiJob> {
-    const job = await this.#store.jobs.get(jobId);
-    if (!job || job.communityId !== communityId) throw new NotFoundError(jobId);
-    return job;
+  get(communityId: Id, jobId: Id): MaybePromise<DyiJob> {
+    return thenMaybe(this.#store.jobs.get(jobId), (job) => {
+      if (!job || job.communityId !== communityId) throw new NotFoundError(jobId);
+      return job;
+    });
   }
 
   /** The export's user jobs in id order; given a filter, those of a state or of members found. */
@@ -83,10 +85,11 @@ export class JobService {
   }
 
   /** The file, if it exists in this community; otherwise NotFoundError. */
-  async getFile(communityId: Id, fileId: Id): Promise<DyiFile> {
-    const file = await this.#store.files.get(fileId);
-    if (!file || file.communityId !== communityId) throw new NotFoundError(fileId);
-    return file;
+  getFile(communityId: Id, fileId: Id): MaybePromise<DyiFile> {
+    return thenMaybe(this.#store.files.get(fileId), (file) => {
+      if (!file || file.communityId !== communityId) throw new NotFoundError(fileId);
+      return file;
+    });
   }
 
   /**

@@ -78,6 +78,7 @@ import { PostgresExportRepository } from './postgres-export-repository.js';
 import { deleteObjects, newObjectId, newObjectIds } from './postgres-object-ids.js';
 import { LATEST_MIGRATION, migrateToLatest, schemaVersion } from './postgres-migrations.js';
 import type { PostgresDatabase } from './postgres-schema.js';
+import { type MaybePromise, thenMaybe } from '../../ports/maybe-promise.js';
 
 export interface PostgresMetadataStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -194,15 +195,15 @@ export class PostgresMetadataStore implements MetadataStore {
     return { applied: await this.schemaVersion(), expected: LATEST_MIGRATION };
   }
 
-  async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {
+  findObject(id: Id): MaybePromise<{ kind: ObjectKind; communityId: Id } | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<{ kind: ObjectKind; community_id: number }>(
-      this.#database(),
-      objectReads.byId,
-      [rowId],
+    return thenMaybe(
+      queryOne<{ kind: ObjectKind; community_id: number }>(this.#database(), objectReads.byId, [
+        rowId,
+      ]),
+      (row) => row && { kind: row.kind, communityId: String(row.community_id) },
     );
-    return row && { kind: row.kind, communityId: String(row.community_id) };
   }
 
   #database(): Kysely<PostgresDatabase> {

@@ -14,16 +14,21 @@
  */
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { Id, ObjectKind } from '../../domain/index.js';
+import type { MaybePromise } from '../../ports/maybe-promise.js';
 import type { MetadataTables } from './metadata-tables.js';
 
 export interface SqlEngine {
   /** Runs a fixed SQL read; inside the transaction when `db` is one. */
   query<R>(db: Kysely<MetadataTables>, sql: string, parameters: readonly unknown[]): Promise<R[]>;
+  /**
+   * The first row of a fixed SQL read. SQLite answers a row its read cache holds without a
+   * promise (see `MaybePromise`); a failure is a rejected promise on both engines.
+   */
   queryOne<R>(
     db: Kysely<MetadataTables>,
     sql: string,
     parameters: readonly unknown[],
-  ): Promise<R | undefined>;
+  ): MaybePromise<R | undefined>;
   isUniqueViolation(error: unknown): boolean;
 
   /**

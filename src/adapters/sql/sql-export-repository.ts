@@ -25,6 +25,7 @@ import type { ExportJobCountsTable, ExportsTable, MetadataTables } from './metad
 import { toExport, toJobCounts } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
 import type { SqlEngine } from './sql-engine.js';
+import { type MaybePromise, thenMaybe } from '../../ports/maybe-promise.js';
 
 export abstract class SqlExportRepository implements ExportRepository {
   readonly #toExport: (row: ExportsTable) => ExportJob;
@@ -100,11 +101,13 @@ export abstract class SqlExportRepository implements ExportRepository {
       });
   }
 
-  async get(id: Id): Promise<ExportJob | undefined> {
+  get(id: Id): MaybePromise<ExportJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await this.engine.queryOne<ExportsTable>(this.db(), exportReads.byId, [rowId]);
-    return row && this.#toExport(row);
+    return thenMaybe(
+      this.engine.queryOne<ExportsTable>(this.db(), exportReads.byId, [rowId]),
+      (row) => row && this.#toExport(row),
+    );
   }
 
   async findByIdempotencyKey(communityId: Id, key: string): Promise<ExportJob | undefined> {
@@ -134,11 +137,13 @@ export abstract class SqlExportRepository implements ExportRepository {
     return row?.n ?? 0;
   }
 
-  async countJobs(exportId: Id): Promise<ExportJobCounts> {
-    const row = await this.engine.queryOne<ExportJobCountsTable>(this.db(), exportReads.jobCounts, [
-      Number(exportId),
-    ]);
-    return toJobCounts(row);
+  countJobs(exportId: Id): MaybePromise<ExportJobCounts> {
+    return thenMaybe(
+      this.engine.queryOne<ExportJobCountsTable>(this.db(), exportReads.jobCounts, [
+        Number(exportId),
+      ]),
+      toJobCounts,
+    );
   }
 
   async lastJobUpdate(exportId: Id): Promise<UnixSeconds | null> {

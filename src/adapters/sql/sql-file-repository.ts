@@ -20,6 +20,7 @@ import { toFile } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
 import { holdsRun } from './sql-job-repository.js';
 import type { SqlEngine } from './sql-engine.js';
+import { type MaybePromise, thenMaybe } from '../../ports/maybe-promise.js';
 
 export class SqlFileRepository implements FileRepository {
   constructor(
@@ -70,11 +71,13 @@ export class SqlFileRepository implements FileRepository {
     return this.#toFile(row);
   }
 
-  async get(id: Id): Promise<DyiFile | undefined> {
+  get(id: Id): MaybePromise<DyiFile | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await this.engine.queryOne<DyiFilesTable>(this.db(), fileReads.byId, [rowId]);
-    return row && this.#toFile(row);
+    return thenMaybe(
+      this.engine.queryOne<DyiFilesTable>(this.db(), fileReads.byId, [rowId]),
+      (row) => row && this.#toFile(row),
+    );
   }
 
   async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {

@@ -23,6 +23,7 @@ import type { DyiJobsTable, MetadataTables } from './metadata-tables.js';
 import { toJob } from './metadata-rows.js';
 import { toRowId } from './object-ids.js';
 import type { SqlEngine } from './sql-engine.js';
+import { type MaybePromise, thenMaybe } from '../../ports/maybe-promise.js';
 
 export class SqlJobRepository implements JobRepository {
   constructor(
@@ -34,19 +35,25 @@ export class SqlJobRepository implements JobRepository {
 
   readonly #toJob: (row: DyiJobsTable) => DyiJob;
 
-  async get(id: Id): Promise<DyiJob | undefined> {
+  get(id: Id): MaybePromise<DyiJob | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await this.engine.queryOne<DyiJobsTable>(this.db(), jobReads.byId, [rowId]);
-    return row && this.#toJob(row);
+    return thenMaybe(
+      this.engine.queryOne<DyiJobsTable>(this.db(), jobReads.byId, [rowId]),
+      (row) => row && this.#toJob(row),
+    );
   }
 
-  async companyJob(exportId: Id): Promise<DyiJob> {
-    const row = await this.engine.queryOne<DyiJobsTable>(this.db(), jobReads.companyJob, [
-      Number(exportId),
-    ]);
-    if (!row) throw new Error(`Export ${exportId} has no company job; its rows are inconsistent.`);
-    return this.#toJob(row);
+  companyJob(exportId: Id): MaybePromise<DyiJob> {
+    return thenMaybe(
+      this.engine.queryOne<DyiJobsTable>(this.db(), jobReads.companyJob, [Number(exportId)]),
+      (row) => {
+        if (!row) {
+          throw new Error(`Export ${exportId} has no company job; its rows are inconsistent.`);
+        }
+        return this.#toJob(row);
+      },
+    );
   }
 
   async listUserJobs(

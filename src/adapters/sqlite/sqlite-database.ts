@@ -32,6 +32,7 @@ import {
   type Transaction,
 } from 'kysely';
 import type { ObjectKind, Id } from '../../domain/index.js';
+import type { MaybePromise } from '../../ports/maybe-promise.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
@@ -377,10 +378,23 @@ export function queryOne<R>(
   sql: string,
   parameters: readonly unknown[],
 ): Promise<R | undefined> {
+  const row = firstRow<R>(db, sql, parameters);
+  return row instanceof Promise ? row : Promise.resolve(row);
+}
+
+/**
+ * `queryOne` without a promise when the read connection answers: the row itself, as the
+ * Graph's hot reads take it (`MaybePromise`); a failure is a rejected promise still.
+ */
+export function firstRow<R>(
+  db: Db,
+  sql: string,
+  parameters: readonly unknown[],
+): MaybePromise<R | undefined> {
   const reader = db.isTransaction ? undefined : readers.get(db);
   if (!reader) return query<R>(db, sql, parameters).then((rows) => rows[0]);
   try {
-    return Promise.resolve((reader.all(sql, parameters) as R[])[0]);
+    return (reader.all(sql, parameters) as R[])[0];
   } catch (error) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
     return Promise.reject(error);

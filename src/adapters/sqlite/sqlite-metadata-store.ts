@@ -61,13 +61,13 @@ import { SqliteMemberRepository } from './sqlite-member-repository.js';
 import {
   dataVersion,
   deleteObjects,
+  firstRow,
   isUniqueViolation,
   mappedOnce,
   newObjectId,
   newObjectIds,
   openSqlite,
   query,
-  queryOne,
 } from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
@@ -79,6 +79,7 @@ import {
 } from './sqlite-migrations.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import { SpaceReserve } from './space-reserve.js';
+import { type MaybePromise, thenMaybe } from '../../ports/maybe-promise.js';
 
 export interface SqliteMetadataStoreOptions {
   /** Path of the database file, or `:memory:`. */
@@ -98,7 +99,7 @@ const asFile = (db: Kysely<MetadataTables>): Kysely<SqliteDatabase> =>
 /** What the repositories shared with PostgreSQL need of this engine (see SqlEngine). */
 const SQLITE_ENGINE: SqlEngine = {
   query: (db, sql, parameters) => query(asFile(db), sql, parameters),
-  queryOne: (db, sql, parameters) => queryOne(asFile(db), sql, parameters),
+  queryOne: (db, sql, parameters) => firstRow(asFile(db), sql, parameters),
   isUniqueViolation,
   mapRows: mappedOnce,
   newObjectId: (db, kind, communityId) => newObjectId(asFile(db), kind, communityId),
@@ -198,15 +199,15 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  async findObject(id: Id): Promise<{ kind: ObjectKind; communityId: Id } | undefined> {
+  findObject(id: Id): MaybePromise<{ kind: ObjectKind; communityId: Id } | undefined> {
     const rowId = toRowId(id);
     if (rowId === undefined) return undefined;
-    const row = await queryOne<{ kind: ObjectKind; community_id: number }>(
-      this.#database(),
-      objectReads.byId,
-      [rowId],
+    return thenMaybe(
+      firstRow<{ kind: ObjectKind; community_id: number }>(this.#database(), objectReads.byId, [
+        rowId,
+      ]),
+      (row) => row && { kind: row.kind, communityId: String(row.community_id) },
     );
-    return row && { kind: row.kind, communityId: String(row.community_id) };
   }
 
   /** The job queue in this database, sharing this store's connection (see SqliteJobQueue). */

@@ -848,7 +848,7 @@ export function runMetadataStoreContract(
         const { exportJob, company, users } = await exportWithJobs(communityId, 2);
         const user = nth(users, 0);
         const fileIds = [await addFile(company, 1), await addFile(user, 1), await addFile(user, 2)];
-        const files = await Promise.all(fileIds.map((id) => store.files.get(id)));
+        const files = await Promise.all(fileIds.map((id) => Promise.resolve(store.files.get(id))));
         const kept = await exportWithJobs(communityId, 1);
         const keptFile = await addFile(kept.company, 1);
 

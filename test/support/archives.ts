@@ -182,7 +182,7 @@ async function outcomesOnCluster(
   for (;;) {
     const jobs = await Promise.all(
       (await runtime.metadata.jobs.idsOfExport(exportId)).map((id) =>
-        runtime.metadata.jobs.get(id),
+        Promise.resolve(runtime.metadata.jobs.get(id)),
       ),
     );
     if (jobs.every((job) => job !== undefined && isFinalJobState(job.state))) {

@@ -86,7 +86,9 @@ async function renderExportList(
           <a href="${LIST_PATH}">See the newest exports</a>.
         </p>`;
   }
-  const statuses = await Promise.all(page.items.map((each) => runtime.exports.status(each)));
+  const statuses = await Promise.all(
+    page.items.map((each) => Promise.resolve(runtime.exports.status(each))),
+  );
   return html`${cardTable({ columns: ['Export', 'Created', 'Data', 'Format', 'Time range', 'State', 'Progress', 'Jobs'], rows: statuses.map(exportRow), labelledBy: 'exports-heading' })}
     ${renderPager(page, {
       label: 'Pages of exports',

@@ -115,16 +115,11 @@ export function serveCommand(): Command {
               ? 'text'
               : 'json',
         });
-        try {
-          await app.listen({ port: config.port, host: config.host });
-        } catch (error) {
-          await app.close();
-          throw listenError(error, config.host, config.port);
-        }
-        // Signals are heard from the moment the server listens, not only once it has printed
-        // its banner: it takes traffic from now on, and its workers may be writing (the demo
-        // export runs before the banner). What has started by the time a signal comes is
-        // closed, in this order; what has not started is never started.
+        // Signals are heard from before the server listens, not only once it has printed its
+        // banner: Fastify logs that it listens before `listen` returns, it takes traffic from
+        // then on, and its workers may be writing (the demo export runs before the banner).
+        // What has started by the time a signal comes is closed, in this order; what has not
+        // started is never started.
         const parts: {
           forgetServer?: () => Promise<void>;
           metricsListener?: Awaited<ReturnType<typeof startMetricsListener>>;
@@ -133,17 +128,33 @@ export function serveCommand(): Command {
           retention?: { stop(): Promise<void> };
         } = {};
         let stopping = false;
-        const stopped = waitForShutdown(async () => {
-          stopping = true;
-          readiness.drain();
-          await parts.cleanup?.stop();
-          await parts.deliverer?.stop();
-          await parts.retention?.stop();
-          await started.pool?.stop();
+        let listening: Promise<unknown> = Promise.resolve();
+        const listenFailed = new AbortController();
+        const stopped = waitForShutdown(
+          async () => {
+            stopping = true;
+            readiness.drain();
+            // A signal during `listen`: its outcome is handled below; close after it.
+            await listening.catch(() => undefined);
+            await parts.cleanup?.stop();
+            await parts.deliverer?.stop();
+            await parts.retention?.stop();
+            await started.pool?.stop();
+            await app.close();
+            await parts.metricsListener?.close();
+            await parts.forgetServer?.();
+          },
+          { signal: listenFailed.signal },
+        );
+        listening = app.listen({ port: config.port, host: config.host });
+        try {
+          await listening;
+        } catch (error) {
+          listenFailed.abort();
           await app.close();
-          await parts.metricsListener?.close();
-          await parts.forgetServer?.();
-        });
+          throw listenError(error, config.host, config.port);
+        }
+        if (stopping) return await stopped;
         // So that `dyi list` and `dyi admin create` can name this server's URL.
         parts.forgetServer = await recordRunningServer(config.dataDir, config.publicUrl);
         if (stopping) return await stopped;

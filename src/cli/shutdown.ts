@@ -15,8 +15,15 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** A repeated signal within this many milliseconds of the first is the same request. */
 const ECHO_WINDOW_MS = 1_000;
 
-/** Listens for SIGINT and SIGTERM from this call on; resolves once one came and `close` finished. */
-export function waitForShutdown(close: () => Promise<void>): Promise<void> {
+/**
+ * Listens for SIGINT and SIGTERM from this call on; resolves once one came and `close` finished.
+ * Aborting `options.signal` before a signal came stops listening (the command is ending for
+ * another reason, such as a port it could not listen on) and resolves at once.
+ */
+export function waitForShutdown(
+  close: () => Promise<void>,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let firstAt: number | undefined;
     const stop = (signal: NodeJS.Signals): void => {
@@ -43,5 +50,15 @@ export function waitForShutdown(close: () => Promise<void>): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    options.signal?.addEventListener(
+      'abort',
+      () => {
+        if (firstAt !== undefined) return;
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -1,7 +1,9 @@
 /**
  * @module
  * The subset of autocannon 9's programmatic API the benches use (the package ships no types).
- * `autocannon(options)` without a callback returns a promise of the run's aggregate result.
+ * `autocannon(options)` without a callback returns the running instance: a promise of the run's
+ * aggregate result that also emits `response` for every answer, with its time in fractional
+ * milliseconds (the aggregate's latency histogram keeps whole milliseconds only).
  */
 declare module 'autocannon' {
   interface AutocannonOptions {
@@ -42,7 +44,14 @@ declare module 'autocannon' {
     readonly throughput: Histogram;
   }
 
-  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  interface AutocannonInstance extends Promise<AutocannonResult> {
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, bytes: number, milliseconds: number) => void,
+    ): void;
+  }
+
+  function autocannon(options: AutocannonOptions): AutocannonInstance;
   export default autocannon;
   export type { AutocannonOptions, AutocannonResult };
 }

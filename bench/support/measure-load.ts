@@ -79,32 +79,59 @@ export interface TargetFigures {
   readonly median: LoadFigure;
 }
 
+/**
+ * One run of load on `target`. With `exactLatency`, latency is taken from every 2xx answer's
+ * own time (fractional milliseconds) instead of autocannon's histogram, which keeps whole
+ * milliseconds: below a few milliseconds, that rounding decides a ratio of percentiles.
+ */
 export async function measureOnce(
   target: Target,
   settings: Pick<LoadSettings, 'connections' | 'duration'>,
+  options: { readonly exactLatency?: boolean } = {},
 ): Promise<LoadFigure> {
   const { url } = target;
   const cpuBefore = (await target.cpuMicros?.()) ?? Number.NaN;
-  const result = await autocannon({
+  const running = autocannon({
     url,
     connections: settings.connections,
     pipelining: 1,
     duration: settings.duration,
     timeout: 10,
   });
+  const times: number[] = [];
+  if (options.exactLatency === true) {
+    running.on('response', (_client, statusCode, _bytes, milliseconds) => {
+      if (statusCode >= 200 && statusCode < 300) times.push(milliseconds);
+    });
+  }
+  const result = await running;
   const cpuAfter = (await target.cpuMicros?.()) ?? Number.NaN;
   if (result.errors > 0 || result.non2xx > 0) {
     throw new Error(
       `load on ${url} got ${result.errors} errors (${result.timeouts} timeouts) and ${result.non2xx} non-2xx answers; the figures would be meaningless`,
     );
   }
+  const latency =
+    options.exactLatency === true
+      ? exactLatency(times)
+      : { mean: result.latency.mean, p50: result.latency.p50, p99: result.latency.p99 };
   return {
     requestsPerSecond: result['2xx'] / result.duration,
-    latencyMean: result.latency.mean,
-    latencyP50: result.latency.p50,
-    latencyP99: result.latency.p99,
+    latencyMean: latency.mean,
+    latencyP50: latency.p50,
+    latencyP99: latency.p99,
     cpuPerRequest: (cpuAfter - cpuBefore) / result['2xx'],
   };
+}
+
+/** Mean, median and 99th percentile (nearest rank) of response times in milliseconds. */
+export function exactLatency(times: readonly number[]): { mean: number; p50: number; p99: number } {
+  if (times.length === 0) return { mean: Number.NaN, p50: Number.NaN, p99: Number.NaN };
+  const sorted = Float64Array.from(times).sort();
+  const rank = (fraction: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
+  const sum = sorted.reduce((total, time) => total + time, 0);
+  return { mean: sum / sorted.length, p50: rank(0.5), p99: rank(0.99) };
 }
 
 /** Warms every target, then measures them round by round, printing each run as it ends. */

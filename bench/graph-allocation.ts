@@ -17,22 +17,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { loadConfig } from '../src/config.js';
-import { openRuntime } from '../src/runtime.js';
 import {
-  completeJobWithFiles,
-  createExport,
-  jobsOf,
-  seedCommunity,
-} from '../test/support/graph-fixture.js';
+  EXPORT_FIELDS,
+  type GraphBenchData,
+  LIMITS_OFF,
+  seedGraphBenchData,
+} from './support/graph-bench-data.js';
 import { withScratchDir } from './support/scratch-dir.js';
 
-const USER_JOBS = 50;
-const FILES_PER_JOB = 3;
-const EXPORT_FIELDS =
-  'id,is_completed,create_time,data_types,dyi_format,media_quality,start_time,end_time,' +
-  'total_number_of_completed_jobs,company_job{id,job_state}';
-const OVERRIDES = { rateLimitCalls: 0, communityRateLimitCalls: 0 } as const;
 /** Bytes between two samples of the heap profile: small enough for a steady per-request sum. */
 const SAMPLING_INTERVAL = 512;
 
@@ -60,7 +52,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const requests = Number(values.requests);
   await withScratchDir('dyi-bench-graph-alloc-', async ({ dir: dataDir }) => {
-    const seeded = await seed(dataDir);
+    const seeded = await seedGraphBenchData(dataDir);
     const token = encodeURIComponent(seeded.token);
     const urls: Record<string, string> = {
       export: `/${seeded.exportId}?fields=${encodeURIComponent(EXPORT_FIELDS)}&access_token=${token}`,
@@ -148,7 +140,7 @@ function sampledBytes(node: SampledNode): number {
 
 async function openBuild(build: string, dataDir: string): Promise<Variant> {
   const index = (await import(path.resolve(build, 'index.js'))) as typeof import('../src/index.js');
-  const config = index.loadConfig({}, { dataDir, logLevel: 'silent', ...OVERRIDES });
+  const config = index.loadConfig({}, { dataDir, logLevel: 'silent', ...LIMITS_OFF });
   const runtime = await index.openRuntime(config);
   const app = await index.buildApp(runtime, { logger: false });
   return {
@@ -163,7 +155,11 @@ async function openBuild(build: string, dataDir: string): Promise<Variant> {
   };
 }
 
-function bare(seeded: Seeded, urls: Record<string, string>, bodies: readonly string[]): Variant {
+function bare(
+  seeded: GraphBenchData,
+  urls: Record<string, string>,
+  bodies: readonly string[],
+): Variant {
   const app = Fastify({ logger: false });
   const [exportBody, filesBody] = bodies.map((body) => JSON.parse(body) as unknown);
   app.get(`/${seeded.exportId}`, () => exportBody);
@@ -178,33 +174,6 @@ function withoutSignatures(body: string): string {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-interface Seeded {
-  readonly token: string;
-  readonly exportId: string;
-  readonly jobId: string;
-}
-
-/** `graph-vs-bare.ts`'s data: one community, an export of USER_JOBS jobs with their files. */
-async function seed(dataDir: string): Promise<Seeded> {
-  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent', ...OVERRIDES }));
-  try {
-    const community = await seedCommunity(runtime, 'Bench', USER_JOBS);
-    const exportJob = await createExport(runtime, community.community.id);
-    const jobs = await jobsOf(runtime, exportJob.id);
-    for (const job of jobs) {
-      const parts = Array.from({ length: FILES_PER_JOB }, (_, i) =>
-        `job ${job.id} part ${i + 1}\n`.repeat(64),
-      );
-      await completeJobWithFiles(runtime, job, parts);
-    }
-    const firstUserJob = jobs[1];
-    if (!firstUserJob) throw new Error('the export has no user job');
-    return { token: community.readToken, exportId: exportJob.id, jobId: firstUserJob.id };
-  } finally {
-    await runtime.close();
-  }
 }
 
 await main();

@@ -13,17 +13,17 @@
  * Run: `npx tsx bench/graph-postgres-vs-sqlite.ts [--rounds 3] [--duration 5] [--connections 32]`.
  */
 import path from 'node:path';
-import { type ConfigOverrides, loadConfig } from '../src/config.js';
-import { openRuntime } from '../src/runtime.js';
-import {
-  completeJobWithFiles,
-  createExport,
-  jobsOf,
-  seedCommunity,
-} from '../test/support/graph-fixture.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage } from './support/child-process.js';
+import type { ConfigOverrides } from '../src/config.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
+import {
+  EXPORT_FIELDS,
+  FILES_PER_JOB,
+  LIMITS_OFF,
+  seedGraphBenchData,
+  USER_JOBS,
+} from './support/graph-bench-data.js';
 import {
   loadSettingsFromArguments,
   measureRounds,
@@ -33,20 +33,8 @@ import {
 import { withScratchDir } from './support/scratch-dir.js';
 import { benchDatabase } from './support/services.js';
 
-const USER_JOBS = 50;
-const FILES_PER_JOB = 3;
-const EXPORT_FIELDS =
-  'id,is_completed,create_time,data_types,dyi_format,media_quality,start_time,end_time,' +
-  'total_number_of_completed_jobs,company_job{id,job_state}';
-const LIMITS_OFF = { rateLimitCalls: 0, communityRateLimitCalls: 0 } as const;
 const ENGINES = ['sqlite', 'postgres'] as const;
 type Engine = (typeof ENGINES)[number];
-
-interface Seeded {
-  readonly token: string;
-  readonly exportId: string;
-  readonly jobId: string;
-}
 
 async function main(): Promise<void> {
   const settings = loadSettingsFromArguments();
@@ -65,7 +53,7 @@ async function main(): Promise<void> {
         ...LIMITS_OFF,
         ...(engine === 'postgres' && { databaseUrl }),
       };
-      const seeded = await seed(dataDir, overrides);
+      const seeded = await seedGraphBenchData(dataDir, overrides);
       const server = await forkServer({ mode: 'ours', dataDir, overrides });
       servers.push(server);
       const token = encodeURIComponent(seeded.token);
@@ -87,29 +75,6 @@ async function main(): Promise<void> {
     const ordered = [targets[0], targets[2], targets[1], targets[3]].filter((t) => t !== undefined);
     report(await measureRounds(ordered, settings));
   });
-}
-
-/** One community, an export of USER_JOBS user jobs, every job completed with its files. */
-async function seed(dataDir: string, overrides: ConfigOverrides): Promise<Seeded> {
-  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent', ...overrides }));
-  try {
-    const community = await seedCommunity(runtime, 'Bench', USER_JOBS);
-    const exportJob = await createExport(runtime, community.community.id);
-    const jobs = await jobsOf(runtime, exportJob.id);
-    if (jobs.length !== USER_JOBS + 1)
-      throw new Error(`expected ${USER_JOBS + 1} jobs, got ${jobs.length}`);
-    for (const job of jobs) {
-      const parts = Array.from({ length: FILES_PER_JOB }, (_, i) =>
-        `job ${job.id} part ${i + 1}\n`.repeat(64),
-      );
-      await completeJobWithFiles(runtime, job, parts);
-    }
-    const firstUserJob = jobs[1];
-    if (!firstUserJob) throw new Error('the export has no user job');
-    return { token: community.readToken, exportId: exportJob.id, jobId: firstUserJob.id };
-  } finally {
-    await runtime.close();
-  }
 }
 
 /** Both runtimes must answer the same, complete bodies, or the comparison is unfair. */

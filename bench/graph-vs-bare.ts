@@ -11,16 +11,15 @@
  * Goal: ours serves at least 0.7 of bare's req/s on each request (issue 16).
  * Run: `npx tsx bench/graph-vs-bare.ts [--rounds 3] [--duration 5] [--connections 32]`.
  */
-import { loadConfig } from '../src/config.js';
-import { openRuntime } from '../src/runtime.js';
-import {
-  completeJobWithFiles,
-  createExport,
-  jobsOf,
-  seedCommunity,
-} from '../test/support/graph-fixture.js';
 import { reportResult } from './support/bench-result.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
+import {
+  EXPORT_FIELDS,
+  FILES_PER_JOB,
+  LIMITS_OFF,
+  seedGraphBenchData,
+  USER_JOBS,
+} from './support/graph-bench-data.js';
 import {
   measureRounds,
   printTable,
@@ -30,19 +29,6 @@ import {
 import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.7;
-const USER_JOBS = 50;
-const FILES_PER_JOB = 3;
-const EXPORT_FIELDS =
-  'id,is_completed,create_time,data_types,dyi_format,media_quality,start_time,end_time,' +
-  'total_number_of_completed_jobs,company_job{id,job_state}';
-/** Both sides run with no rate limit, so the load is never answered with code 4 or 613. */
-const OVERRIDES = { rateLimitCalls: 0, communityRateLimitCalls: 0 } as const;
-
-interface Seeded {
-  readonly token: string;
-  readonly exportId: string;
-  readonly jobId: string;
-}
 
 async function main(): Promise<void> {
   const settings = loadSettingsFromArguments();
@@ -52,8 +38,8 @@ async function main(): Promise<void> {
     atCleanUp(async () => {
       await Promise.all(servers.splice(0).map((server) => server.stop()));
     });
-    const seeded = await seed(dataDir);
-    const ours = await forkServer({ mode: 'ours', dataDir, overrides: OVERRIDES });
+    const seeded = await seedGraphBenchData(dataDir);
+    const ours = await forkServer({ mode: 'ours', dataDir, overrides: LIMITS_OFF });
     servers.push(ours);
     const token = encodeURIComponent(seeded.token);
     const paths = {
@@ -95,29 +81,6 @@ async function main(): Promise<void> {
     );
     report(figures);
   });
-}
-
-/** One community, an export of USER_JOBS user jobs, every job completed with its files. */
-async function seed(dataDir: string): Promise<Seeded> {
-  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent', ...OVERRIDES }));
-  try {
-    const community = await seedCommunity(runtime, 'Bench', USER_JOBS);
-    const exportJob = await createExport(runtime, community.community.id);
-    const jobs = await jobsOf(runtime, exportJob.id);
-    if (jobs.length !== USER_JOBS + 1)
-      throw new Error(`expected ${USER_JOBS + 1} jobs, got ${jobs.length}`);
-    for (const job of jobs) {
-      const parts = Array.from({ length: FILES_PER_JOB }, (_, i) =>
-        `job ${job.id} part ${i + 1}\n`.repeat(64),
-      );
-      await completeJobWithFiles(runtime, job, parts);
-    }
-    const firstUserJob = jobs[1];
-    if (!firstUserJob) throw new Error('the export has no user job');
-    return { token: community.readToken, exportId: exportJob.id, jobId: firstUserJob.id };
-  } finally {
-    await runtime.close();
-  }
 }
 
 async function capture(url: string): Promise<unknown> {

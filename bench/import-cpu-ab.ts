@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { ContentRecord } from '../src/domain/index.js';
 import { median } from './support/measure-load.js';
+import { insertPlainly, readImportedRows } from './support/plain-inserts.js';
 import { withScratchDir } from './support/scratch-dir.js';
 
 type IndexModule = typeof import('../src/index.js');
@@ -34,14 +35,6 @@ interface Build {
   readonly importer: ImporterModule;
   readonly figures: Map<string, number[]>;
 }
-
-const PRAGMAS = [
-  'journal_mode = WAL',
-  'synchronous = NORMAL',
-  'busy_timeout = 5000',
-  'foreign_keys = ON',
-  'wal_autocheckpoint = 16384',
-];
 
 const pauses: [number, number][] = [];
 new PerformanceObserver((list) => {
@@ -184,34 +177,8 @@ async function insertReference(index: IndexModule, from: string, dataDir: string
   } finally {
     await runtime.close();
   }
-  const source = new Database(from, { readonly: true });
-  const select = (sql: string) => source.prepare(sql).raw().all() as unknown[][];
-  const records = select('SELECT kind, id, owner, parent, created_time, data FROM content_records');
-  const involves = select('SELECT kind, id, member, created_time FROM content_involves');
-  const members = select(
-    'SELECT name, email, status, source_id FROM members WHERE source_id IS NOT NULL',
-  );
-  source.close();
-  const started = cpuSeconds();
-  const db = new Database(path.join(dataDir, 'dyi.sqlite'));
-  try {
-    for (const pragma of PRAGMAS) db.pragma(pragma);
-    const record = db.prepare('INSERT INTO content_records VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const involve = db.prepare('INSERT INTO content_involves VALUES (?, ?, ?, ?, ?)');
-    const object = db.prepare("INSERT INTO objects (kind, community_id) VALUES ('member', ?)");
-    const member = db.prepare(
-      'INSERT INTO members (id, community_id, name, email, status, source_id) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    db.transaction(() => {
-      for (const row of records) record.run(community, ...row);
-      for (const row of involves) involve.run(community, ...row);
-      for (const row of members)
-        member.run(object.run(community).lastInsertRowid, community, ...row);
-    }).immediate();
-    return cpuSeconds() - started;
-  } finally {
-    db.close();
-  }
+  const rows = readImportedRows(from);
+  return insertPlainly(path.join(dataDir, 'dyi.sqlite'), community, rows, cpuSeconds);
 }
 
 /** sha256 of every row an import writes, rowids included. */

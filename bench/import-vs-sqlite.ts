@@ -33,27 +33,16 @@ import type { MediaFile } from '../src/content/synthetic-community.js';
 import { reportResult } from './support/bench-result.js';
 import { loadImporter, loadIndex, loadSynthetic } from './support/built.js';
 import { median, printTable } from './support/measure-load.js';
+import {
+  type ImportedRows,
+  insertPlainly,
+  readImportedRows,
+  STORE_PRAGMAS,
+} from './support/plain-inserts.js';
 import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.5;
 const SEED = 1;
-/** The pragmas `SqliteContentStore` opens its connection with. */
-const PRAGMAS = [
-  'journal_mode = WAL',
-  'synchronous = NORMAL',
-  'busy_timeout = 5000',
-  'foreign_keys = ON',
-  'wal_autocheckpoint = 16384',
-];
-
-/** The rows one import wrote, as read back from its database. */
-interface Rows {
-  readonly records: unknown[][];
-  readonly involves: unknown[][];
-  /** name, email, status, source_id of each member a member record created. */
-  readonly members: unknown[][];
-}
-
 interface Input {
   readonly file: string;
   readonly lines: number;
@@ -91,7 +80,7 @@ async function main(): Promise<void> {
       ['reference', []],
       ['primary key only', []],
     ]);
-    let rows: Rows | undefined;
+    let rows: ImportedRows | undefined;
     let written = 0;
     for (let round = 1; round <= rounds; round += 1) {
       const order: SideName[] = ['ours', 'reference', 'primary key only'];
@@ -214,7 +203,7 @@ async function writeMediaPool(folder: string): Promise<MediaFile[]> {
 }
 
 /** `importNdjson` into a fresh data directory; returns the records written and the rows. */
-async function importOurs(dataDir: string, input: Input): Promise<Timed & { rows: Rows }> {
+async function importOurs(dataDir: string, input: Input): Promise<Timed & { rows: ImportedRows }> {
   const { loadConfig, openRuntime } = await loadIndex();
   const { importNdjson } = await loadImporter();
   const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
@@ -240,7 +229,11 @@ async function importOurs(dataDir: string, input: Input): Promise<Timed & { rows
     await runtime.close();
   }
   if (records !== input.lines) throw new Error(`imported ${records} of ${input.lines} lines`);
-  return { records, seconds: elapsed, rows: readRows(dataDir, communityId) };
+  return {
+    records,
+    seconds: elapsed,
+    rows: readImportedRows(path.join(dataDir, 'dyi.sqlite')),
+  };
 }
 
 /** Seconds spent in each phase `importNdjson` reports, in the order they came. */
@@ -266,37 +259,8 @@ class PhaseClock {
   }
 }
 
-function readRows(dataDir: string, communityId: string): Rows {
-  const db = new Database(path.join(dataDir, 'dyi.sqlite'), { readonly: true });
-  try {
-    const community = Number(communityId);
-    return {
-      records: db
-        .prepare(
-          'SELECT community_id, kind, id, owner, parent, created_time, data FROM content_records WHERE community_id = ?',
-        )
-        .raw()
-        .all(community) as unknown[][],
-      involves: db
-        .prepare(
-          'SELECT community_id, kind, id, member, created_time FROM content_involves WHERE community_id = ?',
-        )
-        .raw()
-        .all(community) as unknown[][],
-      members: db
-        .prepare(
-          'SELECT name, email, status, source_id FROM members WHERE community_id = ? AND source_id IS NOT NULL',
-        )
-        .raw()
-        .all(community) as unknown[][],
-    };
-  } finally {
-    db.close();
-  }
-}
-
 /** The same rows into a database made by our migrations; timed from opening to the commit. */
-async function insertReference(dataDir: string, rows: Rows): Promise<Timed> {
+async function insertReference(dataDir: string, rows: ImportedRows): Promise<Timed> {
   const { loadConfig, openRuntime } = await loadIndex();
   const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
   let community: number;
@@ -305,36 +269,20 @@ async function insertReference(dataDir: string, rows: Rows): Promise<Timed> {
   } finally {
     await runtime.close();
   }
-  const started = performance.now();
-  const db = new Database(path.join(dataDir, 'dyi.sqlite'));
-  try {
-    for (const pragma of PRAGMAS) db.pragma(pragma);
-    const record = db.prepare('INSERT INTO content_records VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const involve = db.prepare('INSERT INTO content_involves VALUES (?, ?, ?, ?, ?)');
-    const object = db.prepare("INSERT INTO objects (kind, community_id) VALUES ('member', ?)");
-    const member = db.prepare(
-      'INSERT INTO members (id, community_id, name, email, status, source_id) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    db.transaction(() => {
-      for (const row of rows.records) record.run(community, ...row.slice(1));
-      for (const row of rows.involves) involve.run(community, ...row.slice(1));
-      for (const row of rows.members)
-        member.run(object.run(community).lastInsertRowid, community, ...row);
-    }).immediate();
-    // Up to the commit, as for ours: closing checkpoints the WAL, which neither side times.
-    return { records: rows.records.length, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    db.close();
-  }
+  // Up to the commit, as for ours: closing checkpoints the WAL, which neither side times.
+  const milliseconds = insertPlainly(path.join(dataDir, 'dyi.sqlite'), community, rows, () =>
+    performance.now(),
+  );
+  return { records: rows.records.length, seconds: milliseconds / 1000 };
 }
 
 /** `content_records` rows alone into a table with its primary key and no other index. */
-async function insertPrimaryKeyOnly(dataDir: string, rows: Rows): Promise<Timed> {
+async function insertPrimaryKeyOnly(dataDir: string, rows: ImportedRows): Promise<Timed> {
   await mkdir(dataDir, { recursive: true });
   const started = performance.now();
   const db = new Database(path.join(dataDir, 'plain.sqlite'));
   try {
-    for (const pragma of PRAGMAS) db.pragma(pragma);
+    for (const pragma of STORE_PRAGMAS) db.pragma(pragma);
     db.exec(`CREATE TABLE content_records (
       community_id INTEGER NOT NULL,
       kind TEXT NOT NULL,
@@ -346,7 +294,8 @@ async function insertPrimaryKeyOnly(dataDir: string, rows: Rows): Promise<Timed>
       PRIMARY KEY (community_id, kind, id)) STRICT`);
     const record = db.prepare('INSERT INTO content_records VALUES (?, ?, ?, ?, ?, ?, ?)');
     db.transaction(() => {
-      for (const row of rows.records) record.run(...row);
+      // One community in this table: its id is 1 here.
+      for (const row of rows.records) record.run(1, ...row);
     }).immediate();
     return { records: rows.records.length, seconds: (performance.now() - started) / 1000 };
   } finally {

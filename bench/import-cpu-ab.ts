@@ -20,7 +20,6 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import type { ContentRecord } from '../src/domain/index.js';
 import { median } from './support/measure-load.js';
 import { insertPlainly, readImportedRows } from './support/plain-inserts.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -94,7 +93,7 @@ async function writeInput(synthetic: SyntheticModule, file: string, users: strin
     files,
   })) {
     const lines = batch.records.flatMap((record) => {
-      const line = lineOf(record);
+      const line = synthetic.importLineOf(record);
       return line === undefined ? [] : [`${JSON.stringify(line)}\n`];
     });
     if (!output.write(lines.join(''))) await once(output, 'drain');
@@ -102,17 +101,6 @@ async function writeInput(synthetic: SyntheticModule, file: string, users: strin
   output.end();
   await finished(output);
   return file;
-}
-
-/** As `import-vs-sqlite.ts` writes a record without media. */
-function lineOf(record: ContentRecord): object | undefined {
-  if (record.type === 'media') return undefined;
-  if (record.type === 'company') {
-    const { id, ...line } = record;
-    void id;
-    return line;
-  }
-  return 'attachments' in record ? { ...record, attachments: [] } : record;
 }
 
 async function importOnce(build: Build, file: string, dataDir: string): Promise<void> {

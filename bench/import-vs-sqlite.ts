@@ -28,7 +28,6 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import type { ContentRecord } from '../src/domain/index.js';
 import type { MediaFile } from '../src/content/synthetic-community.js';
 import { reportResult } from './support/bench-result.js';
 import { loadImporter, loadIndex, loadSynthetic } from './support/built.js';
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
  * without, no media lines and every attachment list empty.
  */
 async function writeInput(folder: string, users: number, withMedia: boolean): Promise<Input> {
-  const { generateSyntheticCommunity } = await loadSynthetic();
+  const { generateSyntheticCommunity, importLineOf } = await loadSynthetic();
   await mkdir(path.join(folder, 'media'), { recursive: true });
   const pool = await writeMediaPool(folder);
   const fileOf = new Map(pool.map((file) => [file.sha256, file.name]));
@@ -129,7 +128,7 @@ async function writeInput(folder: string, users: number, withMedia: boolean): Pr
   for (const batch of generateSyntheticCommunity({ users, seed: SEED, files: pool })) {
     let chunk = '';
     for (const record of batch.records) {
-      const line = withMedia ? lineOf(record, fileOf) : withoutMedia(record);
+      const line = importLineOf(record, withMedia ? fileOf : undefined);
       if (line === undefined) continue;
       chunk += `${JSON.stringify(line)}\n`;
       lines += 1;
@@ -139,24 +138,6 @@ async function writeInput(folder: string, users: number, withMedia: boolean): Pr
   output.end();
   await finished(output);
   return { file: target, lines, bytes: output.bytesWritten };
-}
-
-/** A record as `docs/import-format.md` writes it: a company without its fixed id, media by file. */
-function lineOf(record: ContentRecord, fileOf: ReadonlyMap<string, string>): unknown {
-  if (record.type === 'company') {
-    const { id, ...line } = record;
-    void id;
-    return line;
-  }
-  if (record.type !== 'media') return record;
-  const { type, id, owner, name, content_type, sha256, created_time } = record;
-  return { type, id, owner, file: `media/${fileOf.get(sha256)}`, name, content_type, created_time };
-}
-
-function withoutMedia(record: ContentRecord): unknown {
-  if (record.type === 'media') return undefined;
-  const line = lineOf(record, new Map());
-  return 'attachments' in record ? { ...(line as object), attachments: [] } : line;
 }
 
 /** 8 small files, 4 to 32 KiB of seeded bytes: 6 "photos", a text and a PDF. */

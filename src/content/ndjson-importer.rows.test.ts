@@ -14,10 +14,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import type { ContentRecord } from '../domain/index.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { importNdjson } from './ndjson-importer.js';
-import { generateSyntheticCommunity } from './synthetic-community.js';
+import { generateSyntheticCommunity, importLineOf } from './synthetic-community.js';
 
 /** sha256 of `storedRows` after the import, as the import before issue 16 left them. */
 const ROWS_SHA256 = '46d45d83588a20326b9afe2c112effbf44452f6f642aecf66e626e4505938a7c';
@@ -35,17 +34,6 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** A record as an import line without media: a company without its id, attachments empty. */
-function lineOf(record: ContentRecord): object | undefined {
-  if (record.type === 'media') return undefined;
-  if (record.type === 'company') {
-    const { id, ...line } = record;
-    void id;
-    return line;
-  }
-  return 'attachments' in record ? { ...record, attachments: [] } : record;
-}
-
 async function writeInput(): Promise<string[]> {
   const image = {
     name: 'p1.jpg',
@@ -58,7 +46,7 @@ async function writeInput(): Promise<string[]> {
   let count = 0;
   for (const batch of generateSyntheticCommunity({ users: 40, seed: 1, files: [image] })) {
     for (const record of batch.records) {
-      const line = lineOf(record);
+      const line = importLineOf(record);
       if (line === undefined) continue;
       const shaped = count % 5 === 4 ? Object.fromEntries(Object.entries(line).reverse()) : line;
       texts[count < 2_000 ? 0 : 1] += `${JSON.stringify(shaped)}\n`;

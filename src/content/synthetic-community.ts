@@ -121,3 +121,28 @@ function makeForMember(
   makeArticles(state, making);
   return member;
 }
+
+/**
+ * A generated record as a line of `docs/import-format.md`: a company without its fixed id, and
+ * a media record as its file, `media/<name>`, the name `mediaFiles` gives for its SHA-256.
+ * Without `mediaFiles` the line leaves media out: no media lines, every attachment list empty.
+ */
+export function importLineOf(
+  record: ContentRecord,
+  mediaFiles?: ReadonlyMap<string, string>,
+): object | undefined {
+  if (record.type === 'company') {
+    const { id, ...line } = record;
+    void id;
+    return line;
+  }
+  if (record.type === 'media') {
+    if (mediaFiles === undefined) return undefined;
+    const { type, id, owner, name, content_type, sha256, created_time } = record;
+    const file = `media/${mediaFiles.get(sha256)}`;
+    return { type, id, owner, file, name, content_type, created_time };
+  }
+  return mediaFiles === undefined && 'attachments' in record
+    ? { ...record, attachments: [] }
+    : record;
+}

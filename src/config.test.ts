@@ -54,8 +54,15 @@ describe('loadConfig: where data lives', () => {
     expect(loadConfig({ DYI_JOB_LEASE_MS: '3000' }).jobLeaseMs).toBe(3_000);
   });
 
+  it('takes the PostgreSQL pool size of a process, 10 by default', () => {
+    expect(loadConfig({}).databasePoolSize).toBe(10);
+    expect(loadConfig({ DYI_DATABASE_POOL_SIZE: '4' }).databasePoolSize).toBe(4);
+  });
+
   it.each([
     [{ DYI_JOB_LEASE_MS: '500' }, /jobLeaseMs:/],
+    [{ DYI_DATABASE_POOL_SIZE: '1' }, /databasePoolSize: .*>=2/],
+    [{ DYI_DATABASE_POOL_SIZE: 'ten' }, /databasePoolSize: .*number/],
     [{ DYI_DATABASE_URL: 'mysql://root@h/db' }, /databaseUrl: expected a PostgreSQL URL/],
     [
       { DYI_BLOB_STORE: 's3://Bad_Bucket' },

@@ -68,6 +68,7 @@ export const DEFAULTS = {
   maxJobBytes: 64 * 1024 * 1024 * 1024,
   /** Export worker threads of `dyi serve`; 0 means one per CPU core. */
   workers: 0,
+  databasePoolSize: 10,
   /** Runs of a DYI job that may fail (disk full, database locked...) before it ends FAILED. */
   jobAttempts: 3,
   /** Wait before the first rerun of a failed job, in milliseconds; each next one is 4 times longer. */
@@ -240,6 +241,8 @@ const schema = z.object({
       message: 'expected a PostgreSQL URL: postgres://user:password@host:5432/database',
     })
     .optional(),
+  // At least 2: a transaction may read outside itself while it holds a connection.
+  databasePoolSize: z.coerce.number().int().min(2).max(1000),
   blobStore: z.string().optional(),
   s3Endpoint: z.url({ message: 'expected a URL such as http://127.0.0.1:8080' }).optional(),
   s3Region: z.string().min(1),
@@ -336,6 +339,11 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** PostgreSQL holding metadata, content and the queue; undefined: SQLite in the data dir. */
   readonly databaseUrl: string | undefined;
+  /**
+   * PostgreSQL connections the metadata, content and usage counters of one process (or export
+   * thread) hold at most, together; the job queue and the change listener add up to 5.
+   */
+  readonly databasePoolSize: number;
   readonly blobStore: BlobStoreLocation;
   readonly downloadUrls: 'api' | 'presigned';
   /**
@@ -397,6 +405,7 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   DYI_METRICS_HOST: 'metricsHost',
   DYI_METRICS_TOKEN: 'metricsToken',
   DYI_DATABASE_URL: 'databaseUrl',
+  DYI_DATABASE_POOL_SIZE: 'databasePoolSize',
   DYI_BLOB_STORE: 'blobStore',
   DYI_S3_ENDPOINT: 's3Endpoint',
   DYI_S3_REGION: 's3Region',

@@ -12,6 +12,7 @@ import { LocalDiskBlobStore } from './adapters/local-disk/local-disk-blob-store.
 import { whyNotWritable } from './adapters/local-disk/writable-directory.js';
 import { PgBossJobQueue } from './adapters/pg-boss/pg-boss-job-queue.js';
 import { PostgresContentStore } from './adapters/postgres/postgres-content-store.js';
+import { SharedPool } from './adapters/postgres/postgres-database.js';
 import { PostgresMetadataStore } from './adapters/postgres/postgres-metadata-store.js';
 import { PostgresUsageCounters } from './adapters/postgres/postgres-usage-counters.js';
 import { S3BlobStore } from './adapters/s3/s3-blob-store.js';
@@ -76,11 +77,14 @@ function storesFor(config: Config, clock: Clock, usageCounters?: UsageCounters):
   const blobs = blobStoreAt(config.blobStore);
   const url = config.databaseUrl;
   if (url !== undefined) {
+    // One pool for the three stores whose statements are short: a process holds at most
+    // databasePoolSize of their connections, whichever store is busy. pg-boss keeps its own.
+    const sharedPool = new SharedPool({ url, maxConnections: config.databasePoolSize });
     return {
-      metadata: new PostgresMetadataStore({ url }),
-      content: new PostgresContentStore({ url }),
+      metadata: new PostgresMetadataStore({ url, sharedPool }),
+      content: new PostgresContentStore({ url, sharedPool }),
       queue: new PgBossJobQueue({ url }),
-      usageCounters: usageCounters ?? new PostgresUsageCounters({ url }),
+      usageCounters: usageCounters ?? new PostgresUsageCounters({ url, sharedPool }),
       blobs,
     };
   }

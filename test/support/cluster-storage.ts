@@ -66,7 +66,13 @@ export async function clusterStorage(ctx: {
   if (SCALE_OUT === 'postgres' && !database) return undefined;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'dyi-cluster-'));
   const bucket = SCALE_OUT === 'sqlite' ? undefined : await testBucket();
-  const env = { ...(database && { DYI_DATABASE_URL: database.url }), ...bucket?.env };
+  const env = {
+    // Sized as an operator would for the test server's max_connections (100): two clusters run
+    // at once, each of 6 runtimes (2 API processes, 2 workers with a thread each) holding at
+    // most 2 + 5 connections (docs/deployment.md#connections).
+    ...(database && { DYI_DATABASE_URL: database.url, DYI_DATABASE_POOL_SIZE: '2' }),
+    ...bucket?.env,
+  };
   return {
     dataDir,
     env,

@@ -81,16 +81,21 @@ export async function startBalancer(): Promise<RoundRobinBalancer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     setBackends(origins) {
       backends = [...origins];
     },
     served: () => served,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await agent.close();
+    // Once: a cluster that failed to start closes its balancer, and so does the fixture.
+    close() {
+      closing ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await agent.close();
+      })();
+      return closing;
     },
   };
 }

@@ -42,13 +42,20 @@ import {
 } from '../sql/content-selections.js';
 import { toRowId } from '../sql/object-ids.js';
 import { writeContent } from './postgres-content-writes.js';
-import { describeDatabaseUrl, fromPostgresError, openPostgres } from './postgres-database.js';
+import {
+  describeDatabaseUrl,
+  fromPostgresError,
+  openPostgres,
+  type SharedPool,
+} from './postgres-database.js';
 
 export interface PostgresContentStoreOptions {
   /** `postgres://user:password@host:port/database`, the metadata store's database. */
   readonly url: string;
   /** Connections kept open at most (pg's default is 10). */
   readonly maxConnections?: number;
+  /** The process's pool, shared with its other stores (see `SharedPool`); absent: its own. */
+  readonly sharedPool?: SharedPool;
 }
 
 /**
@@ -66,20 +73,17 @@ export const POSTGRES_CONTENT_SQL: ContentSqlDialect = {
 };
 
 export class PostgresContentStore implements ContentStore {
-  readonly #url: string;
-  readonly #maxConnections: number | undefined;
+  readonly #options: PostgresContentStoreOptions;
   #db: Kysely<unknown> | undefined;
 
   constructor(options: PostgresContentStoreOptions) {
-    this.#url = options.url;
-    this.#maxConnections = options.maxConnections;
+    this.#options = Object.freeze({ ...options });
   }
 
   async init(): Promise<void> {
     if (this.#db) return;
     const db = openPostgres<unknown>({
-      url: this.#url,
-      maxConnections: this.#maxConnections,
+      ...this.#options,
       applicationName: 'dyi-export content',
     });
     try {
@@ -212,7 +216,7 @@ export class PostgresContentStore implements ContentStore {
   }
 
   #location(): string {
-    return describeDatabaseUrl(this.#url);
+    return describeDatabaseUrl(this.#options.url);
   }
 
   #open(): Kysely<unknown> {

@@ -36,6 +36,11 @@ export interface PostgresPoolOptions {
    * visible to others).
    */
   readonly onWrite?: () => void;
+  /**
+   * A pool this store shares with the other stores of its process (`openStores`), which then
+   * hold at most its `maxConnections` together; absent: the store opens a pool of its own.
+   */
+  readonly sharedPool?: SharedPool;
 }
 
 /** pg's type parsers, with `int8` read as a number (see the module comment). */
@@ -59,11 +64,48 @@ export function openPool(options: PostgresPoolOptions): pg.Pool {
 }
 
 /**
- * Kysely over a pool from `openPool`, whose every failure comes out as ours
- * (`fromPostgresError`). Destroying it ends the pool.
+ * One `pg` pool that several stores of a process draw on, so that together they keep at most
+ * its `maxConnections` open. It opens on the first `hold` and ends on the last `release`.
+ */
+export class SharedPool {
+  readonly #options: PostgresPoolOptions;
+  #pool: pg.Pool | undefined;
+  #holders = 0;
+
+  constructor(options: PostgresPoolOptions) {
+    this.#options = Object.freeze({ ...options });
+  }
+
+  hold(): pg.Pool {
+    this.#pool ??= openPool(this.#options);
+    this.#holders++;
+    return this.#pool;
+  }
+
+  /** Lets go of a `hold`; the last holder's release ends the pool. */
+  async release(): Promise<void> {
+    if (this.#holders === 0) return;
+    this.#holders--;
+    if (this.#holders > 0) return;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
+  }
+}
+
+/** The pool a store uses: the shared one of `options`, or one of its own. */
+export function poolFor(options: PostgresPoolOptions): SharedPool {
+  return options.sharedPool ?? new SharedPool(options);
+}
+
+/**
+ * Kysely over the store's pool (`poolFor`), whose every failure comes out as ours
+ * (`fromPostgresError`). Destroying it releases the pool: ends it, unless another store
+ * still holds it.
  */
 export function openPostgres<DB>(options: PostgresPoolOptions): KyselyType<DB> {
-  const pool = translatedPool(openPool(options), describeDatabaseUrl(options.url), options.onWrite);
+  const shared = poolFor(options);
+  const pool = translatedPool(shared, describeDatabaseUrl(options.url), options.onWrite);
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -78,8 +120,12 @@ const WRITE_COMMANDS: ReadonlySet<string> = new Set([
   'COMMIT',
 ]);
 
-/** The pool as Kysely sees it, with failures turned into ours and writes reported. */
-function translatedPool(pool: pg.Pool, location: string, onWrite?: () => void): PostgresPool {
+/**
+ * The pool as Kysely sees it, with failures turned into ours and writes reported; ending it
+ * releases the shared pool.
+ */
+function translatedPool(shared: SharedPool, location: string, onWrite?: () => void): PostgresPool {
+  const pool = shared.hold();
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const translate = (client: pg.PoolClient): PostgresPoolClient => ({
     query: (async (text: string, parameters: readonly unknown[]) => {
@@ -109,7 +155,7 @@ function translatedPool(pool: pg.Pool, location: string, onWrite?: () => void): 
       }
       return translated;
     },
-    end: () => pool.end(),
+    end: () => shared.release(),
   };
 }
 

@@ -71,6 +71,7 @@ import {
   fromPostgresError,
   isUniqueViolation,
   openPostgres,
+  type SharedPool,
   query,
   queryOne,
 } from './postgres-database.js';
@@ -85,6 +86,8 @@ export interface PostgresMetadataStoreOptions {
   readonly url: string;
   /** Pooled connections kept open at most, besides the one that listens (pg's default: 10). */
   readonly maxConnections?: number;
+  /** The process's pool, shared with its other stores (see `SharedPool`); absent: its own. */
+  readonly sharedPool?: SharedPool;
 }
 
 /** What the repositories shared with SQLite need of this engine (see SqlEngine). */
@@ -159,6 +162,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const db = openPostgres<PostgresDatabase>({
       url: this.#options.url,
       maxConnections: this.#options.maxConnections,
+      sharedPool: this.#options.sharedPool,
       onWrite: () => this.#notices.bump(),
     });
     const location = describeDatabaseUrl(this.#options.url);

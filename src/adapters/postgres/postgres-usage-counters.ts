@@ -24,7 +24,8 @@ import type { UsageCount, UsageCounters, UsageWindow } from '../../ports/usage-c
 import {
   describeDatabaseUrl,
   fromPostgresError,
-  openPool,
+  poolFor,
+  type SharedPool,
   type PostgresPoolOptions,
 } from './postgres-database.js';
 
@@ -57,6 +58,7 @@ const UNDEFINED_TABLE = '42P01';
 
 export class PostgresUsageCounters implements UsageCounters {
   readonly #options: PostgresPoolOptions;
+  #shared: SharedPool | undefined;
   #pool: pg.Pool | undefined;
   #nextSweepAt = 0;
   #sweeping: Promise<void> = Promise.resolve();
@@ -66,21 +68,24 @@ export class PostgresUsageCounters implements UsageCounters {
   }
 
   async init(): Promise<void> {
-    const pool = openPool(this.#options);
+    const shared = poolFor(this.#options);
+    const pool = shared.hold();
     try {
       await pool.query('SELECT 1 FROM usage_windows LIMIT 0');
     } catch (error) {
-      await pool.end();
+      await shared.release();
       throw this.#ours(error);
     }
+    this.#shared = shared;
     this.#pool = pool;
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool;
+    const shared = this.#shared;
+    this.#shared = undefined;
     this.#pool = undefined;
     await this.#sweeping;
-    await pool?.end();
+    await shared?.release();
   }
 
   async count(counts: readonly UsageCount[], nowMs: number): Promise<readonly UsageWindow[]> {

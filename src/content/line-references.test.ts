@@ -20,11 +20,7 @@ function syntheticLines(): ImportLine[] {
   const lines: ImportLine[] = [];
   for (const batch of generateSyntheticCommunity({ users: 40, seed: 3, files: FILES })) {
     for (const record of batch.records) {
-      lines.push(
-        record.type === 'media'
-          ? { ...record, file: `media/${record.name}` }
-          : (record as Exclude<ImportLine, { type: 'media' }>),
-      );
+      lines.push(record.type === 'media' ? { ...record, file: `media/${record.name}` } : record);
     }
   }
   return lines;

@@ -10,6 +10,9 @@
  * agree), and the CPU of the reference of `import-vs-sqlite.ts` (the same rows inserted with
  * plain prepared INSERTs into a fresh database) with the ratio reference CPU / ours.
  * Run: `npm run build && npx tsx bench/import-cpu-ab.ts [--users 500] [--rounds 6] dist <other-build>`.
+ * Started as `node --expose-gc --import tsx bench/import-cpu-ab.ts ...`, it collects garbage
+ * before each import, so that no import pays for the garbage of the one before (steadier on a
+ * busy machine).
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -110,6 +113,7 @@ async function importOnce(build: Build, file: string, dataDir: string): Promise<
   const marks: [string, number][] = [];
   try {
     const communityId = (await runtime.communities.create('Import')).id;
+    (globalThis as { gc?: () => void }).gc?.();
     let phase = 'read';
     let since = cpuSeconds();
     const started = since;

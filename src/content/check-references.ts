@@ -9,7 +9,12 @@
 import type { ContentKind, ContentRecord } from '../domain/index.js';
 import { describeValue } from './describe-value.js';
 import type { ImportLine } from './import-line.js';
-import { type EntryReference, entryReferencesOf, referencesOf } from './line-references.js';
+import {
+  type EntryReference,
+  entryReferencesOf,
+  referencesOf,
+  visitReferences,
+} from './line-references.js';
 import type { ImportOptions } from './ndjson-importer.js';
 import type { ProblemList } from './problem-list.js';
 import { type LinesByKind, recordKey, type SourcedLine, where } from './sourced-line.js';
@@ -29,11 +34,10 @@ export async function checkReferences(
 ): Promise<void> {
   options.onProgress?.({ phase: 'check', done: 0 });
   const wanted = new Map<ContentKind, Set<string>>();
-  for (const sourced of lines) {
-    for (const ref of referencesOf(sourced.line)) {
-      if (!imported.get(ref.kind)?.has(ref.id)) idsOf(wanted, ref.kind).add(ref.id);
-    }
-  }
+  const want = (kind: ContentKind, id: string): void => {
+    if (!imported.get(kind)?.has(id)) idsOf(wanted, kind).add(id);
+  };
+  for (const sourced of lines) visitReferences(sourced.line, want);
   const stored = new Map<ContentKind, Set<string>>();
   for (const [kind, ids] of wanted) {
     const all = [...ids];

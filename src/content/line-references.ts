@@ -1,7 +1,8 @@
 /**
  * @module
  * Which other records an import line names: `referencesOf` lists each field that names a
- * record (a post's author, a comment's post, an attachment's media ...), and
+ * record (a post's author, a comment's post, an attachment's media ...), `visitReferences`
+ * walks the same fields without making the list, and
  * `entryReferencesOf` each field that names an entry of another record's list (a vote's
  * poll option, an answer's survey question). Checking that they exist is another module's.
  */
@@ -23,83 +24,118 @@ export interface EntryReference {
   readonly entry: string;
 }
 
-export function referencesOf(line: ImportLine): Reference[] {
-  const to = (kind: ContentKind, field: string, id: string | null): Reference[] =>
-    id === null ? [] : [{ kind, field, id }];
-  const attachments = (ids: readonly string[]): Reference[] =>
-    ids.flatMap((id, index) => to('media', `attachments[${index}]`, id));
+/**
+ * Each reference of `line`, in the order `referencesOf` lists them, given to `visit` without
+ * building a list: the reference check walks every line of an import this way, and lists of
+ * small objects per line cost it more than the lookups. `index` is the position in a list
+ * field (attachments, participants) and -1 for a plain field.
+ */
+export function visitReferences(line: ImportLine, visit: ReferenceVisitor): void {
   switch (line.type) {
     case 'company':
-      return [];
+      return;
     case 'member':
-      return to('member', 'manager', line.manager);
+      return visitField(visit, 'member', 'manager', line.manager);
     case 'group':
-      return to('member', 'creator', line.creator);
+      return visitField(visit, 'member', 'creator', line.creator);
     case 'group_membership':
-      return [...to('group', 'group', line.group), ...to('member', 'member', line.member)];
+      visitField(visit, 'group', 'group', line.group);
+      return visitField(visit, 'member', 'member', line.member);
     case 'post':
-      return [
-        ...to('member', 'author', line.author),
-        ...to('group', 'group', line.group),
-        ...attachments(line.attachments),
-      ];
+      visitField(visit, 'member', 'author', line.author);
+      visitField(visit, 'group', 'group', line.group);
+      return visitList(visit, 'media', 'attachments', line.attachments);
     case 'comment':
-      return [
-        ...to('post', 'post', line.post),
-        ...to('member', 'author', line.author),
-        ...attachments(line.attachments),
-      ];
+      visitField(visit, 'post', 'post', line.post);
+      visitField(visit, 'member', 'author', line.author);
+      return visitList(visit, 'media', 'attachments', line.attachments);
     case 'reaction':
-      return [
-        ...to(line.target_type, 'target', line.target),
-        ...to('member', 'author', line.author),
-      ];
+      visitField(visit, line.target_type, 'target', line.target);
+      return visitField(visit, 'member', 'author', line.author);
     case 'chat_thread':
-      return line.participants.flatMap((id, index) => to('member', `participants[${index}]`, id));
+      return visitList(visit, 'member', 'participants', line.participants);
     case 'chat_message':
-      return [
-        ...to('chat_thread', 'thread', line.thread),
-        ...to('member', 'author', line.author),
-        ...attachments(line.attachments),
-      ];
+      visitField(visit, 'chat_thread', 'thread', line.thread);
+      visitField(visit, 'member', 'author', line.author);
+      return visitList(visit, 'media', 'attachments', line.attachments);
     case 'event':
-      return [...to('member', 'creator', line.creator), ...to('group', 'group', line.group)];
+      visitField(visit, 'member', 'creator', line.creator);
+      return visitField(visit, 'group', 'group', line.group);
     case 'event_rsvp':
-      return [...to('event', 'event', line.event), ...to('member', 'member', line.member)];
+      visitField(visit, 'event', 'event', line.event);
+      return visitField(visit, 'member', 'member', line.member);
     case 'saved_item':
     case 'search':
     case 'login':
-      return to('member', 'member', line.member);
+      return visitField(visit, 'member', 'member', line.member);
     case 'reported_problem':
-      return to('member', 'reporter', line.reporter);
+      return visitField(visit, 'member', 'reporter', line.reporter);
     case 'kl_category':
-      return to('kl_category', 'parent', line.parent);
+      return visitField(visit, 'kl_category', 'parent', line.parent);
     case 'kl_article':
-      return [
-        ...to('kl_category', 'category', line.category),
-        ...to('member', 'author', line.author),
-      ];
+      visitField(visit, 'kl_category', 'category', line.category);
+      return visitField(visit, 'member', 'author', line.author);
     case 'survey':
-      return to('member', 'creator', line.creator);
+      return visitField(visit, 'member', 'creator', line.creator);
     case 'survey_response':
-      return [
-        ...to('survey', 'survey', line.survey),
-        ...to('member', 'respondent', line.respondent),
-      ];
+      visitField(visit, 'survey', 'survey', line.survey);
+      return visitField(visit, 'member', 'respondent', line.respondent);
     case 'note':
-      return to('member', 'author', line.author);
+      return visitField(visit, 'member', 'author', line.author);
     case 'poll':
-      return [...to('member', 'author', line.author), ...to('group', 'group', line.group)];
+      visitField(visit, 'member', 'author', line.author);
+      return visitField(visit, 'group', 'group', line.group);
     case 'poll_vote':
-      return [...to('poll', 'poll', line.poll), ...to('member', 'voter', line.voter)];
+      visitField(visit, 'poll', 'poll', line.poll);
+      return visitField(visit, 'member', 'voter', line.voter);
     case 'connection':
-      return [...to('member', 'member', line.member), ...to('member', 'other', line.other)];
+      visitField(visit, 'member', 'member', line.member);
+      return visitField(visit, 'member', 'other', line.other);
     case 'media':
-      return to('member', 'owner', line.owner);
+      return visitField(visit, 'member', 'owner', line.owner);
   }
 }
 
-export function entryReferencesOf(line: ImportLine): EntryReference[] {
+/** Gets one reference: the kind and id it names, and the field (with `[index]` when >= 0). */
+export type ReferenceVisitor = (
+  kind: ContentKind,
+  id: string,
+  field: string,
+  index: number,
+) => void;
+
+function visitField(
+  visit: ReferenceVisitor,
+  kind: ContentKind,
+  field: string,
+  id: string | null,
+): void {
+  if (id !== null) visit(kind, id, field, -1);
+}
+
+function visitList(
+  visit: ReferenceVisitor,
+  kind: ContentKind,
+  field: string,
+  ids: readonly string[],
+): void {
+  for (let index = 0; index < ids.length; index += 1)
+    visit(kind, ids[index] as string, field, index);
+}
+
+/** Every reference of `line`, each with its field as problems name it (`attachments[2]`). */
+export function referencesOf(line: ImportLine): Reference[] {
+  const references: Reference[] = [];
+  visitReferences(line, (kind, id, field, index) => {
+    references.push({ kind, field: index < 0 ? field : `${field}[${index}]`, id });
+  });
+  return references;
+}
+
+/** What `entryReferencesOf` gives for a line that names no entry, shared rather than made. */
+const NO_ENTRY_REFERENCES: readonly EntryReference[] = Object.freeze([]);
+
+export function entryReferencesOf(line: ImportLine): readonly EntryReference[] {
   if (line.type === 'poll_vote') {
     return [{ field: 'option', kind: 'poll', parent: line.poll, entry: line.option }];
   }
@@ -111,5 +147,5 @@ export function entryReferencesOf(line: ImportLine): EntryReference[] {
       entry: answer.question,
     }));
   }
-  return [];
+  return NO_ENTRY_REFERENCES;
 }

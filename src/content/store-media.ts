@@ -82,7 +82,10 @@ export async function keepMediaStored(
   options: ImportOptions,
 ): Promise<void> {
   const checked = new Set<string>();
-  for (const [index, record] of records.entries()) {
+  // An index loop: an import makes one pass, mostly unoptimized, where `entries()` makes a pair
+  // per record, and most records are not media.
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index] as ContentRecord;
     const sourced = lines[index];
     if (record.type !== 'media' || sourced === undefined || !isMedia(sourced)) continue;
     if (checked.has(record.blob_key)) continue;

@@ -310,7 +310,10 @@ function writeRecords(
     );
   }
   const written: Partial<Record<ContentKind, number>> = {};
-  for (const [index, record] of records.entries()) {
+  // An index loop: an import makes one pass, mostly unoptimized, where `entries()` makes a pair
+  // per record.
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index] as ContentRecord;
     position.index = index;
     const { kind, owner, parent, createdTime: time, data, others } = contentRowOf(record, index);
     const isNew =

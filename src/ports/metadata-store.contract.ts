@@ -22,6 +22,7 @@ import {
   RunSupersededError,
 } from '../domain/index.js';
 import { blobKeyForFile } from './blob-store.js';
+import type { MaybePromise } from './maybe-promise.js';
 import type { AdminSessionRecord, MetadataStore, NewExport, PlannedJob } from './metadata-store.js';
 import type { Page, PageRequest } from './paging.js';
 import { describeMemberSearch } from './member-search.contract.js';
@@ -1575,7 +1576,7 @@ export function runMetadataStoreContract(
        * ids, which is what decides the positions beyond either end.
        */
       async function checkPaging(
-        list: (page: PageRequest) => Promise<Page<{ readonly id: Id }>>,
+        list: (page: PageRequest) => MaybePromise<Page<{ readonly id: Id }>>,
         expected: readonly Id[],
         order: 'asc' | 'desc',
         limit = LIMIT,

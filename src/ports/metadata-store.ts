@@ -325,7 +325,8 @@ export interface FileRepository {
    */
   create(id: Id, file: NewFile, ownRun?: string): Promise<DyiFile>;
   get(id: Id): MaybePromise<DyiFile | undefined>;
-  listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>>;
+  /** The job's files in id order (the `files` edge: `MaybePromise`, as `findObject`). */
+  listByJob(jobId: Id, page: PageRequest): MaybePromise<Page<DyiFile>>;
   countByJob(jobId: Id): Promise<number>;
   /**
    * The files of the export's COMPLETED jobs, in id order. A job still running is left out:

@@ -21,7 +21,7 @@ export type FieldDefinition<T> =
   | {
       readonly kind: 'edge';
       readonly type: () => NodeType;
-      list(node: T, page: PageRequest, ctx: GraphContext): Promise<Page<{ id: string }>>;
+      list(node: T, page: PageRequest, ctx: GraphContext): MaybePromise<Page<{ id: string }>>;
       count(node: T, ctx: GraphContext): Promise<number>;
     };
 

@@ -11,6 +11,7 @@ import { encodeCursor, decodeCursor } from '../graph/cursor.js';
 import { type FieldSelection, formatFields } from '../graph/fields-parser.js';
 import { compileObjectWriter, type ObjectWriter, ResolvedObject } from '../graph/graph-json.js';
 import { type CostEstimate, fieldBytes } from '../graph/request-budget.js';
+import { type MaybePromise, thenMaybe } from '../ports/maybe-promise.js';
 import type { Page, PageRequest } from '../ports/paging.js';
 import type { GraphContext } from './graph-context.js';
 import { type FieldDefinition, fieldOf, type NodeType } from './graph-nodes.js';
@@ -134,15 +135,19 @@ type EdgeField = Extract<FieldDefinition<unknown>, { kind: 'edge' }>;
  * One page of an edge. `limit` 0 is Graph's count-only idiom (`.limit(0).summary(true)`):
  * no items, but whether there are any, so that `next` can point at the first real page.
  */
-export async function listPage(
+export function listPage(
   field: EdgeField,
   node: unknown,
   page: PageRequest,
   ctx: GraphContext,
-): Promise<Page<{ id: Id }>> {
-  if (page.limit > 0) return field.list(node, page, ctx);
-  const probe = await field.list(node, { ...page, limit: 1 }, ctx);
-  return { items: [], hasPrevious: false, hasNext: probe.items.length > 0 };
+): MaybePromise<Page<{ id: Id }>> {
+  return page.limit > 0
+    ? field.list(node, page, ctx)
+    : thenMaybe(field.list(node, { ...page, limit: 1 }, ctx), (probe) => ({
+        items: [],
+        hasPrevious: false,
+        hasNext: probe.items.length > 0,
+      }));
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

@@ -253,7 +253,9 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
   app.route({
     method: methods,
     url: '/:id/:edge',
-    handler: async (request: FastifyRequest<{ Params: { id: string; edge: string } }>) => {
+    // Not async, as `/:id`: a page whose node and rows the store has at hand answers without
+    // a promise.
+    handler: (request: FastifyRequest<{ Params: { id: string; edge: string } }>) => {
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       const { id, edge } = request.params;
@@ -264,29 +266,40 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       if (method === 'POST') return postToEdge(request, params, id, edge);
       if (method === 'DELETE') {
         need(request, 'manage_company_data_exports');
-        await loadNode(contextFor(request), id, 'delete');
-        throw new UnknownPathError(`/${edge}`);
+        return thenMaybe(loadNode(contextFor(request), id, 'delete'), () => {
+          throw new UnknownPathError(`/${edge}`);
+        });
       }
       need(request, 'read_company_data_exports');
       const timeRange = edge === 'audit_log' ? timeRangeOf(params) : undefined;
       const ctx = contextFor(request, timeRange);
-      const { type, node } = await loadNode(ctx, id, 'get');
-      if (type === communityNode && edge === 'members') return findMembers(ctx, params);
-      const field = fieldOf(type, edge);
-      if (field?.kind !== 'edge') throw new UnknownPathError(`/${edge}`);
-      const fieldsText = stringParam(params, 'fields');
-      const selections = parseFields(fieldsText);
-      const page = pageRequest(
-        {
-          limit: stringParam(params, 'limit'),
-          after: stringParam(params, 'after'),
-          before: stringParam(params, 'before'),
-        },
-        sizes,
-      );
-      plan(ctx, [listEstimate(field.type(), selections, page.limit)]);
-      const nodeId = type.id(node);
-      const items = await listPage(field, node, page, ctx);
+      return thenMaybe(loadNode(ctx, id, 'get'), (loaded) => readEdge(ctx, params, loaded, edge));
+    },
+  });
+
+  /** `GET /{id}/{edge}` once the node is loaded: a page of the edge, `{data, paging, summary}`. */
+  const readEdge = (
+    ctx: GraphContext,
+    params: Record<string, unknown>,
+    { type, node }: LoadedNode,
+    edge: string,
+  ): MaybePromise<unknown> => {
+    if (type === communityNode && edge === 'members') return findMembers(ctx, params);
+    const field = fieldOf(type, edge);
+    if (field?.kind !== 'edge') throw new UnknownPathError(`/${edge}`);
+    const fieldsText = stringParam(params, 'fields');
+    const selections = parseFields(fieldsText);
+    const page = pageRequest(
+      {
+        limit: stringParam(params, 'limit'),
+        after: stringParam(params, 'after'),
+        before: stringParam(params, 'before'),
+      },
+      sizes,
+    );
+    plan(ctx, [listEstimate(field.type(), selections, page.limit)]);
+    const nodeId = type.id(node);
+    return thenMaybe(listPage(field, node, page, ctx), (items) => {
       const summary = stringParam(params, 'summary');
       return shapeList(field.type(), items, selections, ctx, sizes, {
         link: (cursor) =>
@@ -303,8 +316,8 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
           }),
         summary: summary === 'true' || summary === '1' ? () => field.count(node, ctx) : undefined,
       });
-    },
-  });
+    });
+  };
 
   /**
    * `GET /community/members?email=...` or `?import_id=...`: the members it names, any status,

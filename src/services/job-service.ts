@@ -66,7 +66,7 @@ export class JobService {
     return this.#store.jobs.countUserJobs(exportId, filter, position);
   }
 
-  listFiles(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
+  listFiles(jobId: Id, page: PageRequest): MaybePromise<Page<DyiFile>> {
     return this.#store.files.listByJob(jobId, page);
   }
 

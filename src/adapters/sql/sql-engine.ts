@@ -18,12 +18,17 @@ import type { MaybePromise } from '../../ports/maybe-promise.js';
 import type { MetadataTables } from './metadata-tables.js';
 
 export interface SqlEngine {
-  /** Runs a fixed SQL read; inside the transaction when `db` is one. */
-  query<R>(db: Kysely<MetadataTables>, sql: string, parameters: readonly unknown[]): Promise<R[]>;
   /**
-   * The first row of a fixed SQL read. SQLite answers a row its read cache holds without a
-   * promise (see `MaybePromise`); a failure is a rejected promise on both engines.
+   * Runs a fixed SQL read; inside the transaction when `db` is one. SQLite answers the rows of
+   * its read connection without a promise (see `MaybePromise`; they may be shared with its
+   * read cache, so copy before reordering); a failure is a rejected promise on both engines.
    */
+  query<R>(
+    db: Kysely<MetadataTables>,
+    sql: string,
+    parameters: readonly unknown[],
+  ): MaybePromise<R[]>;
+  /** The first row of a fixed SQL read, answered as `query` answers. */
   queryOne<R>(
     db: Kysely<MetadataTables>,
     sql: string,

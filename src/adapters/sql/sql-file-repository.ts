@@ -80,16 +80,15 @@ export class SqlFileRepository implements FileRepository {
     );
   }
 
-  async listByJob(jobId: Id, page: PageRequest): Promise<Page<DyiFile>> {
-    const base = fileReads.ofJob;
-    const result = await keysetPage('asc', page, (direction, position, limit) =>
+  listByJob(jobId: Id, page: PageRequest): MaybePromise<Page<DyiFile>> {
+    const rows = keysetPage('asc', page, (direction, position, limit) =>
       this.engine.query<DyiFilesTable>(
         this.db(),
-        keysetSql(base, direction, position !== undefined),
+        keysetSql(fileReads.ofJob, direction, position !== undefined),
         keysetParameters([Number(jobId)], position, limit),
       ),
     );
-    return { ...result, items: result.items.map(this.#toFile) };
+    return thenMaybe(rows, (result) => ({ ...result, items: result.items.map(this.#toFile) }));
   }
 
   async countByJob(jobId: Id): Promise<number> {

@@ -359,6 +359,16 @@ export function dataVersion(db: Kysely<SqliteDatabase>): number {
  * would allocate (a Graph request makes several such reads).
  */
 export function query<R>(db: Db, sql: string, parameters: readonly unknown[]): Promise<R[]> {
+  const rows = allRows<R>(db, sql, parameters);
+  return rows instanceof Promise ? rows : Promise.resolve(rows);
+}
+
+/**
+ * `query` without a promise when the read connection answers: the rows themselves, shared
+ * with the read cache (callers copy, never change them), as the Graph's hot reads take them
+ * (`MaybePromise`); a failure is a rejected promise still.
+ */
+export function allRows<R>(db: Db, sql: string, parameters: readonly unknown[]): MaybePromise<R[]> {
   const reader = db.isTransaction ? undefined : readers.get(db);
   if (!reader) {
     return db
@@ -366,7 +376,7 @@ export function query<R>(db: Db, sql: string, parameters: readonly unknown[]): P
       .then((result) => result.rows);
   }
   try {
-    return Promise.resolve(reader.all(sql, parameters) as R[]);
+    return reader.all(sql, parameters) as R[];
   } catch (error) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
     return Promise.reject(error);
@@ -391,14 +401,8 @@ export function firstRow<R>(
   sql: string,
   parameters: readonly unknown[],
 ): MaybePromise<R | undefined> {
-  const reader = db.isTransaction ? undefined : readers.get(db);
-  if (!reader) return query<R>(db, sql, parameters).then((rows) => rows[0]);
-  try {
-    return (reader.all(sql, parameters) as R[])[0];
-  } catch (error) {
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
-    return Promise.reject(error);
-  }
+  const rows = allRows<R>(db, sql, parameters);
+  return rows instanceof Promise ? rows.then((all) => all[0]) : rows[0];
 }
 
 export async function newObjectId(

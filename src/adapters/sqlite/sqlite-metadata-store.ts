@@ -59,6 +59,7 @@ import { SqlAuditRepository } from '../sql/sql-audit-repository.js';
 import { SqlPendingRevealRepository } from '../sql/sql-pending-reveal-repository.js';
 import { SqliteMemberRepository } from './sqlite-member-repository.js';
 import {
+  allRows,
   dataVersion,
   deleteObjects,
   firstRow,
@@ -67,7 +68,6 @@ import {
   newObjectId,
   newObjectIds,
   openSqlite,
-  query,
 } from './sqlite-database.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 import { SqliteExportRepository } from './sqlite-export-repository.js';
@@ -98,7 +98,7 @@ const asFile = (db: Kysely<MetadataTables>): Kysely<SqliteDatabase> =>
 
 /** What the repositories shared with PostgreSQL need of this engine (see SqlEngine). */
 const SQLITE_ENGINE: SqlEngine = {
-  query: (db, sql, parameters) => query(asFile(db), sql, parameters),
+  query: (db, sql, parameters) => allRows(asFile(db), sql, parameters),
   queryOne: (db, sql, parameters) => firstRow(asFile(db), sql, parameters),
   isUniqueViolation,
   mapRows: mappedOnce,

@@ -551,7 +551,9 @@ async function jobsTable(
   labelledBy: string,
 ): Promise<Html> {
   const files = await Promise.all(
-    jobs.map((job) => view.runtime.jobs.listFiles(job.id, { limit: FILES_PER_JOB })),
+    jobs.map((job) =>
+      Promise.resolve(view.runtime.jobs.listFiles(job.id, { limit: FILES_PER_JOB })),
+    ),
   );
   return cardTable({
     columns: ['Job', 'Type', 'Member', 'State', 'Progress', 'Files'],

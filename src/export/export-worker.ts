@@ -29,9 +29,17 @@ import { type Runtime, openRuntime } from '../runtime.js';
 import { renditionLookups } from './media-quality.js';
 import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
 import { limitImageThreads } from './media-quality.js';
+import { LIBVIPS_THREAD_NAME, lowerThreadsNamed } from './thread-niceness.js';
 
 /** Nice value of a worker thread (0 normal, 19 lowest). */
 const WORKER_NICENESS = 19;
+/**
+ * How often a worker that yields to the API looks for libvips threads to lower, in
+ * milliseconds, when it has scaled an image since the last look: a new one runs at nice 0
+ * until then. A look reads /proc for each thread of the process (about 20), about 0.5 ms of
+ * CPU on this machine under load, so a thread that scales no image makes none.
+ */
+const LIBVIPS_LOOK_MS = 200;
 /** How often an idle worker looks for work, in milliseconds. */
 const IDLE_POLL_MS = 250;
 /**
@@ -266,17 +274,28 @@ function storageFullOf(error: unknown): { storageFull?: StorageFull } {
 
 /**
  * Export work in `dyi serve` yields the CPU to the API: on Linux a nice value belongs to a
- * thread, and threads this one starts (sharp's) inherit it, so a busy export barely moves the
- * API's latency. Where the system refuses, the worker runs at normal priority. `dyi worker`
- * has no API to yield to, and its workers run at normal priority: at nice 19 they would get
- * the CPU last on a machine shared with anything else, the database included.
+ * thread, so the export thread lowers its own, and the threads libvips scales its images on,
+ * which it did not start and which do not inherit it (see `thread-niceness.ts`), are lowered
+ * as they appear while it scales images (a rendition not found in the cache is one being
+ * scaled); answers the timer that looks for them. Where the system refuses, the worker
+ * runs at normal priority. `dyi worker` has no API to yield to, and its workers run at normal
+ * priority: at nice 19 they would get the CPU last on a machine shared with anything else, the
+ * database included.
  */
-function lowerPriority(): void {
+function lowerPriority(): NodeJS.Timeout {
   try {
     setPriority(0, WORKER_NICENESS);
   } catch {
     // Not permitted here: run as is.
   }
+  let scaled = -1;
+  const lowerImageThreads = (): void => {
+    const { misses } = renditionLookups();
+    if (misses === scaled) return;
+    scaled = misses;
+    lowerThreadsNamed(LIBVIPS_THREAD_NAME, WORKER_NICENESS);
+  };
+  return setInterval(lowerImageThreads, LIBVIPS_LOOK_MS).unref();
 }
 
 /** How often a thread posts its metrics to the process, in milliseconds (and after each job). */
@@ -295,7 +314,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   const start = workerData as WorkerStart | undefined;
   if (!port || start?.kind !== 'dyi-export-worker') return;
-  if (start.yieldToApi) lowerPriority();
+  const imageThreadsTimer = start.yieldToApi ? lowerPriority() : undefined;
   if (start.imageThreads > 0) limitImageThreads(start.imageThreads);
   const runtime = await openRuntime(start.config);
   const { metrics } = runtime;
@@ -325,6 +344,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     clearInterval(metricsTimer);
+    clearInterval(imageThreadsTimer);
     await postMetrics();
     await runtime.close();
     port.postMessage({ type: 'stopped' } satisfies WorkerEvent);

@@ -112,8 +112,17 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       'size-mib': { type: 'string', default: '1024' },
       build: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(
+      'usage: npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024] ' +
+        '[--build DIR]\n  --build DIR  also serve the file from the compiled build in DIR ' +
+        '(e.g. /work/main/dist), in the same runs\nNeeds `npm run build` and OpenStack Swift.',
+    );
+    return;
+  }
   const runs = Number(values.runs);
   const size = Number(values['size-mib']) * MIB;
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\`.`);

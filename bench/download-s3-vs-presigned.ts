@@ -12,9 +12,12 @@
  * other run), discarding the bytes: one warm-up each, then N runs each. A third line, for
  * reference only, is the least any proxy in Node costs: a bare `http` server that pipes a GET of
  * the presigned URL into its response. It prints MB/s (10^6 bytes/s) per run, the medians, the
- * ratio ours/direct (goal: at least 0.8), and the CPU per GiB of the process in the middle (our
- * server, the bare proxy) and of Swift's servers. Run: `npm run bench:download-s3` (builds first) or
- * `npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024]`.
+ * ratio ours/direct (goal: at least 0.8), the CPU per GiB of the process in the middle (our
+ * server, the bare proxy) and of Swift's servers, and the middle's minor page faults per GiB.
+ * `--build DIR` adds a fourth line: the same download through a second server run from another
+ * compiled build (e.g. `/work/main/dist`, the build before a change), on the same bucket and
+ * data, so that two builds' CPU per GiB are compared in the same runs. Run: `npm run bench:download-s3` (builds first) or
+ * `npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024] [--build DIR]`.
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -73,6 +76,11 @@ interface Run {
   readonly seconds: number;
   /** CPU (user + system) the process between client and Swift spent (our server, the proxy). */
   readonly hopCpuSeconds: number;
+  /**
+   * Minor page faults of that process (memory it had to be given anew), which unlike CPU time
+   * do not grow with the machine's load.
+   */
+  readonly hopPageFaults: number;
   /** CPU Swift's servers (proxy, object, account, container) spent during the download. */
   readonly swiftCpuSeconds: number;
 }
@@ -94,18 +102,37 @@ interface Seeded {
 }
 
 /** CPU seconds so far of a process between client and Swift, and of Swift. */
-type CpuProbe = (hopPid: number | undefined) => Promise<{ hop: number; swift: number }>;
+type CpuProbe = (
+  hopPid: number | undefined,
+) => Promise<{ hop: number; hopFaults: number; swift: number }>;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string', default: '3' },
       'size-mib': { type: 'string', default: '1024' },
+      build: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(
+      'usage: npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024] ' +
+        '[--build DIR]\n  --build DIR  also serve the file from the compiled build in DIR ' +
+        '(e.g. /work/main/dist), in the same runs\nNeeds `npm run build` and OpenStack Swift.',
+    );
+    return;
+  }
   const runs = Number(values.runs);
   const size = Number(values['size-mib']) * MIB;
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\`.`);
+  const otherCli =
+    values.build === undefined ? undefined : path.resolve(values.build, 'cli/main.js');
+  if (otherCli !== undefined && !existsSync(otherCli)) {
+    throw new Error(
+      `--build ${values.build}: ${otherCli} is missing; give a compiled dist/ folder.`,
+    );
+  }
 
   await withScratchDir('dyi-bench-download-s3-', async ({ dir, atCleanUp }) => {
     const swiftDir = path.join(dir, 'swift');
@@ -128,11 +155,14 @@ async function main(): Promise<void> {
       `stored ${size / MIB} MiB of random bytes in S3 (Swift at ${endpoint}) in ` +
         `${putSeconds.toFixed(1)} s (${(size / 1e6 / putSeconds).toFixed(0)} MB/s)`,
     );
-    const server = await startBuiltServer(dataDir, ['--no-workers'], 30_000, {
-      ...env,
-      DYI_DOWNLOAD_URLS: 'api',
-    });
+    const serverEnv = { ...env, DYI_DOWNLOAD_URLS: 'api' };
+    const server = await startBuiltServer(dataDir, ['--no-workers'], 30_000, serverEnv);
     atCleanUp(() => stopChild(server.child));
+    const other =
+      otherCli === undefined
+        ? undefined
+        : await startBuiltServer(dataDir, ['--no-workers'], 30_000, serverEnv, otherCli);
+    if (other !== undefined) atCleanUp(() => stopChild(other.child));
     const client = startDownloadClient();
     atCleanUp(() => client.stop());
     const proxy = await startBareProxy(seeded.presignedUrl);
@@ -149,6 +179,14 @@ async function main(): Promise<void> {
       { name: 'direct (presigned GET)', url: seeded.presignedUrl, runs: [] },
       { name: 'bare Node proxy (ref.)', url: proxy.url, hopPid: proxy.child.pid, runs: [] },
     ];
+    if (other !== undefined) {
+      contenders.push({
+        name: 'ours, --build',
+        url: await apiDownloadUrl(other.origin, seeded),
+        hopPid: other.child.pid,
+        runs: [],
+      });
+    }
     console.log(
       `${runs} downloads from each, alternating, after one warm-up each; ` +
         `${cpus().length} CPUs, load average ${loadAverage()}`,
@@ -165,7 +203,9 @@ async function main(): Promise<void> {
     for (const contender of contenders) {
       console.log(`median ${describe(contender.name, contender.runs)}`);
     }
-    const [ours, direct, bare] = contenders.map((each) => median(each.runs.map(mbPerSecond)));
+    const [ours, direct, bare, built] = contenders.map((each) =>
+      median(each.runs.map(mbPerSecond)),
+    );
     if (ours !== undefined && direct !== undefined && bare !== undefined) {
       const ratio = ours / direct;
       const verdict = ratio >= GOAL_RATIO ? 'meets' : 'MISSES';
@@ -182,6 +222,16 @@ async function main(): Promise<void> {
         `for reference: bare proxy/direct ${(bare / direct).toFixed(2)}, ` +
           `ours/bare proxy ${(ours / bare).toFixed(2)}`,
       );
+      if (built !== undefined) {
+        const [oursCpu, builtCpu] = [contenders[0], contenders[3]].map((each) =>
+          median((each?.runs ?? []).map(hopCpuPerGib)),
+        );
+        console.log(
+          `--build ${values.build}: its ratio to direct ${(built / direct).toFixed(2)}; ` +
+            `CPU s/GiB of this build's server / --build's ${oursCpu?.toFixed(2)} / ` +
+            `${builtCpu?.toFixed(2)}`,
+        );
+      }
     }
     console.log(`load average at the end: ${loadAverage()}`);
   });
@@ -284,8 +334,15 @@ async function cpuProbe(swiftDir: string): Promise<CpuProbe> {
   );
   return async (hopPid) => ({
     hop: hopPid === undefined ? 0 : await processTreeCpuSeconds([hopPid]),
+    hopFaults: hopPid === undefined ? 0 : await minorPageFaults(hopPid),
     swift: await processTreeCpuSeconds(swiftPids),
   });
+}
+
+/** Minor page faults of one process so far (field 10 of /proc/<pid>/stat). */
+async function minorPageFaults(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
 }
 
 async function download(
@@ -306,6 +363,7 @@ async function download(
     bytes: fetched.bytes,
     seconds: fetched.seconds,
     hopCpuSeconds: after.hop - before.hop,
+    hopPageFaults: after.hopFaults - before.hopFaults,
     swiftCpuSeconds: after.swift - before.swift,
   };
 }
@@ -317,8 +375,13 @@ function describe(name: string, runs: readonly Run[]): string {
     median(runs.map((run) => seconds(run) / (run.bytes / GIB))).toFixed(2);
   return (
     `${name.padEnd(24)} ${speed.toFixed(0).padStart(6)} MB/s   CPU s/GiB: ` +
-    `middle ${perGib((run) => run.hopCpuSeconds)}, Swift ${perGib((run) => run.swiftCpuSeconds)}`
+    `middle ${perGib((run) => run.hopCpuSeconds)}, Swift ${perGib((run) => run.swiftCpuSeconds)}; ` +
+    `middle's page faults/GiB ${median(runs.map((run) => run.hopPageFaults / (run.bytes / GIB))).toFixed(0)}`
   );
+}
+
+function hopCpuPerGib(run: Run): number {
+  return run.hopCpuSeconds / (run.bytes / GIB);
 }
 
 function mbPerSecond(run: Run): number {

@@ -94,18 +94,19 @@ export interface BuiltServer {
 /**
  * The compiled `dyi serve --no-demo` on a free loopback port of 127.0.0.1, with rate limits
  * off, once it has printed its banner; `args` add flags (e.g. `--no-workers`), `env` settings
- * (e.g. `DYI_BLOB_STORE`).
+ * (e.g. `DYI_BLOB_STORE`), `cli` another build's `cli/main.js` (to compare two builds).
  */
 export async function startBuiltServer(
   dataDir: string,
   args: readonly string[] = [],
   timeoutMs = 30_000,
   env: Readonly<Record<string, string>> = {},
+  cli: string = BUILT_CLI,
 ): Promise<BuiltServer> {
   const port = await freePort('127.0.0.1');
   const origin = `http://127.0.0.1:${port}`;
   const serve = ['serve', '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1'];
-  const child = spawn(process.execPath, [BUILT_CLI, ...serve, '--no-demo', ...args], {
+  const child = spawn(process.execPath, [cli, ...serve, '--no-demo', ...args], {
     env: {
       ...process.env,
       ...env,

@@ -19,6 +19,7 @@ import { describeRetention, hasExpired } from '../services/retention-service.js'
 import { ensureDemoCommunity } from '../services/demo-community.js';
 import { parseFaultProfile } from '../server/faults/fault-profile.js';
 import type { FaultModeOptions } from '../server/faults/fault-mode.js';
+import { raiseMallocThresholds } from './malloc-thresholds.js';
 import { serveBanner } from './serve-banner.js';
 import { addDataDirOption, type DataDirOptions, withRuntime } from './cli-context.js';
 import { metricsUrl, readinessOf, startMetricsListener } from './operator-listener.js';
@@ -81,6 +82,8 @@ export function serveCommand(): Command {
           'clients; the admin panel is never faulted. Profiles, rates: docs/fault-mode.md.',
       ),
   ).action(async (options: ServeOptions) => {
+    // Downloads stream through freshly allocated buffers; see the module.
+    raiseMallocThresholds();
     // Links and download URLs carry the port, so a free one is chosen before they are made.
     const port =
       options.port === '0' ? String(await freePort(options.host ?? DEFAULTS.host)) : options.port;

@@ -40,7 +40,7 @@ import {
   sha256,
   unzipTest,
 } from './support/archives.js';
-import { archiveDigest } from './support/archive-compare.js';
+import { storedExportDigest } from './support/archive-compare.js';
 import { type GraphFixture, startGraphFixture } from './support/graph-fixture.js';
 
 const PART_BYTES = 512 * 1024;
@@ -133,20 +133,9 @@ async function openJob(
 }
 
 /** Every part of every job, entry by entry, with the export's id and time as placeholders. */
-async function digestOf(result: { exportJob: ExportJob; jobs: JobFiles[] }) {
+function digestOf(result: { exportJob: ExportJob; jobs: JobFiles[] }) {
   const identity = { exportId: result.exportJob.id, requestedTime: result.exportJob.createTime };
-  const digest = new Map<string, string>();
-  for (const { job, files } of result.jobs) {
-    const parts = files.map(({ file, bytes }) => ({
-      partNumber: file.partNumber,
-      name: file.name,
-      bytes,
-    }));
-    for (const entry of await archiveDigest(job.userId ?? 'company', parts, identity)) {
-      digest.set(...entry);
-    }
-  }
-  return digest;
+  return storedExportDigest(result.jobs, identity);
 }
 
 type Row = Record<string, unknown>;

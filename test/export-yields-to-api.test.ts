@@ -10,14 +10,10 @@
 import { getPriority } from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedCommunity } from '../src/content/seed-community.js';
-import { DATA_TYPES } from '../src/domain/index.js';
 import { LIBVIPS_THREAD_NAME, threadsOfProcess } from '../src/export/thread-niceness.js';
-import { WorkerPool } from '../src/export/worker-pool.js';
-import { archiveDigest } from './support/archive-compare.js';
-import { filesOfExport } from './support/archives.js';
 import { type GraphFixture, startInProcessFixture } from './support/graph-fixture.js';
+import { exportDigestWithPool, jpegEntries } from './support/pool-export.js';
 
-const WAIT_MS = 180_000;
 /** The nice value export threads take in `dyi serve` (`export-worker.ts`). */
 const EXPORT_NICENESS = 19;
 
@@ -38,58 +34,13 @@ afterAll(async () => {
 });
 
 /** One export run by a fresh pool of 2 threads; the digest of its archives. */
-async function exportWith(yieldToApi: boolean): Promise<Map<string, string>> {
-  const { runtime } = fixture;
-  const pool = new WorkerPool({
-    config: runtime.config,
-    metadata: runtime.metadata,
-    queue: runtime.queue,
-    threads: 2,
-    yieldToApi,
-  });
-  await pool.start();
-  try {
-    const exportJob = await runtime.exports.create(communityId, {
-      data_types: DATA_TYPES.join(','),
-      dyi_format: 'JSON',
-      media_quality: 'MEDIUM',
-      start_time: '0',
-      end_time: String(2 ** 31),
-    });
-    pool.wake();
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const counts = await runtime.metadata.exports.countJobs(exportJob.id);
-      if (counts.pending + counts.inProgress === 0) {
-        expect(counts.completed).toBe(counts.total);
-        break;
-      }
-      if (Date.now() > deadline) throw new Error(`export ${exportJob.id} did not finish`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const identity = { exportId: exportJob.id, requestedTime: exportJob.createTime };
-    const digest = new Map<string, string>();
-    for (const { job, files } of await filesOfExport(runtime, exportJob.id)) {
-      const parts = files.map(({ file, bytes }) => ({
-        partNumber: file.partNumber,
-        name: file.name,
-        bytes,
-      }));
-      for (const entry of await archiveDigest(job.userId ?? 'company', parts, identity)) {
-        digest.set(...entry);
-      }
-    }
-    return digest;
-  } finally {
-    await pool.stop();
-  }
+function exportWith(yieldToApi: boolean): Promise<Map<string, string>> {
+  return exportDigestWithPool(fixture.runtime, communityId, { threads: 2, yieldToApi });
 }
 
 it('gives the same archives whether or not the export yields to the API', async () => {
   const plain = await exportWith(false);
-  expect(
-    [...plain.keys()].filter((key) => /#\d+ media\/.*\.jpg$/.test(key)).length,
-  ).toBeGreaterThan(3);
+  expect(jpegEntries(plain).length).toBeGreaterThan(3);
   expect(await exportWith(true)).toEqual(plain);
 }, 600_000);
 

@@ -18,7 +18,7 @@
  * part index (a part's bytes are compared entry by entry instead).
  */
 import { isoSeconds } from '../../src/export/html-page.js';
-import { sha256, zipEntries } from './archives.js';
+import { type JobFiles, sha256, zipEntries } from './archives.js';
 
 /** What differs between two exports of the same content. */
 export interface ExportIdentity {
@@ -182,6 +182,28 @@ export async function servedExportDigest(
       parts.push({ partNumber: file.part_number, name: file.name, bytes });
     }
     for (const entry of await archiveDigest(job.user?.id ?? 'company', parts, identity)) {
+      digest.set(...entry);
+    }
+  }
+  return digest;
+}
+
+/**
+ * The digest of a whole export as the stores hold it (`filesOfExport`): every part of every
+ * job described by `archiveDigest`, keyed by the job's member id (or "company").
+ */
+export async function storedExportDigest(
+  jobs: readonly JobFiles[],
+  identity: ExportIdentity,
+): Promise<Map<string, string>> {
+  const digest = new Map<string, string>();
+  for (const { job, files } of jobs) {
+    const parts = files.map(({ file, bytes }) => ({
+      partNumber: file.partNumber,
+      name: file.name,
+      bytes,
+    }));
+    for (const entry of await archiveDigest(job.userId ?? 'company', parts, identity)) {
       digest.set(...entry);
     }
   }

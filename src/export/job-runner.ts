@@ -271,7 +271,10 @@ export class JobRunner {
           signal,
         );
         run.stored.push(file.blobKey);
+        return { sha256: file.sha256 };
       },
+      // The blob store hashes every part it stores; the part index takes that hash.
+      partsHashedByStore: true,
       partFileName: fileName,
       onLeaveOut: (item) => {
         if (item.item.startsWith('media/')) missingMedia.set(item.item, item.reason);

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
   limitImageThreads,
   prepareMedia,
   type PreparedMedia,
+  readWhole,
 } from './media-quality.js';
 
 let dir: string;
@@ -382,5 +383,34 @@ describe('prepareMedia removes private metadata', () => {
       animated: true,
     }).metadata();
     expect([scaled.width, scaled.pageHeight, scaled.pages]).toEqual([720, 480, 2]);
+  });
+});
+
+describe('readWhole', () => {
+  it('gives the bytes of a stream as buffer() of node:stream/consumers does, however chunked', async () => {
+    const bytes = createHash('sha512').update('seed').digest().toString('hex').repeat(301);
+    const source = Buffer.from(bytes);
+    // Cut points of a few fixed patterns: one chunk, bytes, file-read sized, odd sizes.
+    for (const size of [source.length, 1, 7, 4096, 10_007]) {
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < source.length; at += size) {
+        const piece = source.subarray(at, at + size);
+        // Plain Uint8Arrays too: a store's stream may give them instead of Buffers.
+        chunks.push(chunks.length % 2 === 0 ? piece : new Uint8Array(piece));
+      }
+      const whole = await readWhole(Readable.from(chunks, { objectMode: false }));
+      const reference = await buffer(Readable.from(chunks, { objectMode: false }));
+      expect(whole.equals(reference)).toBe(true);
+      expect(whole.equals(source)).toBe(true);
+    }
+    expect((await readWhole(Readable.from([]))).length).toBe(0);
+  });
+
+  it('reads a real file into the media step as it is on disk', async () => {
+    const file = join(dir, 'read-whole.jpg');
+    const image = await makeImage(1200, 900, 'jpeg');
+    await writeFile(file, image);
+    const whole = await readWhole(createReadStream(file, { highWaterMark: 16 * 1024 }));
+    expect(whole.equals(image)).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { LocalDiskBlobStore } from '../adapters/local-disk/local-disk-blob-store.js';
 import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
 import type { ArchiveEntry } from './archive-entry.js';
 import { ZipPartWriter, type ZipPartWriterOptions } from './zip-part-writer.js';
@@ -362,6 +363,48 @@ describe('ZipPartWriter', () => {
       stored.files.map(async (file) => sha256(await readFile(file))),
     );
     expect(hashes).toEqual(PINNED_PART_HASHES);
+  });
+
+  it('writes those same bytes when the blob store hashes the parts (partsHashedByStore)', async () => {
+    // The job runner's way: the part index lists the SHA-256 the store computed while writing,
+    // and the writer does not hash the parts again. The last part holds that index, so a wrong
+    // or missing hash changes its pinned bytes.
+    const blobs = new LocalDiskBlobStore({ root: join(dir, 'blobs') });
+    await blobs.init();
+    const keys: string[] = [];
+    const writer = new ZipPartWriter({
+      maxPartBytes: 200 * KiB,
+      maxJobBytes: 1024 * MiB,
+      manifest: JOB_FIELDS,
+      partFileName: (partNumber) => `part-${partNumber}.zip`,
+      storePart: async (partNumber, body) => {
+        keys.push(`parts/${partNumber}`);
+        return blobs.put(`parts/${partNumber}`, body);
+      },
+      partsHashedByStore: true,
+    });
+    for (const [index, source] of mixedSources().entries()) {
+      await writer.add(toEntry(source));
+      if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
+    }
+    await writer.finish();
+    const hashes = await Promise.all(
+      keys.map(async (key) => sha256(await readFile(join(dir, 'blobs', key)))),
+    );
+    expect(hashes).toEqual(PINNED_PART_HASHES);
+    expect(writer.storedParts.map((part) => part.sha256)).toEqual(PINNED_PART_HASHES);
+  });
+
+  it('fails when a store that should hash the parts resolves without a SHA-256', async () => {
+    const { writer, stored } = writerFor({ maxPartBytes: 64 * KiB, partsHashedByStore: true });
+    for (const source of mixedSources().slice(0, 12)) {
+      const added = writer.add(toEntry(source));
+      if ((await added.catch((error: unknown) => error)) instanceof Error) break;
+    }
+    await expect(writer.finish()).rejects.toThrow(
+      'storePart(1) resolved without the SHA-256 of the part it stored',
+    );
+    expect(stored.files.length).toBeGreaterThan(0);
   });
 
   it('lists left-out items in the part open at the time, or in a last part of their own', async () => {

@@ -6,7 +6,8 @@
  * size, SHA-256 of the uncompressed bytes) and what was left out while it was open. Each
  * manifest has a name of its own so that all parts extract into one folder without a clash.
  * The last part's manifest says `part_count`, and the last part holds `parts-index.json`: every
- * earlier part's file name, size and SHA-256 (hashed as its bytes go to storage), and itself
+ * earlier part's file name, size and SHA-256 (hashed as its bytes go to storage, by the writer or,
+ * with `partsHashedByStore`, by the store), and itself
  * without them (a file cannot hold its own hash).
  *
  * Placement: yazl compresses while it writes, so the writer never knows an entry's stored size
@@ -56,9 +57,18 @@ export interface ZipPartWriterOptions {
   /**
    * Stores part `partNumber` (from 1) while it is written; resolves once all of `body` is stored.
    * `leftOutCount()` is how many things the part's manifest lists as left out, final once `body`
-   * has ended.
+   * has ended. With `partsHashedByStore`, resolves with the SHA-256 of the bytes it stored.
    */
-  storePart(partNumber: number, body: Readable, leftOutCount: () => number): Promise<void>;
+  storePart(
+    partNumber: number,
+    body: Readable,
+    leftOutCount: () => number,
+  ): Promise<void | { readonly sha256: string }>;
+  /**
+   * `storePart` hashes what it stores (a blob store does) and resolves with that SHA-256, which
+   * the part index then lists: the writer does not hash every part a second time.
+   */
+  readonly partsHashedByStore?: boolean;
   /** Job-level fields copied into every part's manifest, after `format`, in their own order. */
   readonly manifest: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
@@ -132,8 +142,10 @@ export interface StoredPart {
 
 interface Part {
   readonly number: number;
-  /** SHA-256 of the part's bytes, as they go to storage. */
-  readonly hash: ReturnType<typeof createHash>;
+  /** SHA-256 of the part's bytes, as they go to storage; none when the store hashes them. */
+  readonly hash: ReturnType<typeof createHash> | undefined;
+  /** The SHA-256 `storePart` resolved with (`partsHashedByStore`). */
+  storedSha256: string | undefined;
   readonly zip: ZipFile;
   readonly body: Transform;
   /** Settles when `storePart` does; never rejects (failures go to `#fail`). */
@@ -436,7 +448,7 @@ export class ZipPartWriter {
     const body = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
         if (!this.#count(part, chunk.length)) return callback();
-        part.hash.update(chunk);
+        part.hash?.update(chunk);
         gathered.push(chunk);
         gatheredBytes += chunk.length;
         if (gatheredBytes < STORED_CHUNK_BYTES) return callback();
@@ -452,10 +464,11 @@ export class ZipPartWriter {
     body.on('error', () => undefined);
     const part: Part = {
       number,
-      hash: createHash('sha256'),
+      hash: this.#options.partsHashedByStore === true ? undefined : createHash('sha256'),
+      storedSha256: undefined,
       zip,
       body,
-      stored: this.#store(number, body, () => part.leftOut.length),
+      stored: this.#store(number, body, () => part),
       budget: this.#emptyBudget(),
       entries: [],
       leftOut: [],
@@ -473,11 +486,19 @@ export class ZipPartWriter {
     return part;
   }
 
-  async #store(number: number, body: Transform, leftOutCount: () => number): Promise<void> {
+  async #store(number: number, body: Transform, partOf: () => Part): Promise<void> {
     try {
-      await this.#options.storePart(number, body, leftOutCount);
+      const stored = await this.#options.storePart(number, body, () => partOf().leftOut.length);
       if (!body.readableEnded && this.#failure === undefined) {
         this.#fail(new Error(`storePart(${number}) resolved before reading the whole part`));
+      } else if (this.#options.partsHashedByStore === true) {
+        const sha256 = stored?.sha256;
+        if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) {
+          throw new Error(
+            `storePart(${number}) resolved without the SHA-256 of the part it stored`,
+          );
+        }
+        partOf().storedSha256 = sha256;
       }
     } catch (error) {
       this.#fail(error);
@@ -506,11 +527,13 @@ export class ZipPartWriter {
     await this.#guard(part.stored);
     if (this.#failure !== undefined) await this.#failed;
     this.#part = undefined;
+    const sha256 = part.storedSha256 ?? part.hash?.digest('hex');
+    if (sha256 === undefined) throw new Error(`Part ${part.number} was stored without a SHA-256`);
     this.#stored.push({
       part: part.number,
       file_name: this.#options.partFileName?.(part.number) ?? null,
       size: part.bytes,
-      sha256: part.hash.digest('hex'),
+      sha256,
     });
   }
 

@@ -23,10 +23,15 @@
  * the right size. The Python line is left out, with the reason, when python3 with requests or
  * the spec (beside the repository, as in CI) is missing. It stops the server by its pid and
  * removes the temp dir at the end, also on Ctrl-C.
+ * Each run also prints the CPU time (user + system) of the timed processes and of the server
+ * meanwhile, which load moves less than seconds. `--build DIR` adds a second `dyi download` from
+ * another compiled build (e.g. the build before a change) to the same rounds, against the same
+ * server; `--no-python` leaves the Python line out.
  * Run: `npm run bench:download-many` (builds first) or
- * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]`.
+ * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]
+ * [--build DIR] [--no-python]`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -38,6 +43,7 @@ import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
 import { median } from './support/measure-load.js';
+import { processTreeCpuSeconds } from './support/process-cpu.js';
 import { withScratchDir } from './support/scratch-dir.js';
 
 /** dyi's speed over curl's: curl's seconds / dyi's seconds. */
@@ -87,6 +93,28 @@ for text in open(sys.argv[1]):
 print(count)
 `;
 
+type Contender = 'dyi' | 'dyi --build' | 'curl' | 'python';
+
+interface Run {
+  readonly ms: number;
+  /** CPU seconds (user + system) of the processes the run started, once they have exited. */
+  readonly clientCpu: number;
+  /** The user part of clientCpu: the system part moves with the file system's state. */
+  readonly clientUser: number;
+  /** CPU seconds the server used meanwhile. */
+  readonly serverCpu: number;
+}
+
+/**
+ * CPU seconds in user and system mode of this process's children that have exited and been
+ * waited for: fields cutime and cstime of /proc/self/stat, in clock ticks of 1/100 s.
+ */
+function childrenCpuSeconds(): { user: number; system: number } {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[13]) / 100, system: Number(fields[14]) / 100 };
+}
+
 interface Seeded {
   readonly token: string;
   readonly exportId: string;
@@ -100,11 +128,20 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '2' },
       users: { type: 'string', default: '2000' },
       concurrency: { type: 'string' },
+      build: { type: 'string' },
+      'no-python': { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
   const users = Number(values.users);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
+  const otherCli =
+    values.build === undefined ? undefined : path.resolve(values.build, 'cli/main.js');
+  if (otherCli !== undefined && !existsSync(otherCli)) {
+    throw new Error(
+      `--build ${values.build}: ${otherCli} is missing; give a compiled dist/ folder.`,
+    );
+  }
 
   await withScratchDir('dyi-bench-many-', async ({ dir, atCleanUp }) => {
     const dataDir = path.join(dir, 'data');
@@ -117,35 +154,77 @@ async function main(): Promise<void> {
     const started = await startBuiltServer(dataDir, ['--no-workers']);
     atCleanUp(() => stopChild(started.child));
     const { origin } = started;
-    const python = await preparePython(dir, origin, seeded);
+    const python = values['no-python']
+      ? (console.log('the Python line is left out: --no-python'), false)
+      : await preparePython(dir, origin, seeded);
 
     const concurrency =
       values.concurrency === undefined ? [] : ['--concurrency', values.concurrency];
-    const contenders = python ? (['dyi', 'curl', 'python'] as const) : (['dyi', 'curl'] as const);
+    const contenders: Contender[] = [
+      'dyi',
+      ...(otherCli ? (['dyi --build'] as const) : []),
+      'curl',
+      ...(python ? (['python'] as const) : []),
+    ];
     console.log(
       `${rounds} rounds, alternating, ${cpus().length} CPUs, load average ${loadAverage()}`,
     );
-    const results = { dyi: [] as number[], curl: [] as number[], python: [] as number[] };
+    const results = new Map<Contender, Run[]>(contenders.map((each) => [each, []]));
+    const serverPid = started.child.pid ?? 0;
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? contenders : [...contenders].reverse();
       for (const contender of order) {
-        const out = path.join(dir, `${contender}-${round}`);
+        const out = path.join(dir, `${contender.replace(' --', '-')}-${round}`);
+        const before = {
+          client: childrenCpuSeconds(),
+          server: await processTreeCpuSeconds([serverPid]),
+        };
         const ms =
-          contender === 'dyi'
-            ? await runDyi(origin, seeded, out, concurrency)
-            : contender === 'curl'
-              ? await runCurlParallel(origin, seeded, out)
-              : await runPython(dir, seeded, out);
+          contender === 'curl'
+            ? await runCurlParallel(origin, seeded, out)
+            : contender === 'python'
+              ? await runPython(dir, seeded, out)
+              : await runDyi(
+                  contender === 'dyi' ? CLI : (otherCli ?? CLI),
+                  origin,
+                  seeded,
+                  out,
+                  concurrency,
+                );
+        const client = childrenCpuSeconds();
+        const run: Run = {
+          ms,
+          clientCpu: client.user + client.system - before.client.user - before.client.system,
+          clientUser: client.user - before.client.user,
+          serverCpu: (await processTreeCpuSeconds([serverPid])) - before.server,
+        };
         await rm(out, { recursive: true, force: true });
-        results[contender].push(ms);
+        results.get(contender)?.push(run);
         console.log(
-          `  round ${round} ${contender.padEnd(6)} ${(ms / 1000).toFixed(2).padStart(7)} s ` +
-            `(${(seeded.files / (ms / 1000)).toFixed(0)} files/s)`,
+          `  round ${round} ${contender.padEnd(11)} ${(ms / 1000).toFixed(2).padStart(7)} s ` +
+            `(${(seeded.files / (ms / 1000)).toFixed(0)} files/s), CPU s: client ` +
+            `${run.clientCpu.toFixed(2)} (user ${run.clientUser.toFixed(2)}), server ${run.serverCpu.toFixed(2)}`,
         );
       }
     }
-    const dyi = median(results.dyi);
-    const curl = median(results.curl);
+    for (const [contender, runs] of results) {
+      console.log(
+        `median CPU s of ${contender.padEnd(11)} client ${median(runs.map((run) => run.clientCpu)).toFixed(2)} ` +
+          `(user ${median(runs.map((run) => run.clientUser)).toFixed(2)}), ` +
+          `server ${median(runs.map((run) => run.serverCpu)).toFixed(2)}`,
+      );
+    }
+    const secondsOf = (contender: Contender): number[] =>
+      (results.get(contender) ?? []).map((run) => run.ms);
+    const dyi = median(secondsOf('dyi'));
+    const curl = median(secondsOf('curl'));
+    if (otherCli !== undefined) {
+      const other = median(secondsOf('dyi --build'));
+      console.log(
+        `median dyi download of --build ${(other / 1000).toFixed(2).padStart(7)} s: its speed / curl's ` +
+          `${(curl / other).toFixed(2)} (this build's ${(curl / dyi).toFixed(2)})`,
+      );
+    }
     const ratio = curl / dyi;
     console.log(`median dyi download               ${(dyi / 1000).toFixed(2).padStart(7)} s`);
     console.log(`median curl --parallel (list ready) ${(curl / 1000).toFixed(2).padStart(7)} s`);
@@ -161,7 +240,7 @@ async function main(): Promise<void> {
       goal: { atLeast: GOAL_RATIO },
     });
     if (python) {
-      const pythonMs = median(results.python);
+      const pythonMs = median(secondsOf('python'));
       console.log(
         `median Python sample + fetch     ${(pythonMs / 1000).toFixed(2).padStart(7)} s (information)`,
       );
@@ -332,6 +411,7 @@ async function seedManyJobs(dataDir: string, users: number): Promise<Seeded> {
 }
 
 async function runDyi(
+  cli: string,
   origin: string,
   seeded: Seeded,
   out: string,
@@ -345,7 +425,7 @@ async function runDyi(
   const result = await timed(
     process.execPath,
     [
-      CLI,
+      cli,
       'download',
       '--out',
       out,

@@ -11,6 +11,7 @@ import type cliProgress from 'cli-progress';
 import { whyNotWritable } from '../adapters/local-disk/writable-directory.js';
 import { DEFAULT_CONCURRENCY, downloadAll, type DownloadEvent } from '../client/index.js';
 import { ValidationError } from '../domain/index.js';
+import { HeldLines } from './held-lines.js';
 import { addClientOptions, type ClientOptions, openClient, whole } from './list-command.js';
 
 interface DownloadOptions extends ClientOptions {
@@ -75,10 +76,11 @@ interface Output {
 
 async function outputFor(json: boolean): Promise<Output> {
   if (json) {
+    const lines = new HeldLines();
     return {
-      event: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+      event: (event) => lines.write(`${JSON.stringify(event)}\n`),
       progress: () => undefined,
-      stop: () => undefined,
+      stop: () => lines.flush(),
     };
   }
   if (!process.stderr.isTTY) return new PlainLines();
@@ -89,20 +91,25 @@ async function outputFor(json: boolean): Promise<Output> {
 
 /** One line per file, retry and failure: for logs and pipes. */
 class PlainLines implements Output {
+  readonly #lines = new HeldLines();
   readonly #failures: string[] = [];
 
   event(event: DownloadEvent): void {
     const line = describe(event);
-    if (line !== undefined) process.stdout.write(`${line}\n`);
+    if (line !== undefined) this.#lines.write(`${line}\n`);
     if (event.event === 'file-failed') this.#failures.push(`  ${event.path}: ${event.reason}`);
     if (event.event === 'summary' && !event.ok) {
+      // After the lines before it, as when each was written at once.
+      this.#lines.flush();
       process.stderr.write(`dyi: ${event.failed} file(s) failed:\n${this.#failures.join('\n')}\n`);
     }
   }
 
   progress(_deltaBytes: number): void {}
 
-  stop(): void {}
+  stop(): void {
+    this.#lines.flush();
+  }
 }
 
 /** Bytes, files, rate and ETA on the terminal; failures and the summary printed after it. */
@@ -158,6 +165,7 @@ class ProgressBars extends PlainLines {
 
   override stop(): void {
     this.#bar.stop();
+    super.stop();
   }
 
   #payload(): Record<string, string | number> {

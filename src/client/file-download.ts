@@ -18,14 +18,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { DownloadState } from './download-state.js';
 import { freshDownloadUrl, type ExportFile } from './export-files.js';
 import { hashInto } from './file-hash.js';
 import type { GraphClient } from './graph-client.js';
 import { GraphRequestError } from './graph-request-error.js';
-import { fetchBody, PartMismatchError } from './file-response.js';
+import { fetchInto, PartMismatchError, type PartSink } from './file-response.js';
 import { reasonOf, retryDelayMs } from './retrying.js';
 
 export interface FileDownloadContext {
@@ -60,25 +58,21 @@ export async function downloadFile(
   for (let failures = 0; ;) {
     const before = sizeOf(partPath);
     try {
-      let hash = createHash('sha256');
-      const have = await prepare(partPath, before, file, etag, hash, context);
+      const part = new PartWriter(partPath, createHash('sha256'), received, context.onProgress);
+      const have = await prepare(partPath, before, file, etag, part.hash, context);
       if (have < file.size || file.size === 0) {
-        const answer = await fetchBody(client, url, have, etag, context.signal);
-        if (answer.restarted) {
-          // A whole answer to a Range request: the old bytes and their hash are worthless.
-          hash = createHash('sha256');
-          context.onProgress?.(-have);
-        }
-        // Reading starts before anything else is awaited: bytes that arrive just before a cut
-        // would otherwise be dropped with the destroyed stream, unread.
-        const writing = write(answer.body, partPath, answer.restarted, hash, received, context);
-        if (answer.etag !== undefined && answer.etag !== etag) {
-          etag = answer.etag;
+        const sink = part.from(have, (answered) => {
+          if (answered === undefined || answered === etag) return;
+          etag = answered;
           state.markPartial(file.fileId, { path: relativePath, etag });
+        });
+        try {
+          await fetchInto(client, url, have, etag, sink, context.signal);
+        } finally {
+          part.close();
         }
-        await writing;
       }
-      const sha256 = verify(partPath, file, hash);
+      const sha256 = verify(partPath, file, part.hash);
       renameSync(partPath, finalPath);
       state.markFinished({
         exportId: file.exportId,
@@ -145,48 +139,57 @@ async function prepare(
 }
 
 /**
- * Appends (or, after a restart, writes) the body to the part, counting bytes in `received`. Each
- * chunk is hashed and written as it arrives, so when the body fails half-way every byte
- * received so far is already in the part, and the next attempt resumes from the last byte that
- * arrived. The body is read in flowing mode for that: an async iterator lets bytes wait in the
- * stream's buffer, where a cut connection destroys them unread.
+ * One attempt's bytes into the part: appended (or, after a restart, written from zero), hashed
+ * and counted in `received` chunk by chunk as they arrive, so that when the body fails half-way
+ * every byte received so far is already in the part, and the next attempt resumes from the
+ * last byte that arrived.
  */
-async function write(
-  body: Readable,
-  partPath: string,
-  restarted: boolean,
-  hash: Hash,
-  received: { bytes: number },
-  context: FileDownloadContext,
-): Promise<void> {
-  const fd = openPart(body, partPath, restarted);
-  try {
-    // `finished` also settles for a stream that has already ended or failed.
-    const ended = finished(body);
-    body.on('data', (chunk: Buffer) => {
-      try {
-        writeWhole(fd, chunk);
-      } catch (error) {
-        body.destroy(error as Error);
-        return;
-      }
-      hash.update(chunk);
-      received.bytes += chunk.length;
-      context.onProgress?.(chunk.length);
-    });
-    await ended;
-  } finally {
-    closeSync(fd);
-  }
-}
+class PartWriter {
+  hash: Hash;
+  readonly #partPath: string;
+  readonly #received: { bytes: number };
+  readonly #onProgress: ((deltaBytes: number) => void) | undefined;
+  #fd: number | undefined;
 
-/** Opens the part; when that fails, the body is dropped too, which frees its connection. */
-function openPart(body: Readable, partPath: string, restarted: boolean): number {
-  try {
-    return openSync(partPath, restarted ? 'w' : 'a');
-  } catch (error) {
-    body.destroy();
-    throw error;
+  constructor(
+    partPath: string,
+    hash: Hash,
+    received: { bytes: number },
+    onProgress: ((deltaBytes: number) => void) | undefined,
+  ) {
+    this.#partPath = partPath;
+    this.hash = hash;
+    this.#received = received;
+    this.#onProgress = onProgress;
+  }
+
+  /**
+   * The sink of an answer to a request from byte `have` on; `onValidator` is told the answer's
+   * ETag before the part is opened (the caller records a new one in the state).
+   */
+  from(have: number, onValidator: (etag: string | undefined) => void): PartSink {
+    return {
+      begin: (restarted, etag) => {
+        if (restarted) {
+          // A whole answer to a Range request: the old bytes and their hash are worthless.
+          this.hash = createHash('sha256');
+          this.#onProgress?.(-have);
+        }
+        onValidator(etag);
+        this.#fd = openSync(this.#partPath, restarted ? 'w' : 'a');
+      },
+      write: (chunk) => {
+        writeWhole(this.#fd as number, chunk);
+        this.hash.update(chunk);
+        this.#received.bytes += chunk.length;
+        this.#onProgress?.(chunk.length);
+      },
+    };
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
 }
 

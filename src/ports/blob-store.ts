@@ -35,6 +35,18 @@ export interface ByteRange {
   readonly end: number;
 }
 
+/**
+ * A blob (or one range of it) open for reading into buffers the reader owns: what a copy loop
+ * needs to send a large blob through two reused buffers instead of a new one per read, whose
+ * garbage collection cost more than the copying itself (docs/benchmarks.md).
+ */
+export interface BlobFile {
+  /** Reads the next bytes into `buffer` (at most its length); 0 at the end of the range. */
+  read(buffer: Buffer): Promise<number>;
+  /** Closes the blob; a read still running finishes first. Safe to call twice. */
+  close(): Promise<void>;
+}
+
 export interface BlobStore {
   init(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +65,11 @@ export interface BlobStore {
   stat(key: string): Promise<{ size: number } | undefined>;
   /** A stream of the blob's bytes (or one range of them). */
   openRead(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * The same bytes as `openRead`, as a `BlobFile`. Only stores whose blobs are local files
+   * offer it (a capability: absent elsewhere); errors as `openRead`'s.
+   */
+  openFile?(key: string, range?: ByteRange): Promise<BlobFile>;
   /** Removes one blob; removing a missing blob is not an error. */
   delete(key: string): Promise<void>;
   /** Removes every blob whose key starts with `prefix` (which must end with `/`). */

@@ -7,16 +7,17 @@
  * `Content-Disposition`. Bytes stream from the BlobStore in 1 MiB reads, never buffered whole.
  * Files never change once their row exists, which is what makes the validators simple.
  */
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ExportExpiredError, NotFoundError } from '../domain/errors.js';
 import type { DyiFile } from '../domain/types.js';
 import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
-import type { BlobStore, ByteRange } from '../ports/blob-store.js';
+import type { BlobFile, BlobStore, ByteRange } from '../ports/blob-store.js';
 import type { FileRepository } from '../ports/metadata-store.js';
 import type { AuditService } from '../services/audit-service.js';
 import type { DownloadUrlSigner } from '../services/download-url-signer.js';
 import { signedUrlAuditContext } from './audit-context.js';
+import { DownloadBody, wrongLength } from './download-body.js';
 
 /** Path prefix of download URLs (the signer builds the same). */
 export const DOWNLOAD_ROUTE_PREFIX = '/dyi-files/';
@@ -106,13 +107,15 @@ async function serveDownload(
   }
   if (request.method === 'HEAD' || length === 0) return send(reply, status, headers);
 
-  const stream = await deps.blobs
-    .openRead(file.blobKey, range ?? wholeRead(file))
-    .catch((error: unknown) => {
-      // The export may have been deleted since the row was read; for the client it is gone.
-      throw error instanceof NotFoundError ? new NotFoundError(fileId) : error;
-    });
-  return send(reply, status, headers, { stream, length }, deps.metrics);
+  const read = range ?? wholeRead(file);
+  const opened = deps.blobs.openFile
+    ? deps.blobs.openFile(file.blobKey, read)
+    : deps.blobs.openRead(file.blobKey, read);
+  const source = await opened.catch((error: unknown) => {
+    // The export may have been deleted since the row was read; for the client it is gone.
+    throw error instanceof NotFoundError ? new NotFoundError(fileId) : error;
+  });
+  return send(reply, status, headers, { source, length }, deps.metrics);
 }
 
 /**
@@ -135,7 +138,7 @@ function send(
   reply: FastifyReply,
   status: number,
   headers: Validators & Record<string, string>,
-  body?: { readonly stream: Readable; readonly length: number },
+  body?: { readonly source: Readable | BlobFile; readonly length: number },
   metrics?: DownloadRouteDeps['metrics'],
 ): FastifyReply {
   reply.code(status).headers(headers);
@@ -143,19 +146,18 @@ function send(
     metrics.activeDownloads.inc();
     reply.raw.once('close', () => metrics.activeDownloads.dec());
   }
+  if (body === undefined) return reply.send();
+  const onBytes = (bytes: number): void => metrics?.downloadBytes.inc(bytes);
   return reply.send(
-    body &&
-      failingWhenWrongLength(body.stream, body.length, (bytes) =>
-        metrics?.downloadBytes.inc(bytes),
-      ),
+    body.source instanceof Readable
+      ? failingWhenWrongLength(body.source, body.length, onBytes)
+      : new DownloadBody(body.source, body.length, onBytes),
   );
 }
 
 /**
- * Errors the stream when it carries other than `length` bytes, which makes fastify close the
- * socket. Without it a blob shorter than its row (damaged storage) would end the response early
- * on a keep-alive connection, and the client would wait for the missing bytes until a timeout;
- * a longer one would spill bytes into the connection's next response. Node's
+ * Errors the stream when it carries other than `length` bytes (see `wrongLength`), which makes
+ * fastify close the socket: what `DownloadBody` does for stores without `BlobFile` (S3). Node's
  * `strictContentLength` is no help: it throws out of `pipe`, uncaught.
  */
 function failingWhenWrongLength(
@@ -183,13 +185,6 @@ function failingWhenWrongLength(
   counter.once('close', () => stream.destroy());
   stream.pipe(counter);
   return counter;
-}
-
-function wrongLength(seen: number, length: number): Error {
-  const found = seen > length ? 'more than' : `only ${seen} of`;
-  return new Error(
-    `The blob does not match its file row: it has ${found} the ${length} bytes the row says; check the blob store for damage.`,
-  );
 }
 
 function singleValue(value: string | string[] | undefined): string | undefined {

@@ -6,6 +6,7 @@
  * cannot reach outside its root.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,38 @@ describe('LocalDiskBlobStore on disk', () => {
   afterEach(async () => {
     await store.close();
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads through openFile the same bytes as openRead, whole and in ranges', async () => {
+    await store.init();
+    const bytes = randomBytes(2 * 1024 * 1024 + 777);
+    await store.put('exports/1/2/3', Readable.from([bytes]));
+    const ranges = [
+      undefined,
+      { start: 0, end: 0 },
+      { start: 5, end: 1_048_580 },
+      { start: 7, end: bytes.length + 5 },
+    ];
+    for (const range of ranges) {
+      const streamed: Buffer[] = [];
+      for await (const chunk of await store.openRead('exports/1/2/3', range))
+        streamed.push(chunk as Buffer);
+      const file = await store.openFile('exports/1/2/3', range);
+      // One reused buffer, smaller than the range: each read must land in it whole.
+      const buffer = Buffer.alloc(300_000);
+      const read: Buffer[] = [];
+      for (let bytesRead; (bytesRead = await file.read(buffer)) > 0;) {
+        read.push(Buffer.from(buffer.subarray(0, bytesRead)));
+      }
+      await file.close();
+      await file.close();
+      expect(Buffer.concat(read).equals(Buffer.concat(streamed)), JSON.stringify(range)).toBe(true);
+    }
+    await expect(store.openFile('exports/9/9/9')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.openFile('exports/1/2')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.openFile('exports/1/2/3', { start: 5, end: 1 })).rejects.toMatchObject({
+      code: 'validation',
+    });
   });
 
   it('does no I/O until init() creates the root', async () => {

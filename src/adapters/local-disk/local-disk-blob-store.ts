@@ -37,12 +37,14 @@ import { NotFoundError, StorageFullError, ValidationError } from '../../domain/e
 import {
   assertValidRange,
   isValidBlobKey,
+  type BlobFile,
   type BlobStore,
   type ByteRange,
   type ListedBlob,
   type RemovedBlobs,
   type StoredBlob,
 } from '../../ports/blob-store.js';
+import { LocalBlobFile } from './local-blob-file.js';
 import { TempFileOwners } from './temp-file-owners.js';
 
 /**
@@ -133,22 +135,34 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async openRead(key: string, range?: ByteRange): Promise<Readable> {
+    const fd = await this.#openBlob(key, range);
+    return createReadStream(this.#pathOf(key), {
+      fd,
+      highWaterMark: READ_CHUNK_BYTES,
+      start: range?.start,
+      end: range?.end,
+    });
+  }
+
+  async openFile(key: string, range?: ByteRange): Promise<BlobFile> {
+    return new LocalBlobFile(await this.#openBlob(key, range), range);
+  }
+
+  /**
+   * The blob's file, opened for reading. Opening before any stream exists turns a missing blob
+   * into an error of this call, instead of an 'error' event after the caller has already sent
+   * response headers.
+   */
+  async #openBlob(key: string, range: ByteRange | undefined): Promise<number> {
     const filePath = this.#pathOf(key);
     if (range !== undefined) assertValidRange(range);
-    // Opening before making the stream turns a missing blob into an error of this call,
-    // instead of an 'error' event after the caller has already sent response headers.
     const fd = await openFd(filePath, 'r').catch((error: unknown) => {
       throw isMissing(error) ? new NotFoundError(key) : error;
     });
     try {
       // A key that names a directory of other blobs opens fine on Linux but is not a blob.
       if (!(await fstatFd(fd)).isFile()) throw new NotFoundError(key);
-      return createReadStream(filePath, {
-        fd,
-        highWaterMark: READ_CHUNK_BYTES,
-        start: range?.start,
-        end: range?.end,
-      });
+      return fd;
     } catch (error) {
       await closeFd(fd);
       throw error;

@@ -137,7 +137,10 @@ async function exportOnce(
       last = new Map([...last, ...now]);
       if (tick % 10 === 0) {
         const counts = await runtime.metadata.exports.countJobs(big.id);
-        if (counts.pending + counts.inProgress === 0) return threads;
+        if (counts.pending + counts.inProgress === 0) {
+          if (counts.failed > 0) throw new Error(`${counts.failed} jobs of the export failed`);
+          return threads;
+        }
       }
       if (performance.now() > deadline) throw new Error('the large export did not end in time');
     }

@@ -59,7 +59,8 @@ export interface WorkerStart {
   readonly index: number;
   /**
    * Lower the thread's priority, so that the API of the same process is served first; the
-   * thread then also deflates its archives itself (`JobRunnerDeps.deflateOnOwnThread`).
+   * thread then also deflates its archives itself (`JobRunnerDeps.deflateOnOwnThread`), and the
+   * pool starts it optimizing its own code (`own-thread-compiles.ts`).
    */
   readonly yieldToApi: boolean;
   /** Threads libvips may use for one image (`sharp.concurrency`); 0 leaves sharp's default. */

@@ -1,7 +1,8 @@
 /**
  * @module
- * An export that yields the CPU to the API (`yieldToApi`, as `dyi serve` runs it) gives the
- * same archives as one that does not, and lowers the threads libvips scales its images on to
+ * An export that yields the CPU to the API (`yieldToApi`, as `dyi serve` runs it: its threads
+ * also deflate on their own thread and optimize their own code, `inline-deflate.ts` and
+ * `own-thread-compiles.ts`) gives the same archives as one that does not, and lowers the threads libvips scales its images on to
  * the export threads' nice value: those threads are started by libuv's pool threads, not by
  * the export thread, so they do not inherit its nice value (`src/export/thread-niceness.ts`).
  * Each pool has fresh threads, so each run scales every image (no rendition kept from a run

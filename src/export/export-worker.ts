@@ -27,7 +27,7 @@ import type { MetricsSnapshot, ProcessMetrics } from '../adapters/prometheus/pro
 import type { ClaimedTask } from '../ports/job-queue.js';
 import { type Runtime, openRuntime } from '../runtime.js';
 import { renditionLookups } from './media-quality.js';
-import { type JobOutcome, JobRunner, jobRunnerDeps } from './job-runner.js';
+import { type JobOutcome, JobRunner, jobRunnerDeps, type RunnerShare } from './job-runner.js';
 import { limitImageThreads } from './media-quality.js';
 import { LIBVIPS_THREAD_NAME, lowerThreadsNamed } from './thread-niceness.js';
 
@@ -57,7 +57,11 @@ export interface WorkerStart {
   readonly config: Config;
   /** Worker number within its pool, for names in logs and leases. */
   readonly index: number;
-  /** Lower the thread's priority, so that the API of the same process is served first. */
+  /**
+   * Lower the thread's priority, so that the API of the same process is served first; the
+   * thread then also deflates its archives itself (`JobRunnerDeps.deflateOnOwnThread`), and the
+   * pool starts it optimizing its own code (`own-thread-compiles.ts`).
+   */
   readonly yieldToApi: boolean;
   /** Threads libvips may use for one image (`sharp.concurrency`); 0 leaves sharp's default. */
   readonly imageThreads: number;
@@ -110,12 +114,12 @@ export class ExportWorker {
     runtime: Runtime,
     index: number,
     post: (event: WorkerEvent) => void,
-    imagesAtOnce = 1,
+    share: RunnerShare = {},
   ) {
     this.#runtime = runtime;
     this.#post = post;
     this.#name = `worker-${process.pid}-${index}-${randomBytes(4).toString('hex')}`;
-    this.#runner = new JobRunner(jobRunnerDeps(runtime, imagesAtOnce));
+    this.#runner = new JobRunner(jobRunnerDeps(runtime, share));
   }
 
   /** Looks for work now instead of at the next poll. */
@@ -334,7 +338,12 @@ async function main(): Promise<void> {
     }
     port.postMessage(event);
   };
-  const worker = new ExportWorker(runtime, start.index, post, start.imagesAtOnce);
+  // At nice 19, the thread deflates its archives itself: on libuv's pool (the API's priority)
+  // the deflate would compete with the API on its own terms.
+  const worker = new ExportWorker(runtime, start.index, post, {
+    imagesAtOnce: start.imagesAtOnce,
+    deflateOnOwnThread: start.yieldToApi,
+  });
   port.on('message', (command: PoolCommand) => {
     if (command.type === 'wake') worker.wake();
     else worker.stop();

@@ -55,7 +55,12 @@ export interface JobRunnerDeps {
    * is the same bytes whatever the number. The pool sets it per thread (`WorkerPool`).
    */
   readonly imagesAtOnce: number;
+  /** Deflate on the runner's own thread, not libuv's pool (`ZipPartWriterOptions`); same bytes. */
+  readonly deflateOnOwnThread: boolean;
 }
+
+/** How a worker thread runs its jobs: `imagesAtOnce` and `deflateOnOwnThread` above. */
+export type RunnerShare = Partial<Pick<JobRunnerDeps, 'imagesAtOnce' | 'deflateOnOwnThread'>>;
 
 /** What the runner needs, in the shape of the runtime: `jobRunnerDeps(runtime)`. */
 export interface RunnerSources {
@@ -69,9 +74,13 @@ export interface RunnerSources {
 
 /**
  * The runner's dependencies from a runtime (or anything shaped like one); `imagesAtOnce`
- * defaults to 1: the next medium is prepared while the current one is written.
+ * defaults to 1: the next medium is prepared while the current one is written, and
+ * `deflateOnOwnThread` to false.
  */
-export function jobRunnerDeps(sources: RunnerSources, imagesAtOnce = 1): JobRunnerDeps {
+export function jobRunnerDeps(
+  sources: RunnerSources,
+  { imagesAtOnce = 1, deflateOnOwnThread = false }: RunnerShare = {},
+): JobRunnerDeps {
   const { metadata, content, blobs, jobs, clock, config } = sources;
   return {
     metadata,
@@ -81,6 +90,7 @@ export function jobRunnerDeps(sources: RunnerSources, imagesAtOnce = 1): JobRunn
     clock,
     limits: { maxPartBytes: config.maxPartBytes, maxJobBytes: config.maxJobBytes },
     imagesAtOnce,
+    deflateOnOwnThread,
   };
 }
 
@@ -276,6 +286,7 @@ export class JobRunner {
       // The blob store hashes every part it stores; the part index takes that hash.
       partsHashedByStore: true,
       partFileName: fileName,
+      deflateOnOwnThread: this.#deps.deflateOnOwnThread,
       onLeaveOut: (item) => {
         if (item.item.startsWith('media/')) missingMedia.set(item.item, item.reason);
         if (leftOut.length < INDEX_LEFT_OUT_LISTED) leftOut.push(item);

@@ -21,6 +21,7 @@ import type { Config } from '../config.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { PoolCommand, StorageFull, WorkerEvent, WorkerStart } from './export-worker.js';
+import { startWithOwnCompiles } from './own-thread-compiles.js';
 
 /** Where the pool's own lines go: pino's methods fit, as does `poolLogToStderr`. */
 export interface PoolLog {
@@ -48,7 +49,8 @@ export interface WorkerPoolOptions {
   readonly log?: PoolLog;
   /**
    * Whether the threads yield the CPU to an API served by the same process (nice 19, see
-   * `export-worker.ts`); a process that only runs workers (`dyi worker`) has nothing to yield to.
+   * `export-worker.ts`, with their deflate and code optimization on their own thread); a
+   * process that only runs workers (`dyi worker`) has nothing to yield to.
    */
   readonly yieldToApi?: boolean;
   /** Where the threads' metrics are added up (the process's); absent, they are dropped. */
@@ -127,12 +129,15 @@ export class WorkerPool extends EventEmitter<{ job: [Extract<WorkerEvent, { type
       ...this.#imageShare,
     };
     // From the TypeScript sources (tests, tsx), the thread registers tsx's loader first.
-    const worker = WORKER_URL.pathname.endsWith('.ts')
-      ? new Worker(
-          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
-          { eval: true, workerData: data },
-        )
-      : new Worker(WORKER_URL, { workerData: data });
+    const start = (): Worker =>
+      WORKER_URL.pathname.endsWith('.ts')
+        ? new Worker(
+            `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
+            { eval: true, workerData: data },
+          )
+        : new Worker(WORKER_URL, { workerData: data });
+    // Yielding to the API, the thread also optimizes its code itself, at its own priority.
+    const worker = data.yieldToApi ? startWithOwnCompiles(start) : start();
     this.#workers.add(worker);
     this.#spawned += 1;
     return new Promise((resolve, reject) => {

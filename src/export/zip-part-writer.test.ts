@@ -15,10 +15,12 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import yauzl from 'yauzl';
 import { LocalDiskBlobStore } from '../adapters/local-disk/local-disk-blob-store.js';
 import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
 import type { ArchiveEntry } from './archive-entry.js';
+import { inlineDeflateCount } from './inline-deflate.js';
 import { ZipPartWriter, type ZipPartWriterOptions } from './zip-part-writer.js';
 
 const KiB = 1024;
@@ -405,6 +407,65 @@ describe('ZipPartWriter', () => {
       'storePart(1) resolved without the SHA-256 of the part it stored',
     );
     expect(stored.files.length).toBeGreaterThan(0);
+  });
+
+  it('writes those same bytes when it deflates on its own thread', async () => {
+    const { writer, stored } = writerFor({ maxPartBytes: 200 * KiB, deflateOnOwnThread: true });
+    const before = inlineDeflateCount();
+    const sources = mixedSources();
+    for (const [index, source] of sources.entries()) {
+      await writer.add(toEntry(source));
+      if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
+    }
+    await writer.finish();
+    const hashes = await Promise.all(
+      stored.files.map(async (file) => sha256(await readFile(file))),
+    );
+    expect(hashes).toEqual(PINNED_PART_HASHES);
+    // Every deflated entry took this thread's path: the text, each part's manifest, the index.
+    const texts = sources.filter((source) => source.kind === 'text').length;
+    expect(inlineDeflateCount() - before).toBe(texts + PINNED_PART_HASHES.length + 1);
+  });
+
+  it('writes the same parts deflating on its own thread as on libuv’s, for any entries', async () => {
+    const source = fc.record({
+      kind: fc.constantFrom<'text' | 'noise' | 'media'>('text', 'noise', 'media'),
+      size: fc.oneof(fc.integer({ min: 0, max: 2 * KiB }), fc.integer({ min: 0, max: 300 * KiB })),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(source, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(64 * KiB, 200 * KiB, 1 * MiB),
+        async (specs, maxPartBytes) => {
+          const sources: Source[] = specs.map(({ kind, size }, i) =>
+            kind === 'text'
+              ? { path: `posts/p${i}.json`, kind: 'text', bytes: text(i, size) }
+              : kind === 'noise'
+                ? { path: `raw/r${i}.bin`, kind: 'text', bytes: noise(`t${i}`, size) }
+                : { path: `media/m${i}.jpg`, kind: 'media', bytes: noise(`m${i}`, size) },
+          );
+          const parts = async (deflateOnOwnThread: boolean): Promise<Buffer[]> => {
+            const stored: Buffer[] = [];
+            const writer = new ZipPartWriter({
+              maxPartBytes,
+              maxJobBytes: 1024 * MiB,
+              manifest: JOB_FIELDS,
+              deflateOnOwnThread,
+              storePart: async (partNumber, body) => {
+                stored[partNumber - 1] = await buffer(body);
+              },
+            });
+            for (const entry of sources) await writer.add(toEntry(entry));
+            await writer.finish();
+            return stored;
+          };
+          const [pooled, inline] = await Promise.all([parts(false), parts(true)]);
+          expect(inline.length).toBe(pooled.length);
+          inline.forEach((part, i) => expect(part.equals(pooled[i] as Buffer)).toBe(true));
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it('lists left-out items in the part open at the time, or in a last part of their own', async () => {

@@ -31,8 +31,8 @@
  * timestamp field and no comments, so the same entries give the same bytes.
  *
  * Text already in memory is queued: `add()` of a text entry resolves once the entry is placed
- * and hashed, while yazl deflates it on libuv's threads, so that the renderer makes the next
- * file meanwhile instead of waiting (the bytes are the same: yazl writes entries in the order
+ * and hashed, while yazl deflates it on libuv's threads (or, with `deflateOnOwnThread`, on this
+ * thread when yazl gets to it), so that the renderer makes the next file meanwhile instead of waiting (the bytes are the same: yazl writes entries in the order
  * they were added, and placement never depends on when bytes are written). At most
  * `QUEUED_TEXT_BYTES` of text (plus the entry being added) wait in the queue. A media entry
  * is streamed: its `add()` resolves once yazl has taken all of its bytes. yazl's output is
@@ -48,6 +48,7 @@ import { deflateRawSync } from 'node:zlib';
 import { ZipFile } from 'yazl';
 import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
 import type { ArchiveEntry, LeftOut } from './archive-entry.js';
+import { withInlineDeflate } from './inline-deflate.js';
 
 export interface ZipPartWriterOptions {
   /** Largest size of one part, in bytes (`DYI_MAX_PART_BYTES`). */
@@ -76,6 +77,12 @@ export interface ZipPartWriterOptions {
   onLeaveOut?(item: LeftOut): void;
   /** The stored file name of part `partNumber`, named in the job's part index. */
   partFileName?(partNumber: number): string;
+  /**
+   * Deflates on the thread that calls the writer instead of libuv's pool (`inline-deflate.ts`):
+   * the same bytes, at that thread's priority; text is then deflated in turn with rendering
+   * rather than beside it. `dyi serve`'s export threads, at nice 19, set it.
+   */
+  readonly deflateOnOwnThread?: boolean;
 }
 
 /** Where part `partNumber`'s manifest is: a name of its own, so that parts extract side by side. */
@@ -557,7 +564,7 @@ export class ZipPartWriter {
         void this.#queued.shift();
         taken();
       });
-      callback(null, source);
+      this.#handOver(() => callback(null, source));
     });
     while (this.#queuedBytes > QUEUED_TEXT_BYTES && this.#queued[0] !== undefined) {
       await this.#guard(this.#queued[0]);
@@ -586,7 +593,7 @@ export class ZipPartWriter {
           }
           this.#inFlight = [source, hasher];
           source.on('error', (error) => this.#fail(error));
-          callback(null, source.pipe(hasher));
+          this.#handOver(() => callback(null, source.pipe(hasher)));
         },
         (error: unknown) => this.#fail(error),
       );
@@ -594,6 +601,12 @@ export class ZipPartWriter {
     await this.#guard(taken);
     this.#inFlight = [];
     return hasher.sha256();
+  }
+
+  /** Hands an entry's stream to yazl, which builds the entry's compressor right then. */
+  #handOver(giveStream: () => void): void {
+    if (this.#options.deflateOnOwnThread === true) withInlineDeflate(giveStream);
+    else giveStream();
   }
 
   /** Counts bytes on their way to storage; false once a limit is passed and the writer failed. */

@@ -320,6 +320,15 @@ export async function buildApp(
     // Resolved nodes are written by the writers compiled per selection; the bytes are those of
     // JSON.stringify (graph-json.ts).
     graph.setReplySerializer((payload) => graphJson(payload) as string);
+    const admit = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      principal: Principal,
+      done: (error?: Error) => void,
+    ): void => {
+      request.principal = principal;
+      admitCall(usage, principal, reply, done);
+    };
     // Callback style, not async: a known token authenticates synchronously, and most requests
     // then pass this hook without a promise.
     graph.addHook('preHandler', (request, reply, done) => {
@@ -333,10 +342,6 @@ export async function buildApp(
         done();
         return;
       }
-      const admit = (principal: Principal): void => {
-        request.principal = principal;
-        admitCall(usage, principal, reply, done);
-      };
       let authenticated: Principal | Promise<Principal>;
       try {
         authenticated = runtime.access.authenticate(presentedCredentials(request, params));
@@ -344,8 +349,14 @@ export async function buildApp(
         done(error as Error);
         return;
       }
-      if (authenticated instanceof Promise) authenticated.then(admit, done);
-      else admit(authenticated);
+      // A closure only for a token the store must look up: a known one is answered at once.
+      if (authenticated instanceof Promise) {
+        authenticated.then((principal) => {
+          admit(request, reply, principal, done);
+        }, done);
+      } else {
+        admit(request, reply, authenticated, done);
+      }
     });
     if (faultMode) graph.addHook('preHandler', faultMode.afterAuthentication);
     registerGraphRoutes(graph, {

@@ -55,10 +55,11 @@ export class UsageLedger {
   readonly #token: UsageMeter;
   readonly #community: UsageMeter;
   readonly #exports: UsageMeter;
-  /** Wall time per token not yet written to the store. */
-  readonly #unwrittenWallMs = new Map<string, number>();
-  /** Wall time per token since CPU time was last shared out. */
-  readonly #unchargedWallMs = new Map<string, number>();
+  /**
+   * Wall time of each token served since CPU time was last shared out. One record per token,
+   * updated in place: two maps of numbers cost two lookups and two boxed numbers a request.
+   */
+  readonly #wallTimes = new Map<string, WallTime>();
 
   constructor(options: UsageLedgerOptions) {
     const { limits } = options;
@@ -110,8 +111,14 @@ export class UsageLedger {
 
   /** Adds the wall time spent serving one call of `tokenId`. */
   addTime(tokenId: string, wallMs: number): void {
-    this.#unwrittenWallMs.set(tokenId, (this.#unwrittenWallMs.get(tokenId) ?? 0) + wallMs);
-    this.#unchargedWallMs.set(tokenId, (this.#unchargedWallMs.get(tokenId) ?? 0) + wallMs);
+    let time = this.#wallTimes.get(tokenId);
+    if (time === undefined) {
+      time = { unwrittenMs: 0, isUnwritten: false, unchargedMs: 0 };
+      this.#wallTimes.set(tokenId, time);
+    }
+    time.unwrittenMs += wallMs;
+    time.isUnwritten = true;
+    time.unchargedMs += wallMs;
   }
 
   /**
@@ -120,15 +127,14 @@ export class UsageLedger {
    */
   chargeCpu(cpuMs: number): void {
     let wall = 0;
-    for (const ms of this.#unchargedWallMs.values()) wall += ms;
+    for (const time of this.#wallTimes.values()) wall += time.unchargedMs;
     // Every token with unwritten wall time is among those served since the last share.
     const counts: UsageCount[] = [];
-    for (const [tokenId, wallMs] of this.#unchargedWallMs) {
-      const share = wall > 0 ? (cpuMs * wallMs) / wall : 0;
-      counts.push(this.#token.count(tokenId, 0, this.#unwrittenWallMs.get(tokenId) ?? 0, share));
+    for (const [tokenId, time] of this.#wallTimes) {
+      const share = wall > 0 ? (cpuMs * time.unchargedMs) / wall : 0;
+      counts.push(this.#token.count(tokenId, 0, time.unwrittenMs, share));
     }
-    this.#unwrittenWallMs.clear();
-    this.#unchargedWallMs.clear();
+    this.#wallTimes.clear();
     if (counts.length === 0) return;
     try {
       const written = this.#counters.count(counts, this.#clock.now());
@@ -140,8 +146,13 @@ export class UsageLedger {
 
   #countCall(principal: Principal, calls: number, refuses: boolean): MaybePromise<UsageAdmission> {
     const now = this.#clock.now();
-    const wallMs = this.#unwrittenWallMs.get(principal.tokenId);
-    if (wallMs !== undefined) this.#unwrittenWallMs.delete(principal.tokenId);
+    const time = this.#wallTimes.get(principal.tokenId);
+    let wallMs: number | undefined;
+    if (time?.isUnwritten) {
+      wallMs = time.unwrittenMs;
+      time.unwrittenMs = 0;
+      time.isUnwritten = false;
+    }
     const counted = this.#counters.count(
       [
         this.#token.count(principal.tokenId, calls, wallMs),
@@ -168,6 +179,14 @@ export class UsageLedger {
         : undefined,
     };
   }
+}
+
+/** Wall time of one token: not yet written to the store, and not yet charged CPU time for. */
+interface WallTime {
+  unwrittenMs: number;
+  /** Whether time was added since it was last written (it may add up to 0 ms). */
+  isUnwritten: boolean;
+  unchargedMs: number;
 }
 
 /** `fn` applied to a value that may be a promise, without making a promise when it is not. */

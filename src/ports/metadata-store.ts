@@ -217,9 +217,9 @@ export interface ExportRepository {
   count(communityId: Id): Promise<number>;
   countJobs(exportId: Id): MaybePromise<ExportJobCounts>;
   /** The last change of any of the export's jobs (its end, once ended); null without jobs. */
-  lastJobUpdate(exportId: Id): Promise<UnixSeconds | null>;
+  lastJobUpdate(exportId: Id): MaybePromise<UnixSeconds | null>;
   /** The reason of the first aborted job (by id), or null when none aborted. */
-  firstAbortReason(exportId: Id): Promise<AbortReason | null>;
+  firstAbortReason(exportId: Id): MaybePromise<AbortReason | null>;
   /**
    * Marks the export cancelled and ends every unfinished job ABORTED with CANCELLED_BY_USER,
    * in one transaction. Finished jobs keep their state and files. Returns the aborted jobs' ids.

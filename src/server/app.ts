@@ -37,6 +37,7 @@ import { newTraceId } from './trace-id.js';
 import { ReadinessChecks } from '../services/readiness-checks.js';
 import { isOperatorRoute, operatorConstraint, registerOperatorRoutes } from './operator-routes.js';
 import { admitCall, chargeRead } from './usage-hooks.js';
+import { routeUrl } from './route-url.js';
 import { TextLogStream } from './text-log-stream.js';
 import {
   effectiveMethod,
@@ -203,7 +204,7 @@ export async function buildApp(
     // suppress_http_code is a Graph convention: a download keeps its 206, 304 or 416.
     if (
       suppressesHttpCode(request) &&
-      !(request.routeOptions.url?.startsWith(DOWNLOAD_ROUTE_PREFIX) ?? false)
+      !(routeUrl(request)?.startsWith(DOWNLOAD_ROUTE_PREFIX) ?? false)
     ) {
       reply.code(200);
     }
@@ -270,7 +271,7 @@ export async function buildApp(
 
   // The route label is the route's pattern (`/:id`), never the URL: its values stay few.
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = routeUrl(request) ?? 'unmatched';
     metrics.countRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
@@ -320,6 +321,15 @@ export async function buildApp(
     // Resolved nodes are written by the writers compiled per selection; the bytes are those of
     // JSON.stringify (graph-json.ts).
     graph.setReplySerializer((payload) => graphJson(payload) as string);
+    const admit = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      principal: Principal,
+      done: (error?: Error) => void,
+    ): void => {
+      request.principal = principal;
+      admitCall(usage, principal, reply, done);
+    };
     // Callback style, not async: a known token authenticates synchronously, and most requests
     // then pass this hook without a promise.
     graph.addHook('preHandler', (request, reply, done) => {
@@ -333,10 +343,6 @@ export async function buildApp(
         done();
         return;
       }
-      const admit = (principal: Principal): void => {
-        request.principal = principal;
-        admitCall(usage, principal, reply, done);
-      };
       let authenticated: Principal | Promise<Principal>;
       try {
         authenticated = runtime.access.authenticate(presentedCredentials(request, params));
@@ -344,8 +350,14 @@ export async function buildApp(
         done(error as Error);
         return;
       }
-      if (authenticated instanceof Promise) authenticated.then(admit, done);
-      else admit(authenticated);
+      // A closure only for a token the store must look up: a known one is answered at once.
+      if (authenticated instanceof Promise) {
+        authenticated.then((principal) => {
+          admit(request, reply, principal, done);
+        }, done);
+      } else {
+        admit(request, reply, authenticated, done);
+      }
     });
     if (faultMode) graph.addHook('preHandler', faultMode.afterAuthentication);
     registerGraphRoutes(graph, {
@@ -372,7 +384,7 @@ function countGraphError(metrics: ProcessMetrics, code: number): void {
 
 /** False for the admin panel's routes and the download route, the app's non-Graph parts. */
 function isGraphRoute(request: FastifyRequest): boolean {
-  const route = request.routeOptions.url ?? '';
+  const route = routeUrl(request) ?? '';
   return !(
     route === ADMIN_PREFIX ||
     route.startsWith(`${ADMIN_PREFIX}/`) ||

@@ -56,7 +56,10 @@ function resolveFields(
 ): ResolvedObject | Promise<ResolvedObject> {
   const checked = effectiveSelection(type, selections);
   // Most fields are plain values: only the ones that load something are awaited.
-  const values = checked.fields.map((selection) => resolveField(type, node, selection, ctx, sizes));
+  const { definitions } = checked;
+  const values = checked.fields.map((selection, index) =>
+    resolveField(definitions[index] as FieldDefinition<unknown>, type, node, selection, ctx, sizes),
+  );
   return values.some(isPromise)
     ? Promise.all(values).then((settled) => resolvedObject(checked, settled, ctx))
     : resolvedObject(checked, values, ctx);
@@ -109,9 +112,11 @@ export function estimateNode(
 ): CostEstimate {
   let objects = 1;
   let depth = 0;
-  for (const selection of effectiveSelection(type, selections).fields) {
-    const field = fieldOf(type, selection.name);
-    if (!field || field.kind === 'value') continue;
+  const { fields, definitions } = effectiveSelection(type, selections);
+  for (let index = 0; index < fields.length; index++) {
+    const selection = fields[index] as FieldSelection;
+    const field = definitions[index] as FieldDefinition<unknown>;
+    if (field.kind === 'value') continue;
     const isEdge = field.kind === 'edge';
     const child = estimateNode(
       field.type(),
@@ -160,6 +165,8 @@ function isPromise(value: unknown): value is Promise<unknown> {
  */
 interface CheckedSelection {
   readonly fields: readonly FieldSelection[];
+  /** The definition of each field, in the same order: looked up once, not per node. */
+  readonly definitions: readonly FieldDefinition<unknown>[];
   readonly names: readonly string[];
   readonly writer: ObjectWriter;
 }
@@ -186,10 +193,11 @@ function effectiveSelection(
   const chosen: readonly FieldSelection[] =
     selections.length > 0 ? selections : type.defaultFields.map((name) => ({ name }));
   const withId = chosen.some((s) => s.name === 'id') ? chosen : [{ name: 'id' }, ...chosen];
-  for (const selection of withId) checkField(type, selection);
+  const definitions = withId.map((selection) => checkField(type, selection));
   const names = withId.map((selection) => selection.name);
   const checked: CheckedSelection = {
     fields: withId,
+    definitions,
     names,
     writer: compileObjectWriter(names),
   };
@@ -201,7 +209,8 @@ function effectiveSelection(
   return checked;
 }
 
-function checkField(type: NodeType, selection: FieldSelection): void {
+/** The definition of a selected field; a ValidationError when it is none or misused. */
+function checkField(type: NodeType, selection: FieldSelection): FieldDefinition<unknown> {
   const field = fieldOf(type, selection.name);
   if (!field) {
     throw new ValidationError(
@@ -222,18 +231,18 @@ function checkField(type: NodeType, selection: FieldSelection): void {
       `Field (${selection.name}) on node type (${type.name}) is a value and cannot be expanded with {}`,
     );
   }
+  return field;
 }
 
 /** A field's value, or a promise of it when it has to load something. */
 function resolveField(
+  field: FieldDefinition<unknown>,
   type: NodeType,
   node: unknown,
   selection: FieldSelection,
   ctx: GraphContext,
   sizes: PageSizes,
 ): unknown {
-  const field = fieldOf(type, selection.name);
-  if (!field) return undefined;
   if (field.kind === 'value') return field.get(node, ctx);
   if (field.kind === 'object') {
     const child = field.get(node, ctx);

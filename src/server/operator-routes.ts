@@ -24,6 +24,7 @@ import type { JobRepository } from '../ports/metadata-store.js';
 import type { ReadinessChecks } from '../services/readiness-checks.js';
 import { isBatchItemMessage } from './batch.js';
 import { isVersioned } from './graph-request.js';
+import { routeUrl } from './route-url.js';
 
 export interface OperatorEndpoints {
   readonly readiness: ReadinessChecks;
@@ -92,7 +93,7 @@ export const OPERATOR_ROUTES = ['/healthz', '/readyz', '/metrics'] as const;
 
 /** True for a request these routes answer (not a Graph request for an object of that name). */
 export function isOperatorRoute(request: FastifyRequest): boolean {
-  return (OPERATOR_ROUTES as readonly (string | undefined)[]).includes(request.routeOptions.url);
+  return (OPERATOR_ROUTES as readonly (string | undefined)[]).includes(routeUrl(request));
 }
 
 export function registerOperatorRoutes(app: FastifyInstance, endpoints: OperatorEndpoints): void {

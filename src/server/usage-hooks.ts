@@ -20,10 +20,6 @@ export function admitCall(
   reply: FastifyReply,
   done: (error?: Error) => void,
 ): void {
-  const admitted = (admission: UsageAdmission): void => {
-    setUsageHeaders(reply, principal, admission);
-    done(admission.refusal);
-  };
   let admission: UsageAdmission | Promise<UsageAdmission>;
   try {
     admission = usage.admit(principal);
@@ -31,8 +27,24 @@ export function admitCall(
     done(error as Error);
     return;
   }
-  if (admission instanceof Promise) admission.then(admitted, done);
-  else admitted(admission);
+  // A closure only for a store that answers later: most calls are admitted at once.
+  if (admission instanceof Promise) {
+    admission.then((settled) => {
+      admitted(reply, principal, settled, done);
+    }, done);
+  } else {
+    admitted(reply, principal, admission, done);
+  }
+}
+
+function admitted(
+  reply: FastifyReply,
+  principal: Principal,
+  admission: UsageAdmission,
+  done: (error?: Error) => void,
+): void {
+  setUsageHeaders(reply, principal, admission);
+  done(admission.refusal);
 }
 
 /** Sets the usage headers of an answer from its call's standing. */

@@ -160,8 +160,8 @@ export class ExportService {
 
   /**
    * The export's progress, counts and expiry. Without a promise when the store answers the
-   * counts at once and nothing else needs reading (no aborted job, and the expiry stored or not
-   * due yet): what a downloader polling an export asks for.
+   * counts, and the abort reason or last job update when they are needed, at once: what a
+   * downloader polling an export asks for.
    */
   status(exportJob: ExportJob): MaybePromise<ExportStatus> {
     return thenMaybe(this.#store.exports.countJobs(exportJob.id), (counts) => {
@@ -174,28 +174,32 @@ export class ExportService {
     });
   }
 
-  async #statusAfterReads(
+  /**
+   * The status once the abort reason and the expiry are read (in that order); without a
+   * promise when the store answers both at once, as SQLite's read cache does.
+   */
+  #statusAfterReads(
     exportJob: ExportJob,
     counts: ExportJobCounts,
     isCompleted: boolean,
-  ): Promise<ExportStatus> {
+  ): MaybePromise<ExportStatus> {
     const abortReason =
-      counts.aborted > 0 ? await this.#store.exports.firstAbortReason(exportJob.id) : null;
-    return statusOf(
-      exportJob,
-      counts,
-      isCompleted,
-      abortReason,
-      await this.#expiresTime(exportJob, isCompleted),
+      counts.aborted > 0 ? this.#store.exports.firstAbortReason(exportJob.id) : null;
+    return thenMaybe(abortReason, (reason) =>
+      thenMaybe(this.#expiresTime(exportJob, isCompleted), (expiresTime) =>
+        statusOf(exportJob, counts, isCompleted, reason, expiresTime),
+      ),
     );
   }
 
   /** The stored expiry, or until the sweep fixes it, the one it will fix (same formula). */
-  async #expiresTime(exportJob: ExportJob, isCompleted: boolean): Promise<UnixSeconds | null> {
+  #expiresTime(exportJob: ExportJob, isCompleted: boolean): MaybePromise<UnixSeconds | null> {
     if (exportJob.expiresTime !== null) return exportJob.expiresTime;
-    if (exportJob.retentionDays === null || !isCompleted) return null;
-    const ended = await this.#store.exports.lastJobUpdate(exportJob.id);
-    return ended === null ? null : ended + exportJob.retentionDays * DAY_SECONDS;
+    const { retentionDays } = exportJob;
+    if (retentionDays === null || !isCompleted) return null;
+    return thenMaybe(this.#store.exports.lastJobUpdate(exportJob.id), (ended) =>
+      ended === null ? null : ended + retentionDays * DAY_SECONDS,
+    );
   }
 
   /** Ends every unfinished job with CANCELLED_BY_USER; finished jobs keep their files. */

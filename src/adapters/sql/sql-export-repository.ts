@@ -146,25 +146,30 @@ export abstract class SqlExportRepository implements ExportRepository {
     );
   }
 
-  async lastJobUpdate(exportId: Id): Promise<UnixSeconds | null> {
-    const row = await this.engine.queryOne<{ last_update: number | string | null }>(
-      this.db(),
-      exportReads.lastJobUpdate,
-      [Number(exportId)],
+  lastJobUpdate(exportId: Id): MaybePromise<UnixSeconds | null> {
+    return thenMaybe(
+      this.engine.queryOne<{ last_update: number | string | null }>(
+        this.db(),
+        exportReads.lastJobUpdate,
+        [Number(exportId)],
+      ),
+      // PostgreSQL answers MAX of a bigint as text.
+      (row) =>
+        row?.last_update === null || row?.last_update === undefined
+          ? null
+          : Number(row.last_update),
     );
-    // PostgreSQL answers MAX of a bigint as text.
-    return row?.last_update === null || row?.last_update === undefined
-      ? null
-      : Number(row.last_update);
   }
 
-  async firstAbortReason(exportId: Id): Promise<AbortReason | null> {
-    const row = await this.engine.queryOne<{ abort_reason: AbortReason | null }>(
-      this.db(),
-      exportReads.firstAbortReason,
-      [Number(exportId)],
+  firstAbortReason(exportId: Id): MaybePromise<AbortReason | null> {
+    return thenMaybe(
+      this.engine.queryOne<{ abort_reason: AbortReason | null }>(
+        this.db(),
+        exportReads.firstAbortReason,
+        [Number(exportId)],
+      ),
+      (row) => row?.abort_reason ?? null,
     );
-    return row?.abort_reason ?? null;
   }
 
   /** Aborts the export's unfinished jobs; answers their ids in id order. */

@@ -21,6 +21,7 @@ import {
   seedCommunity,
   startInProcessFixture,
 } from './support/graph-fixture.js';
+import { withPromisedReads } from './support/promised-store.js';
 
 let fixture: GraphFixture;
 let acme: SeededCommunity;
@@ -32,27 +33,6 @@ const exports: Record<'completed' | 'cancelled' | 'running', ExportJob> = {} as 
 const STATUS_FIELDS =
   'id,is_completed,expires_time,abort_reason,total_number_of_jobs,' +
   'total_number_of_completed_jobs,total_number_of_aborted_jobs,left_out_count';
-
-/** `store` with every repository method answered as a promise of what the store answers. */
-function asPromises<T extends object>(store: T, isRepository = false): T {
-  return new Proxy(store, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key, target);
-      if (typeof value === 'function') {
-        const method = value as (...args: unknown[]) => unknown;
-        if (!isRepository) return method.bind(target);
-        return (...args: unknown[]) =>
-          new Promise((resolve) => {
-            resolve(method.apply(target, args));
-          });
-      }
-      if (!isRepository && typeof value === 'object' && value !== null) {
-        return asPromises(value, true);
-      }
-      return value;
-    },
-  });
-}
 
 beforeAll(async () => {
   fixture = await startInProcessFixture({ retentionDays: 7 }, new ManualClock());
@@ -68,7 +48,7 @@ beforeAll(async () => {
   await completeJobWithFiles(runtime, company, ['company\n']);
   await runtime.exports.cancel(acme.community.id, exports.cancelled.id);
   exports.running = await createExport(runtime, acme.community.id, { name: 'running' });
-  promised = asPromises(runtime.metadata);
+  promised = withPromisedReads(runtime.metadata);
   promisedApp = await buildApp({
     ...runtime,
     metadata: promised,

@@ -1,7 +1,7 @@
 /**
  * Graph reads answered without a promise (SQLite's read connection) and with one (PostgreSQL,
  * or any store that must wait) give the same wire answers: the same app twice on one runtime,
- * the second with every metadata read answered as a promise (`asPromises`), asked the same
+ * the second with every metadata read answered as a promise (`withPromisedReads`), asked the same
  * requests, answers the same status, headers and bytes. A read that fails is still a rejected
  * promise, never a throw, and its request still the same error answer.
  */
@@ -24,6 +24,7 @@ import {
   seedCommunity,
   startInProcessFixture,
 } from './support/graph-fixture.js';
+import { withPromisedReads } from './support/promised-store.js';
 
 let fixture: GraphFixture;
 let acme: SeededCommunity;
@@ -34,30 +35,6 @@ let jobId: string;
 let fileId: string;
 
 const FILES = 5;
-
-/**
- * `store` with every method of its repositories (and `findObject`) answered as a promise, as
- * a store that must wait for its answer does; what it answers is the store's own.
- */
-function asPromises<T extends object>(store: T, isRepository = false): T {
-  return new Proxy(store, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key, target);
-      if (typeof value === 'function') {
-        const method = value as (...args: unknown[]) => unknown;
-        if (!isRepository && key !== 'findObject') return method.bind(target);
-        return (...args: unknown[]) =>
-          new Promise((resolve) => {
-            resolve(method.apply(target, args));
-          });
-      }
-      if (!isRepository && typeof value === 'object' && value !== null) {
-        return asPromises(value, true);
-      }
-      return value;
-    },
-  });
-}
 
 /** The services the Graph routes read through, rebuilt on `metadata`. */
 function withMetadata(runtime: Runtime, metadata: MetadataStore): Runtime {
@@ -86,7 +63,9 @@ beforeAll(async () => {
   await completeJobWithFiles(fixture.runtime, company, ['company\n']);
   jobId = user.id;
   fileId = files[0]?.id ?? '';
-  promisedApp = await buildApp(withMetadata(fixture.runtime, asPromises(fixture.runtime.metadata)));
+  promisedApp = await buildApp(
+    withMetadata(fixture.runtime, withPromisedReads(fixture.runtime.metadata)),
+  );
 });
 
 afterAll(async () => {

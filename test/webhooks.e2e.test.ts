@@ -16,6 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { seedCommunity } from '../src/content/seed-community.js';
+import type { WebhookDelivery } from '../src/domain/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { runDyi } from './support/dyi-cli.js';
 import { waitFor } from './support/export-scenarios.js';
@@ -314,13 +315,9 @@ describe('webhooks', () => {
     const idle = await timed();
     stuck.hang = true;
     for (let i = 0; i < 3; i++) await createExport(server, app.token);
-    await waitFor(
-      'hanging deliveries',
-      async () => ((await held(server, app)) ? true : undefined),
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    await waitFor('hanging deliveries', async () => ((await held(app)) ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     const hanging = await timed();
     const median = (times: number[]): number => times[Math.floor(times.length / 2)] ?? 0;
     expect(median(hanging)).toBeLessThan(Math.max(5 * median(idle), median(idle) + 250));
@@ -352,23 +349,27 @@ describe('webhooks', () => {
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toContain('loopback address');
     const exportId = await createExport(server, app.token);
-    const line = await waitFor(
+    // Waits on the log read in this process (a `dyi` process per look would take a core), then
+    // reads it as an operator does.
+    await waitFor(
       'a refused attempt in the log',
-      async () => {
-        const log = await runDyi([
-          'webhook',
-          'deliveries',
-          '--integration',
-          app.appId,
-          '--data-dir',
-          dataDir,
-        ]);
-        return log.stdout
-          .split('\n')
-          .find((l) => l.includes(`is_completed:${exportId}`) && l.includes('refused'));
-      },
-      { timeoutMs: 60_000 },
+      async () =>
+        (await deliveriesOf(app)).some(
+          (d) => d.eventKey === `is_completed:${exportId}` && d.lastError?.includes('refused'),
+        ) || undefined,
+      { timeoutMs: 60_000, intervalMs: 200 },
     );
+    const log = await runDyi([
+      'webhook',
+      'deliveries',
+      '--integration',
+      app.appId,
+      '--data-dir',
+      dataDir,
+    ]);
+    const line = log.stdout
+      .split('\n')
+      .find((l) => l.includes(`is_completed:${exportId}`) && l.includes('refused'));
     expect(line).toContain('refused to connect to 127.0.0.1: it is a loopback address');
     expect(local.posts).toEqual([]);
     expect(local.handshakes.length).toBe(handshakes);
@@ -376,18 +377,24 @@ describe('webhooks', () => {
   }, 180_000);
 });
 
+/**
+ * The integration's delivery log as this process reads it from the data dir (what `dyi webhook
+ * deliveries` prints, without starting a process): what a test waits on, polling, before it
+ * checks the CLI's own output once.
+ */
+async function deliveriesOf(
+  app: { appId: string },
+  state?: WebhookDelivery['state'],
+): Promise<readonly WebhookDelivery[]> {
+  const runtime = await openRuntime(loadConfig({}, { dataDir, logLevel: 'silent' }));
+  try {
+    return await runtime.webhooks.deliveries({ integrationId: app.appId, state });
+  } finally {
+    await runtime.close();
+  }
+}
+
 /** Whether the receiver holds a delivery of this integration unanswered (state sending). */
-async function held(server: ServerProcess, app: { appId: string }): Promise<boolean> {
-  void server;
-  const log = await runDyi([
-    'webhook',
-    'deliveries',
-    '--integration',
-    app.appId,
-    '--state',
-    'sending',
-    '--data-dir',
-    dataDir,
-  ]);
-  return log.stdout.trim() !== '';
+async function held(app: { appId: string }): Promise<boolean> {
+  return (await deliveriesOf(app, 'sending')).length > 0;
 }

@@ -9,6 +9,8 @@ import type { ListOrder } from './keyset-page.js';
 /**
  * The four texts of each base and id column, built once: a text built per read is a new
  * string the statement cache must flatten and hash again (a Graph page read makes one or two).
+ * Bases are SQL of fixed fragments whose values are all `?` parameters, so the map holds one
+ * entry per read and filter combination the code has, never one per value asked.
  */
 const variants = new Map<string, Map<string, readonly string[]>>();
 

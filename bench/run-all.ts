@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     ],
     options: {
       only: text('A,B', 'run only these benches, comma-separated (default: all)'),
-      markdown: flag('print the table as Markdown'),
+      markdown: flag('print the table as Markdown too, for docs/benchmarks.md'),
     },
   });
   const only = values.only?.split(',').map((name) => name.trim());

@@ -48,7 +48,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'embedded',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
           // Most files wait on processes they start (servers, workers, Chromium, curl), so
           // three at once keep two cores busy; Vitest's default (cores - 1) runs them one by one.
           maxWorkers: 3,

@@ -16,8 +16,8 @@
  * export is at most 2x the idle p99.
  * Run: `npx tsx bench/api-latency-during-export.ts [--users 300] [--duration 10] [--connections 8]`.
  */
-import { parseArgs } from 'node:util';
 import type { Runtime } from '../src/runtime.js';
+import { benchArgs, integerFrom, NEEDS_BUILD, positiveInteger } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { loadIndex, loadSeed, loadSynthetic } from './support/built.js';
 import { type BuiltServer, startBuiltServer, stopChild } from './support/child-process.js';
@@ -43,17 +43,20 @@ interface Seeded {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    summary:
+      'Whether exports disturb the API: p99 latency of GET /{export_id}?fields=... on the compiled\n' +
+      '`dyi serve`, idle against while a large export runs in its worker threads (goal: at most 2x).',
+    needs: [NEEDS_BUILD],
     options: {
-      users: { type: 'string', default: '300' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '8' },
-      warmup: { type: 'string', default: '3' },
+      users: positiveInteger('members of the seeded community', 300),
+      duration: positiveInteger('seconds of load per measure (idle, busy, idle again)', 10),
+      connections: positiveInteger('concurrent connections autocannon keeps open', 8),
+      warmup: integerFrom(0, 'seconds of unmeasured load before the first measure', 3),
     },
   });
-  const users = Number(values.users);
-  const load = { duration: Number(values.duration), connections: Number(values.connections) };
-  const warmup = Number(values.warmup);
+  const { users, warmup } = values;
+  const load = { duration: values.duration, connections: values.connections };
 
   await withScratchDir('dyi-bench-latency-', async ({ dir: dataDir, atCleanUp }) => {
     let server: BuiltServer | undefined;

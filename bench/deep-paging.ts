@@ -27,9 +27,10 @@ import { type ConfigOverrides, loadConfig } from '../src/config.js';
 import { encodeCursor } from '../src/graph/cursor.js';
 import { openRuntime } from '../src/runtime.js';
 import { createExport, seedCommunity } from '../test/support/graph-fixture.js';
+import { benchArgs, NEEDS_BUILD, oneOf, positiveInteger } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
-import { measureRounds, printTable, loadSettingsAnd } from './support/measure-load.js';
+import { LOAD_OPTIONS, measureRounds, printTable } from './support/measure-load.js';
 import { benchDatabase } from './support/services.js';
 import { withScratchDir } from './support/scratch-dir.js';
 import { loadAverage } from './support/child-process.js';
@@ -40,8 +41,6 @@ const PAGE_SIZE = 100;
 /** Rows per store read while looking for the deep page's position. */
 const WALK_PAGE = 10_000;
 const LIMITS_OFF = { rateLimitCalls: 0, communityRateLimitCalls: 0 } as const;
-
-type Engine = keyof typeof GOALS;
 
 interface Seeded {
   readonly token: string;
@@ -57,17 +56,24 @@ interface JobsPage {
 }
 
 async function main(): Promise<void> {
-  const { settings, values } = loadSettingsAnd({
-    database: { type: 'string', default: 'sqlite' },
-    jobs: { type: 'string', default: '' },
+  const { values, fail } = benchArgs({
+    summary:
+      'Whether a page deep in a long list costs what the first page costs (keyset paging), req/s\n' +
+      'of the first page against the last one (goal: at most 1.2x).',
+    needs: [NEEDS_BUILD, 'PostgreSQL on 127.0.0.1:5432 (with --database postgres)'],
+    options: {
+      database: oneOf(['sqlite', 'postgres'], 'the metadata store to page', 'sqlite'),
+      jobs: positiveInteger(
+        `user jobs in the export, a multiple of ${PAGE_SIZE} from ${2 * PAGE_SIZE} ` +
+          `(default: ${DEFAULT_JOBS.sqlite} on SQLite, ${DEFAULT_JOBS.postgres} on PostgreSQL)`,
+      ),
+      ...LOAD_OPTIONS,
+    },
   });
-  if (values.database !== 'sqlite' && values.database !== 'postgres') {
-    throw new Error(`--database takes sqlite or postgres, not ${values.database}`);
-  }
-  const engine: Engine = values.database;
-  const userJobs = values.jobs === '' ? DEFAULT_JOBS[engine] : Number(values.jobs);
-  if (!Number.isInteger(userJobs) || userJobs < 2 * PAGE_SIZE || userJobs % PAGE_SIZE !== 0) {
-    throw new Error(`--jobs takes a multiple of ${PAGE_SIZE} from ${2 * PAGE_SIZE}`);
+  const { database: engine, jobs, ...settings } = values;
+  const userJobs = jobs ?? DEFAULT_JOBS[engine];
+  if (userJobs < 2 * PAGE_SIZE || userJobs % PAGE_SIZE !== 0) {
+    fail(`--jobs takes a multiple of ${PAGE_SIZE} from ${2 * PAGE_SIZE}, not ${userJobs}`);
   }
   const deepPage = userJobs / PAGE_SIZE;
   const goal = GOALS[engine];

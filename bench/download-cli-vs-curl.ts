@@ -21,9 +21,9 @@ import { rm, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
+import { benchArgs, NEEDS_BUILD, positiveInteger } from './support/bench-args.js';
 import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
@@ -69,13 +69,17 @@ interface Seeded {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    summary:
+      '`dyi download` against `curl | tee | openssl dgst -sha256` on one large file served by the\n' +
+      'compiled `dyi serve`, MB/s (goal: at least 1.0).',
+    needs: [NEEDS_BUILD, 'curl', 'openssl'],
     options: {
-      runs: { type: 'string', default: '3' },
-      'size-mib': { type: 'string', default: '1024' },
+      runs: positiveInteger('timed downloads per contender, after one warm-up each', 3),
+      'size-mib': positiveInteger('size of the file, in MiB', 1024),
     },
   });
-  const runs = Number(values.runs);
+  const { runs } = values;
   const size = Number(values['size-mib']) * MIB;
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
 

@@ -36,9 +36,9 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
+import { benchArgs, flag, NEEDS_BUILD, positiveInteger, text } from './support/bench-args.js';
 import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
@@ -123,24 +123,28 @@ interface Seeded {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, fail } = benchArgs({
+    summary:
+      "`dyi download` against `curl --parallel --parallel-max 8` (and the spec's Python sample) on\n" +
+      "an export of many user jobs with one small file each (goal: at least 0.8 of curl's speed).",
+    needs: [NEEDS_BUILD, 'curl', 'python3 with requests (else the Python line is left out)'],
     options: {
-      rounds: { type: 'string', default: '2' },
-      users: { type: 'string', default: '2000' },
-      concurrency: { type: 'string' },
-      build: { type: 'string' },
-      'no-python': { type: 'boolean', default: false },
+      rounds: positiveInteger('rounds; every contender runs once per round, alternating', 2),
+      users: positiveInteger('members of the community, so user jobs of the export', 2000),
+      concurrency: positiveInteger("`dyi download --concurrency` (default: dyi's own)"),
+      build: text(
+        'DIR',
+        'also run `dyi download` from the compiled build in DIR, in the same rounds',
+      ),
+      'no-python': flag('leave the Python line out'),
     },
   });
-  const rounds = Number(values.rounds);
-  const users = Number(values.users);
+  const { rounds, users } = values;
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
   const otherCli =
     values.build === undefined ? undefined : path.resolve(values.build, 'cli/main.js');
   if (otherCli !== undefined && !existsSync(otherCli)) {
-    throw new Error(
-      `--build ${values.build}: ${otherCli} is missing; give a compiled dist/ folder.`,
-    );
+    fail(`--build ${values.build}: ${otherCli} is missing; give a compiled dist/ folder.`);
   }
 
   await withScratchDir('dyi-bench-many-', async ({ dir, atCleanUp }) => {
@@ -159,7 +163,7 @@ async function main(): Promise<void> {
       : await preparePython(dir, origin, seeded);
 
     const concurrency =
-      values.concurrency === undefined ? [] : ['--concurrency', values.concurrency];
+      values.concurrency === undefined ? [] : ['--concurrency', String(values.concurrency)];
     const contenders: Contender[] = [
       'dyi',
       ...(otherCli ? (['dyi --build'] as const) : []),

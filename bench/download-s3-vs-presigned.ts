@@ -28,9 +28,9 @@ import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
+import { benchArgs, NEEDS_BUILD, positiveInteger, text } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import {
   BUILT_CLI,
@@ -107,31 +107,24 @@ type CpuProbe = (
 ) => Promise<{ hop: number; hopFaults: number; swift: number }>;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, fail } = benchArgs({
+    summary:
+      'A large file kept in S3, downloaded through our API (the download route streams it) against\n' +
+      'straight from the object store by its presigned URL, MB/s (goal: at least 0.8).',
+    needs: [NEEDS_BUILD, 'OpenStack Swift (scripts/swift-server.sh)'],
     options: {
-      runs: { type: 'string', default: '3' },
-      'size-mib': { type: 'string', default: '1024' },
-      build: { type: 'string' },
-      help: { type: 'boolean', default: false },
+      runs: positiveInteger('timed downloads per contender, after one warm-up each', 3),
+      'size-mib': positiveInteger('size of the file, in MiB', 1024),
+      build: text('DIR', 'also serve the file from the compiled build in DIR, in the same runs'),
     },
   });
-  if (values.help) {
-    console.log(
-      'usage: npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024] ' +
-        '[--build DIR]\n  --build DIR  also serve the file from the compiled build in DIR ' +
-        '(e.g. /work/main/dist), in the same runs\nNeeds `npm run build` and OpenStack Swift.',
-    );
-    return;
-  }
-  const runs = Number(values.runs);
-  const size = Number(values['size-mib']) * MIB;
+  const { runs } = values;
+  const size = values['size-mib'] * MIB;
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\`.`);
   const otherCli =
     values.build === undefined ? undefined : path.resolve(values.build, 'cli/main.js');
   if (otherCli !== undefined && !existsSync(otherCli)) {
-    throw new Error(
-      `--build ${values.build}: ${otherCli} is missing; give a compiled dist/ folder.`,
-    );
+    fail(`--build ${values.build}: ${otherCli} is missing; give a compiled dist/ folder.`);
   }
 
   await withScratchDir('dyi-bench-download-s3-', async ({ dir, atCleanUp }) => {

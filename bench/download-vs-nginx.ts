@@ -17,7 +17,6 @@ import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LocalDiskBlobStore } from '../src/adapters/local-disk/local-disk-blob-store.js';
 import { SqliteMetadataStore } from '../src/adapters/sqlite/sqlite-metadata-store.js';
@@ -27,6 +26,7 @@ import { registerDownloadRoute } from '../src/server/download-route.js';
 import { freePort } from '../src/server/free-port.js';
 import { AuditService } from '../src/services/audit-service.js';
 import { DownloadUrlSigner } from '../src/services/download-url-signer.js';
+import { benchArgs, positiveInteger } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage } from './support/child-process.js';
 import { type DownloadClient, startDownloadClient } from './support/download-client.js';
@@ -54,13 +54,17 @@ interface Contender {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    summary:
+      'How fast the download route serves a large archive, against nginx serving the same file\n' +
+      'with `sendfile on`, MB/s (goal: at least 0.9).',
+    needs: ['nginx (/usr/sbin/nginx)'],
     options: {
-      runs: { type: 'string', default: '5' },
-      'size-mib': { type: 'string', default: '1024' },
+      runs: positiveInteger('timed downloads per server, alternating', 5),
+      'size-mib': positiveInteger('size of the file, in MiB', 1024),
     },
   });
-  const runs = Number(values.runs);
+  const { runs } = values;
   const size = Number(values['size-mib']) * MIB;
   const hasNginx = existsSync(NGINX);
   if (!hasNginx) {

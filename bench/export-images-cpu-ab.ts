@@ -16,10 +16,11 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MediaQuality } from '../src/domain/index.js';
 import type { Runtime } from '../src/runtime.js';
 import type { WorkerPool } from '../src/export/worker-pool.js';
+import { benchArgs, oneOf, positiveInteger } from './support/bench-args.js';
+import { MEDIA_QUALITIES } from '../src/domain/enums.js';
 import { median, printTable } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
 import { cpuBetween, threadCpu } from './support/thread-cpu.js';
@@ -43,16 +44,23 @@ interface Sample {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+  const { values, positionals } = benchArgs({
+    summary:
+      "CPU time of export-images.ts's export (distinct images), build against build in one process,\n" +
+      'for a machine too busy for wall-clock figures.',
+    needs: ['compiled builds (`npm run build` for dist/)'],
+    positionals: {
+      placeholder: 'BUILD...',
+      description: 'compiled builds to compare, e.g. dist and an older one',
+      min: 1,
+    },
     options: {
-      users: { type: 'string', default: '30' },
-      rounds: { type: 'string', default: '6' },
-      threads: { type: 'string', default: '1' },
-      quality: { type: 'string', default: 'MEDIUM' },
+      users: positiveInteger('members of the seeded community', 30),
+      rounds: positiveInteger('rounds; every build exports once per round', 6),
+      threads: positiveInteger("threads of each build's WorkerPool", 1),
+      quality: oneOf(MEDIA_QUALITIES, 'media quality of the measured export', 'MEDIUM'),
     },
   });
-  if (positionals.length === 0) throw new Error('Give one or more compiled builds, e.g. dist.');
   const builds = positionals.map((build) => path.resolve(build));
   const load = <T>(build: string, file: string): Promise<T> =>
     import(path.join(build, file)) as Promise<T>;
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
     );
     atCleanUp(() => runtime.close());
     const seeded = await seedCommunity(runtime, {
-      users: Number(values.users),
+      users: values.users,
       seed: 1,
       distinctImages: true,
     });
@@ -78,14 +86,14 @@ async function main(): Promise<void> {
         period: SYNTHETIC_PERIOD,
       });
     const samples: Sample[] = [];
-    for (let round = 0; round < Number(values.rounds); round++) {
+    for (let round = 0; round < values.rounds; round++) {
       for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
         const { WorkerPool } = await load<PoolModule>(build, 'export/worker-pool.js');
         const pool = new WorkerPool({
           config: runtime.config,
           metadata: runtime.metadata,
           queue: runtime.queue,
-          threads: Number(values.threads),
+          threads: values.threads,
         });
         const beforeStart = await threadCpu();
         await pool.start();
@@ -96,7 +104,7 @@ async function main(): Promise<void> {
         try {
           await exportOnce(pool, 'LOW');
           const before = await threadCpu();
-          const seconds = await exportOnce(pool, values.quality as MediaQuality);
+          const seconds = await exportOnce(pool, values.quality);
           const used = [...cpuBetween(before, await threadCpu())];
           const sum = (keep: (entry: (typeof used)[number]) => boolean): number =>
             used.filter(keep).reduce((total, [, thread]) => total + thread.seconds, 0);

@@ -16,8 +16,9 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { DyiFormat, MediaQuality } from '../src/domain/index.js';
+import { benchArgs, NEEDS_BUILD, oneOf, positiveInteger } from './support/bench-args.js';
+import { DYI_FORMATS, MEDIA_QUALITIES } from '../src/domain/enums.js';
 import { reportResult } from './support/bench-result.js';
 import { loadIndex, loadSeed } from './support/built.js';
 import type { ExportChildResult, ExportChildStart } from './support/export-child.js';
@@ -40,18 +41,22 @@ interface Community {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    summary:
+      'Whether an export streams: peak RSS of a process exporting a community against one four\n' +
+      'times larger (goal: at most 1.25x).',
+    needs: [NEEDS_BUILD],
     options: {
-      users: { type: 'string', default: '100' },
-      rounds: { type: 'string', default: '2' },
-      format: { type: 'string', default: 'HTML_AND_JSON' },
-      quality: { type: 'string', default: 'VERY_HIGH' },
+      users: positiveInteger('members of the smaller community (the other has 4x)', 100),
+      rounds: positiveInteger(
+        'rounds; the pair runs once per round, the order reversed every other round',
+        2,
+      ),
+      format: oneOf(DYI_FORMATS, 'format of the export', 'HTML_AND_JSON'),
+      quality: oneOf(MEDIA_QUALITIES, 'media quality of the export', 'VERY_HIGH'),
     },
   });
-  const users = Number(values.users);
-  const rounds = Number(values.rounds);
-  const format = values.format as DyiFormat;
-  const quality = values.quality as MediaQuality;
+  const { users, rounds, format, quality } = values;
 
   await withScratchDir('dyi-bench-memory-', async ({ dir: root }) => {
     const small = await seed(root, 'small', users);

@@ -15,7 +15,7 @@
  */
 import { cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs, positiveInteger } from './support/bench-args.js';
 import { loadIndex, loadSeed, loadSynthetic } from './support/built.js';
 import { loadAverage, startBuiltServer, stopChild } from './support/child-process.js';
 import { printTable } from './support/measure-load.js';
@@ -44,18 +44,25 @@ interface ThreadCpu {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+  const { values, positionals } = benchArgs({
+    summary:
+      "Where `dyi serve`'s CPU goes during one large export, thread by thread and by nice value,\n" +
+      'for builds compared in the same run.',
+    needs: ['compiled builds (`npm run build` for dist/)'],
+    positionals: {
+      placeholder: '[BUILD...]',
+      description: 'folders holding a compiled cli/main.js (default: dist)',
+    },
     options: {
-      users: { type: 'string', default: '200' },
-      rounds: { type: 'string', default: '2' },
+      users: positiveInteger('members of the seeded community', 200),
+      rounds: positiveInteger('rounds; every build runs the export once per round', 2),
     },
   });
   const builds = positionals.length > 0 ? positionals : ['dist'];
-  const rounds = Number(values.rounds);
+  const { rounds } = values;
   await withScratchDir('dyi-bench-thread-cpu-', async ({ dir, atCleanUp }) => {
     const template = path.join(dir, 'template');
-    const communityId = await seed(template, Number(values.users));
+    const communityId = await seed(template, values.users);
     const rows: string[][] = [];
     let child: Awaited<ReturnType<typeof startBuiltServer>>['child'] | undefined;
     atCleanUp(() => stopChild(child, 30_000));

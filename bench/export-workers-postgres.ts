@@ -20,9 +20,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Runtime } from '../src/runtime.js';
+import { benchArgs, NEEDS_BUILD, positiveInteger } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { loadIndex, loadSynthetic } from './support/built.js';
 import { BUILT_CLI, loadAverage, stopChild, timed } from './support/child-process.js';
@@ -45,8 +45,18 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string', default: '60' } } });
-  const users = Number(values.users);
+  const { values } = benchArgs({
+    summary:
+      'Export throughput of the scale-out deployment: the same export run by one, then by two\n' +
+      '`dyi worker` processes on PostgreSQL and S3.',
+    needs: [
+      NEEDS_BUILD,
+      'PostgreSQL on 127.0.0.1:5432',
+      'OpenStack Swift (scripts/swift-server.sh)',
+    ],
+    options: { users: positiveInteger('members seeded by `dyi seed --users`', 60) },
+  });
+  const { users } = values;
 
   await withScratchDir('dyi-bench-workers-', async ({ dir, atCleanUp }) => {
     const databaseUrl = await benchDatabase(atCleanUp);

@@ -15,8 +15,8 @@
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { benchArgs, positiveInteger, text } from './support/bench-args.js';
 import {
   EXPORT_FIELDS,
   type GraphBenchData,
@@ -42,15 +42,18 @@ interface SampledNode {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    summary:
+      'Allocation and CPU time per Graph request, build against build in one process (beside a\n' +
+      'bare Fastify app): the measure that holds on a loaded machine.',
+    needs: ['compiled builds (`npm run build` for dist/)'],
     options: {
-      builds: { type: 'string', default: 'dist' },
-      rounds: { type: 'string', default: '6' },
-      requests: { type: 'string', default: '2000' },
+      builds: text('A,B', 'compiled builds to compare, comma-separated', 'dist'),
+      rounds: positiveInteger('rounds; builds alternate, the order reversed every other round', 6),
+      requests: positiveInteger('calls per build and request in each round', 2000),
     },
   });
-  const rounds = Number(values.rounds);
-  const requests = Number(values.requests);
+  const { rounds, requests } = values;
   await withScratchDir('dyi-bench-graph-alloc-', async ({ dir: dataDir }) => {
     const seeded = await seedGraphBenchData(dataDir);
     const token = encodeURIComponent(seeded.token);

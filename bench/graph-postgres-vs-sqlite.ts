@@ -13,6 +13,7 @@
  * Run: `npx tsx bench/graph-postgres-vs-sqlite.ts [--rounds 3] [--duration 5] [--connections 32]`.
  */
 import path from 'node:path';
+import { benchArgs, NEEDS_BUILD } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage } from './support/child-process.js';
 import type { ConfigOverrides } from '../src/config.js';
@@ -25,7 +26,7 @@ import {
   USER_JOBS,
 } from './support/graph-bench-data.js';
 import {
-  loadSettingsFromArguments,
+  LOAD_OPTIONS,
   measureRounds,
   printTable,
   type TargetFigures,
@@ -37,7 +38,13 @@ const ENGINES = ['sqlite', 'postgres'] as const;
 type Engine = (typeof ENGINES)[number];
 
 async function main(): Promise<void> {
-  const settings = loadSettingsFromArguments();
+  const { values: settings } = benchArgs({
+    summary:
+      'For information: req/s of the Graph API on PostgreSQL against SQLite, the same app on the\n' +
+      'two metadata stores.',
+    needs: [NEEDS_BUILD, 'PostgreSQL on 127.0.0.1:5432'],
+    options: LOAD_OPTIONS,
+  });
 
   await withScratchDir('dyi-bench-graph-pg-', async ({ dir, atCleanUp }) => {
     // Clean-up runs last-added first: the servers stop before their database is dropped.

@@ -11,6 +11,7 @@
  * Goal: ours serves at least 0.7 of bare's req/s on each request (issue 16).
  * Run: `npx tsx bench/graph-vs-bare.ts [--rounds 3] [--duration 5] [--connections 32]`.
  */
+import { benchArgs, NEEDS_BUILD } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
 import {
@@ -21,17 +22,23 @@ import {
   USER_JOBS,
 } from './support/graph-bench-data.js';
 import {
+  LOAD_OPTIONS,
   measureRounds,
   printTable,
   type TargetFigures,
-  loadSettingsFromArguments,
 } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
 
 const GOAL_RATIO = 0.7;
 
 async function main(): Promise<void> {
-  const settings = loadSettingsFromArguments();
+  const { values: settings } = benchArgs({
+    summary:
+      'What the Graph layer costs per request: req/s of our real app against a bare Fastify app\n' +
+      'answering the very same JSON from memory (goal: at least 0.7).',
+    needs: [NEEDS_BUILD],
+    options: LOAD_OPTIONS,
+  });
 
   await withScratchDir('dyi-bench-graph-', async ({ dir: dataDir, atCleanUp }) => {
     const servers: ForkedServer[] = [];

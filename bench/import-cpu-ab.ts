@@ -21,8 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { benchArgs, positiveInteger } from './support/bench-args.js';
 import { median } from './support/measure-load.js';
 import { insertPlainly, readImportedRows } from './support/plain-inserts.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -49,11 +49,19 @@ function cpuSeconds(): number {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+  const { values, positionals } = benchArgs({
+    summary:
+      "CPU time of `importNdjson`, build against build in one process, on import-vs-sqlite.ts's\n" +
+      'input without media: for a machine too busy for wall-clock figures.',
+    needs: ['compiled builds (`npm run build` for dist/)'],
+    positionals: {
+      placeholder: 'BUILD...',
+      description: 'compiled builds to compare, e.g. dist and an older one',
+      min: 1,
+    },
     options: {
-      users: { type: 'string', default: '500' },
-      rounds: { type: 'string', default: '6' },
+      users: positiveInteger('members of the synthetic community', 500),
+      rounds: positiveInteger('rounds; every build imports once per round', 6),
     },
   });
   const builds: Build[] = [];
@@ -72,8 +80,12 @@ async function main(): Promise<void> {
     path.resolve(first, 'content/synthetic-community.js')
   )) as SyntheticModule;
   await withScratchDir('dyi-import-cpu-', async ({ dir }) => {
-    const file = await writeInput(synthetic, path.join(dir, 'community.ndjson'), values.users);
-    for (let round = 0; round < Number(values.rounds); round += 1) {
+    const file = await writeInput(
+      synthetic,
+      path.join(dir, 'community.ndjson'),
+      String(values.users),
+    );
+    for (let round = 0; round < values.rounds; round += 1) {
       const order = round % 2 === 0 ? builds : [...builds].reverse();
       for (const build of order) {
         await importOnce(build, file, path.join(dir, `round-${round}-${builds.indexOf(build)}`));

@@ -26,9 +26,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { MediaFile } from '../src/content/synthetic-community.js';
+import { benchArgs, flag, NEEDS_BUILD, positiveInteger } from './support/bench-args.js';
 import { reportResult } from './support/bench-result.js';
 import { loadImporter, loadIndex, loadSynthetic } from './support/built.js';
 import { median, printTable } from './support/measure-load.js';
@@ -57,16 +57,18 @@ interface Timed {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    summary:
+      '`dyi import` against SQLite itself: records/s of importNdjson against the same rows inserted\n' +
+      'with plain prepared INSERTs (goal: at least 0.5).',
+    needs: [NEEDS_BUILD],
     options: {
-      users: { type: 'string', default: '500' },
-      rounds: { type: 'string', default: '3' },
-      media: { type: 'boolean', default: false },
+      users: positiveInteger('members of the synthetic community', 500),
+      rounds: positiveInteger('rounds of fresh databases, the order reversed every other round', 3),
+      media: flag('give each media line a small file to import'),
     },
   });
-  const users = Number(values.users);
-  const withMedia = values.media;
-  const rounds = Number(values.rounds);
+  const { users, media: withMedia, rounds } = values;
   await withScratchDir('dyi-bench-import-', async ({ dir: root }) => {
     const started = performance.now();
     const input = await writeInput(path.join(root, 'input'), users, withMedia);

@@ -17,8 +17,8 @@ import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { benchArgs, flag, text } from './support/bench-args.js';
 import { type BenchResult, goalText, resultsIn, verdict } from './support/bench-result.js';
 import { loadAverage } from './support/child-process.js';
 import { printTable } from './support/measure-load.js';
@@ -92,13 +92,23 @@ interface Outcome {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { only: { type: 'string' }, markdown: { type: 'boolean', default: false } },
+  const { values, fail } = benchArgs({
+    summary:
+      'Every bench, one after another, at sizes that finish in about 10 minutes on 2 cores, then one\n' +
+      'table: bench, ours, reference, ratio, goal, PASS or MISS.',
+    needs: [
+      '`npm run build`',
+      'for some benches nginx, curl, PostgreSQL, OpenStack Swift (else listed as skipped)',
+    ],
+    options: {
+      only: text('A,B', 'run only these benches, comma-separated (default: all)'),
+      markdown: flag('print the table as Markdown too, for docs/benchmarks.md'),
+    },
   });
   const only = values.only?.split(',').map((name) => name.trim());
   const unknown = only?.filter((name) => !BENCHES.some((bench) => bench.name === name)) ?? [];
   if (unknown.length > 0) {
-    throw new Error(
+    fail(
       `--only names no bench called ${unknown.join(', ')}; the benches are: ` +
         [...new Set(BENCHES.map((bench) => bench.name))].join(', '),
     );

@@ -6,8 +6,8 @@
  * both sides alike; it refuses a run with any error or non-2xx answer, since a fast error is no
  * figure.
  */
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { integerFrom, positiveInteger } from './bench-args.js';
 
 export interface LoadSettings {
   readonly connections: number;
@@ -18,38 +18,16 @@ export interface LoadSettings {
   readonly rounds: number;
 }
 
-/** Load settings from `--rounds`, `--duration` (s), `--connections` and `--warmup` (s). */
-export function loadSettingsFromArguments(): LoadSettings {
-  return loadSettingsAnd({}).settings;
-}
-
-/**
- * The load settings, and the values of a bench's own `extra` options (string options, each
- * with a default) beside them.
- */
-export function loadSettingsAnd<K extends string>(
-  extra: Record<K, { readonly type: 'string'; readonly default: string }>,
-): { readonly settings: LoadSettings; readonly values: Record<K, string> } {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '32' },
-      warmup: { type: 'string', default: '2' },
-      ...extra,
-    },
-  });
-  const all = values as Record<string, string>;
-  return {
-    settings: {
-      rounds: Number(all.rounds),
-      duration: Number(all.duration),
-      connections: Number(all.connections),
-      warmup: Number(all.warmup),
-    },
-    values: all,
-  };
-}
+/** The load options of a bench that drives servers with autocannon, for `benchArgs`. */
+export const LOAD_OPTIONS = {
+  rounds: positiveInteger(
+    'rounds; every target runs once per round, the order reversed every other round',
+    3,
+  ),
+  duration: positiveInteger('seconds per measured run', 5),
+  connections: positiveInteger('concurrent connections autocannon keeps open', 32),
+  warmup: integerFrom(0, 'seconds of unmeasured load on each target before the first round', 2),
+};
 
 export interface Target {
   readonly name: string;

@@ -15,7 +15,7 @@
  * page with autocannon from this process against our app in a child process (32 connections,
  * pipelining 1), alternating (order reversed every other round), 3 rounds of 5 s after a 2 s
  * warm-up.
- * Goal: the deep page costs at most 1.5x the first on SQLite, 1.2x on PostgreSQL (issue 12)
+ * Goal: the deep page costs at most 1.2x the first, on SQLite (issue 16) as on PostgreSQL (issue 12)
  * (first req/s / deep req/s).
  * Run: `npx tsx bench/deep-paging.ts [--database sqlite|postgres] [--jobs N] [--rounds 3]
  * [--duration 5] [--connections 32]`.

@@ -15,7 +15,7 @@
  * ratio ours/direct (goal: at least 0.8), the CPU per GiB of the process in the middle (our
  * server, the bare proxy) and of Swift's servers, and the middle's minor page faults per GiB.
  * `--build DIR` adds a fourth line: the same download through a second server run from another
- * compiled build (e.g. `/work/main/dist`, the build before a change), on the same bucket and
+ * compiled build (e.g. the `dist/` of a checkout of the commit before a change), on the same bucket and
  * data, so that two builds' CPU per GiB are compared in the same runs. Run: `npm run bench:download-s3` (builds first) or
  * `npx tsx bench/download-s3-vs-presigned.ts [--runs 3] [--size-mib 1024] [--build DIR]`.
  */

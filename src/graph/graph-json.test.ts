@@ -56,11 +56,13 @@ const scalar = fc.oneof(
 /**
  * Field names: plain ones, repeated ones, and indexes, which a plain object puts first. Not
  * `__proto__` or `toJSON`: no node type has such a field, and a plain object would take them
- * as its prototype or its JSON.
+ * as its prototype or its JSON. fast-check's strings do include `__proto__` (about once in
+ * 10,000), so they are filtered out: with a Date as its value, the object built for
+ * `JSON.stringify` inherits Date's `toJSON` and throws, which says nothing about the writer.
  */
 const fieldName = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('id', 'name', 'download_url', 'data', 'paging') },
-  { weight: 2, arbitrary: text },
+  { weight: 2, arbitrary: text.filter((name) => name !== '__proto__' && name !== 'toJSON') },
   { weight: 1, arbitrary: fc.constantFrom('0', '7', '4294967295', '01') },
 );
 

@@ -265,6 +265,18 @@ async function checkPartIndex(files: readonly string[]) {
   ]);
 }
 
+/**
+ * The run the pinned part hashes were taken from: adds awaited one by one, a left-out item
+ * after every seventh from the fourth, as the job runner interleaves them; then the finish.
+ */
+async function writePinnedRun(writer: ZipPartWriter, sources: readonly Source[]): Promise<void> {
+  for (const [index, source] of sources.entries()) {
+    await writer.add(toEntry(source));
+    if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
+  }
+  await writer.finish();
+}
+
 describe('ZipPartWriter', () => {
   it.each([64 * KiB, 200 * KiB, 1 * MiB])(
     'splits a mix of text and media into self-contained parts of at most %i bytes',
@@ -356,11 +368,7 @@ describe('ZipPartWriter', () => {
     // people have downloaded stays byte for byte what a new run writes. Adds are awaited and
     // left-outs come between them, as the job runner does.
     const { writer, stored } = writerFor({ maxPartBytes: 200 * KiB });
-    for (const [index, source] of mixedSources().entries()) {
-      await writer.add(toEntry(source));
-      if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
-    }
-    await writer.finish();
+    await writePinnedRun(writer, mixedSources());
     const hashes = await Promise.all(
       stored.files.map(async (file) => sha256(await readFile(file))),
     );
@@ -385,11 +393,7 @@ describe('ZipPartWriter', () => {
       },
       partsHashedByStore: true,
     });
-    for (const [index, source] of mixedSources().entries()) {
-      await writer.add(toEntry(source));
-      if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
-    }
-    await writer.finish();
+    await writePinnedRun(writer, mixedSources());
     const hashes = await Promise.all(
       keys.map(async (key) => sha256(await readFile(join(dir, 'blobs', key)))),
     );
@@ -413,11 +417,7 @@ describe('ZipPartWriter', () => {
     const { writer, stored } = writerFor({ maxPartBytes: 200 * KiB, deflateOnOwnThread: true });
     const before = inlineDeflateCount();
     const sources = mixedSources();
-    for (const [index, source] of sources.entries()) {
-      await writer.add(toEntry(source));
-      if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
-    }
-    await writer.finish();
+    await writePinnedRun(writer, sources);
     const hashes = await Promise.all(
       stored.files.map(async (file) => sha256(await readFile(file))),
     );

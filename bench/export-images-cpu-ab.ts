@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { MediaQuality } from '../src/domain/index.js';
 import type { Runtime } from '../src/runtime.js';
 import type { WorkerPool } from '../src/export/worker-pool.js';
-import { benchArgs, oneOf, positiveInteger } from './support/bench-args.js';
+import { benchArgs, BUILDS_TO_COMPARE, oneOf, positiveInteger } from './support/bench-args.js';
 import { MEDIA_QUALITIES } from '../src/domain/enums.js';
 import { median, printTable } from './support/measure-load.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -49,11 +49,7 @@ async function main(): Promise<void> {
       "CPU time of export-images.ts's export (distinct images), build against build in one process,\n" +
       'for a machine too busy for wall-clock figures.',
     needs: ['compiled builds (`npm run build` for dist/)'],
-    positionals: {
-      placeholder: 'BUILD...',
-      description: 'compiled builds to compare, e.g. dist and an older one',
-      min: 1,
-    },
+    positionals: BUILDS_TO_COMPARE,
     options: {
       users: positiveInteger('members of the seeded community', 30),
       rounds: positiveInteger('rounds; every build exports once per round', 6),

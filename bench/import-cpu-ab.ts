@@ -22,7 +22,7 @@ import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import Database from 'better-sqlite3';
-import { benchArgs, positiveInteger } from './support/bench-args.js';
+import { benchArgs, BUILDS_TO_COMPARE, positiveInteger } from './support/bench-args.js';
 import { median } from './support/measure-load.js';
 import { insertPlainly, readImportedRows } from './support/plain-inserts.js';
 import { withScratchDir } from './support/scratch-dir.js';
@@ -54,11 +54,7 @@ async function main(): Promise<void> {
       "CPU time of `importNdjson`, build against build in one process, on import-vs-sqlite.ts's\n" +
       'input without media: for a machine too busy for wall-clock figures.',
     needs: ['compiled builds (`npm run build` for dist/)'],
-    positionals: {
-      placeholder: 'BUILD...',
-      description: 'compiled builds to compare, e.g. dist and an older one',
-      min: 1,
-    },
+    positionals: BUILDS_TO_COMPARE,
     options: {
       users: positiveInteger('members of the synthetic community', 500),
       rounds: positiveInteger('rounds; every build imports once per round', 6),

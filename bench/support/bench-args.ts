@@ -44,6 +44,13 @@ export interface BenchArgsSpec<O extends Record<string, BenchOption<unknown>>> {
   };
 }
 
+/** The arguments of the A/B benches: the compiled builds they compare in one process. */
+export const BUILDS_TO_COMPARE = {
+  placeholder: 'BUILD...',
+  description: 'compiled builds to compare, e.g. dist and an older one',
+  min: 1,
+} as const;
+
 export type BenchValues<O> = { [K in keyof O]: O[K] extends BenchOption<infer T> ? T : never };
 
 export interface BenchArgs<O> {

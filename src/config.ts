@@ -52,6 +52,12 @@ export const DEFAULTS = {
    * costs ceil(objects / this) calls, at least one.
    */
   graphObjectsPerCall: 100,
+  /**
+   * Characters (about bytes) of Graph answers kept to answer the same read again while they
+   * cannot differ: same token and URL, same second, nothing stored changed since
+   * (`src/server/answer-memo.ts`). 0 keeps none.
+   */
+  graphAnswerMemoBytes: 4 * 1024 * 1024,
   /** Graph version echoed in `facebook-api-version` when the path has none. */
   graphVersion: 'v22.0',
   /** Log level of the server (pino levels). */
@@ -186,6 +192,7 @@ const schema = z.object({
   graphMaxDepth: z.coerce.number().int().min(1).max(10),
   graphMaxResponseBytes: z.coerce.number().int().min(1024),
   graphObjectsPerCall: z.coerce.number().int().min(1),
+  graphAnswerMemoBytes: z.coerce.number().int().min(0),
   graphVersion: z.string().regex(/^v\d+\.\d+$/),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   logFormat: z.enum(['auto', 'json', 'text']),
@@ -289,6 +296,7 @@ export interface Config {
   readonly graphMaxDepth: number;
   readonly graphMaxResponseBytes: number;
   readonly graphObjectsPerCall: number;
+  readonly graphAnswerMemoBytes: number;
   readonly graphVersion: string;
   readonly logLevel: string;
   readonly logFormat: 'auto' | 'json' | 'text';
@@ -371,6 +379,7 @@ export const ENVIRONMENT: Readonly<Record<string, keyof z.input<typeof schema>>>
   DYI_GRAPH_MAX_DEPTH: 'graphMaxDepth',
   DYI_GRAPH_MAX_RESPONSE_BYTES: 'graphMaxResponseBytes',
   DYI_GRAPH_OBJECTS_PER_CALL: 'graphObjectsPerCall',
+  DYI_GRAPH_ANSWER_MEMO_BYTES: 'graphAnswerMemoBytes',
   DYI_LOG_LEVEL: 'logLevel',
   DYI_LOG_FORMAT: 'logFormat',
   DYI_MAX_PART_BYTES: 'maxPartBytes',

@@ -22,6 +22,7 @@ import {
 } from '../domain/index.js';
 import { toGraphError } from '../graph/graph-error.js';
 import { graphJson } from '../graph/graph-json.js';
+import { AnswerMemo } from './answer-memo.js';
 import { UsageLedger } from '../graph/usage-ledger.js';
 import type { ProcessMetrics } from '../adapters/prometheus/process-metrics.js';
 import type { Runtime } from '../runtime.js';
@@ -367,6 +368,15 @@ export async function buildApp(
         return request.principal;
       },
       usage,
+      answers:
+        config.graphAnswerMemoBytes > 0
+          ? new AnswerMemo(
+              runtime.metadata,
+              clock,
+              config.graphAnswerMemoBytes,
+              metrics.graphAnswersReused.series({}),
+            )
+          : undefined,
     });
     done();
   });

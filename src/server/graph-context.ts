@@ -24,6 +24,7 @@ export class GraphContext {
   readonly #statuses = new Memo<ExportStatus>();
   /** Made on first use, like the memos' maps: allocations per request show in GC time. */
   #urls: Map<Id, SignedDownloadUrl | Promise<SignedDownloadUrl>> | undefined;
+  #readBeyondMark = false;
 
   constructor(
     readonly runtime: Runtime,
@@ -67,6 +68,19 @@ export class GraphContext {
   /** `pick` of the export's status, synchronously once it is loaded. */
   withStatus<T>(exportJob: ExportJob, pick: (status: ExportStatus) => T): T | Promise<T> {
     return this.#statuses.with(exportJob.id, () => this.runtime.exports.status(exportJob), pick);
+  }
+
+  /**
+   * Says that the answer read data the metadata store's change mark does not cover (the content
+   * or audit store), so its bytes must not be given again (`answer-memo.ts`).
+   */
+  readsBeyondMark(): void {
+    this.#readBeyondMark = true;
+  }
+
+  /** Whether the answer read only what the change mark covers. */
+  get readOnlyMarked(): boolean {
+    return !this.#readBeyondMark;
   }
 
   /** One signed URL per file per request, so `download_url` and `expires_time` agree. */

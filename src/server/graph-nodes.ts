@@ -70,7 +70,10 @@ export const userNode: NodeType = defineNode<Member>({
     name: value((m) => m.name),
     email: value((m) => m.email),
     status: value((m) => m.status),
-    import_id: value((m, ctx) => ctx.runtime.communities.importIdOf(m.communityId, m.id)),
+    import_id: value((m, ctx) => {
+      ctx.readsBeyondMark();
+      return ctx.runtime.communities.importIdOf(m.communityId, m.id);
+    }),
   },
 });
 
@@ -265,13 +268,17 @@ export const communityNode: NodeType = defineNode<Community>({
       kind: 'edge',
       type: () => auditRecordNode,
       list: async (c, page, ctx) => {
+        ctx.readsBeyondMark();
         const found = await ctx.runtime.audit.list(
           { communityId: c.id, ...ctx.options.timeRange },
           page,
         );
         return { ...found, items: found.items.map(asAuditNode) };
       },
-      count: (c, ctx) => ctx.runtime.audit.count({ communityId: c.id, ...ctx.options.timeRange }),
+      count: (c, ctx) => {
+        ctx.readsBeyondMark();
+        return ctx.runtime.audit.count({ communityId: c.id, ...ctx.options.timeRange });
+      },
     },
   },
 });

@@ -4,7 +4,7 @@
  * Graph dispatches on what an id names, not on the path's shape, so three Fastify routes
  * cover every endpoint and the node types in `graph-nodes.ts` decide what each one serves.
  */
-import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import {
   type Id,
   NotFoundError,
@@ -16,11 +16,13 @@ import {
   ValidationError,
 } from '../domain/index.js';
 import { type FieldSelection, parseFields } from '../graph/fields-parser.js';
+import { graphJson } from '../graph/graph-json.js';
 import { type CostEstimate, RequestBudget } from '../graph/request-budget.js';
 import type { UsageLedger } from '../graph/usage-ledger.js';
 import { type MaybePromise, thenMaybe } from '../ports/maybe-promise.js';
 import type { Runtime } from '../runtime.js';
-import { batchBudgetOf, runBatch } from './batch.js';
+import type { AnswerMemo } from './answer-memo.js';
+import { batchBudgetOf, isBatchItem, runBatch } from './batch.js';
 import { GraphContext } from './graph-context.js';
 import {
   communityNode,
@@ -62,13 +64,18 @@ export interface GraphRouteDeps {
   readonly principalOf: (request: FastifyRequest) => Principal;
   /** Rate limits: exports created per community are counted here. */
   readonly usage: UsageLedger;
+  /** Answers of repeated reads, given again while they cannot differ; none when off. */
+  readonly answers?: AnswerMemo;
 }
+
+/** The content type Fastify gives a JSON answer, set by hand when the answer is already text. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Query parameters that belong to the request, not to the list, and so stay out of links. */
 const LINK_PARAMS = ['access_token', 'appsecret_proof', 'appsecret_time', 'date_format'] as const;
 
 export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps): void {
-  const { runtime } = deps;
+  const { runtime, answers } = deps;
   const sizes: PageSizes = runtime.config;
   const methods: HTTPMethods[] = ['GET', 'POST', 'DELETE'];
 
@@ -227,7 +234,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     url: '/:id',
     // Not async: a read whose node the store has at hand answers without a promise (a throw
     // here reaches the error handler as a rejection would).
-    handler: (request: FastifyRequest<{ Params: { id: string } }>) => {
+    handler: (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       const { id } = request.params;
@@ -241,12 +248,13 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
         });
       }
       need(request, 'read_company_data_exports');
-      const ctx = contextFor(request);
-      return thenMaybe(loadNode(ctx, id, 'get'), ({ type, node }) => {
-        const fields = parseFields(stringParam(params, 'fields'));
-        plan(ctx, [estimateNode(type, fields, sizes)]);
-        return resolveNode(type, node, fields, ctx, sizes);
-      });
+      return answerRead(request, reply, undefined, (ctx) =>
+        thenMaybe(loadNode(ctx, id, 'get'), ({ type, node }) => {
+          const fields = parseFields(stringParam(params, 'fields'));
+          plan(ctx, [estimateNode(type, fields, sizes)]);
+          return resolveNode(type, node, fields, ctx, sizes);
+        }),
+      );
     },
   });
 
@@ -255,7 +263,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
     url: '/:id/:edge',
     // Not async, as `/:id`: a page whose node and rows the store has at hand answers without
     // a promise.
-    handler: (request: FastifyRequest<{ Params: { id: string; edge: string } }>) => {
+    handler: (request: FastifyRequest<{ Params: { id: string; edge: string } }>, reply) => {
       const params = graphParams(request);
       const method = effectiveMethod(request, params);
       const { id, edge } = request.params;
@@ -272,10 +280,53 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       }
       need(request, 'read_company_data_exports');
       const timeRange = edge === 'audit_log' ? timeRangeOf(params) : undefined;
-      const ctx = contextFor(request, timeRange);
-      return thenMaybe(loadNode(ctx, id, 'get'), (loaded) => readEdge(ctx, params, loaded, edge));
+      return answerRead(request, reply, timeRange, (ctx) =>
+        thenMaybe(loadNode(ctx, id, 'get'), (loaded) => readEdge(ctx, params, loaded, edge)),
+      );
     },
   });
+
+  /**
+   * A GET read, answered with the text kept for the same caller and URL when the memo has it
+   * (`answer-memo.ts`); otherwise `read` resolves it, and its text is written here (the bytes
+   * the reply serializer would write) and kept for the next time.
+   */
+  const answerRead = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    timeRange: { since?: number; until?: number } | undefined,
+    read: (ctx: GraphContext) => MaybePromise<unknown>,
+  ): MaybePromise<unknown> => {
+    const key = answers ? memoKeyOf(request) : undefined;
+    if (!answers || key === undefined) return read(contextFor(request, timeRange));
+    const kept = answers.find(key);
+    if (kept) {
+      // Charged as the read that wrote it was.
+      request.graphBudget = kept.budget;
+      reply.header('content-type', JSON_CONTENT_TYPE);
+      return kept.body;
+    }
+    const started = answers.window();
+    const ctx = contextFor(request, timeRange);
+    return thenMaybe(read(ctx), (answer) => {
+      const body = graphJson(answer) as string;
+      if (ctx.readOnlyMarked) answers.keep(key, started, { body, budget: ctx.budget });
+      reply.header('content-type', JSON_CONTENT_TYPE);
+      return body;
+    });
+  };
+
+  /**
+   * Who asks what, for the answer memo: the token and the whole URL with its version prefix.
+   * None for what the memo must not answer: a batch item (its objects count in its batch's
+   * budget), a HEAD, or a request with a body (its parameters are not all in the URL).
+   */
+  const memoKeyOf = (request: FastifyRequest): string | undefined => {
+    if (request.method !== 'GET' || request.body !== undefined || isBatchItem(request)) {
+      return undefined;
+    }
+    return `${deps.principalOf(request).tokenId} ${requestedVersion(request) ?? ''} ${request.url}`;
+  };
 
   /** `GET /{id}/{edge}` once the node is loaded: a page of the edge, `{data, paging, summary}`. */
   const readEdge = (
@@ -329,6 +380,7 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
   ): Promise<{ data: unknown[] }> => {
     const email = stringParam(params, 'email');
     const importId = stringParam(params, 'import_id');
+    if (importId !== undefined) ctx.readsBeyondMark();
     if ((email === undefined) === (importId === undefined) || (email ?? importId)?.trim() === '') {
       throw new ValidationError(
         'email',

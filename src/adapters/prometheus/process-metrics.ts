@@ -64,6 +64,12 @@ export class ProcessMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly graphAnswersReused = new SeriesCounter({
+    name: 'dyi_graph_answers_reused_total',
+    help: 'Graph reads answered with the bytes kept from the same read in the same second, nothing stored having changed since.',
+    labelNames: [] as const,
+    registers: [this.registry],
+  });
   readonly rateLimitRejections = new Counter({
     name: 'dyi_rate_limit_rejections_total',
     help: 'Graph calls refused by a rate limit, by Graph error code (4, 17, 32, 613).',

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { buildApp } from '../src/server/app.js';
 import {
   completeJobWithFiles,
@@ -18,6 +19,7 @@ import {
   seedCommunity,
   startInProcessFixture,
 } from './support/graph-fixture.js';
+import { postgresOrSkip } from './support/postgres.js';
 
 let fixture: GraphFixture;
 let clock: ManualClock;
@@ -233,5 +235,33 @@ describe('reads that are never given again', () => {
 
   it('nothing at all with DYI_GRAPH_ANSWER_MEMO_BYTES=0', async () => {
     expect(await reusedBy(() => get(plainApp, `/${exportId}?fields=id`))).toBe(0);
+  });
+
+  it('nothing on PostgreSQL, where a commit of another process shows in the very next read', async (ctx) => {
+    const database = await postgresOrSkip(ctx);
+    if (!database) return;
+    const onPostgres = await startInProcessFixture({ databaseUrl: database.url }, clock);
+    try {
+      const { runtime, app } = onPostgres;
+      expect(runtime.metadata.cachesReadsByChangeMark).toBe(false);
+      const beta = await seedCommunity(runtime, 'Beta', 1);
+      const made = await createExport(runtime, beta.community.id);
+      const url = `/${made.id}?fields=id,is_cancelled&access_token=${beta.readToken}`;
+      const before = await reusedSoFarOf(onPostgres);
+      for (let i = 0; i < 3; i++) expect((await app.inject(url)).statusCode).toBe(200);
+      expect((await reusedSoFarOf(onPostgres)) - before).toBe(0);
+      // Another process cancels the export: the very next read says so.
+      const other = new pg.Client({ connectionString: database.url });
+      await other.connect();
+      try {
+        await other.query('UPDATE exports SET cancel_requested = 1 WHERE id = $1', [made.id]);
+      } finally {
+        await other.end();
+      }
+      expect((await app.inject(url)).json()).toEqual({ id: made.id, is_cancelled: true });
+    } finally {
+      await onPostgres.close();
+      await database.drop();
+    }
   });
 });

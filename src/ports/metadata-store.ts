@@ -56,6 +56,15 @@ export interface MetadataStore {
    * change notices it listens to).
    */
   changeMark(): number;
+  /**
+   * Whether this store's reads may already come from a cache kept by `changeMark` (the SQLite
+   * store's read connection), so that anything kept by the same mark is no older than a read
+   * would be. False for a store that reads through on every call (PostgreSQL): there a commit
+   * of another process shows in the very next read, which a cache kept by the mark, moved by
+   * change notices that arrive a moment later, would not promise. The Graph answer memo
+   * (`src/server/answer-memo.ts`) runs only where this is true.
+   */
+  readonly cachesReadsByChangeMark: boolean;
   /** The name of the latest schema migration applied to the database (`dyi migrate` shows it). */
   schemaVersion(): Promise<string>;
   /**

@@ -369,7 +369,9 @@ export async function buildApp(
       },
       usage,
       answers:
-        config.graphAnswerMemoBytes > 0
+        // Only where the store's own reads already follow the change mark: with PostgreSQL,
+        // another API process's writes must show at once.
+        config.graphAnswerMemoBytes > 0 && runtime.metadata.cachesReadsByChangeMark
           ? new AnswerMemo(
               runtime.metadata,
               clock,

@@ -107,6 +107,7 @@ const POSTGRES_ENGINE: SqlEngine = {
 };
 
 export class PostgresMetadataStore implements MetadataStore {
+  readonly cachesReadsByChangeMark = false;
   readonly #options: PostgresMetadataStoreOptions;
   readonly #notices: ChangeNotices;
   #db: Kysely<PostgresDatabase> | undefined;

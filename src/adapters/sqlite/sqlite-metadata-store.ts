@@ -112,6 +112,7 @@ const SQLITE_ENGINE: SqlEngine = {
 };
 
 export class SqliteMetadataStore implements MetadataStore {
+  readonly cachesReadsByChangeMark = true;
   readonly #filename: string;
   /** Absent for `:memory:`, which has no disk to fill. */
   readonly #reserve: SpaceReserve | undefined;

@@ -8,9 +8,9 @@
  * speaking the API, ours or Meta's.
  */
 import { createHmac } from 'node:crypto';
-import { Agent, type Dispatcher } from 'undici';
 import { type GraphErrorBody, GraphRequestError } from './graph-request-error.js';
 import type { GraphPage, RemoteExport, RemoteFile, RemoteJob, RetryNotice } from './graph-types.js';
+import { type ClientDispatcher, LeanAgent } from './lean-agent.js';
 import { type RetryOptions, RetryPolicy } from './retry-policy.js';
 import { retrying } from './retrying.js';
 import { usageOf } from './usage-headers.js';
@@ -42,7 +42,7 @@ const PAGE_SIZE = '100';
 
 export class GraphClient {
   readonly policy: RetryPolicy;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: ClientDispatcher;
   readonly onRetry: (notice: RetryNotice) => void;
   readonly #prefix: string;
   readonly #token: string;
@@ -60,7 +60,7 @@ export class GraphClient {
         ? undefined
         : createHmac('sha256', options.appSecret).update(options.token).digest('hex');
     const idle = options.idleTimeoutMs ?? 30_000;
-    this.dispatcher = new Agent({
+    this.dispatcher = new LeanAgent({
       connect: { timeout: options.connectTimeoutMs ?? 10_000 },
       headersTimeout: idle,
       bodyTimeout: idle,

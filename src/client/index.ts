@@ -44,6 +44,7 @@ export {
   type GraphErrorBody,
 } from './graph-request-error.js';
 export type { GraphPage, RemoteExport, RemoteFile, RemoteJob, RetryNotice } from './graph-types.js';
+export type { ClientDispatcher } from './lean-agent.js';
 export {
   RETRY_DEFAULTS,
   RetryPolicy,

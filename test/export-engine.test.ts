@@ -20,7 +20,8 @@ import {
 } from '../src/domain/index.js';
 import { dataTypeFolder } from '../src/export/archive-paths.js';
 import { escapeHtml, timeHtml } from '../src/export/html-page.js';
-import { JobRunner, jobRunnerDeps } from '../src/export/job-runner.js';
+import { inlineDeflateCount } from '../src/export/inline-deflate.js';
+import { JobRunner, jobRunnerDeps, type RunnerShare } from '../src/export/job-runner.js';
 import {
   dataTypeDocument,
   partManifest,
@@ -39,6 +40,7 @@ import {
   runExport,
   sha256,
   unzipTest,
+  zipEntries,
 } from './support/archives.js';
 import { storedExportDigest } from './support/archive-compare.js';
 import { type GraphFixture, startGraphFixture } from './support/graph-fixture.js';
@@ -293,22 +295,46 @@ describe('JSON', () => {
     );
   });
 
+  /** Runs a completed job of `result` again from its start; returns its files' names and SHA-256. */
+  async function runAgain(job: JobFiles, share: RunnerShare = {}): Promise<string[][]> {
+    // As when a worker dies after completing: the job is taken and run from its start.
+    const taken = await fixture.runtime.metadata.jobs.transition(job.job.id, ['COMPLETED'], {
+      state: 'IN_PROGRESS',
+      time: job.job.updateTime,
+    });
+    expect(taken).toBe(true);
+    const runner = new JobRunner(jobRunnerDeps(fixture.runtime, share));
+    expect(await runner.run(job.job.id)).toBe('COMPLETED');
+    const [again] = (await filesOfExport(fixture.runtime, result.exportJob.id)).filter(
+      (other) => other.job.id === job.job.id,
+    );
+    return again?.files.map(({ file }) => [file.name, file.sha256]) ?? [];
+  }
+
   it('gives identical bytes when the same job runs again', async () => {
     const [company, user] = result.jobs;
     for (const job of [company, user]) {
       if (!job) throw new Error('no job to run again');
       const before = job.files.map(({ file }) => [file.name, file.sha256]);
-      // As when a worker dies after completing: the job is taken and run from its start.
-      const taken = await fixture.runtime.metadata.jobs.transition(job.job.id, ['COMPLETED'], {
-        state: 'IN_PROGRESS',
-        time: job.job.updateTime,
-      });
-      expect(taken).toBe(true);
-      expect(await new JobRunner(jobRunnerDeps(fixture.runtime)).run(job.job.id)).toBe('COMPLETED');
-      const [again] = (await filesOfExport(fixture.runtime, result.exportJob.id)).filter(
-        (other) => other.job.id === job.job.id,
-      );
-      expect(again?.files.map(({ file }) => [file.name, file.sha256])).toEqual(before);
+      expect(await runAgain(job)).toEqual(before);
+    }
+  }, 120_000);
+
+  it("deflates on the runner's own thread, the same bytes as libuv's pool deflates", async () => {
+    const [company, user] = result.jobs;
+    for (const job of [company, user]) {
+      if (!job) throw new Error('no job to run again');
+      const before = job.files.map(({ file }) => [file.name, file.sha256]);
+      let deflated = 0;
+      for (const { bytes } of job.files) {
+        deflated += (await zipEntries(bytes)).filter((entry) => entry.deflated).length;
+      }
+      const inline = inlineDeflateCount();
+      expect(await runAgain(job, { deflateOnOwnThread: false })).toEqual(before);
+      expect(inlineDeflateCount()).toBe(inline);
+      expect(await runAgain(job)).toEqual(before);
+      // The default: every deflated entry (text, manifests, the part index) on this thread.
+      expect(inlineDeflateCount() - inline).toBe(deflated);
     }
   }, 120_000);
 

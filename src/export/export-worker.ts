@@ -59,8 +59,8 @@ export interface WorkerStart {
   readonly index: number;
   /**
    * Lower the thread's priority, so that the API of the same process is served first; the
-   * thread then also deflates its archives itself (`JobRunnerDeps.deflateOnOwnThread`), and the
-   * pool starts it optimizing its own code (`own-thread-compiles.ts`).
+   * pool then also starts it optimizing its own code (`own-thread-compiles.ts`). Every thread
+   * deflates its archives itself (`JobRunnerDeps.deflateOnOwnThread`).
    */
   readonly yieldToApi: boolean;
   /** Threads libvips may use for one image (`sharp.concurrency`); 0 leaves sharp's default. */
@@ -338,11 +338,10 @@ async function main(): Promise<void> {
     }
     port.postMessage(event);
   };
-  // At nice 19, the thread deflates its archives itself: on libuv's pool (the API's priority)
-  // the deflate would compete with the API on its own terms.
+  // Every thread deflates its archives itself (the runner's default): at nice 19 this also
+  // keeps the deflate off libuv's pool, which runs at the API's priority.
   const worker = new ExportWorker(runtime, start.index, post, {
     imagesAtOnce: start.imagesAtOnce,
-    deflateOnOwnThread: start.yieldToApi,
   });
   port.on('message', (command: PoolCommand) => {
     if (command.type === 'wake') worker.wake();

@@ -32,9 +32,10 @@ export class TextBuilder {
     return this.#bytes;
   }
 
-  append(text: string): void {
+  /** `bytes`: the UTF-8 size of `text`, when the caller measured it already. */
+  append(text: string, bytes = Buffer.byteLength(text)): void {
     this.#pieces.push(text);
-    this.#bytes += Buffer.byteLength(text);
+    this.#bytes += bytes;
   }
 
   /** The entry made of everything appended; the builder is empty afterwards. */

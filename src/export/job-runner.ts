@@ -55,7 +55,12 @@ export interface JobRunnerDeps {
    * is the same bytes whatever the number. The pool sets it per thread (`WorkerPool`).
    */
   readonly imagesAtOnce: number;
-  /** Deflate on the runner's own thread, not libuv's pool (`ZipPartWriterOptions`); same bytes. */
+  /**
+   * Deflate on the runner's own thread, not libuv's pool (`ZipPartWriterOptions`); same bytes.
+   * True unless a test compares the two: a job's text is many small files (a few KiB each), and
+   * handing each to the pool costs the runner's thread more than deflating it there (measured
+   * in docs/benchmarks.md, "Export vs bare yazl", session 9).
+   */
   readonly deflateOnOwnThread: boolean;
 }
 
@@ -75,11 +80,11 @@ export interface RunnerSources {
 /**
  * The runner's dependencies from a runtime (or anything shaped like one); `imagesAtOnce`
  * defaults to 1: the next medium is prepared while the current one is written, and
- * `deflateOnOwnThread` to false.
+ * `deflateOnOwnThread` to true.
  */
 export function jobRunnerDeps(
   sources: RunnerSources,
-  { imagesAtOnce = 1, deflateOnOwnThread = false }: RunnerShare = {},
+  { imagesAtOnce = 1, deflateOnOwnThread = true }: RunnerShare = {},
 ): JobRunnerDeps {
   const { metadata, content, blobs, jobs, clock, config } = sources;
   return {

@@ -17,6 +17,8 @@ import { chunkPath, type FormatWriter, TextBuilder } from './format-writer.js';
 
 /** Closes the nested list and the object of a parent row (a row of the document's arrays). */
 const PARENT_CLOSE = '\n      ]\n    }';
+/** Ends every file, after its last section's array. */
+const DOCUMENT_CLOSE = '\n}\n';
 
 export class JsonWriter implements FormatWriter {
   readonly #base: string;
@@ -37,6 +39,8 @@ export class JsonWriter implements FormatWriter {
   #held: Row[] = [];
   /** The parent row whose object is open in the current file. */
   #openParent: Row | undefined;
+  /** The sections after the current one, as `#tail()` writes them, and their UTF-8 size. */
+  #later = { text: '', bytes: 0 };
 
   /** `folder` as made by `dataTypeFolder`; `sections` all of the data type's, in order. */
   constructor(folder: string, sections: readonly Section[], chunkBytes: number) {
@@ -57,13 +61,13 @@ export class JsonWriter implements FormatWriter {
     }
     const index = this.#keyed.indexOf(section);
     if (this.#current === -1) {
-      this.#current = index;
+      this.#enter(index);
       this.#open();
       return [];
     }
     const done = this.#writeHeld();
     this.#text.append(this.#closeArray());
-    this.#current = index;
+    this.#enter(index);
     this.#nested = undefined;
     this.#text.append(`,\n${key(section)}[`);
     this.#rowsInArray = 0;
@@ -90,15 +94,15 @@ export class JsonWriter implements FormatWriter {
   /** One element of the current array, in a new file if it would not fit this one. */
   #writeItem(text: string, closing = ''): TextEntry[] {
     const done: TextEntry[] = [];
-    const size = Buffer.byteLength(text) + 2 + Buffer.byteLength(closing);
-    if (
-      this.#rowsInChunk > 0 &&
-      this.#text.bytes + size + Buffer.byteLength(this.#tail()) > this.#chunkBytes
-    ) {
+    const textBytes = Buffer.byteLength(text);
+    const size = textBytes + 2 + Buffer.byteLength(closing);
+    if (this.#rowsInChunk > 0 && this.#text.bytes + size + this.#tailBytes() > this.#chunkBytes) {
       done.push(this.#close());
       this.#open();
     }
-    this.#text.append(`${this.#rowsInArray === 0 ? '\n' : ',\n'}${text}`);
+    const separator = this.#rowsInArray === 0 ? '\n' : ',\n';
+    this.#text.append(separator, separator.length);
+    this.#text.append(text, textBytes);
     this.#rowsInArray++;
     this.#rowsInChunk++;
     return done;
@@ -114,8 +118,8 @@ export class JsonWriter implements FormatWriter {
     const open = this.#openParent;
     if (open?.id === parentId) {
       const done: TextEntry[] = [];
-      const size = Buffer.byteLength(text) + 2;
-      if (this.#text.bytes + size + Buffer.byteLength(this.#tail()) > this.#chunkBytes) {
+      const textBytes = Buffer.byteLength(text);
+      if (this.#text.bytes + textBytes + 2 + this.#tailBytes() > this.#chunkBytes) {
         done.push(this.#close());
         this.#open();
         this.#text.append(`\n${openedParent(open, nesting.key)}\n${text}`);
@@ -123,7 +127,8 @@ export class JsonWriter implements FormatWriter {
         this.#rowsInChunk = 1;
         return done;
       }
-      this.#text.append(`,\n${text}`);
+      this.#text.append(',\n', 2);
+      this.#text.append(text, textBytes);
       this.#rowsInChunk++;
       return done;
     }
@@ -179,11 +184,26 @@ export class JsonWriter implements FormatWriter {
     return this.#text.take(chunkPath(this.#base, 'json', this.#chunkNumber));
   }
 
+  /** Makes section `index` of `#keyed` the current one. */
+  #enter(index: number): void {
+    this.#current = index;
+    const text = this.#keyed
+      .slice(index + 1)
+      .map((section) => `,\n${key(section)}[]`)
+      .join('');
+    this.#later = { text, bytes: Buffer.byteLength(text) };
+  }
+
   /** What completes the current file: the open parent, this array, the later sections, `}`. */
   #tail(): string {
-    const later = this.#keyed.slice(this.#current + 1).map((section) => `,\n${key(section)}[]`);
     const parent = this.#openParent === undefined ? '' : PARENT_CLOSE;
-    return `${parent}${this.#closeArray()}${later.join('')}\n}\n`;
+    return `${parent}${this.#closeArray()}${this.#later.text}${DOCUMENT_CLOSE}`;
+  }
+
+  /** The UTF-8 size of `#tail()`, without making it (asked once per row). */
+  #tailBytes(): number {
+    const parent = this.#openParent === undefined ? 0 : PARENT_CLOSE.length;
+    return parent + this.#closeArray().length + this.#later.bytes + DOCUMENT_CLOSE.length;
   }
 
   #closeArray(): string {

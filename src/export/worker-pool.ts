@@ -49,7 +49,7 @@ export interface WorkerPoolOptions {
   readonly log?: PoolLog;
   /**
    * Whether the threads yield the CPU to an API served by the same process (nice 19, see
-   * `export-worker.ts`, with their deflate and code optimization on their own thread); a
+   * `export-worker.ts`, with their code optimization on their own thread); a
    * process that only runs workers (`dyi worker`) has nothing to yield to.
    */
   readonly yieldToApi?: boolean;

@@ -30,13 +30,20 @@ export interface UsageMeterOptions {
   readonly scope: 'token' | 'endpoint';
 }
 
+/** An id's key, and its two counts without time (counts are read, never changed, by stores). */
+interface KeptCounts {
+  readonly key: string;
+  readonly oneCall: UsageCount;
+  readonly noCall: UsageCount;
+}
+
 /** Ids whose keys are kept made; past it they are made again. */
 const KEYS_KEPT = 10_000;
 
 export class UsageMeter {
   readonly #options: UsageMeterOptions;
   readonly #windowMs: number;
-  readonly #keys = new Map<string, string>();
+  readonly #keys = new Map<string, KeptCounts>();
 
   constructor(options: UsageMeterOptions) {
     this.#options = Object.freeze({ ...options });
@@ -47,13 +54,23 @@ export class UsageMeter {
   count(id: string, calls: number, wallMs = 0, cpuMs = 0): UsageCount {
     // Keys made once per id: a string built per call costs its hashing in the store's Map on
     // every call, which was most of an in-memory admission's time.
-    let key = this.#keys.get(id);
-    if (key === undefined) {
+    let kept = this.#keys.get(id);
+    if (kept === undefined) {
       if (this.#keys.size >= KEYS_KEPT) this.#keys.clear();
-      key = `${this.#options.name}:${id}`;
-      this.#keys.set(id, key);
+      const key = `${this.#options.name}:${id}`;
+      kept = {
+        key,
+        oneCall: Object.freeze({ key, windowMs: this.#windowMs, calls: 1, wallMs: 0, cpuMs: 0 }),
+        noCall: Object.freeze({ key, windowMs: this.#windowMs, calls: 0, wallMs: 0, cpuMs: 0 }),
+      };
+      this.#keys.set(id, kept);
     }
-    return { key, windowMs: this.#windowMs, calls, wallMs, cpuMs };
+    // A call with no time, or a read of the window, is the same count every time: one object.
+    if (wallMs === 0 && cpuMs === 0) {
+      if (calls === 1) return kept.oneCall;
+      if (calls === 0) return kept.noCall;
+    }
+    return { key: kept.key, windowMs: this.#windowMs, calls, wallMs, cpuMs };
   }
 
   /**
@@ -75,8 +92,6 @@ export class UsageMeter {
   }
 
   snapshot(window: UsageWindow, nowMs: number): UsageSnapshot {
-    const percent = (used: number, budget: number): number =>
-      budget > 0 ? Math.min(100, Math.floor((used / budget) * 100)) : 0;
     return {
       callCount: percent(window.calls, this.#options.callsPerWindow),
       totalCputime: percent(window.cpuMs, this.#windowMs),
@@ -84,6 +99,11 @@ export class UsageMeter {
       secondsToReset: secondsToReset(window, nowMs),
     };
   }
+}
+
+/** Integer percent of `budget` used, at most 100; 0 when there is no budget. */
+function percent(used: number, budget: number): number {
+  return budget > 0 ? Math.min(100, Math.floor((used / budget) * 100)) : 0;
 }
 
 function secondsToReset(window: UsageWindow, nowMs: number): number {

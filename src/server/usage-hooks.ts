@@ -8,7 +8,10 @@
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../domain/index.js';
 import type { UsageAdmission, UsageLedger } from '../graph/usage-ledger.js';
-import type { UsageSnapshot } from '../graph/usage-meter.js';
+import { UsageHeaderTexts } from '../graph/usage-header-texts.js';
+
+/** One for the process: the texts are a function of their figures alone. */
+const headerTexts = new UsageHeaderTexts();
 
 /**
  * Counts a call of `principal`, sets the usage headers, and calls `done` with the refusal
@@ -53,13 +56,14 @@ function setUsageHeaders(
   principal: Principal,
   admission: UsageAdmission,
 ): void {
-  reply.header('x-app-usage', `{${usageFields(admission.token)}}`);
+  reply.header('x-app-usage', headerTexts.appUsage(admission.token));
   reply.header(
     'x-business-use-case-usage',
-    // JSON.stringify of {[id]: [{type, ...usage, estimated_...}]}, spelled out: it shows.
-    `{${JSON.stringify(principal.communityId)}:[{"type":"pages",${usageFields(
+    headerTexts.businessUseCaseUsage(
+      principal.communityId,
       admission.community,
-    )},"estimated_time_to_regain_access":${regainMinutes(admission)}}]}`,
+      regainMinutes(admission),
+    ),
   );
 }
 
@@ -90,11 +94,6 @@ export function chargeRead(
     setUsageHeaders(reply, principal, charged);
     then();
   }
-}
-
-/** `"call_count":N,"total_cputime":N,"total_time":N`, the body of an X-App-Usage object. */
-function usageFields(snapshot: UsageSnapshot): string {
-  return `"call_count":${snapshot.callCount},"total_cputime":${snapshot.totalCputime},"total_time":${snapshot.totalTime}`;
 }
 
 /** Minutes until the community may call (or create exports) again; 0 when not throttled. */

@@ -37,6 +37,7 @@ import { type FaultMode, type FaultModeOptions, installFaultMode } from './fault
 import { newTraceId } from './trace-id.js';
 import { ReadinessChecks } from '../services/readiness-checks.js';
 import { isOperatorRoute, operatorConstraint, registerOperatorRoutes } from './operator-routes.js';
+import { keepingQueryParser } from './query-parser.js';
 import { admitCall, chargeRead } from './usage-hooks.js';
 import { routeUrl } from './route-url.js';
 import { TextLogStream } from './text-log-stream.js';
@@ -131,6 +132,8 @@ export async function buildApp(
       maxParamLength: MAX_PATH_SEGMENT,
       // `/healthz`, `/readyz` and `/metrics` for operators, the same paths for Graph clients.
       constraints: { dyiOperator: operatorConstraint(config.metricsToken) },
+      // Fastify's parser, with the results of query strings asked again kept.
+      querystringParser: keepingQueryParser(),
     },
     // Malformed URLs never reach a route; answer them in the Graph envelope too.
     // (Fastify's own message would echo the URL, and with it any access token.)

@@ -62,7 +62,7 @@ export class SqlJobRepository implements JobRepository {
     filter: UserJobFilter = {},
   ): Promise<Page<DyiJob>> {
     const { base, parameters, idColumn } = userJobSelection(exportId, filter);
-    const result = await keysetPage('asc', page, (direction, position, limit) =>
+    const result = await keysetPage('asc', page, (direction, position, limit, neighbour) =>
       this.engine.query<DyiJobsTable>(
         this.db(),
         keysetSql(
@@ -70,8 +70,9 @@ export class SqlJobRepository implements JobRepository {
           direction,
           position !== undefined,
           idColumn,
+          neighbour,
         ),
-        keysetParameters(parameters, position, limit),
+        keysetParameters(parameters, position, limit, direction, neighbour),
       ),
     );
     return { ...result, items: result.items.map(this.#toJob) };

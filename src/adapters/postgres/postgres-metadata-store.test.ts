@@ -346,13 +346,14 @@ describe('PostgresMetadataStore on a server', () => {
   });
 
   /**
-   * A page from a cursor used to take two statements (the page, then a probe for the row on the
-   * cursor's other side); it takes one now (`keyset-page.ts`). Every page from every position,
-   * each way, with and without filters, is checked against the whole list read at once: the
-   * same items (whole records) in the same order, so the same cursors, and the same
-   * `hasPrevious`/`hasNext`, so the same `previous` and `next` links.
+   * A page from a cursor used to take two statements (the page, then a probe for a row on the
+   * cursor's other side); it takes one now when the cursor's item is still in the list, as it
+   * is for every `next` and `previous` link (`keyset-page.ts`), and two otherwise. Every page
+   * from every position, each way, with and without filters, is checked against the whole list
+   * read at once: the same items (whole records) in the same order, so the same cursors, and
+   * the same `hasPrevious`/`hasNext`, so the same `previous` and `next` links.
    */
-  it('answers every page from a cursor as the whole list says, in one statement', async (ctx) => {
+  it('answers every page from a cursor as the whole list says, in one statement from an item', async (ctx) => {
     const { url } = await shared(ctx);
     const store = open(url);
     await store.init();
@@ -421,13 +422,16 @@ describe('PostgresMetadataStore on a server', () => {
       for (const filter of filters) {
         const list = await whole(filter);
         expect(list.length).toBeGreaterThan(5);
+        const items = new Set(list.map((job) => Number(job.id)));
         for (const limit of [1, 4, 100]) {
           for (const position of positions) {
             for (const side of ['after', 'before'] as const) {
               const request: PageRequest = { limit, [side]: String(position) };
               queries.mockClear();
               const page = await store.jobs.listUserJobs(made.id, request, filter);
-              expect(queries, 'statements for one page').toHaveBeenCalledTimes(1);
+              expect(queries, 'statements for one page').toHaveBeenCalledTimes(
+                items.has(position) ? 1 : 2,
+              );
               expect(page, `${JSON.stringify(filter)} ${side} ${position} limit ${limit}`).toEqual(
                 expectedPage(list, side, position, limit),
               );

@@ -2,10 +2,14 @@
  * @module
  * Keyset paging over an id-ordered list, independent of the query library: the adapter gives
  * a `fetch` that returns rows past a position in a direction, and this turns a PageRequest into
- * a Page with exact `hasPrevious`/`hasNext`, one indexed query per page: a page from a cursor
- * asks `fetch` for the row next to the cursor's position on the other side too (`neighbour`),
- * which tells whether anything lies that way. (It was a second query until session 10: on
- * PostgreSQL a second round trip, which made a page after a cursor cost about 1.2x the first.)
+ * a Page with exact `hasPrevious`/`hasNext`, at most two indexed queries per page.
+ *
+ * A page from a cursor is one query as a rule: a cursor names an item of the list (the last
+ * of the page before, or the first of the page after), so the read starts at that item, whose
+ * presence says that the list goes on that way. Only when that item has left the list (deleted,
+ * or no longer matching a filter) does a second query look behind the position. Until session
+ * 10 that second query ran on every page from a cursor: on PostgreSQL a second round trip, which
+ * made such a page cost about 1.2x the first (docs/benchmarks.md, "Deep keyset page").
  */
 import type { Id } from '../../domain/index.js';
 import { type MaybePromise, thenMaybe } from '../../ports/maybe-promise.js';
@@ -15,33 +19,19 @@ export type ListOrder = 'asc' | 'desc';
 
 /**
  * Returns up to `limit` rows whose id is strictly beyond `position` when walking the ids in
- * `direction` (all rows from the start when `position` is undefined). With `neighbour` (asked
- * only with a position), the rows start with the nearest row at or behind `position`, when
- * there is one, and `limit` counts it (`keysetSql` and `keysetParameters` take the same flag).
+ * `direction` (all rows from the start when `position` is undefined).
  */
 export type FetchRows<T> = (
   direction: ListOrder,
   position: number | undefined,
   limit: number,
-  neighbour: boolean,
 ) => MaybePromise<readonly T[]>;
 
 const reverse = (order: ListOrder): ListOrder => (order === 'asc' ? 'desc' : 'asc');
 
-/**
- * `rows` of a `neighbour` fetch past `position` in `direction`, split into whether the first is
- * the neighbour (at or behind the position) and the rows beyond it.
- */
-function splitNeighbour<T extends { id: number }>(
-  rows: readonly T[],
-  direction: ListOrder,
-  position: number,
-): { hasNeighbour: boolean; beyond: readonly T[] } {
-  const first = rows[0];
-  const hasNeighbour =
-    first !== undefined && (direction === 'asc' ? first.id <= position : first.id >= position);
-  return { hasNeighbour, beyond: hasNeighbour ? rows.slice(1) : rows };
-}
+/** Rows at or beyond `position` in `direction`: one past it, shifted by one. */
+const inclusive = (direction: ListOrder, position: number): number =>
+  direction === 'asc' ? position - 1 : position + 1;
 
 /**
  * The page; without a promise when `fetch` answers without one (SQLite's read connection),
@@ -55,38 +45,56 @@ export function keysetPage<T extends { id: number }>(
   try {
     const before = toPosition(page.before);
     if (before !== undefined) {
-      // Walking back from `before`; the neighbour is the row at or after it: `hasNext`.
       const backward = reverse(order);
-      return thenMaybe(fetch(backward, before, page.limit + 2, true), (rows) => {
-        const { hasNeighbour, beyond } = splitNeighbour(rows, backward, before);
-        return {
-          items: beyond.slice(0, page.limit).reverse(),
-          hasPrevious: beyond.length > page.limit,
-          hasNext: hasNeighbour,
-        };
+      // From the cursor's item back; past it, the list goes on forward (`hasNext`).
+      return thenMaybe(fetch(backward, inclusive(backward, before), page.limit + 2), (rows) => {
+        const { found, beyond } = fromCursorItem(rows, before);
+        const hasPrevious = beyond.length > page.limit;
+        const items = beyond.slice(0, page.limit).reverse();
+        if (found) return { items, hasPrevious, hasNext: true };
+        return thenMaybe(fetch(order, inclusive(order, before), 1), (next) => ({
+          items,
+          hasPrevious,
+          hasNext: next.length > 0,
+        }));
       });
     }
     const after = toPosition(page.after);
     if (after === undefined) {
-      return thenMaybe(fetch(order, undefined, page.limit + 1, false), (rows) => ({
+      return thenMaybe(fetch(order, undefined, page.limit + 1), (rows) => ({
         items: rows.slice(0, page.limit),
         hasPrevious: false,
         hasNext: rows.length > page.limit,
       }));
     }
-    // The neighbour is the row at or before `after`: `hasPrevious`.
-    return thenMaybe(fetch(order, after, page.limit + 2, true), (rows) => {
-      const { hasNeighbour, beyond } = splitNeighbour(rows, order, after);
-      return {
-        items: beyond.slice(0, page.limit),
-        hasPrevious: hasNeighbour,
-        hasNext: beyond.length > page.limit,
-      };
+    // From the cursor's item on; before it, the list goes on backward (`hasPrevious`).
+    return thenMaybe(fetch(order, inclusive(order, after), page.limit + 2), (rows) => {
+      const { found, beyond } = fromCursorItem(rows, after);
+      const hasNext = beyond.length > page.limit;
+      const items = beyond.slice(0, page.limit);
+      if (found) return { items, hasPrevious: true, hasNext };
+      return thenMaybe(fetch(reverse(order), inclusive(reverse(order), after), 1), (previous) => ({
+        items,
+        hasPrevious: previous.length > 0,
+        hasNext,
+      }));
     });
   } catch (error) {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
     return Promise.reject(error);
   }
+}
+
+/**
+ * Rows read from `position` inclusive: whether the first is the item at the position (the
+ * cursor's own), and the rows beyond it.
+ */
+function fromCursorItem<T extends { id: number }>(
+  rows: readonly T[],
+  position: number,
+): { found: boolean; beyond: readonly T[] } {
+  const found = rows[0]?.id === position;
+  return { found, beyond: found ? rows.slice(1) : rows };
 }
 
 function toPosition(id: Id | undefined): number | undefined {

@@ -88,11 +88,11 @@ export class SqlAuditRepository implements AuditRepository {
   async list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
     const { where, values } = filterSql(filter);
     const base = `SELECT * FROM audit_records WHERE ${where}`;
-    const result = await keysetPage('desc', page, (direction, position, limit, neighbour) =>
+    const result = await keysetPage('desc', page, (direction, position, limit) =>
       this.engine.query<AuditRecordsTable>(
         this.db(),
-        keysetSql(base, direction, position !== undefined, 'id', neighbour),
-        keysetParameters(values, position, limit, direction, neighbour),
+        keysetSql(base, direction, position !== undefined),
+        keysetParameters(values, position, limit),
       ),
     );
     return { ...result, items: result.items.map(toRecord) };

@@ -120,11 +120,11 @@ export abstract class SqlExportRepository implements ExportRepository {
 
   async list(communityId: Id, page: PageRequest): Promise<Page<ExportJob>> {
     const base = exportReads.ofCommunity;
-    const result = await keysetPage('desc', page, (direction, position, limit, neighbour) =>
+    const result = await keysetPage('desc', page, (direction, position, limit) =>
       this.engine.query<ExportsTable>(
         this.db(),
-        keysetSql(base, direction, position !== undefined, 'id', neighbour),
-        keysetParameters([Number(communityId)], position, limit, direction, neighbour),
+        keysetSql(base, direction, position !== undefined),
+        keysetParameters([Number(communityId)], position, limit),
       ),
     );
     return { ...result, items: result.items.map(this.#toExport) };

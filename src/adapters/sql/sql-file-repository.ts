@@ -81,11 +81,11 @@ export class SqlFileRepository implements FileRepository {
   }
 
   listByJob(jobId: Id, page: PageRequest): MaybePromise<Page<DyiFile>> {
-    const rows = keysetPage('asc', page, (direction, position, limit, neighbour) =>
+    const rows = keysetPage('asc', page, (direction, position, limit) =>
       this.engine.query<DyiFilesTable>(
         this.db(),
-        keysetSql(fileReads.ofJob, direction, position !== undefined, 'id', neighbour),
-        keysetParameters([Number(jobId)], position, limit, direction, neighbour),
+        keysetSql(fileReads.ofJob, direction, position !== undefined),
+        keysetParameters([Number(jobId)], position, limit),
       ),
     );
     return thenMaybe(rows, (result) => ({ ...result, items: result.items.map(this.#toFile) }));
@@ -99,11 +99,11 @@ export class SqlFileRepository implements FileRepository {
   }
 
   async listByExport(exportId: Id, page: PageRequest): Promise<Page<ExportFileRecord>> {
-    const result = await keysetPage('asc', page, (direction, position, limit, neighbour) =>
+    const result = await keysetPage('asc', page, (direction, position, limit) =>
       this.engine.query<DyiFilesTable & { job_user_id: number | null }>(
         this.db(),
-        keysetSql(fileReads.ofExport, direction, position !== undefined, 'id', neighbour),
-        keysetParameters([Number(exportId)], position, limit, direction, neighbour),
+        keysetSql(fileReads.ofExport, direction, position !== undefined),
+        keysetParameters([Number(exportId)], position, limit),
       ),
     );
     return {

@@ -62,7 +62,7 @@ export class SqlJobRepository implements JobRepository {
     filter: UserJobFilter = {},
   ): Promise<Page<DyiJob>> {
     const { base, parameters, idColumn } = userJobSelection(exportId, filter);
-    const result = await keysetPage('asc', page, (direction, position, limit, neighbour) =>
+    const result = await keysetPage('asc', page, (direction, position, limit) =>
       this.engine.query<DyiJobsTable>(
         this.db(),
         keysetSql(
@@ -70,9 +70,8 @@ export class SqlJobRepository implements JobRepository {
           direction,
           position !== undefined,
           idColumn,
-          neighbour,
         ),
-        keysetParameters(parameters, position, limit, direction, neighbour),
+        keysetParameters(parameters, position, limit),
       ),
     );
     return { ...result, items: result.items.map(this.#toJob) };

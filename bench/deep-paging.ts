@@ -17,8 +17,14 @@
  * warm-up.
  * Goal: the deep page costs at most 1.2x the first, on SQLite (issue 16) as on PostgreSQL (issue 12)
  * (first req/s / deep req/s).
+ * Given compiled builds (`dist` and an older one), it serves the same data with each, in one
+ * child per build, checks that they answer both pages with the same bytes, and measures the
+ * four (build, page) pairs alternating; server CPU per request then counts PostgreSQL's
+ * backends of the bench database too (read from /proc, sampled every 200 ms, since the pool
+ * opens and closes them), which is what a same-run A/B of a change of queries needs on a busy
+ * machine.
  * Run: `npx tsx bench/deep-paging.ts [--database sqlite|postgres] [--jobs N] [--rounds 3]
- * [--duration 5] [--connections 32]`.
+ * [--duration 5] [--connections 32] [BUILD...]`.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,9 +34,16 @@ import { encodeCursor } from '../src/graph/cursor.js';
 import { openRuntime } from '../src/runtime.js';
 import { createExport, seedCommunity } from '../test/support/graph-fixture.js';
 import { benchArgs, NEEDS_BUILD, oneOf, positiveInteger } from './support/bench-args.js';
+import { BackendCpu } from './support/backend-cpu.js';
 import { reportResult } from './support/bench-result.js';
 import { type ForkedServer, forkServer } from './support/fork-server.js';
-import { LOAD_OPTIONS, measureRounds, printTable } from './support/measure-load.js';
+import {
+  LOAD_OPTIONS,
+  measureRounds,
+  median,
+  printTable,
+  type TargetFigures,
+} from './support/measure-load.js';
 import { benchDatabase } from './support/services.js';
 import { withScratchDir } from './support/scratch-dir.js';
 import { loadAverage } from './support/child-process.js';
@@ -56,7 +69,7 @@ interface JobsPage {
 }
 
 async function main(): Promise<void> {
-  const { values, fail } = benchArgs({
+  const { values, positionals, fail } = benchArgs({
     summary:
       'Whether a page deep in a long list costs what the first page costs (keyset paging), req/s\n' +
       'of the first page against the last one (goal: at most 1.2x).',
@@ -68,6 +81,12 @@ async function main(): Promise<void> {
           `(default: ${DEFAULT_JOBS.sqlite} on SQLite, ${DEFAULT_JOBS.postgres} on PostgreSQL)`,
       ),
       ...LOAD_OPTIONS,
+    },
+    positionals: {
+      placeholder: 'BUILD...',
+      description:
+        'compiled builds to compare on the same data (e.g. dist and an older one); none: dist alone',
+      min: 0,
     },
   });
   const { database: engine, jobs, ...settings } = values;
@@ -90,6 +109,17 @@ async function main(): Promise<void> {
     });
     console.log(`deep-paging on ${engine}: ${userJobs.toLocaleString('en')} user jobs`);
     const seeded = await seed(dataDir, overrides, userJobs);
+    if (positionals.length > 0) {
+      await compareBuilds(positionals, {
+        dataDir,
+        overrides,
+        seeded,
+        deepPage,
+        settings,
+        atCleanUp,
+      });
+      return;
+    }
     server = await forkServer({ mode: 'ours', dataDir, overrides });
     const { origin } = server;
     const token = encodeURIComponent(seeded.token);
@@ -162,6 +192,95 @@ async function main(): Promise<void> {
       `\ndeep-paging (${engine}, ${userJobs.toLocaleString('en')} jobs): ${passed ? 'PASS' : 'MISS'} (goal: the deep page costs at most ${goal}x the first); load average ${loadAverage()}`,
     );
   });
+}
+
+interface CompareSetup {
+  readonly dataDir: string;
+  readonly overrides: ConfigOverrides;
+  readonly seeded: Seeded;
+  readonly deepPage: number;
+  readonly settings: Parameters<typeof measureRounds>[1];
+  readonly atCleanUp: (step: () => unknown) => void;
+}
+
+/**
+ * Both pages on every build, same data, alternating; server CPU is the Node process plus, on
+ * PostgreSQL, the bench database's backends (only one server is under load at a time).
+ */
+async function compareBuilds(builds: readonly string[], setup: CompareSetup): Promise<void> {
+  const { dataDir, overrides, seeded, deepPage, settings, atCleanUp } = setup;
+  const url = overrides.databaseUrl;
+  const backends = typeof url === 'string' ? new BackendCpu(url) : undefined;
+  atCleanUp(() => backends?.stop());
+  await backends?.start();
+  const servers: ForkedServer[] = [];
+  atCleanUp(async () => {
+    for (const server of servers.splice(0)) await server.stop();
+  });
+  const token = encodeURIComponent(seeded.token);
+  const firstPath = `/${seeded.exportId}/user_dyi_jobs?limit=${PAGE_SIZE}&access_token=${token}`;
+  const deepPath = `${firstPath}&after=${seeded.deepAfter}`;
+  const targets = [];
+  const bodies = new Map<string, string>();
+  for (const build of builds) {
+    const server = await forkServer({
+      mode: 'ours',
+      dataDir,
+      overrides,
+      build: path.resolve(build),
+    });
+    servers.push(server);
+    const cpuMicros = async () =>
+      (await server.cpuMicros()) + (backends === undefined ? 0 : await backends.micros());
+    for (const [page, url] of [
+      ['first', server.origin + firstPath],
+      ['deep', server.origin + deepPath],
+    ] as const) {
+      const response = await fetch(url);
+      const body = await response.text();
+      if (response.status !== 200)
+        throw new Error(`${build}: GET ${page} answered ${response.status}`);
+      const earlier = bodies.get(page);
+      if (earlier !== undefined && earlier !== body) {
+        throw new Error(`${build} answers the ${page} page with other bytes than ${builds[0]}`);
+      }
+      bodies.set(page, body);
+      targets.push({ name: `${build}, ${page}`, url, cpuMicros });
+    }
+  }
+  console.log(
+    `every build answers both pages with the same bytes; deep page: ${deepPage.toLocaleString('en')}`,
+  );
+  const figures = await measureRounds(targets, settings);
+  const server = backends === undefined ? 'Node' : 'Node + PostgreSQL backends';
+  console.log(`\nmedians of the rounds (server CPU: ${server}):`);
+  printTable(
+    ['build, page', 'req/s', 'mean latency ms', 'server CPU µs/req'],
+    figures.map((f) => [
+      f.target.name,
+      f.median.requestsPerSecond.toFixed(0),
+      f.median.latencyMean.toFixed(2),
+      f.median.cpuPerRequest.toFixed(0),
+    ]),
+  );
+  // Per build, the ratios of each round's two runs (next to each other), then their median.
+  const ratio = (first: TargetFigures, deep: TargetFigures, of: (i: number) => number) =>
+    median(first.runs.map((_, i) => of(i))).toFixed(2);
+  console.log('');
+  printTable(
+    ['build', 'first req/s / deep req/s', 'deep CPU / first CPU per request'],
+    builds.map((build, b) => {
+      const [first, deep] = [figures[2 * b], figures[2 * b + 1]];
+      if (!first || !deep) throw new Error('missing figures');
+      const run = (f: TargetFigures, i: number) => f.runs[i] ?? f.median;
+      return [
+        build,
+        ratio(first, deep, (i) => run(first, i).requestsPerSecond / run(deep, i).requestsPerSecond),
+        ratio(first, deep, (i) => run(deep, i).cpuPerRequest / run(first, i).cpuPerRequest),
+      ];
+    }),
+  );
+  console.log(`(medians of the rounds' ratios; load average ${loadAverage()})`);
 }
 
 async function seed(

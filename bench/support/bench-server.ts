@@ -8,6 +8,8 @@
  * has used so far (so that the parent can tell server cost apart from load-generator cost), and
  * on `stop` (or when the parent goes away) closes the server and the runtime and exits.
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConfigOverrides } from '../../src/config.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -18,9 +20,10 @@ import type { Runtime } from '../../src/runtime.js';
  */
 const BUILT = new URL('../../dist/index.js', import.meta.url).href;
 
-async function loadBuilt(): Promise<typeof import('../../src/index.js')> {
+async function loadBuilt(build?: string): Promise<typeof import('../../src/index.js')> {
+  const url = build === undefined ? BUILT : pathToFileURL(path.resolve(build, 'index.js')).href;
   try {
-    return (await import(BUILT)) as typeof import('../../src/index.js');
+    return (await import(url)) as typeof import('../../src/index.js');
   } catch (error) {
     throw new Error('dist/ is missing or stale: run `npm run build` before the bench.', {
       cause: error,
@@ -36,7 +39,13 @@ export interface BareRoute {
 }
 
 export type StartMessage =
-  | { readonly mode: 'ours'; readonly dataDir: string; readonly overrides: ConfigOverrides }
+  | {
+      readonly mode: 'ours';
+      readonly dataDir: string;
+      readonly overrides: ConfigOverrides;
+      /** A compiled build's folder (the one with `index.js`) to serve; default `dist/`. */
+      readonly build?: string;
+    }
   | { readonly mode: 'bare'; readonly routes: readonly BareRoute[] };
 
 export type ParentMessage = StartMessage | { readonly stop: true } | { readonly cpu: true };
@@ -53,7 +62,7 @@ let stopping = false;
 
 async function start(message: StartMessage): Promise<number> {
   if (message.mode === 'ours') {
-    const { buildApp, loadConfig, openRuntime } = await loadBuilt();
+    const { buildApp, loadConfig, openRuntime } = await loadBuilt(message.build);
     const config = loadConfig(
       {},
       { logLevel: 'silent', ...message.overrides, dataDir: message.dataDir },

@@ -8,13 +8,13 @@
 import { readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on every Linux). */
-const TICKS_PER_SECOND = 100;
+export const USER_HZ = 100;
 
 /** Seconds of CPU the processes `pids` and all their descendants have used so far. */
 export async function processTreeCpuSeconds(pids: readonly number[]): Promise<number> {
   let ticks = 0;
   for (const pid of pids) ticks += await treeTicks(pid);
-  return ticks / TICKS_PER_SECOND;
+  return ticks / USER_HZ;
 }
 
 async function treeTicks(pid: number): Promise<number> {

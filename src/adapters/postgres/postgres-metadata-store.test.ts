@@ -8,8 +8,10 @@
  * empty tables (`emptyTables`).
  */
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DatabaseTooNewError, TransientError } from '../../domain/index.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { type DyiJob, type Id, DatabaseTooNewError, TransientError } from '../../domain/index.js';
+import type { NewExport, UserJobFilter } from '../../ports/metadata-store.js';
+import type { Page, PageRequest } from '../../ports/paging.js';
 import {
   type FixtureContext,
   runMetadataStoreContract,
@@ -342,6 +344,134 @@ describe('PostgresMetadataStore on a server', () => {
     expect(page.items).toHaveLength(100);
     expect(page.hasNext).toBe(true);
   });
+
+  /**
+   * A page from a cursor used to take two statements (the page, then a probe for a row on the
+   * cursor's other side); it takes one now when the cursor's item is still in the list, as it
+   * is for every `next` and `previous` link (`keyset-page.ts`), and two otherwise. Every page
+   * from every position, each way, with and without filters, is checked against the whole list
+   * read at once: the same items (whole records) in the same order, so the same cursors, and
+   * the same `hasPrevious`/`hasNext`, so the same `previous` and `next` links.
+   */
+  it('answers every page from a cursor as the whole list says, in one statement from an item', async (ctx) => {
+    const { url } = await shared(ctx);
+    const store = open(url);
+    await store.init();
+    const community = await store.communities.create({ name: 'Paging', createTime: T0 });
+    const memberIds: Id[] = [];
+    for (let i = 0; i < 45; i++) {
+      const name = i % 3 === 0 ? `Ann ${i}` : `Bob ${i}`;
+      const member = await store.members.create(community.id, {
+        name,
+        email: `p${i}@example.com`,
+        status: 'active',
+      });
+      memberIds.push(member.id);
+    }
+    const input: NewExport = {
+      communityId: community.id,
+      createTime: T0,
+      dataTypes: ['POSTS_YOUR_ACTIVITY'],
+      dyiFormat: 'JSON',
+      mediaQuality: 'HIGH',
+      keepOriginalMedia: false,
+      withholdOthersMedia: false,
+      startTime: 0,
+      endTime: T0,
+      idempotencyKey: null,
+    };
+    const plan = (ids: readonly Id[]) => [
+      { jobType: 'COMPANY' as const, userId: null, dataTypes: [] },
+      ...ids.map((userId) => ({
+        jobType: 'USER' as const,
+        userId,
+        dataTypes: ['POSTS_YOUR_ACTIVITY' as const],
+      })),
+    ];
+    // Other exports' jobs on both sides of ours.
+    const before = await store.exports.create(input, plan(memberIds.slice(0, 3)));
+    const made = await store.exports.create(input, plan(memberIds));
+    const after = await store.exports.create(input, plan(memberIds.slice(0, 3)));
+    const whole = async (filter: UserJobFilter): Promise<readonly DyiJob[]> =>
+      (await store.jobs.listUserJobs(made.id, { limit: 1000 }, filter)).items;
+    // Every other job running: the filtered lists have holes between their ids.
+    for (const [i, job] of (await whole({})).entries()) {
+      if (i % 2 === 1) {
+        await store.jobs.transition(job.id, ['PENDING'], { state: 'IN_PROGRESS', time: T0 + 1 });
+      }
+    }
+    const everyJob = await whole({});
+    expect(everyJob).toHaveLength(memberIds.length);
+    const others = [
+      ...(await store.jobs.idsOfExport(before.id)),
+      ...(await store.jobs.idsOfExport(after.id)),
+      (await store.jobs.companyJob(made.id)).id,
+    ];
+    // Positions: every job's id, the ids next to each, other exports' jobs, beyond both ends.
+    const positions = new Set<number>([1, 9_000_000_000_000_000, ...others.map(Number)]);
+    for (const job of everyJob) for (const d of [-1, 0, 1]) positions.add(Number(job.id) + d);
+
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const filters: UserJobFilter[] = [
+        {},
+        { state: 'IN_PROGRESS' },
+        { member: 'ann' },
+        { member: 'ann', state: 'PENDING' },
+      ];
+      for (const filter of filters) {
+        const list = await whole(filter);
+        expect(list.length).toBeGreaterThan(5);
+        const items = new Set(list.map((job) => Number(job.id)));
+        for (const limit of [1, 4, 100]) {
+          for (const position of positions) {
+            for (const side of ['after', 'before'] as const) {
+              const request: PageRequest = { limit, [side]: String(position) };
+              queries.mockClear();
+              const page = await store.jobs.listUserJobs(made.id, request, filter);
+              expect(queries, 'statements for one page').toHaveBeenCalledTimes(
+                items.has(position) ? 1 : 2,
+              );
+              expect(page, `${JSON.stringify(filter)} ${side} ${position} limit ${limit}`).toEqual(
+                expectedPage(list, side, position, limit),
+              );
+            }
+          }
+        }
+      }
+      // The other lists page the same way: the exports, newest first.
+      queries.mockClear();
+      const exports = await store.exports.list(community.id, { limit: 1, after: made.id });
+      expect(queries).toHaveBeenCalledTimes(1);
+      expect(exports.items.map((e) => e.id)).toEqual([before.id]);
+      expect(exports).toMatchObject({ hasPrevious: true, hasNext: false });
+    } finally {
+      queries.mockRestore();
+    }
+  });
+
+  /** The page of `list` (in ascending id order) from `position`, read off the whole list. */
+  function expectedPage(
+    list: readonly DyiJob[],
+    side: 'after' | 'before',
+    position: number,
+    limit: number,
+  ): Page<DyiJob> {
+    if (side === 'after') {
+      const beyond = list.filter((job) => Number(job.id) > position);
+      return {
+        items: beyond.slice(0, limit),
+        hasPrevious: beyond.length < list.length,
+        hasNext: beyond.length > limit,
+      };
+    }
+    const behind = list.filter((job) => Number(job.id) < position);
+    return {
+      items: behind.slice(Math.max(0, behind.length - limit)),
+      hasPrevious: behind.length > limit,
+      hasNext: behind.length < list.length,
+    };
+  }
 
   it('refuses a database written by a newer version, naming it without its password', async (ctx) => {
     const { url, sql } = await shared(ctx);

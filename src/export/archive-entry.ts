@@ -31,6 +31,18 @@ export interface MediaEntry {
   readonly size: number;
   /** Opens the bytes; called once, when the writer gets to the entry. */
   open(): Promise<Readable>;
+  /**
+   * The bytes, when they are in memory already (a scaled image, kept for reuse), with their
+   * SHA-256: the writer queues them as it does text instead of streaming and hashing them
+   * again. The same bytes as `open` yields.
+   */
+  readonly held?: HeldBytes;
+}
+
+/** Bytes in memory and their SHA-256 (hex), worked out once however often they are written. */
+export interface HeldBytes {
+  readonly data: Buffer;
+  readonly sha256: string;
 }
 
 export type ArchiveEntry = TextEntry | MediaEntry;

@@ -18,6 +18,7 @@ import type { FormatWriter } from './format-writer.js';
 import { ConversationHtmlWriter } from './conversation-pages.js';
 import { HtmlWriter } from './html-renderer.js';
 import { JsonWriter } from './json-renderer.js';
+import type { RecordsById } from './records-by-id.js';
 import { sectionRows } from './section-rows.js';
 
 export { renderHtmlIndex, type HtmlIndexJob } from './html-index.js';
@@ -34,6 +35,8 @@ export interface RenderScope {
   readonly range: { readonly start: number; readonly end: number };
   /** Checked between batches; its reason is thrown once aborted. */
   readonly signal?: AbortSignal;
+  /** The records read by id so far in the job's run: each is read once (`RecordsById`). */
+  readonly recordsById?: RecordsById;
   /**
    * Largest text file in bytes before splitting; `TEXT_CHUNK_BYTES` unless set (the job runner
    * sets what fits an empty archive part; tests set small values).

@@ -40,7 +40,8 @@ import { renderDataType, renderHtmlIndex, type RenderScope } from './export-rend
 import { type ArchiveIdentity, type DataTypeFiles, INDEX_LEFT_OUT_LISTED } from './html-index.js';
 import { isoSeconds } from './html-page.js';
 import { mediaTreatmentOf, type PreparedMedia, prepareMedia } from './media-quality.js';
-import { ReplayedContent } from './replayed-content.js';
+import { MAX_RECORDS_BY_ID, RecordsById } from './records-by-id.js';
+import { MAX_KEPT_RECORDS, ReplayedContent } from './replayed-content.js';
 import { ZipPartWriter } from './zip-part-writer.js';
 
 export interface JobRunnerDeps {
@@ -254,7 +255,9 @@ export class JobRunner {
     const fileName = (partNumber: number): string =>
       partFileName({ userId: job.userId, memberName: identity.member?.name ?? null }, partNumber);
     const scope: RenderScope = {
-      content: new ReplayedContent(content),
+      // A run keeps MAX_KEPT_RECORDS records at most: the records read by id, and the rest.
+      content: new ReplayedContent(content, MAX_KEPT_RECORDS - MAX_RECORDS_BY_ID),
+      recordsById: new RecordsById(content),
       communityId: job.communityId,
       member,
       range: { start: exportJob.startTime, end: exportJob.endTime },

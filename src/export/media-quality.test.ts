@@ -77,6 +77,12 @@ async function bytesOf(prepared: PreparedMedia): Promise<Buffer> {
   if (!('entry' in prepared)) throw new Error(`left out: ${prepared.leftOut.reason}`);
   const bytes = await buffer(await prepared.entry.open());
   expect(bytes.length).toBe(prepared.entry.size);
+  // Bytes held in memory (images) are what `open` gives, with their SHA-256.
+  const { held } = prepared.entry;
+  if (held !== undefined) {
+    expect(held.data.equals(bytes)).toBe(true);
+    expect(held.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  }
   return bytes;
 }
 
@@ -241,6 +247,10 @@ describe('prepareMedia', () => {
     const b = await bytesOf(await prepareMedia(second.media, 'LOW', counting(second.open)));
     expect(opened).toBe(1);
     expect(b.equals(a)).toBe(true);
+    const kept = await prepareMedia(second.media, 'LOW', counting(second.open));
+    expect('entry' in kept && kept.entry.held?.sha256).toBe(
+      createHash('sha256').update(a).digest('hex'),
+    );
     const entry = await prepareMedia(second.media, 'VERY_LOW', counting(second.open));
     expect(opened).toBe(2);
     expect('entry' in entry && entry.entry.path).toBe('media/' + second.media.id + '.jpg');

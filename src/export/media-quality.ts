@@ -21,6 +21,7 @@
  * - Scaled images are kept per thread by source hash and quality (`RenditionCache`): the same
  *   picture is often in many archives of one export.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ExportParameters, MediaQuality, MediaRecord } from '../domain/index.js';
@@ -233,5 +234,22 @@ function inMemory(path: string, bytes: Buffer): MediaEntry {
     path,
     size: bytes.length,
     open: () => Promise.resolve(Readable.from([bytes], { objectMode: false })),
+    held: { data: bytes, sha256: sha256Of(bytes) },
   };
+}
+
+/**
+ * SHA-256 (hex) of a rendition, worked out once per Buffer: a kept rendition is written into
+ * many archives, and the writer would hash it again for each. Renditions are never changed
+ * once made; the memo goes with the Buffer when the cache drops it.
+ */
+const renditionHashes = new WeakMap<Buffer, string>();
+
+function sha256Of(bytes: Buffer): string {
+  let sha256 = renditionHashes.get(bytes);
+  if (sha256 === undefined) {
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+    renditionHashes.set(bytes, sha256);
+  }
+  return sha256;
 }

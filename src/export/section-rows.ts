@@ -18,6 +18,7 @@ import type {
   MediaRecord,
 } from '../domain/index.js';
 import type { ContentReader } from './replayed-content.js';
+import { RecordsById } from './records-by-id.js';
 import {
   DATA_TYPE_SECTIONS,
   type JsonValue,
@@ -34,6 +35,11 @@ export interface RowSourceScope extends SectionScope {
   readonly content: ContentReader;
   readonly communityId: Id;
   readonly signal?: AbortSignal;
+  /**
+   * The records read by id so far in this run, to be looked up again instead of read (the
+   * job runner gives one per run); without it, each batch reads all those it refers to.
+   */
+  readonly recordsById?: RecordsById;
 }
 
 /** Rows of one section; the first batch of every section is empty, so sections without rows
@@ -162,11 +168,12 @@ async function loadInto(
   wanted: ReadonlyMap<ContentKind, ReadonlySet<string>>,
   scope: RowSourceScope,
 ): Promise<void> {
+  const records = scope.recordsById ?? new RecordsById(scope.content);
   for (const [kind, ids] of wanted) {
     if (ids.size === 0) continue;
-    for await (const record of scope.content.query(scope.communityId, { kind, ids: [...ids] })) {
+    await records.read(scope.communityId, kind, ids, (record) => {
       found.set(relatedKey(kind, record.id), record);
-    }
+    });
   }
 }
 

@@ -95,7 +95,8 @@ interface Source {
   readonly bytes: Buffer;
 }
 
-function toEntry(source: Source): ArchiveEntry {
+/** `held`: media come held in memory with their SHA-256, as scaled images do. */
+function toEntry(source: Source, held = false): ArchiveEntry {
   return source.kind === 'text'
     ? { kind: 'text', path: source.path, data: source.bytes }
     : {
@@ -105,6 +106,7 @@ function toEntry(source: Source): ArchiveEntry {
         // Several chunks, as a file read would give.
         open: () =>
           Promise.resolve(Readable.from(chunksOf(source.bytes, 16 * KiB), { objectMode: false })),
+        ...(held && { held: { data: source.bytes, sha256: sha256(source.bytes) } }),
       };
 }
 
@@ -269,9 +271,13 @@ async function checkPartIndex(files: readonly string[]) {
  * The run the pinned part hashes were taken from: adds awaited one by one, a left-out item
  * after every seventh from the fourth, as the job runner interleaves them; then the finish.
  */
-async function writePinnedRun(writer: ZipPartWriter, sources: readonly Source[]): Promise<void> {
+async function writePinnedRun(
+  writer: ZipPartWriter,
+  sources: readonly Source[],
+  held = false,
+): Promise<void> {
   for (const [index, source] of sources.entries()) {
-    await writer.add(toEntry(source));
+    await writer.add(toEntry(source, held));
     if (index % 7 === 3) writer.leaveOut({ item: `media:${index}`, reason: 'corrupt image' });
   }
   await writer.finish();
@@ -425,6 +431,33 @@ describe('ZipPartWriter', () => {
     // Every deflated entry took this thread's path: the text, each part's manifest, the index.
     const texts = sources.filter((source) => source.kind === 'text').length;
     expect(inlineDeflateCount() - before).toBe(texts + PINNED_PART_HASHES.length + 1);
+  });
+
+  it('writes those same bytes when media are held in memory with their SHA-256', async () => {
+    // Held media are queued like text and not hashed again: the manifests list the SHA-256
+    // they came with, so a wrong one, or other bytes, would change the pinned parts.
+    const { writer, stored } = writerFor({ maxPartBytes: 200 * KiB, deflateOnOwnThread: true });
+    const sources = mixedSources();
+    expect(sources.filter((source) => source.kind === 'media').length).toBeGreaterThan(10);
+    await writePinnedRun(writer, sources, true);
+    const hashes = await Promise.all(
+      stored.files.map(async (file) => sha256(await readFile(file))),
+    );
+    expect(hashes).toEqual(PINNED_PART_HASHES);
+    for (const [index, file] of stored.files.entries()) await checkPart(file, index + 1);
+  });
+
+  it('fails on held media whose bytes are not as many as its size says', async () => {
+    const { writer } = writerFor({});
+    const data = noise('held', 3 * KiB);
+    const entry = {
+      ...({ kind: 'media', path: 'media/short.jpg', size: data.length + 1 } as const),
+      open: () => Promise.resolve(Readable.from([data])),
+      held: { data, sha256: sha256(data) },
+    };
+    await expect(writer.add(entry)).rejects.toThrow(
+      `A media entry of ${3 * KiB + 1} bytes holds ${3 * KiB} bytes`,
+    );
   });
 
   it('writes the same parts deflating on its own thread as on libuv’s, for any entries', async () => {

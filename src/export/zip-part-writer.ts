@@ -34,8 +34,10 @@
  * and hashed, while yazl deflates it on libuv's threads (or, with `deflateOnOwnThread`, on this
  * thread when yazl gets to it), so that the renderer makes the next file meanwhile instead of waiting (the bytes are the same: yazl writes entries in the order
  * they were added, and placement never depends on when bytes are written). At most
- * `QUEUED_TEXT_BYTES` of text (plus the entry being added) wait in the queue. A media entry
- * is streamed: its `add()` resolves once yazl has taken all of its bytes. yazl's output is
+ * `QUEUED_TEXT_BYTES` of text (plus the entry being added) wait in the queue. Media held in
+ * memory with their SHA-256 (scaled images, `MediaEntry.held`) are queued the same way, stored
+ * instead of deflated and not hashed again; any other media entry is streamed: its `add()`
+ * resolves once yazl has taken all of its bytes. yazl's output is
  * piped to the stored stream (gathered into writes of `STORED_CHUNK_BYTES`), so backpressure
  * reaches from the storage back to the source. Any failure (abort, `ArchiveTooBigError`, a
  * source or storage error) destroys the streams, ends the stream being stored with the error
@@ -47,7 +49,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
 import { ZipFile } from 'yazl';
 import { ArchiveTooBigError, ConfigurationError } from '../domain/errors.js';
-import type { ArchiveEntry, LeftOut } from './archive-entry.js';
+import type { ArchiveEntry, HeldBytes, LeftOut } from './archive-entry.js';
 import { withInlineDeflate } from './inline-deflate.js';
 
 export interface ZipPartWriterOptions {
@@ -419,8 +421,16 @@ export class ZipPartWriter {
     part.budget.manifestBytes += manifestBytes;
     const sha256 =
       entry.kind === 'text'
-        ? await this.#queueText(part, entry.path, entry.data)
-        : await this.#write(part, entry.path, size, false, () => entry.open());
+        ? await this.#queue(part, entry.path, entry.data, true)
+        : entry.held !== undefined
+          ? await this.#queue(
+              part,
+              entry.path,
+              heldData(entry.held, size),
+              false,
+              entry.held.sha256,
+            )
+          : await this.#write(part, entry.path, size, false, () => entry.open());
     const written = { path: entry.path, size, sha256 };
     part.entries.push(written);
     return written;
@@ -545,16 +555,23 @@ export class ZipPartWriter {
   }
 
   /**
-   * Hands text to yazl without waiting for it to be deflated; resolves with its SHA-256 once
-   * the queue is back within `QUEUED_TEXT_BYTES`.
+   * Hands bytes in memory to yazl without waiting for them to be deflated (text) or stored
+   * (media held in memory, whose SHA-256 is `known`); resolves with their SHA-256 once the
+   * queue is back within `QUEUED_TEXT_BYTES`.
    */
-  async #queueText(part: Part, path: string, data: Buffer): Promise<string> {
-    const sha256 = createHash('sha256').update(data).digest('hex');
+  async #queue(
+    part: Part,
+    path: string,
+    data: Buffer,
+    deflate: boolean,
+    known?: string,
+  ): Promise<string> {
+    const sha256 = known ?? createHash('sha256').update(data).digest('hex');
     let taken!: () => void;
     this.#queued.push(new Promise<void>((resolve) => (taken = resolve)));
     this.#queuedBytes += data.length;
     forgetWrittenEntries(part);
-    part.zip.addReadStreamLazy(path, entryOptions(data.length, true), (callback) => {
+    part.zip.addReadStreamLazy(path, entryOptions(data.length, deflate), (callback) => {
       if (this.#failure !== undefined) return;
       const source = Readable.from([data], { objectMode: false });
       this.#inFlight = [source];
@@ -792,4 +809,12 @@ function describeBytes(bytes: number): string {
   const exponent = Math.min(Math.floor(Math.log2(bytes) / 10), 4);
   const value = (bytes / 1024 ** exponent).toFixed(1).replace(/\.0$/, '');
   return `${value} ${['', 'KiB', 'MiB', 'GiB', 'TiB'][exponent]} (${exact})`;
+}
+
+/** Held bytes of a media entry, which must be as many as its size says. */
+function heldData(held: HeldBytes, size: number): Buffer {
+  if (held.data.length !== size) {
+    throw new Error(`A media entry of ${size} bytes holds ${held.data.length} bytes`);
+  }
+  return held.data;
 }

@@ -12,6 +12,8 @@
  * the run: files in flight finish and are recorded in the state file, then the error is thrown.
  */
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DirectoriesAhead } from './directories-ahead.js';
 import type { DownloadEvent, SummaryEvent } from './download-events.js';
 import { DownloadState } from './download-state.js';
 import { type ExportFile, listExportFiles, safeSegment } from './export-files.js';
@@ -58,9 +60,11 @@ export async function downloadAll(
   const state = await DownloadState.open(options.outDir);
   const report = new HeldReport(options.onEvent, options.onProgress);
   const queue = new ListedFiles();
+  const directories = new DirectoriesAhead();
   const counts: Counts = { done: 0, skipped: 0, failed: 0, transferred: 0 };
   const worker = async (): Promise<void> => {
     for (let listed = await queue.take(); listed; listed = await queue.take()) {
+      directories.taken();
       await fetchOrSkip(listed, client, state, report, counts, options);
     }
   };
@@ -69,15 +73,15 @@ export async function downloadAll(
     worker,
   );
   try {
-    await listInto(queue, client, options, report);
+    await listInto(queue, directories, client, options, report);
   } catch (error) {
     queue.stop();
-    await Promise.all(workers);
+    await Promise.all([...workers, directories.stop()]);
     await state.save();
     throw error;
   }
   await Promise.all(workers);
-  await state.save();
+  await Promise.all([directories.stop(), state.save()]);
   const summary: SummaryEvent = {
     event: 'summary',
     files: queue.count,
@@ -95,6 +99,7 @@ export async function downloadAll(
 /** Adds every listed file to `queue`, ends it, and reports `start` with the totals. */
 async function listInto(
   queue: ListedFiles,
+  directories: DirectoriesAhead,
   client: GraphClient,
   options: DownloadAllOptions,
   report: HeldReport,
@@ -108,7 +113,9 @@ async function listInto(
     onSkippedExport: (id) => skippedExports.push(id),
   })) {
     bytes += file.size;
-    queue.add({ file, relative: paths.of(file) });
+    const relative = paths.of(file);
+    queue.add({ file, relative });
+    directories.add(path.dirname(path.join(options.outDir, relative)));
   }
   queue.end();
   report.start({ event: 'start', files: queue.count, bytes, skipped_exports: skippedExports });

@@ -2,7 +2,7 @@
  * @module
  * Every file of every (or the chosen) export, walked the way the spec's sample does (exports,
  * then each export's company job, then its user jobs) but with every list paged to its end.
- * User jobs come with their first page of files (field expansion), and a job with more files,
+ * Each job comes with its first page of files (field expansion), and a job with more files,
  * or a server that does not expand, has its files listed with several jobs at once: a large
  * export has thousands of jobs with one small file each, and round trips are what take time.
  */
@@ -51,7 +51,10 @@ export async function* listExportFiles(
     }
     const details = listed.company_job ? listed : await client.getExport(listed.id);
     if (details.company_job) {
-      yield* await filesOfJob(client, listed.id, details.company_job, 'COMPANY');
+      yield* (
+        filesGiven(listed.id, details.company_job, 'COMPANY') ??
+        (await filesOfJob(client, listed.id, details.company_job, 'COMPANY'))
+      );
     }
     let batch: RemoteJob[] = [];
     const flush = async (): Promise<ExportFile[]> => {
@@ -62,9 +65,9 @@ export async function* listExportFiles(
       return lists.flat();
     };
     for await (const job of client.listUserJobsWithFiles(listed.id)) {
-      // Files that came with the job, all on one page: nothing more to ask.
-      if (job.files !== undefined && job.files.paging?.next === undefined) {
-        yield* job.files.data.map((file) => toExportFile(listed.id, job, 'USER', file));
+      const given = filesGiven(listed.id, job, 'USER');
+      if (given !== undefined) {
+        yield* given;
         continue;
       }
       batch.push(job);
@@ -88,6 +91,12 @@ export async function freshDownloadUrl(
 
 async function* chosen(client: GraphClient, ids: readonly string[]): AsyncGenerator<RemoteExport> {
   for (const id of ids) yield await client.getExport(id);
+}
+
+/** Files that came with the job, when all are on that one page: nothing more to ask. */
+function filesGiven(exportId: string, job: RemoteJob, jobType: JobType): ExportFile[] | undefined {
+  if (job.files === undefined || job.files.paging?.next !== undefined) return undefined;
+  return job.files.data.map((file) => toExportFile(exportId, job, jobType, file));
 }
 
 async function filesOfJob(

@@ -39,6 +39,10 @@ const JOB_FIELDS = 'id,job_state,user{id}';
 const BASIC_JOB_FIELDS = 'id,job_state';
 /** Graph caps pages at 100; asking for the most saves round trips. */
 const PAGE_SIZE = '100';
+const EXPORT_FIELDS = 'id,is_completed';
+const COMPANY_JOB_FIELDS = 'company_job{id,job_state}';
+/** The company job with its first page of files, so that its files need no call of their own. */
+const COMPANY_JOB_WITH_FILES = `company_job{id,job_state,files.limit(${PAGE_SIZE}){${FILE_FIELDS}}}`;
 
 export class GraphClient {
   readonly policy: RetryPolicy;
@@ -108,14 +112,32 @@ export class GraphClient {
     }
   }
 
+  /**
+   * The community's exports, each with its company job and that job's first page of files
+   * (field expansion): the listing's first answer already holds a file to fetch. A server
+   * that does not expand gets the spec's fields, and the caller asks for each export's job.
+   */
   listExports(): AsyncGenerator<RemoteExport> {
-    return this.paged<RemoteExport>('community/work_dyi_jobs', { fields: 'id,is_completed' });
+    return this.#pagedWithFallback<RemoteExport>(
+      'community/work_dyi_jobs',
+      `${EXPORT_FIELDS},${COMPANY_JOB_WITH_FILES}`,
+      EXPORT_FIELDS,
+    );
   }
 
-  getExport(exportId: string): Promise<RemoteExport> {
-    return this.get<RemoteExport>(encodeURIComponent(exportId), {
-      fields: 'id,is_completed,company_job{id,job_state}',
-    });
+  /** One export with its company job (and that job's first page of files, where expanded). */
+  async getExport(exportId: string): Promise<RemoteExport> {
+    const rich = `${EXPORT_FIELDS},${COMPANY_JOB_WITH_FILES}`;
+    const path = encodeURIComponent(exportId);
+    if (!this.#refused.has(rich)) {
+      try {
+        return await this.get<RemoteExport>(path, { fields: rich });
+      } catch (error) {
+        if (!(error instanceof GraphRequestError && error.isUnknownField)) throw error;
+        this.#refused.add(rich);
+      }
+    }
+    return this.get<RemoteExport>(path, { fields: `${EXPORT_FIELDS},${COMPANY_JOB_FIELDS}` });
   }
 
   listUserJobs(exportId: string): AsyncGenerator<RemoteJob> {

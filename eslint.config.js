@@ -10,6 +10,8 @@ export default tseslint.config(
       'node_modules/',
       'coverage/',
       'test-results/',
+      // Bench output and the builds a bench compares against (gitignored).
+      'bench/.out/',
       '.dyi/',
       'eslint.config.js',
     ],

@@ -3,7 +3,8 @@
  * (two pages at the client's page size of 100): the exports come with their company job's
  * files, so the first file to fetch is known after one call instead of three; a server that
  * does not expand fields (as the spec's Graph may not) gets the spec's fields and yields the
- * same files, which download the same. And a run interrupted half-way (its files in flight
+ * same files, which download the same; so does a server that allows fewer objects per request
+ * than the expansions ask for. And a run interrupted half-way (its files in flight
  * cut, the rest left) is finished by the next run: the files done are skipped, the others
  * fetched, every byte verified.
  */
@@ -161,6 +162,54 @@ describe('the listing of dyi download', () => {
     } finally {
       await expanding.close();
       await plain.close();
+    }
+  });
+});
+
+describe('dyi download against a server that allows fewer objects per request', () => {
+  it('lists with the spec fields once the expansions are refused, without retrying them', async () => {
+    // 1,000 objects: a page of 100 jobs with their files (10,200) is refused, the spec's lists
+    // (100 jobs, 100 files, 100 exports) are not.
+    const small = await startListeningFixture({ graphMaxEstimatedObjects: 1000 });
+    const retries: string[] = [];
+    try {
+      const seeded = await seedCommunity(small.runtime, 'Small budget', 12);
+      const made = await createExport(small.runtime, seeded.community.id);
+      for (const job of await jobsOf(small.runtime, made.id)) {
+        await completeJobWithFiles(small.runtime, job, [`small budget bytes of ${job.id}`]);
+      }
+      const asked = new GraphClient({
+        token: seeded.readToken,
+        baseUrl: small.baseUrl,
+        retry: { baseMs: 1 },
+        onRetry: (notice) => retries.push(notice.target),
+      });
+      try {
+        // What the server says of the expanding list: Graph's refusal, code 1, not retryable.
+        const refusal = await asked
+          .get(`${made.id}/user_dyi_jobs`, { fields: 'id,files.limit(100){id}', limit: '100' })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(refusal).toBeInstanceOf(GraphRequestError);
+        expect((refusal as GraphRequestError).isTooMuchData).toBe(true);
+        expect((refusal as GraphRequestError).isRetryable).toBe(false);
+
+        const summary = await downloadAll(asked, { outDir: out });
+        expect(summary).toMatchObject({ files: 13, done: 13, ok: true });
+        const files: ExportFile[] = [];
+        for await (const file of listExportFiles(asked)) files.push(file);
+        const hashes = await hashesOnDisk(out);
+        expect(hashes.size).toBe(13);
+        const names = relativePaths(files).map((relative) => path.basename(relative));
+        files.forEach((file, i) => expect(hashes.get(names[i] ?? '')).toBe(file.sha256));
+        expect(retries).toEqual([]);
+      } finally {
+        await asked.close();
+      }
+    } finally {
+      await small.close();
     }
   });
 });

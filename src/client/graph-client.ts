@@ -115,7 +115,8 @@ export class GraphClient {
   /**
    * The community's exports, each with its company job and that job's first page of files
    * (field expansion): the listing's first answer already holds a file to fetch. A server
-   * that does not expand gets the spec's fields, and the caller asks for each export's job.
+   * that does not expand, or allows less per request, gets the spec's fields, and the caller
+   * asks for each export's job.
    */
   listExports(): AsyncGenerator<RemoteExport> {
     return this.#pagedWithFallback<RemoteExport>(
@@ -133,7 +134,7 @@ export class GraphClient {
       try {
         return await this.get<RemoteExport>(path, { fields: rich });
       } catch (error) {
-        if (!(error instanceof GraphRequestError && error.isUnknownField)) throw error;
+        if (!refusesFields(error)) throw error;
         this.#refused.add(rich);
       }
     }
@@ -173,7 +174,7 @@ export class GraphClient {
     await this.dispatcher.close();
   }
 
-  /** Asks for our extra fields; a server that does not know them gets the spec's. */
+  /** Asks for our extra fields; a server that refuses them (`refusesFields`) gets the spec's. */
   async *#pagedWithFallback<T>(path: string, rich: string, basic: string): AsyncGenerator<T> {
     if (!this.#refused.has(rich)) {
       const items = this.paged<T>(path, { fields: rich });
@@ -181,7 +182,7 @@ export class GraphClient {
       try {
         first = await items.next();
       } catch (error) {
-        if (!(error instanceof GraphRequestError && error.isUnknownField)) throw error;
+        if (!refusesFields(error)) throw error;
         this.#refused.add(rich);
       }
       if (first !== undefined) {
@@ -208,4 +209,12 @@ function hasError(body: unknown): body is { error: GraphErrorBody } {
     body !== null &&
     typeof (body as { error?: unknown }).error === 'object'
   );
+}
+
+/**
+ * Whether the server refused our extra fields: it does not know them (code 100), or they make
+ * the answer larger than it allows (`DYI_GRAPH_MAX_*` on ours, Graph's own limits).
+ */
+function refusesFields(error: unknown): boolean {
+  return error instanceof GraphRequestError && (error.isUnknownField || error.isTooMuchData);
 }

@@ -6,7 +6,7 @@
  * any other error of ours; the Graph numbers stay on it for programs. Transport failures
  * (refused, reset, timed out) that outlast their retries become RequestFailedError.
  */
-import { DyiError, type DyiErrorCode } from '../domain/errors.js';
+import { DyiError, type DyiErrorCode, TOO_MUCH_DATA_MESSAGE } from '../domain/errors.js';
 
 /** Graph codes that mean "too many calls": wait, then retry. */
 export const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([4, 17, 32, 613]);
@@ -44,9 +44,21 @@ export class GraphRequestError extends DyiError {
     return this.graph.code !== undefined && RATE_LIMIT_CODES.has(this.graph.code);
   }
 
-  /** Worth retrying: rate limits, transient faults, and server errors. */
+  /**
+   * Worth retrying: rate limits, transient faults, and server errors, except a request refused
+   * for what it asks (`isTooMuchData`), which the same request would get again.
+   */
   get isRetryable(): boolean {
+    if (this.isTooMuchData) return false;
     return this.isRateLimit || this.graph.is_transient === true || this.status >= 500;
+  }
+
+  /**
+   * Graph's refusal of a request that would answer too much (code 1 with these words, which
+   * Graph's SDKs match on too): ask for fewer fields or a smaller page.
+   */
+  get isTooMuchData(): boolean {
+    return this.graph.code === 1 && this.graph.message === TOO_MUCH_DATA_MESSAGE;
   }
 
   /**

@@ -233,6 +233,10 @@ export class SignInError extends DyiError {
   }
 }
 
+/** Graph's words for a request over its budget (`TooMuchDataError`), as clients match them. */
+export const TOO_MUCH_DATA_MESSAGE =
+  "Please reduce the amount of data you're asking for, then retry your request";
+
 /**
  * One Graph request would resolve more objects, nest deeper or answer more bytes than the
  * per-request budget allows (`DYI_GRAPH_MAX_*`). Graph answers this with code 1 and these
@@ -241,7 +245,7 @@ export class SignInError extends DyiError {
 export class TooMuchDataError extends DyiError {
   readonly code = 'too_much_data';
   constructor(readonly detail: string) {
-    super("Please reduce the amount of data you're asking for, then retry your request");
+    super(TOO_MUCH_DATA_MESSAGE);
   }
 }
 

@@ -73,37 +73,57 @@ export class GraphClient {
     this.onRetry = options.onRetry ?? (() => undefined);
   }
 
-  /** GET of a path (`community/work_dyi_jobs`) or an absolute URL (a `paging.next`). */
-  async get<T>(pathOrUrl: string, params: Record<string, string> = {}): Promise<T> {
+  /**
+   * GET of a path (`community/work_dyi_jobs`) or an absolute URL (a `paging.next`), retried
+   * as the policy says, except errors `isFinal` names (the caller has another way around them).
+   */
+  async get<T>(
+    pathOrUrl: string,
+    params: Record<string, string> = {},
+    isFinal?: (error: unknown) => boolean,
+  ): Promise<T> {
     const url = new URL(/^https?:\/\//.test(pathOrUrl) ? pathOrUrl : this.#prefix + pathOrUrl);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     if (this.#proof !== undefined) url.searchParams.set('appsecret_proof', this.#proof);
     const target = `GET ${url.origin}${url.pathname}`;
-    return retrying(this.policy, target, this.onRetry, async () => {
-      await this.policy.sleep(this.policy.paceMs());
-      const response = await this.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'GET',
-        headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' },
-      });
-      const text = await response.body.text();
-      this.policy.observe(usageOf(response.headers));
-      const body = parseJson(text);
-      if (response.statusCode === 200 && body !== undefined && !hasError(body)) return body as T;
-      const retryAfter = Number(response.headers['retry-after']);
-      throw new GraphRequestError(
-        target,
-        response.statusCode,
-        hasError(body) ? body.error : { message: text.slice(0, 200) },
-        Number.isFinite(retryAfter) ? retryAfter : undefined,
-      );
-    });
+    return retrying(
+      this.policy,
+      target,
+      this.onRetry,
+      async () => {
+        await this.policy.sleep(this.policy.paceMs());
+        const response = await this.dispatcher.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'GET',
+          headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' },
+        });
+        const text = await response.body.text();
+        this.policy.observe(usageOf(response.headers));
+        const body = parseJson(text);
+        if (response.statusCode === 200 && body !== undefined && !hasError(body)) return body as T;
+        const retryAfter = Number(response.headers['retry-after']);
+        throw new GraphRequestError(
+          target,
+          response.statusCode,
+          hasError(body) ? body.error : { message: text.slice(0, 200) },
+          Number.isFinite(retryAfter) ? retryAfter : undefined,
+        );
+      },
+      isFinal,
+    );
   }
 
-  /** Every item of an edge, page after page through `paging.next`. */
-  async *paged<T>(path: string, params: Record<string, string> = {}): AsyncGenerator<T> {
-    let page = await this.get<GraphPage<T>>(path, { limit: PAGE_SIZE, ...params });
+  /**
+   * Every item of an edge, page after page through `paging.next`; `isFinal` as for `get`, for
+   * the first page.
+   */
+  async *paged<T>(
+    path: string,
+    params: Record<string, string> = {},
+    isFinal?: (error: unknown) => boolean,
+  ): AsyncGenerator<T> {
+    let page = await this.get<GraphPage<T>>(path, { limit: PAGE_SIZE, ...params }, isFinal);
     for (;;) {
       yield* page.data;
       const next = page.paging?.next;
@@ -132,7 +152,7 @@ export class GraphClient {
     const path = encodeURIComponent(exportId);
     if (!this.#refused.has(rich)) {
       try {
-        return await this.get<RemoteExport>(path, { fields: rich });
+        return await this.get<RemoteExport>(path, { fields: rich }, refusesFields);
       } catch (error) {
         if (!refusesFields(error)) throw error;
         this.#refused.add(rich);
@@ -177,7 +197,8 @@ export class GraphClient {
   /** Asks for our extra fields; a server that refuses them (`refusesFields`) gets the spec's. */
   async *#pagedWithFallback<T>(path: string, rich: string, basic: string): AsyncGenerator<T> {
     if (!this.#refused.has(rich)) {
-      const items = this.paged<T>(path, { fields: rich });
+      // A refusal of the first page is not retried: the spec's fields are the way around it.
+      const items = this.paged<T>(path, { fields: rich }, refusesFields);
       let first: IteratorResult<T> | undefined;
       try {
         first = await items.next();

@@ -44,18 +44,15 @@ export class GraphRequestError extends DyiError {
     return this.graph.code !== undefined && RATE_LIMIT_CODES.has(this.graph.code);
   }
 
-  /**
-   * Worth retrying: rate limits, transient faults, and server errors, except a request refused
-   * for what it asks (`isTooMuchData`), which the same request would get again.
-   */
+  /** Worth retrying: rate limits, transient faults, and server errors. */
   get isRetryable(): boolean {
-    if (this.isTooMuchData) return false;
     return this.isRateLimit || this.graph.is_transient === true || this.status >= 500;
   }
 
   /**
    * Graph's refusal of a request that would answer too much (code 1 with these words, which
-   * Graph's SDKs match on too): ask for fewer fields or a smaller page.
+   * Graph's SDKs match on too). Retryable: Graph asks for the same request again, and it may
+   * pass (fault mode's `page_retry`); fewer fields or a smaller page pass where it cannot.
    */
   get isTooMuchData(): boolean {
     return this.graph.code === 1 && this.graph.message === TOO_MUCH_DATA_MESSAGE;

@@ -30,18 +30,22 @@ export function retryDelayMs(
   return policy.backoffMs(failures);
 }
 
-/** Runs `attempt` until it succeeds, a failure is final, or `policy.attempts` are spent. */
+/**
+ * Runs `attempt` until it succeeds, a failure is final (by `retryDelayMs`, or by the caller's
+ * `isFinal`: one it has another way around), or `policy.attempts` are spent.
+ */
 export async function retrying<T>(
   policy: RetryPolicy,
   target: string,
   onRetry: (notice: RetryNotice) => void,
   attempt: () => Promise<T>,
+  isFinal?: (error: unknown) => boolean,
 ): Promise<T> {
   for (let failures = 1; ; failures++) {
     try {
       return await attempt();
     } catch (error) {
-      const delayMs = retryDelayMs(policy, error, failures);
+      const delayMs = isFinal?.(error) ? undefined : retryDelayMs(policy, error, failures);
       if (delayMs === undefined || failures >= policy.attempts) {
         throw error instanceof DyiError || isAbort(error)
           ? error

@@ -10,10 +10,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDyi, spawnDyi } from './support/dyi-cli.js';
 
-/** Starts `dyi serve` and resolves once it has printed its banner. */
+/**
+ * Starts `dyi serve` and resolves once it has printed its banner. The default wait is most of
+ * a test's 60 s: on a loaded 2-core machine (the whole suite beside other work) a start has
+ * taken over 20 s.
+ */
 function serve(
   args: string[],
-  timeoutMs = 20_000,
+  timeoutMs = 45_000,
 ): Promise<{ child: ChildProcess; banner: string }> {
   return new Promise((resolve, reject) => {
     const child = spawnDyi(['serve', '--port', '0', ...args], { DYI_LOG_LEVEL: 'silent' });

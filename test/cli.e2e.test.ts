@@ -22,10 +22,11 @@ function serve(
   return new Promise((resolve, reject) => {
     const child = spawnDyi(['serve', '--port', '0', ...args], { DYI_LOG_LEVEL: 'silent' });
     let banner = '';
-    const timer = setTimeout(
-      () => reject(new Error(`serve printed no banner: ${banner}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // The test fails; the server must not outlive it.
+      child.kill('SIGKILL');
+      reject(new Error(`serve printed no banner: ${banner}`));
+    }, timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       banner += chunk.toString();
       if (banner.includes('\n\n', banner.indexOf('serving'))) {

@@ -147,18 +147,13 @@ export class GraphClient {
   }
 
   /** One export with its company job (and that job's first page of files, where expanded). */
-  async getExport(exportId: string): Promise<RemoteExport> {
-    const rich = `${EXPORT_FIELDS},${COMPANY_JOB_WITH_FILES}`;
+  getExport(exportId: string): Promise<RemoteExport> {
     const path = encodeURIComponent(exportId);
-    if (!this.#refused.has(rich)) {
-      try {
-        return await this.get<RemoteExport>(path, { fields: rich }, refusesFields);
-      } catch (error) {
-        if (!refusesFields(error)) throw error;
-        this.#refused.add(rich);
-      }
-    }
-    return this.get<RemoteExport>(path, { fields: `${EXPORT_FIELDS},${COMPANY_JOB_FIELDS}` });
+    return this.#withFallback(
+      `${EXPORT_FIELDS},${COMPANY_JOB_WITH_FILES}`,
+      `${EXPORT_FIELDS},${COMPANY_JOB_FIELDS}`,
+      (fields, isFinal) => this.get<RemoteExport>(path, { fields }, isFinal),
+    );
   }
 
   listUserJobs(exportId: string): AsyncGenerator<RemoteJob> {
@@ -194,25 +189,35 @@ export class GraphClient {
     await this.dispatcher.close();
   }
 
-  /** Asks for our extra fields; a server that refuses them (`refusesFields`) gets the spec's. */
+  /** Every item of an edge, with our extra fields or, where they are refused, the spec's. */
   async *#pagedWithFallback<T>(path: string, rich: string, basic: string): AsyncGenerator<T> {
+    const { first, items } = await this.#withFallback(rich, basic, async (fields, isFinal) => {
+      const items = this.paged<T>(path, { fields }, isFinal);
+      return { first: await items.next(), items };
+    });
+    if (first.done !== true) yield first.value;
+    yield* items;
+  }
+
+  /**
+   * `ask` with our extra fields (`rich`), or with the spec's (`basic`) once a server refused
+   * them (`refusesFields`): that refusal is not retried, the spec's fields are the way around
+   * it, and they are asked for from then on.
+   */
+  async #withFallback<R>(
+    rich: string,
+    basic: string,
+    ask: (fields: string, isFinal?: (error: unknown) => boolean) => Promise<R>,
+  ): Promise<R> {
     if (!this.#refused.has(rich)) {
-      // A refusal of the first page is not retried: the spec's fields are the way around it.
-      const items = this.paged<T>(path, { fields: rich }, refusesFields);
-      let first: IteratorResult<T> | undefined;
       try {
-        first = await items.next();
+        return await ask(rich, refusesFields);
       } catch (error) {
         if (!refusesFields(error)) throw error;
         this.#refused.add(rich);
       }
-      if (first !== undefined) {
-        if (first.done !== true) yield first.value;
-        yield* items;
-        return;
-      }
     }
-    yield* this.paged<T>(path, { fields: basic });
+    return ask(basic);
   }
 }
 

@@ -160,3 +160,40 @@ describe('downloadFile on a connection cut right after its first bytes', () => {
     }
   });
 });
+
+describe('downloadFile that fails for good', () => {
+  it('leaves no empty .part behind an answer that refused the file', async () => {
+    const server = http.createServer((_request, response) => {
+      const body = JSON.stringify({
+        error: { message: 'Gone', type: 'OAuthException', code: 100 },
+      });
+      response.writeHead(404, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const state = await DownloadState.open(out);
+      const url = `http://127.0.0.1:${port}/${file.name}`;
+      await expect(
+        downloadFile({ ...file, downloadUrl: url }, relative, { client, state, outDir: out }),
+      ).rejects.toMatchObject({ status: 404 });
+      expect(await readdir(path.dirname(path.join(out, relative)))).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("names the file system's reason when the file's directory cannot be made", async () => {
+    // A regular file where the job's directory should be.
+    const blocking = path.dirname(path.join(out, relative));
+    await mkdir(path.dirname(blocking), { recursive: true });
+    await writeFile(blocking, 'in the way');
+    const state = await DownloadState.open(out);
+    await expect(downloadFile(file, relative, { client, state, outDir: out })).rejects.toThrow(
+      /^(EEXIST|ENOTDIR): .*/,
+    );
+    expect(await readFile(blocking, 'utf8')).toBe('in the way');
+    expect(state.finished(file.fileId)).toBeUndefined();
+  });
+});

@@ -13,10 +13,13 @@
  * File-system calls here are synchronous, as curl's are: on a local disk each takes a few
  * microseconds, while a round trip through libuv's thread pool cost more than the call itself,
  * and an export of thousands of small files makes thousands of them (docs/benchmarks.md). Each
- * write is one received chunk (at most 64 KiB), which the page cache takes at once.
+ * write is one received chunk (at most 64 KiB), which the page cache takes at once. The one
+ * exception is creating a new part and its directory, which can take a millisecond each when
+ * the file system is busy: that runs in the thread pool while the request is in flight
+ * (`part-file.ts`). An attempt that fails leaves no empty part behind.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DownloadState } from './download-state.js';
 import { freshDownloadUrl, type ExportFile } from './export-files.js';
@@ -24,6 +27,7 @@ import { hashInto } from './file-hash.js';
 import type { GraphClient } from './graph-client.js';
 import { GraphRequestError } from './graph-request-error.js';
 import { fetchInto, PartMismatchError, type PartSink } from './file-response.js';
+import { PartFile } from './part-file.js';
 import { reasonOf, retryDelayMs } from './retrying.js';
 
 export interface FileDownloadContext {
@@ -50,15 +54,14 @@ export async function downloadFile(
   const { client, state } = context;
   const finalPath = path.join(context.outDir, relativePath);
   const partPath = `${finalPath}.part`;
-  mkdirSync(path.dirname(finalPath), { recursive: true });
   let url = file.downloadUrl;
   let etag = state.partial(file.fileId)?.etag;
   // Bytes that came over the network, in failed attempts too.
   const received = { bytes: 0 };
   for (let failures = 0; ;) {
     const before = sizeOf(partPath);
+    const part = new PartWriter(partPath, createHash('sha256'), received, context.onProgress);
     try {
-      const part = new PartWriter(partPath, createHash('sha256'), received, context.onProgress);
       const have = await prepare(partPath, before, file, etag, part.hash, context);
       if (have < file.size || file.size === 0) {
         const sink = part.from(have, (answered) => {
@@ -68,8 +71,9 @@ export async function downloadFile(
         });
         try {
           await fetchInto(client, url, have, etag, sink, context.signal);
+          await part.flush();
         } finally {
-          part.close();
+          await part.close();
         }
       }
       const sha256 = verify(partPath, file, part.hash);
@@ -86,6 +90,8 @@ export async function downloadFile(
       return { sha256, bytesTransferred: received.bytes };
     } catch (error) {
       const after = sizeOf(partPath);
+      // An empty part holds nothing to resume from; a run that gives up leaves no litter.
+      if (after === 0) rmSync(partPath, { force: true });
       // Progress resets the count, except bytes that turned out wrong (a server that always
       // sends wrong bytes must not keep us busy forever).
       const progressed = after > before && !(error instanceof PartMismatchError);
@@ -141,15 +147,15 @@ async function prepare(
 /**
  * One attempt's bytes into the part: appended (or, after a restart, written from zero), hashed
  * and counted in `received` chunk by chunk as they arrive, so that when the body fails half-way
- * every byte received so far is already in the part, and the next attempt resumes from the
- * last byte that arrived.
+ * every byte received so far goes into the part, and the next attempt resumes from the last
+ * byte that arrived. A new part is created while the request is in flight (`PartFile.create`).
  */
 class PartWriter {
   hash: Hash;
   readonly #partPath: string;
   readonly #received: { bytes: number };
   readonly #onProgress: ((deltaBytes: number) => void) | undefined;
-  #fd: number | undefined;
+  #file: PartFile | undefined;
 
   constructor(
     partPath: string,
@@ -165,37 +171,39 @@ class PartWriter {
 
   /**
    * The sink of an answer to a request from byte `have` on; `onValidator` is told the answer's
-   * ETag before the part is opened (the caller records a new one in the state).
+   * ETag before the first byte is written (the caller records a new one in the state). Call it
+   * just before the request: with nothing to continue (`have` 0), the part is created meanwhile.
    */
   from(have: number, onValidator: (etag: string | undefined) => void): PartSink {
+    if (have === 0) this.#file = PartFile.create(this.#partPath);
     return {
       begin: (restarted, etag) => {
-        if (restarted) {
+        if (restarted && have > 0) {
           // A whole answer to a Range request: the old bytes and their hash are worthless.
           this.hash = createHash('sha256');
           this.#onProgress?.(-have);
         }
         onValidator(etag);
-        this.#fd = openSync(this.#partPath, restarted ? 'w' : 'a');
+        this.#file ??= PartFile.openNow(this.#partPath, restarted);
       },
       write: (chunk) => {
-        writeWhole(this.#fd as number, chunk);
+        const wait = (this.#file as PartFile).write(chunk);
         this.hash.update(chunk);
         this.#received.bytes += chunk.length;
         this.#onProgress?.(chunk.length);
+        return wait;
       },
     };
   }
 
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
+  /** Resolves once every byte received is in the part; rejects with why it could not be. */
+  async flush(): Promise<void> {
+    await this.#file?.flush();
   }
-}
 
-function writeWhole(fd: number, chunk: Buffer): void {
-  for (let written = 0; written < chunk.length;) {
-    written += writeSync(fd, chunk, written, chunk.length - written);
+  async close(): Promise<void> {
+    await this.#file?.close();
+    this.#file = undefined;
   }
 }
 

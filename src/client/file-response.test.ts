@@ -3,8 +3,9 @@
  * way (a whole file, a fitting or misplaced range, 416, Graph and non-Graph error pages, a body
  * cut half-way): what reaches the sink, and the error thrown, match what the request-and-stream
  * reading it replaced gave (kept below as the reference) for every answer, byte for byte. Also:
- * a sink that throws stops the download with its own error and leaves the connection usable,
- * and an abort signal stops a request before and after its answer began.
+ * a sink that throws stops the download with its own error and leaves the connection usable, a
+ * sink that asks to wait pauses the reading, and an abort signal stops a request before and
+ * after its answer began.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -119,7 +120,10 @@ async function viaFetchInto(path: string, have: number, etag?: string): Promise<
   const chunks: Buffer[] = [];
   const sink: PartSink = {
     begin: (restarted, answered) => (begun = { restarted, etag: answered }),
-    write: (chunk) => chunks.push(Buffer.from(chunk)),
+    write: (chunk) => {
+      chunks.push(Buffer.from(chunk));
+      return undefined;
+    },
   };
   const error = await fetchInto(client, origin + path, have, etag, sink, undefined).then(
     () => undefined,
@@ -249,6 +253,37 @@ describe('fetchInto', () => {
     expect((await viaFetchInto('/whole', 0)).bytes).toBe(FILE.toString());
   });
 
+  it('reads no further while the sink asks it to wait, and stops with the error its wait rejects with', async () => {
+    const events: string[] = [];
+    const chunks: Buffer[] = [];
+    const waiting: PartSink = {
+      begin: () => undefined,
+      write: (chunk) => {
+        chunks.push(Buffer.from(chunk));
+        events.push(`chunk ${chunk.length}`);
+        if (chunks.length > 1) return undefined;
+        // Longer than the 20 ms the server waits before the rest of the body.
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            events.push('resumed');
+            resolve();
+          }, 80),
+        );
+      },
+    };
+    await fetchInto(client, `${origin}/whole`, 0, undefined, waiting, undefined);
+    expect(Buffer.concat(chunks)).toEqual(FILE);
+    expect(events.slice(0, 2)).toEqual(['chunk 1000', 'resumed']);
+
+    const full = new Error('ENOSPC: no space left on device');
+    const failing: PartSink = { begin: () => undefined, write: () => Promise.reject(full) };
+    await expect(
+      fetchInto(client, `${origin}/whole`, 0, undefined, failing, undefined),
+    ).rejects.toBe(full);
+    // The connection was freed: the next request is answered.
+    expect((await viaFetchInto('/whole', 0)).bytes).toBe(FILE.toString());
+  });
+
   it('stops on an abort signal, before the request and in the middle of a body', async () => {
     const sink: PartSink = { begin: () => undefined, write: () => undefined };
     const before = new AbortController();
@@ -258,7 +293,13 @@ describe('fetchInto', () => {
     ).rejects.toMatchObject({ name: 'AbortError' });
 
     const during = new AbortController();
-    const stalled: PartSink = { begin: () => undefined, write: () => during.abort() };
+    const stalled: PartSink = {
+      begin: () => undefined,
+      write: () => {
+        during.abort();
+        return undefined;
+      },
+    };
     await expect(
       fetchInto(client, `${origin}/slow`, 0, undefined, stalled, during.signal),
     ).rejects.toMatchObject({ name: 'AbortError' });

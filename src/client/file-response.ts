@@ -26,8 +26,11 @@ export interface PartSink {
    * be replaced); `etag` is the answer's for a 200, the one asked with for a 206.
    */
   begin(restarted: boolean, etag: string | undefined): void;
-  /** The next chunk of the body, in order. */
-  write(chunk: Buffer): void;
+  /**
+   * The next chunk of the body, in order. A promise returned means "no more until it settles":
+   * reading pauses until it resolves, and the download stops with its error if it rejects.
+   */
+  write(chunk: Buffer): Promise<void> | undefined;
 }
 
 /**
@@ -125,9 +128,10 @@ class FileAnswerHandler implements Dispatcher.DispatchHandler {
         return;
       }
       this.#reading = { kind: 'keeping' };
-      this.#feed(controller, () =>
-        statusCode === 200 ? sink.begin(true, single(headers.etag)) : sink.begin(false, etag),
-      );
+      this.#feed(controller, () => {
+        sink.begin(statusCode === 200, statusCode === 200 ? single(headers.etag) : etag);
+        return undefined;
+      });
       return;
     }
     this.#reading = {
@@ -159,14 +163,27 @@ class FileAnswerHandler implements Dispatcher.DispatchHandler {
     else this.#settle(error);
   }
 
-  /** Runs a sink call; when it throws, the download stops with its error (and frees the connection). */
-  #feed(controller: Dispatcher.DispatchController, call: () => void): void {
+  /**
+   * Runs a sink call; when it throws, the download stops with its error (and frees the
+   * connection). When it answers with a promise, reading pauses until that settles.
+   */
+  #feed(controller: Dispatcher.DispatchController, call: () => Promise<void> | undefined): void {
     try {
-      call();
+      const wait = call();
+      if (wait === undefined) return;
+      controller.pause();
+      wait.then(
+        () => controller.resume(),
+        (error: unknown) => this.#drop(controller, error),
+      );
     } catch (error) {
-      this.#reading = { kind: 'dropping', error: error as Error };
-      controller.abort(error as Error);
+      this.#drop(controller, error);
     }
+  }
+
+  #drop(controller: Dispatcher.DispatchController, error: unknown): void {
+    this.#reading = { kind: 'dropping', error: error as Error };
+    controller.abort(error as Error);
   }
 
   #statusError(reading: Extract<Reading, { kind: 'error' }>, whole: boolean): Error {

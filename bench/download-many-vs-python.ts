@@ -27,9 +27,18 @@
  * meanwhile, which load moves less than seconds. `--build DIR` adds a second `dyi download` from
  * another compiled build (e.g. the build before a change) to the same rounds, against the same
  * server; `--no-python` leaves the Python line out.
+ *
+ * Deleting what a round wrote makes the next rounds' file creation slower: ext4 skips inodes
+ * freed in the last minute (or longer while their table block is dirty) and reads their table
+ * block for each file it creates, so creating files where thousands were just deleted cost
+ * about 1 ms each here, growing round after round, for both sides (docs/benchmarks.md). So
+ * the rounds are in two phases: first `--kept-rounds` of dyi and curl whose files stay until
+ * the phase ends (information: the cost of a file system where nothing was deleted lately, as
+ * on a user's disk), then the goal's rounds, which delete after each run as this bench always
+ * has.
  * Run: `npm run bench:download-many` (builds first) or
- * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--users 2000] [--concurrency N]
- * [--build DIR] [--no-python]`.
+ * `npx tsx bench/download-many-vs-python.ts [--rounds 2] [--kept-rounds 2] [--users 2000]
+ * [--concurrency N] [--build DIR] [--no-python]`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -38,7 +47,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
-import { benchArgs, flag, NEEDS_BUILD, positiveInteger, text } from './support/bench-args.js';
+import {
+  benchArgs,
+  flag,
+  integerFrom,
+  NEEDS_BUILD,
+  positiveInteger,
+  text,
+} from './support/bench-args.js';
 import { completeWithOnePart, tokenAndExport } from './support/bench-export.js';
 import { reportResult } from './support/bench-result.js';
 import { loadAverage, startBuiltServer, stopChild, timed } from './support/child-process.js';
@@ -95,6 +111,14 @@ print(count)
 
 type Contender = 'dyi' | 'dyi --build' | 'curl' | 'python';
 
+/** Rounds of the contenders, alternating; `keepFiles`: what they wrote stays until the last. */
+interface Phase {
+  readonly name: string;
+  readonly rounds: number;
+  readonly contenders: readonly Contender[];
+  readonly keepFiles: boolean;
+}
+
 interface Run {
   readonly ms: number;
   /** CPU seconds (user + system) of the processes the run started, once they have exited. */
@@ -130,6 +154,11 @@ async function main(): Promise<void> {
     needs: [NEEDS_BUILD, 'curl', 'python3 with requests (else the Python line is left out)'],
     options: {
       rounds: positiveInteger('rounds; every contender runs once per round, alternating', 2),
+      'kept-rounds': integerFrom(
+        0,
+        'rounds first, dyi and curl only, whose files stay until all of them have run (0: none)',
+        2,
+      ),
       users: positiveInteger('members of the community, so user jobs of the export', 2000),
       concurrency: positiveInteger("`dyi download --concurrency` (default: dyi's own)"),
       build: text(
@@ -170,47 +199,61 @@ async function main(): Promise<void> {
       'curl',
       ...(python ? (['python'] as const) : []),
     ];
+    const serverPid = started.child.pid ?? 0;
+    const runRounds = async (phase: Phase): Promise<Map<Contender, Run[]>> => {
+      const results = new Map<Contender, Run[]>(phase.contenders.map((each) => [each, []]));
+      const kept: string[] = [];
+      for (let round = 1; round <= phase.rounds; round++) {
+        const order = round % 2 === 1 ? phase.contenders : [...phase.contenders].reverse();
+        for (const contender of order) {
+          const out = path.join(dir, `${phase.name}-${contender.replace(' --', '-')}-${round}`);
+          const before = {
+            client: childrenCpuSeconds(),
+            server: await processTreeCpuSeconds([serverPid]),
+          };
+          const ms =
+            contender === 'curl'
+              ? await runCurlParallel(origin, seeded, out)
+              : contender === 'python'
+                ? await runPython(dir, seeded, out)
+                : await runDyi(
+                    contender === 'dyi' ? CLI : (otherCli ?? CLI),
+                    origin,
+                    seeded,
+                    out,
+                    concurrency,
+                  );
+          const client = childrenCpuSeconds();
+          const run: Run = {
+            ms,
+            clientCpu: client.user + client.system - before.client.user - before.client.system,
+            clientUser: client.user - before.client.user,
+            serverCpu: (await processTreeCpuSeconds([serverPid])) - before.server,
+          };
+          if (phase.keepFiles) kept.push(out);
+          else await rm(out, { recursive: true, force: true });
+          results.get(contender)?.push(run);
+          console.log(
+            `  ${phase.name} round ${round} ${contender.padEnd(11)} ${(ms / 1000).toFixed(2).padStart(7)} s ` +
+              `(${(seeded.files / (ms / 1000)).toFixed(0)} files/s), CPU s: client ` +
+              `${run.clientCpu.toFixed(2)} (user ${run.clientUser.toFixed(2)}), server ${run.serverCpu.toFixed(2)}`,
+          );
+        }
+      }
+      for (const out of kept) await rm(out, { recursive: true, force: true });
+      return results;
+    };
     console.log(
       `${rounds} rounds, alternating, ${cpus().length} CPUs, load average ${loadAverage()}`,
     );
-    const results = new Map<Contender, Run[]>(contenders.map((each) => [each, []]));
-    const serverPid = started.child.pid ?? 0;
-    for (let round = 1; round <= rounds; round++) {
-      const order = round % 2 === 1 ? contenders : [...contenders].reverse();
-      for (const contender of order) {
-        const out = path.join(dir, `${contender.replace(' --', '-')}-${round}`);
-        const before = {
-          client: childrenCpuSeconds(),
-          server: await processTreeCpuSeconds([serverPid]),
-        };
-        const ms =
-          contender === 'curl'
-            ? await runCurlParallel(origin, seeded, out)
-            : contender === 'python'
-              ? await runPython(dir, seeded, out)
-              : await runDyi(
-                  contender === 'dyi' ? CLI : (otherCli ?? CLI),
-                  origin,
-                  seeded,
-                  out,
-                  concurrency,
-                );
-        const client = childrenCpuSeconds();
-        const run: Run = {
-          ms,
-          clientCpu: client.user + client.system - before.client.user - before.client.system,
-          clientUser: client.user - before.client.user,
-          serverCpu: (await processTreeCpuSeconds([serverPid])) - before.server,
-        };
-        await rm(out, { recursive: true, force: true });
-        results.get(contender)?.push(run);
-        console.log(
-          `  round ${round} ${contender.padEnd(11)} ${(ms / 1000).toFixed(2).padStart(7)} s ` +
-            `(${(seeded.files / (ms / 1000)).toFixed(0)} files/s), CPU s: client ` +
-            `${run.clientCpu.toFixed(2)} (user ${run.clientUser.toFixed(2)}), server ${run.serverCpu.toFixed(2)}`,
-        );
-      }
-    }
+    // First, while no file of this run has been deleted yet (see the module's comment).
+    const fresh = await runRounds({
+      name: 'kept',
+      rounds: values['kept-rounds'],
+      contenders: contenders.filter((each) => each !== 'python'),
+      keepFiles: true,
+    });
+    const results = await runRounds({ name: 'round', rounds, contenders, keepFiles: false });
     for (const [contender, runs] of results) {
       console.log(
         `median CPU s of ${contender.padEnd(11)} client ${median(runs.map((run) => run.clientCpu)).toFixed(2)} ` +
@@ -254,6 +297,23 @@ async function main(): Promise<void> {
         ours: `${(dyi / 1000).toFixed(2)} s`,
         reference: `${(pythonMs / 1000).toFixed(2)} s`,
         ratio: pythonMs / dyi,
+        goal: undefined,
+      });
+    }
+    if (values['kept-rounds'] > 0) {
+      const freshOf = (contender: Contender): number =>
+        median((fresh.get(contender) ?? []).map((run) => run.ms));
+      const freshRatio = freshOf('curl') / freshOf('dyi');
+      console.log(
+        `files kept, nothing deleted before: dyi ${(freshOf('dyi') / 1000).toFixed(2)} s, ` +
+          `curl ${(freshOf('curl') / 1000).toFixed(2)} s: ${freshRatio.toFixed(2)} (information)`,
+      );
+      reportResult({
+        bench: 'download-many-vs-python',
+        measure: `${seeded.files} small files, no file deleted before the rounds: dyi / curl (speed)`,
+        ours: `${(freshOf('dyi') / 1000).toFixed(2)} s`,
+        reference: `${(freshOf('curl') / 1000).toFixed(2)} s`,
+        ratio: freshRatio,
         goal: undefined,
       });
     }

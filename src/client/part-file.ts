@@ -40,14 +40,23 @@ export class PartFile {
     this.#opened.catch(() => undefined);
   }
 
-  /** A new, empty part at `partPath`, its directory made first, both through the thread pool. */
+  /**
+   * A new, empty part at `partPath`, through the thread pool. Its directory is usually there
+   * already (`DirectoriesAhead`), so it is made only when the first open says it is missing.
+   */
   static create(partPath: string): PartFile {
     return new PartFile(
       new Promise<number>((resolve, reject) => {
-        mkdir(path.dirname(partPath), { recursive: true }, (mkdirError) => {
-          if (mkdirError) return reject(mkdirError);
-          open(partPath, 'w', (openError, fd) => (openError ? reject(openError) : resolve(fd)));
-        });
+        const openPart = (retry: boolean): void =>
+          open(partPath, 'w', (openError, fd) => {
+            if (openError?.code === 'ENOENT' && retry) {
+              mkdir(path.dirname(partPath), { recursive: true }, (mkdirError) =>
+                mkdirError ? reject(mkdirError) : openPart(false),
+              );
+            } else if (openError) reject(openError);
+            else resolve(fd);
+          });
+        openPart(true);
       }),
     );
   }

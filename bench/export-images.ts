@@ -20,8 +20,10 @@
  * skipped, as the export only cleans them). Time per image: wall time over the number of
  * distinct images, for both. CPU time (the whole process, all threads) is printed beside.
  * Goals: 2 threads reach at least 1.7x the speed of 1; with 1 thread, the export's time per
- * image is at most 1.3x sharp's.
- * Run: `npx tsx bench/export-images.ts [--users 40] [--quality MEDIUM]`.
+ * image is at most 1.3x sharp's. `--rounds` (default 3) repeats sharp alone and a new pool of
+ * each kind, in alternating order; the table shows each side's median run (one export timed
+ * per pool varied by a third from run to run on 2 cores).
+ * Run: `npx tsx bench/export-images.ts [--users 40] [--rounds 3] [--quality MEDIUM]`.
  */
 import sharp from 'sharp';
 import type { MediaQuality } from '../src/domain/index.js';
@@ -61,6 +63,10 @@ async function main(): Promise<void> {
     needs: [NEEDS_BUILD],
     options: {
       users: positiveInteger('members of the seeded community', 40),
+      rounds: positiveInteger(
+        'rounds, each timing sharp alone and a new pool of each kind; medians are reported',
+        3,
+      ),
       quality: oneOf(
         MEDIA_QUALITIES.filter((quality) => quality !== 'VERY_HIGH'),
         'media quality of the measured export',
@@ -79,15 +85,28 @@ async function main(): Promise<void> {
     const communityId = await seed(runtime, users);
     const images = await distinctImages(runtime, communityId);
     console.log(`export-images: ${images.length} distinct images`);
-    const alone = await sharpAlone(images, edge);
-    console.log(`  sharp alone: ${alone.seconds.toFixed(1)} s`);
+    // Rounds alternate the order; each pool is new in every round, so that no rendition it
+    // kept serves a later export.
+    const alones: Timing[] = [];
     const runs: PoolRunOf[] = [];
-    for (const way of POOL_WAYS) {
-      const run = await exportWithPool(runtime, communityId, way, quality);
-      console.log(`  export, ${way.label}: ${run.timing.seconds.toFixed(1)} s`);
-      runs.push({ ...way, ...run });
+    for (let round = 1; round <= values.rounds; round++) {
+      const ways = round % 2 === 1 ? POOL_WAYS : [...POOL_WAYS].reverse();
+      alones.push(await sharpAlone(images, edge));
+      console.log(`  round ${round}, sharp alone: ${alones.at(-1)?.seconds.toFixed(1)} s`);
+      for (const way of ways) {
+        const run = await exportWithPool(runtime, communityId, way, quality);
+        console.log(`  round ${round}, export, ${way.label}: ${run.timing.seconds.toFixed(1)} s`);
+        runs.push({ ...way, ...run });
+      }
     }
-    report({ users, quality, images: images.length, alone, runs });
+    const alone = medianBySeconds(alones, (timing) => timing);
+    const medianRuns = POOL_WAYS.map((way) =>
+      medianBySeconds(
+        runs.filter((run) => run.label === way.label),
+        (run) => run.timing,
+      ),
+    );
+    report({ users, quality, images: images.length, alone, runs: medianRuns });
   });
 }
 
@@ -256,6 +275,12 @@ async function runExport(
   return { timing, jobs };
 }
 
+/** The item whose seconds are the median (the lower of the middle two for an even count). */
+function medianBySeconds<T>(items: readonly T[], timingOf: (item: T) => Timing): T {
+  const sorted = [...items].sort((a, b) => timingOf(a).seconds - timingOf(b).seconds);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+}
+
 async function timed(work: () => Promise<void>): Promise<Timing> {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -280,7 +305,8 @@ function report(figures: {
     (way) => runs.find((run) => run.label === way.label)?.timing ?? alone,
   ) as [Timing, Timing, Timing];
   console.log(
-    `\n${figures.users} users, ${images} distinct images, media quality ${figures.quality}, JSON`,
+    `\n${figures.users} users, ${images} distinct images, media quality ${figures.quality}, JSON; ` +
+      'median run of each',
   );
   printTable(
     ['run', 'jobs', 's', 'CPU s', 'ms per image', 'export threads CPU s', 'libvips CPU s'],

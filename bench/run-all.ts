@@ -45,7 +45,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'graph-vs-bare', args: ['--rounds', '3', '--duration', '3'], needs: [] },
   { name: 'deep-paging', args: ['--jobs', '100000'], needs: [] },
   { name: 'download-vs-nginx', args: ['--runs', '3', '--size-mib', '1024'], needs: ['nginx'] },
-  { name: 'import-vs-sqlite', args: ['--users', '300', '--rounds', '3'], needs: [] },
+  { name: 'import-vs-sqlite', args: ['--users', '300', '--rounds', '5'], needs: [] },
   { name: 'export-vs-yazl', args: ['--users', '200'], needs: [] },
   { name: 'export-images', args: ['--users', '30'], needs: [] },
   { name: 'export-memory', args: ['--rounds', '1'], needs: [] },

@@ -6,7 +6,9 @@
  * rate-limit error (codes 4, 17, 32, 613) or a stall, then a 500, a 503 or a stall; the proxy's
  * counts show that each fault cost exactly one retry, that expired URLs were refreshed by
  * re-reading the job's files, and that resumed files moved no byte twice. Then a kill -9 mid-download and a rerun: the rerun
- * asks for the rest with `Range` and moves fewer bytes than the file's size.
+ * asks for the rest with `Range` and moves fewer bytes than the file's size. And a Ctrl-C
+ * mid-download: the run stops by itself (exit 1, a message saying to run it again), keeps the
+ * part's bytes and leaves no empty part, and the rerun skips what it verified and resumes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -399,5 +401,66 @@ describe('dyi download through the fault proxy', () => {
     expect(moved).toBeLessThan(big.size);
     const done = eventsOf(rerun, 'file-done').find((event) => event.file_id === big.id);
     expect(done?.bytes_transferred).toBe(moved);
+  }, 60_000);
+
+  it('stops cleanly on Ctrl-C: the state saved, no empty part, the rerun resumes', async () => {
+    const files = await apiFiles(killExportId);
+    const big = files.find((file) => file.size === BIG_FILE_BYTES);
+    if (big === undefined) throw new Error('the large company file is missing');
+    const out = await outDir();
+    const part = path.join(out, killExportId, big.folder, `${big.name}.part`);
+    fixture.proxy.reset();
+    fixture.proxy.setTrickle({ bytesPerSecond: 1024 * 1024 });
+
+    const stopped = await dyi(downloadArgs(out, killExportId), async (child) => {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && child.exitCode === null) {
+        const size = await stat(part).then(
+          (found) => found.size,
+          () => 0,
+        );
+        if (size >= 512 * 1024) {
+          if (child.pid !== undefined) process.kill(child.pid, 'SIGINT');
+          return;
+        }
+        await sleep(25);
+      }
+    });
+    fixture.proxy.setTrickle(undefined);
+    // It ended by itself, with the run's failure code and a message that says what to do.
+    expect(stopped.signal, stopped.stderr).toBeNull();
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(
+      /^dyi: The download was interrupted\. .*run the same command again/,
+    );
+    expect(eventsOf(stopped, 'file-failed')).toEqual([]);
+    expect(eventsOf(stopped, 'summary')).toEqual([]);
+    const partAtStop = (await stat(part)).size;
+    expect(partAtStop).toBeGreaterThan(0);
+    expect(partAtStop).toBeLessThan(big.size);
+    // Every part left holds bytes to resume from.
+    const parts = (await readdir(out, { recursive: true, withFileTypes: true })).filter(
+      (entry) => entry.isFile() && entry.name.endsWith('.part'),
+    );
+    expect(parts.length).toBeGreaterThan(0);
+    for (const entry of parts) {
+      expect((await stat(path.join(entry.parentPath, entry.name))).size).toBeGreaterThan(0);
+    }
+
+    fixture.proxy.reset();
+    const rerun = await dyi(downloadArgs(out, killExportId));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    await expectAllVerified(out, killExportId, files);
+    // What the stopped run verified was recorded: the rerun skips exactly those files.
+    const doneBefore = eventsOf(stopped, 'file-done').map((event) => event.file_id);
+    expect(doneBefore.length).toBeGreaterThan(0);
+    expect(
+      eventsOf(rerun, 'file-skipped')
+        .map((event) => event.file_id)
+        .sort(),
+    ).toEqual(doneBefore.sort());
+    const [resumed] = fixture.proxy.log.filter((r) => r.path === big.urlPath);
+    expect(resumed).toMatchObject({ ifRange: `"${big.sha256}"`, status: 206 });
+    expect(Number(/^bytes=(\d+)-$/.exec(resumed?.range ?? '')?.[1])).toBe(partAtStop);
   }, 60_000);
 });

@@ -4,9 +4,9 @@
  * files, so the first file to fetch is known after one call instead of three; a server that
  * does not expand fields (as the spec's Graph may not) gets the spec's fields and yields the
  * same files, which download the same; so does a server that allows fewer objects per request
- * than the expansions ask for. And a run interrupted half-way (its files in flight
- * cut, the rest left) is finished by the next run: the files done are skipped, the others
- * fetched, every byte verified.
+ * than the expansions ask for. And a run stopped half-way by its signal (its files in flight
+ * cut, the rest left, the promise rejected with the signal's reason) is finished by the next
+ * run: the files done are skipped, the others fetched, every byte verified.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -224,21 +224,25 @@ describe('a dyi download run interrupted half-way', () => {
   it('is finished by the next run: done files skipped, the rest fetched, all verified', async () => {
     const first = new GraphClient({ token, baseUrl: fixture.baseUrl, retry: { baseMs: 1 } });
     const stop = new AbortController();
-    let done = 0;
+    const stopped = new Error('stopped by the test');
+    const ended: string[] = [];
     let cutDone = 0;
     try {
-      const cut = await downloadAll(first, {
+      const cut = downloadAll(first, {
         outDir: out,
         signal: stop.signal,
         onEvent: (event) => {
-          if (event.event === 'file-done' && ++done === 20) stop.abort();
+          ended.push(event.event);
+          if (event.event === 'file-done' && ++cutDone === 20) stop.abort(stopped);
         },
       });
-      expect(cut.ok).toBe(false);
-      expect(cut.done).toBeGreaterThanOrEqual(20);
-      expect(cut.done).toBeLessThan(ALL_FILES);
-      expect(cut.done + cut.failed).toBe(ALL_FILES);
-      cutDone = cut.done;
+      // Stopped: the promise rejects with the signal's reason, after the files in flight end.
+      await expect(cut).rejects.toBe(stopped);
+      expect(cutDone).toBeGreaterThanOrEqual(20);
+      expect(cutDone).toBeLessThan(ALL_FILES);
+      // Files in flight when it stopped are neither done nor failed: the next run goes on.
+      expect(ended.filter((event) => event === 'file-failed')).toEqual([]);
+      expect(ended).not.toContain('summary');
     } finally {
       await first.close();
     }

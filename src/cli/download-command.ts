@@ -4,13 +4,14 @@
  * `DIR/<export id>/<company|user-<user id>>/<file name>`, resumable, verified and cached (see
  * docs/downloader.md). Progress bars on a terminal, plain lines otherwise, NDJSON events with
  * `--json`. Exit code 0 only when every file is on disk and verified; 1 otherwise, after a
- * summary of what failed and why; 2 for bad input (an unwritable `--out` included).
+ * summary of what failed and why (or, on Ctrl-C, after stopping cleanly: see `interrupt`); 2
+ * for bad input (an unwritable `--out` included).
  */
 import { Command } from 'commander';
 import type cliProgress from 'cli-progress';
 import { whyNotWritable } from '../adapters/local-disk/writable-directory.js';
 import { DEFAULT_CONCURRENCY, downloadAll, type DownloadEvent } from '../client/index.js';
-import { ValidationError } from '../domain/index.js';
+import { TransientError, ValidationError } from '../domain/index.js';
 import { HeldLines } from './held-lines.js';
 import { addClientOptions, type ClientOptions, openClient, whole } from './list-command.js';
 
@@ -51,6 +52,18 @@ export function downloadCommand(): Command {
         reason: notice.reason,
       }),
     );
+    // Ctrl-C (or a TERM) stops the run cleanly: nothing new begins, files in flight keep what
+    // they received, the state is saved. A second one ends the process at once (the default).
+    const stopping = new AbortController();
+    const interrupt = (): void =>
+      stopping.abort(
+        new TransientError(
+          `The download was interrupted. The files verified so far are kept in ${options.out} ` +
+            'and recorded; run the same command again to fetch the rest (partial files resume).',
+        ),
+      );
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
     try {
       const summary = await downloadAll(client, {
         outDir: options.out,
@@ -59,9 +72,12 @@ export function downloadCommand(): Command {
         ...(options.export && { exportIds: options.export }),
         onEvent: (event) => output.event(event),
         onProgress: (delta) => output.progress(delta),
+        signal: stopping.signal,
       });
       process.exitCode = summary.ok ? 0 : 1;
     } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
       output.stop();
       await client.close();
     }

@@ -10,6 +10,9 @@
  * is already there, and fetched otherwise. A file that fails for good is reported and the
  * others go on: the summary says whether every file is verified. A listing that fails stops
  * the run: files in flight finish and are recorded in the state file, then the error is thrown.
+ * An aborted `signal` stops it too: no file is begun after it, those in flight stop (each
+ * keeps the bytes it received, to be resumed), the state file is saved, and the signal's
+ * reason is thrown.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,6 +35,7 @@ export interface DownloadAllOptions {
   readonly onEvent?: (event: DownloadEvent) => void;
   /** Bytes added to (or dropped from) the output directory, for progress bars. */
   readonly onProgress?: (deltaBytes: number) => void;
+  /** Stops the run: the promise then rejects with its reason, once the state is saved. */
   readonly signal?: AbortSignal;
 }
 
@@ -62,8 +66,11 @@ export async function downloadAll(
   const queue = new ListedFiles();
   const directories = new DirectoriesAhead();
   const counts: Counts = { done: 0, skipped: 0, failed: 0, transferred: 0 };
+  const { signal } = options;
   const worker = async (): Promise<void> => {
     for (let listed = await queue.take(); listed; listed = await queue.take()) {
+      // Stopped: the files not begun are left for the next run.
+      if (signal?.aborted === true) return;
       directories.taken();
       await fetchOrSkip(listed, client, state, report, counts, options);
     }
@@ -82,6 +89,8 @@ export async function downloadAll(
   }
   await Promise.all(workers);
   await Promise.all([directories.stop(), state.save()]);
+  // Stopped during the downloads: what was verified is in the state file, the rest is not.
+  signal?.throwIfAborted();
   const summary: SummaryEvent = {
     event: 'summary',
     files: queue.count,
@@ -112,6 +121,7 @@ async function listInto(
     includeIncomplete: options.includeIncomplete ?? false,
     onSkippedExport: (id) => skippedExports.push(id),
   })) {
+    options.signal?.throwIfAborted();
     bytes += file.size;
     const relative = paths.of(file);
     queue.add({ file, relative });
@@ -160,6 +170,8 @@ async function fetchOrSkip(
       bytes_transferred: result.bytesTransferred,
     });
   } catch (error) {
+    // Stopped mid-file: not a failure of this file, which the next run continues.
+    if (options.signal?.aborted === true) return;
     counts.failed++;
     const reason = error instanceof Error ? error.message : String(error);
     report.event({ event: 'file-failed', ...fields, reason });

@@ -189,6 +189,47 @@ function dyi(
   });
 }
 
+/** The export with one large file to catch mid-download: its files, that file, a new out dir. */
+async function bigFileRun(): Promise<{
+  files: ApiFile[];
+  big: ApiFile;
+  out: string;
+  part: string;
+}> {
+  const files = await apiFiles(killExportId);
+  const big = files.find((file) => file.size === BIG_FILE_BYTES);
+  if (big === undefined) throw new Error('the large company file is missing');
+  const out = await outDir();
+  fixture.proxy.reset();
+  return { files, big, out, part: path.join(out, killExportId, big.folder, `${big.name}.part`) };
+}
+
+/**
+ * `dyi download` of the large-file export, sent `signal` once `part` holds 512 KiB: the proxy
+ * trickles at 1 MiB/s meanwhile, so the 4 MiB file takes about four seconds.
+ */
+async function signalledMidFile(out: string, part: string, signal: NodeJS.Signals): Promise<Run> {
+  fixture.proxy.setTrickle({ bytesPerSecond: 1024 * 1024 });
+  try {
+    return await dyi(downloadArgs(out, killExportId), async (child) => {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && child.exitCode === null) {
+        const size = await stat(part).then(
+          (found) => found.size,
+          () => 0,
+        );
+        if (size >= 512 * 1024) {
+          if (child.pid !== undefined) process.kill(child.pid, signal);
+          return;
+        }
+        await sleep(25);
+      }
+    });
+  } finally {
+    fixture.proxy.setTrickle(undefined);
+  }
+}
+
 function eventsOf(run: Run, type: string): Record<string, unknown>[] {
   return run.events.filter((event) => (event.type ?? event.event) === type);
 }
@@ -354,30 +395,8 @@ describe('dyi download through the fault proxy', () => {
   }, 60_000);
 
   it('resumes from the .part bytes after kill -9, with Range, and ends verified', async () => {
-    const files = await apiFiles(killExportId);
-    const big = files.find((file) => file.size === BIG_FILE_BYTES);
-    if (big === undefined) throw new Error('the large company file is missing');
-    const out = await outDir();
-    const part = path.join(out, killExportId, big.folder, `${big.name}.part`);
-    fixture.proxy.reset();
-    // 1 MiB/s: the 4 MiB file takes about four seconds, long enough to kill the CLI mid-file.
-    fixture.proxy.setTrickle({ bytesPerSecond: 1024 * 1024 });
-
-    const killed = await dyi(downloadArgs(out, killExportId), async (child) => {
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const size = await stat(part).then(
-          (found) => found.size,
-          () => 0,
-        );
-        if (size >= 512 * 1024) {
-          if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-          return;
-        }
-        await sleep(25);
-      }
-    });
-    fixture.proxy.setTrickle(undefined);
+    const { files, big, out, part } = await bigFileRun();
+    const killed = await signalledMidFile(out, part, 'SIGKILL');
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const partAtKill = (await stat(part)).size;
     expect(partAtKill).toBeGreaterThan(0);
@@ -404,29 +423,8 @@ describe('dyi download through the fault proxy', () => {
   }, 60_000);
 
   it('stops cleanly on Ctrl-C: the state saved, no empty part, the rerun resumes', async () => {
-    const files = await apiFiles(killExportId);
-    const big = files.find((file) => file.size === BIG_FILE_BYTES);
-    if (big === undefined) throw new Error('the large company file is missing');
-    const out = await outDir();
-    const part = path.join(out, killExportId, big.folder, `${big.name}.part`);
-    fixture.proxy.reset();
-    fixture.proxy.setTrickle({ bytesPerSecond: 1024 * 1024 });
-
-    const stopped = await dyi(downloadArgs(out, killExportId), async (child) => {
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const size = await stat(part).then(
-          (found) => found.size,
-          () => 0,
-        );
-        if (size >= 512 * 1024) {
-          if (child.pid !== undefined) process.kill(child.pid, 'SIGINT');
-          return;
-        }
-        await sleep(25);
-      }
-    });
-    fixture.proxy.setTrickle(undefined);
+    const { files, big, out, part } = await bigFileRun();
+    const stopped = await signalledMidFile(out, part, 'SIGINT');
     // It ended by itself, with the run's failure code and a message that says what to do.
     expect(stopped.signal, stopped.stderr).toBeNull();
     expect(stopped.code).toBe(1);

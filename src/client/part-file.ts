@@ -1,8 +1,8 @@
 /**
  * @module
  * The `.part` one download attempt writes into. A new part (nothing of the file here yet) is
- * created through libuv's thread pool while its request is in flight, its directory first:
- * on an export of thousands of small files, creating them was most of the main thread's time
+ * created through libuv's thread pool while its request is in flight (its directory too, when
+ * it is missing): on an export of thousands of small files, creating them was most of the main thread's time
  * (ext4's inode allocator, docs/benchmarks.md), and the kernel's work now runs beside the
  * downloads on another core. Chunks that arrive before the part is open are held and written
  * in order once it is; past `HOLD_BYTES` the writer is told to wait, so a slow open never
@@ -83,9 +83,9 @@ export class PartFile {
   }
 
   /** Resolves once every chunk given is in the file; rejects with why one could not be. */
-  async flush(): Promise<void> {
-    await this.#opened;
-    if (this.#failure !== undefined) throw this.#failure;
+  flush(): Promise<void> {
+    // Opening ends by writing the held chunks; it rejects when either failed.
+    return this.#opened;
   }
 
   /**
